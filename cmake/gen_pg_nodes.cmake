@@ -1,0 +1,32 @@
+# Generates pg_nodes.h from libpg_query's pg_query.proto (cmake -P script mode).
+# Inputs: -DPROTO=path/to/pg_query.proto -DOUT=path/to/pg_nodes.h
+# Output: PGN_<Message> for every message (the JSON key of a node) and PGF_<json_name>
+# for every field (the JSON key of a field), each a string literal.
+file(STRINGS "${PROTO}" lines)
+set(nodes "")
+set(fields "")
+foreach(line IN LISTS lines)
+  if(line MATCHES "^message[ \t]+([A-Za-z0-9_]+)")
+    list(APPEND nodes "${CMAKE_MATCH_1}")
+  elseif(line MATCHES "json_name=\"([A-Za-z0-9_]+)\"")
+    list(APPEND fields "${CMAKE_MATCH_1}")
+  elseif(line MATCHES "^[ \t]+(repeated[ \t]+)?[A-Za-z0-9_.]+[ \t]+([A-Za-z0-9_]+)[ \t]*=[ \t]*[0-9]+")
+    list(APPEND fields "${CMAKE_MATCH_2}")  # no json_name: the JSON key is the field name
+  endif()
+endforeach()
+list(REMOVE_DUPLICATES nodes)
+list(REMOVE_DUPLICATES fields)
+list(SORT nodes)
+list(SORT fields)
+set(out "/* Generated from ${PROTO} by cmake/gen_pg_nodes.cmake: do not edit. */\n")
+string(APPEND out "#ifndef PGWARD_PG_NODES_H\n#define PGWARD_PG_NODES_H\n")
+foreach(n IN LISTS nodes)
+  string(APPEND out "#define PGN_${n} \"${n}\"\n")
+endforeach()
+foreach(f IN LISTS fields)
+  string(APPEND out "#define PGF_${f} \"${f}\"\n")
+endforeach()
+string(APPEND out "#endif\n")
+file(WRITE "${OUT}.tmp" "${out}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
+file(REMOVE "${OUT}.tmp")

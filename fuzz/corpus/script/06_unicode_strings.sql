@@ -1,0 +1,3 @@
+SELECT U&'d\0061t\+000061', U&"d\0061t\+000061" FROM t;
+SELECT U&'d!0061t' UESCAPE '!', U&"x!0041" UESCAPE '!';
+SELECT 'été 日本';

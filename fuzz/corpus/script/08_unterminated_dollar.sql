@@ -1,0 +1,3 @@
+SELECT 1;
+DO $x$ BEGIN NULL; END
+; SELECT 2;

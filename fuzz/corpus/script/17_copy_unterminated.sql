@@ -1,0 +1,3 @@
+COPY c FROM stdin;
+1	one
+2	two

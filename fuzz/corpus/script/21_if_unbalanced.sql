@@ -1,0 +1,7 @@
+\endif
+\else
+\if true
+SELECT 1;
+\elif
+\if bogus
+SELECT 2;

@@ -1,0 +1,3 @@
+;;
+;  ; -- nothing
+/* only a comment */;

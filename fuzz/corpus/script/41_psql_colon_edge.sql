@@ -1,0 +1,7 @@
+SELECT :;
+SELECT :'';
+SELECT :"";
+SELECT :{?};
+SELECT ::int;
+SELECT :'unterminated;
+SELECT :"unterminated;

@@ -1,0 +1,7 @@
+COPY t TO STDOUT;
+COPY t FROM '/etc/passwd';
+COPY (SELECT 1) TO STDOUT WITH CSV;
+COPY t FROM STDIN \; SELECT 1;
+x
+\.
+COPY t FROM pstdin;

@@ -1,0 +1,162 @@
+/*
+ * fuzz_script.c: libFuzzer target for the whole front end.
+ *
+ * Feeds arbitrary bytes to script_read_memory() (boundary scanner, interpreter,
+ * variable substitution, \if stack, libpg_query parse) and walks every statement
+ * and finding so that a bad offset or length shows up under ASan.
+ *
+ * Includes must never reach the real file system: forbid_includes makes every
+ * \i / \ir / \include an include-error before any path is resolved (a root
+ * folder alone is not enough: a root that does not exist disables the check).
+ * The walk below checks it: a script with more than one source means an include
+ * was read, and that is a crash. pgward never runs \! or `backticks`.
+ *
+ * Built with -fsanitize=fuzzer under clang, or with replay_main.c under gcc.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "script.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static volatile size_t sink;
+
+static void fuzz_fail(const char *what)
+{
+    fprintf(stderr, "fuzz_script: invariant violated: %s\n", what);
+    abort();
+}
+
+static void touch(const void *p, size_t len)
+{
+    /* Read every byte so ASan checks the whole range. */
+    const unsigned char *b = p;
+    size_t acc = 0;
+    for (size_t i = 0; i < len; i++)
+        acc += b[i];
+    sink += acc;
+}
+
+static const source *find_source(const script *s, const source *src)
+{
+    for (size_t i = 0; i < s->nsources; i++)
+        if (s->sources[i] == src)
+            return src;
+    return NULL;
+}
+
+static void walk_statement(const script *s, const statement *st)
+{
+    if (!st->text)
+        fuzz_fail("statement without text");
+    touch(st->text, st->text_len + 1); /* the text is NUL-terminated */
+    if (!st->src || !find_source(s, st->src))
+        fuzz_fail("statement source not owned by the script");
+    if (st->offset > st->src->len || st->length > st->src->len - st->offset)
+        fuzz_fail("statement offset/length outside its source");
+    touch(st->src->text + st->offset, st->length);
+    if (st->line < 1 || st->column < 1)
+        fuzz_fail("statement line/column not 1-based");
+    if (st->kind)
+        touch(st->kind, strlen(st->kind));
+    else
+        fuzz_fail("statement without kind");
+    if (st->end == END_GSET) {
+        if (!st->gset_prefix)
+            fuzz_fail("END_GSET without prefix");
+        touch(st->gset_prefix, strlen(st->gset_prefix));
+    }
+    if (st->copy_data) {
+        if (st->copy_data < st->src->text ||
+            (size_t)(st->copy_data - st->src->text) > st->src->len ||
+            st->copy_data_len > st->src->len - (size_t)(st->copy_data - st->src->text))
+            fuzz_fail("copy data outside its source");
+        touch(st->copy_data, st->copy_data_len);
+    }
+    size_t covered = 0;
+    for (size_t i = 0; i < st->nspans; i++) {
+        const text_span *sp = &st->spans[i];
+        if (sp->text_off != covered)
+            fuzz_fail("spans are not contiguous in text order");
+        if (sp->text_off > st->text_len || sp->len > st->text_len - sp->text_off)
+            fuzz_fail("span outside statement text");
+        if (sp->src_off > st->src->len || sp->src_len > st->src->len - sp->src_off)
+            fuzz_fail("span outside its source");
+        touch(st->text + sp->text_off, sp->len);
+        touch(st->src->text + sp->src_off, sp->src_len);
+        covered += sp->len;
+    }
+    /* statement_source_offset() "never fails": try both ends and the middle. */
+    size_t probes[3] = {0, st->text_len / 2, st->text_len};
+    for (size_t i = 0; i < 3; i++) {
+        size_t o = statement_source_offset(st, probes[i]);
+        if (o > st->src->len)
+            fuzz_fail("statement_source_offset outside the source");
+    }
+    if (st->parse.error) {
+        touch(st->parse.error, strlen(st->parse.error));
+        if (st->parse.error_offset < -1 || st->parse.error_offset > (long)st->text_len)
+            fuzz_fail("parse error offset outside statement text");
+    }
+    for (size_t i = 0; i < st->parse.nstmts; i++) {
+        const char *k = sql_node_kind(st->parse.stmts[i]);
+        if (k)
+            touch(k, strlen(k));
+        (void)sql_node_fields(st->parse.stmts[i]);
+    }
+    sink += (size_t)st->end + st->conditional + st->uses_runtime_vars;
+}
+
+static void walk_finding(const script *s, const finding *f)
+{
+    if (!f->rule || !f->message || !f->file)
+        fuzz_fail("finding without rule, message or file");
+    touch(f->rule, strlen(f->rule));
+    touch(f->message, strlen(f->message));
+    touch(f->file, strlen(f->file));
+    if (f->severity < SEV_INFO || f->severity > SEV_ERROR)
+        fuzz_fail("finding severity out of range");
+    if (f->src) {
+        if (!find_source(s, f->src))
+            fuzz_fail("finding source not owned by the script");
+        if (f->offset > f->src->len || f->length > f->src->len - f->offset)
+            fuzz_fail("finding offset/length outside its source");
+        touch(f->src->text + f->offset, f->length);
+        size_t len = 0;
+        const char *line = source_line(f->src, f->offset, &len);
+        touch(line, len);
+    }
+    sink += (size_t)f->line + (size_t)f->column;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    script_options opt = script_options_default();
+    opt.forbid_includes = true;
+    opt.allow_outside_root = false;
+    /* A few variables as with -v, so :var, :'var', :"var" and :{?var} substitute. */
+    script_set_var(&opt, "schema", "public");
+    script_set_var(&opt, "tbl", "t1");
+    script_set_var(&opt, "q", "it's \"quoted\"");
+    script_set_var(&opt, "ON_ERROR_STOP", "1");
+    script_set_var(&opt, "flag", "on");
+
+    script *s = script_read_memory("fuzz.sql", (const char *)data, size, &opt);
+    if (!s)
+        fuzz_fail("script_read_memory returned NULL");
+    if (s->nsources != 1)
+        fuzz_fail("an include was read: the include sandbox leaked");
+    for (size_t i = 0; i < s->nsources; i++)
+        touch(s->sources[i]->text, s->sources[i]->len + 1);
+    for (size_t i = 0; i < s->nstmts; i++)
+        walk_statement(s, &s->stmts[i]);
+    for (size_t i = 0; i < s->findings.count; i++)
+        walk_finding(s, &s->findings.items[i]);
+
+    script_free(s);
+    script_options_free(&opt);
+    return 0;
+}

@@ -1,0 +1,120 @@
+/*
+ * cli.c: option handling and path walking shared by the subcommands; see cli.h.
+ */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "pgward: %s\n", msg);
+    if (cmd)
+        fprintf(stderr, "see 'pgward %s --help'\n", cmd);
+    else
+        fprintf(stderr, "see 'pgward --help'\n");
+    free(msg);
+    return EXIT_USAGE;
+}
+
+int cli_script_option(const char *cmd, int opt, const char *arg, script_options *so)
+{
+    switch (opt) {
+    case 'v':
+        if (script_set_var_assignment(so, arg) < 0) {
+            usage_error(cmd, "invalid variable assignment '%s': expected NAME=VALUE", arg);
+            return -1;
+        }
+        return 1;
+    case OPT_ROOT:
+        so->root = arg;
+        return 1;
+    case OPT_ALLOW_OUTSIDE_ROOT:
+        so->allow_outside_root = true;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void add_path(path_list *pl, const char *p)
+{
+    GROW(pl->paths, pl->cap, pl->count + 1);
+    pl->paths[pl->count++] = xstrdup(p);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Appends the *.sql files below dir, sorted by path. */
+static int walk_dir(const char *dir, path_list *pl, int depth)
+{
+    if (depth > 64)
+        return error("directory '%s' is nested too deeply", dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return error("cannot open directory '%s': %s", dir, strerror(errno));
+    path_list here = {0};
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char *p = xasprintf("%s%s%s", dir, str_ends_with(dir, "/") ? "" : "/", e->d_name);
+        add_path(&here, p);
+        free(p);
+    }
+    closedir(d);
+    if (here.count)
+        qsort(here.paths, here.count, sizeof(char *), cmp_str);
+    int rc = 0;
+    for (size_t i = 0; i < here.count && rc == 0; i++) {
+        struct stat st;
+        if (stat(here.paths[i], &st) != 0)
+            continue; /* a dangling link: nothing to read */
+        if (S_ISDIR(st.st_mode))
+            rc = walk_dir(here.paths[i], pl, depth + 1);
+        else if (S_ISREG(st.st_mode) && str_ends_with(here.paths[i], ".sql"))
+            add_path(pl, here.paths[i]);
+    }
+    path_list_free(&here);
+    return rc;
+}
+
+int cli_collect_paths(const char *cmd, char **args, int nargs, path_list *out)
+{
+    (void)cmd;
+    for (int i = 0; i < nargs; i++) {
+        if (strcmp(args[i], "-") == 0) {
+            add_path(out, "-");
+            continue;
+        }
+        struct stat st;
+        if (stat(args[i], &st) != 0)
+            return error("cannot read '%s': %s", args[i], strerror(errno));
+        if (S_ISDIR(st.st_mode)) {
+            if (walk_dir(args[i], out, 0) < 0)
+                return -1;
+        } else {
+            add_path(out, args[i]);
+        }
+    }
+    return 0;
+}
+
+void path_list_free(path_list *pl)
+{
+    for (size_t i = 0; i < pl->count; i++)
+        free(pl->paths[i]);
+    free(pl->paths);
+    memset(pl, 0, sizeof(*pl));
+}

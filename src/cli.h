@@ -1,0 +1,66 @@
+/*
+ * cli.h: what the subcommands share: the command table entry type, the exit
+ * codes, the options that say how scripts are read (-v, --root, ...), and the
+ * walk that turns PATH arguments into a sorted list of script files.
+ *
+ * Only the CLI layer (main.c and cmd_*.c) prints usage and decides exit codes.
+ */
+#ifndef PGWARD_CLI_H
+#define PGWARD_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "script.h"
+
+enum {
+    EXIT_CLEAN = 0,    /* nothing at error level */
+    EXIT_FINDINGS = 1, /* findings at error level, or a failure */
+    EXIT_USAGE = 2,    /* usage, configuration or input error */
+};
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;
+} command;
+
+/* The sorted command table (main.c). */
+extern const command pgward_commands[];
+extern const size_t pgward_ncommands;
+
+/* Prints "pgward: <message>" and "see 'pgward <cmd> --help'" on stderr; returns 2. */
+int usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/*
+ * Script-reading options common to lint and parse. cli_script_option() handles one
+ * getopt_long result: returns 1 when it consumed it, 0 when not its option, -1 on a
+ * bad value (after printing the problem).
+ */
+#define CLI_SCRIPT_OPTIONS_HELP                                                       \
+    "  -v, --set NAME=VALUE       set a psql variable (as psql -v)\n"                 \
+    "      --root DIR             includes must stay inside DIR (default: the\n"      \
+    "                             folder of each script given)\n"                     \
+    "      --allow-include-outside-root\n"                                            \
+    "                             let \\i and \\ir read files outside the root\n"
+enum { OPT_ROOT = 1000, OPT_ALLOW_OUTSIDE_ROOT, OPT_FORMAT, OPT_FIRST_FREE };
+#define CLI_SCRIPT_LONG_OPTIONS                                                       \
+    {"set", required_argument, NULL, 'v'}, {"root", required_argument, NULL, OPT_ROOT}, \
+    {"allow-include-outside-root", no_argument, NULL, OPT_ALLOW_OUTSIDE_ROOT}
+int cli_script_option(const char *cmd, int opt, const char *arg, script_options *so);
+
+/* A list of script paths to read, in order. */
+typedef struct path_list {
+    char **paths;
+    size_t count, cap;
+} path_list;
+
+/*
+ * Expands PATH arguments: files as given, directories walked recursively for *.sql
+ * (sorted, hidden entries skipped), "-" for stdin. Returns -1 after printing an
+ * error for a path that does not exist.
+ */
+int cli_collect_paths(const char *cmd, char **args, int nargs, path_list *out);
+void path_list_free(path_list *pl);
+
+#endif

@@ -1,0 +1,133 @@
+/*
+ * cmd_parse.c: `pgward parse PATH...`: the statements pgward reads, for debugging
+ * and tests. Each statement with its origin (file:line:col, byte offset and length),
+ * its kind (the parse tree's node name), how it ended, its text after variable
+ * substitution and whether it parsed. Front-end findings go to stderr (text) or
+ * into the "findings" array (json). Exit: 0, 1 when a finding is an error, 2 usage.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "report.h"
+
+static const char parse_usage[] =
+    "usage: pgward parse [options] PATH...\n"
+    "\n"
+    "List the statements read from each script (files, directories of *.sql, or -\n"
+    "for stdin) exactly as psql would send them.\n"
+    "\n"
+    "options:\n"
+    "      --format FORMAT        text (default) or json\n" CLI_SCRIPT_OPTIONS_HELP
+    "  -h, --help                 show this help\n";
+
+/* One statement on one line: newlines and tabs shown as \n and \t. */
+static void print_statement_text(const statement *st)
+{
+    printf("%s:%d:%d: %s %s%s: ", st->src->name, st->line, st->column, st->kind,
+           st->parse.error ? "error" : "ok", st->conditional ? " conditional" : "");
+    for (size_t i = 0; i < st->text_len; i++) {
+        char c = st->text[i];
+        if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\\')
+            fputs("\\\\", stdout);
+        else
+            putchar(c);
+    }
+    putchar('\n');
+}
+
+int cmd_parse(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        CLI_SCRIPT_LONG_OPTIONS,
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    script_options so = script_options_default();
+    bool json = false;
+    int opt, rc = EXIT_CLEAN;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":v:h", longopts, NULL)) != -1) {
+        int used = cli_script_option("parse", opt, optarg, &so);
+        if (used < 0) {
+            script_options_free(&so);
+            return EXIT_USAGE;
+        }
+        if (used)
+            continue;
+        switch (opt) {
+        case 'h':
+            fputs(parse_usage, stdout);
+            script_options_free(&so);
+            return EXIT_CLEAN;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") == 0)
+                json = true;
+            else if (strcmp(optarg, "text") != 0) {
+                script_options_free(&so);
+                return usage_error("parse", "unknown format '%s': expected text or json",
+                                   optarg);
+            }
+            break;
+        case ':':
+            script_options_free(&so);
+            return usage_error("parse", "option '%s' needs a value", argv[optind - 1]);
+        default:
+            script_options_free(&so);
+            return usage_error("parse", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        script_options_free(&so);
+        return usage_error("parse", "no PATH given");
+    }
+    path_list paths = {0};
+    if (cli_collect_paths("parse", argv + optind, argc - optind, &paths) < 0) {
+        script_options_free(&so);
+        path_list_free(&paths);
+        return EXIT_USAGE;
+    }
+
+    cJSON *doc = json ? cJSON_CreateObject() : NULL;
+    cJSON *jstmts = json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
+    cJSON *jfind = json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    bool color = report_want_color(2);
+    for (size_t i = 0; i < paths.count; i++) {
+        script *s = script_read_file(paths.paths[i], &so);
+        for (size_t j = 0; j < s->nstmts; j++) {
+            if (json)
+                cJSON_AddItemToArray(jstmts, report_statement_json(&s->stmts[j]));
+            else
+                print_statement_text(&s->stmts[j]);
+        }
+        finding_list_sort(&s->findings);
+        for (size_t j = 0; j < s->findings.count; j++) {
+            const finding *f = &s->findings.items[j];
+            if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
+                rc = EXIT_USAGE;
+            else if (f->severity == SEV_ERROR && rc == EXIT_CLEAN)
+                rc = EXIT_FINDINGS;
+            if (json)
+                cJSON_AddItemToArray(jfind, report_finding_json(f));
+            else
+                report_finding_text(stderr, f, color);
+        }
+        script_free(s);
+    }
+    if (json)
+        report_print_json(stdout, doc);
+    path_list_free(&paths);
+    script_options_free(&so);
+    return rc;
+}

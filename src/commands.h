@@ -1,0 +1,11 @@
+/*
+ * commands.h: one entry point per subcommand, each in src/cmd_<name>.c. Each takes
+ * argc/argv starting at the command name and returns the process exit status.
+ */
+#ifndef PGWARD_COMMANDS_H
+#define PGWARD_COMMANDS_H
+
+int cmd_lint(int argc, char **argv);
+int cmd_parse(int argc, char **argv);
+
+#endif

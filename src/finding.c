@@ -1,0 +1,98 @@
+/*
+ * finding.c: building, ordering and freeing finding lists; see finding.h.
+ */
+#include "finding.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void finding_add(finding_list *list, severity sev, const char *rule, const source *src,
+                 const char *file, size_t offset, size_t length, const char *fmt, ...)
+{
+    GROW(list->items, list->cap, list->count + 1);
+    finding *f = &list->items[list->count++];
+    memset(f, 0, sizeof(*f));
+    f->severity = sev;
+    f->rule = rule;
+    f->src = src;
+    f->file = xstrdup(file ? file : src ? src->name : "<input>");
+    f->offset = offset;
+    f->length = length;
+    if (src)
+        source_position(src, offset, &f->line, &f->column);
+    va_list ap;
+    va_start(ap, fmt);
+    f->message = xvasprintf(fmt, ap);
+    va_end(ap);
+}
+
+void finding_list_move(finding_list *to, finding_list *from)
+{
+    GROW(to->items, to->cap, to->count + from->count);
+    if (from->count)
+        memcpy(to->items + to->count, from->items, from->count * sizeof(finding));
+    to->count += from->count;
+    free(from->items);
+    memset(from, 0, sizeof(*from));
+}
+
+typedef struct {
+    finding f;
+    size_t seq;
+} seq_finding;
+
+static int cmp_finding(const void *a, const void *b)
+{
+    const seq_finding *x = a, *y = b;
+    int c = strcmp(x->f.file, y->f.file);
+    if (c)
+        return c;
+    if (x->f.offset != y->f.offset)
+        return x->f.offset < y->f.offset ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void finding_list_sort(finding_list *list)
+{
+    if (list->count < 2)
+        return;
+    seq_finding *tmp = xmalloc(list->count * sizeof(*tmp));
+    for (size_t i = 0; i < list->count; i++) {
+        tmp[i].f = list->items[i];
+        tmp[i].seq = i;
+    }
+    qsort(tmp, list->count, sizeof(*tmp), cmp_finding);
+    for (size_t i = 0; i < list->count; i++)
+        list->items[i] = tmp[i].f;
+    free(tmp);
+}
+
+size_t finding_list_count(const finding_list *list, severity at_least)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < list->count; i++)
+        n += list->items[i].severity >= at_least;
+    return n;
+}
+
+void finding_list_free(finding_list *list)
+{
+    for (size_t i = 0; i < list->count; i++) {
+        free(list->items[i].message);
+        free(list->items[i].file);
+    }
+    free(list->items);
+    memset(list, 0, sizeof(*list));
+}
+
+const char *severity_name(severity sev)
+{
+    switch (sev) {
+    case SEV_ERROR:
+        return "error";
+    case SEV_WARNING:
+        return "warning";
+    default:
+        return "info";
+    }
+}

@@ -1,0 +1,36 @@
+/*
+ * report.h: printing findings and statements for people (text) and tools (JSON).
+ *
+ * Text is gcc-style: "file:line:col: severity: message [rule]", then the source
+ * line and a caret under the column. Colour only when asked (the CLI asks when
+ * stdout is a terminal and NO_COLOR is unset). JSON uses cJSON, so escaping is
+ * never hand-written; lines and columns are 1-based everywhere.
+ */
+#ifndef PGWARD_REPORT_H
+#define PGWARD_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "finding.h"
+#include "script.h"
+
+void report_finding_text(FILE *out, const finding *f, bool color);
+
+/* {"file","line","column","severity","rule","message"} */
+cJSON *report_finding_json(const finding *f);
+
+/* {"file","line","column","offset","length","kind","end","text","status",...} */
+cJSON *report_statement_json(const statement *st);
+
+/* Prints a JSON document followed by a newline; frees it. */
+void report_print_json(FILE *out, cJSON *doc);
+
+/* Whether to colour output on fd: a terminal and NO_COLOR unset. */
+bool report_want_color(int fd);
+
+const char *stmt_end_name(stmt_end end);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * script.h: read a script the way psql 15 does and turn it into statements.
+ *
+ * The interpreter (script.c) drives the boundary scanner (grammar/script_scan.l):
+ * it owns the variables, the \if stack, includes and the error policy; the scanner
+ * only finds where statements and meta-commands begin and end and calls back for
+ * variables. Every statement is parsed once with libpg_query (sqlparse.h) and keeps
+ * its true origin: the file, line, column, byte offset and length in the original
+ * text, with a map from every byte of the substituted text back to the source.
+ *
+ *   script_options opt = script_options_default();
+ *   script_set_var(&opt, "schema", "eng");
+ *   script *s = script_read_file("deploy.sql", &opt);
+ *   for (size_t i = 0; i < s->nstmts; i++) ... s->stmts[i] ...
+ *   ... s->findings ...
+ *   script_free(s);
+ *   script_options_free(&opt);
+ *
+ * Nothing here is global: scripts can be read on parallel threads.
+ */
+#ifndef PGWARD_SCRIPT_H
+#define PGWARD_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "finding.h"
+#include "source.h"
+#include "sqlparse.h"
+
+#define SCRIPT_MAX_INCLUDE_DEPTH 32
+#define SCRIPT_MAX_STATEMENT_SIZE ((size_t)64 << 20)
+
+/* A run of statement text and where it came from. */
+typedef struct text_span {
+    size_t text_off;     /* offset in statement text */
+    size_t len;          /* bytes of statement text */
+    size_t src_off;      /* offset in the source of the first byte ... */
+    size_t src_len;      /* ... and bytes of source it stands for */
+    bool substituted;    /* from a :variable (src_off/src_len = the reference) */
+} text_span;
+
+typedef enum stmt_end {
+    END_SEMICOLON,   /* ended by ; */
+    END_G,           /* sent by \g */
+    END_GSET,        /* sent by \gset [prefix] */
+    END_EOF,         /* the last statement of a file, without ; */
+} stmt_end;
+
+typedef struct statement {
+    char *text;              /* exactly what psql would send (after substitution) */
+    size_t text_len;
+    const source *src;       /* the file it came from (owned by the script) */
+    size_t offset;           /* byte offset of its first byte in src->text */
+    size_t length;           /* bytes of source from first byte to terminator */
+    int line, column;        /* 1-based, of offset */
+    text_span *spans;        /* text -> source map, in text order */
+    size_t nspans;
+    stmt_end end;
+    char *gset_prefix;       /* END_GSET: the prefix (maybe ""), else NULL */
+    bool conditional;        /* inside an \if whose value is only known at run time */
+    bool uses_runtime_vars;  /* references a variable set by \gset */
+    const char *copy_data;   /* COPY ... FROM STDIN: inline data (in src->text) */
+    size_t copy_data_len;    /* bytes of inline data, excluding the \. line */
+    parsed_sql parse;        /* libpg_query result */
+    char *kind;              /* sql_kind_string(), or "Error" when it did not parse */
+} statement;
+
+typedef struct script_var {
+    char *name;
+    char *value;
+} script_var;
+
+typedef struct script_options {
+    script_var *vars;        /* -v NAME=VALUE, in order */
+    size_t nvars, capvars;
+    const char *root;        /* includes must stay below this folder; NULL = the
+                                folder of each top-level file */
+    bool allow_outside_root; /* --allow-include-outside-root */
+    bool forbid_includes;    /* every \i is an include-error (fuzzing, stdin policy) */
+    int max_include_depth;
+} script_options;
+
+typedef struct script {
+    statement *stmts;
+    size_t nstmts, capstmts;
+    source **sources;        /* the top-level file first, then each included file */
+    size_t nsources, capsources;
+    finding_list findings;   /* front-end findings (syntax errors included) */
+} script;
+
+script_options script_options_default(void);
+/* Sets (or replaces) a variable given with -v. Returns -1 for an invalid name. */
+int script_set_var(script_options *opt, const char *name, const char *value);
+/* Parses "NAME=VALUE" (as psql's -v); returns -1 without '=' or with a bad name. */
+int script_set_var_assignment(script_options *opt, const char *assignment);
+void script_options_free(script_options *opt);
+
+/*
+ * Reads path ("-" = stdin) and everything it includes. Never returns NULL: an
+ * unreadable file becomes an input-error finding. Statements in inactive \if
+ * branches are not returned (psql never sends them).
+ */
+script *script_read_file(const char *path, const script_options *opt);
+
+/* The same for text in memory (fuzzing, tests); name is used in messages. */
+script *script_read_memory(const char *name, const char *text, size_t len,
+                           const script_options *opt);
+
+/* Maps an offset in st->text back to the source; never fails. */
+size_t statement_source_offset(const statement *st, size_t text_off);
+
+void script_free(script *s);
+
+#endif

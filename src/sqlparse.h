@@ -1,0 +1,50 @@
+/*
+ * sqlparse.h: one statement through the real PostgreSQL parser (libpg_query).
+ *
+ * sql_parse() calls pg_query_parse() once and decodes its JSON with cJSON; node and
+ * field names come from the generated pg_nodes.h (PGN_*, PGF_*). The result owns the
+ * tree. Thread-safe: libpg_query keeps its memory contexts per thread.
+ *
+ *   parsed_sql p = sql_parse("SELECT 1;");
+ *   if (p.error) ... p.error, p.error_offset ...
+ *   else for each p.stmts[i]: sql_node_kind(p.stmts[i]) ...
+ *   parsed_sql_free(&p);
+ */
+#ifndef PGWARD_SQLPARSE_H
+#define PGWARD_SQLPARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+typedef struct parsed_sql {
+    cJSON *tree;        /* the ParseResult object, or NULL on error */
+    cJSON **stmts;      /* the "stmt" node of each RawStmt (borrowed from tree) */
+    size_t nstmts;      /* 0 for a statement that is only comments or ";" */
+    char *error;        /* parser message, e.g. syntax error at or near "selec" */
+    long error_offset;  /* byte offset of the error in the text, or -1 */
+} parsed_sql;
+
+/* Parses text (NUL-terminated). Never fails as a call: errors land in .error. */
+parsed_sql sql_parse(const char *text);
+
+void parsed_sql_free(parsed_sql *p);
+
+/* The node type name of a node object ("SelectStmt"), or NULL. */
+const char *sql_node_kind(const cJSON *node);
+
+/* The fields object of a node: {"SelectStmt": {...}} -> {...}. */
+const cJSON *sql_node_fields(const cJSON *node);
+
+/* True when p is exactly one COPY ... FROM STDIN (psql then reads inline data). */
+bool sql_is_copy_from_stdin(const parsed_sql *p);
+
+/*
+ * A short kind for the whole statement: the node name of a single statement,
+ * "Empty" for none, or the names joined with "+" when \; combined several.
+ * Returns a malloc'd string.
+ */
+char *sql_kind_string(const parsed_sql *p);
+
+#endif
