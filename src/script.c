@@ -987,7 +987,15 @@ static void process_file(interp *ip, source *src)
             break;
         }
     }
-    /* psql sends an unterminated last statement too */
+    /*
+     * psql sends an unterminated last statement too. It joins lines with newlines,
+     * so the newline that ends the file's last line is not part of it.
+     */
+    if (fc.qb.text.len > 0 && fc.qb.text.buf[fc.qb.text.len - 1] == '\n' && fc.qb.nspans > 0) {
+        const text_span *last = &fc.qb.spans[fc.qb.nspans - 1];
+        if (!last->substituted && last->src_off + last->src_len == src->len)
+            qbuf_truncate(&fc.qb, fc.qb.text.len - 1);
+    }
     if (fc.qb.text.len > 0 && active(&fc))
         send_query(&fc, END_EOF, NULL);
     for (size_t i = fc.nconds; i-- > 0;)

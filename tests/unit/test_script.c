@@ -1,0 +1,264 @@
+/*
+ * test_script.c: table-driven tests of the script front end (scanner +
+ * interpreter): for each input, the exact statement texts psql would send and the
+ * rules of the findings, in order. The PostgreSQL conformance test (tests/pg)
+ * checks the same behaviour against a real psql; these run in milliseconds.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "script.h"
+
+#define MAX_EXPECT 8
+
+typedef struct script_case {
+    const char *name;
+    const char *input;
+    const char *vars[4];                  /* NAME=VALUE */
+    const char *stmts[MAX_EXPECT];        /* expected texts, NULL-terminated */
+    const char *rules[MAX_EXPECT];        /* expected finding rules (error+warning) */
+} script_case;
+
+static const script_case cases[] = {
+    {"simple", "SELECT 1;\nSELECT 2;\n", {0}, {"SELECT 1;", "SELECT 2;"}, {0}},
+    {"leading whitespace and -- comments dropped", "  -- hi\n\n  SELECT 1;", {0},
+     {"SELECT 1;"}, {0}},
+    {"block comment kept", "/* c */ SELECT 1;", {0}, {"/* c */ SELECT 1;"}, {0}},
+    {"inner -- comment kept", "SELECT 1 -- x;\n;", {0}, {"SELECT 1 -- x;\n;"}, {0}},
+    {"nested comment", "SELECT /* a /* ; */ ; */ 1;", {0}, {"SELECT /* a /* ; */ ; */ 1;"}, {0}},
+    {"string with doubled quote", "SELECT 'a'';b';", {0}, {"SELECT 'a'';b';"}, {0}},
+    {"standard string backslash", "SELECT 'a\\';", {0}, {"SELECT 'a\\';"}, {0}},
+    {"E string backslash quote", "SELECT E'a\\';b';", {0}, {"SELECT E'a\\';b';"}, {0}},
+    {"U& string and ident", "SELECT U&'a;b' UESCAPE '!', U&\"c;d\";", {0},
+     {"SELECT U&'a;b' UESCAPE '!', U&\"c;d\";"}, {0}},
+    {"dollar quotes", "SELECT $$;$$, $t$ $$; $t$;", {0}, {"SELECT $$;$$, $t$ $$; $t$;"}, {0}},
+    {"identifier with dollar is not a quote", "SELECT a$b$ FROM t; SELECT 2;", {0},
+     {"SELECT a$b$ FROM t;", "SELECT 2;"}, {0}},
+    {"quoted identifier", "SELECT \"a;\"\"b\";", {0}, {"SELECT \"a;\"\"b\";"}, {0}},
+    {"parenthesis depth", "CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);", {0},
+     {"CREATE RULE r AS ON INSERT TO t DO ALSO (SELECT 1; SELECT 2);"}, {0}},
+    {"begin atomic",
+     "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; "
+     "SELECT CASE WHEN true THEN 1 END; END; SELECT 2;",
+     {0},
+     {"CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; "
+      "SELECT CASE WHEN true THEN 1 END; END;",
+      "SELECT 2;"},
+     {0}},
+    {"begin transaction is not atomic", "BEGIN; SELECT 1; END;", {0},
+     {"BEGIN;", "SELECT 1;", "END;"}, {0}},
+    {"backslash semicolon joins", "SELECT 1\\; SELECT 2;", {0}, {"SELECT 1; SELECT 2;"}, {0}},
+    {"last statement without semicolon", "SELECT 1;\nSELECT 2\n", {0},
+     {"SELECT 1;", "SELECT 2"}, {0}},
+    {"comment-only tail is sent", "SELECT 1;\n/* end */\n", {0}, {"SELECT 1;", "/* end */"}, {0}},
+    {"lone semicolon", ";", {0}, {";"}, {0}},
+    {"copy from stdin data skipped",
+     "COPY t FROM STDIN;\n1;2\n\\.\nSELECT 1;", {0}, {"COPY t FROM STDIN;", "SELECT 1;"}, {0}},
+    {"copy rest of line read after data",
+     "COPY t FROM STDIN; SELECT 'a';\nx\n\\.\nSELECT 'b';", {0},
+     {"COPY t FROM STDIN;", "SELECT 'a';", "SELECT 'b';"}, {0}},
+    {"copy to stdout has no data", "COPY t TO STDOUT;\nSELECT 1;", {0},
+     {"COPY t TO STDOUT;", "SELECT 1;"}, {0}},
+    {"set and plain variable", "\\set x 42\nSELECT :x;", {0}, {"SELECT 42;"}, {0}},
+    {"set concatenates", "\\set x a 'b c' d\nSELECT ':x';\nSELECT :'x';", {0},
+     {"SELECT ':x';", "SELECT 'ab cd';"}, {0}},
+    {"literal variable escaping", "SELECT :'v';", {"v=it's \\x"}, {"SELECT  E'it''s \\\\x';"}, {0}},
+    {"identifier variable", "SELECT :\"v\";", {"v=a\"b"}, {"SELECT \"a\"\"b\";"}, {0}},
+    {"defined test", "SELECT :{?v}, :{?w};", {"v=1"}, {"SELECT TRUE, FALSE;"}, {0}},
+    {"undefined left as written", "SELECT :nope, :'nope';", {0}, {"SELECT :nope, :'nope';"}, {"syntax-error"}},
+    {"typecast is not a variable", "SELECT 1::int;", {"int=bad"}, {"SELECT 1::int;"}, {0}},
+    {"variables not in literals or comments", "SELECT ':v', \":v\", $$:v$$ -- :v\n;", {"v=X"},
+     {"SELECT ':v', \":v\", $$:v$$ -- :v\n;"}, {0}},
+    {"plain value is rescanned", "\\set q 'SELECT 1; SELECT'\n:q 2;", {0},
+     {"SELECT 1;", "SELECT 2;"}, {0}},
+    {"recursive variable", "\\set a ':a'\nSELECT :a;", {0}, {"SELECT :a;"},
+     {"script-error", "syntax-error"}},
+    {"unset", "\\set x 1\n\\unset x\nSELECT :x;", {0}, {"SELECT :x;"}, {"syntax-error"}},
+    {"escaped colon", "SELECT \\:x;", {"x=1"}, {"SELECT :x;"}, {"syntax-error"}},
+    {"if true", "\\if true\nSELECT 1;\n\\else\nSELECT 2;\n\\endif", {0}, {"SELECT 1;"}, {0}},
+    {"if false elif else", "\\if 0\nSELECT 1;\n\\elif off\nSELECT 2;\n\\else\nSELECT 3;\n\\endif", {0},
+     {"SELECT 3;"}, {0}},
+    {"if variable", "\\if :flag\nSELECT 1;\n\\endif", {"flag=yes"}, {"SELECT 1;"}, {0}},
+    {"if nested inactive not evaluated", "\\if f\n\\if :undefined_is_not_checked\nSELECT 1;\n\\endif\n\\endif\nSELECT 2;", {0},
+     {"SELECT 2;"}, {0}},
+    {"if bad boolean is false", "\\if maybe\nSELECT 1;\n\\endif", {0}, {0}, {"script-error"}},
+    {"inactive branch discards partial text", "SELECT 1\n\\if false\n, 2\n\\endif\n;", {0},
+     {"SELECT 1\n;"}, {0}},
+    {"endif without if", "\\endif\nSELECT 1;", {0}, {"SELECT 1;"}, {"script-error"}},
+    {"if without endif", "\\if true\nSELECT 1;", {0}, {"SELECT 1;"}, {"script-error"}},
+    {"g sends", "SELECT 1 \\g\nSELECT 2\n\\g", {0}, {"SELECT 1 ", "SELECT 2"}, {0}},
+    {"g resends previous", "SELECT 1;\n\\g", {0}, {"SELECT 1;", "SELECT 1;"}, {0}},
+    {"gset", "SELECT 1 AS n \\gset\nSELECT 2;", {0}, {"SELECT 1 AS n ", "SELECT 2;"}, {0}},
+    {"meta line inside statement", "SELECT 1\n\\echo hi\n;", {0}, {"SELECT 1\n;"}, {0}},
+    {"double backslash separator", "\\echo a \\\\ SELECT 1;", {0}, {"SELECT 1;"}, {0}},
+    {"two commands on one line", "\\set a 1 \\set b 2\nSELECT :a, :b;", {0}, {"SELECT 1, 2;"}, {0}},
+    {"unsupported meta-command", "\\c other\nSELECT 1;", {0}, {"SELECT 1;"},
+     {"unsupported-meta-command"}},
+    {"unsupported whole-line command", "\\! echo ; rm x\nSELECT 1;", {0}, {"SELECT 1;"},
+     {"unsupported-meta-command"}},
+    {"syntax error is per statement", "SELEC 1;\nSELECT 2;", {0}, {"SELEC 1;", "SELECT 2;"},
+     {"syntax-error"}},
+    {"crlf", "SELECT 1\r\n;\r\nSELECT 2;\r\n", {0}, {"SELECT 1\r\n;", "SELECT 2;"}, {0}},
+    {"on_error_stop bare means on", "\\set ON_ERROR_STOP\n\\if :ON_ERROR_STOP\nSELECT 1;\n\\endif", {0},
+     {"SELECT 1;"}, {0}},
+    {"bad boolean for ON_ERROR_STOP", "\\set ON_ERROR_STOP maybe", {0}, {0}, {"script-error"}},
+    {"invalid variable name", "\\set a-b 1", {0}, {0}, {"script-error"}},
+    {"unterminated quoted argument", "\\set a 'oops\nSELECT 1;", {0}, {"SELECT 1;"}, {"script-error"}},
+    {"backquote refused", "\\set a `id`\nSELECT 1;", {0}, {"SELECT 1;"}, {"script-error"}},
+    {"include forbidden", "\\i other.sql\nSELECT 1;", {0}, {"SELECT 1;"}, {"include-error"}},
+    {"include missing argument", "\\i\nSELECT 1;", {0}, {"SELECT 1;"}, {"include-error"}},
+    {"extra argument warned", "\\endif extra", {0}, {0}, {"script-error", "script-error"}},
+};
+
+static void run_case(const script_case *c)
+{
+    script_options opt = script_options_default();
+    opt.forbid_includes = true;
+    for (int i = 0; i < 4 && c->vars[i]; i++)
+        assert_int_equal(script_set_var_assignment(&opt, c->vars[i]), 0);
+    script *s = script_read_memory("case.sql", c->input, strlen(c->input), &opt);
+    size_t n = 0;
+    while (n < MAX_EXPECT && c->stmts[n])
+        n++;
+    if (s->nstmts != n) {
+        for (size_t i = 0; i < s->nstmts; i++)
+            print_error("  got [%zu] '%s'\n", i, s->stmts[i].text);
+    }
+    assert_int_equal(s->nstmts, n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(s->stmts[i].text, c->stmts[i]);
+    size_t nf = 0;
+    for (size_t i = 0; i < s->findings.count; i++) {
+        const finding *f = &s->findings.items[i];
+        if (f->severity == SEV_INFO)
+            continue;
+        if (nf >= MAX_EXPECT || !c->rules[nf])
+            print_error("  unexpected finding %s: %s\n", f->rule, f->message);
+        assert_true(nf < MAX_EXPECT && c->rules[nf]);
+        assert_string_equal(f->rule, c->rules[nf]);
+        nf++;
+    }
+    assert_true(nf == MAX_EXPECT || c->rules[nf] == NULL);
+    script_free(s);
+    script_options_free(&opt);
+}
+
+static void test_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        print_message("case: %s\n", cases[i].name);
+        run_case(&cases[i]);
+    }
+}
+
+/* Origins: line, column and offsets point into the original text. */
+static void test_origin(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    script_set_var(&opt, "t", "tbl");
+    const char *in = "-- head\n  SELECT a\n  FROM :t WHERE x = 'é'; SELEC 2;\n";
+    script *s = script_read_memory("o.sql", in, strlen(in), &opt);
+    assert_int_equal(s->nstmts, 2);
+    statement *a = &s->stmts[0], *b = &s->stmts[1];
+    assert_string_equal(a->text, "SELECT a\n  FROM tbl WHERE x = 'é';");
+    assert_int_equal(a->line, 2);
+    assert_int_equal(a->column, 3);
+    assert_int_equal(a->offset, 10);
+    /* "tbl" maps back to the reference ":t" */
+    size_t at = (size_t)(strstr(a->text, "tbl") - a->text);
+    assert_int_equal(statement_source_offset(a, at), (size_t)(strstr(in, ":t") - in));
+    /* text after the substitution maps to its own place */
+    at = (size_t)(strstr(a->text, "WHERE") - a->text);
+    assert_int_equal(statement_source_offset(a, at), (size_t)(strstr(in, "WHERE") - in));
+    assert_int_equal(b->line, 3);
+    assert_int_equal(b->column, 26); /* é counts as one column */
+    assert_int_equal(s->findings.count, 1);
+    assert_int_equal(s->findings.items[0].line, 3);
+    assert_int_equal(s->findings.items[0].column, 26);
+    script_free(s);
+    script_options_free(&opt);
+}
+
+/* A syntax error's position is mapped through variable substitution. */
+static void test_error_position_after_substitution(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    script_set_var(&opt, "cols", "a, b, c");
+    const char *in = "SELECT :cols FRM t;";
+    script *s = script_read_memory("e.sql", in, strlen(in), &opt);
+    assert_int_equal(s->findings.count, 1);
+    assert_string_equal(s->findings.items[0].rule, "syntax-error");
+    assert_int_equal(s->findings.items[0].offset, (size_t)(strstr(in, "t;") - in));
+    script_free(s);
+    script_options_free(&opt);
+}
+
+static void test_copy_data(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    const char *in = "COPY t (a) FROM stdin;\n1\n2\n\\.\n";
+    script *s = script_read_memory("c.sql", in, strlen(in), &opt);
+    assert_int_equal(s->nstmts, 1);
+    assert_non_null(s->stmts[0].copy_data);
+    assert_int_equal(s->stmts[0].copy_data_len, 4);
+    assert_memory_equal(s->stmts[0].copy_data, "1\n2\n", 4);
+    script_free(s);
+    script_options_free(&opt);
+}
+
+static void test_gset_runtime(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    const char *in = "SELECT count(*) AS n FROM t \\gset p_\n"
+                     "\\if :p_n\nSELECT 1;\n\\else\nSELECT 2;\n\\endif\nSELECT :p_n;";
+    script *s = script_read_memory("g.sql", in, strlen(in), &opt);
+    assert_int_equal(s->nstmts, 4);
+    assert_string_equal(s->stmts[0].gset_prefix, "p_");
+    assert_true(s->stmts[1].conditional);
+    assert_true(s->stmts[2].conditional);
+    assert_false(s->stmts[3].conditional);
+    assert_true(s->stmts[3].uses_runtime_vars);
+    assert_string_equal(s->stmts[3].text, "SELECT :p_n;");
+    script_free(s);
+    script_options_free(&opt);
+}
+
+static void test_huge_expansion_bounded(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    /* each level doubles: unbounded this would be 2^40 bytes */
+    strbuf in = {0};
+    sb_adds(&in, "\\set v0 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n");
+    for (int i = 1; i <= 40; i++)
+        sb_addf(&in, "\\set v%d :v%d:v%d\n", i, i - 1, i - 1);
+    sb_adds(&in, "SELECT ':v40';\n");
+    script *s = script_read_memory("h.sql", in.buf, in.len, &opt);
+    assert_int_equal(s->nstmts, 1);
+    script_free(s);
+    sb_free(&in);
+    script_options_free(&opt);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cases),
+        cmocka_unit_test(test_origin),
+        cmocka_unit_test(test_error_position_after_substitution),
+        cmocka_unit_test(test_copy_data),
+        cmocka_unit_test(test_gset_runtime),
+        cmocka_unit_test(test_huge_expansion_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

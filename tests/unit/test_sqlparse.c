@@ -1,0 +1,62 @@
+/*
+ * test_sqlparse.c: libpg_query wrapper: kinds, COPY detection, error offsets.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sqlparse.h"
+
+static const struct {
+    const char *sql;
+    const char *kind;
+    bool copy_stdin;
+} kinds[] = {
+    {"SELECT 1;", "SelectStmt", false},
+    {"/* only a comment */", "Empty", false},
+    {";", "Empty", false},
+    {"SELECT 1; SELECT 2;", "SelectStmt+SelectStmt", false},
+    {"COPY t FROM STDIN;", "CopyStmt", true},
+    {"COPY t FROM '/etc/passwd';", "CopyStmt", false},
+    {"COPY t FROM PROGRAM 'id';", "CopyStmt", false},
+    {"COPY t TO STDOUT;", "CopyStmt", false},
+    {"INSERT INTO t VALUES (1);", "InsertStmt", false},
+    {"SELEC 1;", "Error", false},
+};
+
+static void test_kinds(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        parsed_sql p = sql_parse(kinds[i].sql);
+        char *k = sql_kind_string(&p);
+        assert_string_equal(k, kinds[i].kind);
+        assert_int_equal(sql_is_copy_from_stdin(&p), kinds[i].copy_stdin);
+        free(k);
+        parsed_sql_free(&p);
+    }
+}
+
+static void test_error_offset_is_bytes(void **state)
+{
+    (void)state;
+    /* 'é' is two bytes: the parser's character position must become byte 12 */
+    parsed_sql p = sql_parse("SELECT 'é' FRM x;");
+    assert_non_null(p.error);
+    assert_string_equal(p.error, "syntax error at or near \"x\"");
+    assert_int_equal(p.error_offset, 16);
+    parsed_sql_free(&p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_kinds),
+        cmocka_unit_test(test_error_offset_is_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
