@@ -36,7 +36,8 @@ typedef struct interp {
     char **runtime;          /* variables set by \gset (value unknown until run time) */
     size_t nruntime, capruntime;
     char *root;              /* real path of the folder includes must stay in */
-    const char **include_stack; /* real paths of the files being read */
+    char *root_name;         /* that folder as the user named it, for messages */
+    const source **include_stack; /* the files being read, outermost first */
     size_t ninclude, capinclude;
 } interp;
 
@@ -776,7 +777,7 @@ static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t of
         path = xasprintf("%s%s", home, arg + 1);
     else if (relative && arg[0] != '/' && strcmp(fc->src->name, "<stdin>") != 0) {
         char *dir = dir_of(fc->src->name);
-        path = xasprintf("%s/%s", dir, arg);
+        path = strcmp(dir, ".") == 0 ? xstrdup(arg) : xasprintf("%s/%s", dir, arg);
         free(dir);
     } else
         path = xstrdup(arg);
@@ -791,15 +792,15 @@ static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t of
         add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
                     "included file '%s' is outside the root folder '%s' "
                     "(--allow-include-outside-root allows it)",
-                    path, ip->root);
+                    path, ip->root_name);
         goto out;
     }
     for (size_t i = 0; i < ip->ninclude; i++) {
-        if (strcmp(ip->include_stack[i], real) == 0) {
+        if (strcmp(ip->include_stack[i]->real_path, real) == 0) {
             strbuf chain = {0};
             for (size_t j = i; j < ip->ninclude; j++)
-                sb_addf(&chain, "%s -> ", ip->include_stack[j]);
-            sb_adds(&chain, real);
+                sb_addf(&chain, "%s -> ", ip->include_stack[j]->name);
+            sb_adds(&chain, path);
             add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
                         "include cycle: %s", chain.buf);
             sb_free(&chain);
@@ -972,7 +973,7 @@ static void process_file(interp *ip, source *src)
     fc.sc = scan_create(src->text, src->len, &callbacks, &fc);
     if (src->real_path) {
         GROW(ip->include_stack, ip->capinclude, ip->ninclude + 1);
-        ip->include_stack[ip->ninclude++] = src->real_path;
+        ip->include_stack[ip->ninclude++] = src;
     }
     for (;;) {
         scan_result r = scan_sql(fc.sc, &fc.qb);
@@ -1060,8 +1061,10 @@ static script *run_script(source *src, const script_options *opt, const char *ro
         set_runtime(&ip, opt->vars[i].name, false);
         put_var(&ip.vars, &ip.nvars, &ip.capvars, opt->vars[i].name, opt->vars[i].value);
     }
-    if (root)
+    if (root) {
         ip.root = realpath(root, NULL);
+        ip.root_name = xstrdup(root);
+    }
     GROW(s->sources, s->capsources, 1);
     s->sources[s->nsources++] = src;
     process_file(&ip, src);
@@ -1076,6 +1079,7 @@ static script *run_script(source *src, const script_options *opt, const char *ro
     free(ip.runtime);
     free(ip.include_stack);
     free(ip.root);
+    free(ip.root_name);
     return s;
 }
 
@@ -1095,7 +1099,7 @@ script *script_read_file(const char *path, const script_options *opt)
         /* stdin: includes stay below the current folder */
         return run_script(src, opt, ".");
     }
-    char *dir = dir_of(src->real_path);
+    char *dir = dir_of(path);
     script *s = run_script(src, opt, dir);
     free(dir);
     return s;

@@ -1,0 +1,3 @@
+-- a clean script
+CREATE TABLE eng.t (id bigint);
+INSERT INTO eng.t VALUES (1);

@@ -1,0 +1,2 @@
+SELECT 2;
+\ir a.sql

@@ -1,0 +1,2 @@
+\ir ../secret.sql
+SELECT 1;

@@ -1,0 +1,10 @@
+SELECT 1;
+\c otherdb
+\! rm -rf /tmp/x ; echo
+\copy t from data.csv
+\o out.txt
+\set ok 1
+\if false
+\pset format csv
+\endif
+SELECT :ok;
