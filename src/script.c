@@ -470,12 +470,19 @@ static void take_copy_data(file_ctx *fc, statement *st)
         }
         q = le < len ? le + 1 : le;
     }
+    if (q >= len) {
+        /*
+         * No "\." line: psql would take everything to the end of the file as data if
+         * the COPY succeeds, and read it as SQL if it fails (the usual reason for a
+         * script like this). Reading it as SQL loses nothing; say so.
+         */
+        add_finding(fc, SEV_WARNING, RULE_SCRIPT_ERROR, st->offset, 0,
+                    "COPY FROM STDIN without inline data ended by a line '\\.': the lines "
+                    "after it are read as SQL (psql reads them as data if the COPY succeeds)");
+        return;
+    }
     st->copy_data = text + start;
     st->copy_data_len = data_end - start;
-    if (data_end == len && start < len)
-        add_finding(fc, SEV_WARNING, RULE_SCRIPT_ERROR, st->offset, 0,
-                    "COPY data not terminated by a line '\\.'; the data runs to the end of "
-                    "the file");
     scan_jump(fc->sc, p, eol, resume);
 }
 
@@ -833,6 +840,8 @@ out:
 
 /* Meta-commands whose argument is the whole rest of the line. */
 static const char *const whole_line_cmds[] = {"!", "copy", "ef", "ev", "h", "help", "sf", "sv"};
+/* Meta-commands whose argument may be "|command" (the rest of the line). */
+static const char *const filepipe_cmds[] = {"g", "gx", "o", "out", "w", "write"};
 /* Unsupported meta-commands that still send the query buffer. */
 static const char *const sending_cmds[] = {"crosstabview", "gdesc", "gexec", "gx", "watch"};
 
@@ -842,6 +851,17 @@ static bool in_list(const char *const *list, size_t n, const char *s)
         if (strcmp(list[i], s) == 0)
             return true;
     return false;
+}
+
+/* Reads and drops the arguments of a command pgward does not run, as psql reads them. */
+static void skip_command_args(file_ctx *fc, const char *cmd)
+{
+    if (in_list(whole_line_cmds, ARRAY_SIZE(whole_line_cmds), cmd))
+        free(scan_slash_option(fc->sc, OPT_WHOLE_LINE, NULL, false, NULL));
+    else if (in_list(filepipe_cmds, ARRAY_SIZE(filepipe_cmds), cmd))
+        free(gather_args(fc, OPT_FILEPIPE, NULL, NULL));
+    else
+        skip_args(fc);
 }
 
 /*
@@ -880,10 +900,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         if (!supported)
             add_finding(fc, SEV_WARNING, RULE_UNSUPPORTED_META, off, len,
                         "unsupported meta-command \\%s (in an inactive \\if branch)", cmd);
-        if (in_list(whole_line_cmds, ARRAY_SIZE(whole_line_cmds), cmd))
-            free(scan_slash_option(fc->sc, OPT_WHOLE_LINE, NULL, false, NULL));
-        else
-            skip_args(fc);
+        skip_command_args(fc, cmd);
         return CMD_SKIP;
     }
 
@@ -899,7 +916,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         exec_include(fc, cmd, true, off, len);
     } else if (strcmp(cmd, "g") == 0) {
         size_t aoff;
-        char *target = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, &aoff);
+        char *target = scan_slash_option(fc->sc, OPT_FILEPIPE, NULL, false, &aoff);
         if (target) {
             add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META, off, len,
                         "unsupported meta-command \\g with an output target ('%s')", target);
@@ -913,10 +930,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
     } else {
         add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META, off, len,
                     "unsupported meta-command \\%s", cmd);
-        if (in_list(whole_line_cmds, ARRAY_SIZE(whole_line_cmds), cmd))
-            free(scan_slash_option(fc->sc, OPT_WHOLE_LINE, NULL, false, NULL));
-        else
-            skip_args(fc);
+        skip_command_args(fc, cmd);
         if (strcmp(cmd, "r") == 0 || strcmp(cmd, "reset") == 0)
             qbuf_reset(&fc->qb);
         if (in_list(sending_cmds, ARRAY_SIZE(sending_cmds), cmd))

@@ -73,6 +73,7 @@ typedef enum slash_opt {
     OPT_NORMAL,     /* one argument: quotes, escapes and variables processed */
     OPT_NO_EVAL,    /* one argument, read but not evaluated (inactive branch, skipping) */
     OPT_WHOLE_LINE, /* the rest of the line */
+    OPT_FILEPIPE,   /* as OPT_NORMAL, but "|command" takes the rest of the line */
 } slash_opt;
 
 typedef struct scan_state scan_state;
