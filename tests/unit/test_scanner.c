@@ -69,7 +69,7 @@ static void test_slash_args(void **state)
         scan_state *sc = scan_create(l, strlen(l), &cbs, &problems);
         for (int a = 0;; a++) {
             char *arg = scan_slash_option(sc, OPT_NORMAL, NULL, false, NULL);
-            if (!arg_cases[i].args[a] || a == 5) {
+            if (a == 5 || !arg_cases[i].args[a]) {
                 assert_null(arg);
                 break;
             }
