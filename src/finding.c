@@ -16,6 +16,11 @@ void finding_add(finding_list *list, severity sev, const char *rule, const sourc
     f->rule = rule;
     f->src = src;
     f->file = xstrdup(file ? file : src ? src->name : "<input>");
+    /* a location computed from substituted text may run past its source: clamp */
+    if (src && offset > src->len)
+        offset = src->len;
+    if (src && length > src->len - offset)
+        length = src->len - offset;
     f->offset = offset;
     f->length = length;
     if (src)

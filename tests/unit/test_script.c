@@ -205,6 +205,22 @@ static void test_error_position_after_substitution(void **state)
     script_options_free(&opt);
 }
 
+/* A meta-command that comes from a variable is reported inside the source. */
+static void test_finding_inside_source(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    const char *in = "\\set b '\\\\foobar'\n:b";
+    script *s = script_read_memory("f.sql", in, strlen(in), &opt);
+    assert_int_equal(s->findings.count, 1);
+    const finding *f = &s->findings.items[0];
+    assert_string_equal(f->rule, "unsupported-meta-command");
+    assert_int_equal(f->offset, strlen(in) - 2);
+    assert_true(f->offset + f->length <= strlen(in));
+    script_free(s);
+    script_options_free(&opt);
+}
+
 static void test_copy_data(void **state)
 {
     (void)state;
@@ -261,6 +277,7 @@ int main(void)
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_error_position_after_substitution),
         cmocka_unit_test(test_copy_data),
+        cmocka_unit_test(test_finding_inside_source),
         cmocka_unit_test(test_gset_runtime),
         cmocka_unit_test(test_huge_expansion_bounded),
     };
