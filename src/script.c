@@ -38,6 +38,7 @@ typedef struct interp {
     char *root;              /* real path of the folder includes must stay in */
     char *root_name;         /* that folder as the user named it, for messages */
     const source **include_stack; /* the files being read, outermost first */
+    bool std_strings;        /* the session's standard_conforming_strings */
     size_t ninclude, capinclude;
 } interp;
 
@@ -66,6 +67,7 @@ typedef struct file_ctx {
     query_buf prev;          /* the last statement sent, for \g on an empty buffer */
     cond *conds;
     size_t nconds, capconds;
+    bool quit;               /* \q: stop reading this file */
     bool stmt_runtime;       /* the statement being collected uses a \gset variable */
     bool expr_runtime;       /* the \if expression being read uses one */
     bool size_reported;
@@ -470,20 +472,52 @@ static void take_copy_data(file_ctx *fc, statement *st)
         }
         q = le < len ? le + 1 : le;
     }
-    if (q >= len) {
-        /*
-         * No "\." line: psql would take everything to the end of the file as data if
-         * the COPY succeeds, and read it as SQL if it fails (the usual reason for a
-         * script like this). Reading it as SQL loses nothing; say so.
-         */
+    if (q >= len && start < len) {
+        /* psql sends the rest of the file as data when the COPY succeeds */
         add_finding(fc, SEV_WARNING, RULE_SCRIPT_ERROR, st->offset, 0,
-                    "COPY FROM STDIN without inline data ended by a line '\\.': the lines "
-                    "after it are read as SQL (psql reads them as data if the COPY succeeds)");
-        return;
+                    "COPY data has no line '\\.': psql sends the rest of the file as data, "
+                    "so nothing after this COPY is read as SQL");
     }
     st->copy_data = text + start;
     st->copy_data_len = data_end - start;
     scan_jump(fc->sc, p, eol, resume);
+}
+
+/*
+ * psql lexes '...' by the server's standard_conforming_strings: follow SET and
+ * RESET of it (per session, so included files inherit it).
+ */
+static void track_std_strings(file_ctx *fc, const parsed_sql *p)
+{
+    for (size_t i = 0; i < p->nstmts; i++) {
+        const char *kind = sql_node_kind(p->stmts[i]);
+        if (!kind || strcmp(kind, PGN_VariableSetStmt) != 0)
+            continue;
+        const cJSON *f = sql_node_fields(p->stmts[i]);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, PGF_name);
+        if (!cJSON_IsString(name) ||
+            ascii_strcasecmp(name->valuestring, "standard_conforming_strings") != 0)
+            continue;
+        const cJSON *kindv = cJSON_GetObjectItemCaseSensitive(f, PGF_kind);
+        bool on = true;
+        if (cJSON_IsString(kindv) && strcmp(kindv->valuestring, "VAR_SET_VALUE") == 0) {
+            const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f, PGF_args), 0),
+                PGN_A_Const);
+            const cJSON *sv = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(c, PGF_sval), PGF_sval);
+            const cJSON *iv = cJSON_GetObjectItemCaseSensitive(c, PGF_ival);
+            bool b;
+            if (cJSON_IsString(sv) && parse_bool(sv->valuestring, &b))
+                on = b;
+            else if (iv)
+                on = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(iv, PGF_ival)) != 0;
+            else
+                continue; /* a value the server refuses: nothing changes */
+        }
+        fc->ip->std_strings = on;
+        scan_set_std_strings(fc->sc, on);
+    }
 }
 
 /* Sends the query buffer: records it as a statement (psql's SendQuery). */
@@ -523,12 +557,17 @@ static void send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
         size_t at = st->parse.error_offset >= 0
                         ? statement_source_offset(st, (size_t)st->parse.error_offset)
                         : st->offset;
-        add_finding(fc, SEV_ERROR, RULE_SYNTAX_ERROR, at, 0, "%s", st->parse.error);
+        /* libpg_query always parses with standard_conforming_strings on */
+        add_finding(fc, SEV_ERROR, RULE_SYNTAX_ERROR, at, 0, "%s%s", st->parse.error,
+                    fc->ip->std_strings ? ""
+                                        : " (pgward parses with standard_conforming_strings "
+                                          "on; this script turned it off)");
     }
     if (end == END_GSET)
         note_gset_vars(fc, st);
     if (end != END_EOF && sql_is_copy_from_stdin(&st->parse))
         take_copy_data(fc, st);
+    track_std_strings(fc, &st->parse);
 
     qbuf_copy(&fc->prev, qb);
     qbuf_reset(qb);
@@ -832,6 +871,7 @@ static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t of
     GROW(out->sources, out->capsources, out->nsources + 1);
     out->sources[out->nsources++] = inc;
     process_file(ip, inc);
+    scan_set_std_strings(fc->sc, ip->std_strings);
 out:
     free(real);
     free(path);
@@ -895,7 +935,8 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
                      strcmp(cmd, "echo") == 0 || strcmp(cmd, "qecho") == 0 ||
                      strcmp(cmd, "i") == 0 || strcmp(cmd, "include") == 0 ||
                      strcmp(cmd, "ir") == 0 || strcmp(cmd, "include_relative") == 0 ||
-                     strcmp(cmd, "g") == 0 || strcmp(cmd, "gset") == 0;
+                     strcmp(cmd, "g") == 0 || strcmp(cmd, "gset") == 0 ||
+                     strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0;
     if (!active(fc)) {
         if (!supported)
             add_finding(fc, SEV_WARNING, RULE_UNSUPPORTED_META, off, len,
@@ -923,6 +964,9 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
             free(target);
         }
         return CMD_SEND;
+    } else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
+        /* psql: ends this script (the pending statement is still sent) */
+        fc->quit = true;
     } else if (strcmp(cmd, "gset") == 0) {
         char *prefix = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, NULL);
         *gset_prefix = prefix ? prefix : xstrdup("");
@@ -939,6 +983,25 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
     return CMD_SKIP;
 }
 
+/*
+ * Whether the query buffer ends with the line break psql would have added before
+ * the line that starts at source offset at (only empty lines in between).
+ */
+static bool ends_with_line_break(const file_ctx *fc, size_t at)
+{
+    const query_buf *qb = &fc->qb;
+    if (qb->text.len == 0 || qb->text.buf[qb->text.len - 1] != '\n' || qb->nspans == 0)
+        return false;
+    const text_span *last = &qb->spans[qb->nspans - 1];
+    size_t end = last->src_off + last->src_len;
+    if (last->substituted || end > at || end == 0 || fc->src->text[end - 1] != '\n')
+        return false;
+    for (size_t i = end; i < at; i++)
+        if (fc->src->text[i] != '\n')
+            return false;
+    return at == fc->src->len || fc->src->text[at - 1] == '\n';
+}
+
 static void handle_backslash(file_ctx *fc)
 {
     size_t off = scan_stop_offset(fc->sc);
@@ -947,12 +1010,8 @@ static void handle_backslash(file_ctx *fc)
      * psql adds a newline to the query buffer before each line; when a line holds
      * only a meta-command it takes that newline back out.
      */
-    if (qb->text.len > 0 && qb->text.buf[qb->text.len - 1] == '\n' && off > 0 &&
-        fc->src->text[off - 1] == '\n' && qb->nspans > 0) {
-        const text_span *last = &qb->spans[qb->nspans - 1];
-        if (!last->substituted && last->src_off + last->src_len == off)
-            qbuf_truncate(qb, qb->text.len - 1);
-    }
+    if (ends_with_line_break(fc, off))
+        qbuf_truncate(qb, qb->text.len - 1);
     char *cmd = scan_slash_command(fc->sc);
     char *gset_prefix = NULL;
     cmd_status status = exec_command(fc, cmd, off, &gset_prefix);
@@ -985,6 +1044,10 @@ static void process_file(interp *ip, source *src)
 {
     file_ctx fc = {.ip = ip, .src = src};
     fc.sc = scan_create(src->text, src->len, &callbacks, &fc);
+    scan_set_std_strings(fc.sc, ip->std_strings);
+    /* psql skips a UTF-8 byte order mark at the start of a file */
+    if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0)
+        scan_jump(fc.sc, 0, 0, 3);
     if (src->real_path) {
         GROW(ip->include_stack, ip->capinclude, ip->ninclude + 1);
         ip->include_stack[ip->ninclude++] = src;
@@ -998,6 +1061,8 @@ static void process_file(interp *ip, source *src)
                 qbuf_reset(&fc.qb);
         } else if (r == SCAN_BACKSLASH) {
             handle_backslash(&fc);
+            if (fc.quit)
+                break;
         } else {
             break;
         }
@@ -1006,14 +1071,11 @@ static void process_file(interp *ip, source *src)
      * psql sends an unterminated last statement too. It joins lines with newlines,
      * so the newline that ends the file's last line is not part of it.
      */
-    if (fc.qb.text.len > 0 && fc.qb.text.buf[fc.qb.text.len - 1] == '\n' && fc.qb.nspans > 0) {
-        const text_span *last = &fc.qb.spans[fc.qb.nspans - 1];
-        if (!last->substituted && last->src_off + last->src_len == src->len)
-            qbuf_truncate(&fc.qb, fc.qb.text.len - 1);
-    }
+    if (ends_with_line_break(&fc, src->len))
+        qbuf_truncate(&fc.qb, fc.qb.text.len - 1);
     if (fc.qb.text.len > 0 && active(&fc))
         send_query(&fc, END_EOF, NULL);
-    for (size_t i = fc.nconds; i-- > 0;)
+    for (size_t i = fc.quit ? 0 : fc.nconds; i-- > 0;)
         add_finding(&fc, SEV_ERROR, RULE_SCRIPT_ERROR, fc.conds[i].if_off, 3,
                     "\\if without \\endif: reached the end of '%s'", src->name);
     if (src->real_path)
@@ -1066,7 +1128,7 @@ void script_options_free(script_options *opt)
 static script *run_script(source *src, const script_options *opt, const char *root)
 {
     script *s = xcalloc(1, sizeof(*s));
-    interp ip = {.out = s, .opt = opt};
+    interp ip = {.out = s, .opt = opt, .std_strings = true};
     for (size_t i = 0; i < ARRAY_SIZE(default_vars); i++)
         put_var(&ip.vars, &ip.nvars, &ip.capvars, default_vars[i][0], default_vars[i][1]);
     for (size_t i = 0; i < ARRAY_SIZE(runtime_vars); i++)

@@ -125,6 +125,12 @@ void scan_set_mark(scan_state *sc, scan_mark m);
  */
 void scan_jump(scan_state *sc, size_t first, size_t first_end, size_t resume);
 
+/*
+ * Follows the server's standard_conforming_strings (psql does): when off, a
+ * backslash escapes the next character in '...' strings too. On by default.
+ */
+void scan_set_std_strings(scan_state *sc, bool on);
+
 /* Name of the construct left open at the end of input ("quoted string"), or NULL. */
 const char *scan_open_construct(const scan_state *sc);
 

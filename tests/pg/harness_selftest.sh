@@ -3,6 +3,7 @@
 # on success, on a failing command (status passed through), on SIGTERM to with_pg.sh
 # and on SIGKILL to with_pg.sh (the watchdog's job); and that --log-statements logs
 # every statement as jsonlog. Prints "N passed, M failed".
+# shellcheck disable=SC2016 # the single-quoted commands are expanded by the inner shell
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 with_pg=$here/with_pg.sh
@@ -24,8 +25,8 @@ proc_gone() {
 
 # Bounded wait (30 s) for something that happens asynchronously (the watchdog).
 eventually() {
-    local i
-    for i in $(seq 1 300); do
+    local _
+    for _ in $(seq 1 300); do
         "$@" && return 0
         sleep 0.1
     done

@@ -34,6 +34,7 @@ pg_cluster_start "${start_opts[@]}"
 # COMMAND runs in the background so that a signal reaches our traps at once (bash runs a
 # trap only after a foreground command ends); stdin is passed on explicitly.
 child=""
+# shellcheck disable=SC2317 # called from the traps below
 on_signal() {
     local status=$1
     if [ -n "$child" ]; then
