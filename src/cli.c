@@ -3,6 +3,8 @@
  */
 #include "cli.h"
 
+#include "batch.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -25,9 +27,30 @@ int usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-int cli_script_option(const char *cmd, int opt, const char *arg, script_options *so)
+cli_read_opts cli_read_opts_default(void)
 {
+    return (cli_read_opts){.script = script_options_default(), .jobs = batch_default_jobs()};
+}
+
+void cli_read_opts_free(cli_read_opts *ro)
+{
+    script_options_free(&ro->script);
+}
+
+int cli_script_option(const char *cmd, int opt, const char *arg, cli_read_opts *ro)
+{
+    script_options *so = &ro->script;
+    char *end;
+    long n;
     switch (opt) {
+    case 'j':
+        n = strtol(arg, &end, 10);
+        if (*arg == '\0' || *end != '\0' || n < 1 || n > 256) {
+            usage_error(cmd, "invalid --jobs value '%s': expected a number from 1 to 256", arg);
+            return -1;
+        }
+        ro->jobs = (int)n;
+        return 1;
     case 'v':
         if (script_set_var_assignment(so, arg) < 0) {
             usage_error(cmd, "invalid variable assignment '%s': expected NAME=VALUE", arg);

@@ -42,12 +42,25 @@ int usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
     "      --root DIR             includes must stay inside DIR (default: the\n"      \
     "                             folder of each script given)\n"                     \
     "      --allow-include-outside-root\n"                                            \
-    "                             let \\i and \\ir read files outside the root\n"
+    "                             let \\i and \\ir read files outside the root\n"        \
+    "  -j, --jobs N               read N files at a time (default: the processors,\n"  \
+    "                             at most 8); output order does not change\n"
 enum { OPT_ROOT = 1000, OPT_ALLOW_OUTSIDE_ROOT, OPT_FORMAT, OPT_FIRST_FREE };
 #define CLI_SCRIPT_LONG_OPTIONS                                                       \
     {"set", required_argument, NULL, 'v'}, {"root", required_argument, NULL, OPT_ROOT}, \
-    {"allow-include-outside-root", no_argument, NULL, OPT_ALLOW_OUTSIDE_ROOT}
-int cli_script_option(const char *cmd, int opt, const char *arg, script_options *so);
+    {"allow-include-outside-root", no_argument, NULL, OPT_ALLOW_OUTSIDE_ROOT},         \
+    {"jobs", required_argument, NULL, 'j'}
+#define CLI_SCRIPT_SHORT_OPTIONS "v:j:"
+
+/* How to read scripts: psql-level options and the number of worker threads. */
+typedef struct cli_read_opts {
+    script_options script;
+    int jobs;
+} cli_read_opts;
+
+cli_read_opts cli_read_opts_default(void);
+void cli_read_opts_free(cli_read_opts *ro);
+int cli_script_option(const char *cmd, int opt, const char *arg, cli_read_opts *ro);
 
 /* A list of script paths to read, in order. */
 typedef struct path_list {

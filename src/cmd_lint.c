@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "commands.h"
 #include "report.h"
@@ -30,6 +31,33 @@ static const char lint_usage[] =
     "exit status: 0 no error-level finding, 1 error-level findings, 2 usage or\n"
     "unreadable input\n";
 
+typedef struct lint_run {
+    bool json, color;
+    cJSON *jfind;
+    size_t nstmts, counts[3];
+    bool input_error;
+} lint_run;
+
+/* Prints one script's findings as soon as it is its turn (batch.h keeps order). */
+static void lint_sink(size_t index, script *s, void *ctx)
+{
+    (void)index;
+    lint_run *run = ctx;
+    run->nstmts += s->nstmts;
+    finding_list_sort(&s->findings);
+    for (size_t j = 0; j < s->findings.count; j++) {
+        const finding *f = &s->findings.items[j];
+        run->counts[f->severity]++;
+        if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
+            run->input_error = true;
+        if (run->json)
+            cJSON_AddItemToArray(run->jfind, report_finding_json(f));
+        else
+            report_finding_text(stdout, f, run->color);
+    }
+    script_free(s);
+}
+
 int cmd_lint(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -38,15 +66,15 @@ int cmd_lint(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    script_options so = script_options_default();
-    bool json = false;
+    cli_read_opts ro = cli_read_opts_default();
+    lint_run run = {0};
     int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":v:h", longopts, NULL)) != -1) {
-        int used = cli_script_option("lint", opt, optarg, &so);
+    while ((opt = getopt_long(argc, argv, ":" CLI_SCRIPT_SHORT_OPTIONS "h", longopts, NULL)) != -1) {
+        int used = cli_script_option("lint", opt, optarg, &ro);
         if (used < 0) {
-            script_options_free(&so);
+            cli_read_opts_free(&ro);
             return EXIT_USAGE;
         }
         if (used)
@@ -54,74 +82,58 @@ int cmd_lint(int argc, char **argv)
         switch (opt) {
         case 'h':
             fputs(lint_usage, stdout);
-            script_options_free(&so);
+            cli_read_opts_free(&ro);
             return EXIT_CLEAN;
         case OPT_FORMAT:
             if (strcmp(optarg, "json") == 0)
-                json = true;
+                run.json = true;
             else if (strcmp(optarg, "text") != 0) {
-                script_options_free(&so);
+                cli_read_opts_free(&ro);
                 return usage_error("lint", "unknown format '%s': expected text or json",
                                    optarg);
             }
             break;
         case ':':
-            script_options_free(&so);
+            cli_read_opts_free(&ro);
             return usage_error("lint", "option '%s' needs a value", argv[optind - 1]);
         default:
-            script_options_free(&so);
+            cli_read_opts_free(&ro);
             return usage_error("lint", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc) {
-        script_options_free(&so);
+        cli_read_opts_free(&ro);
         return usage_error("lint", "no PATH given");
     }
     path_list paths = {0};
     if (cli_collect_paths("lint", argv + optind, argc - optind, &paths) < 0) {
-        script_options_free(&so);
+        cli_read_opts_free(&ro);
         path_list_free(&paths);
         return EXIT_USAGE;
     }
 
-    bool color = !json && report_want_color(1);
-    cJSON *doc = json ? cJSON_CreateObject() : NULL;
-    cJSON *jfind = json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
-    size_t nstmts = 0, counts[3] = {0, 0, 0};
-    bool input_error = false;
-    for (size_t i = 0; i < paths.count; i++) {
-        script *s = script_read_file(paths.paths[i], &so);
-        nstmts += s->nstmts;
-        finding_list_sort(&s->findings);
-        for (size_t j = 0; j < s->findings.count; j++) {
-            const finding *f = &s->findings.items[j];
-            counts[f->severity]++;
-            if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
-                input_error = true;
-            if (json)
-                cJSON_AddItemToArray(jfind, report_finding_json(f));
-            else
-                report_finding_text(stdout, f, color);
-        }
-        script_free(s);
-    }
-    if (json) {
+    run.color = !run.json && report_want_color(1);
+    cJSON *doc = run.json ? cJSON_CreateObject() : NULL;
+    run.jfind = run.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    batch_read(paths.paths, paths.count, &ro.script, ro.jobs, lint_sink, &run);
+    size_t *counts = run.counts;
+    if (run.json) {
         cJSON *sum = cJSON_AddObjectToObject(doc, "summary");
         cJSON_AddNumberToObject(sum, "files", (double)paths.count);
-        cJSON_AddNumberToObject(sum, "statements", (double)nstmts);
+        cJSON_AddNumberToObject(sum, "statements", (double)run.nstmts);
         cJSON_AddNumberToObject(sum, "errors", (double)counts[SEV_ERROR]);
         cJSON_AddNumberToObject(sum, "warnings", (double)counts[SEV_WARNING]);
         cJSON_AddNumberToObject(sum, "infos", (double)counts[SEV_INFO]);
         report_print_json(stdout, doc);
     } else {
         printf("%zu file%s, %zu statement%s: %zu error%s, %zu warning%s, %zu info\n",
-               paths.count, paths.count == 1 ? "" : "s", nstmts, nstmts == 1 ? "" : "s",
+               paths.count, paths.count == 1 ? "" : "s", run.nstmts, run.nstmts == 1 ? "" : "s",
                counts[SEV_ERROR], counts[SEV_ERROR] == 1 ? "" : "s", counts[SEV_WARNING],
                counts[SEV_WARNING] == 1 ? "" : "s", counts[SEV_INFO]);
     }
     path_list_free(&paths);
-    script_options_free(&so);
-    if (input_error)
+    cli_read_opts_free(&ro);
+    if (run.input_error)
         return EXIT_USAGE;
     return counts[SEV_ERROR] ? EXIT_FINDINGS : EXIT_CLEAN;
 }

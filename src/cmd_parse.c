@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "commands.h"
 #include "report.h"
@@ -45,6 +46,37 @@ static void print_statement_text(const statement *st)
     putchar('\n');
 }
 
+typedef struct parse_run {
+    bool json, color;
+    cJSON *jstmts, *jfind;
+    int rc;
+} parse_run;
+
+static void parse_sink(size_t index, script *s, void *ctx)
+{
+    (void)index;
+    parse_run *run = ctx;
+    for (size_t j = 0; j < s->nstmts; j++) {
+        if (run->json)
+            cJSON_AddItemToArray(run->jstmts, report_statement_json(&s->stmts[j]));
+        else
+            print_statement_text(&s->stmts[j]);
+    }
+    finding_list_sort(&s->findings);
+    for (size_t j = 0; j < s->findings.count; j++) {
+        const finding *f = &s->findings.items[j];
+        if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
+            run->rc = EXIT_USAGE;
+        else if (f->severity == SEV_ERROR && run->rc == EXIT_CLEAN)
+            run->rc = EXIT_FINDINGS;
+        if (run->json)
+            cJSON_AddItemToArray(run->jfind, report_finding_json(f));
+        else
+            report_finding_text(stderr, f, run->color);
+    }
+    script_free(s);
+}
+
 int cmd_parse(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -53,15 +85,15 @@ int cmd_parse(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    script_options so = script_options_default();
-    bool json = false;
-    int opt, rc = EXIT_CLEAN;
+    cli_read_opts ro = cli_read_opts_default();
+    parse_run run = {.rc = EXIT_CLEAN};
+    int opt;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":v:h", longopts, NULL)) != -1) {
-        int used = cli_script_option("parse", opt, optarg, &so);
+    while ((opt = getopt_long(argc, argv, ":" CLI_SCRIPT_SHORT_OPTIONS "h", longopts, NULL)) != -1) {
+        int used = cli_script_option("parse", opt, optarg, &ro);
         if (used < 0) {
-            script_options_free(&so);
+            cli_read_opts_free(&ro);
             return EXIT_USAGE;
         }
         if (used)
@@ -69,65 +101,43 @@ int cmd_parse(int argc, char **argv)
         switch (opt) {
         case 'h':
             fputs(parse_usage, stdout);
-            script_options_free(&so);
+            cli_read_opts_free(&ro);
             return EXIT_CLEAN;
         case OPT_FORMAT:
             if (strcmp(optarg, "json") == 0)
-                json = true;
+                run.json = true;
             else if (strcmp(optarg, "text") != 0) {
-                script_options_free(&so);
+                cli_read_opts_free(&ro);
                 return usage_error("parse", "unknown format '%s': expected text or json",
                                    optarg);
             }
             break;
         case ':':
-            script_options_free(&so);
+            cli_read_opts_free(&ro);
             return usage_error("parse", "option '%s' needs a value", argv[optind - 1]);
         default:
-            script_options_free(&so);
+            cli_read_opts_free(&ro);
             return usage_error("parse", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc) {
-        script_options_free(&so);
+        cli_read_opts_free(&ro);
         return usage_error("parse", "no PATH given");
     }
     path_list paths = {0};
     if (cli_collect_paths("parse", argv + optind, argc - optind, &paths) < 0) {
-        script_options_free(&so);
+        cli_read_opts_free(&ro);
         path_list_free(&paths);
         return EXIT_USAGE;
     }
-
-    cJSON *doc = json ? cJSON_CreateObject() : NULL;
-    cJSON *jstmts = json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
-    cJSON *jfind = json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
-    bool color = report_want_color(2);
-    for (size_t i = 0; i < paths.count; i++) {
-        script *s = script_read_file(paths.paths[i], &so);
-        for (size_t j = 0; j < s->nstmts; j++) {
-            if (json)
-                cJSON_AddItemToArray(jstmts, report_statement_json(&s->stmts[j]));
-            else
-                print_statement_text(&s->stmts[j]);
-        }
-        finding_list_sort(&s->findings);
-        for (size_t j = 0; j < s->findings.count; j++) {
-            const finding *f = &s->findings.items[j];
-            if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
-                rc = EXIT_USAGE;
-            else if (f->severity == SEV_ERROR && rc == EXIT_CLEAN)
-                rc = EXIT_FINDINGS;
-            if (json)
-                cJSON_AddItemToArray(jfind, report_finding_json(f));
-            else
-                report_finding_text(stderr, f, color);
-        }
-        script_free(s);
-    }
-    if (json)
+    cJSON *doc = run.json ? cJSON_CreateObject() : NULL;
+    run.jstmts = run.json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
+    run.jfind = run.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    run.color = report_want_color(2);
+    batch_read(paths.paths, paths.count, &ro.script, ro.jobs, parse_sink, &run);
+    if (run.json)
         report_print_json(stdout, doc);
     path_list_free(&paths);
-    script_options_free(&so);
-    return rc;
+    cli_read_opts_free(&ro);
+    return run.rc;
 }

@@ -39,6 +39,8 @@ typedef struct interp {
     char *root_name;         /* that folder as the user named it, for messages */
     const source **include_stack; /* the files being read, outermost first */
     bool std_strings;        /* the session's standard_conforming_strings */
+    size_t substituted;      /* bytes variables have added so far */
+    bool substitution_reported;
     size_t ninclude, capinclude;
 } interp;
 
@@ -70,7 +72,6 @@ typedef struct file_ctx {
     bool quit;               /* \q: stop reading this file */
     bool stmt_runtime;       /* the statement being collected uses a \gset variable */
     bool expr_runtime;       /* the \if expression being read uses one */
-    bool size_reported;
 } file_ctx;
 
 typedef enum cmd_status { CMD_SKIP, CMD_SEND } cmd_status;
@@ -331,15 +332,20 @@ static char *cb_get_variable(void *ctx, const char *name, var_quote q, size_t of
     const script_var *v = find_var(fc->ip->vars, fc->ip->nvars, name);
     if (!v)
         return NULL;
-    if (fc->qb.text.len + strlen(v->value) > SCRIPT_MAX_STATEMENT_SIZE) {
-        if (!fc->size_reported)
+    /* bound what variables can add (\set a :b:b ... doubles at every line) */
+    size_t limit = fc->ip->opt->max_substitution ? fc->ip->opt->max_substitution
+                                                   : SCRIPT_MAX_SUBSTITUTION;
+    size_t vlen = strlen(v->value);
+    if (vlen > limit - fc->ip->substituted) {
+        if (!fc->ip->substitution_reported)
             add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
-                        "statement larger than %zu bytes after substituting '%s'; "
-                        "substitution stopped",
-                        (size_t)SCRIPT_MAX_STATEMENT_SIZE, name);
-        fc->size_reported = true;
+                        "variables would add more than %zu bytes to this script; "
+                        "'%s' and later references left as written",
+                        limit, name);
+        fc->ip->substitution_reported = true;
         return NULL;
     }
+    fc->ip->substituted += vlen;
     switch (q) {
     case VARQ_LITERAL:
         return quote_literal(v->value);
@@ -572,7 +578,6 @@ static void send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
     qbuf_copy(&fc->prev, qb);
     qbuf_reset(qb);
     fc->stmt_runtime = false;
-    fc->size_reported = false;
 }
 
 /* ------------------------------------------------------------------ meta-commands */

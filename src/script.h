@@ -29,7 +29,8 @@
 #include "sqlparse.h"
 
 #define SCRIPT_MAX_INCLUDE_DEPTH 32
-#define SCRIPT_MAX_STATEMENT_SIZE ((size_t)64 << 20)
+/* Default bound on the bytes variable substitution may add to one script. */
+#define SCRIPT_MAX_SUBSTITUTION ((size_t)64 << 20)
 
 /* A run of statement text and where it came from. */
 typedef struct text_span {
@@ -79,6 +80,7 @@ typedef struct script_options {
     bool allow_outside_root; /* --allow-include-outside-root */
     bool forbid_includes;    /* every \i is an include-error (fuzzing, stdin policy) */
     int max_include_depth;
+    size_t max_substitution; /* 0 = SCRIPT_MAX_SUBSTITUTION */
 } script_options;
 
 typedef struct script {
