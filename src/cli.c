@@ -6,6 +6,7 @@
 #include "batch.h"
 
 #include <dirent.h>
+#include <getopt.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,45 +28,74 @@ int usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-cli_read_opts cli_read_opts_default(void)
-{
-    return (cli_read_opts){.script = script_options_default(), .jobs = batch_default_jobs()};
-}
-
 void cli_read_opts_free(cli_read_opts *ro)
 {
     script_options_free(&ro->script);
+    path_list_free(&ro->paths);
 }
 
-int cli_script_option(const char *cmd, int opt, const char *arg, cli_read_opts *ro)
+enum { OPT_ROOT = 1000, OPT_ALLOW_OUTSIDE_ROOT, OPT_FORMAT };
+
+int cli_parse_read_command(const char *cmd, const char *usage, int argc, char **argv,
+                           cli_read_opts *ro)
 {
-    script_options *so = &ro->script;
+    static const struct option longopts[] = {
+        {"allow-include-outside-root", no_argument, NULL, OPT_ALLOW_OUTSIDE_ROOT},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"help", no_argument, NULL, 'h'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"root", required_argument, NULL, OPT_ROOT},
+        {"set", required_argument, NULL, 'v'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(ro, 0, sizeof(*ro));
+    ro->script = script_options_default();
+    ro->jobs = batch_default_jobs();
+    int opt;
     char *end;
     long n;
-    switch (opt) {
-    case 'j':
-        n = strtol(arg, &end, 10);
-        if (*arg == '\0' || *end != '\0' || n < 1 || n > 256) {
-            usage_error(cmd, "invalid --jobs value '%s': expected a number from 1 to 256", arg);
-            return -1;
+    opterr = 0;
+    optind = 1;
+    while ((opt = getopt_long(argc, argv, ":hj:v:", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            fputs(usage, stdout);
+            return EXIT_CLEAN;
+        case 'j':
+            n = strtol(optarg, &end, 10);
+            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256)
+                return usage_error(cmd, "invalid --jobs value '%s': expected a number from 1 to 256",
+                                   optarg);
+            ro->jobs = (int)n;
+            break;
+        case 'v':
+            if (script_set_var_assignment(&ro->script, optarg) < 0)
+                return usage_error(cmd, "invalid variable assignment '%s': expected NAME=VALUE",
+                                   optarg);
+            break;
+        case OPT_ROOT:
+            ro->script.root = optarg;
+            break;
+        case OPT_ALLOW_OUTSIDE_ROOT:
+            ro->script.allow_outside_root = true;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "json") == 0)
+                ro->json = true;
+            else if (strcmp(optarg, "text") != 0)
+                return usage_error(cmd, "unknown format '%s': expected text or json", optarg);
+            break;
+        case ':':
+            return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
         }
-        ro->jobs = (int)n;
-        return 1;
-    case 'v':
-        if (script_set_var_assignment(so, arg) < 0) {
-            usage_error(cmd, "invalid variable assignment '%s': expected NAME=VALUE", arg);
-            return -1;
-        }
-        return 1;
-    case OPT_ROOT:
-        so->root = arg;
-        return 1;
-    case OPT_ALLOW_OUTSIDE_ROOT:
-        so->allow_outside_root = true;
-        return 1;
-    default:
-        return 0;
     }
+    if (optind >= argc)
+        return usage_error(cmd, "no PATH given");
+    if (cli_collect_paths(cmd, argv + optind, argc - optind, &ro->paths) < 0)
+        return EXIT_USAGE;
+    return -1;
 }
 
 static void add_path(path_list *pl, const char *p)

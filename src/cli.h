@@ -32,41 +32,41 @@ extern const size_t pgward_ncommands;
 /* Prints "pgward: <message>" and "see 'pgward <cmd> --help'" on stderr; returns 2. */
 int usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
-/*
- * Script-reading options common to lint and parse. cli_script_option() handles one
- * getopt_long result: returns 1 when it consumed it, 0 when not its option, -1 on a
- * bad value (after printing the problem).
- */
-#define CLI_SCRIPT_OPTIONS_HELP                                                       \
+/* Help text for the options every script-reading command takes. */
+#define CLI_READ_OPTIONS_HELP                                                         \
+    "      --format FORMAT        text (default) or json\n"                          \
     "  -v, --set NAME=VALUE       set a psql variable (as psql -v)\n"                 \
     "      --root DIR             includes must stay inside DIR (default: the\n"      \
     "                             folder of each script given)\n"                     \
     "      --allow-include-outside-root\n"                                            \
     "                             let \\i and \\ir read files outside the root\n"        \
     "  -j, --jobs N               read N files at a time (default: the processors,\n"  \
-    "                             at most 8); output order does not change\n"
-enum { OPT_ROOT = 1000, OPT_ALLOW_OUTSIDE_ROOT, OPT_FORMAT, OPT_FIRST_FREE };
-#define CLI_SCRIPT_LONG_OPTIONS                                                       \
-    {"set", required_argument, NULL, 'v'}, {"root", required_argument, NULL, OPT_ROOT}, \
-    {"allow-include-outside-root", no_argument, NULL, OPT_ALLOW_OUTSIDE_ROOT},         \
-    {"jobs", required_argument, NULL, 'j'}
-#define CLI_SCRIPT_SHORT_OPTIONS "v:j:"
-
-/* How to read scripts: psql-level options and the number of worker threads. */
-typedef struct cli_read_opts {
-    script_options script;
-    int jobs;
-} cli_read_opts;
-
-cli_read_opts cli_read_opts_default(void);
-void cli_read_opts_free(cli_read_opts *ro);
-int cli_script_option(const char *cmd, int opt, const char *arg, cli_read_opts *ro);
+    "                             at most 8); output order does not change\n"          \
+    "  -h, --help                 show this help\n"
 
 /* A list of script paths to read, in order. */
 typedef struct path_list {
     char **paths;
     size_t count, cap;
 } path_list;
+
+/* What a script-reading command (lint, parse) was asked to do. */
+typedef struct cli_read_opts {
+    script_options script;
+    int jobs;
+    bool json;
+    path_list paths;
+} cli_read_opts;
+
+/*
+ * Parses the options and PATH arguments of a script-reading command (argv[0] is
+ * the command name). Returns -1 when the command should go on, or the exit status
+ * to return now (after --help, or a usage error it has reported). ro must be freed
+ * with cli_read_opts_free() either way.
+ */
+int cli_parse_read_command(const char *cmd, const char *usage, int argc, char **argv,
+                           cli_read_opts *ro);
+void cli_read_opts_free(cli_read_opts *ro);
 
 /*
  * Expands PATH arguments: files as given, directories walked recursively for *.sql

@@ -7,7 +7,6 @@
  * JSON output is {"findings":[...],"summary":{...}}. Exit: 0 when no finding is at
  * error level, 1 when one is, 2 for usage errors and unreadable inputs.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,8 +24,7 @@ static const char lint_usage[] =
     "(unsupported meta-commands, bad includes, unbalanced \\if).\n"
     "\n"
     "options:\n"
-    "      --format FORMAT        text (default) or json\n" CLI_SCRIPT_OPTIONS_HELP
-    "  -h, --help                 show this help\n"
+    CLI_READ_OPTIONS_HELP
     "\n"
     "exit status: 0 no error-level finding, 1 error-level findings, 2 usage or\n"
     "unreadable input\n";
@@ -60,66 +58,22 @@ static void lint_sink(size_t index, script *s, void *ctx)
 
 int cmd_lint(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_SCRIPT_LONG_OPTIONS,
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    cli_read_opts ro = cli_read_opts_default();
-    lint_run run = {0};
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":" CLI_SCRIPT_SHORT_OPTIONS "h", longopts, NULL)) != -1) {
-        int used = cli_script_option("lint", opt, optarg, &ro);
-        if (used < 0) {
-            cli_read_opts_free(&ro);
-            return EXIT_USAGE;
-        }
-        if (used)
-            continue;
-        switch (opt) {
-        case 'h':
-            fputs(lint_usage, stdout);
-            cli_read_opts_free(&ro);
-            return EXIT_CLEAN;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                run.json = true;
-            else if (strcmp(optarg, "text") != 0) {
-                cli_read_opts_free(&ro);
-                return usage_error("lint", "unknown format '%s': expected text or json",
-                                   optarg);
-            }
-            break;
-        case ':':
-            cli_read_opts_free(&ro);
-            return usage_error("lint", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            cli_read_opts_free(&ro);
-            return usage_error("lint", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc) {
+    cli_read_opts ro;
+    int rc = cli_parse_read_command("lint", lint_usage, argc, argv, &ro);
+    if (rc >= 0) {
         cli_read_opts_free(&ro);
-        return usage_error("lint", "no PATH given");
+        return rc;
     }
-    path_list paths = {0};
-    if (cli_collect_paths("lint", argv + optind, argc - optind, &paths) < 0) {
-        cli_read_opts_free(&ro);
-        path_list_free(&paths);
-        return EXIT_USAGE;
-    }
+    lint_run run = {.json = ro.json};
 
-    run.color = !run.json && report_want_color(1);
-    cJSON *doc = run.json ? cJSON_CreateObject() : NULL;
-    run.jfind = run.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
-    batch_read(paths.paths, paths.count, &ro.script, ro.jobs, lint_sink, &run);
+    run.color = !ro.json && report_want_color(1);
+    cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
+    run.jfind = ro.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    batch_read(ro.paths.paths, ro.paths.count, &ro.script, ro.jobs, lint_sink, &run);
     size_t *counts = run.counts;
-    if (run.json) {
+    if (ro.json) {
         cJSON *sum = cJSON_AddObjectToObject(doc, "summary");
-        cJSON_AddNumberToObject(sum, "files", (double)paths.count);
+        cJSON_AddNumberToObject(sum, "files", (double)ro.paths.count);
         cJSON_AddNumberToObject(sum, "statements", (double)run.nstmts);
         cJSON_AddNumberToObject(sum, "errors", (double)counts[SEV_ERROR]);
         cJSON_AddNumberToObject(sum, "warnings", (double)counts[SEV_WARNING]);
@@ -127,11 +81,10 @@ int cmd_lint(int argc, char **argv)
         report_print_json(stdout, doc);
     } else {
         printf("%zu file%s, %zu statement%s: %zu error%s, %zu warning%s, %zu info\n",
-               paths.count, paths.count == 1 ? "" : "s", run.nstmts, run.nstmts == 1 ? "" : "s",
+               ro.paths.count, ro.paths.count == 1 ? "" : "s", run.nstmts, run.nstmts == 1 ? "" : "s",
                counts[SEV_ERROR], counts[SEV_ERROR] == 1 ? "" : "s", counts[SEV_WARNING],
                counts[SEV_WARNING] == 1 ? "" : "s", counts[SEV_INFO]);
     }
-    path_list_free(&paths);
     cli_read_opts_free(&ro);
     if (run.input_error)
         return EXIT_USAGE;

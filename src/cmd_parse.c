@@ -5,7 +5,6 @@
  * substitution and whether it parsed. Front-end findings go to stderr (text) or
  * into the "findings" array (json). Exit: 0, 1 when a finding is an error, 2 usage.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,7 @@ static const char parse_usage[] =
     "for stdin) exactly as psql would send them.\n"
     "\n"
     "options:\n"
-    "      --format FORMAT        text (default) or json\n" CLI_SCRIPT_OPTIONS_HELP
-    "  -h, --help                 show this help\n";
+    CLI_READ_OPTIONS_HELP;
 
 /* One statement on one line: newlines and tabs shown as \n and \t. */
 static void print_statement_text(const statement *st)
@@ -79,65 +77,20 @@ static void parse_sink(size_t index, script *s, void *ctx)
 
 int cmd_parse(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_SCRIPT_LONG_OPTIONS,
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    cli_read_opts ro = cli_read_opts_default();
-    parse_run run = {.rc = EXIT_CLEAN};
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":" CLI_SCRIPT_SHORT_OPTIONS "h", longopts, NULL)) != -1) {
-        int used = cli_script_option("parse", opt, optarg, &ro);
-        if (used < 0) {
-            cli_read_opts_free(&ro);
-            return EXIT_USAGE;
-        }
-        if (used)
-            continue;
-        switch (opt) {
-        case 'h':
-            fputs(parse_usage, stdout);
-            cli_read_opts_free(&ro);
-            return EXIT_CLEAN;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                run.json = true;
-            else if (strcmp(optarg, "text") != 0) {
-                cli_read_opts_free(&ro);
-                return usage_error("parse", "unknown format '%s': expected text or json",
-                                   optarg);
-            }
-            break;
-        case ':':
-            cli_read_opts_free(&ro);
-            return usage_error("parse", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            cli_read_opts_free(&ro);
-            return usage_error("parse", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc) {
+    cli_read_opts ro;
+    int rc = cli_parse_read_command("parse", parse_usage, argc, argv, &ro);
+    if (rc >= 0) {
         cli_read_opts_free(&ro);
-        return usage_error("parse", "no PATH given");
+        return rc;
     }
-    path_list paths = {0};
-    if (cli_collect_paths("parse", argv + optind, argc - optind, &paths) < 0) {
-        cli_read_opts_free(&ro);
-        path_list_free(&paths);
-        return EXIT_USAGE;
-    }
-    cJSON *doc = run.json ? cJSON_CreateObject() : NULL;
-    run.jstmts = run.json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
-    run.jfind = run.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    parse_run run = {.rc = EXIT_CLEAN, .json = ro.json};
+    cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
+    run.jstmts = ro.json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
+    run.jfind = ro.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
     run.color = report_want_color(2);
-    batch_read(paths.paths, paths.count, &ro.script, ro.jobs, parse_sink, &run);
-    if (run.json)
+    batch_read(ro.paths.paths, ro.paths.count, &ro.script, ro.jobs, parse_sink, &run);
+    if (ro.json)
         report_print_json(stdout, doc);
-    path_list_free(&paths);
     cli_read_opts_free(&ro);
     return run.rc;
 }
