@@ -11,10 +11,12 @@
 #    installed (apt-get install hyperfine), else a bash loop with `date +%s.%N`.
 # 4. The same for squawk (npm package squawk-cli, installed on demand with
 #    `npm install --prefix $BENCH_TOOLS`, default /tmp/pgward-bench-tools; never a
-#    dependency of pgward). Files squawk crashes on are left out of its run, and
+#    dependency of pgward; the native binary it ships is timed, not the node
+#    wrapper). Files squawk crashes on are left out of its run, and
 #    pgward is timed on the same file list too. Skipped when npm or the package
 #    cannot be had, or with BENCH_SQUAWK=0.
-# Prints a table at the end. BENCH_RUNS (default 10) sets the wall-time runs.
+# Prints a table at the end. BENCH_RUNS (default 10) sets the wall-time runs;
+# BENCH_HYPERFINE=0 uses the bash loop even when hyperfine is installed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,7 +62,7 @@ trap 'rm -rf "$tmp"' EXIT
 wall() {
     local label=$1
     shift
-    if command -v hyperfine >/dev/null 2>&1; then
+    if [ "${BENCH_HYPERFINE:-1}" != 0 ] && command -v hyperfine >/dev/null 2>&1; then
         hyperfine --style basic --warmup 1 --runs "$RUNS" -i --command-name "$label" \
             --export-csv "$tmp/h.csv" "$(printf '%q ' "$@") >/dev/null 2>&1" >&2
         # command,mean,stddev,median,user,system,min,max
@@ -100,6 +102,11 @@ if [ "${BENCH_SQUAWK:-1}" != 0 ]; then
         echo
         echo "== installing squawk-cli into $TOOLS (benchmark only)"
         npm install --prefix "$TOOLS" --no-audit --no-fund --silent squawk-cli >/dev/null 2>&1 || true
+    fi
+    # Time the native binary the npm package ships, not its node wrapper.
+    native=$(find "$TOOLS/node_modules/@squawk-cli" -path '*/bin/squawk' -type f 2>/dev/null | head -n1)
+    if [ -n "$native" ] && "$native" --version >/dev/null 2>&1; then
+        SQUAWK=$native
     fi
     if [ -x "$SQUAWK" ] && "$SQUAWK" --version >/dev/null 2>&1; then
         # squawk exits 0/1 normally; anything else (101 = Rust panic) is a crash

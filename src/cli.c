@@ -73,9 +73,13 @@ int cli_parse_read_command(const char *cmd, const char *usage, int argc, char **
                 return usage_error(cmd, "invalid variable assignment '%s': expected NAME=VALUE",
                                    optarg);
             break;
-        case OPT_ROOT:
+        case OPT_ROOT: {
+            struct stat st;
+            if (stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
+                return usage_error(cmd, "invalid --root '%s': not a folder", optarg);
             ro->script.root = optarg;
             break;
+        }
         case OPT_ALLOW_OUTSIDE_ROOT:
             ro->script.allow_outside_root = true;
             break;

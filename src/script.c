@@ -839,7 +839,14 @@ static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t of
                     "cannot read included file '%s': %s", path, "No such file or directory");
         goto out;
     }
-    if (!ip->opt->allow_outside_root && ip->root && !path_is_under(real, ip->root)) {
+    if (!ip->opt->allow_outside_root && !ip->root) {
+        /* fail closed: a root that does not resolve allows nothing */
+        add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
+                    "cannot check included file '%s': the root folder '%s' does not exist",
+                    path, ip->root_name ? ip->root_name : "(none)");
+        goto out;
+    }
+    if (!ip->opt->allow_outside_root && !path_is_under(real, ip->root)) {
         add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
                     "included file '%s' is outside the root folder '%s' "
                     "(--allow-include-outside-root allows it)",

@@ -232,6 +232,22 @@ static void test_finding_inside_source(void **state)
     script_options_free(&opt);
 }
 
+/* Includes fail closed when the root folder does not exist. */
+static void test_unresolvable_root_refuses_includes(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    opt.root = "/nonexistent/pgward-root";
+    const char *in = "\\i /etc/hostname\nSELECT 1;";
+    script *s = script_read_memory("r.sql", in, strlen(in), &opt);
+    assert_int_equal(s->nsources, 1);
+    assert_int_equal(s->nstmts, 1);
+    assert_int_equal(s->findings.count, 1);
+    assert_string_equal(s->findings.items[0].rule, "include-error");
+    script_free(s);
+    script_options_free(&opt);
+}
+
 static void test_copy_data(void **state)
 {
     (void)state;
@@ -288,6 +304,7 @@ int main(void)
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_error_position_after_substitution),
         cmocka_unit_test(test_copy_data),
+        cmocka_unit_test(test_unresolvable_root_refuses_includes),
         cmocka_unit_test(test_finding_inside_source),
         cmocka_unit_test(test_gset_runtime),
         cmocka_unit_test(test_huge_expansion_bounded),

@@ -1,0 +1,3 @@
+SELECT 1;
+DO $x% 
+T$ BEBEGIN ;

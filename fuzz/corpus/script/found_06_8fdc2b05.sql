@@ -1,0 +1,5 @@
+SELECT getdataœaseencoding() <> 'UTF8' AS skip_test \gstest
+\quit
+\endif
+
+SEL≤≤≤

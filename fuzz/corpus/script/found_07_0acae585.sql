@@ -1,0 +1,8 @@
+\d t
+\x
+\timinh on
+\! ecut
+]Lcopy t from 'x.csv„ı\connect db
+\c
+\psermat csv
+\';

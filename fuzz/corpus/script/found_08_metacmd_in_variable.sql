@@ -1,0 +1,2 @@
+\set b '\\foobar'
+:b

@@ -1,0 +1,14 @@
+\set b x
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+\set b :b:b:b:b:b:b:b:b
+SELECT :b;
