@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/test.sh: Quick start command 2: the whole test suite.
 #
-# Installs what is missing (as root; the tests also need PostgreSQL 15, python3,
-# valgrind and clang), then:
+# Installs what is missing (as root; the tests also need PostgreSQL 15, python3 and
+# valgrind), then:
 #   1. build/        Debug build, -Wall -Wextra -Werror, fuzz replay targets:
 #                    ctest: unit, cli, pg (throwaway PostgreSQL 15) and corpus replay
 #   2. build-asan/   the same suite under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -10,7 +10,7 @@
 # Exits non-zero if any step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PGWARD_SETUP_EXTRA="postgresql-15 postgresql-client-15 python3 valgrind clang libclang-rt-14-dev" \
+PGWARD_SETUP_EXTRA="postgresql-15 postgresql-client-15 python3 valgrind" \
   bash scripts/setup.sh
 jobs=$(nproc)
 

@@ -17,6 +17,7 @@
  */
 #include "script.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -836,7 +837,7 @@ static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t of
     char *real = realpath(path, NULL);
     if (!real) {
         add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
-                    "cannot read included file '%s': %s", path, "No such file or directory");
+                    "cannot read included file '%s': %s", path, strerror(errno));
         goto out;
     }
     if (!ip->opt->allow_outside_root && !ip->root) {
