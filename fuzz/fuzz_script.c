@@ -7,7 +7,7 @@
  *
  * Includes must never reach the real file system: forbid_includes makes every
  * \i / \ir / \include an include-error before any path is resolved (a root
- * folder alone is not enough: a root that does not exist disables the check).
+ * folder alone used to be weaker: a root that did not resolve disabled the check).
  * The walk below checks it: a script with more than one source means an include
  * was read, and that is a crash. pgward never runs \! or `backticks`.
  *

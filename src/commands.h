@@ -7,5 +7,6 @@
 
 int cmd_lint(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
+int cmd_policy(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@
 const command pgward_commands[] = {
     {"lint", cmd_lint, "check scripts and report findings"},
     {"parse", cmd_parse, "list the statements pgward reads from scripts (debugging)"},
+    {"policy", cmd_policy, "check a policy or show its canonical form and digest"},
 };
 const size_t pgward_ncommands = ARRAY_SIZE(pgward_commands);
 

@@ -1,0 +1,154 @@
+/*
+ * test_policy.c: the policy language: every error at its file:line:col, the
+ * canonical form (stable under reordering, a fixed point when read back) and the
+ * shipped staging policy.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+static const struct {
+    const char *text;
+    const char *error; /* expected message after "p.policy:", or NULL when valid */
+} cases[] = {
+    {"role r { }", NULL},
+    {"", "1:1: the policy declares no role"},
+    {"role r { restricted }", "1:21: syntax error, unexpected '}', expecting ';'"},
+    {"family f { schema a; ", "1:22: syntax error, unexpected end of file, expecting schema or pattern or '}'"},
+    {"role r {}\nfamily eng { pattern \"(x\"; }", "2:22: invalid pattern \"(x\": missing closing parenthesis at offset 2"},
+    {"role r { grant selec on schema x; }", "1:16: unknown statement class 'selec' (expected select, insert, update, delete, truncate, ddl, dcl, maintenance, call, copy or all)"},
+    {"role r { grant select on family nope; }", "1:33: unknown family 'nope' in grant"},
+    {"family a {} role r {}\nisolate a, b;", "2:12: unknown family 'b' in isolate"},
+    {"family a {} role r {} isolate a;", "1:31: isolate needs at least two families"},
+    {"family a {} role r {} bridge schema v reads a, z;", "1:48: unknown family 'z' in bridge"},
+    {"role r { lifetime 0h; }", "1:19: lifetime '0h' out of range (1s to 3650d)"},
+    {"role r { lifetime 99999d; }", "1:19: lifetime '99999d' out of range (1s to 3650d)"},
+    {"role r {} rule nope error;", "1:16: unknown rule 'nope'"},
+    {"role r {} rule syntax-error loud;", "1:29: unknown severity 'loud' (expected error, warning, info or off)"},
+    {"role r {} rule syntax-error off; rule syntax-error error;", "1:39: rule 'syntax-error' is configured twice"},
+    {"role r {} default role q;", "1:24: default role 'q' is not declared"},
+    {"role r {} default role r; default role r;", "1:40: the default role is given twice"},
+    {"role r {} role r {}", "1:16: role 'r' is declared twice"},
+    {"family f {} family f {} role r {}", "1:20: family 'f' is declared twice"},
+    {"family f { schema a, a; } role r {}", "1:22: schema 'a' is listed twice in family 'f'"},
+    {"role r {} set a = \"1\"; set a = \"2\";", "1:28: setting 'a' is given twice"},
+    {"family \"x { }", "1:8: syntax error, unexpected unterminated string, expecting identifier or string"},
+    {"role r { } @", "1:12: syntax error, unexpected unexpected character"},
+    {"role r {\n  grant select on table eng.t;\n  allow function public.f, pg_catalog.now;\n}", NULL},
+    {"# comment\n-- comment\nrole \"table\" { grant all on schema \"on\"; }", NULL},
+};
+
+static void test_errors(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char *err = NULL;
+        policy *p = policy_parse("p.policy", cases[i].text, strlen(cases[i].text), &err);
+        if (!cases[i].error) {
+            if (!p)
+                print_error("case %zu: unexpected error %s\n", i, err);
+            assert_non_null(p);
+            policy_free(p);
+            continue;
+        }
+        assert_null(p);
+        char *want = xasprintf("p.policy:%s", cases[i].error);
+        if (strcmp(err, want) != 0)
+            print_error("case %zu:\n  want %s\n  got  %s\n", i, want, err);
+        assert_string_equal(err, want);
+        free(want);
+        free(err);
+    }
+}
+
+static policy *must_parse(const char *text)
+{
+    char *err = NULL;
+    policy *p = policy_parse("p.policy", text, strlen(text), &err);
+    if (!p)
+        print_error("%s\n", err);
+    assert_non_null(p);
+    return p;
+}
+
+/* Order, comments, spacing and split grants do not change the digest. */
+static void test_digest_ignores_form(void **state)
+{
+    (void)state;
+    policy *a = must_parse("family b { schema y, x; } family a { schema a; }\n"
+                           "role z { restricted; grant select on family a; grant insert on family a; }\n"
+                           "role y { unrestricted; }\nisolate b, a;");
+    policy *b = must_parse("# same meaning\nisolate a,b;\nrole y{unrestricted;}\n"
+                           "role z { grant insert, select on family a; restricted; }\n"
+                           "family a { schema a; }\nfamily b { schema x, y; }");
+    assert_string_equal(a->canonical, b->canonical);
+    assert_string_equal(a->digest, b->digest);
+    policy *c = must_parse("family b { schema y, x; } family a { schema a; }\n"
+                           "role z { restricted; grant select on family a; }\n"
+                           "role y { unrestricted; }\nisolate b, a;");
+    assert_string_not_equal(a->digest, c->digest); /* one class less: another policy */
+    policy_free(a);
+    policy_free(b);
+    policy_free(c);
+}
+
+/* The canonical text reads back to itself: a fixed point, same digest. */
+static void test_canonical_fixed_point(void **state)
+{
+    (void)state;
+    policy *a = must_parse("role \"odd name\" { grant all on table \"my schema\".\"t\\\"q\"; }\n"
+                           "sensitive table pattern \"(?i)pass\\\\w+\";\n"
+                           "set search_path = \"a, \\\"b\\\"\";");
+    policy *b = must_parse(a->canonical);
+    assert_string_equal(a->canonical, b->canonical);
+    assert_string_equal(a->digest, b->digest);
+    assert_int_equal(strlen(a->digest), 64);
+    policy_free(a);
+    policy_free(b);
+}
+
+static void test_staging_policy(void **state)
+{
+    (void)state;
+    char *err = NULL;
+    policy *p = policy_load(PGWARD_SOURCE_DIR "/rules/staging.policy", &err);
+    if (!p)
+        print_error("%s\n", err);
+    assert_non_null(p);
+    const policy_role *codex = policy_find_role(p, "codex_staging");
+    assert_non_null(codex);
+    assert_true(codex->restricted);
+    assert_int_equal(codex->lifetime_seconds, 8 * 3600);
+    unsigned eng = 0, vh = 0;
+    for (size_t i = 0; i < codex->ngrants; i++) {
+        if (strcmp(codex->grants[i].target, "eng") == 0)
+            eng |= codex->grants[i].classes;
+        if (strcmp(codex->grants[i].target, "vh") == 0)
+            vh |= codex->grants[i].classes;
+    }
+    assert_int_equal(eng, CLASS_SELECT | CLASS_INSERT | CLASS_UPDATE);
+    assert_int_equal(vh, CLASS_SELECT);
+    assert_false(policy_find_role(p, "ehg_admin")->restricted);
+    assert_string_equal(p->default_role, "codex_staging");
+    assert_int_equal(p->nisolated, 2);
+    assert_int_equal(p->nbridges, 1);
+    assert_string_equal(p->bridges[0].schema, "views");
+    policy_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_digest_ignores_form),
+        cmocka_unit_test(test_canonical_fixed_point),
+        cmocka_unit_test(test_staging_policy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
