@@ -491,7 +491,8 @@ static char *canonical_text(policy *p)
 {
     strbuf sb = {0};
     sb_adds(&sb, "# pgward policy (canonical form)\n");
-    qsort(p->settings, p->nsettings, sizeof(policy_setting), cmp_setting);
+    if (p->nsettings > 1)
+        qsort(p->settings, p->nsettings, sizeof(policy_setting), cmp_setting);
     for (size_t i = 0; i < p->nsettings; i++) {
         sb_adds(&sb, "set ");
         add_word(&sb, p->settings[i].name);
