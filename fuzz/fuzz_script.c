@@ -2,8 +2,10 @@
  * fuzz_script.c: libFuzzer target for the whole front end.
  *
  * Feeds arbitrary bytes to script_read_memory() (boundary scanner, interpreter,
- * variable substitution, \if stack, libpg_query parse) and walks every statement
- * and finding so that a bad offset or length shows up under ASan.
+ * variable substitution, \if stack, libpg_query parse), runs the policy gate
+ * (statement analysis and rules) over the result for a restricted and an
+ * unrestricted role, and walks every statement and finding so that a bad offset
+ * or length shows up under ASan.
  *
  * Includes must never reach the real file system: forbid_includes makes every
  * \i / \ir / \include an include-error before any path is resolved (a root
@@ -18,9 +20,37 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate.h"
+#include "policy.h"
 #include "script.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fuzz_fail(const char *what);
+
+/* The staging policy, parsed once (read-only afterwards, like a loaded --policy). */
+static const char fuzz_policy_text[] =
+    "family eng { schema eng; pattern \"^eng_\"; }\n"
+    "family vh { schema vh; pattern \"^vh_\"; }\n"
+    "isolate eng, vh;\n"
+    "bridge schema views reads eng, vh;\n"
+    "protect schema audit;\n"
+    "sensitive table pattern \"(?i)(password|secret|token)\";\n"
+    "role ehg_admin { unrestricted; grant all on family eng; grant all on family vh; }\n"
+    "role codex_staging { restricted; lifetime 8h; grant select, insert, update on family eng;\n"
+    "  grant select on family vh; allow function public.gen_random_uuid; }\n";
+
+static const policy *fuzz_policy_once(void)
+{
+    static policy *p;
+    if (!p) {
+        char *err = NULL;
+        p = policy_parse("fuzz.policy", fuzz_policy_text, sizeof(fuzz_policy_text) - 1, &err);
+        if (!p)
+            fuzz_fail(err);
+    }
+    return p;
+}
 
 static volatile size_t sink;
 
@@ -158,6 +188,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         touch(s->sources[i]->text, s->sources[i]->len + 1);
     for (size_t i = 0; i < s->nstmts; i++)
         walk_statement(s, &s->stmts[i]);
+    /* the policy gate over the same statements, as a restricted and an unrestricted
+       role (gate.h); its findings must point inside the source too */
+    const policy *pol = fuzz_policy_once();
+    gate_check_script(pol, policy_find_role(pol, "codex_staging"), s);
+    gate_check_script(pol, policy_find_role(pol, "ehg_admin"), s);
     for (size_t i = 0; i < s->findings.count; i++)
         walk_finding(s, &s->findings.items[i]);
 

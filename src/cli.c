@@ -34,16 +34,18 @@ void cli_read_opts_free(cli_read_opts *ro)
     path_list_free(&ro->paths);
 }
 
-enum { OPT_ROOT = 1000, OPT_ALLOW_OUTSIDE_ROOT, OPT_FORMAT };
+enum { OPT_ROOT = 1000, OPT_ALLOW_OUTSIDE_ROOT, OPT_FORMAT, OPT_POLICY, OPT_ROLE };
 
-int cli_parse_read_command(const char *cmd, const char *usage, int argc, char **argv,
-                           cli_read_opts *ro)
+int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, int argc,
+                           char **argv, cli_read_opts *ro)
 {
     static const struct option longopts[] = {
         {"allow-include-outside-root", no_argument, NULL, OPT_ALLOW_OUTSIDE_ROOT},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {"jobs", required_argument, NULL, 'j'},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"role", required_argument, NULL, OPT_ROLE},
         {"root", required_argument, NULL, OPT_ROOT},
         {"set", required_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
@@ -89,6 +91,16 @@ int cli_parse_read_command(const char *cmd, const char *usage, int argc, char **
             else if (strcmp(optarg, "text") != 0)
                 return usage_error(cmd, "unknown format '%s': expected text or json", optarg);
             break;
+        case OPT_POLICY:
+        case OPT_ROLE:
+            if (!(flags & CLI_WITH_POLICY))
+                return usage_error(cmd, "unknown option '%s'",
+                                   opt == OPT_POLICY ? "--policy" : "--role");
+            if (opt == OPT_POLICY)
+                ro->policy_path = optarg;
+            else
+                ro->role = optarg;
+            break;
         case ':':
             return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
         default:
@@ -100,6 +112,31 @@ int cli_parse_read_command(const char *cmd, const char *usage, int argc, char **
     if (cli_collect_paths(cmd, argv + optind, argc - optind, &ro->paths) < 0)
         return EXIT_USAGE;
     return -1;
+}
+
+char *cli_find_policy(void)
+{
+    char *dir = realpath(".", NULL);
+    while (dir) {
+        char *candidate = xasprintf("%s%spgward.policy", dir, str_ends_with(dir, "/") ? "" : "/");
+        struct stat st;
+        if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode)) {
+            free(dir);
+            return candidate;
+        }
+        free(candidate);
+        char *slash = strrchr(dir, '/');
+        if (!slash || slash == dir) {
+            if (slash && dir[1] != '\0') {
+                dir[1] = '\0'; /* try "/" last */
+                continue;
+            }
+            break;
+        }
+        *slash = '\0';
+    }
+    free(dir);
+    return NULL;
 }
 
 static void add_path(path_list *pl, const char *p)

@@ -56,7 +56,17 @@ typedef struct cli_read_opts {
     int jobs;
     bool json;
     path_list paths;
+    const char *policy_path; /* --policy (CLI_WITH_POLICY) */
+    const char *role;        /* --role (CLI_WITH_POLICY) */
 } cli_read_opts;
+
+/* Help text for --policy and --role (commands that take CLI_WITH_POLICY). */
+#define CLI_POLICY_OPTIONS_HELP                                                       \
+    "      --policy FILE          check every statement against this policy (default:\n" \
+    "                             pgward.policy in this folder or the nearest above)\n"  \
+    "      --role ROLE            the role the scripts will run as (default: the\n"    \
+    "                             policy's default role)\n"
+enum { CLI_WITH_POLICY = 1 };
 
 /*
  * Parses the options and PATH arguments of a script-reading command (argv[0] is
@@ -64,8 +74,11 @@ typedef struct cli_read_opts {
  * to return now (after --help, or a usage error it has reported). ro must be freed
  * with cli_read_opts_free() either way.
  */
-int cli_parse_read_command(const char *cmd, const char *usage, int argc, char **argv,
-                           cli_read_opts *ro);
+int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, int argc,
+                           char **argv, cli_read_opts *ro);
+
+/* The nearest pgward.policy from the current folder upwards (malloc'd), or NULL. */
+char *cli_find_policy(void);
 void cli_read_opts_free(cli_read_opts *ro);
 
 /*

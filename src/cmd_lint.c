@@ -13,6 +13,8 @@
 
 #include "batch.h"
 #include "cli.h"
+#include "gate.h"
+#include "policy.h"
 #include "commands.h"
 #include "report.h"
 
@@ -20,16 +22,19 @@ static const char lint_usage[] =
     "usage: pgward lint [options] PATH...\n"
     "\n"
     "Check scripts (files, directories of *.sql, or - for stdin) and report\n"
-    "findings: statements the PostgreSQL parser rejects and script problems\n"
-    "(unsupported meta-commands, bad includes, unbalanced \\if).\n"
+    "findings: statements the PostgreSQL parser rejects, script problems\n"
+    "(unsupported meta-commands, bad includes, unbalanced \\if) and, with a policy,\n"
+    "every statement the role that will run it may not run.\n"
     "\n"
     "options:\n"
-    CLI_READ_OPTIONS_HELP
+    CLI_POLICY_OPTIONS_HELP CLI_READ_OPTIONS_HELP
     "\n"
     "exit status: 0 no error-level finding, 1 error-level findings, 2 usage or\n"
     "unreadable input\n";
 
 typedef struct lint_run {
+    const policy *policy;      /* NULL: front-end checks only */
+    const policy_role *role;
     bool json, color;
     cJSON *jfind;
     size_t nstmts, counts[3];
@@ -42,6 +47,8 @@ static void lint_sink(size_t index, script *s, void *ctx)
     (void)index;
     lint_run *run = ctx;
     run->nstmts += s->nstmts;
+    if (run->policy)
+        gate_check_script(run->policy, run->role, s);
     finding_list_sort(&s->findings);
     for (size_t j = 0; j < s->findings.count; j++) {
         const finding *f = &s->findings.items[j];
@@ -56,15 +63,65 @@ static void lint_sink(size_t index, script *s, void *ctx)
     script_free(s);
 }
 
+/*
+ * Loads --policy (or the nearest pgward.policy) and picks the role. Returns -1 to
+ * go on (*pol may stay NULL: no policy anywhere), or the exit status after a
+ * reported error.
+ */
+static int load_policy(const cli_read_opts *ro, policy **pol, const policy_role **role)
+{
+    char *path = ro->policy_path ? xstrdup(ro->policy_path) : cli_find_policy();
+    if (!path) {
+        if (ro->role)
+            return usage_error("lint", "--role '%s' needs a policy: give --policy FILE",
+                               ro->role);
+        return -1;
+    }
+    char *err = NULL;
+    *pol = policy_load(path, &err);
+    if (!*pol) {
+        if (strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':')
+            fprintf(stderr, "%s\n", err);
+        else
+            error("%s", err);
+        free(err);
+        free(path);
+        return EXIT_USAGE;
+    }
+    const char *name = ro->role ? ro->role : (*pol)->default_role;
+    if (!name) {
+        free(path);
+        return usage_error("lint", "no --role given and policy '%s' has no default role",
+                           (*pol)->name);
+    }
+    *role = policy_find_role(*pol, name);
+    if (!*role) {
+        int rc = usage_error("lint", "unknown role '%s': policy '%s' does not declare it", name,
+                             (*pol)->name);
+        free(path);
+        return rc;
+    }
+    free(path);
+    return -1;
+}
+
 int cmd_lint(int argc, char **argv)
 {
     cli_read_opts ro;
-    int rc = cli_parse_read_command("lint", lint_usage, argc, argv, &ro);
+    int rc = cli_parse_read_command("lint", lint_usage, CLI_WITH_POLICY, argc, argv, &ro);
     if (rc >= 0) {
         cli_read_opts_free(&ro);
         return rc;
     }
     lint_run run = {.json = ro.json};
+    policy *pol = NULL;
+    rc = load_policy(&ro, &pol, &run.role);
+    if (rc >= 0) {
+        policy_free(pol);
+        cli_read_opts_free(&ro);
+        return rc;
+    }
+    run.policy = pol;
 
     run.color = !ro.json && report_want_color(1);
     cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
@@ -86,6 +143,7 @@ int cmd_lint(int argc, char **argv)
                counts[SEV_WARNING] == 1 ? "" : "s", counts[SEV_INFO]);
     }
     cli_read_opts_free(&ro);
+    policy_free(pol);
     if (run.input_error)
         return EXIT_USAGE;
     return counts[SEV_ERROR] ? EXIT_FINDINGS : EXIT_CLEAN;

@@ -78,7 +78,7 @@ static void parse_sink(size_t index, script *s, void *ctx)
 int cmd_parse(int argc, char **argv)
 {
     cli_read_opts ro;
-    int rc = cli_parse_read_command("parse", parse_usage, argc, argv, &ro);
+    int rc = cli_parse_read_command("parse", parse_usage, 0, argc, argv, &ro);
     if (rc >= 0) {
         cli_read_opts_free(&ro);
         return rc;

@@ -197,8 +197,15 @@ void pb_isolate(policy_builder *b, name_list *families)
         if (!has_str(p->isolated, p->nisolated, n))
             push_str(&p->isolated, &p->nisolated, &p->capisolated, xstrdup(n));
     }
-    if (families->count < 2)
-        policy_error(b, families->locs[0], "isolate needs at least two families");
+    size_t distinct = 0;
+    for (size_t i = 0; i < families->count; i++) {
+        bool seen = false;
+        for (size_t k = 0; k < i && !seen; k++)
+            seen = strcmp(families->names[k], families->names[i]) == 0;
+        distinct += !seen;
+    }
+    if (distinct < 2)
+        policy_error(b, families->locs[0], "isolate needs at least two different families");
     name_list_free(families);
 }
 

@@ -1,0 +1,498 @@
+/*
+ * analyze.c: statement facts from parse trees; see analyze.h.
+ *
+ * One recursive walk over the JSON tree. A relation is any object with a
+ * "relname" (libpg_query writes typed RangeVar fields without the "RangeVar"
+ * wrapper); its access comes from where the walk found it: the target of INSERT,
+ * UPDATE, DELETE, MERGE, TRUNCATE and COPY FROM is written, the object of DDL is
+ * defined, everything else (FROM, subqueries anywhere, RETURNING, ON CONFLICT,
+ * foreign-key targets, view queries) is read. WITH names are in scope for the
+ * statement that declares them, so "FROM x" of a CTE x is not a table.
+ */
+#include "analyze.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pg_nodes.h"
+#include "policy.h"
+
+typedef struct walker {
+    stmt_facts *f;
+    const analysis_state *as;
+    const char **ctes;       /* CTE names in scope */
+    size_t nctes, capctes;
+} walker;
+
+static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes);
+
+/* ------------------------------------------------------------------ helpers */
+
+static const cJSON *field(const cJSON *o, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, name);
+}
+
+static const char *str_field(const cJSON *o, const char *name)
+{
+    const cJSON *v = field(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The schema an unqualified name resolves to: the first real search_path entry. */
+static const char *default_schema(const analysis_state *as)
+{
+    for (size_t i = 0; i < as->nsearch; i++) {
+        const char *s = as->search_path[i];
+        if (strcmp(s, "$user") != 0 && strcmp(s, "pg_catalog") != 0 && strcmp(s, "pg_temp") != 0)
+            return s;
+    }
+    return "public";
+}
+
+static void add_rel(walker *w, const char *schema, const char *name, unsigned acc,
+                    unsigned classes, long loc)
+{
+    stmt_facts *f = w->f;
+    /* merge repeated references to the same relation */
+    for (size_t i = 0; i < f->nrels; i++) {
+        rel_ref *r = &f->rels[i];
+        if (strcmp(r->schema, schema) == 0 &&
+            ((!r->name && !name) || (r->name && name && strcmp(r->name, name) == 0))) {
+            r->access |= acc;
+            r->classes |= classes;
+            return;
+        }
+    }
+    GROW(f->rels, f->caprels, f->nrels + 1);
+    f->rels[f->nrels++] = (rel_ref){.schema = xstrdup(schema),
+                                    .name = name ? xstrdup(name) : NULL,
+                                    .access = acc,
+                                    .classes = classes,
+                                    .location = loc};
+}
+
+static bool is_cte(const walker *w, const char *name)
+{
+    for (size_t i = 0; i < w->nctes; i++)
+        if (strcmp(w->ctes[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void add_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned classes)
+{
+    const char *rel = str_field(rv, PGF_relname);
+    const char *schema = str_field(rv, PGF_schemaname);
+    if (!rel)
+        return;
+    if (!schema && is_cte(w, rel))
+        return; /* a WITH query, not a table */
+    const cJSON *loc = field(rv, PGF_location);
+    add_rel(w, schema ? schema : default_schema(w->as), rel, acc, classes,
+            cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1);
+}
+
+/* A name list of String nodes (["eng", "t"]): schema and object. */
+static void add_qualified_list(walker *w, const cJSON *items, unsigned acc, unsigned classes,
+                               bool schema_only)
+{
+    const char *parts[3] = {NULL, NULL, NULL};
+    int n = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items) {
+        const char *sv = str_field(field(it, PGN_String), PGF_sval);
+        if (sv && n < 3)
+            parts[n++] = sv;
+    }
+    if (n == 0)
+        return;
+    if (schema_only)
+        add_rel(w, parts[n - 1], NULL, acc, classes, -1);
+    else if (n == 1)
+        add_rel(w, default_schema(w->as), parts[0], acc, classes, -1);
+    else
+        add_rel(w, parts[n - 2], parts[n - 1], acc, classes, -1);
+}
+
+static void add_function(walker *w, const cJSON *funcname, long loc)
+{
+    strbuf sb = {0};
+    const cJSON *it;
+    cJSON_ArrayForEach(it, funcname) {
+        const char *sv = str_field(field(it, PGN_String), PGF_sval);
+        if (!sv)
+            continue;
+        if (sb.len)
+            sb_addc(&sb, '.');
+        sb_adds(&sb, sv);
+    }
+    if (!sb.len) {
+        sb_free(&sb);
+        return;
+    }
+    stmt_facts *f = w->f;
+    size_t cap = f->capfunctions;
+    GROW(f->functions, f->capfunctions, f->nfunctions + 1);
+    GROW(f->function_locs, cap, f->nfunctions + 1);
+    f->function_locs[f->nfunctions] = loc;
+    f->functions[f->nfunctions++] = sb_detach(&sb, NULL);
+}
+
+/* Brings a WITH clause's names into scope and walks its queries. */
+static size_t enter_with(walker *w, const cJSON *with)
+{
+    size_t before = w->nctes;
+    const cJSON *cte;
+    cJSON_ArrayForEach(cte, field(with, PGF_ctes)) {
+        const char *name = str_field(field(cte, PGN_CommonTableExpr), PGF_ctename);
+        if (name) {
+            GROW(w->ctes, w->capctes, w->nctes + 1);
+            w->ctes[w->nctes++] = name;
+        }
+    }
+    cJSON_ArrayForEach(cte, field(with, PGF_ctes)) {
+        walk(w, field(field(cte, PGN_CommonTableExpr), PGF_ctequery), ACC_READ, CLASS_SELECT);
+    }
+    return before;
+}
+
+/* Walks every field of a node except the ones listed (handled by the caller). */
+static void walk_rest(walker *w, const cJSON *fields, const char *const *skip, size_t nskip,
+                      unsigned acc, unsigned classes)
+{
+    const cJSON *c;
+    cJSON_ArrayForEach(c, fields) {
+        bool skipped = false;
+        for (size_t i = 0; i < nskip && !skipped; i++)
+            skipped = strcmp(c->string, skip[i]) == 0;
+        if (!skipped)
+            walk(w, c, acc, classes);
+    }
+}
+
+/* ------------------------------------------------------------------ statements */
+
+static void walk_dml(walker *w, const char *kind, const cJSON *f)
+{
+    size_t scope = w->nctes;
+    const cJSON *with = field(f, PGF_withClause);
+    if (with)
+        enter_with(w, field(with, PGN_WithClause) ? field(with, PGN_WithClause) : with);
+
+    unsigned wclass = 0;
+    unsigned tacc = ACC_WRITE;
+    if (strcmp(kind, PGN_InsertStmt) == 0) {
+        wclass = CLASS_INSERT;
+        const cJSON *oc = field(f, PGF_onConflictClause);
+        const char *action = str_field(field(oc, PGN_OnConflictClause), PGF_action);
+        if (action && strcmp(action, "ONCONFLICT_UPDATE") == 0)
+            wclass |= CLASS_UPDATE;
+    } else if (strcmp(kind, PGN_UpdateStmt) == 0) {
+        wclass = CLASS_UPDATE;
+        tacc |= ACC_READ;
+    } else if (strcmp(kind, PGN_DeleteStmt) == 0) {
+        wclass = CLASS_DELETE;
+        tacc |= ACC_READ;
+    } else { /* MergeStmt */
+        tacc |= ACC_READ;
+        const cJSON *wc;
+        cJSON_ArrayForEach(wc, field(f, PGF_mergeWhenClauses)) {
+            const char *ct = str_field(field(wc, PGN_MergeWhenClause), PGF_commandType);
+            if (!ct)
+                continue;
+            if (strcmp(ct, "CMD_INSERT") == 0)
+                wclass |= CLASS_INSERT;
+            else if (strcmp(ct, "CMD_UPDATE") == 0)
+                wclass |= CLASS_UPDATE;
+            else if (strcmp(ct, "CMD_DELETE") == 0)
+                wclass |= CLASS_DELETE;
+        }
+    }
+    w->f->classes |= wclass;
+    add_rangevar(w, field(f, PGF_relation), tacc, wclass | (tacc & ACC_READ ? CLASS_SELECT : 0));
+    static const char *const skip[] = {PGF_relation, PGF_withClause};
+    walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+    w->nctes = scope;
+}
+
+/* search_path, role and the like: the script state a SET changes. */
+static void walk_set(walker *w, const cJSON *f, analysis_state *as)
+{
+    const char *name = str_field(f, PGF_name);
+    const char *kind = str_field(f, PGF_kind);
+    if (!name)
+        return;
+    if (strcmp(name, "role") == 0)
+        w->f->identity_change = "SET ROLE";
+    else if (strcmp(name, "session_authorization") == 0)
+        w->f->identity_change = "SET SESSION AUTHORIZATION";
+    else if (strcmp(name, "row_security") == 0)
+        w->f->identity_change = "SET row_security";
+    if (strcmp(name, "search_path") != 0 || !as)
+        return;
+    for (size_t i = 0; i < as->nsearch; i++)
+        free(as->search_path[i]);
+    as->nsearch = 0;
+    if (kind && strcmp(kind, "VAR_SET_VALUE") == 0) {
+        const cJSON *a;
+        cJSON_ArrayForEach(a, field(f, PGF_args)) {
+            const char *sv = str_field(field(field(a, PGN_A_Const), PGF_sval), PGF_sval);
+            if (sv) {
+                GROW(as->search_path, as->capsearch, as->nsearch + 1);
+                as->search_path[as->nsearch++] = xstrdup(sv);
+            }
+        }
+    } else {
+        GROW(as->search_path, as->capsearch, as->nsearch + 2);
+        as->search_path[as->nsearch++] = xstrdup("$user");
+        as->search_path[as->nsearch++] = xstrdup("public");
+    }
+}
+
+/* Statements that change who may do what. */
+static const char *const dcl_kinds[] = {
+    PGN_AlterDefaultPrivilegesStmt, PGN_AlterRoleSetStmt, PGN_AlterRoleStmt,
+    PGN_CreateRoleStmt, PGN_DropOwnedStmt, PGN_DropRoleStmt, PGN_GrantRoleStmt,
+    PGN_GrantStmt, PGN_ReassignOwnedStmt,
+};
+/* Statements that only touch the session or the transaction. */
+static const char *const session_kinds[] = {
+    PGN_CheckPointStmt, PGN_ClosePortalStmt, PGN_ConstraintsSetStmt, PGN_DeallocateStmt,
+    PGN_DiscardStmt, PGN_ExecuteStmt, PGN_FetchStmt, PGN_ListenStmt, PGN_NotifyStmt,
+    PGN_TransactionStmt, PGN_UnlistenStmt, PGN_VariableShowStmt,
+};
+static const char *const maintenance_kinds[] = {
+    PGN_ClusterStmt, PGN_ReindexStmt, PGN_VacuumStmt,
+};
+
+static bool kind_in(const char *kind, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(kind, list[i]) == 0)
+            return true;
+    return false;
+}
+
+/* A top-level statement (or one nested in EXPLAIN, PREPARE, a CTE). */
+static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis_state *as)
+{
+    stmt_facts *facts = w->f;
+    if (strcmp(kind, PGN_InsertStmt) == 0 || strcmp(kind, PGN_UpdateStmt) == 0 ||
+        strcmp(kind, PGN_DeleteStmt) == 0 || strcmp(kind, PGN_MergeStmt) == 0) {
+        walk_dml(w, kind, f);
+    } else if (strcmp(kind, PGN_SelectStmt) == 0) {
+        size_t scope = w->nctes;
+        const cJSON *with = field(f, PGF_withClause);
+        if (with)
+            enter_with(w, field(with, PGN_WithClause) ? field(with, PGN_WithClause) : with);
+        facts->classes |= CLASS_SELECT;
+        const cJSON *into = field(f, PGF_intoClause);
+        if (into) {
+            facts->classes |= CLASS_DDL;
+            add_rangevar(w, field(into, PGF_rel), ACC_DEFINE, CLASS_DDL);
+        }
+        static const char *const skip[] = {PGF_withClause, PGF_intoClause};
+        walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+        w->nctes = scope;
+    } else if (strcmp(kind, PGN_CopyStmt) == 0) {
+        bool from = cJSON_IsTrue(field(f, PGF_is_from));
+        if (field(f, PGF_filename) || cJSON_IsTrue(field(f, PGF_is_program)))
+            facts->server_access = cJSON_IsTrue(field(f, PGF_is_program))
+                                       ? "COPY with a server program"
+                                       : "COPY with a server file";
+        facts->classes |= from ? CLASS_INSERT : CLASS_SELECT;
+        add_rangevar(w, field(f, PGF_relation), from ? ACC_WRITE : ACC_READ,
+                     from ? CLASS_INSERT : CLASS_SELECT);
+        walk(w, field(f, PGF_query), ACC_READ, CLASS_SELECT);
+    } else if (strcmp(kind, PGN_TruncateStmt) == 0) {
+        facts->classes |= CLASS_TRUNCATE;
+        walk(w, field(f, PGF_relations), ACC_WRITE, CLASS_TRUNCATE);
+    } else if (strcmp(kind, PGN_ExplainStmt) == 0) {
+        bool analyze = false;
+        const cJSON *o;
+        cJSON_ArrayForEach(o, field(f, PGF_options)) {
+            const char *name = str_field(field(o, PGN_DefElem), PGF_defname);
+            analyze |= name && strcmp(name, "analyze") == 0;
+        }
+        /* EXPLAIN ANALYZE runs its statement; plain EXPLAIN only plans it (reads) */
+        const cJSON *q = field(f, PGF_query);
+        if (analyze) {
+            walk(w, q, ACC_READ, CLASS_SELECT);
+        } else {
+            stmt_facts planned = {0};
+            walker pw = {.f = &planned, .as = w->as};
+            walk(&pw, q, ACC_READ, CLASS_SELECT);
+            for (size_t i = 0; i < planned.nrels; i++)
+                add_rel(w, planned.rels[i].schema, planned.rels[i].name, ACC_READ, CLASS_SELECT,
+                        planned.rels[i].location);
+            free(pw.ctes);
+            stmt_facts_free(&planned);
+        }
+    } else if (strcmp(kind, PGN_PrepareStmt) == 0) {
+        walk(w, field(f, PGF_query), ACC_READ, CLASS_SELECT); /* as if EXECUTE ran it */
+    } else if (strcmp(kind, PGN_VariableSetStmt) == 0) {
+        walk_set(w, f, as);
+    } else if (strcmp(kind, PGN_DoStmt) == 0) {
+        facts->classes |= CLASS_CALL;
+        facts->dynamic = true;
+        facts->dynamic_what = "a DO block";
+    } else if (strcmp(kind, PGN_CallStmt) == 0) {
+        facts->classes |= CLASS_CALL;
+        const cJSON *call = field(f, PGF_funccall); /* a typed FuncCall: no wrapper */
+        const cJSON *loc = field(call, PGF_location);
+        add_function(w, field(call, PGF_funcname),
+                     cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1);
+        walk(w, field(call, PGF_args), ACC_READ, CLASS_SELECT);
+    } else if (strcmp(kind, PGN_LoadStmt) == 0) {
+        facts->server_access = "LOAD of a server library";
+    } else if (strcmp(kind, PGN_AlterSystemStmt) == 0) {
+        facts->classes |= CLASS_DCL;
+        facts->identity_change = "ALTER SYSTEM";
+    } else if (kind_in(kind, dcl_kinds, ARRAY_SIZE(dcl_kinds))) {
+        facts->classes |= CLASS_DCL;
+        facts->identity_change = strcmp(kind, PGN_GrantStmt) == 0
+                                     ? (cJSON_IsTrue(field(f, PGF_is_grant)) ? "GRANT" : "REVOKE")
+                                 : strcmp(kind, PGN_GrantRoleStmt) == 0 ? "GRANT or REVOKE of a role"
+                                 : strcmp(kind, PGN_AlterDefaultPrivilegesStmt) == 0
+                                     ? "ALTER DEFAULT PRIVILEGES"
+                                     : "a role change";
+        walk_rest(w, f, NULL, 0, ACC_DEFINE, CLASS_DCL);
+    } else if (kind_in(kind, session_kinds, ARRAY_SIZE(session_kinds))) {
+        /* transaction control and session commands: no class */
+    } else if (kind_in(kind, maintenance_kinds, ARRAY_SIZE(maintenance_kinds))) {
+        facts->classes |= CLASS_MAINTENANCE;
+        walk_rest(w, f, NULL, 0, ACC_DEFINE, CLASS_MAINTENANCE);
+    } else if (strcmp(kind, PGN_CreateTableAsStmt) == 0) {
+        /* CREATE TABLE AS / CREATE MATERIALIZED VIEW: defines a table, runs a query */
+        facts->classes |= CLASS_DDL;
+        add_rangevar(w, field(field(f, PGF_into), PGF_rel), ACC_DEFINE, CLASS_DDL);
+        walk(w, field(f, PGF_query), ACC_READ, CLASS_SELECT);
+    } else if (strcmp(kind, PGN_CreateSchemaStmt) == 0) {
+        facts->classes |= CLASS_DDL;
+        const char *name = str_field(f, PGF_schemaname);
+        if (name)
+            add_rel(w, name, NULL, ACC_DEFINE, CLASS_DDL, -1);
+        walk(w, field(f, PGF_schemaElts), ACC_DEFINE, CLASS_DDL);
+    } else if (strcmp(kind, PGN_DropStmt) == 0) {
+        facts->classes |= CLASS_DDL;
+        const char *type = str_field(f, PGF_removeType);
+        bool schema = type && strcmp(type, "OBJECT_SCHEMA") == 0;
+        const cJSON *o;
+        cJSON_ArrayForEach(o, field(f, PGF_objects)) {
+            const cJSON *items = field(field(o, PGN_List), PGF_items);
+            if (items) {
+                add_qualified_list(w, items, ACC_DEFINE, CLASS_DDL, schema);
+            } else if (schema) {
+                const char *sv = str_field(field(o, PGN_String), PGF_sval);
+                if (sv)
+                    add_rel(w, sv, NULL, ACC_DEFINE, CLASS_DDL, -1);
+            }
+        }
+    } else {
+        /* CREATE, ALTER, COMMENT, ...: everything else defines something. Its own
+           relation is defined; relations it mentions (foreign keys, view queries,
+           trigger tables) are read. */
+        facts->classes |= CLASS_DDL;
+        static const char *const targets[] = {PGF_relation, PGF_view, PGF_table};
+        for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+            const cJSON *t = field(f, targets[i]);
+            if (t && field(t, PGF_relname))
+                add_rangevar(w, t, ACC_DEFINE, CLASS_DDL);
+        }
+        if (strcmp(kind, PGN_CreateFunctionStmt) == 0)
+            add_qualified_list(w, field(f, PGF_funcname), ACC_DEFINE, CLASS_DDL, false);
+        walk_rest(w, f, targets, ARRAY_SIZE(targets), ACC_READ, CLASS_SELECT);
+    }
+}
+
+/* ------------------------------------------------------------------ the walk */
+
+static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
+{
+    if (!v)
+        return;
+    if (cJSON_IsArray(v)) {
+        const cJSON *c;
+        cJSON_ArrayForEach(c, v) walk(w, c, acc, classes);
+        return;
+    }
+    if (!cJSON_IsObject(v))
+        return;
+    if (field(v, PGF_relname) && cJSON_IsString(field(v, PGF_relname))) {
+        add_rangevar(w, v, acc, classes);
+        return;
+    }
+    const cJSON *only = v->child;
+    if (only && !only->next && cJSON_IsObject(only) && only->string &&
+        only->string[0] >= 'A' && only->string[0] <= 'Z') {
+        const char *kind = only->string;
+        if (strcmp(kind, PGN_RangeVar) == 0) {
+            add_rangevar(w, only, acc, classes);
+            return;
+        }
+        if (strcmp(kind, PGN_FuncCall) == 0) {
+            const cJSON *loc = field(only, PGF_location);
+            add_function(w, field(only, PGF_funcname),
+                         cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1);
+        }
+        if (str_field(only, PGF_relname) == NULL && strstr(kind, "Stmt") &&
+            strcmp(kind, PGN_RawStmt) != 0) {
+            walk_statement(w, kind, only, NULL); /* nested statement (CTE, rule action) */
+            return;
+        }
+        walk(w, only, acc, classes);
+        return;
+    }
+    const cJSON *c;
+    cJSON_ArrayForEach(c, v) walk(w, c, acc, classes);
+}
+
+/* ------------------------------------------------------------------ API */
+
+analysis_state analysis_state_init(void)
+{
+    analysis_state as = {0};
+    GROW(as.search_path, as.capsearch, 2);
+    as.search_path[as.nsearch++] = xstrdup("$user");
+    as.search_path[as.nsearch++] = xstrdup("public");
+    return as;
+}
+
+void analysis_state_free(analysis_state *as)
+{
+    for (size_t i = 0; i < as->nsearch; i++)
+        free(as->search_path[i]);
+    free(as->search_path);
+    memset(as, 0, sizeof(*as));
+}
+
+void analyze_statement(const statement *st, analysis_state *as, stmt_facts *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (st->parse.error) {
+        out->unparsed = true;
+        return;
+    }
+    walker w = {.f = out, .as = as};
+    for (size_t i = 0; i < st->parse.nstmts; i++) {
+        const char *kind = sql_node_kind(st->parse.stmts[i]);
+        if (kind)
+            walk_statement(&w, kind, sql_node_fields(st->parse.stmts[i]), as);
+    }
+    free(w.ctes);
+}
+
+void stmt_facts_free(stmt_facts *f)
+{
+    for (size_t i = 0; i < f->nrels; i++) {
+        free(f->rels[i].schema);
+        free(f->rels[i].name);
+    }
+    free(f->rels);
+    for (size_t i = 0; i < f->nfunctions; i++)
+        free(f->functions[i]);
+    free(f->functions);
+    free(f->function_locs);
+    memset(f, 0, sizeof(*f));
+}

@@ -1,0 +1,293 @@
+/*
+ * gate.c: policy rules over statement facts; see gate.h.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include "gate.h"
+
+#include <pcre2.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+
+/* Built-ins that reach outside the database or change the server: never provable. */
+static const char *const dangerous_functions[] = {
+    "dblink", "dblink_exec", "dblink_connect", "dblink_open", "dblink_send_query",
+    "lo_export", "lo_import", "pg_cancel_backend", "pg_file_write", "pg_file_rename",
+    "pg_file_unlink", "pg_logdir_ls", "pg_ls_dir", "pg_promote", "pg_read_binary_file",
+    "pg_read_file", "pg_reload_conf", "pg_rotate_logfile", "pg_stat_file",
+    "pg_terminate_backend", "set_config",
+};
+
+typedef struct gate {
+    const policy *p;
+    const policy_role *role;
+    script *s;
+    const statement *st;
+} gate;
+
+static bool rule_enabled(const policy *p, const char *id, severity *sev)
+{
+    *sev = SEV_ERROR;
+    for (size_t i = 0; i < p->nrules; i++) {
+        if (strcmp(p->rules[i].id, id) == 0) {
+            *sev = p->rules[i].sev;
+            return !p->rules[i].off;
+        }
+    }
+    return true;
+}
+
+static void report(gate *g, const char *rule, long text_loc, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
+
+static void report(gate *g, const char *rule, long text_loc, const char *fmt, ...)
+{
+    severity sev;
+    if (!rule_enabled(g->p, rule, &sev))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    size_t at = text_loc >= 0 ? statement_source_offset(g->st, (size_t)text_loc) : g->st->offset;
+    finding_add(&g->s->findings, sev, rule, g->st->src, NULL, at, 0, "%s", msg);
+    free(msg);
+}
+
+static bool pattern_matches(const policy_pattern *pat, const char *subject)
+{
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(pat->code, NULL);
+    int rc = pcre2_match(pat->code, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    return rc >= 0;
+}
+
+static const policy_family *family_of(const policy *p, const char *schema)
+{
+    for (size_t i = 0; i < p->nfamilies; i++) {
+        const policy_family *f = &p->families[i];
+        for (size_t k = 0; k < f->nschemas; k++)
+            if (strcmp(f->schemas[k], schema) == 0)
+                return f;
+        for (size_t k = 0; k < f->npatterns; k++)
+            if (pattern_matches(&f->patterns[k], schema))
+                return f;
+    }
+    return NULL;
+}
+
+static bool is_isolated(const policy *p, const char *family)
+{
+    for (size_t i = 0; i < p->nisolated; i++)
+        if (strcmp(p->isolated[i], family) == 0)
+            return true;
+    return false;
+}
+
+static bool bridge_reads(const policy *p, const char *schema, const char *family)
+{
+    for (size_t i = 0; i < p->nbridges; i++) {
+        if (strcmp(p->bridges[i].schema, schema) != 0)
+            continue;
+        for (size_t k = 0; k < p->bridges[i].nfamilies; k++)
+            if (strcmp(p->bridges[i].families[k], family) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* The classes role may run on schema.table (table may be NULL: the schema). */
+static unsigned allowed_classes(const policy *p, const policy_role *r, const char *schema,
+                                const char *table)
+{
+    const policy_family *fam = family_of(p, schema);
+    unsigned bits = 0;
+    for (size_t i = 0; i < r->ngrants; i++) {
+        const policy_grant *g = &r->grants[i];
+        switch (g->target_kind) {
+        case TARGET_FAMILY:
+            if (fam && strcmp(fam->name, g->target) == 0)
+                bits |= g->classes;
+            break;
+        case TARGET_SCHEMA:
+            if (strcmp(g->target, schema) == 0)
+                bits |= g->classes;
+            break;
+        case TARGET_TABLE:
+            if (table) {
+                size_t ls = strlen(schema);
+                if (strncmp(g->target, schema, ls) == 0 && g->target[ls] == '.' &&
+                    strcmp(g->target + ls + 1, table) == 0)
+                    bits |= g->classes;
+            }
+            break;
+        }
+    }
+    return bits;
+}
+
+static void class_words(strbuf *sb, unsigned bits)
+{
+    bool first = true;
+    for (size_t k = 0; k < policy_nclasses; k++) {
+        if (!(bits & policy_class_bits[k]))
+            continue;
+        sb_adds(sb, first ? "" : ", ");
+        sb_adds(sb, policy_class_names[k]);
+        first = false;
+    }
+    if (first)
+        sb_adds(sb, "none");
+}
+
+static void rel_name(strbuf *sb, const rel_ref *r)
+{
+    sb_adds(sb, r->schema);
+    if (r->name) {
+        sb_addc(sb, '.');
+        sb_adds(sb, r->name);
+    }
+}
+
+static void check_grants(gate *g, const stmt_facts *f)
+{
+    const policy *p = g->p;
+    const policy_role *role = g->role;
+    for (size_t i = 0; i < f->nrels; i++) {
+        const rel_ref *r = &f->rels[i];
+        strbuf name = {0};
+        rel_name(&name, r);
+        bool writes = r->access & (ACC_WRITE | ACC_DEFINE);
+        for (size_t k = 0; writes && k < p->nprotected; k++) {
+            if (strcmp(p->protected_schemas[k], r->schema) == 0)
+                report(g, RULE_ROLE_ALLOWLIST, r->location,
+                       "writes %s: schema '%s' is written only by pgward", name.buf, r->schema);
+        }
+        if (role->restricted) {
+            unsigned have = allowed_classes(p, role, r->schema, r->name);
+            unsigned missing = r->classes & ~have;
+            if (missing) {
+                strbuf need = {0}, got = {0};
+                class_words(&need, missing);
+                class_words(&got, have);
+                report(g, RULE_ROLE_ALLOWLIST, r->location,
+                       "role '%s' lacks %s on %s (its grants there: %s)", role->name, need.buf,
+                       name.buf, got.buf);
+                sb_free(&need);
+                sb_free(&got);
+            }
+        }
+        sb_free(&name);
+    }
+}
+
+static bool function_allowlisted(const policy_role *r, const char *fn)
+{
+    for (size_t i = 0; i < r->nfunctions; i++) {
+        if (strcmp(r->functions[i], fn) == 0)
+            return true;
+        /* an unqualified call matches an allowlisted function of that name */
+        const char *dot = strchr(r->functions[i], '.');
+        if (!strchr(fn, '.') && dot && strcmp(dot + 1, fn) == 0)
+            return true;
+    }
+    return false;
+}
+
+static void check_restricted(gate *g, const stmt_facts *f)
+{
+    const policy_role *role = g->role;
+    if (f->unparsed) {
+        report(g, RULE_ROLE_ALLOWLIST, -1,
+               "a statement that does not parse cannot be proven allowed for restricted "
+               "role '%s'",
+               role->name);
+        return;
+    }
+    if (f->dynamic)
+        report(g, RULE_ROLE_ALLOWLIST, -1,
+               "%s cannot be proven allowed for restricted role '%s'", f->dynamic_what,
+               role->name);
+    if (f->server_access)
+        report(g, RULE_ROLE_ALLOWLIST, -1, "%s is not allowed for restricted role '%s'",
+               f->server_access, role->name);
+    if (f->identity_change)
+        report(g, RULE_NO_IDENTITY_CHANGE, -1,
+               "restricted role '%s' may not change who it is or what it may do: %s",
+               role->name, f->identity_change);
+    unsigned session_classes = f->classes & (CLASS_DCL | CLASS_MAINTENANCE);
+    if ((session_classes & CLASS_MAINTENANCE) && f->nrels == 0)
+        report(g, RULE_ROLE_ALLOWLIST, -1, "role '%s' may not run maintenance commands",
+               role->name);
+    for (size_t i = 0; i < f->nfunctions; i++) {
+        const char *fn = f->functions[i];
+        const char *base = strrchr(fn, '.') ? strrchr(fn, '.') + 1 : fn;
+        bool catalog = !strchr(fn, '.') || strncmp(fn, "pg_catalog.", 11) == 0;
+        bool dangerous = false;
+        for (size_t k = 0; k < ARRAY_SIZE(dangerous_functions) && catalog; k++)
+            dangerous |= strcmp(dangerous_functions[k], base) == 0;
+        if (dangerous && !function_allowlisted(role, fn))
+            report(g, RULE_ROLE_ALLOWLIST, f->function_locs[i],
+                   "%s() reaches outside the database or changes the server: not allowed for "
+                   "restricted role '%s'",
+                   fn, role->name);
+        else if (!catalog && !function_allowlisted(role, fn))
+            report(g, RULE_ROLE_ALLOWLIST, f->function_locs[i],
+                   "%s() is not on the function allowlist of restricted role '%s'", fn,
+                   role->name);
+    }
+}
+
+/* A statement that writes one isolated family and reads another couples them. */
+static void check_isolation(gate *g, const stmt_facts *f)
+{
+    const policy *p = g->p;
+    for (size_t i = 0; i < f->nrels; i++) {
+        const rel_ref *w = &f->rels[i];
+        if (!(w->access & (ACC_WRITE | ACC_DEFINE)))
+            continue;
+        const policy_family *wf = family_of(p, w->schema);
+        for (size_t k = 0; k < f->nrels; k++) {
+            const rel_ref *r = &f->rels[k];
+            if (k == i || !(r->access & ACC_READ))
+                continue;
+            const policy_family *rf = family_of(p, r->schema);
+            if (!rf || !is_isolated(p, rf->name))
+                continue;
+            bool crosses = wf && wf != rf && is_isolated(p, wf->name);
+            if (!crosses || bridge_reads(p, w->schema, rf->name))
+                continue;
+            strbuf wn = {0}, rn = {0};
+            rel_name(&wn, w);
+            rel_name(&rn, r);
+            int line = 0, col = 0;
+            size_t at = r->location >= 0 ? statement_source_offset(g->st, (size_t)r->location)
+                                         : g->st->offset;
+            source_position(g->st->src, at, &line, &col);
+            report(g, RULE_CROSS_BOUNDARY_WRITE, w->location,
+                   "%s %s while reading %s (at %d:%d): families '%s' and '%s' are isolated",
+                   w->access & ACC_WRITE ? "writes" : "defines", wn.buf, rn.buf, line, col,
+                   wf->name, rf->name);
+            sb_free(&wn);
+            sb_free(&rn);
+        }
+    }
+}
+
+void gate_check_script(const policy *p, const policy_role *role, script *s)
+{
+    analysis_state as = analysis_state_init();
+    gate g = {.p = p, .role = role, .s = s};
+    for (size_t i = 0; i < s->nstmts; i++) {
+        g.st = &s->stmts[i];
+        stmt_facts f;
+        analyze_statement(g.st, &as, &f);
+        if (role->restricted)
+            check_restricted(&g, &f);
+        check_grants(&g, &f);
+        check_isolation(&g, &f);
+        stmt_facts_free(&f);
+    }
+    analysis_state_free(&as);
+}

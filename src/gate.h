@@ -1,0 +1,29 @@
+/*
+ * gate.h: the policy gate: prove each statement allowed for the role that runs it.
+ *
+ * gate_check_script() analyses a script's statements in order (analyze.h) and
+ * adds a finding for everything the policy does not allow:
+ *   role-allowlist        the role lacks a grant for what the statement does; for a
+ *                         restricted role also whatever cannot be proven (a statement
+ *                         that does not parse, DO blocks, server files and programs,
+ *                         dangerous built-ins, functions not allowlisted); writes to
+ *                         schemas only pgward may write
+ *   no-identity-change    a restricted role changes who it is or what it may do
+ *   cross-boundary-write  a statement writes one isolated family while reading another
+ * Severities come from the policy (`rule ID error|warning|info|off`). Unrestricted
+ * roles are not held to their grants; isolation and protected schemas still apply.
+ */
+#ifndef PGWARD_GATE_H
+#define PGWARD_GATE_H
+
+#include "policy.h"
+#include "script.h"
+
+#define RULE_ROLE_ALLOWLIST "role-allowlist"
+#define RULE_NO_IDENTITY_CHANGE "no-identity-change"
+#define RULE_CROSS_BOUNDARY_WRITE "cross-boundary-write"
+
+/* Adds the gate's findings for script s run as role to s->findings. */
+void gate_check_script(const policy *p, const policy_role *role, script *s);
+
+#endif

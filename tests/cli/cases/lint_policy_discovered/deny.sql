@@ -1,0 +1,2 @@
+SET ROLE ehg_admin;
+TRUNCATE eng.projects;

@@ -1,0 +1,2 @@
+SELECT * FROM eng.projects;
+INSERT INTO eng.projects (name) VALUES (1);

@@ -1,0 +1,4 @@
+-- role: ehg_admin
+-- expect: none
+-- the administrator may change eng
+CREATE TABLE eng.notes (id bigint);

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: none
+-- insert into eng
+INSERT INTO eng.projects (name) VALUES ('x');

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: none
+-- plain read of the granted family
+SELECT * FROM eng.projects;

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: none
+-- reading vh is granted
+SELECT count(*) FROM vh.tasks;

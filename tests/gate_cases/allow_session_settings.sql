@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: none
+-- ordinary session settings and transactions
+BEGIN; SET LOCAL lock_timeout = '5s'; SET statement_timeout = '1min'; SET application_name = 'codex'; COMMIT;

@@ -1,0 +1,4 @@
+-- role: analyst_ro
+-- expect: none
+-- analysts read the bridge
+SELECT * FROM views.project_tasks;

@@ -1,0 +1,4 @@
+-- role: ehg_admin
+-- expect: role-allowlist
+-- audit is written only by pgward
+DELETE FROM audit.runs;

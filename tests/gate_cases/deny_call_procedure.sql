@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- CALL of a procedure not allowlisted
+CALL eng.rebuild();

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- DO blocks cannot be proven
+DO $$ BEGIN EXECUTE 'DROP TABLE eng.projects'; END $$;

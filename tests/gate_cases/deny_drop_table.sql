@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- no DDL: DROP
+DROP TABLE eng.projects;

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- large-object import
+SELECT lo_import('/etc/passwd');

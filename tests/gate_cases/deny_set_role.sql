@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: no-identity-change
+-- SET ROLE
+SET ROLE ehg_admin;

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- functions outside the allowlist
+SELECT eng.recalculate();
