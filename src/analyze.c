@@ -50,6 +50,17 @@ static const char *default_schema(const analysis_state *as)
     return "public";
 }
 
+/* Whether search_path has more than one schema an unqualified name could land in. */
+static bool search_path_ambiguous(const analysis_state *as)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < as->nsearch; i++) {
+        const char *s = as->search_path[i];
+        n += strcmp(s, "pg_catalog") != 0 && strcmp(s, "pg_temp") != 0;
+    }
+    return n > 1;
+}
+
 static void add_rel(walker *w, const char *schema, const char *name, unsigned acc,
                     unsigned classes, long loc)
 {
@@ -91,6 +102,13 @@ static void add_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned clas
     const cJSON *loc = field(rv, PGF_location);
     add_rel(w, schema ? schema : default_schema(w->as), rel, acc, classes,
             cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1);
+    /* PostgreSQL picks the first schema that has the table: unknowable here */
+    if (!schema && search_path_ambiguous(w->as)) {
+        for (size_t i = 0; i < w->f->nrels; i++)
+            if (w->f->rels[i].name && strcmp(w->f->rels[i].name, rel) == 0 &&
+                strcmp(w->f->rels[i].schema, default_schema(w->as)) == 0)
+                w->f->rels[i].ambiguous = true;
+    }
 }
 
 /* A name list of String nodes (["eng", "t"]): schema and object. */
@@ -115,7 +133,7 @@ static void add_qualified_list(walker *w, const cJSON *items, unsigned acc, unsi
         add_rel(w, parts[n - 2], parts[n - 1], acc, classes, -1);
 }
 
-static void add_function(walker *w, const cJSON *funcname, long loc)
+static void add_function(walker *w, const cJSON *funcname, long loc, bool procedure)
 {
     strbuf sb = {0};
     const cJSON *it;
@@ -132,10 +150,12 @@ static void add_function(walker *w, const cJSON *funcname, long loc)
         return;
     }
     stmt_facts *f = w->f;
-    size_t cap = f->capfunctions;
+    size_t cap = f->capfunctions, cap2 = f->capfunctions;
     GROW(f->functions, f->capfunctions, f->nfunctions + 1);
     GROW(f->function_locs, cap, f->nfunctions + 1);
+    GROW(f->function_is_procedure, cap2, f->nfunctions + 1);
     f->function_locs[f->nfunctions] = loc;
+    f->function_is_procedure[f->nfunctions] = procedure;
     f->functions[f->nfunctions++] = sb_detach(&sb, NULL);
 }
 
@@ -258,12 +278,12 @@ static const char *const dcl_kinds[] = {
 };
 /* Statements that only touch the session or the transaction. */
 static const char *const session_kinds[] = {
-    PGN_CheckPointStmt, PGN_ClosePortalStmt, PGN_ConstraintsSetStmt, PGN_DeallocateStmt,
+    PGN_ClosePortalStmt, PGN_ConstraintsSetStmt, PGN_DeallocateStmt,
     PGN_DiscardStmt, PGN_ExecuteStmt, PGN_FetchStmt, PGN_ListenStmt, PGN_NotifyStmt,
     PGN_TransactionStmt, PGN_UnlistenStmt, PGN_VariableShowStmt,
 };
 static const char *const maintenance_kinds[] = {
-    PGN_ClusterStmt, PGN_ReindexStmt, PGN_VacuumStmt,
+    PGN_CheckPointStmt, PGN_ClusterStmt, PGN_ReindexStmt, PGN_VacuumStmt,
 };
 
 static bool kind_in(const char *kind, const char *const *list, size_t n)
@@ -342,7 +362,7 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
         const cJSON *call = field(f, PGF_funccall); /* a typed FuncCall: no wrapper */
         const cJSON *loc = field(call, PGF_location);
         add_function(w, field(call, PGF_funcname),
-                     cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1);
+                     cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1, true);
         walk(w, field(call, PGF_args), ACC_READ, CLASS_SELECT);
     } else if (strcmp(kind, PGN_LoadStmt) == 0) {
         facts->server_access = "LOAD of a server library";
@@ -434,7 +454,7 @@ static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
         if (strcmp(kind, PGN_FuncCall) == 0) {
             const cJSON *loc = field(only, PGF_location);
             add_function(w, field(only, PGF_funcname),
-                         cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1);
+                         cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1, false);
         }
         if (str_field(only, PGF_relname) == NULL && strstr(kind, "Stmt") &&
             strcmp(kind, PGN_RawStmt) != 0) {
@@ -494,5 +514,6 @@ void stmt_facts_free(stmt_facts *f)
         free(f->functions[i]);
     free(f->functions);
     free(f->function_locs);
+    free(f->function_is_procedure);
     memset(f, 0, sizeof(*f));
 }

@@ -30,6 +30,7 @@ typedef struct rel_ref {
     unsigned access;     /* ACC_* */
     unsigned classes;    /* the CLASS_* this access needs (select, insert, ddl, ...) */
     long location;       /* byte offset in the statement text, or -1 */
+    bool ambiguous;      /* unqualified, and search_path offers several schemas */
 } rel_ref;
 
 typedef struct stmt_facts {
@@ -38,6 +39,7 @@ typedef struct stmt_facts {
     size_t nrels, caprels;
     char **functions;        /* functions and procedures called, as written (schema.name) */
     long *function_locs;
+    bool *function_is_procedure; /* called by CALL (pg_catalog has no procedures) */
     size_t nfunctions, capfunctions;
     bool unparsed;           /* the parser rejected it: nothing is known */
     bool dynamic;            /* DO block or other code the analysis cannot see into */

@@ -164,7 +164,12 @@ static void check_grants(gate *g, const stmt_facts *f)
                 report(g, RULE_ROLE_ALLOWLIST, r->location,
                        "writes %s: schema '%s' is written only by pgward", name.buf, r->schema);
         }
-        if (role->restricted) {
+        if (role->restricted && r->ambiguous) {
+            report(g, RULE_ROLE_ALLOWLIST, r->location,
+                   "unqualified '%s' may resolve to any schema of search_path; a restricted "
+                   "role must qualify it or set a search_path of one schema",
+                   r->name);
+        } else if (role->restricted) {
             unsigned have = allowed_classes(p, role, r->schema, r->name);
             unsigned missing = r->classes & ~have;
             if (missing) {
@@ -216,10 +221,23 @@ static void check_restricted(gate *g, const stmt_facts *f)
         report(g, RULE_NO_IDENTITY_CHANGE, -1,
                "restricted role '%s' may not change who it is or what it may do: %s",
                role->name, f->identity_change);
-    unsigned session_classes = f->classes & (CLASS_DCL | CLASS_MAINTENANCE);
-    if ((session_classes & CLASS_MAINTENANCE) && f->nrels == 0)
-        report(g, RULE_ROLE_ALLOWLIST, -1, "role '%s' may not run maintenance commands",
-               role->name);
+    /* what the statement does beyond the relations it names (CREATE EXTENSION,
+       CHECKPOINT, VACUUM of everything, ALTER DATABASE): no grant covers it */
+    unsigned covered = CLASS_SELECT | CLASS_CALL | CLASS_COPY;
+    for (size_t i = 0; i < f->nrels; i++)
+        covered |= f->rels[i].classes;
+    unsigned uncovered = f->classes & ~covered;
+    if (f->identity_change)
+        uncovered &= ~CLASS_DCL; /* no-identity-change says it more precisely */
+    if (uncovered) {
+        strbuf need = {0};
+        class_words(&need, uncovered);
+        report(g, RULE_ROLE_ALLOWLIST, -1,
+               "restricted role '%s' may run %s only on the schemas and tables it is granted, "
+               "and this statement names none",
+               role->name, need.buf);
+        sb_free(&need);
+    }
     for (size_t i = 0; i < f->nfunctions; i++) {
         const char *fn = f->functions[i];
         const char *base = strrchr(fn, '.') ? strrchr(fn, '.') + 1 : fn;
@@ -232,7 +250,7 @@ static void check_restricted(gate *g, const stmt_facts *f)
                    "%s() reaches outside the database or changes the server: not allowed for "
                    "restricted role '%s'",
                    fn, role->name);
-        else if (!catalog && !function_allowlisted(role, fn))
+        else if ((!catalog || f->function_is_procedure[i]) && !function_allowlisted(role, fn))
             report(g, RULE_ROLE_ALLOWLIST, f->function_locs[i],
                    "%s() is not on the function allowlist of restricted role '%s'", fn,
                    role->name);

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- CHECKPOINT is maintenance
+CHECKPOINT;

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- DDL that names no schema
+CREATE EXTENSION IF NOT EXISTS dblink;
