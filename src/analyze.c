@@ -398,10 +398,19 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
         facts->classes |= CLASS_DDL;
         const char *type = str_field(f, PGF_removeType);
         bool schema = type && strcmp(type, "OBJECT_SCHEMA") == 0;
+        /* DROP POLICY / TRIGGER / RULE name ON table: the list ends with the name */
+        bool on_table = type && (strcmp(type, "OBJECT_POLICY") == 0 ||
+                                 strcmp(type, "OBJECT_TRIGGER") == 0 ||
+                                 strcmp(type, "OBJECT_RULE") == 0);
         const cJSON *o;
         cJSON_ArrayForEach(o, field(f, PGF_objects)) {
             const cJSON *items = field(field(o, PGN_List), PGF_items);
-            if (items) {
+            if (items && on_table) {
+                cJSON *table = cJSON_Duplicate(items, true);
+                cJSON_DeleteItemFromArray(table, cJSON_GetArraySize(table) - 1);
+                add_qualified_list(w, table, ACC_DEFINE, CLASS_DDL, false);
+                cJSON_Delete(table);
+            } else if (items) {
                 add_qualified_list(w, items, ACC_DEFINE, CLASS_DDL, schema);
             } else if (schema) {
                 const char *sv = str_field(field(o, PGN_String), PGF_sval);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "gate_security.h"
 
 /* Built-ins that reach outside the database or change the server: never provable. */
 static const char *const dangerous_functions[] = {
@@ -308,4 +309,6 @@ void gate_check_script(const policy *p, const policy_role *role, script *s)
         stmt_facts_free(&f);
     }
     analysis_state_free(&as);
+    gate_ctx sg = {.p = p, .s = s};
+    gate_check_security(&sg);
 }

@@ -10,6 +10,7 @@
  *                         schemas only pgward may write
  *   no-identity-change    a restricted role changes who it is or what it may do
  *   cross-boundary-write  a statement writes one isolated family while reading another
+ *   rls-required, security-definer-search-path, grant-to-public: gate_security.h
  * Severities come from the policy (`rule ID error|warning|info|off`). Unrestricted
  * roles are not held to their grants; isolation and protected schemas still apply.
  */

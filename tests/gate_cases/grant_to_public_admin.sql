@@ -1,0 +1,4 @@
+-- role: ehg_admin
+-- expect: grant-to-public
+-- GRANT to PUBLIC
+GRANT SELECT ON eng.projects TO PUBLIC;

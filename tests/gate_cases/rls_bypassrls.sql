@@ -1,0 +1,4 @@
+-- role: ehg_admin
+-- expect: rls-required
+-- BYPASSRLS skips every policy
+ALTER ROLE analyst_ro BYPASSRLS;
