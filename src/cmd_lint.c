@@ -125,6 +125,8 @@ int cmd_lint(int argc, char **argv)
 
     run.color = !ro.json && report_want_color(1);
     cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
+    if (doc)
+        cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
     run.jfind = ro.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
     batch_read(ro.paths.paths, ro.paths.count, &ro.script, ro.jobs, lint_sink, &run);
     size_t *counts = run.counts;

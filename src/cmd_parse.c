@@ -85,6 +85,8 @@ int cmd_parse(int argc, char **argv)
     }
     parse_run run = {.rc = EXIT_CLEAN, .json = ro.json};
     cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
+    if (doc)
+        cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
     run.jstmts = ro.json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
     run.jfind = ro.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
     run.color = report_want_color(2);

@@ -23,12 +23,23 @@ void finding_add(finding_list *list, severity sev, const char *rule, const sourc
         length = src->len - offset;
     f->offset = offset;
     f->length = length;
-    if (src)
+    if (src) {
         source_position(src, offset, &f->line, &f->column);
+        source_position(src, offset + length, &f->end_line, &f->end_column);
+    }
     va_list ap;
     va_start(ap, fmt);
     f->message = xvasprintf(fmt, ap);
     va_end(ap);
+}
+
+void finding_set_statement(finding_list *list, const char *text)
+{
+    if (list->count == 0)
+        return;
+    finding *f = &list->items[list->count - 1];
+    free(f->statement);
+    f->statement = text ? xstrdup(text) : NULL;
 }
 
 void finding_list_move(finding_list *to, finding_list *from)
@@ -85,6 +96,7 @@ void finding_list_free(finding_list *list)
     for (size_t i = 0; i < list->count; i++) {
         free(list->items[i].message);
         free(list->items[i].file);
+        free(list->items[i].statement);
     }
     free(list->items);
     memset(list, 0, sizeof(*list));

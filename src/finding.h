@@ -35,6 +35,8 @@ typedef struct finding {
     size_t offset;       /* byte offset in src->text */
     size_t length;       /* bytes covered (0 = a point) */
     int line, column;    /* 1-based; 0 when there is no source */
+    int end_line, end_column; /* 1-based, of offset + length (the end, exclusive) */
+    char *statement;     /* the text of the statement it is about, or NULL */
 } finding;
 
 typedef struct finding_list {
@@ -47,6 +49,9 @@ typedef struct finding_list {
 void finding_add(finding_list *list, severity sev, const char *rule, const source *src,
                  const char *file, size_t offset, size_t length, const char *fmt, ...)
     PRINTF_LIKE(8, 9);
+
+/* Records the statement text the last added finding is about. */
+void finding_set_statement(finding_list *list, const char *text);
 
 /* Moves every finding of from to the end of to; from is left empty. */
 void finding_list_move(finding_list *to, finding_list *from);

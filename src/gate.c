@@ -53,6 +53,7 @@ static void report(gate *g, const char *rule, long text_loc, const char *fmt, ..
     va_end(ap);
     size_t at = text_loc >= 0 ? statement_source_offset(g->st, (size_t)text_loc) : g->st->offset;
     finding_add(&g->s->findings, sev, rule, g->st->src, NULL, at, 0, "%s", msg);
+    finding_set_statement(&g->s->findings, g->st->text);
     free(msg);
 }
 

@@ -101,6 +101,7 @@ static void report(const gate_ctx *g, const statement *st, const char *rule, lon
     va_end(ap);
     size_t at = loc >= 0 ? statement_source_offset(st, (size_t)loc) : st->offset;
     finding_add(&g->s->findings, sev, rule, st->src, NULL, at, 0, "%s", msg);
+    finding_set_statement(&g->s->findings, st->text);
     free(msg);
 }
 

@@ -44,10 +44,16 @@ cJSON *report_finding_json(const finding *f)
     cJSON_AddStringToObject(o, "file", f->file);
     cJSON_AddNumberToObject(o, "line", f->line);
     cJSON_AddNumberToObject(o, "column", f->column);
+    cJSON_AddNumberToObject(o, "end_line", f->end_line);
+    cJSON_AddNumberToObject(o, "end_column", f->end_column);
     cJSON_AddNumberToObject(o, "offset", (double)f->offset);
-    cJSON_AddStringToObject(o, "severity", severity_name(f->severity));
     cJSON_AddStringToObject(o, "rule", f->rule);
+    cJSON_AddStringToObject(o, "severity", severity_name(f->severity));
     cJSON_AddStringToObject(o, "message", f->message);
+    if (f->statement)
+        cJSON_AddStringToObject(o, "statement", f->statement);
+    else
+        cJSON_AddNullToObject(o, "statement");
     return o;
 }
 

@@ -19,7 +19,11 @@
 
 void report_finding_text(FILE *out, const finding *f, bool color);
 
-/* {"file","line","column","severity","rule","message"} */
+/* The JSON format's version (lint and parse print it as "version"). */
+#define REPORT_JSON_VERSION 1
+
+/* {"file","line","column","end_line","end_column","offset","rule","severity",
+    "message","statement"}: statement is the text of the statement, or null */
 cJSON *report_finding_json(const finding *f);
 
 /* {"file","line","column","offset","length","kind","end","text","status",...} */

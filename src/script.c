@@ -569,6 +569,7 @@ static void send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
                     fc->ip->std_strings ? ""
                                         : " (pgward parses with standard_conforming_strings "
                                           "on; this script turned it off)");
+        finding_set_statement(&fc->ip->out->findings, st->text);
     }
     if (end == END_GSET)
         note_gset_vars(fc, st);

@@ -1,0 +1,2 @@
+DELETE FROM eng.projects
+  WHERE id = 1;
