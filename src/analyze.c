@@ -512,6 +512,13 @@ void analyze_statement(const statement *st, analysis_state *as, stmt_facts *out)
     free(w.ctes);
 }
 
+void stmt_facts_add_rel(stmt_facts *f, const char *schema, const char *name, unsigned access,
+                        unsigned classes, long location)
+{
+    walker w = {.f = f};
+    add_rel(&w, schema, name, access, classes, location);
+}
+
 void stmt_facts_free(stmt_facts *f)
 {
     for (size_t i = 0; i < f->nrels; i++) {

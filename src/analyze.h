@@ -57,6 +57,10 @@ analysis_state analysis_state_init(void);
 void analysis_state_free(analysis_state *as);
 
 void analyze_statement(const statement *st, analysis_state *as, stmt_facts *out);
+
+/* Adds (or merges) a relation reference into f, as the analysis itself would. */
+void stmt_facts_add_rel(stmt_facts *f, const char *schema, const char *name, unsigned access,
+                        unsigned classes, long location);
 void stmt_facts_free(stmt_facts *f);
 
 #endif

@@ -299,16 +299,30 @@ void gate_check_script(const policy *p, const policy_role *role, script *s)
 {
     analysis_state as = analysis_state_init();
     gate g = {.p = p, .role = role, .s = s};
+    /* what \gset statements read: their variables carry that data onwards */
+    stmt_facts gset_reads = {0};
     for (size_t i = 0; i < s->nstmts; i++) {
         g.st = &s->stmts[i];
         stmt_facts f;
         analyze_statement(g.st, &as, &f);
+        if (g.st->uses_runtime_vars) {
+            for (size_t k = 0; k < gset_reads.nrels; k++)
+                stmt_facts_add_rel(&f, gset_reads.rels[k].schema, gset_reads.rels[k].name,
+                                   ACC_READ, CLASS_SELECT, -1);
+        }
+        if (g.st->end == END_GSET) {
+            for (size_t k = 0; k < f.nrels; k++)
+                if (f.rels[k].access & ACC_READ)
+                    stmt_facts_add_rel(&gset_reads, f.rels[k].schema, f.rels[k].name,
+                                       ACC_READ, CLASS_SELECT, -1);
+        }
         if (role->restricted)
             check_restricted(&g, &f);
         check_grants(&g, &f);
         check_isolation(&g, &f);
         stmt_facts_free(&f);
     }
+    stmt_facts_free(&gset_reads);
     analysis_state_free(&as);
     gate_ctx sg = {.p = p, .s = s};
     gate_check_security(&sg);

@@ -10,7 +10,8 @@
  *
  * Two things psql only learns at run time are modelled statically:
  *   - variables set by \gset: their names are derived from the query's target list
- *     and their values are unknown; a reference is left as written and marks the
+ *     and their values are unknown; a reference becomes a placeholder that parses
+ *     (NULL, '', "?column?") and marks the
  *     statement (uses_runtime_vars);
  *   - an \if on such a value: every branch may run, so every branch is read as
  *     active and its statements are marked conditional.
@@ -326,9 +327,10 @@ static char *cb_get_variable(void *ctx, const char *name, var_quote q, size_t of
         fc->expr_runtime = true;
         add_finding(fc, SEV_INFO, RULE_SCRIPT_ERROR, off, len,
                     "variable '%s' is only known at run time (\\gset or connection); "
-                    "left as written",
+                    "analysed with a placeholder",
                     name);
-        return NULL;
+        /* a placeholder that parses where such a reference usually stands */
+        return xstrdup(q == VARQ_LITERAL ? "''" : q == VARQ_IDENT ? "\"?column?\"" : "NULL");
     }
     const script_var *v = find_var(fc->ip->vars, fc->ip->nvars, name);
     if (!v)
@@ -761,12 +763,14 @@ static void exec_set(file_ctx *fc, size_t off, size_t len)
     char *name = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, &name_off);
     if (!name)
         return; /* \set alone lists the variables */
+    fc->expr_runtime = false;
     char *value = gather_args(fc, OPT_NORMAL, NULL, NULL);
     if (!valid_var_name(name))
         add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, name_off, strlen(name),
                     "invalid variable name: '%s'", name);
-    else
-        assign_var(fc, name, value, off, len);
+    else if (assign_var(fc, name, value, off, len) == 0 && fc->expr_runtime)
+        set_runtime(fc->ip, name, true); /* built from a run-time value */
+    fc->expr_runtime = false;
     free(name);
     free(value);
 }
@@ -1028,7 +1032,10 @@ static void handle_backslash(file_ctx *fc)
         qbuf_truncate(qb, qb->text.len - 1);
     char *cmd = scan_slash_command(fc->sc);
     char *gset_prefix = NULL;
+    /* run-time variables in a meta-command's arguments do not mark the statement */
+    bool stmt_runtime = fc->stmt_runtime;
     cmd_status status = exec_command(fc, cmd, off, &gset_prefix);
+    fc->stmt_runtime = stmt_runtime;
 
     /* psql ignores (and warns about) arguments a command did not use */
     char *extra;
