@@ -349,6 +349,8 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
             free(pw.ctes);
             stmt_facts_free(&planned);
         }
+    } else if (strcmp(kind, PGN_DeclareCursorStmt) == 0) {
+        walk(w, field(f, PGF_query), ACC_READ, CLASS_SELECT); /* FETCH runs it */
     } else if (strcmp(kind, PGN_PrepareStmt) == 0) {
         walk(w, field(f, PGF_query), ACC_READ, CLASS_SELECT); /* as if EXECUTE ran it */
     } else if (strcmp(kind, PGN_VariableSetStmt) == 0) {

@@ -1,0 +1,7 @@
+-- role: codex_staging
+-- expect: none
+-- inline COPY data into eng is an insert
+COPY eng.projects (name) FROM STDIN;
+one
+two
+\.

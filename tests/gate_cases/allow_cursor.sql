@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: none
+-- a cursor over eng
+BEGIN; DECLARE c CURSOR FOR SELECT * FROM eng.projects; FETCH 10 FROM c; CLOSE c; COMMIT;

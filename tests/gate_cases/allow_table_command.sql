@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: none
+-- TABLE vh.tasks is a SELECT
+TABLE vh.tasks;

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- COPY of a DELETE ... RETURNING
+COPY (DELETE FROM eng.projects RETURNING *) TO STDOUT;

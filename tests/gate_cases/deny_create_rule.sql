@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- rules are DDL
+CREATE RULE r AS ON INSERT TO eng.projects DO ALSO DELETE FROM eng.projects;

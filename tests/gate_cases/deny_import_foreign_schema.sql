@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- IMPORT FOREIGN SCHEMA names no granted schema of codex
+IMPORT FOREIGN SCHEMA remote FROM SERVER s INTO eng;

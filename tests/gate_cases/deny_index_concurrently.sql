@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- indexes are DDL
+CREATE INDEX CONCURRENTLY ON eng.projects (name);

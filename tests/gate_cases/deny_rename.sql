@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- renames are DDL
+ALTER TABLE eng.projects RENAME TO projects_old;
