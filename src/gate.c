@@ -1,10 +1,8 @@
 /*
  * gate.c: policy rules over statement facts; see gate.h.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "gate.h"
 
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,57 +25,23 @@ typedef struct gate {
     const statement *st;
 } gate;
 
-static bool rule_enabled(const policy *p, const char *id, severity *sev)
-{
-    *sev = SEV_ERROR;
-    for (size_t i = 0; i < p->nrules; i++) {
-        if (strcmp(p->rules[i].id, id) == 0) {
-            *sev = p->rules[i].sev;
-            return !p->rules[i].off;
-        }
-    }
-    return true;
-}
-
-static void report(gate *g, const char *rule, long text_loc, const char *fmt, ...)
-    PRINTF_LIKE(4, 5);
-
-static void report(gate *g, const char *rule, long text_loc, const char *fmt, ...)
+void gate_report(const policy *p, script *s, const statement *st, const char *rule,
+                 long text_loc, const char *fmt, ...)
 {
     severity sev;
-    if (!rule_enabled(g->p, rule, &sev))
+    if (!policy_rule_severity(p, rule, &sev))
         return;
     va_list ap;
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    size_t at = text_loc >= 0 ? statement_source_offset(g->st, (size_t)text_loc) : g->st->offset;
-    finding_add(&g->s->findings, sev, rule, g->st->src, NULL, at, 0, "%s", msg);
-    finding_set_statement(&g->s->findings, g->st->text);
+    size_t at = text_loc >= 0 ? statement_source_offset(st, (size_t)text_loc) : st->offset;
+    finding_add(&s->findings, sev, rule, st->src, NULL, at, 0, "%s", msg);
+    finding_set_statement(&s->findings, st->text);
     free(msg);
 }
 
-static bool pattern_matches(const policy_pattern *pat, const char *subject)
-{
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(pat->code, NULL);
-    int rc = pcre2_match(pat->code, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0, md, NULL);
-    pcre2_match_data_free(md);
-    return rc >= 0;
-}
-
-static const policy_family *family_of(const policy *p, const char *schema)
-{
-    for (size_t i = 0; i < p->nfamilies; i++) {
-        const policy_family *f = &p->families[i];
-        for (size_t k = 0; k < f->nschemas; k++)
-            if (strcmp(f->schemas[k], schema) == 0)
-                return f;
-        for (size_t k = 0; k < f->npatterns; k++)
-            if (pattern_matches(&f->patterns[k], schema))
-                return f;
-    }
-    return NULL;
-}
+#define report(g, rule, loc, ...) gate_report((g)->p, (g)->s, (g)->st, rule, loc, __VA_ARGS__)
 
 static bool is_isolated(const policy *p, const char *family)
 {
@@ -103,7 +67,7 @@ static bool bridge_reads(const policy *p, const char *schema, const char *family
 static unsigned allowed_classes(const policy *p, const policy_role *r, const char *schema,
                                 const char *table)
 {
-    const policy_family *fam = family_of(p, schema);
+    const policy_family *fam = policy_family_of(p, schema);
     unsigned bits = 0;
     for (size_t i = 0; i < r->ngrants; i++) {
         const policy_grant *g = &r->grants[i];
@@ -267,12 +231,12 @@ static void check_isolation(gate *g, const stmt_facts *f)
         const rel_ref *w = &f->rels[i];
         if (!(w->access & (ACC_WRITE | ACC_DEFINE)))
             continue;
-        const policy_family *wf = family_of(p, w->schema);
+        const policy_family *wf = policy_family_of(p, w->schema);
         for (size_t k = 0; k < f->nrels; k++) {
             const rel_ref *r = &f->rels[k];
             if (k == i || !(r->access & ACC_READ))
                 continue;
-            const policy_family *rf = family_of(p, r->schema);
+            const policy_family *rf = policy_family_of(p, r->schema);
             if (!rf || !is_isolated(p, rf->name))
                 continue;
             bool crosses = wf && wf != rf && is_isolated(p, wf->name);

@@ -15,13 +15,12 @@
  * `sensitive table pattern`, or a column created with it matches a `sensitive
  * column pattern`.
  */
-#define PCRE2_CODE_UNIT_WIDTH 8
 #include "gate_security.h"
 
-#include <pcre2.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gate.h"
 #include "pg_nodes.h"
 
 typedef struct created_table {
@@ -48,19 +47,6 @@ static const char *str_field(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static bool matches_any(const policy_pattern *pats, size_t n, const char *subject)
-{
-    for (size_t i = 0; i < n; i++) {
-        pcre2_match_data *md = pcre2_match_data_create_from_pattern(pats[i].code, NULL);
-        int rc = pcre2_match(pats[i].code, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0,
-                             md, NULL);
-        pcre2_match_data_free(md);
-        if (rc >= 0)
-            return true;
-    }
-    return false;
-}
-
 /* "schema.table" of a RangeVar, resolved with the default schema when unqualified. */
 static char *qualified_name(const cJSON *rv)
 {
@@ -78,32 +64,10 @@ static created_table *find_created(rls_state *rs, const char *q)
 
 static bool is_sensitive(const policy *p, rls_state *rs, const char *q)
 {
-    return matches_any(p->sensitive_tables, p->nsensitive_tables, q) || find_created(rs, q);
+    return policy_patterns_match(p->sensitive_tables, p->nsensitive_tables, q) || find_created(rs, q);
 }
 
-static void report(const gate_ctx *g, const statement *st, const char *rule, long loc,
-                   const char *fmt, ...) PRINTF_LIKE(5, 6);
-
-static void report(const gate_ctx *g, const statement *st, const char *rule, long loc,
-                   const char *fmt, ...)
-{
-    severity sev = SEV_ERROR;
-    for (size_t i = 0; i < g->p->nrules; i++) {
-        if (strcmp(g->p->rules[i].id, rule) == 0) {
-            if (g->p->rules[i].off)
-                return;
-            sev = g->p->rules[i].sev;
-        }
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    size_t at = loc >= 0 ? statement_source_offset(st, (size_t)loc) : st->offset;
-    finding_add(&g->s->findings, sev, rule, st->src, NULL, at, 0, "%s", msg);
-    finding_set_statement(&g->s->findings, st->text);
-    free(msg);
-}
+#define report(g, st, rule, loc, ...) gate_report((g)->p, (g)->s, st, rule, loc, __VA_ARGS__)
 
 static long location_of(const cJSON *node)
 {
@@ -117,11 +81,11 @@ static void check_create(const gate_ctx *g, rls_state *rs, const statement *st, 
     char *q = qualified_name(rv);
     if (!q)
         return;
-    bool sensitive = matches_any(g->p->sensitive_tables, g->p->nsensitive_tables, q);
+    bool sensitive = policy_patterns_match(g->p->sensitive_tables, g->p->nsensitive_tables, q);
     const cJSON *elt;
     cJSON_ArrayForEach(elt, field(f, PGF_tableElts)) {
         const char *col = str_field(field(elt, PGN_ColumnDef), PGF_colname);
-        if (col && matches_any(g->p->sensitive_columns, g->p->nsensitive_columns, col))
+        if (col && policy_patterns_match(g->p->sensitive_columns, g->p->nsensitive_columns, col))
             sensitive = true;
     }
     if (!sensitive || find_created(rs, q)) {

@@ -762,3 +762,41 @@ const policy_family *policy_find_family(const policy *p, const char *name)
             return &p->families[i];
     return NULL;
 }
+
+bool policy_patterns_match(const policy_pattern *pats, size_t n, const char *subject)
+{
+    for (size_t i = 0; i < n; i++) {
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(pats[i].code, NULL);
+        int rc = pcre2_match(pats[i].code, (PCRE2_SPTR)subject, PCRE2_ZERO_TERMINATED, 0, 0,
+                             md, NULL);
+        pcre2_match_data_free(md);
+        if (rc >= 0)
+            return true;
+    }
+    return false;
+}
+
+const policy_family *policy_family_of(const policy *p, const char *schema)
+{
+    for (size_t i = 0; i < p->nfamilies; i++) {
+        const policy_family *f = &p->families[i];
+        for (size_t k = 0; k < f->nschemas; k++)
+            if (strcmp(f->schemas[k], schema) == 0)
+                return f;
+        if (policy_patterns_match(f->patterns, f->npatterns, schema))
+            return f;
+    }
+    return NULL;
+}
+
+bool policy_rule_severity(const policy *p, const char *rule, severity *sev)
+{
+    *sev = SEV_ERROR;
+    for (size_t i = 0; i < p->nrules; i++) {
+        if (strcmp(p->rules[i].id, rule) == 0) {
+            *sev = p->rules[i].sev;
+            return !p->rules[i].off;
+        }
+    }
+    return true;
+}

@@ -132,6 +132,15 @@ void policy_free(policy *p);
 const policy_role *policy_find_role(const policy *p, const char *name);
 const policy_family *policy_find_family(const policy *p, const char *name);
 
+/* Whether any of the patterns matches subject. */
+bool policy_patterns_match(const policy_pattern *pats, size_t n, const char *subject);
+
+/* The family a schema belongs to (by name or pattern), or NULL. */
+const policy_family *policy_family_of(const policy *p, const char *schema);
+
+/* The severity the policy gives a rule (error by default); false when it is off. */
+bool policy_rule_severity(const policy *p, const char *rule, severity *sev);
+
 /* Whether a rule id is one pgward knows (policies may only configure those). */
 bool policy_rule_known(const char *id);
 
