@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pg_query.h>
+
 #include "pg_nodes.h"
 #include "policy.h"
 
@@ -22,9 +24,25 @@ typedef struct walker {
     const analysis_state *as;
     const char **ctes;       /* CTE names in scope */
     size_t nctes, capctes;
+    const char *stmt_text;   /* the SQL of the statement being walked (for PL/pgSQL) */
+    size_t stmt_len;
+    int depth;               /* bodies analysed inside bodies */
 } walker;
 
+/*
+ * Node and field names of libpg_query's PL/pgSQL JSON (pg_query_parse_plpgsql);
+ * pg_query.proto does not describe that output, so they are spelled here once.
+ */
+#define PLPGSQL_EXPR "PLpgSQL_expr"
+#define PLPGSQL_QUERY "query"
+#define PLPGSQL_DYNEXECUTE "PLpgSQL_stmt_dynexecute"
+#define PLPGSQL_DYNFORS "PLpgSQL_stmt_dynfors"
+#define PLPGSQL_DYNQUERY "dynquery"
+
+#define MAX_BODY_DEPTH 4
+
 static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes);
+static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis_state *as);
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -189,6 +207,141 @@ static void walk_rest(walker *w, const cJSON *fields, const char *const *skip, s
         if (!skipped)
             walk(w, c, acc, classes);
     }
+}
+
+/* ------------------------------------------------------------------ bodies */
+
+static void walk_sql_text(walker *w, const char *sql);
+
+static void mark_dynamic(walker *w, const char *what)
+{
+    w->f->dynamic = true;
+    if (!w->f->dynamic_what)
+        w->f->dynamic_what = what;
+}
+
+/*
+ * One PL/pgSQL expression or statement: "DELETE FROM t", "n > 1",
+ * "n := (SELECT ...)". Tried as SQL, then as a SELECT of it, then its right-hand
+ * side; what none of these parse is not provable.
+ */
+static void walk_plpgsql_expr(walker *w, const char *q)
+{
+    parsed_sql p = sql_parse(q);
+    if (p.error) {
+        parsed_sql_free(&p);
+        const char *assign = strstr(q, ":=");
+        char *sel = xasprintf("SELECT %s", assign ? assign + 2 : q);
+        p = sql_parse(sel);
+        free(sel);
+    }
+    if (p.error) {
+        mark_dynamic(w, "a PL/pgSQL expression pgward cannot parse");
+    } else {
+        for (size_t i = 0; i < p.nstmts; i++) {
+            const char *kind = sql_node_kind(p.stmts[i]);
+            if (kind)
+                walk_statement(w, kind, sql_node_fields(p.stmts[i]), NULL);
+        }
+    }
+    parsed_sql_free(&p);
+}
+
+static void walk_plpgsql_tree(walker *w, const cJSON *v)
+{
+    if (cJSON_IsArray(v) || cJSON_IsObject(v)) {
+        const cJSON *c;
+        cJSON_ArrayForEach(c, v) {
+            if (c->string && (strcmp(c->string, PLPGSQL_DYNEXECUTE) == 0 ||
+                              strcmp(c->string, PLPGSQL_DYNFORS) == 0 ||
+                              (strcmp(c->string, PLPGSQL_DYNQUERY) == 0 && !cJSON_IsNull(c))))
+                mark_dynamic(w, "EXECUTE of a string (dynamic SQL)");
+            if (c->string && strcmp(c->string, PLPGSQL_EXPR) == 0) {
+                const char *q = str_field(c, PLPGSQL_QUERY);
+                if (q)
+                    walk_plpgsql_expr(w, q);
+                continue;
+            }
+            walk_plpgsql_tree(w, c);
+        }
+    }
+}
+
+/* A DO block or CREATE FUNCTION ... LANGUAGE plpgsql: the SQL inside it. */
+static void walk_plpgsql(walker *w)
+{
+    char *sql = xstrndup(w->stmt_text, w->stmt_len);
+    PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(sql);
+    free(sql);
+    if (r.error) {
+        mark_dynamic(w, "a PL/pgSQL body pgward cannot parse");
+    } else {
+        cJSON *tree = cJSON_Parse(r.plpgsql_funcs);
+        if (tree)
+            walk_plpgsql_tree(w, tree);
+        else
+            mark_dynamic(w, "a PL/pgSQL body pgward cannot parse");
+        cJSON_Delete(tree);
+    }
+    pg_query_free_plpgsql_parse_result(r);
+}
+
+/* A LANGUAGE sql body given as a string. */
+static void walk_sql_text(walker *w, const char *sql)
+{
+    parsed_sql p = sql_parse(sql);
+    if (p.error)
+        mark_dynamic(w, "an SQL function body that does not parse");
+    for (size_t i = 0; i < p.nstmts; i++) {
+        const char *kind = sql_node_kind(p.stmts[i]);
+        if (kind)
+            walk_statement(w, kind, sql_node_fields(p.stmts[i]), NULL);
+    }
+    parsed_sql_free(&p);
+}
+
+/* The language and "AS" strings of a function's or DO block's options. */
+static const char *body_language(const cJSON *opts, const char *dflt, const char **body)
+{
+    const char *lang = dflt;
+    *body = NULL;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, opts) {
+        const cJSON *d = field(o, PGN_DefElem);
+        const char *n = str_field(d, PGF_defname);
+        const cJSON *arg = field(d, PGF_arg);
+        if (!n)
+            continue;
+        if (strcmp(n, "language") == 0)
+            lang = str_field(field(arg, PGN_String), PGF_sval);
+        else if (strcmp(n, "as") == 0) {
+            const cJSON *items = field(field(arg, PGN_List), PGF_items);
+            const cJSON *first = items ? cJSON_GetArrayItem(items, 0) : arg;
+            *body = str_field(field(first, PGN_String), PGF_sval);
+        }
+    }
+    return lang;
+}
+
+/* Analyses what a body would do when it runs, as part of this statement. */
+static void walk_body(walker *w, const cJSON *opts, const char *dflt_lang, bool has_sql_body)
+{
+    if (has_sql_body)
+        return; /* BEGIN ATOMIC / RETURN: already in the tree, walked as statements */
+    const char *body;
+    const char *lang = body_language(opts, dflt_lang, &body);
+    if (w->depth >= MAX_BODY_DEPTH) {
+        mark_dynamic(w, "bodies nested too deeply");
+        return;
+    }
+    w->depth++;
+    if (lang && strcmp(lang, "plpgsql") == 0)
+        walk_plpgsql(w);
+    else if (lang && strcmp(lang, "sql") == 0 && body)
+        walk_sql_text(w, body);
+    else
+        mark_dynamic(w, "a body in a language pgward cannot analyse");
+    w->depth--;
 }
 
 /* ------------------------------------------------------------------ statements */
@@ -357,8 +510,7 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
         walk_set(w, f, as);
     } else if (strcmp(kind, PGN_DoStmt) == 0) {
         facts->classes |= CLASS_CALL;
-        facts->dynamic = true;
-        facts->dynamic_what = "a DO block";
+        walk_body(w, field(f, PGF_args), "plpgsql", false);
     } else if (strcmp(kind, PGN_CallStmt) == 0) {
         facts->classes |= CLASS_CALL;
         const cJSON *call = field(f, PGF_funccall); /* a typed FuncCall: no wrapper */
@@ -431,8 +583,10 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
             if (t && field(t, PGF_relname))
                 add_rangevar(w, t, ACC_DEFINE, CLASS_DDL);
         }
-        if (strcmp(kind, PGN_CreateFunctionStmt) == 0)
+        if (strcmp(kind, PGN_CreateFunctionStmt) == 0) {
             add_qualified_list(w, field(f, PGF_funcname), ACC_DEFINE, CLASS_DDL, false);
+            walk_body(w, field(f, PGF_options), NULL, field(f, PGF_sql_body) != NULL);
+        }
         walk_rest(w, f, targets, ARRAY_SIZE(targets), ACC_READ, CLASS_SELECT);
     }
 }
@@ -506,8 +660,21 @@ void analyze_statement(const statement *st, analysis_state *as, stmt_facts *out)
         return;
     }
     walker w = {.f = out, .as = as};
+    const cJSON *raws = cJSON_GetObjectItemCaseSensitive(st->parse.tree, PGF_stmts);
     for (size_t i = 0; i < st->parse.nstmts; i++) {
         const char *kind = sql_node_kind(st->parse.stmts[i]);
+        /* this statement's own text, for bodies that need parsing again */
+        const cJSON *raw = cJSON_GetArrayItem(raws, (int)i);
+        size_t loc = (size_t)cJSON_GetNumberValue(field(raw, PGF_stmt_location));
+        size_t len = (size_t)cJSON_GetNumberValue(field(raw, PGF_stmt_len));
+        if (cJSON_IsNumber(field(raw, PGF_stmt_location)) == 0)
+            loc = 0;
+        if (loc > st->text_len)
+            loc = st->text_len;
+        if (!cJSON_IsNumber(field(raw, PGF_stmt_len)) || len == 0 || loc + len > st->text_len)
+            len = st->text_len - loc;
+        w.stmt_text = st->text + loc;
+        w.stmt_len = len;
         if (kind)
             walk_statement(&w, kind, sql_node_fields(st->parse.stmts[i]), as);
     }
