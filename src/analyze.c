@@ -43,6 +43,7 @@ typedef struct walker {
 
 static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes);
 static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis_state *as);
+static void mark_dynamic(walker *w, const char *what);
 
 /* ------------------------------------------------------------------ helpers */
 
@@ -71,6 +72,8 @@ static const char *default_schema(const analysis_state *as)
 /* Whether search_path has more than one schema an unqualified name could land in. */
 static bool search_path_ambiguous(const analysis_state *as)
 {
+    if (as->path_unknown)
+        return true;
     size_t n = 0;
     for (size_t i = 0; i < as->nsearch; i++) {
         const char *s = as->search_path[i];
@@ -175,6 +178,33 @@ static void add_function(walker *w, const cJSON *funcname, long loc, bool proced
     f->function_locs[f->nfunctions] = loc;
     f->function_is_procedure[f->nfunctions] = procedure;
     f->functions[f->nfunctions++] = sb_detach(&sb, NULL);
+}
+
+/*
+ * nextval() and setval() change the sequence their first argument names: a write
+ * of that relation. A name only known at run time cannot be proven.
+ */
+static void sequence_call(walker *w, const cJSON *call)
+{
+    const cJSON *names = field(call, PGF_funcname);
+    const cJSON *last = cJSON_GetArrayItem(names, cJSON_GetArraySize(names) - 1);
+    const char *fn = str_field(field(last, PGN_String), PGF_sval);
+    if (!fn || (strcmp(fn, "nextval") != 0 && strcmp(fn, "setval") != 0))
+        return;
+    const cJSON *arg = cJSON_GetArrayItem(field(call, PGF_args), 0);
+    for (int guard = 0; guard < 8 && field(arg, PGN_TypeCast); guard++) /* 'vh.s'::regclass */
+        arg = field(field(arg, PGN_TypeCast), PGF_arg);
+    const char *seq = str_field(field(field(arg, PGN_A_Const), PGF_sval), PGF_sval);
+    if (!seq) {
+        mark_dynamic(w, "nextval() or setval() of a sequence named at run time");
+        return;
+    }
+    const cJSON *loc = field(call, PGF_location);
+    const char *dot = strchr(seq, '.');
+    char *schema = dot ? xstrndup(seq, (size_t)(dot - seq)) : xstrdup(default_schema(w->as));
+    add_rel(w, schema, dot ? dot + 1 : seq, ACC_WRITE, CLASS_UPDATE,
+            cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1);
+    free(schema);
 }
 
 /* Brings a WITH clause's names into scope and walks its queries. */
@@ -389,11 +419,55 @@ static void walk_dml(walker *w, const char *kind, const cJSON *f)
     w->nctes = scope;
 }
 
+static void reset_search_path(analysis_state *as)
+{
+    for (size_t i = 0; i < as->nsearch; i++)
+        free(as->search_path[i]);
+    as->nsearch = 0;
+    GROW(as->search_path, as->capsearch, 2);
+    as->search_path[as->nsearch++] = xstrdup("$user");
+    as->search_path[as->nsearch++] = xstrdup("public");
+    as->path_unknown = false;
+}
+
+/*
+ * BEGIN, COMMIT, ROLLBACK, savepoints: SET LOCAL ends with the transaction and a
+ * rollback undoes any SET since BEGIN (or the savepoint). Rather than replay that,
+ * a search_path that may have been undone becomes unknown until the next SET.
+ */
+static void walk_transaction(const cJSON *f, analysis_state *as)
+{
+    const char *kind = str_field(f, PGF_kind);
+    if (!kind || !as)
+        return;
+    if (strcmp(kind, "TRANS_STMT_BEGIN") == 0 || strcmp(kind, "TRANS_STMT_START") == 0) {
+        as->in_txn = true;
+        as->set_in_txn = as->local_in_txn = false;
+    } else if (strcmp(kind, "TRANS_STMT_COMMIT") == 0 ||
+               strcmp(kind, "TRANS_STMT_PREPARE") == 0) {
+        if (as->local_in_txn)
+            as->path_unknown = true;
+        as->in_txn = as->set_in_txn = as->local_in_txn = false;
+    } else if (strcmp(kind, "TRANS_STMT_ROLLBACK") == 0) {
+        if (as->set_in_txn)
+            as->path_unknown = true;
+        as->in_txn = as->set_in_txn = as->local_in_txn = false;
+    } else if (strcmp(kind, "TRANS_STMT_ROLLBACK_TO") == 0) {
+        if (as->set_in_txn)
+            as->path_unknown = true;
+    }
+}
+
 /* search_path, role and the like: the script state a SET changes. */
 static void walk_set(walker *w, const cJSON *f, analysis_state *as)
 {
     const char *name = str_field(f, PGF_name);
     const char *kind = str_field(f, PGF_kind);
+    if (kind && strcmp(kind, "VAR_RESET_ALL") == 0) {
+        if (as)
+            reset_search_path(as);
+        return;
+    }
     if (!name)
         return;
     if (strcmp(name, "role") == 0)
@@ -404,6 +478,14 @@ static void walk_set(walker *w, const cJSON *f, analysis_state *as)
         w->f->identity_change = "SET row_security";
     if (strcmp(name, "search_path") != 0 || !as)
         return;
+    if (as->in_txn) {
+        as->set_in_txn = true;
+        if (cJSON_IsTrue(field(f, PGF_is_local)))
+            as->local_in_txn = true;
+    } else if (cJSON_IsTrue(field(f, PGF_is_local))) {
+        return; /* SET LOCAL outside a transaction changes nothing */
+    }
+    as->path_unknown = false;
     for (size_t i = 0; i < as->nsearch; i++)
         free(as->search_path[i]);
     as->nsearch = 0;
@@ -465,8 +547,15 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
             facts->classes |= CLASS_DDL;
             add_rangevar(w, field(into, PGF_rel), ACC_DEFINE, CLASS_DDL);
         }
-        static const char *const skip[] = {PGF_withClause, PGF_intoClause};
+        static const char *const skip[] = {PGF_withClause, PGF_intoClause, PGF_lockingClause};
+        size_t first = facts->nrels;
         walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+        /* FOR UPDATE/SHARE names aliases, not tables; locking rows needs UPDATE */
+        if (field(f, PGF_lockingClause)) {
+            for (size_t i = first; i < facts->nrels; i++)
+                if (facts->rels[i].access & ACC_READ)
+                    facts->rels[i].classes |= CLASS_UPDATE;
+        }
         w->nctes = scope;
     } else if (strcmp(kind, PGN_CopyStmt) == 0) {
         bool from = cJSON_IsTrue(field(f, PGF_is_from));
@@ -531,7 +620,29 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
                                  : strcmp(kind, PGN_AlterDefaultPrivilegesStmt) == 0
                                      ? "ALTER DEFAULT PRIVILEGES"
                                      : "a role change";
+        const char *targtype = str_field(f, PGF_targtype);
+        const char *objtype = str_field(f, PGF_objtype);
+        if (strcmp(kind, PGN_GrantStmt) == 0 &&
+            ((targtype && strcmp(targtype, "ACL_TARGET_ALL_IN_SCHEMA") == 0) ||
+             (objtype && strcmp(objtype, "OBJECT_SCHEMA") == 0))) {
+            const cJSON *o;
+            cJSON_ArrayForEach(o, field(f, PGF_objects)) {
+                const char *sv = str_field(field(o, PGN_String), PGF_sval);
+                if (sv)
+                    add_rel(w, sv, NULL, ACC_DEFINE, CLASS_DCL, -1);
+            }
+        }
         walk_rest(w, f, NULL, 0, ACC_DEFINE, CLASS_DCL);
+    } else if (strcmp(kind, PGN_DiscardStmt) == 0) {
+        const char *target = str_field(f, PGF_target);
+        if (target && strcmp(target, "DISCARD_ALL") == 0) {
+            /* includes SET SESSION AUTHORIZATION DEFAULT and RESET ALL */
+            facts->identity_change = "DISCARD ALL";
+            if (as)
+                reset_search_path(as);
+        }
+    } else if (strcmp(kind, PGN_TransactionStmt) == 0) {
+        walk_transaction(f, as);
     } else if (kind_in(kind, session_kinds, ARRAY_SIZE(session_kinds))) {
         /* transaction control and session commands: no class */
     } else if (kind_in(kind, maintenance_kinds, ARRAY_SIZE(maintenance_kinds))) {
@@ -620,6 +731,7 @@ static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
             const cJSON *loc = field(only, PGF_location);
             add_function(w, field(only, PGF_funcname),
                          cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1, false);
+            sequence_call(w, only);
         }
         if (str_field(only, PGF_relname) == NULL && strstr(kind, "Stmt") &&
             strcmp(kind, PGN_RawStmt) != 0) {

@@ -51,6 +51,10 @@ typedef struct stmt_facts {
 typedef struct analysis_state {
     char **search_path;      /* current search_path entries */
     size_t nsearch, capsearch;
+    bool path_unknown;       /* a transaction end may have undone a SET: unknown */
+    bool in_txn;             /* inside BEGIN ... COMMIT/ROLLBACK */
+    bool set_in_txn;         /* search_path SET since BEGIN */
+    bool local_in_txn;       /* search_path SET LOCAL since BEGIN */
 } analysis_state;
 
 analysis_state analysis_state_init(void);

@@ -263,8 +263,9 @@ void gate_check_script(const policy *p, const policy_role *role, script *s)
 {
     analysis_state as = analysis_state_init();
     gate g = {.p = p, .role = role, .s = s};
-    /* what \gset statements read: their variables carry that data onwards */
-    stmt_facts gset_reads = {0};
+    /* what \gset statements read: their variables carry that data onwards; a FETCH or
+       EXECUTE \gset reads what any cursor or prepared statement so far reads */
+    stmt_facts gset_reads = {0}, declared_reads = {0};
     for (size_t i = 0; i < s->nstmts; i++) {
         g.st = &s->stmts[i];
         stmt_facts f;
@@ -274,11 +275,24 @@ void gate_check_script(const policy *p, const policy_role *role, script *s)
                 stmt_facts_add_rel(&f, gset_reads.rels[k].schema, gset_reads.rels[k].name,
                                    ACC_READ, CLASS_SELECT, -1);
         }
-        if (g.st->end == END_GSET) {
-            for (size_t k = 0; k < f.nrels; k++)
-                if (f.rels[k].access & ACC_READ)
-                    stmt_facts_add_rel(&gset_reads, f.rels[k].schema, f.rels[k].name,
-                                       ACC_READ, CLASS_SELECT, -1);
+        const char *kind = g.st->parse.nstmts ? sql_node_kind(g.st->parse.stmts[0]) : NULL;
+        bool declares = kind && (strcmp(kind, "DeclareCursorStmt") == 0 ||
+                                 strcmp(kind, "PrepareStmt") == 0);
+        bool fetches = kind && (strcmp(kind, "FetchStmt") == 0 || strcmp(kind, "ExecuteStmt") == 0);
+        for (size_t k = 0; k < f.nrels; k++) {
+            if (!(f.rels[k].access & ACC_READ))
+                continue;
+            if (g.st->end == END_GSET)
+                stmt_facts_add_rel(&gset_reads, f.rels[k].schema, f.rels[k].name, ACC_READ,
+                                   CLASS_SELECT, -1);
+            if (declares)
+                stmt_facts_add_rel(&declared_reads, f.rels[k].schema, f.rels[k].name, ACC_READ,
+                                   CLASS_SELECT, -1);
+        }
+        if (g.st->end == END_GSET && fetches) {
+            for (size_t k = 0; k < declared_reads.nrels; k++)
+                stmt_facts_add_rel(&gset_reads, declared_reads.rels[k].schema,
+                                   declared_reads.rels[k].name, ACC_READ, CLASS_SELECT, -1);
         }
         if (role->restricted)
             check_restricted(&g, &f);
@@ -287,6 +301,7 @@ void gate_check_script(const policy *p, const policy_role *role, script *s)
         stmt_facts_free(&f);
     }
     stmt_facts_free(&gset_reads);
+    stmt_facts_free(&declared_reads);
     analysis_state_free(&as);
     gate_ctx sg = {.p = p, .s = s};
     gate_check_security(&sg);

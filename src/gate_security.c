@@ -96,6 +96,45 @@ static void check_create(const gate_ctx *g, rls_state *rs, const statement *st, 
     rs->tables[rs->n++] = (created_table){.qualified = q, .st = st, .location = location_of(rv)};
 }
 
+/* The name a SELECT's output column gets: its alias, or the column it names. */
+static const char *output_name(const cJSON *res_target)
+{
+    const cJSON *rt = field(res_target, PGN_ResTarget);
+    const char *name = str_field(rt, PGF_name);
+    if (name)
+        return name;
+    const cJSON *fields = field(field(field(rt, PGF_val), PGN_ColumnRef), PGF_fields);
+    const cJSON *last = cJSON_GetArrayItem(fields, cJSON_GetArraySize(fields) - 1);
+    return str_field(field(last, PGN_String), PGF_sval);
+}
+
+/* CREATE TABLE AS and SELECT INTO create tables too: by name or by a column. */
+static void check_create_as(const gate_ctx *g, rls_state *rs, const statement *st,
+                            const cJSON *rv, const cJSON *into, const cJSON *select)
+{
+    char *q = qualified_name(rv);
+    if (!q)
+        return;
+    bool sensitive = policy_patterns_match(g->p->sensitive_tables, g->p->nsensitive_tables, q);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, field(into, PGF_colNames)) {
+        const char *col = str_field(field(c, PGN_String), PGF_sval);
+        sensitive |= col && policy_patterns_match(g->p->sensitive_columns,
+                                                  g->p->nsensitive_columns, col);
+    }
+    cJSON_ArrayForEach(c, field(select, PGF_targetList)) {
+        const char *col = output_name(c);
+        sensitive |= col && policy_patterns_match(g->p->sensitive_columns,
+                                                  g->p->nsensitive_columns, col);
+    }
+    if (!sensitive || find_created(rs, q)) {
+        free(q);
+        return;
+    }
+    GROW(rs->tables, rs->cap, rs->n + 1);
+    rs->tables[rs->n++] = (created_table){.qualified = q, .st = st, .location = location_of(rv)};
+}
+
 static void check_alter_table(const gate_ctx *g, rls_state *rs, const statement *st,
                               const cJSON *f)
 {
@@ -157,6 +196,14 @@ static void check_statement(const gate_ctx *g, rls_state *rs, const statement *s
 {
     if (strcmp(kind, PGN_CreateStmt) == 0) {
         check_create(g, rs, st, f);
+    } else if (strcmp(kind, PGN_CreateTableAsStmt) == 0) {
+        check_create_as(g, rs, st, field(field(f, PGF_into), PGF_rel), field(f, PGF_into),
+                        field(field(f, PGF_query), PGN_SelectStmt));
+    } else if (strcmp(kind, PGN_SelectStmt) == 0 && field(f, PGF_intoClause)) {
+        const cJSON *into = field(f, PGF_intoClause);
+        check_create_as(g, rs, st, field(into, PGF_rel), into, f);
+    } else if (strcmp(kind, PGN_AlterDefaultPrivilegesStmt) == 0) {
+        check_statement(g, rs, st, PGN_GrantStmt, field(f, PGF_action));
     } else if (strcmp(kind, PGN_AlterTableStmt) == 0) {
         check_alter_table(g, rs, st, f);
     } else if (strcmp(kind, PGN_CreatePolicyStmt) == 0) {

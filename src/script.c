@@ -444,6 +444,13 @@ static void note_gset_vars(file_ctx *fc, const statement *st)
     const cJSON *targets = cJSON_GetObjectItemCaseSensitive(fields, PGF_targetList);
     if (!targets)
         targets = cJSON_GetObjectItemCaseSensitive(fields, PGF_returningList);
+    if (!targets) {
+        /* FETCH, EXECUTE, ...: the columns are unknown, so is every such variable */
+        char *all = xasprintf("%s*", st->gset_prefix);
+        set_runtime(fc->ip, all, true);
+        free(all);
+        return;
+    }
     const cJSON *t;
     cJSON_ArrayForEach(t, targets) {
         const char *col = column_name(t);

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: no-identity-change
+-- DISCARD ALL includes SET SESSION AUTHORIZATION DEFAULT
+DISCARD ALL;

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- a sequence named at run time
+SELECT nextval(name) FROM eng.projects;

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- ROLLBACK undoes a SET inside the transaction
+SET search_path = vh; BEGIN; SET search_path = eng; ROLLBACK; UPDATE tasks SET done = true;

@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- pg_read_file spelt with U& escapes
+SELECT U&"pg\005fread\005ffile"('/etc/passwd');
