@@ -777,13 +777,13 @@ void analyze_statement(const statement *st, analysis_state *as, stmt_facts *out)
         const char *kind = sql_node_kind(st->parse.stmts[i]);
         /* this statement's own text, for bodies that need parsing again */
         const cJSON *raw = cJSON_GetArrayItem(raws, (int)i);
-        size_t loc = (size_t)cJSON_GetNumberValue(field(raw, PGF_stmt_location));
-        size_t len = (size_t)cJSON_GetNumberValue(field(raw, PGF_stmt_len));
-        if (cJSON_IsNumber(field(raw, PGF_stmt_location)) == 0)
-            loc = 0;
+        const cJSON *jloc = field(raw, PGF_stmt_location), *jlen = field(raw, PGF_stmt_len);
+        /* absent means 0 in libpg_query's JSON (and a length of 0: to the end) */
+        size_t loc = cJSON_IsNumber(jloc) && jloc->valuedouble > 0 ? (size_t)jloc->valuedouble : 0;
+        size_t len = cJSON_IsNumber(jlen) && jlen->valuedouble > 0 ? (size_t)jlen->valuedouble : 0;
         if (loc > st->text_len)
             loc = st->text_len;
-        if (!cJSON_IsNumber(field(raw, PGF_stmt_len)) || len == 0 || loc + len > st->text_len)
+        if (len == 0 || len > st->text_len - loc)
             len = st->text_len - loc;
         w.stmt_text = st->text + loc;
         w.stmt_len = len;
