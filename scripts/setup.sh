@@ -10,6 +10,7 @@ set -euo pipefail
 PGWARD_PACKAGES=(
   build-essential cmake pkg-config flex bison
   libpg-query-dev libcjson-dev libpq-dev libpcre2-dev libssl-dev libcmocka-dev
+  postgresql-15
 )
 # shellcheck disable=SC2206
 PGWARD_PACKAGES+=(${PGWARD_SETUP_EXTRA:-})

@@ -189,6 +189,14 @@ static void sequence_call(walker *w, const cJSON *call)
     const cJSON *names = field(call, PGF_funcname);
     const cJSON *last = cJSON_GetArrayItem(names, cJSON_GetArraySize(names) - 1);
     const char *fn = str_field(field(last, PGN_String), PGF_sval);
+    if (fn && strcmp(fn, "set_config") == 0) {
+        /* set_config('search_path', ...) changes it in ways not worth replaying */
+        const cJSON *a0 = cJSON_GetArrayItem(field(call, PGF_args), 0);
+        const char *setting = str_field(field(field(a0, PGN_A_Const), PGF_sval), PGF_sval);
+        if (!setting || strcmp(setting, "search_path") == 0)
+            w->f->search_path_unknown = true;
+        return;
+    }
     if (!fn || (strcmp(fn, "nextval") != 0 && strcmp(fn, "setval") != 0))
         return;
     const cJSON *arg = cJSON_GetArrayItem(field(call, PGF_args), 0);
@@ -694,6 +702,16 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
             if (t && field(t, PGF_relname))
                 add_rangevar(w, t, ACC_DEFINE, CLASS_DDL);
         }
+        if (strcmp(kind, PGN_CreateTrigStmt) == 0) {
+            /* the trigger's function: a reference into its schema */
+            const cJSON *fn = field(f, PGF_funcname);
+            if (cJSON_GetArraySize(fn) >= 2) {
+                const char *sv = str_field(
+                    field(cJSON_GetArrayItem(fn, cJSON_GetArraySize(fn) - 2), PGN_String), PGF_sval);
+                if (sv)
+                    add_rel(w, sv, NULL, ACC_READ, CLASS_SELECT, -1);
+            }
+        }
         if (strcmp(kind, PGN_CreateFunctionStmt) == 0) {
             add_qualified_list(w, field(f, PGF_funcname), ACC_DEFINE, CLASS_DDL, false);
             walk_body(w, field(f, PGF_options), NULL, field(f, PGF_sql_body) != NULL);
@@ -790,6 +808,8 @@ void analyze_statement(const statement *st, analysis_state *as, stmt_facts *out)
         if (kind)
             walk_statement(&w, kind, sql_node_fields(st->parse.stmts[i]), as);
     }
+    if (out->search_path_unknown)
+        as->path_unknown = true;
     free(w.ctes);
 }
 

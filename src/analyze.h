@@ -46,6 +46,7 @@ typedef struct stmt_facts {
     const char *dynamic_what;
     const char *identity_change; /* what changes who the session is, or NULL */
     const char *server_access;   /* COPY to/from a server file or program, LOAD, ... */
+    bool search_path_unknown;    /* set_config('search_path', ...): unknown afterwards */
 } stmt_facts;
 
 typedef struct analysis_state {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "pg_catalog_functions.h"
 #include "gate_security.h"
 
 /* Built-ins that reach outside the database or change the server: never provable. */
@@ -153,6 +154,18 @@ static void check_grants(gate *g, const stmt_facts *f)
     }
 }
 
+static int cmp_name(const void *key, const void *item)
+{
+    return strcmp((const char *)key, *(const char *const *)item);
+}
+
+/* Whether name is one of pg_catalog's functions (from the server's postgres.bki). */
+static bool catalog_function(const char *name)
+{
+    return bsearch(name, pg_catalog_functions, ARRAY_SIZE(pg_catalog_functions),
+                   sizeof(pg_catalog_functions[0]), cmp_name) != NULL;
+}
+
 static bool function_allowlisted(const policy_role *r, const char *fn)
 {
     for (size_t i = 0; i < r->nfunctions; i++) {
@@ -207,7 +220,9 @@ static void check_restricted(gate *g, const stmt_facts *f)
     for (size_t i = 0; i < f->nfunctions; i++) {
         const char *fn = f->functions[i];
         const char *base = strrchr(fn, '.') ? strrchr(fn, '.') + 1 : fn;
-        bool catalog = !strchr(fn, '.') || strncmp(fn, "pg_catalog.", 11) == 0;
+        /* unqualified: pg_catalog comes first, so only its own names are built-ins */
+        bool catalog = strchr(fn, '.') ? strncmp(fn, "pg_catalog.", 11) == 0
+                                       : catalog_function(fn);
         bool dangerous = false;
         for (size_t k = 0; k < ARRAY_SIZE(dangerous_functions) && catalog; k++)
             dangerous |= strcmp(dangerous_functions[k], base) == 0;
