@@ -745,6 +745,14 @@ static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
             add_rangevar(w, only, acc, classes);
             return;
         }
+        if (strcmp(kind, PGN_A_Expr) == 0) {
+            /* OPERATOR(schema.op) runs that schema's function: a call like any other */
+            const cJSON *name = field(only, PGF_name);
+            if (cJSON_GetArraySize(name) >= 2) {
+                const cJSON *loc = field(only, PGF_location);
+                add_function(w, name, cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1, false);
+            }
+        }
         if (strcmp(kind, PGN_FuncCall) == 0) {
             const cJSON *loc = field(only, PGF_location);
             add_function(w, field(only, PGF_funcname),
