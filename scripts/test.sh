@@ -25,6 +25,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Sanitize -DENABLE_FUZZING=ON >/dev/n
 cmake --build build-asan -j"$jobs" >/dev/null
 echo "== test suite (ASan + UBSan)"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+  LSAN_OPTIONS=suppressions="$PWD/../tests/lsan.supp":print_suppressions=0 \
   ctest --output-on-failure -j"$jobs" -LE valgrind)
 
 echo "== valgrind (Debug build)"

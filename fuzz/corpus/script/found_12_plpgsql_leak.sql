@@ -1,0 +1,2 @@
+DO $$ DECLARE n int; BEGIN IF n > 0 THEN DELETEERE id = n; END IF; n := (SELECT 1); EXECUTE $q$x$q$; END $$;
+CREATE FUNCTION eng.f() RETURNS int LANGUAGE sql AS $$SELECT 1 FROM vh.t$$;

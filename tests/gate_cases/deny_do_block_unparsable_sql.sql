@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: role-allowlist
+-- a DO block whose SQL does not parse cannot be proven (and libpg_query leaks here: tests/lsan.supp)
+DO $$ BEGIN DELETEERE id = 1; END $$;
