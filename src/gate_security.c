@@ -75,6 +75,23 @@ static long location_of(const cJSON *node)
     return cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1;
 }
 
+static bool sensitive_column(const gate_ctx *g, const char *col)
+{
+    return col && policy_patterns_match(g->p->sensitive_columns, g->p->nsensitive_columns, col);
+}
+
+/* Remembers a table the script creates (q is taken) when it is sensitive. */
+static void remember_created(rls_state *rs, char *q, bool sensitive, const statement *st,
+                             const cJSON *rv)
+{
+    if (!sensitive || find_created(rs, q)) {
+        free(q);
+        return;
+    }
+    GROW(rs->tables, rs->cap, rs->n + 1);
+    rs->tables[rs->n++] = (created_table){.qualified = q, .st = st, .location = location_of(rv)};
+}
+
 static void check_create(const gate_ctx *g, rls_state *rs, const statement *st, const cJSON *f)
 {
     const cJSON *rv = field(f, PGF_relation);
@@ -83,17 +100,9 @@ static void check_create(const gate_ctx *g, rls_state *rs, const statement *st, 
         return;
     bool sensitive = policy_patterns_match(g->p->sensitive_tables, g->p->nsensitive_tables, q);
     const cJSON *elt;
-    cJSON_ArrayForEach(elt, field(f, PGF_tableElts)) {
-        const char *col = str_field(field(elt, PGN_ColumnDef), PGF_colname);
-        if (col && policy_patterns_match(g->p->sensitive_columns, g->p->nsensitive_columns, col))
-            sensitive = true;
-    }
-    if (!sensitive || find_created(rs, q)) {
-        free(q);
-        return;
-    }
-    GROW(rs->tables, rs->cap, rs->n + 1);
-    rs->tables[rs->n++] = (created_table){.qualified = q, .st = st, .location = location_of(rv)};
+    cJSON_ArrayForEach(elt, field(f, PGF_tableElts))
+        sensitive |= sensitive_column(g, str_field(field(elt, PGN_ColumnDef), PGF_colname));
+    remember_created(rs, q, sensitive, st, rv);
 }
 
 /* The name a SELECT's output column gets: its alias, or the column it names. */
@@ -117,22 +126,11 @@ static void check_create_as(const gate_ctx *g, rls_state *rs, const statement *s
         return;
     bool sensitive = policy_patterns_match(g->p->sensitive_tables, g->p->nsensitive_tables, q);
     const cJSON *c;
-    cJSON_ArrayForEach(c, field(into, PGF_colNames)) {
-        const char *col = str_field(field(c, PGN_String), PGF_sval);
-        sensitive |= col && policy_patterns_match(g->p->sensitive_columns,
-                                                  g->p->nsensitive_columns, col);
-    }
-    cJSON_ArrayForEach(c, field(select, PGF_targetList)) {
-        const char *col = output_name(c);
-        sensitive |= col && policy_patterns_match(g->p->sensitive_columns,
-                                                  g->p->nsensitive_columns, col);
-    }
-    if (!sensitive || find_created(rs, q)) {
-        free(q);
-        return;
-    }
-    GROW(rs->tables, rs->cap, rs->n + 1);
-    rs->tables[rs->n++] = (created_table){.qualified = q, .st = st, .location = location_of(rv)};
+    cJSON_ArrayForEach(c, field(into, PGF_colNames))
+        sensitive |= sensitive_column(g, str_field(field(c, PGN_String), PGF_sval));
+    cJSON_ArrayForEach(c, field(select, PGF_targetList))
+        sensitive |= sensitive_column(g, output_name(c));
+    remember_created(rs, q, sensitive, st, rv);
 }
 
 static void check_alter_table(const gate_ctx *g, rls_state *rs, const statement *st,
