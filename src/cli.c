@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "batch.h"
+#include "policy.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -34,7 +35,7 @@ void cli_read_opts_free(cli_read_opts *ro)
     path_list_free(&ro->paths);
 }
 
-enum { OPT_ROOT = 1000, OPT_ALLOW_OUTSIDE_ROOT, OPT_FORMAT, OPT_POLICY, OPT_ROLE };
+enum { OPT_ROOT = 1000, OPT_ALLOW_OUTSIDE_ROOT, OPT_FORMAT, OPT_POLICY, OPT_ROLE, OPT_SIGN };
 
 int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, int argc,
                            char **argv, cli_read_opts *ro)
@@ -44,6 +45,8 @@ int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, i
         {"format", required_argument, NULL, OPT_FORMAT},
         {"help", no_argument, NULL, 'h'},
         {"jobs", required_argument, NULL, 'j'},
+        {"output", required_argument, NULL, 'o'},
+        {"sign", required_argument, NULL, OPT_SIGN},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"role", required_argument, NULL, OPT_ROLE},
         {"root", required_argument, NULL, OPT_ROOT},
@@ -58,7 +61,7 @@ int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, i
     long n;
     opterr = 0;
     optind = 1;
-    while ((opt = getopt_long(argc, argv, ":hj:v:", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hj:o:v:", longopts, NULL)) != -1) {
         switch (opt) {
         case 'h':
             fputs(usage, stdout);
@@ -100,6 +103,15 @@ int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, i
                 ro->policy_path = optarg;
             else
                 ro->role = optarg;
+            break;
+        case 'o':
+        case OPT_SIGN:
+            if (!(flags & CLI_WITH_BUNDLE))
+                return usage_error(cmd, "unknown option '%s'", opt == 'o' ? "-o" : "--sign");
+            if (opt == 'o')
+                ro->output = optarg;
+            else
+                ro->sign_key = optarg;
             break;
         case ':':
             return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
@@ -211,4 +223,50 @@ void path_list_free(path_list *pl)
         free(pl->paths[i]);
     free(pl->paths);
     memset(pl, 0, sizeof(*pl));
+}
+
+/*
+ * Loads --policy (or the nearest pgward.policy) and picks the role. Returns -1 to
+ * go on (*pol may stay NULL: no policy anywhere), or the exit status after a
+ * reported error.
+ */
+int cli_load_policy(const char *cmd, const cli_read_opts *ro, bool required, policy **pol,
+                    const policy_role **role)
+{
+    *pol = NULL;
+    char *path = ro->policy_path ? xstrdup(ro->policy_path) : cli_find_policy();
+    if (!path) {
+        if (ro->role)
+            return usage_error(cmd, "--role '%s' needs a policy: give --policy FILE",
+                               ro->role);
+        if (required)
+            return usage_error(cmd, "no policy: give --policy FILE or add a pgward.policy");
+        return -1;
+    }
+    char *err = NULL;
+    *pol = policy_load(path, &err);
+    if (!*pol) {
+        if (strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':')
+            fprintf(stderr, "%s\n", err);
+        else
+            error("%s", err);
+        free(err);
+        free(path);
+        return EXIT_USAGE;
+    }
+    const char *name = ro->role ? ro->role : (*pol)->default_role;
+    if (!name) {
+        free(path);
+        return usage_error(cmd, "no --role given and policy '%s' has no default role",
+                           (*pol)->name);
+    }
+    *role = policy_find_role(*pol, name);
+    if (!*role) {
+        int rc = usage_error(cmd, "unknown role '%s': policy '%s' does not declare it", name,
+                             (*pol)->name);
+        free(path);
+        return rc;
+    }
+    free(path);
+    return -1;
 }

@@ -58,6 +58,8 @@ typedef struct cli_read_opts {
     path_list paths;
     const char *policy_path; /* --policy (CLI_WITH_POLICY) */
     const char *role;        /* --role (CLI_WITH_POLICY) */
+    const char *output;      /* -o/--output (CLI_WITH_BUNDLE) */
+    const char *sign_key;    /* --sign (CLI_WITH_BUNDLE) */
 } cli_read_opts;
 
 /* Help text for --policy and --role (commands that take CLI_WITH_POLICY). */
@@ -66,7 +68,7 @@ typedef struct cli_read_opts {
     "                             pgward.policy in this folder or the nearest above)\n"  \
     "      --role ROLE            the role the scripts will run as (default: the\n"    \
     "                             policy's default role)\n"
-enum { CLI_WITH_POLICY = 1 };
+enum { CLI_WITH_POLICY = 1, CLI_WITH_BUNDLE = 2 };
 
 /*
  * Parses the options and PATH arguments of a script-reading command (argv[0] is
@@ -76,6 +78,17 @@ enum { CLI_WITH_POLICY = 1 };
  */
 int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, int argc,
                            char **argv, cli_read_opts *ro);
+
+/*
+ * Loads --policy (or the nearest pgward.policy) and picks the role (--role or the
+ * policy's default). Returns -1 to go on (*pol stays NULL when there is no policy
+ * and none is required), or the exit status after a reported error; *pol must be
+ * freed with policy_free() either way.
+ */
+struct policy;
+struct policy_role;
+int cli_load_policy(const char *cmd, const cli_read_opts *ro, bool required,
+                    struct policy **pol, const struct policy_role **role);
 
 /* The nearest pgward.policy from the current folder upwards (malloc'd), or NULL. */
 char *cli_find_policy(void);

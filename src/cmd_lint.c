@@ -63,48 +63,6 @@ static void lint_sink(size_t index, script *s, void *ctx)
     script_free(s);
 }
 
-/*
- * Loads --policy (or the nearest pgward.policy) and picks the role. Returns -1 to
- * go on (*pol may stay NULL: no policy anywhere), or the exit status after a
- * reported error.
- */
-static int load_policy(const cli_read_opts *ro, policy **pol, const policy_role **role)
-{
-    char *path = ro->policy_path ? xstrdup(ro->policy_path) : cli_find_policy();
-    if (!path) {
-        if (ro->role)
-            return usage_error("lint", "--role '%s' needs a policy: give --policy FILE",
-                               ro->role);
-        return -1;
-    }
-    char *err = NULL;
-    *pol = policy_load(path, &err);
-    if (!*pol) {
-        if (strncmp(err, path, strlen(path)) == 0 && err[strlen(path)] == ':')
-            fprintf(stderr, "%s\n", err);
-        else
-            error("%s", err);
-        free(err);
-        free(path);
-        return EXIT_USAGE;
-    }
-    const char *name = ro->role ? ro->role : (*pol)->default_role;
-    if (!name) {
-        free(path);
-        return usage_error("lint", "no --role given and policy '%s' has no default role",
-                           (*pol)->name);
-    }
-    *role = policy_find_role(*pol, name);
-    if (!*role) {
-        int rc = usage_error("lint", "unknown role '%s': policy '%s' does not declare it", name,
-                             (*pol)->name);
-        free(path);
-        return rc;
-    }
-    free(path);
-    return -1;
-}
-
 int cmd_lint(int argc, char **argv)
 {
     cli_read_opts ro;
@@ -115,7 +73,7 @@ int cmd_lint(int argc, char **argv)
     }
     lint_run run = {.json = ro.json};
     policy *pol = NULL;
-    rc = load_policy(&ro, &pol, &run.role);
+    rc = cli_load_policy("lint", &ro, false, &pol, &run.role);
     if (rc >= 0) {
         policy_free(pol);
         cli_read_opts_free(&ro);

@@ -16,6 +16,8 @@
 
 
 const command pgward_commands[] = {
+    {"bundle", cmd_bundle, "check scripts and write a verified, signable bundle"},
+    {"keygen", cmd_keygen, "make an Ed25519 key pair for signing bundles"},
     {"lint", cmd_lint, "check scripts and report findings"},
     {"parse", cmd_parse, "list the statements pgward reads from scripts (debugging)"},
     {"policy", cmd_policy, "check a policy or show its canonical form and digest"},

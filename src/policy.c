@@ -15,8 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
+#include "digest.h"
 #include "policy_build.h"
 #include "policy_parse.h"
 #define YYSTYPE PGW_POLICY_YYSTYPE
@@ -630,16 +629,6 @@ static char *canonical_text(policy *p)
     return sb_detach(&sb, NULL);
 }
 
-static void sha256_hex(const char *text, char out[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL);
-    for (unsigned int i = 0; i < n && i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
-    out[64] = '\0';
-}
-
 /* ------------------------------------------------------------------ load */
 
 policy *policy_parse(const char *name, const char *text, size_t len, char **err)
@@ -672,7 +661,7 @@ policy *policy_parse(const char *name, const char *text, size_t len, char **err)
         return NULL;
     }
     p->canonical = canonical_text(p);
-    sha256_hex(p->canonical, p->digest);
+    sha256_hex_of(p->canonical, strlen(p->canonical), p->digest);
     return p;
 }
 

@@ -1,0 +1,1 @@
+INSERT INTO eng.projects (name) VALUES (1);
