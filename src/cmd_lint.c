@@ -37,8 +37,8 @@ typedef struct lint_run {
     const policy_role *role;
     bool json, color;
     cJSON *jfind;
-    size_t nstmts, counts[3];
-    bool input_error;
+    size_t nstmts;
+    finding_tally tally;
 } lint_run;
 
 /* Prints one script's findings as soon as it is its turn (batch.h keeps order). */
@@ -49,17 +49,8 @@ static void lint_sink(size_t index, script *s, void *ctx)
     run->nstmts += s->nstmts;
     if (run->policy)
         gate_check_script(run->policy, run->role, s);
-    finding_list_sort(&s->findings);
-    for (size_t j = 0; j < s->findings.count; j++) {
-        const finding *f = &s->findings.items[j];
-        run->counts[f->severity]++;
-        if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
-            run->input_error = true;
-        if (run->json)
-            cJSON_AddItemToArray(run->jfind, report_finding_json(f));
-        else
-            report_finding_text(stdout, f, run->color);
-    }
+    report_script_findings(&s->findings, run->json ? run->jfind : NULL, stdout, run->color,
+                           &run->tally);
     script_free(s);
 }
 
@@ -87,7 +78,7 @@ int cmd_lint(int argc, char **argv)
         cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
     run.jfind = ro.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
     batch_read(ro.paths.paths, ro.paths.count, &ro.script, ro.jobs, lint_sink, &run);
-    size_t *counts = run.counts;
+    size_t *counts = run.tally.counts;
     if (ro.json) {
         cJSON *sum = cJSON_AddObjectToObject(doc, "summary");
         cJSON_AddNumberToObject(sum, "files", (double)ro.paths.count);
@@ -104,7 +95,7 @@ int cmd_lint(int argc, char **argv)
     }
     cli_read_opts_free(&ro);
     policy_free(pol);
-    if (run.input_error)
+    if (run.tally.input_error)
         return EXIT_USAGE;
     return counts[SEV_ERROR] ? EXIT_FINDINGS : EXIT_CLEAN;
 }

@@ -47,7 +47,7 @@ static void print_statement_text(const statement *st)
 typedef struct parse_run {
     bool json, color;
     cJSON *jstmts, *jfind;
-    int rc;
+    finding_tally tally;
 } parse_run;
 
 static void parse_sink(size_t index, script *s, void *ctx)
@@ -60,18 +60,8 @@ static void parse_sink(size_t index, script *s, void *ctx)
         else
             print_statement_text(&s->stmts[j]);
     }
-    finding_list_sort(&s->findings);
-    for (size_t j = 0; j < s->findings.count; j++) {
-        const finding *f = &s->findings.items[j];
-        if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
-            run->rc = EXIT_USAGE;
-        else if (f->severity == SEV_ERROR && run->rc == EXIT_CLEAN)
-            run->rc = EXIT_FINDINGS;
-        if (run->json)
-            cJSON_AddItemToArray(run->jfind, report_finding_json(f));
-        else
-            report_finding_text(stderr, f, run->color);
-    }
+    report_script_findings(&s->findings, run->json ? run->jfind : NULL, stderr, run->color,
+                           &run->tally);
     script_free(s);
 }
 
@@ -83,7 +73,7 @@ int cmd_parse(int argc, char **argv)
         cli_read_opts_free(&ro);
         return rc;
     }
-    parse_run run = {.rc = EXIT_CLEAN, .json = ro.json};
+    parse_run run = {.json = ro.json};
     cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
     if (doc)
         cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
@@ -94,5 +84,7 @@ int cmd_parse(int argc, char **argv)
     if (ro.json)
         report_print_json(stdout, doc);
     cli_read_opts_free(&ro);
-    return run.rc;
+    if (run.tally.input_error)
+        return EXIT_USAGE;
+    return run.tally.counts[SEV_ERROR] ? EXIT_FINDINGS : EXIT_CLEAN;
 }

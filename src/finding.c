@@ -42,16 +42,6 @@ void finding_set_statement(finding_list *list, const char *text)
     f->statement = text ? xstrdup(text) : NULL;
 }
 
-void finding_list_move(finding_list *to, finding_list *from)
-{
-    GROW(to->items, to->cap, to->count + from->count);
-    if (from->count)
-        memcpy(to->items + to->count, from->items, from->count * sizeof(finding));
-    to->count += from->count;
-    free(from->items);
-    memset(from, 0, sizeof(*from));
-}
-
 typedef struct {
     finding f;
     size_t seq;
@@ -81,14 +71,6 @@ void finding_list_sort(finding_list *list)
     for (size_t i = 0; i < list->count; i++)
         list->items[i] = tmp[i].f;
     free(tmp);
-}
-
-size_t finding_list_count(const finding_list *list, severity at_least)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < list->count; i++)
-        n += list->items[i].severity >= at_least;
-    return n;
 }
 
 void finding_list_free(finding_list *list)

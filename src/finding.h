@@ -53,13 +53,8 @@ void finding_add(finding_list *list, severity sev, const char *rule, const sourc
 /* Records the statement text the last added finding is about. */
 void finding_set_statement(finding_list *list, const char *text);
 
-/* Moves every finding of from to the end of to; from is left empty. */
-void finding_list_move(finding_list *to, finding_list *from);
-
 /* Sorts by file name, then offset, keeping insertion order for ties. */
 void finding_list_sort(finding_list *list);
-
-size_t finding_list_count(const finding_list *list, severity at_least);
 
 void finding_list_free(finding_list *list);
 

@@ -99,6 +99,22 @@ cJSON *report_statement_json(const statement *st)
     return o;
 }
 
+void report_script_findings(finding_list *list, cJSON *jarr, FILE *out, bool color,
+                            finding_tally *tally)
+{
+    finding_list_sort(list);
+    for (size_t i = 0; i < list->count; i++) {
+        const finding *f = &list->items[i];
+        tally->counts[f->severity]++;
+        if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
+            tally->input_error = true;
+        if (jarr)
+            cJSON_AddItemToArray(jarr, report_finding_json(f));
+        else
+            report_finding_text(out, f, color);
+    }
+}
+
 void report_print_json(FILE *out, cJSON *doc)
 {
     char *s = cJSON_PrintUnformatted(doc);

@@ -29,6 +29,19 @@ cJSON *report_finding_json(const finding *f);
 /* {"file","line","column","offset","length","kind","end","text","status",...} */
 cJSON *report_statement_json(const statement *st);
 
+/* How many findings of each severity a run printed, and whether an input failed. */
+typedef struct finding_tally {
+    size_t counts[3]; /* by severity */
+    bool input_error;
+} finding_tally;
+
+/*
+ * Sorts a script's findings, prints them (appended to jarr when it is not NULL,
+ * else as text on out) and adds them to tally.
+ */
+void report_script_findings(finding_list *list, cJSON *jarr, FILE *out, bool color,
+                            finding_tally *tally);
+
 /* Prints a JSON document followed by a newline; frees it. */
 void report_print_json(FILE *out, cJSON *doc);
 

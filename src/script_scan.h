@@ -131,7 +131,4 @@ void scan_jump(scan_state *sc, size_t first, size_t first_end, size_t resume);
  */
 void scan_set_std_strings(scan_state *sc, bool on);
 
-/* Name of the construct left open at the end of input ("quoted string"), or NULL. */
-const char *scan_open_construct(const scan_state *sc);
-
 #endif
