@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -248,6 +249,38 @@ static void test_unresolvable_root_refuses_includes(void **state)
     script_options_free(&opt);
 }
 
+/* Includes nest at most max_include_depth levels: the next one is an include-error. */
+static void test_include_depth_limit(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pgward-test-depth-XXXXXX"; /* mkdtemp template */
+    assert_non_null(mkdtemp(dir));
+    for (int i = 0; i < 6; i++) {
+        char *p = xasprintf("%s/f%d.sql", dir, i);
+        FILE *f = fopen(p, "w");
+        assert_non_null(f);
+        fprintf(f, "SELECT %d;\n\\ir f%d.sql\n", i, i + 1);
+        fclose(f);
+        free(p);
+    }
+    script_options opt = script_options_default();
+    opt.max_include_depth = 3;
+    char *top = xasprintf("%s/f0.sql", dir);
+    script *s = script_read_file(top, &opt);
+    /* f0 includes f1, f2, f3; including f4 goes past the limit */
+    assert_int_equal(s->nstmts, 4);
+    size_t depth_errors = 0;
+    for (size_t i = 0; i < s->findings.count; i++)
+        depth_errors += strstr(s->findings.items[i].message, "nested deeper than 3") != NULL;
+    assert_int_equal(depth_errors, 1);
+    script_free(s);
+    script_options_free(&opt);
+    free(top);
+    char *cmd = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
 static void test_copy_data(void **state)
 {
     (void)state;
@@ -309,6 +342,7 @@ int main(void)
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_error_position_after_substitution),
         cmocka_unit_test(test_copy_data),
+        cmocka_unit_test(test_include_depth_limit),
         cmocka_unit_test(test_unresolvable_root_refuses_includes),
         cmocka_unit_test(test_finding_inside_source),
         cmocka_unit_test(test_gset_runtime),
