@@ -15,6 +15,13 @@
  *     statement (uses_runtime_vars);
  *   - an \if on such a value: every branch may run, so every branch is read as
  *     active and its statements are marked conditional.
+ *
+ * With a runner (script_options.runner) nothing is modelled: pgward behaves as psql
+ * at run time. Each statement is handed to run() once it is complete, \gset assigns
+ * the values run() returns, the connection's variables come from opt->vars like any
+ * other, \echo text goes to echo(), and when run() says stop, every file stops at
+ * once (script.stopped). Findings are those of reading statically, less the notes
+ * on placeholders, plus what \gset refuses to assign.
  */
 #include "script.h"
 
@@ -175,6 +182,22 @@ static const char *const runtime_vars[] = {
     "LAST_ERROR_SQLSTATE", "PORT", "ROW_COUNT", "SERVER_VERSION_NAME",
     "SERVER_VERSION_NUM", "SQLSTATE", "USER", "VERSION", "VERSION_NAME", "VERSION_NUM",
 };
+
+/* Variables psql 15 gives a hook (EstablishVariableSpace): \gset never sets them. */
+static const char *const hooked_vars[] = {
+    "AUTOCOMMIT", "COMP_KEYWORD_CASE", "ECHO", "ECHO_HIDDEN", "FETCH_COUNT",
+    "HIDE_TABLEAM", "HIDE_TOAST_COMPRESSION", "HISTCONTROL", "HISTFILE", "HISTSIZE",
+    "IGNOREEOF", "ON_ERROR_ROLLBACK", "ON_ERROR_STOP", "PROMPT1", "PROMPT2", "PROMPT3",
+    "QUIET", "SHOW_ALL_RESULTS", "SHOW_CONTEXT", "SINGLELINE", "SINGLESTEP", "VERBOSITY",
+};
+
+static bool is_hooked_var(const char *name)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(hooked_vars); i++)
+        if (strcmp(hooked_vars[i], name) == 0)
+            return true;
+    return false;
+}
 
 static bool is_runtime(const interp *ip, const char *name)
 {
@@ -536,6 +559,44 @@ static void track_std_strings(file_ctx *fc, const parsed_sql *p)
     }
 }
 
+/*
+ * Run-time mode: hands st (the script's last statement) to the runner. For \gset,
+ * assigns the variables run() returns as psql's StoreQueryTuple does: through
+ * \set's path (a NULL value unsets), except that a specially treated variable is
+ * ignored with a warning and an invalid name is an error that leaves the remaining
+ * ones unassigned. A non-zero return stops the script (s->stopped); the variables
+ * are then not assigned. Frees whatever run() returned.
+ */
+static void run_statement(file_ctx *fc, const statement *st)
+{
+    const script_runner *r = fc->ip->opt->runner;
+    script_var *vars = NULL;
+    size_t nvars = 0;
+    int rc = r->run ? r->run(r->ctx, fc->ip->out, st, &vars, &nvars) : 0;
+    bool assign = rc == 0 && st->end == END_GSET;
+    for (size_t i = 0; i < nvars; i++) {
+        const char *name = vars[i].name;
+        if (!assign || !name) {
+            /* not \gset, stopped, or after a refused name: nothing is assigned */
+        } else if (is_hooked_var(name)) {
+            add_finding(fc, SEV_WARNING, RULE_SCRIPT_ERROR, st->offset, st->length,
+                        "attempt to \\gset into specially treated variable '%s' ignored",
+                        name);
+        } else if (!valid_var_name(name)) {
+            add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, st->offset, st->length,
+                        "\\gset: invalid variable name: '%s'", name);
+            assign = false;
+        } else {
+            assign_var(fc, name, vars[i].value, st->offset, st->length);
+        }
+        free(vars[i].name);
+        free(vars[i].value);
+    }
+    free(vars);
+    if (rc != 0)
+        fc->ip->out->stopped = true;
+}
+
 /* Sends the query buffer: records it as a statement (psql's SendQuery). */
 static void send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
 {
@@ -580,11 +641,13 @@ static void send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
                                           "on; this script turned it off)");
         finding_set_statement(&fc->ip->out->findings, st->text);
     }
-    if (end == END_GSET)
+    if (end == END_GSET && !fc->ip->opt->runner)
         note_gset_vars(fc, st);
     if (end != END_EOF && sql_is_copy_from_stdin(&st->parse))
         take_copy_data(fc, st);
     track_std_strings(fc, &st->parse);
+    if (fc->ip->opt->runner)
+        run_statement(fc, st);
 
     qbuf_copy(&fc->prev, qb);
     qbuf_reset(qb);
@@ -799,6 +862,35 @@ static void exec_unset(file_ctx *fc, size_t off, size_t len)
     free(name);
 }
 
+/*
+ * \echo and \qecho as psql's exec_command_echo: the arguments joined by single
+ * spaces, where a first unquoted "-n" suppresses the newline. The text goes to the
+ * runner's echo(); read statically, it is dropped.
+ */
+static void exec_echo(file_ctx *fc)
+{
+    strbuf text = {0};
+    bool first = true, no_newline = false;
+    char *arg;
+    char quote;
+    size_t off;
+    while ((arg = scan_slash_option(fc->sc, OPT_NORMAL, &quote, false, &off)) != NULL) {
+        if (first && !no_newline && quote == 0 && strcmp(arg, "-n") == 0) {
+            no_newline = true;
+        } else {
+            if (!first)
+                sb_addc(&text, ' ');
+            first = false;
+            sb_adds(&text, arg);
+        }
+        free(arg);
+    }
+    const script_runner *r = fc->ip->opt->runner;
+    if (r && r->echo)
+        r->echo(r->ctx, text.buf ? text.buf : "", !no_newline);
+    sb_free(&text);
+}
+
 static bool path_is_under(const char *path, const char *dir)
 {
     size_t n = strlen(dir);
@@ -975,7 +1067,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
     } else if (strcmp(cmd, "unset") == 0) {
         exec_unset(fc, off, len);
     } else if (strcmp(cmd, "echo") == 0 || strcmp(cmd, "qecho") == 0) {
-        free(gather_args(fc, OPT_NORMAL, " ", NULL));
+        exec_echo(fc);
     } else if (strcmp(cmd, "i") == 0 || strcmp(cmd, "include") == 0) {
         exec_include(fc, cmd, false, off, len);
     } else if (strcmp(cmd, "ir") == 0 || strcmp(cmd, "include_relative") == 0) {
@@ -1043,6 +1135,12 @@ static void handle_backslash(file_ctx *fc)
     bool stmt_runtime = fc->stmt_runtime;
     cmd_status status = exec_command(fc, cmd, off, &gset_prefix);
     fc->stmt_runtime = stmt_runtime;
+    if (fc->ip->out->stopped) {
+        /* an included file stopped the script: read nothing more */
+        free(gset_prefix);
+        free(cmd);
+        return;
+    }
 
     /* psql ignores (and warns about) arguments a command did not use */
     char *extra;
@@ -1094,6 +1192,8 @@ static void process_file(interp *ip, source *src)
         } else {
             break;
         }
+        if (ip->out->stopped)
+            break;
     }
     /*
      * psql sends an unterminated last statement too. It joins lines with newlines,
@@ -1101,9 +1201,10 @@ static void process_file(interp *ip, source *src)
      */
     if (ends_with_line_break(&fc, src->len))
         qbuf_truncate(&fc.qb, fc.qb.text.len - 1);
-    if (fc.qb.text.len > 0 && active(&fc))
+    if (fc.qb.text.len > 0 && active(&fc) && !ip->out->stopped)
         send_query(&fc, END_EOF, NULL);
-    for (size_t i = fc.quit ? 0 : fc.nconds; i-- > 0;)
+    /* a runner that stopped the script ends every file early: not an error of its own */
+    for (size_t i = fc.quit || ip->out->stopped ? 0 : fc.nconds; i-- > 0;)
         add_finding(&fc, SEV_ERROR, RULE_SCRIPT_ERROR, fc.conds[i].if_off, 3,
                     "\\if without \\endif: reached the end of '%s'", src->name);
     if (src->real_path)
@@ -1159,7 +1260,8 @@ static script *run_script(source *src, const script_options *opt, const char *ro
     interp ip = {.out = s, .opt = opt, .std_strings = true};
     for (size_t i = 0; i < ARRAY_SIZE(default_vars); i++)
         put_var(&ip.vars, &ip.nvars, &ip.capvars, default_vars[i][0], default_vars[i][1]);
-    for (size_t i = 0; i < ARRAY_SIZE(runtime_vars); i++)
+    /* run-time mode: the runner passes the connection's values in opt->vars */
+    for (size_t i = 0; !opt->runner && i < ARRAY_SIZE(runtime_vars); i++)
         set_runtime(&ip, runtime_vars[i], true);
     for (size_t i = 0; i < opt->nvars; i++) {
         set_runtime(&ip, opt->vars[i].name, false);

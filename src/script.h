@@ -32,6 +32,11 @@
 /* Default bound on the bytes variable substitution may add to one script. */
 #define SCRIPT_MAX_SUBSTITUTION ((size_t)64 << 20)
 
+typedef struct script_var {
+    char *name;
+    char *value;
+} script_var;
+
 /* A run of statement text and where it came from. */
 typedef struct text_span {
     size_t text_off;     /* offset in statement text */
@@ -67,10 +72,34 @@ typedef struct statement {
     char *kind;              /* sql_kind_string(), or "Error" when it did not parse */
 } statement;
 
-typedef struct script_var {
-    char *name;
-    char *value;
-} script_var;
+
+/*
+ * Run-time execution (pgward apply). With a runner, the interpreter behaves as psql
+ * does at run time instead of modelling run-time values: each statement is handed to
+ * run() as soon as it is complete (after its COPY data is taken), and \gset sets
+ * the variables run() returns, so later \if, \set and :references see real values;
+ * \echo and \qecho text goes to echo(). Nothing is marked conditional or
+ * uses_runtime_vars. Statements are still appended to the script (st is the last
+ * one, s->stmts[s->nstmts - 1]; pointers into s->stmts are only valid during the
+ * call).
+ */
+struct script;
+typedef struct script_runner {
+    void *ctx;
+    /*
+     * Runs st. For END_GSET, fills *vars with the variables to set (names already
+     * prefixed; value NULL unsets, as psql does for a NULL column), malloc'd, which
+     * the interpreter frees. Returns 0 to go on, or -1 to stop reading every file
+     * at once (psql's ON_ERROR_STOP): no later statement is run.
+     */
+    int (*run)(void *ctx, const struct script *s, const statement *st,
+               script_var **vars, size_t *nvars);
+    /*
+     * Prints the text of \echo or \qecho: the arguments joined by single spaces,
+     * without a newline; newline says whether psql adds one (false for "-n").
+     */
+    void (*echo)(void *ctx, const char *text, bool newline);
+} script_runner;
 
 typedef struct script_options {
     script_var *vars;        /* -v NAME=VALUE, in order */
@@ -81,6 +110,7 @@ typedef struct script_options {
     bool forbid_includes;    /* every \i is an include-error (fuzzing, stdin policy) */
     int max_include_depth;
     size_t max_substitution; /* 0 = SCRIPT_MAX_SUBSTITUTION */
+    const script_runner *runner; /* NULL: read statically (lint, bundle) */
 } script_options;
 
 typedef struct script {
@@ -89,6 +119,7 @@ typedef struct script {
     source **sources;        /* the top-level file first, then each included file */
     size_t nsources, capsources;
     finding_list findings;   /* front-end findings (syntax errors included) */
+    bool stopped;            /* a runner asked to stop */
 } script;
 
 script_options script_options_default(void);

@@ -335,6 +335,295 @@ static void test_huge_expansion_bounded(void **state)
     script_options_free(&opt);
 }
 
+/* ------------------------------------------------------------------ run-time mode */
+
+/*
+ * A script read with a runner: what run() and echo() saw, for a fake runner that
+ * answers the n-th \gset with gset[n] and stops at the statement stop_at.
+ */
+typedef struct runner_case {
+    const char *name;
+    const char *input;
+    const char *vars[4];                  /* NAME=VALUE */
+    const char *gset[4][4];               /* per \gset: "col=value", or "col" for NULL */
+    const char *stop_at;                  /* run() returns -1 for this text */
+    const char *runs[MAX_EXPECT];         /* texts run() got, NULL-terminated */
+    const char *echo;                     /* all echo() text; newline shown as '\n' */
+    const char *rules[MAX_EXPECT];        /* expected finding rules (error+warning) */
+} runner_case;
+
+typedef struct fake_runner {
+    const char *const (*gset)[4];
+    const char *stop_at;
+    size_t ngset;
+    char *runs[16];
+    size_t nruns;
+    strbuf echo;
+} fake_runner;
+
+/* Records st (with its COPY data after " <<") and answers \gset. */
+static int fake_run(void *ctx, const script *s, const statement *st, script_var **vars,
+                    size_t *nvars)
+{
+    fake_runner *fr = ctx;
+    /* the statement is already the script's last one */
+    assert_true(s->nstmts > 0 && st == &s->stmts[s->nstmts - 1]);
+    assert_false(st->conditional);
+    assert_false(st->uses_runtime_vars);
+    assert_true(fr->nruns < 16);
+    fr->runs[fr->nruns++] =
+        st->copy_data ? xasprintf("%s <<%.*s", st->text, (int)st->copy_data_len, st->copy_data)
+                      : xstrdup(st->text);
+    if (st->end == END_GSET && fr->gset && fr->ngset < 4) {
+        const char *const *answer = fr->gset[fr->ngset++];
+        size_t n = 0;
+        while (n < 4 && answer[n])
+            n++;
+        *vars = calloc(n ? n : 1, sizeof(**vars));
+        for (size_t i = 0; i < n; i++) {
+            const char *eq = strchr(answer[i], '=');
+            size_t len = eq ? (size_t)(eq - answer[i]) : strlen(answer[i]);
+            (*vars)[i].name = xasprintf("%s%.*s", st->gset_prefix, (int)len, answer[i]);
+            (*vars)[i].value = eq ? xstrdup(eq + 1) : NULL;
+        }
+        *nvars = n;
+    }
+    return fr->stop_at && strcmp(st->text, fr->stop_at) == 0 ? -1 : 0;
+}
+
+static void fake_echo(void *ctx, const char *text, bool newline)
+{
+    fake_runner *fr = ctx;
+    sb_adds(&fr->echo, text);
+    if (newline)
+        sb_addc(&fr->echo, '\n');
+}
+
+static void fake_runner_free(fake_runner *fr)
+{
+    for (size_t i = 0; i < fr->nruns; i++)
+        free(fr->runs[i]);
+    sb_free(&fr->echo);
+}
+
+static const runner_case runner_cases[] = {
+    {"gset true takes the if branch only",
+     "SELECT 1 AS a \\gset\n\\if :a\nSELECT 'yes';\n\\else\nSELECT 'no';\n\\endif\nSELECT :a;",
+     {0}, {{"a=1"}}, NULL, {"SELECT 1 AS a ", "SELECT 'yes';", "SELECT 1;"}, "", {0}},
+    {"gset false takes the else branch only",
+     "SELECT 0 AS a \\gset\n\\if :a\nSELECT 'yes';\n\\else\nSELECT 'no';\n\\endif",
+     {0}, {{"a=off"}}, NULL, {"SELECT 0 AS a ", "SELECT 'no';"}, "", {0}},
+    {"elif on a gset value",
+     "SELECT 1 AS a, 2 AS b \\gset\n\\if :a\nSELECT 1;\n\\elif :b\nSELECT 2;\n"
+     "\\else\nSELECT 3;\n\\endif",
+     {0}, {{"a=false", "b=true"}}, NULL, {"SELECT 1 AS a, 2 AS b ", "SELECT 2;"}, "", {0}},
+    {"gset prefix and quoting",
+     "SELECT 5 AS x \\gset p_\nSELECT :p_x, :'p_x', :\"p_x\";", {0}, {{"x=5"}}, NULL,
+     {"SELECT 5 AS x ", "SELECT 5, '5', \"5\";"}, "", {0}},
+    {"gset NULL unsets, the reference stays as written",
+     "\\set p_x old\nSELECT NULL AS x \\gset p_\nSELECT :p_x;", {0}, {{"x"}}, NULL,
+     {"SELECT NULL AS x ", "SELECT :p_x;"}, "", {"syntax-error"}},
+    {"gset value used by set and a later gset",
+     "SELECT 2 AS n \\gset\n\\set m :n:n\nSELECT :m AS n \\gset\nSELECT :n;", {0},
+     {{"n=2"}, {"n=22"}}, NULL, {"SELECT 2 AS n ", "SELECT 22 AS n ", "SELECT 22;"}, "", {0}},
+    {"gset into a specially treated variable is ignored, as psql",
+     "SELECT 'on' AS \"ON_ERROR_STOP\", 1 AS k \\gset\n\\echo :ON_ERROR_STOP :k", {0},
+     {{"ON_ERROR_STOP=on", "k=1"}}, NULL, {"SELECT 'on' AS \"ON_ERROR_STOP\", 1 AS k "},
+     "off 1\n", {"script-error"}},
+    {"gset invalid name: an error, the rest unassigned",
+     "SELECT 1, 2 AS k \\gset\n\\echo :k", {0}, {{"?column?=1", "k=2"}}, NULL,
+     {"SELECT 1, 2 AS k "}, ":k\n", {"script-error"}},
+    {"connection variables come from the caller",
+     "SELECT :'DBNAME', :'USER';", {"DBNAME=app"}, {{0}}, NULL,
+     {"SELECT 'app', :'USER';"}, "", {"syntax-error"}},
+    {"g is not gset", "SELECT 1 AS a \\g\n\\echo :a", {0}, {{0}}, NULL, {"SELECT 1 AS a "},
+     ":a\n", {0}},
+    {"echo joins arguments and substitutes",
+     "\\set who world\n\\echo hello   :who 'a  b' :'who'\n\\qecho x\n\\echo", {0}, {{0}}, NULL,
+     {0}, "hello world a  b 'world'\nx\n\n", {0}},
+    {"echo -n", "\\echo -n a b\n\\echo -n\n\\echo '-n' c\n\\qecho -n -n d\n\\echo", {0}, {{0}},
+     NULL, {0}, "a b-n c\n-n d\n", {0}},
+    {"echo in an inactive branch prints nothing",
+     "\\if false\n\\echo no\n\\else\n\\echo yes\n\\endif", {0}, {{0}}, NULL, {0}, "yes\n", {0}},
+    {"echo between the lines of a statement comes first",
+     "SELECT 1\n\\echo hi\n;", {0}, {{0}}, NULL, {"SELECT 1\n;"}, "hi\n", {0}},
+    {"copy data is attached when run", "COPY t (a) FROM stdin;\n1\n2\n\\.\nSELECT 1;", {0},
+     {{0}}, NULL, {"COPY t (a) FROM stdin; <<1\n2\n", "SELECT 1;"}, "", {0}},
+    {"stop: nothing more runs or echoes, no endif error",
+     "\\if true\nSELECT 1;\nSELECT 'stop';\n\\echo after\nSELECT 2;\n\\endif\nSELECT 3", {0},
+     {{0}}, "SELECT 'stop';", {"SELECT 1;", "SELECT 'stop';"}, "", {0}},
+    {"stop at the last statement without semicolon", "\\if true\nSELECT 'stop'", {0}, {{0}},
+     "SELECT 'stop'", {"SELECT 'stop'"}, "", {0}},
+    {"stop at a gset statement",
+     "SELECT 1 AS a \\gset\n\\echo :a", {0}, {{"a=1"}}, "SELECT 1 AS a ", {"SELECT 1 AS a "}, "",
+     {0}},
+};
+
+static void run_runner_case(const runner_case *c)
+{
+    fake_runner fr = {.gset = c->gset, .stop_at = c->stop_at};
+    script_runner runner = {.ctx = &fr, .run = fake_run, .echo = fake_echo};
+    script_options opt = script_options_default();
+    opt.forbid_includes = true;
+    opt.runner = &runner;
+    for (int i = 0; i < 4 && c->vars[i]; i++)
+        assert_int_equal(script_set_var_assignment(&opt, c->vars[i]), 0);
+    script *s = script_read_memory("run.sql", c->input, strlen(c->input), &opt);
+    size_t n = 0;
+    while (n < MAX_EXPECT && c->runs[n])
+        n++;
+    if (fr.nruns != n) {
+        for (size_t i = 0; i < fr.nruns; i++)
+            print_error("  ran [%zu] '%s'\n", i, fr.runs[i]);
+    }
+    assert_int_equal(fr.nruns, n);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(fr.runs[i], c->runs[i]);
+    /* every statement run is in the script, and nothing else */
+    assert_int_equal(s->nstmts, n);
+    assert_string_equal(fr.echo.buf ? fr.echo.buf : "", c->echo);
+    assert_int_equal(s->stopped, c->stop_at != NULL);
+    size_t nf = 0;
+    for (size_t i = 0; i < s->findings.count; i++) {
+        const finding *f = &s->findings.items[i];
+        if (f->severity == SEV_INFO)
+            continue;
+        if (nf >= MAX_EXPECT || !c->rules[nf])
+            print_error("  unexpected finding %s: %s\n", f->rule, f->message);
+        assert_true(nf < MAX_EXPECT && c->rules[nf]);
+        assert_string_equal(f->rule, c->rules[nf]);
+        nf++;
+    }
+    assert_true(nf == MAX_EXPECT || c->rules[nf] == NULL);
+    script_free(s);
+    script_options_free(&opt);
+    fake_runner_free(&fr);
+}
+
+static void test_runner_cases(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(runner_cases) / sizeof(runner_cases[0]); i++) {
+        print_message("runner case: %s\n", runner_cases[i].name);
+        run_runner_case(&runner_cases[i]);
+    }
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+    char *p = xasprintf("%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    free(p);
+}
+
+/* run() stopping inside an included file stops the including files too, at once. */
+static void test_runner_stop_in_include(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/pgward-test-stop-XXXXXX"; /* mkdtemp template */
+    assert_non_null(mkdtemp(dir));
+    write_file(dir, "top.sql",
+               "\\if true\nSELECT 'top1';\n\\ir mid.sql\nSELECT 'top2';\n\\endif\n"
+               "\\echo top-end\nSELECT 'top3'");
+    /* a statement pending around the \ir, and an argument psql would warn about */
+    write_file(dir, "mid.sql", "SELECT 'mid1',\n\\ir inner.sql extra \\echo mid-after\n'mid2';\n");
+    write_file(dir, "inner.sql",
+               "\\if true\nSELECT 'inner1';\nSELECT 'stop';\nSELECT 'inner2';\n\\endif\n"
+               "\\echo inner-end\n\\if true\n");
+    fake_runner fr = {.stop_at = "SELECT 'stop';"};
+    script_runner runner = {.ctx = &fr, .run = fake_run, .echo = fake_echo};
+    script_options opt = script_options_default();
+    opt.runner = &runner;
+    char *top = xasprintf("%s/top.sql", dir);
+    script *s = script_read_file(top, &opt);
+    assert_true(s->stopped);
+    assert_int_equal(fr.nruns, 3);
+    assert_string_equal(fr.runs[0], "SELECT 'top1';");
+    assert_string_equal(fr.runs[1], "SELECT 'inner1';");
+    assert_string_equal(fr.runs[2], "SELECT 'stop';");
+    assert_int_equal(s->nstmts, 3);
+    assert_null(fr.echo.buf);
+    assert_int_equal(s->nsources, 3);
+    /* no "\if without \endif", nor any other finding, because of the stop */
+    for (size_t i = 0; i < s->findings.count; i++)
+        print_error("  unexpected finding %s: %s\n", s->findings.items[i].rule,
+                    s->findings.items[i].message);
+    assert_int_equal(s->findings.count, 0);
+    script_free(s);
+
+    /* without the stop, everything runs (and the files are as intended) */
+    fake_runner all = {0};
+    runner.ctx = &all;
+    s = script_read_file(top, &opt);
+    assert_false(s->stopped);
+    assert_int_equal(all.nruns, 7);
+    assert_string_equal(all.runs[4], "SELECT 'mid1',\n'mid2';");
+    assert_string_equal(all.runs[6], "SELECT 'top3'");
+    assert_string_equal(all.echo.buf, "inner-end\nmid-after\ntop-end\n");
+    /* the extra argument, and inner.sql's \if that has no \endif */
+    assert_int_equal(s->findings.count, 2);
+    script_free(s);
+    fake_runner_free(&all);
+
+    script_options_free(&opt);
+    fake_runner_free(&fr);
+    free(top);
+    char *cmd = xasprintf("rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+}
+
+/*
+ * Read statically (no runner), a \gset/\if script is still modelled: placeholders,
+ * conditional branches, run-time connection variables; with a runner, none of it.
+ */
+static void test_static_mode_unchanged(void **state)
+{
+    (void)state;
+    const char *in = "SELECT 1 AS a \\gset\n\\echo :a\n\\if :a\nSELECT 'yes';\n\\else\n"
+                     "SELECT 'no';\n\\endif\nSELECT :a, :'DBNAME';";
+    script_options opt = script_options_default();
+    script *s = script_read_memory("g.sql", in, strlen(in), &opt);
+    assert_false(s->stopped);
+    assert_int_equal(s->nstmts, 4);
+    assert_false(s->stmts[0].conditional);
+    assert_true(s->stmts[1].conditional);
+    assert_true(s->stmts[2].conditional);
+    assert_string_equal(s->stmts[1].text, "SELECT 'yes';");
+    assert_string_equal(s->stmts[2].text, "SELECT 'no';");
+    assert_false(s->stmts[3].conditional);
+    assert_true(s->stmts[3].uses_runtime_vars);
+    assert_string_equal(s->stmts[3].text, "SELECT NULL, '';");
+    size_t infos = 0;
+    for (size_t i = 0; i < s->findings.count; i++) {
+        assert_int_equal(s->findings.items[i].severity, SEV_INFO);
+        infos++;
+    }
+    assert_int_equal(infos, 4); /* :a in \echo, \if, and the last statement; :'DBNAME' */
+    script_free(s);
+
+    fake_runner fr = {.gset = (const char *const[4][4]){{"a=t"}}};
+    script_runner runner = {.ctx = &fr, .run = fake_run, .echo = fake_echo};
+    opt.runner = &runner;
+    script_set_var(&opt, "DBNAME", "app");
+    s = script_read_memory("g.sql", in, strlen(in), &opt);
+    assert_int_equal(s->nstmts, 3);
+    assert_string_equal(s->stmts[1].text, "SELECT 'yes';");
+    assert_string_equal(s->stmts[2].text, "SELECT t, 'app';");
+    for (size_t i = 0; i < s->nstmts; i++) {
+        assert_false(s->stmts[i].conditional);
+        assert_false(s->stmts[i].uses_runtime_vars);
+    }
+    assert_string_equal(fr.echo.buf, "t\n");
+    assert_int_equal(s->findings.count, 0);
+    script_free(s);
+    script_options_free(&opt);
+    fake_runner_free(&fr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -347,6 +636,9 @@ int main(void)
         cmocka_unit_test(test_finding_inside_source),
         cmocka_unit_test(test_gset_runtime),
         cmocka_unit_test(test_huge_expansion_bounded),
+        cmocka_unit_test(test_runner_cases),
+        cmocka_unit_test(test_runner_stop_in_include),
+        cmocka_unit_test(test_static_mode_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
