@@ -21,6 +21,7 @@
 #include "commands.h"
 #include "gate.h"
 #include "report.h"
+#include "txn_rules.h"
 
 static const char bundle_usage[] =
     "usage: pgward bundle [options] -o OUT PATH...\n"
@@ -113,6 +114,7 @@ int cmd_bundle(int argc, char **argv)
     for (size_t i = 0; i < ro.paths.count; i++) {
         script *s = scripts[i] = script_read_file(ro.paths.paths[i], &ro.script);
         gate_check_script(pol, role, s);
+        txn_check_script(pol, s);
         finding_list_sort(&s->findings);
         for (size_t k = 0; k < s->findings.count; k++) {
             const finding *f = &s->findings.items[k];

@@ -17,6 +17,7 @@
 #include "policy.h"
 #include "commands.h"
 #include "report.h"
+#include "txn_rules.h"
 
 static const char lint_usage[] =
     "usage: pgward lint [options] PATH...\n"
@@ -49,6 +50,7 @@ static void lint_sink(size_t index, script *s, void *ctx)
     run->nstmts += s->nstmts;
     if (run->policy)
         gate_check_script(run->policy, run->role, s);
+    txn_check_script(run->policy, s);
     report_script_findings(&s->findings, run->json ? run->jfind : NULL, stdout, run->color,
                            &run->tally);
     script_free(s);

@@ -32,11 +32,13 @@ const unsigned policy_class_bits[] = {
 };
 const size_t policy_nclasses = ARRAY_SIZE(policy_class_names);
 
-/* Rule ids a policy may configure: the front end's and the policy gate's. */
+/* Rule ids a policy may configure: the front end's, the policy gate's and the
+   transaction rules' (txn_rules.h). */
 static const char *const known_rules[] = {
     "cross-boundary-write", "grant-to-public", "include-error", "input-error",
-    "no-identity-change", "rls-required", "role-allowlist", "script-error",
-    "security-definer-search-path", "syntax-error", "unsupported-meta-command",
+    "no-identity-change", "no-transaction-mixed", "no-transaction-required", "rls-required",
+    "role-allowlist", "script-error", "security-definer-search-path", "syntax-error",
+    "transaction-control", "unsupported-meta-command",
 };
 
 bool policy_rule_known(const char *id)

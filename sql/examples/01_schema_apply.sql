@@ -1,6 +1,6 @@
 -- Schema apply (runs as ehg_admin): the eng and vh families, the views bridge.
+-- No BEGIN/COMMIT: pgward apply runs the whole file in one transaction.
 \set ON_ERROR_STOP on
-BEGIN;
 CREATE SCHEMA IF NOT EXISTS eng;
 CREATE SCHEMA IF NOT EXISTS vh;
 CREATE SCHEMA IF NOT EXISTS views;
@@ -26,4 +26,3 @@ CREATE TABLE IF NOT EXISTS vh.tasks (
 CREATE OR REPLACE VIEW views.project_tasks AS
     SELECT p.name AS project, t.summary, t.done
     FROM eng.projects p JOIN vh.tasks t ON t.project_ref = p.vh_ref;
-COMMIT;

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: none
+-- expect: transaction-control
 -- a cursor over eng
 BEGIN; DECLARE c CURSOR FOR SELECT * FROM eng.projects; FETCH 10 FROM c; CLOSE c; COMMIT;

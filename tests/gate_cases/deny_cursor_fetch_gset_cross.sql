@@ -1,5 +1,5 @@
 -- role: codex_staging
--- expect: cross-boundary-write
+-- expect: cross-boundary-write transaction-control
 -- a cursor over vh, FETCH into a variable, written to eng
 BEGIN;
 DECLARE c CURSOR FOR SELECT summary FROM vh.tasks;

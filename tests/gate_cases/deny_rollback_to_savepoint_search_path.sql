@@ -1,5 +1,5 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: role-allowlist transaction-control
 -- ROLLBACK TO SAVEPOINT undoes SET search_path = eng: tasks is vh.tasks
 BEGIN;
 SET search_path = vh;

@@ -1,5 +1,5 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: role-allowlist transaction-control
 -- SET LOCAL ends at COMMIT: search_path is vh again for the UPDATE
 SET search_path = vh;
 BEGIN;

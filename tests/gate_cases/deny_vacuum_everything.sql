@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: role-allowlist no-transaction-required
 -- VACUUM without a table
 VACUUM;

@@ -1,0 +1,4 @@
+BEGIN;
+UPDATE eng.notes SET body = trim(body);
+COMMIT;
+VACUUM (ANALYZE) eng.notes;
