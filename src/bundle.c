@@ -343,7 +343,11 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
                 rc = fail(err, "%s/%s:%d: the file chain breaks at '%s': files were reordered, "
                           "removed or edited",
                           dir, MANIFEST, lineno, name);
-            info->nfiles++;
+            GROW(info->files, info->capfiles, info->nfiles + 1);
+            bundle_entry *be = &info->files[info->nfiles++];
+            be->path = xstrdup(name);
+            memcpy(be->sha256, got, sizeof(be->sha256));
+            be->included = line[0] == 'i';
         }
     }
     free(copy);
@@ -381,6 +385,8 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
                       pubkey_path);
         EVP_PKEY_free(k);
     }
+    if (rc == 0)
+        sha256_hex_of(m, mlen, info->manifest_sha256);
     free(sig);
     free(m);
     return rc;
@@ -390,5 +396,8 @@ void bundle_info_free(bundle_info *info)
 {
     free(info->role);
     free(info->policy_digest);
+    for (size_t i = 0; i < info->nfiles; i++)
+        free(info->files[i].path);
+    free(info->files);
     memset(info, 0, sizeof(*info));
 }

@@ -45,10 +45,18 @@ typedef struct bundle_spec {
 int bundle_write(const char *dir, const bundle_spec *spec, const char *private_key_path,
                  char **err);
 
+typedef struct bundle_entry {
+    char *path;      /* relative to the bundle's files/ folder */
+    char sha256[65];
+    bool included;
+} bundle_entry;
+
 typedef struct bundle_info {
     char *role;
     char *policy_digest;
-    size_t nfiles;
+    char manifest_sha256[65]; /* identifies the bundle in the audit trail */
+    bundle_entry *files;      /* in manifest order */
+    size_t nfiles, capfiles;
     bool signed_;
 } bundle_info;
 

@@ -3,6 +3,8 @@
  */
 #include "cli.h"
 
+#include "apply.h"
+
 #include "batch.h"
 #include "policy.h"
 
@@ -269,4 +271,37 @@ int cli_load_policy(const char *cmd, const cli_read_opts *ro, bool required, pol
     }
     free(path);
     return -1;
+}
+
+void cli_conn_option(cli_conn_opts *co, const char *name, const char *value)
+{
+    if (strcmp(name, "db") == 0) {
+        co->db = value;
+    } else if (strcmp(name, "env-file") == 0) {
+        co->env_file = value;
+    } else {
+        free(co->journal);
+        co->journal = xstrdup(value);
+    }
+}
+
+int cli_conn_open_params(const char *cmd, cli_conn_opts *co)
+{
+    (void)cmd;
+    char *err = NULL;
+    if (co->env_file && conn_params_read_env_file(co->env_file, &co->params, &err) < 0) {
+        error("%s", err);
+        free(err);
+        return EXIT_USAGE;
+    }
+    if (!co->journal)
+        co->journal = apply_default_journal();
+    return -1;
+}
+
+void cli_conn_opts_free(cli_conn_opts *co)
+{
+    conn_params_free(&co->params);
+    free(co->journal);
+    co->journal = NULL;
 }

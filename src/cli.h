@@ -11,12 +11,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "conn.h"
 #include "script.h"
 
 enum {
     EXIT_CLEAN = 0,    /* nothing at error level */
     EXIT_FINDINGS = 1, /* findings at error level, or a failure */
     EXIT_USAGE = 2,    /* usage, configuration or input error */
+    EXIT_FAILED = 3,   /* apply: a statement, the server or the network failed */
 };
 
 typedef struct command {
@@ -101,5 +103,29 @@ void cli_read_opts_free(cli_read_opts *ro);
  */
 int cli_collect_paths(const char *cmd, char **args, int nargs, path_list *out);
 void path_list_free(path_list *pl);
+
+/* Help text for the connection options of apply and audit. */
+#define CLI_CONN_OPTIONS_HELP                                                         \
+    "      --db CONNINFO          a conninfo string or postgresql:// URI (default: the\n" \
+    "                             PG* environment variables)\n"                      \
+    "      --env-file FILE        KEY=VALUE lines of PG* variables (e.g. .env.staging)\n" \
+    "      --journal FILE         the local journal (default: $PGWARD_JOURNAL, else\n"  \
+    "                             ~/.local/state/pgward/journal.jsonl)\n"
+
+/* Where apply and audit connect, and their journal. */
+typedef struct cli_conn_opts {
+    const char *db;
+    const char *env_file;
+    char *journal;        /* malloc'd: --journal or apply_default_journal() */
+    conn_params params;   /* from the env file */
+} cli_conn_opts;
+
+/* Records --db, --env-file or --journal (name without dashes). */
+void cli_conn_option(cli_conn_opts *co, const char *name, const char *value);
+
+/* Reads the env file and picks the journal. Returns -1 to go on, or 2 after a
+   reported error. */
+int cli_conn_open_params(const char *cmd, cli_conn_opts *co);
+void cli_conn_opts_free(cli_conn_opts *co);
 
 #endif

@@ -5,6 +5,8 @@
 #ifndef PGWARD_COMMANDS_H
 #define PGWARD_COMMANDS_H
 
+int cmd_apply(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_lint(int argc, char **argv);

@@ -16,6 +16,8 @@
 
 
 const command pgward_commands[] = {
+    {"apply", cmd_apply, "run an approved bundle transactionally, with an audit trail"},
+    {"audit", cmd_audit, "settle the journal with the audit trail, or show what ran"},
     {"bundle", cmd_bundle, "check scripts and write a verified, signable bundle"},
     {"keygen", cmd_keygen, "make an Ed25519 key pair for signing bundles"},
     {"lint", cmd_lint, "check scripts and report findings"},

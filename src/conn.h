@@ -1,0 +1,63 @@
+/*
+ * conn.h: connecting to PostgreSQL the way operators expect.
+ *
+ * A connection comes from, in increasing priority: the usual PG* environment
+ * variables (libpq reads them itself), an env file such as `.env.staging`
+ * (`--env-file`: KEY=VALUE lines naming libpq's variables, PGHOST, PGPASSWORD, ...),
+ * and `--db` (a conninfo string or a postgresql:// URI). Passwords never leave
+ * libpq: conn_describe() names user, host, port and database only.
+ *
+ *   conn_params p = {0};
+ *   if (conn_params_read_env_file(".env.staging", &p, &err) < 0) ...
+ *   PGconn *c = conn_open(&p, "postgresql://...", "pgward apply", &err);
+ *   char *who = conn_describe(c);      // "codex_staging@127.0.0.1:5434/staging"
+ *   conn_params_free(&p);
+ */
+#ifndef PGWARD_CONN_H
+#define PGWARD_CONN_H
+
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+/* libpq keyword/value pairs, in order (later pairs win). */
+typedef struct conn_params {
+    char **keys;
+    char **values;
+    size_t n, cap;
+} conn_params;
+
+/*
+ * Parses env-file text: `KEY=VALUE` lines, optional `export `, `#` comments, blank
+ * lines, values optionally in single or double quotes. Keys that name a libpq
+ * environment variable (PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE, PGSSLMODE,
+ * ...) become connection parameters; other keys are ignored, except unknown PG*
+ * keys, which are errors (a typo must not silently connect elsewhere). Returns 0, or
+ * -1 with *err = "name:line:col: what is wrong" (malloc'd).
+ */
+int conn_params_parse_env(const char *name, const char *text, size_t len, conn_params *out,
+                          char **err);
+
+/* Reads and parses an env file (at most 1 MiB); errors as conn_params_parse_env. */
+int conn_params_read_env_file(const char *path, conn_params *out, char **err);
+
+void conn_params_free(conn_params *p);
+
+/*
+ * Connects with params (may be NULL), then db (a conninfo string or URI, may be
+ * NULL) over them, and application_name. Returns the connection, or NULL with *err
+ * (libpq's message, which never holds the password).
+ */
+PGconn *conn_open(const conn_params *params, const char *db, const char *application_name,
+                  char **err);
+
+/* "user@host:port/dbname" of an open connection (malloc'd), never the password. */
+char *conn_describe(PGconn *c);
+
+/* SQLSTATE of a result ("" when there is none). */
+const char *conn_sqlstate(const PGresult *r);
+
+/* libpq's error message of a result or connection, without its trailing newline. */
+char *conn_error_message(PGconn *c, const PGresult *r);
+
+#endif

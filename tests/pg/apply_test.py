@@ -1,0 +1,645 @@
+#!/usr/bin/env python3
+"""Integration tests of `pgward apply` and `pgward audit` against a real PostgreSQL 15.
+
+Run under with_pg.sh (it starts and always removes a throwaway cluster):
+
+  tests/pg/with_pg.sh python3 tests/pg/apply_test.py --pgward build/pgward [-k NAME]
+
+Every test gets its own database, folder and journal. Waiting is always for a
+condition (a row in pg_stat_activity, a line on a pipe), bounded by a timeout, never
+a sleep. Each test checks the invariant the audit trail promises: no committed change
+without its audit record, no audit record of a change that did not commit, and the
+journal and the audit tables agree (after `audit sync` where the test crashes pgward).
+
+Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, M failed"; exit 1 on
+any failure. Python 3 standard library only.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+WAIT = 60.0  # seconds any condition may take before the test fails
+
+POLICY = """
+role postgres {
+    unrestricted;
+    grant all on schema public;
+}
+role app_writer {
+    restricted;
+    grant select, insert, update, delete on schema public;
+}
+default role postgres;
+set lock_timeout = "30s";
+"""
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)
+
+
+class Env:
+    """One test's database, folder, journal and helpers."""
+
+    def __init__(self, pgward, name):
+        self.pgward = pgward
+        self.name = name
+        self.dir = tempfile.mkdtemp(prefix="pgward-apply-%s-" % name)
+        self.db = "t_" + name
+        self.journal = os.path.join(self.dir, "journal.jsonl")
+        self.procs = []
+        self.psql_admin("DROP DATABASE IF EXISTS %s" % self.db, db="postgres")
+        self.psql_admin("CREATE DATABASE %s" % self.db, db="postgres")
+        self.write("pgward.policy", POLICY)
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def path(self, *parts):
+        return os.path.join(self.dir, *parts)
+
+    def write(self, rel, text):
+        p = self.path(rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def env(self, **extra):
+        e = dict(os.environ)
+        e["PGDATABASE"] = self.db
+        e["PGWARD_JOURNAL"] = self.journal
+        e.update(extra)
+        return e
+
+    def psql_admin(self, sql, db=None):
+        r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d",
+                            db or self.db, "-c", sql], capture_output=True, text=True,
+                           timeout=WAIT)
+        if r.returncode != 0:
+            raise Failure("psql failed: %s: %s" % (sql, r.stderr.strip()))
+        return r.stdout.strip()
+
+    def q(self, sql):
+        return self.psql_admin(sql)
+
+    def run(self, *args, check_rc=None, env=None, input=None):
+        r = subprocess.run([self.pgward] + list(args), capture_output=True, text=True,
+                           cwd=self.dir, env=env or self.env(), timeout=WAIT * 2,
+                           input=input)
+        if check_rc is not None and r.returncode != check_rc:
+            raise Failure("pgward %s: exit %d, expected %d\nstdout: %s\nstderr: %s" % (
+                " ".join(args), r.returncode, check_rc, r.stdout, r.stderr))
+        return r
+
+    def start(self, *args, env=None):
+        p = subprocess.Popen([self.pgward] + list(args), cwd=self.dir, env=env or self.env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.procs.append(p)
+        return p
+
+    def bundle(self, name, files, role="postgres", extra=()):
+        """Writes files {rel: text}, bundles them in that order, returns the bundle."""
+        paths = [self.write(os.path.join("src", name, rel), text) for rel, text in files]
+        out = self.path(name + ".bundle")
+        shutil.rmtree(out, ignore_errors=True)
+        rels = [os.path.relpath(p, self.dir) for p in paths]
+        self.run("bundle", "--policy", "pgward.policy", "--role", role, "-o", out,
+                 *extra, *rels, check_rc=0)
+        return out
+
+    def wait_for(self, sql, what):
+        """Waits until sql returns a non-empty first value other than 'f'/'0'."""
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            v = self.psql_admin(sql, db="postgres")
+            if v and v not in ("f", "0"):
+                return v
+            time.sleep(0.05)  # polling a condition, bounded by WAIT
+        raise Failure("timed out waiting for " + what)
+
+    def waiting_apply_pid(self):
+        """The backend pid of an apply blocked on a lock in this test's database."""
+        return self.wait_for(
+            "SELECT pid FROM pg_stat_activity WHERE datname = '%s' AND application_name "
+            "LIKE 'pgward apply %%' AND application_name NOT LIKE '%%(lock)' AND "
+            "wait_event_type = 'Lock' LIMIT 1" % self.db, "apply to wait on a lock")
+
+    def journal_runs(self):
+        runs = {}
+        if not os.path.exists(self.journal):
+            return runs
+        with open(self.journal) as f:
+            for line in f:
+                rec = json.loads(line)
+                runs.setdefault(rec["run"], []).append(rec)
+        return runs
+
+    def audit_runs(self):
+        out = self.q("SELECT coalesce(json_agg(json_build_object('id', id, 'status', status, "
+                     "'message', message) ORDER BY started_at), '[]') FROM audit.runs")
+        return {r["id"]: r for r in json.loads(out)}
+
+    def audit_statements(self, run):
+        out = self.q("SELECT coalesce(json_agg(s ORDER BY seq), '[]') FROM audit.statements s "
+                     "WHERE run_id = '%s'" % run)
+        return json.loads(out)
+
+    def check_agreement(self):
+        """The journal and the audit tables tell the same story, every run audited."""
+        jr = self.journal_runs()
+        ar = self.audit_runs()
+        for run, recs in jr.items():
+            events = [r["event"] for r in recs]
+            check("audited" in events, "run %s not audited in the journal: %s" % (run, events))
+            check(run in ar, "run %s of the journal missing from audit.runs" % run)
+            end = [r for r in recs if r["event"] == "end"]
+            if end:
+                check(ar[run]["status"] == end[-1]["status"],
+                      "run %s: journal says %s, audit.runs says %s" % (
+                          run, end[-1]["status"], ar[run]["status"]))
+            check(ar[run]["status"] != "running", "run %s still 'running' in audit" % run)
+        for run in ar:
+            check(run in jr, "audit run %s not in the journal" % run)
+
+
+class Reader:
+    """Collects a pipe's lines on a thread so a test can wait for one."""
+
+    def __init__(self, pipe):
+        import queue
+        import threading
+        self.lines = []
+        self.q = queue.Queue()
+        self.t = threading.Thread(target=self._run, args=(pipe,), daemon=True)
+        self.t.start()
+
+    def _run(self, pipe):
+        for line in pipe:
+            self.q.put(line)
+        self.q.put(None)
+
+    def wait_for(self, pattern, what):
+        import queue
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                line = self.q.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.lines.append(line)
+            if re.search(pattern, line):
+                return line
+        raise Failure("timed out waiting for %s; got: %s" % (what, "".join(self.lines)))
+
+    def text(self):
+        self.t.join(timeout=WAIT)
+        while not self.q.empty():
+            line = self.q.get()
+            if line is not None:
+                self.lines.append(line)
+        return "".join(self.lines)
+
+
+class LockHolder:
+    """A psql session holding ACCESS EXCLUSIVE on a table until release()."""
+
+    def __init__(self, env, table):
+        self.p = subprocess.Popen(["psql", "-X", "-q", "-At", "-d", env.db], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env.procs.append(self.p)
+        self.out = Reader(self.p.stdout)
+        self.p.stdin.write("BEGIN;\nLOCK TABLE %s IN ACCESS EXCLUSIVE MODE;\nSELECT 'locked';\n"
+                           % table)
+        self.p.stdin.flush()
+        self.out.wait_for(r"^locked", "the lock holder")
+
+    def release(self):
+        if self.p.poll() is None:
+            try:
+                self.p.stdin.write("COMMIT;\n")
+                self.p.stdin.close()
+            except BrokenPipeError:
+                pass
+            self.p.wait(timeout=WAIT)
+
+
+def finish(p, timeout=WAIT * 2):
+    out, err = p.communicate(timeout=timeout)
+    return p.returncode, out, err
+
+
+def pg_ctl(*args):
+    cmd = [os.path.join(os.environ["PGWARD_PG_BINDIR"], "pg_ctl")] + list(args)
+    if os.geteuid() == 0:
+        cmd = ["runuser", "-u", "postgres", "--"] + cmd
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=WAIT * 2)
+    if r.returncode != 0:
+        raise Failure("pg_ctl %s: %s %s" % (" ".join(args), r.stdout, r.stderr))
+
+
+def restart_server_immediately():
+    data = os.path.join(os.environ["PGWARD_PG_DIR"], "data")
+    pg_ctl("stop", "-D", data, "-m", "immediate", "-w")
+    return data
+
+
+def start_server(data):
+    pg_ctl("start", "-D", data, "-w", "-t", "60",
+           "-l", os.path.join(os.environ["PGWARD_PG_DIR"], "server.log"),
+           "-o", "-p %s" % os.environ["PGPORT"])
+
+
+def no_apply_session(env):
+    env.wait_for("SELECT count(*) = 0 FROM pg_stat_activity WHERE datname = '%s' AND "
+                 "application_name LIKE 'pgward apply %%'" % env.db, "the apply session to end")
+
+
+def table_rows(env, table):
+    return env.q("SELECT coalesce(string_agg(x::text, ',' ORDER BY x), '') FROM %s" % table)
+
+
+# ---------------------------------------------------------------- tests
+
+@test
+def applies_and_records(env):
+    env.q("CREATE TABLE t (x int PRIMARY KEY)")
+    b = env.bundle("b", [("01.sql", "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2), (3);\n"),
+                         ("02.sql", "UPDATE t SET x = x + 10 WHERE x > 1;\n")])
+    r = env.run("apply", b, check_rc=0)
+    check("applied 3 statements in 2 files" in r.stdout, "summary: " + r.stdout)
+    check(table_rows(env, "t") == "1,12,13", "table: " + table_rows(env, "t"))
+    runs = env.audit_runs()
+    check(len(runs) == 1 and list(runs.values())[0]["status"] == "committed", str(runs))
+    run = list(runs)[0]
+    st = env.audit_statements(run)
+    check([s["status"] for s in st] == ["ok"] * 3, str(st))
+    check([s["rows_affected"] for s in st] == [1, 2, 2], str(st))
+    check([s["command_tag"] for s in st] == ["INSERT 0 1", "INSERT 0 2", "UPDATE 2"], str(st))
+    check(env.q("SELECT count(*) FROM audit.files") == "2", "file history")
+    env.check_agreement()
+    # again: every file applied with the same checksum is skipped
+    r = env.run("apply", b, check_rc=0)
+    check("nothing to apply" in r.stdout, r.stdout)
+    check(table_rows(env, "t") == "1,12,13", "re-apply changed the table")
+    # an edited file under the same path is refused before anything is sent
+    b2 = env.bundle("b", [("01.sql", "INSERT INTO t VALUES (4);\n"),
+                          ("02.sql", "UPDATE t SET x = x + 10 WHERE x > 1;\n")])
+    r = env.run("apply", b2, check_rc=1)
+    check("has changed" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "1,12,13", "refused apply changed the table")
+    check(len(env.audit_runs()) == 1, "a refused apply started a run")
+    r = env.run("audit", "show", check_rc=0)
+    check(run in r.stdout and "committed" in r.stdout, r.stdout)
+    r = env.run("audit", "show", "--run", run, "--format", "json", check_rc=0)
+    check(len(json.loads(r.stdout)["statements"]) == 3, r.stdout)
+
+
+@test
+def all_or_nothing(env):
+    env.q("CREATE TABLE t (x int PRIMARY KEY)")
+    env.q("INSERT INTO t VALUES (100)")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\nUPDATE t SET x = x + 1000;\n"),
+                         ("b.sql", "INSERT INTO t VALUES (2);\n\nSELECT x,\n       nosuch FROM t;\n"
+                                   "INSERT INTO t VALUES (3);\n")])
+    r = env.run("apply", b, check_rc=3)
+    check(re.search(r"src/b/b\.sql:4:8: error: column \"nosuch\" does not exist \[SQLSTATE 42703\]",
+                    r.stderr), "error position: " + r.stderr)
+    check(table_rows(env, "t") == "100", "table changed: " + table_rows(env, "t"))
+    runs = env.audit_runs()
+    check(len(runs) == 1, str(runs))
+    run, info = list(runs.items())[0]
+    check(info["status"] == "failed", str(info))
+    st = env.audit_statements(run)
+    check([s["status"] for s in st] == ["rolled-back"] * 3 + ["failed"], str(st))
+    check(st[3]["sqlstate"] == "42703" and st[3]["line"] == 3, str(st[3]))
+    env.check_agreement()
+
+
+@test
+def refuses_tampered_and_unsigned(env):
+    env.q("CREATE TABLE t (x int)")
+    key = env.path("key")
+    env.run("keygen", key, check_rc=0)
+    other = env.path("other")
+    env.run("keygen", other, check_rc=0)
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n")], extra=("--sign", key))
+    env.run("apply", "--pubkey", other + ".pub", b, check_rc=1)
+    unsigned = env.bundle("u", [("a.sql", "INSERT INTO t VALUES (1);\n")])
+    r = env.run("apply", "--pubkey", key + ".pub", unsigned, check_rc=1)
+    check("not signed" in r.stderr, r.stderr)
+    with open(os.path.join(b, "files", "src", "b", "a.sql"), "a") as f:
+        f.write("DELETE FROM t;\n")
+    r = env.run("apply", "--pubkey", key + ".pub", b, check_rc=1)
+    check("changed after bundling" in r.stderr, r.stderr)
+    check(env.q("SELECT count(*) FROM t") == "0", "something ran")
+    check(env.q("SELECT count(*) FROM pg_namespace WHERE nspname = 'audit'") == "0",
+          "a refused bundle still reached the database")
+
+
+@test
+def role_checked_or_set(env):
+    env.q("CREATE TABLE t (x int)")
+    env.q("CREATE ROLE app_writer")
+    env.q("GRANT SELECT, INSERT ON t TO app_writer")
+    b = env.bundle("b", [("a.sql", "INSERT INTO public.t VALUES (1);\n")], role="app_writer")
+    r = env.run("apply", b, check_rc=1)
+    check("connected as 'postgres' but the bundle runs as 'app_writer'" in r.stderr, r.stderr)
+    env.run("apply", "--role", "postgres", b, check_rc=1)
+    env.run("apply", "--set-role", b, check_rc=0)
+    check(env.q("SELECT count(*) FROM t") == "1", "not applied")
+    check(env.q("SELECT role || ' ' || db_user FROM audit.runs") == "app_writer postgres",
+          "audit role")
+
+
+@test
+def runtime_meta_commands_and_copy(env):
+    env.q("CREATE TABLE t (x int, label text)")
+    env.q("INSERT INTO t VALUES (1, 'one')")
+    script = ("SELECT count(*) AS n FROM t \\gset\n"
+              "\\if :n\n"
+              "  \\echo found :n rows\n"
+              "  INSERT INTO t VALUES (:n + 1, 'from gset');\n"
+              "\\else\n"
+              "  INSERT INTO t VALUES (-1, 'wrong branch');\n"
+              "\\endif\n"
+              "COPY t (x, label) FROM STDIN;\n10\tten\n11\televen\n\\.\n")
+    b = env.bundle("b", [("a.sql", script)])
+    r = env.run("apply", b, check_rc=0)
+    check("found 1 rows" in r.stdout, "echo: " + r.stdout)
+    check(table_rows(env, "t") == "1,2,10,11", "table: " + table_rows(env, "t"))
+    run = list(env.audit_runs())[0]
+    st = env.audit_statements(run)
+    check([s["command_tag"] for s in st] == ["SELECT 1", "INSERT 0 1", "COPY 2"], str(st))
+
+
+@test
+def dry_run_rolls_back(env):
+    env.q("CREATE TABLE t (x int)")
+    env.q("INSERT INTO t SELECT generate_series(1, 5)")
+    b = env.bundle("b", [("a.sql", "UPDATE t SET x = x * 2 WHERE x > 2;\nDELETE FROM t WHERE x = 1;\n")])
+    r = env.run("apply", "--dry-run", b, check_rc=0)
+    check("UPDATE 3" in r.stdout and "DELETE 1" in r.stdout, r.stdout)
+    check(table_rows(env, "t") == "1,2,3,4,5", "dry run changed the table")
+    runs = env.audit_runs()
+    check([v["status"] for v in runs.values()] == ["dry-run"], str(runs))
+    st = env.audit_statements(list(runs)[0])
+    check([s["status"] for s in st] == ["rolled-back"] * 2, str(st))
+    check(env.q("SELECT count(*) FROM audit.files") == "0", "a dry run recorded file history")
+    env.run("apply", b, check_rc=0)  # not skipped: the dry run applied nothing
+    check(table_rows(env, "t") == "2,6,8,10", "table: " + table_rows(env, "t"))
+    env.check_agreement()
+
+
+LOCKED_BUNDLE = [("a.sql", "INSERT INTO t VALUES (1);\n"),
+                 ("b.sql", "INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n")]
+
+
+@test
+def lock_timeout_then_retry(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", LOCKED_BUNDLE)
+    holder = LockHolder(env, "t")
+    r = env.run("apply", "--lock-timeout", "100ms", b, check_rc=3)
+    check("55P03" in r.stderr and "src/b/a.sql:1:" in r.stderr, r.stderr)
+    p = env.start("apply", "--lock-timeout", "100ms", "--retry", "10", b)
+    err = Reader(p.stderr)
+    err.wait_for("retrying", "a retry after the lock timeout")
+    holder.release()
+    rc, out, _ = finish(p)
+    check(rc == 0, "retried apply: exit %d: %s %s" % (rc, out, err.text()))
+    check(table_rows(env, "t") == "1,2,3", "table: " + table_rows(env, "t"))
+    statuses = sorted(v["status"] for v in env.audit_runs().values())
+    check(statuses == ["committed", "failed"], str(statuses))
+    env.check_agreement()
+
+
+@test
+def two_operators_at_once(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", LOCKED_BUNDLE)
+    holder = LockHolder(env, "t")
+    first = env.start("apply", b)
+    env.waiting_apply_pid()
+    r = env.run("apply", "--lock-wait", "1", b, check_rc=1)
+    check("another apply holds the lock" in r.stderr and "pgward apply" in r.stderr, r.stderr)
+    holder.release()
+    rc, out, err = finish(first)
+    check(rc == 0, "first apply: %d %s %s" % (rc, out, err))
+    check(table_rows(env, "t") == "1,2,3", "table: " + table_rows(env, "t"))
+    check([v["status"] for v in env.audit_runs().values()] == ["committed"], "runs")
+    env.check_agreement()
+
+
+@test
+def backend_terminated(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", LOCKED_BUNDLE)
+    holder = LockHolder(env, "t")
+    p = env.start("apply", b)
+    pid = env.waiting_apply_pid()
+    env.q("SELECT pg_terminate_backend(%s)" % pid)
+    rc, out, err = finish(p)
+    holder.release()
+    check(rc == 3, "exit %d: %s" % (rc, err))
+    check(table_rows(env, "t") == "", "table changed")
+    runs = list(env.audit_runs().items())
+    check(len(runs) == 1 and runs[0][1]["status"] == "failed", str(runs))
+    st = env.audit_statements(runs[0][0])
+    check([s["status"] for s in st] == ["failed"] and st[0]["sqlstate"] in ("57P01", "08006"),
+          str(st))
+    env.check_agreement()
+
+
+@test
+def server_stopped_mid_bundle(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", LOCKED_BUNDLE)
+    holder = LockHolder(env, "t")
+    p = env.start("apply", b)
+    env.waiting_apply_pid()
+    data = restart_server_immediately()
+    try:
+        rc, out, err = finish(p)
+        holder.release()
+    finally:
+        start_server(data)
+    check(rc == 3, "exit %d: %s" % (rc, err))
+    check("audit sync" in err, "no hint to sync: " + err)
+    check(table_rows(env, "t") == "", "table changed")
+    r = env.run("audit", "sync", check_rc=0)
+    check("failed" in r.stdout, r.stdout)
+    env.check_agreement()
+    r = env.run("audit", "sync", check_rc=0)
+    check("nothing to sync" in r.stdout, "second sync: " + r.stdout)
+
+
+@test
+def killed_mid_statement_then_sync(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", LOCKED_BUNDLE)
+    holder = LockHolder(env, "t")
+    p = env.start("apply", b)
+    env.waiting_apply_pid()
+    p.kill()
+    p.wait()
+    r = env.run("audit", "sync", check_rc=1)  # its session still waits on the server
+    check("still running" in r.stdout, r.stdout)
+    holder.release()
+    no_apply_session(env)
+    env.run("audit", "sync", check_rc=0)
+    check(table_rows(env, "t") == "", "table changed")
+    runs = list(env.audit_runs().values())
+    check(len(runs) == 1 and runs[0]["status"] == "failed", str(runs))
+    env.check_agreement()
+
+
+@test
+def killed_around_commit_then_sync(env):
+    env.q("CREATE TABLE t (x int)")
+    for fault, expect_rows, expect_status in (("before-commit", "", "failed"),
+                                              ("after-commit", "1,2,3", "committed")):
+        env.q("TRUNCATE t")
+        b = env.bundle("b_" + fault.replace("-", "_"), LOCKED_BUNDLE)
+        r = env.run("apply", b, env=env.env(PGWARD_TEST_FAULT=fault))
+        check(r.returncode == -signal.SIGKILL, "%s: exit %d" % (fault, r.returncode))
+        no_apply_session(env)
+        env.run("audit", "sync", check_rc=0)
+        check(table_rows(env, "t") == expect_rows, "%s: table %s" % (fault, table_rows(env, "t")))
+        runs = [v for v in env.audit_runs().values() if v["status"] == expect_status]
+        check(runs, "%s: no %s run: %s" % (fault, expect_status, env.audit_runs()))
+        env.check_agreement()
+    # the committed run's file history holds: applying again skips
+    r = env.run("apply", env.path("b_after_commit.bundle"), check_rc=0)
+    check("nothing to apply" in r.stdout, r.stdout)
+
+
+@test
+def cancelled_by_signals(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", LOCKED_BUNDLE)
+    holder = LockHolder(env, "t")
+    for sig, code in ((signal.SIGTERM, 143), (signal.SIGINT, 130)):
+        p = env.start("apply", b)
+        env.waiting_apply_pid()
+        p.send_signal(sig)
+        rc, out, err = finish(p)
+        check(rc == code, "%s: exit %d: %s" % (sig.name, rc, err))
+    holder.release()
+    check(table_rows(env, "t") == "", "table changed")
+    runs = list(env.audit_runs().items())
+    check([v["status"] for _, v in runs] == ["cancelled", "cancelled"], str(runs))
+    st = env.audit_statements(runs[0][0])
+    check([s["status"] for s in st] == ["cancelled"] and st[0]["sqlstate"] == "57014", str(st))
+    env.check_agreement()
+
+
+@test
+def no_transaction_file_resumes(env):
+    env.q("CREATE TABLE t (x int, y int)")
+    script = ("-- pgward:no-transaction\n"
+              "CREATE INDEX CONCURRENTLY t_x ON t (x);\n"
+              "CREATE INDEX CONCURRENTLY u_x ON u (x);\n"
+              "CREATE INDEX CONCURRENTLY t_y ON t (y);\n")
+    b = env.bundle("b", [("a.sql", script)])
+    r = env.run("apply", b, check_rc=3)
+    check("src/b/a.sql:3:" in r.stderr and "42P01" in r.stderr, r.stderr)
+    check(env.q("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+                "WHERE tablename = 't'") == "t_x", "first index")
+    env.q("CREATE TABLE u (x int)")
+    r = env.run("apply", b, check_rc=0)
+    check("resuming: 1 statement already ran" in r.stdout, r.stdout)
+    check(env.q("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+                "WHERE tablename IN ('t', 'u')") == "t_x,t_y,u_x", "indexes")
+    env.check_agreement()
+    # a file that needs no transaction but lacks the directive never gets bundled
+    env.write("src/c/c.sql", "CREATE INDEX CONCURRENTLY t_z ON t (x);\n")
+    r = env.run("bundle", "--policy", "pgward.policy", "-o", env.path("c.bundle"), "src/c/c.sql",
+                check_rc=1)
+    check("no-transaction-required" in r.stderr, r.stderr)
+
+
+@test
+def secrets_stay_out(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n")])
+    secret = "s3cret-Pa55word"
+    env.write(".env.staging", "# staging\nexport PGHOST=%s\nPGPORT=%s\nPGUSER=postgres\n"
+              "PGDATABASE=%s\nPGPASSWORD='%s'\nOTHER=ignored\n" % (
+                  os.environ["PGHOST"], os.environ["PGPORT"], env.db, secret))
+    e = env.env()
+    for k in ("PGHOST", "PGPORT", "PGDATABASE"):
+        e.pop(k, None)
+    r = env.run("apply", "--env-file", ".env.staging", b, env=e, check_rc=0)
+    check(secret not in r.stdout + r.stderr, "password printed")
+    r = env.run("audit", "show", "--env-file", ".env.staging", env=e, check_rc=0)
+    check(secret not in r.stdout, "password shown")
+    with open(env.journal) as f:
+        check(secret not in f.read(), "password in the journal")
+    check(secret not in env.q("SELECT row_to_json(r)::text FROM audit.runs r"), "in audit")
+    env.write(".env.bad", "PGHSOT=localhost\n")
+    r = env.run("apply", "--env-file", ".env.bad", b, env=e, check_rc=2)
+    check(".env.bad:1:1: unknown PostgreSQL connection variable 'PGHSOT'" in r.stderr, r.stderr)
+    uri = "postgresql://postgres:%s@%s:%s/%s" % (secret, os.environ.get("PGWARD_PG_HOSTADDR",
+                                                                        "127.0.0.1"),
+                                                 os.environ["PGPORT"], env.db)
+    b2 = env.bundle("b2", [("a.sql", "INSERT INTO t VALUES (2);\n")])
+    r = env.run("apply", "--db", uri, b2, env=e, check_rc=0)
+    check(secret not in r.stdout + r.stderr, "password from --db printed: " + r.stdout)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pgward", required=True)
+    ap.add_argument("-k", dest="only", action="append", default=[])
+    args = ap.parse_args()
+    pgward = os.path.abspath(args.pgward)
+    passed = failed = 0
+    for fn in TESTS:
+        if args.only and not any(k in fn.__name__ for k in args.only):
+            continue
+        env = Env(pgward, fn.__name__)
+        try:
+            fn(env)
+            print("ok", fn.__name__, flush=True)
+            passed += 1
+        except Exception as e:  # noqa: BLE001 - report every failure and go on
+            failed += 1
+            detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
+            print("FAIL %s: %s" % (fn.__name__, detail), flush=True)
+        finally:
+            env.close()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
