@@ -22,6 +22,7 @@
 #include "apply.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -113,6 +114,8 @@ typedef struct applier {
     bool in_txn;
     size_t findings_seen;  /* run-time findings of the file already looked at */
     cJSON *rows;           /* statement rows of the current transaction */
+    cJSON **batch;         /* journal records not written yet (see flush_journal) */
+    size_t nbatch, capbatch;
     cJSON *file_rows;
     size_t nstatements, nskipped;
     /* the failure, if any */
@@ -546,17 +549,27 @@ static void set_failure(applier *a, const statement *st, const char *sqlstate,
     }
 }
 
-static cJSON *statement_record(applier *a, const statement *st, const char *sha,
-                               const char *status, const char *tag, long long rows, double ms)
+/* A statement on its way: what its outcome is recorded with. */
+typedef struct pending {
+    const statement *st;
+    char sha[65];
+    int seq, file_seq;
+    double t0;
+    bool answered;       /* its result arrived (pipeline) */
+} pending;
+
+static cJSON *statement_record(applier *a, const pending *p, const char *status,
+                               const char *tag, long long rows, double ms)
 {
+    const statement *st = p->st;
     cJSON *o = journal_event(a->r->run_id, "statement");
-    cJSON_AddNumberToObject(o, "seq", a->seq);
+    cJSON_AddNumberToObject(o, "seq", p->seq);
     cJSON_AddNumberToObject(o, "txn", a->in_txn ? a->txn : 0);
     cJSON_AddStringToObject(o, "file", st->src->name);
-    cJSON_AddNumberToObject(o, "file_seq", a->file_seq);
+    cJSON_AddNumberToObject(o, "file_seq", p->file_seq);
     cJSON_AddNumberToObject(o, "line", st->line);
     cJSON_AddNumberToObject(o, "col", st->column);
-    cJSON_AddStringToObject(o, "sha256", sha);
+    cJSON_AddStringToObject(o, "sha256", p->sha);
     cJSON_AddStringToObject(o, "status", status);
     if (tag)
         cJSON_AddStringToObject(o, "command_tag", tag);
@@ -570,21 +583,32 @@ static cJSON *statement_record(applier *a, const statement *st, const char *sha,
     return o;
 }
 
-/* An audit row (audit.statements' columns) from a journal statement record. */
-static cJSON *row_of(const cJSON *rec, const char *status)
+/*
+ * Journal records of statements inside a transaction are written in batches (one
+ * write(2) for many): until COMMIT they describe nothing durable, and the batch is
+ * always out, and fsynced, before commit-pending.
+ */
+#define JOURNAL_BATCH 512
+
+static int flush_journal(applier *a, bool sync)
 {
-    static const char *const keep[] = {"seq",         "txn",           "file",
-                                       "file_seq",    "line",          "col",
-                                       "sha256",      "command_tag",   "rows_affected",
-                                       "duration_ms", "sqlstate",      "message"};
-    cJSON *row = cJSON_CreateObject();
-    for (size_t i = 0; i < ARRAY_SIZE(keep); i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, keep[i]);
-        if (v)
-            cJSON_AddItemToObject(row, keep[i], cJSON_Duplicate(v, true));
+    if (a->nbatch == 0 && !sync)
+        return 0;
+    char *err = NULL;
+    int rc = journal_append_many(a->j, a->batch, a->nbatch, sync, &err);
+    a->nbatch = 0;
+    if (rc < 0) {
+        fprintf(a->o->err, "pgward: %s\n", err);
+        free(err);
     }
-    cJSON_AddStringToObject(row, "status", status);
-    return row;
+    return rc;
+}
+
+static int journal_statement(applier *a, cJSON *rec)
+{
+    GROW(a->batch, a->capbatch, a->nbatch + 1);
+    a->batch[a->nbatch++] = rec;
+    return a->nbatch >= JOURNAL_BATCH ? flush_journal(a, false) : 0;
 }
 
 /* Sends st and waits for its result, streaming COPY data both ways. */
@@ -681,19 +705,24 @@ static int runtime_error(applier *a, const script *s)
     return 0;
 }
 
-static int run_statement(void *ctx, const script *s, const statement *st, script_var **vars,
-                         size_t *nvars)
+/*
+ * Everything before a statement is sent: it must be an approved one (or pass the
+ * gate again with its run-time values); a statement of a resumed file that ran
+ * before is skipped. Returns 0 to send it, 1 to skip it, -1 to stop.
+ */
+static int prepare(applier *a, const script *s, const statement *st, pending *p)
 {
-    applier *a = ctx;
-    if (runtime_error(a, s) < 0)
+    if (s && runtime_error(a, s) < 0)
         return -1;
     if (caught_signal) {
         a->cancelled = true;
         return -1;
     }
     const statement *ok = find_approved(a, st);
-    bool same = ok && ok->text_len == st->text_len && memcmp(ok->text, st->text, st->text_len) == 0;
-    if (!same && !(ok && ok->uses_runtime_vars && !st->parse.error && gate_again(a, s, st) == 0)) {
+    bool same = ok == st || (ok && ok->text_len == st->text_len &&
+                             memcmp(ok->text, st->text, st->text_len) == 0);
+    if (!same && !(ok && s && ok->uses_runtime_vars && !st->parse.error &&
+                   gate_again(a, s, st) == 0)) {
         set_failure(a, st, "",
                     ok ? "the statement with its run-time values is not allowed for the role"
                        : "this statement was not in the approved bundle",
@@ -701,53 +730,64 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
         a->refused_at_run_time = true;
         return -1;
     }
-    char sha[65];
-    sha256_hex_of(st->text, st->text_len, sha);
-    a->file_seq++;
-    size_t idx = (size_t)(a->file_seq - 1);
+    memset(p, 0, sizeof(*p));
+    p->st = st;
+    sha256_hex_of(st->text, st->text_len, p->sha);
+    p->file_seq = ++a->file_seq;
+    size_t idx = (size_t)(p->file_seq - 1);
     if (a->cur->no_txn && idx < a->cur->nprogress && a->cur->progress[idx]) {
-        if (strcmp(a->cur->progress[idx], sha) == 0) {
+        if (strcmp(a->cur->progress[idx], p->sha) == 0) {
             a->nskipped++;
-            return 0; /* ran before: resuming after it */
+            return 1; /* ran before: resuming after it */
         }
         set_failure(a, st, "", "this statement ran before with other text: refusing to resume",
                     NULL);
         a->refused_at_run_time = true;
         return -1;
     }
-    a->seq++;
+    p->seq = ++a->seq;
     if (!a->in_txn) {
         cJSON *start = journal_event(a->r->run_id, "statement-start");
-        cJSON_AddNumberToObject(start, "seq", a->seq);
+        cJSON_AddNumberToObject(start, "seq", p->seq);
         cJSON_AddNumberToObject(start, "txn", 0);
         cJSON_AddStringToObject(start, "file", st->src->name);
-        cJSON_AddNumberToObject(start, "file_seq", a->file_seq);
+        cJSON_AddNumberToObject(start, "file_seq", p->file_seq);
         cJSON_AddNumberToObject(start, "line", st->line);
-        cJSON_AddStringToObject(start, "sha256", sha);
+        cJSON_AddStringToObject(start, "sha256", p->sha);
         if (journal_put(a, start, true) < 0) {
             set_failure(a, st, "", "cannot write the journal", NULL);
             return -1;
         }
     }
-    double t0 = now_ms();
-    PGresult *res = send_statement(a, st);
-    double ms = now_ms() - t0;
-    ExecStatusType es = PQresultStatus(res);
+    p->t0 = now_ms();
+    return 0;
+}
+
+/*
+ * Records a statement's result (res may be NULL: the connection broke). For \gset
+ * fills *vars. Returns 0, or -1 when the statement failed (a->failed is set).
+ */
+static int complete(applier *a, const pending *p, const PGresult *res, script_var **vars,
+                    size_t *nvars)
+{
+    const statement *st = p->st;
+    double ms = now_ms() - p->t0;
+    ExecStatusType es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = 0;
     cJSON *rec;
     if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK || es == PGRES_EMPTY_QUERY) {
-        const char *tag = PQcmdStatus(res);
-        const char *tuples = PQcmdTuples(res);
+        const char *tag = PQcmdStatus((PGresult *)res);
+        const char *tuples = PQcmdTuples((PGresult *)res);
         long long rows = *tuples ? atoll(tuples) : es == PGRES_TUPLES_OK ? PQntuples(res) : -1;
         if (st->end == END_GSET && gset_vars(a, st, res, vars, nvars) < 0) {
             rc = -1;
-            rec = statement_record(a, st, sha, "failed", tag, rows, ms);
+            rec = statement_record(a, p, "failed", tag, rows, ms);
         } else {
-            rec = statement_record(a, st, sha, "ok", tag, rows, ms);
+            rec = statement_record(a, p, "ok", tag, rows, ms);
             a->nstatements++;
             if (a->o->verbose || a->o->dry_run)
-                fprintf(a->o->out, "  %s:%d: %s%s (%.1f ms)\n", st->src->name, st->line,
-                        tag && *tag ? tag : "OK", "", ms);
+                fprintf(a->o->out, "  %s:%d: %s (%.1f ms)\n", st->src->name, st->line,
+                        tag && *tag ? tag : "OK", ms);
         }
     } else {
         char *m = conn_error_message(a->c, res);
@@ -764,20 +804,19 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
             a->cancelled = true;
         free(m);
         rc = -1;
-        rec = statement_record(a, st, sha, a->cancelled ? "cancelled" : "failed", NULL, -1, ms);
+        rec = statement_record(a, p, a->cancelled ? "cancelled" : "failed", NULL, -1, ms);
     }
-    PQclear(res);
+    const char *status = cJSON_GetObjectItem(rec, "status")->valuestring;
     if (a->in_txn) {
-        cJSON_AddItemToArray(a->rows, row_of(rec, cJSON_GetObjectItem(rec, "status")->valuestring));
-        if (journal_put(a, rec, false) < 0)
+        cJSON_AddItemToArray(a->rows, audit_statement_row(rec, status));
+        if (journal_statement(a, rec) < 0)
             rc = -1;
     } else {
         /* outside a transaction: it is committed (or not) already; say so durably */
-        cJSON *row = row_of(rec, cJSON_GetObjectItem(rec, "status")->valuestring);
+        cJSON *rows = cJSON_CreateArray();
+        cJSON_AddItemToArray(rows, audit_statement_row(rec, status));
         if (journal_put(a, rec, true) < 0)
             rc = -1;
-        cJSON *rows = cJSON_CreateArray();
-        cJSON_AddItemToArray(rows, row);
         char *err = NULL;
         if (!a->conn_lost && audit_record(a->c, a->r->run_id, rows, NULL, &err) < 0) {
             fprintf(a->o->err, "pgward: %s\n", err);
@@ -793,34 +832,238 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
     return rc;
 }
 
+/* The interpreter's runner: one statement, sent and answered before the next. */
+static int run_statement(void *ctx, const script *s, const statement *st, script_var **vars,
+                         size_t *nvars)
+{
+    applier *a = ctx;
+    pending p;
+    int rc = prepare(a, s, st, &p);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    PGresult *res = send_statement(a, st);
+    rc = complete(a, &p, res, vars, nvars);
+    PQclear(res);
+    return rc;
+}
+
 static void echo_text(void *ctx, const char *text, bool newline)
 {
     applier *a = ctx;
     fprintf(a->o->out, "%s%s", text, newline ? "\n" : "");
 }
 
-/* Runs one file through the interpreter in run-time mode. Returns 0 or -1. */
+/* ------------------------------------------------------------------ pipeline */
+
+/*
+ * A file whose statements do not depend on anything known only at run time (no
+ * \gset, no \if on such values, no \echo) runs from the statements the static read
+ * approved, without reading it again; inside a transaction they go out in libpq's
+ * pipeline mode: sent back to back without waiting, results matched in order.
+ * The first error aborts the rest of the pipeline on the server, and the
+ * transaction with it, so all-or-nothing holds exactly as one at a time.
+ * Statements that need a result before going on (COPY, several commands joined by
+ * \;) go out alone, after the pipeline has drained.
+ */
+static bool needs_run_time(const script *s)
+{
+    if (s->nechos)
+        return true;
+    for (size_t i = 0; i < s->nstmts; i++) {
+        const statement *st = &s->stmts[i];
+        if (st->end == END_GSET || st->conditional || st->uses_runtime_vars)
+            return true;
+    }
+    return false;
+}
+
+static bool pipelinable(const statement *st)
+{
+    return st->parse.nstmts == 1 && !st->copy_data && st->end != END_GSET &&
+           strcmp(st->kind, "CopyStmt") != 0;
+}
+
+typedef struct pipeline {
+    pending *q;          /* sent, not fully answered, oldest first */
+    size_t head, n, cap;
+    size_t syncs;        /* Sync messages sent and not answered */
+} pipeline;
+
+static void pipe_lost(applier *a, pipeline *pl)
+{
+    a->conn_lost = true;
+    if (pl->n > 0 && !a->failed) {
+        pending *p = &pl->q[pl->head];
+        complete(a, p, NULL, NULL, NULL);
+    }
+    pl->n = 0;
+    pl->syncs = 0;
+}
+
+/* Reads whatever results have arrived (block: until every one has). Returns 0/-1. */
+static int pipe_pump(applier *a, pipeline *pl, bool block)
+{
+    for (;;) {
+        int f = PQflush(a->c);
+        if (f < 0 || !PQconsumeInput(a->c)) {
+            pipe_lost(a, pl);
+            return -1;
+        }
+        while (!PQisBusy(a->c)) {
+            PGresult *res = PQgetResult(a->c);
+            if (!res) {
+                if (pl->n > 0 && pl->q[pl->head].answered) {
+                    pl->head++;
+                    pl->n--;
+                    continue;
+                }
+                break;
+            }
+            ExecStatusType es = PQresultStatus(res);
+            if (es == PGRES_PIPELINE_SYNC) {
+                if (pl->syncs)
+                    pl->syncs--;
+            } else if (pl->n > 0) {
+                pending *p = &pl->q[pl->head];
+                if (!p->answered && es != PGRES_PIPELINE_ABORTED && !a->failed)
+                    complete(a, p, res, NULL, NULL);
+                p->answered = true;
+            }
+            PQclear(res);
+        }
+        if (PQstatus(a->c) == CONNECTION_BAD) {
+            pipe_lost(a, pl);
+            return -1;
+        }
+        if (f == 0 && (!block || (pl->n == 0 && pl->syncs == 0)))
+            return 0;
+        struct pollfd pfd = {.fd = PQsocket(a->c), .events = POLLIN | (f == 1 ? POLLOUT : 0)};
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+            pipe_lost(a, pl);
+            return -1;
+        }
+    }
+}
+
+/* Sends p's statement into the pipeline. */
+static int pipe_send(applier *a, pipeline *pl, const pending *p)
+{
+    if (pl->head > 0 && pl->head + pl->n == pl->cap) {
+        memmove(pl->q, pl->q + pl->head, pl->n * sizeof(pending));
+        pl->head = 0;
+    }
+    GROW(pl->q, pl->cap, pl->head + pl->n + 1);
+    pl->q[pl->head + pl->n++] = *p;
+    if (!PQsendQueryParams(a->c, p->st->text, 0, NULL, NULL, NULL, NULL, 0)) {
+        pipe_lost(a, pl);
+        return -1;
+    }
+    /* now and then ask the server to send what it has, so an error shows early */
+    if (p->seq % 64 == 0 && !PQsendFlushRequest(a->c)) {
+        pipe_lost(a, pl);
+        return -1;
+    }
+    return pipe_pump(a, pl, false);
+}
+
+static int pipe_enter(applier *a)
+{
+    if (!PQenterPipelineMode(a->c) || PQsetnonblocking(a->c, 1) != 0) {
+        a->failed = true;
+        a->fail_message = xstrdup("cannot enter libpq's pipeline mode");
+        return -1;
+    }
+    return 0;
+}
+
+/* Syncs, waits for every result, and leaves pipeline mode. */
+static int pipe_drain(applier *a, pipeline *pl)
+{
+    int rc = 0;
+    if (PQpipelineStatus(a->c) == PQ_PIPELINE_OFF)
+        return 0;
+    if (PQstatus(a->c) != CONNECTION_BAD) {
+        if (!PQpipelineSync(a->c))
+            pipe_lost(a, pl);
+        else
+            pl->syncs++;
+        rc = pipe_pump(a, pl, true);
+    }
+    if (PQstatus(a->c) != CONNECTION_BAD) {
+        PQexitPipelineMode(a->c);
+        PQsetnonblocking(a->c, 0);
+    }
+    pl->head = pl->n = pl->syncs = 0;
+    return rc < 0 || a->failed ? -1 : 0;
+}
+
+/* Runs the approved statements of a file that needs nothing at run time. */
+static int run_static(applier *a, const script *s)
+{
+    if (!a->in_txn) {
+        for (size_t i = 0; i < s->nstmts && !a->failed; i++)
+            if (run_statement(a, NULL, &s->stmts[i], NULL, NULL) < 0)
+                return -1;
+        return a->failed ? -1 : 0;
+    }
+    pipeline pl = {0};
+    int rc = 0;
+    for (size_t i = 0; i < s->nstmts && rc == 0 && !a->failed; i++) {
+        const statement *st = &s->stmts[i];
+        pending p;
+        int prc = prepare(a, NULL, st, &p);
+        if (prc < 0) {
+            rc = -1;
+        } else if (prc == 0 && pipelinable(st)) {
+            if (PQpipelineStatus(a->c) == PQ_PIPELINE_OFF && pipe_enter(a) < 0)
+                rc = -1;
+            else
+                rc = pipe_send(a, &pl, &p);
+        } else if (prc == 0) {
+            if (pipe_drain(a, &pl) < 0) {
+                rc = -1;
+            } else {
+                PGresult *res = send_statement(a, st);
+                rc = complete(a, &p, res, NULL, NULL);
+                PQclear(res);
+            }
+        }
+    }
+    if (pipe_drain(a, &pl) < 0)
+        rc = -1;
+    free(pl.q);
+    return rc < 0 || a->failed ? -1 : 0;
+}
+
+/* Runs one file: from its approved statements, or through the interpreter in
+   run-time mode when it needs run-time values. Returns 0 or -1. */
 static int run_file(applier *a, unit_file *uf)
 {
     a->cur = uf;
     a->file_seq = 0;
-    script_runner runner = {.ctx = a, .run = run_statement, .echo = echo_text};
-    script_options opt = script_options_default();
-    opt.root = ".";
-    opt.runner = &runner;
-    const char *vars[][2] = {{"DBNAME", PQdb(a->c)},
-                             {"USER", PQuser(a->c)},
-                             {"HOST", PQhost(a->c)},
-                             {"PORT", PQport(a->c)}};
-    for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
-        if (vars[i][1])
-            script_set_var(&opt, vars[i][0], vars[i][1]);
-    a->findings_seen = 0;
-    script *s = script_read_file(uf->path, &opt);
-    bool stopped = s->stopped || (!a->failed && runtime_error(a, s) < 0);
-    script_free(s);
-    script_options_free(&opt);
-    if (stopped || a->failed || a->cancelled)
+    int rc;
+    if (!needs_run_time(uf->checked)) {
+        rc = run_static(a, uf->checked);
+    } else {
+        script_runner runner = {.ctx = a, .run = run_statement, .echo = echo_text};
+        script_options opt = script_options_default();
+        opt.root = ".";
+        opt.runner = &runner;
+        const char *vars[][2] = {{"DBNAME", PQdb(a->c)},
+                                 {"USER", PQuser(a->c)},
+                                 {"HOST", PQhost(a->c)},
+                                 {"PORT", PQport(a->c)}};
+        for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
+            if (vars[i][1])
+                script_set_var(&opt, vars[i][0], vars[i][1]);
+        a->findings_seen = 0;
+        script *s = script_read_file(uf->path, &opt);
+        bool stopped = s->stopped || (!a->failed && runtime_error(a, s) < 0);
+        script_free(s);
+        script_options_free(&opt);
+        rc = stopped || a->failed ? -1 : 0;
+    }
+    if (rc < 0 || a->cancelled)
         return -1;
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "path", uf->path);
@@ -920,6 +1163,8 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
                 rc = -1;
             }
         }
+        if (flush_journal(a, false) < 0)
+            rc = -1;
         if (rc == 0 && !a->o->dry_run) {
             cJSON *p = journal_event(a->r->run_id, "commit-pending");
             cJSON_AddNumberToObject(p, "txn", a->txn);
@@ -1020,6 +1265,7 @@ static void report_failure(applier *a)
 
 static void finish(applier *a, const char *status, const char *message)
 {
+    flush_journal(a, false);
     cJSON *end = journal_event(a->r->run_id, "end");
     cJSON_AddStringToObject(end, "status", status);
     if (message)
@@ -1116,6 +1362,9 @@ static void applier_free(applier *a)
         journal_close(a->j);
     cJSON_Delete(a->rows);
     cJSON_Delete(a->file_rows);
+    for (size_t i = 0; i < a->nbatch; i++)
+        cJSON_Delete(a->batch[i]);
+    free(a->batch);
     free(a->target);
     free(a->client);
     free(a->fail_file);

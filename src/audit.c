@@ -226,8 +226,7 @@ static const char *const statement_columns[] = {"seq", "txn", "file", "file_seq"
                                                 "sha256", "command_tag", "rows_affected",
                                                 "duration_ms", "sqlstate", "message"};
 
-/* The audit row of a journal statement record, with status. */
-static cJSON *statement_row(const cJSON *rec, const char *status)
+cJSON *audit_statement_row(const cJSON *rec, const char *status)
 {
     cJSON *row = cJSON_CreateObject();
     for (size_t i = 0; i < ARRAY_SIZE(statement_columns); i++) {
@@ -304,10 +303,10 @@ static int sync_run(PGconn *c, journal *j, const journal_run *r, FILE *out, bool
             row_status = committed || !t ? "ok" : "rolled-back";
         else
             row_status = status ? status : "in-doubt";
-        cJSON_AddItemToArray(rows, statement_row(rec, row_status));
+        cJSON_AddItemToArray(rows, audit_statement_row(rec, row_status));
     }
     if (r->started) /* ran outside a transaction; whether it finished is unknown */
-        cJSON_AddItemToArray(rows, statement_row(r->started, "in-doubt"));
+        cJSON_AddItemToArray(rows, audit_statement_row(r->started, "in-doubt"));
     int rc = audit_record(c, r->run, rows, NULL, err);
     cJSON_Delete(rows);
     if (rc < 0)

@@ -43,6 +43,10 @@ int audit_record(PGconn *c, const char *run_id, const cJSON *statements, const c
 int audit_finish_run(PGconn *c, const char *run_id, const char *status, const char *message,
                      char **err);
 
+/* The audit.statements row (JSON, for audit_record) of a journal statement record,
+   with the given status. */
+cJSON *audit_statement_row(const cJSON *journal_record, const char *status);
+
 /* The last committed checksum of path (*sha256 and *run malloc'd, NULL if never). */
 int audit_file_last(PGconn *c, const char *path, char **sha256, char **run, char **err);
 

@@ -473,14 +473,9 @@ static void utc_now(char *buf, size_t size)
 
 static int write_line(journal *j, char *line, size_t total, bool sync, char **err);
 
-int journal_append(journal *j, cJSON *record, bool sync, char **err)
+/* Stamps, checks and prints one record as a line onto out; always frees record. */
+static int format_record(journal *j, cJSON *record, strbuf *out, char **err)
 {
-    *err = NULL;
-    if (!j) {
-        cJSON_Delete(record);
-        *err = xstrdup("cannot write to the journal: it is not open");
-        return -1;
-    }
     if (!cJSON_IsObject(record)) {
         cJSON_Delete(record);
         *err = xasprintf("cannot write to journal '%s': a record must be a JSON object",
@@ -507,20 +502,53 @@ int journal_append(journal *j, cJSON *record, bool sync, char **err)
                          j->path, JOURNAL_MAX_LINE);
         return -1;
     }
-    char *line = xmalloc(n + 1);
-    memcpy(line, text, n);
-    line[n] = '\n';
+    sb_add(out, text, n);
+    sb_addc(out, '\n');
     cJSON_free(text);
+    return 0;
+}
 
-    /* the lock keeps journal_open() of another process from taking this line,
+int journal_append(journal *j, cJSON *record, bool sync, char **err)
+{
+    return journal_append_many(j, &record, 1, sync, err);
+}
+
+int journal_append_many(journal *j, cJSON **records, size_t n, bool sync, char **err)
+{
+    *err = NULL;
+    if (!j) {
+        for (size_t i = 0; i < n; i++)
+            cJSON_Delete(records[i]);
+        *err = xstrdup("cannot write to the journal: it is not open");
+        return -1;
+    }
+    strbuf lines = {0};
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (rc == 0)
+            rc = format_record(j, records[i], &lines, err);
+        else
+            cJSON_Delete(records[i]);
+    }
+    if (rc < 0) {
+        sb_free(&lines);
+        return -1; /* nothing written: a bad record never leaves a partial batch */
+    }
+    size_t len = 0;
+    char *buf = sb_detach(&lines, &len);
+    if (len == 0 && !sync) {
+        free(buf);
+        return 0;
+    }
+    /* the lock keeps journal_open() of another process from taking these lines,
        half written, for a torn one */
     lock_journal(j->fd, LOCK_EX);
-    int rc = write_line(j, line, n + 1, sync, err);
+    rc = write_line(j, buf, len, sync, err);
     lock_journal(j->fd, LOCK_UN);
     return rc;
 }
 
-/* Writes one line (len bytes, newline included) and fsyncs it when asked; frees line. */
+/* Writes whole lines (total bytes, newlines included) and fsyncs when asked; frees line. */
 static int write_line(journal *j, char *line, size_t total, bool sync, char **err)
 {
     /* One write(2) is what makes the line atomic among O_APPEND writers; if the

@@ -77,6 +77,13 @@ cJSON *journal_event(const char *run_id, const char *event);
  */
 int journal_append(journal *j, cJSON *record, bool sync, char **err);
 
+/*
+ * The same for n records at once, written with one write(2) under one lock (a
+ * batch of statements inside a transaction). Takes ownership of every record,
+ * also on error; n may be 0 (then only syncs when asked).
+ */
+int journal_append_many(journal *j, cJSON **records, size_t n, bool sync, char **err);
+
 /* The path the journal was opened with. */
 const char *journal_path(const journal *j);
 

@@ -885,6 +885,7 @@ static void exec_echo(file_ctx *fc)
         }
         free(arg);
     }
+    fc->ip->out->nechos++;
     const script_runner *r = fc->ip->opt->runner;
     if (r && r->echo)
         r->echo(r->ctx, text.buf ? text.buf : "", !no_newline);

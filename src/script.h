@@ -120,6 +120,7 @@ typedef struct script {
     size_t nsources, capsources;
     finding_list findings;   /* front-end findings (syntax errors included) */
     bool stopped;            /* a runner asked to stop */
+    size_t nechos;           /* \echo and \qecho run (in active branches) */
 } script;
 
 script_options script_options_default(void);
