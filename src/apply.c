@@ -119,7 +119,7 @@ typedef struct applier {
     cJSON *file_rows;
     size_t nstatements, nskipped;
     /* the failure, if any */
-    bool failed, cancelled, refused_at_run_time, conn_lost;
+    bool failed, cancelled, conn_lost;
     char *fail_file;
     int fail_line, fail_col;
     char sqlstate[6];
@@ -693,7 +693,6 @@ static int runtime_error(applier *a, const script *s)
         if (f->severity != SEV_ERROR)
             continue;
         a->failed = true;
-        a->refused_at_run_time = true;
         free(a->fail_file);
         free(a->fail_message);
         a->fail_file = xstrdup(f->file);
@@ -727,7 +726,6 @@ static int prepare(applier *a, const script *s, const statement *st, pending *p)
                     ok ? "the statement with its run-time values is not allowed for the role"
                        : "this statement was not in the approved bundle",
                     NULL);
-        a->refused_at_run_time = true;
         return -1;
     }
     memset(p, 0, sizeof(*p));
@@ -742,7 +740,6 @@ static int prepare(applier *a, const script *s, const statement *st, pending *p)
         }
         set_failure(a, st, "", "this statement ran before with other text: refusing to resume",
                     NULL);
-        a->refused_at_run_time = true;
         return -1;
     }
     p->seq = ++a->seq;
@@ -1443,7 +1440,8 @@ static int run(applier *a)
         a->r->signal = caught_signal ? caught_signal : SIGINT;
         finish(a, "cancelled", "cancelled by a signal");
     } else {
-        a->r->status = a->refused_at_run_time ? APPLY_REFUSED : APPLY_FAILED;
+        /* refused at run time too: statements before it were sent (and rolled back) */
+        a->r->status = APPLY_FAILED;
         char *m = a->fail_file ? xasprintf("%s:%d:%d: %s", a->fail_file, a->fail_line,
                                            a->fail_col, a->fail_message ? a->fail_message : "")
                                : xstrdup(a->fail_message ? a->fail_message : "failed");

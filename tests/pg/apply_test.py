@@ -55,6 +55,15 @@ class Failure(Exception):
     pass
 
 
+SANITIZER = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error:")
+
+
+def no_sanitizer_report(stderr, what):
+    """A sanitizer build reports on stderr; any report fails the test."""
+    if stderr and SANITIZER.search(stderr):
+        raise Failure("%s: sanitizer report:\n%s" % (what, stderr))
+
+
 def check(cond, what):
     if not cond:
         raise Failure(what)
@@ -113,6 +122,7 @@ class Env:
         r = subprocess.run([self.pgward] + list(args), capture_output=True, text=True,
                            cwd=self.dir, env=env or self.env(), timeout=WAIT * 2,
                            input=input)
+        no_sanitizer_report(r.stderr, "pgward " + " ".join(args))
         if check_rc is not None and r.returncode != check_rc:
             raise Failure("pgward %s: exit %d, expected %d\nstdout: %s\nstderr: %s" % (
                 " ".join(args), r.returncode, check_rc, r.stdout, r.stderr))
@@ -252,8 +262,14 @@ class LockHolder:
             self.p.wait(timeout=WAIT)
 
 
-def finish(p, timeout=WAIT * 2):
-    out, err = p.communicate(timeout=timeout)
+def finish(p, timeout=WAIT * 2, err_reader=None):
+    if err_reader:  # stderr belongs to the reader's thread
+        out = p.stdout.read()
+        p.wait(timeout=timeout)
+        err = err_reader.text()
+    else:
+        out, err = p.communicate(timeout=timeout)
+    no_sanitizer_report(err, "pgward")
     return p.returncode, out, err
 
 
@@ -434,8 +450,8 @@ def lock_timeout_then_retry(env):
     err = Reader(p.stderr)
     err.wait_for("retrying", "a retry after the lock timeout")
     holder.release()
-    rc, out, _ = finish(p)
-    check(rc == 0, "retried apply: exit %d: %s %s" % (rc, out, err.text()))
+    rc, out, text = finish(p, err_reader=err)
+    check(rc == 0, "retried apply: exit %d: %s %s" % (rc, out, text))
     check(table_rows(env, "t") == "1,2,3", "table: " + table_rows(env, "t"))
     statuses = sorted(v["status"] for v in env.audit_runs().values())
     check(statuses == ["committed", "failed"], str(statuses))
@@ -614,6 +630,43 @@ def secrets_stay_out(env):
     b2 = env.bundle("b2", [("a.sql", "INSERT INTO t VALUES (2);\n")])
     r = env.run("apply", "--db", uri, b2, env=e, check_rc=0)
     check(secret not in r.stdout + r.stderr, "password from --db printed: " + r.stdout)
+
+
+@test
+def run_time_errors_stop(env):
+    env.q("CREATE TABLE t (x int)")
+    # psql refuses \gset into "?column?" and a \gset without rows; so does apply
+    for name, script, message in (
+            ("noname", "SELECT 1 \\gset\nINSERT INTO t VALUES (1);\n", "invalid variable name"),
+            ("norows", "SELECT x FROM t WHERE false \\gset\nINSERT INTO t VALUES (2);\n",
+             "no rows returned for \\gset")):
+        b = env.bundle(name, [("a.sql", script)])
+        r = env.run("apply", b)
+        check(r.returncode == 3 and message in r.stderr,
+              "%s: exit %d: %s" % (name, r.returncode, r.stderr))
+    check(table_rows(env, "t") == "", "a statement after the error ran")
+    env.check_agreement()
+
+
+@test
+def transaction_per_file(env):
+    env.q("CREATE TABLE t (x int PRIMARY KEY)")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n"),
+                         ("b.sql", "INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (1);\n")])
+    r = env.run("apply", "--txn", "file", b, check_rc=3)
+    check("23505" in r.stderr and "1 transaction before it stay committed" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "1", "table: " + table_rows(env, "t"))
+    check(env.q("SELECT string_agg(path, ',') FROM audit.files") == "src/b/a.sql", "history")
+    run = list(env.audit_runs())[0]
+    st = env.audit_statements(run)
+    check([s["status"] for s in st] == ["ok", "rolled-back", "failed"], str(st))
+    env.check_agreement()
+    # fixed and bundled again: a.sql is skipped, b.sql runs
+    b2 = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n"),
+                          ("b.sql", "INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n")])
+    r = env.run("apply", "--txn", "file", b2, check_rc=0)
+    check("already applied" in r.stdout, r.stdout)
+    check(table_rows(env, "t") == "1,2,3", "table: " + table_rows(env, "t"))
 
 
 def main():
