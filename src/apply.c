@@ -10,19 +10,18 @@
  *   5. skip files already applied with the same checksum, refuse changed ones
  *   6. units: consecutive transactional files form one unit (or one per file with
  *      --txn file); a `-- pgward:no-transaction` file is a unit of its own whose
- *      statements commit one by one. Each unit runs through the interpreter in
- *      run-time mode; every statement it produces must be an approved one (or, when
- *      it uses \gset values, pass the gate again with those values) before it is sent
+ *      statements commit one by one. Each file runs in apply_exec.c: every
+ *      statement sent must be an approved one (or, when it uses \gset values, pass
+ *      the gate again with those values)
  *   7. commit with the audit rows inside the transaction, or roll back and record
  *
  * Signals: SIGINT/SIGTERM cancel the running statement (PQcancel is safe in a signal
  * handler); the run then rolls back and is recorded as cancelled. The handler's
  * state is the one piece of global state here, as a signal handler needs it.
  */
-#include "apply.h"
+#include "apply_internal.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -45,8 +44,8 @@
 #include "txn_rules.h"
 #include "util.h"
 
-#define LOCK_KEY1 1885827950 /* "pgwa" */
-#define LOCK_KEY2 0
+/* The advisory lock every apply takes: pg_advisory_lock(1885827950 ("pgwa"), 0),
+   also taken (in its transaction) by sql/audit.sql's first lines with key 1. */
 
 /* ------------------------------------------------------------------ signals */
 
@@ -63,6 +62,11 @@ static void on_signal(int sig)
     }
 }
 
+int apply_signal(void)
+{
+    return caught_signal;
+}
+
 static void install_signals(struct sigaction *old_int, struct sigaction *old_term)
 {
     struct sigaction sa;
@@ -72,59 +76,6 @@ static void install_signals(struct sigaction *old_int, struct sigaction *old_ter
     sigaction(SIGINT, &sa, old_int);
     sigaction(SIGTERM, &sa, old_term);
 }
-
-/* ------------------------------------------------------------------ state */
-
-typedef struct approved {
-    const char *file;     /* source name */
-    size_t offset;
-    const statement *st;
-} approved;
-
-typedef struct unit_file {
-    const char *path;     /* bundle path (relative to files/) */
-    script *checked;      /* the static read */
-    char checksum[65];    /* the file and what it includes */
-    bool no_txn;
-    bool skip;            /* applied before with the same checksum */
-    char **progress;      /* no-transaction file: hashes already run, by file_seq */
-    size_t nprogress;
-} unit_file;
-
-typedef struct applier {
-    const apply_opts *o;
-    apply_result *r;
-    bundle_info info;
-    policy *pol;
-    const policy_role *role;
-    unit_file *files;
-    size_t nfiles, capfiles;
-    size_t ncommitted;     /* transactions committed so far */
-    bool finished_in_txn;  /* the last transaction also set the run's final status */
-    approved *approved;
-    size_t napproved, capapproved;
-    PGconn *c, *lockc;
-    journal *j;
-    char *target;          /* user@host:port/db */
-    char *client;          /* os user@machine */
-    int txn, seq;
-    /* the file being run */
-    unit_file *cur;
-    int file_seq;
-    bool in_txn;
-    size_t findings_seen;  /* run-time findings of the file already looked at */
-    cJSON *rows;           /* statement rows of the current transaction */
-    cJSON **batch;         /* journal records not written yet (see flush_journal) */
-    size_t nbatch, capbatch;
-    cJSON *file_rows;
-    size_t nstatements, nskipped;
-    /* the failure, if any */
-    bool failed, cancelled, conn_lost;
-    char *fail_file;
-    int fail_line, fail_col;
-    char sqlstate[6];
-    char *fail_message, *fail_detail, *fail_hint;
-} applier;
 
 apply_opts apply_opts_default(void)
 {
@@ -150,13 +101,6 @@ char *apply_default_journal(void)
         home = pw ? pw->pw_dir : "/tmp";
     }
     return xasprintf("%s/.local/state/pgward/journal.jsonl", home);
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 static void iso_now(char out[32])
@@ -222,7 +166,7 @@ static void fault_point(const char *point)
 }
 
 /* Journals rec; a journal that cannot be written stops the run (nothing is lost). */
-static int journal_put(applier *a, cJSON *rec, bool sync)
+int apply_journal_put(applier *a, cJSON *rec, bool sync)
 {
     char *err = NULL;
     if (journal_append(a->j, rec, sync, &err) < 0) {
@@ -244,7 +188,7 @@ static int cmp_approved(const void *x, const void *y)
     return p->offset < q->offset ? -1 : p->offset > q->offset;
 }
 
-static const statement *find_approved(const applier *a, const statement *st)
+const statement *apply_find_approved(const applier *a, const statement *st)
 {
     approved key = {.file = st->src->name, .offset = st->offset};
     approved *hit = bsearch(&key, a->approved, a->napproved, sizeof(approved), cmp_approved);
@@ -501,575 +445,6 @@ static int check_history(applier *a)
     return 0;
 }
 
-/* ------------------------------------------------------------------ step 6 */
-
-/* Maps the server's 1-based character position in st->text to the script. */
-static void locate_error(applier *a, const statement *st, const PGresult *res)
-{
-    free(a->fail_file);
-    a->fail_file = xstrdup(st->src->name);
-    a->fail_line = st->line;
-    a->fail_col = st->column;
-    const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
-    long chars = pos ? atol(pos) : 0;
-    if (chars <= 0)
-        return;
-    size_t off = 0;
-    for (long c = 1; off < st->text_len; off++) {
-        if (((unsigned char)st->text[off] & 0xC0) != 0x80 && c++ == chars)
-            break;
-    }
-    if (off >= st->text_len)
-        return;
-    size_t src_off = statement_source_offset(st, off);
-    source_position(st->src, src_off, &a->fail_line, &a->fail_col);
-}
-
-static void set_failure(applier *a, const statement *st, const char *sqlstate,
-                        const char *message, const PGresult *res)
-{
-    a->failed = true;
-    snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", sqlstate ? sqlstate : "");
-    free(a->fail_message);
-    a->fail_message = xstrdup(message);
-    free(a->fail_detail);
-    free(a->fail_hint);
-    a->fail_detail = a->fail_hint = NULL;
-    if (res) {
-        const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
-        const char *h = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
-        a->fail_detail = d ? xstrdup(d) : NULL;
-        a->fail_hint = h ? xstrdup(h) : NULL;
-        locate_error(a, st, res);
-    } else {
-        free(a->fail_file);
-        a->fail_file = xstrdup(st->src->name);
-        a->fail_line = st->line;
-        a->fail_col = st->column;
-    }
-}
-
-/* A statement on its way: what its outcome is recorded with. */
-typedef struct pending {
-    const statement *st;
-    char sha[65];
-    int seq, file_seq;
-    double t0;
-    bool answered;       /* its result arrived (pipeline) */
-} pending;
-
-static cJSON *statement_record(applier *a, const pending *p, const char *status,
-                               const char *tag, long long rows, double ms)
-{
-    const statement *st = p->st;
-    cJSON *o = journal_event(a->r->run_id, "statement");
-    cJSON_AddNumberToObject(o, "seq", p->seq);
-    cJSON_AddNumberToObject(o, "txn", a->in_txn ? a->txn : 0);
-    cJSON_AddStringToObject(o, "file", st->src->name);
-    cJSON_AddNumberToObject(o, "file_seq", p->file_seq);
-    cJSON_AddNumberToObject(o, "line", st->line);
-    cJSON_AddNumberToObject(o, "col", st->column);
-    cJSON_AddStringToObject(o, "sha256", p->sha);
-    cJSON_AddStringToObject(o, "status", status);
-    if (tag)
-        cJSON_AddStringToObject(o, "command_tag", tag);
-    if (rows >= 0)
-        cJSON_AddNumberToObject(o, "rows_affected", (double)rows);
-    cJSON_AddNumberToObject(o, "duration_ms", ms);
-    if (a->failed && strcmp(status, "ok") != 0) {
-        cJSON_AddStringToObject(o, "sqlstate", a->sqlstate);
-        cJSON_AddStringToObject(o, "message", a->fail_message ? a->fail_message : "");
-    }
-    return o;
-}
-
-/*
- * Journal records of statements inside a transaction are written in batches (one
- * write(2) for many): until COMMIT they describe nothing durable, and the batch is
- * always out, and fsynced, before commit-pending.
- */
-#define JOURNAL_BATCH 512
-
-static int flush_journal(applier *a, bool sync)
-{
-    if (a->nbatch == 0 && !sync)
-        return 0;
-    char *err = NULL;
-    int rc = journal_append_many(a->j, a->batch, a->nbatch, sync, &err);
-    a->nbatch = 0;
-    if (rc < 0) {
-        fprintf(a->o->err, "pgward: %s\n", err);
-        free(err);
-    }
-    return rc;
-}
-
-static int journal_statement(applier *a, cJSON *rec)
-{
-    GROW(a->batch, a->capbatch, a->nbatch + 1);
-    a->batch[a->nbatch++] = rec;
-    return a->nbatch >= JOURNAL_BATCH ? flush_journal(a, false) : 0;
-}
-
-/* Sends st and waits for its result, streaming COPY data both ways. */
-static PGresult *send_statement(applier *a, const statement *st)
-{
-    PGresult *res = PQexec(a->c, st->text);
-    ExecStatusType s = PQresultStatus(res);
-    if (s == PGRES_COPY_IN) {
-        PQclear(res);
-        bool ok = true;
-        if (st->copy_data_len > 0)
-            ok = PQputCopyData(a->c, st->copy_data, (int)st->copy_data_len) == 1;
-        PQputCopyEnd(a->c, ok ? NULL : "pgward could not send the COPY data");
-        res = PQgetResult(a->c);
-        PGresult *extra;
-        while ((extra = PQgetResult(a->c)) != NULL)
-            PQclear(extra);
-    } else if (s == PGRES_COPY_OUT) {
-        PQclear(res);
-        char *buf;
-        int n;
-        while ((n = PQgetCopyData(a->c, &buf, 0)) > 0) {
-            fwrite(buf, 1, (size_t)n, a->o->out);
-            PQfreemem(buf);
-        }
-        res = PQgetResult(a->c);
-        PGresult *extra;
-        while ((extra = PQgetResult(a->c)) != NULL)
-            PQclear(extra);
-    }
-    return res;
-}
-
-/* \gset: the single row's columns become variables (NULL unsets, as in psql). */
-static int gset_vars(applier *a, const statement *st, const PGresult *res, script_var **vars,
-                     size_t *nvars)
-{
-    if (PQntuples(res) != 1) {
-        set_failure(a, st, "", PQntuples(res) == 0 ? "no rows returned for \\gset"
-                                                   : "more than one row returned for \\gset",
-                    NULL);
-        return -1;
-    }
-    *nvars = (size_t)PQnfields(res);
-    *vars = xcalloc(*nvars ? *nvars : 1, sizeof(script_var));
-    for (int k = 0; k < PQnfields(res); k++) {
-        (*vars)[k].name = xasprintf("%s%s", st->gset_prefix ? st->gset_prefix : "",
-                                    PQfname(res, k));
-        (*vars)[k].value = PQgetisnull(res, 0, k) ? NULL : xstrdup(PQgetvalue(res, 0, k));
-    }
-    return 0;
-}
-
-/* A statement with run-time values: the gate again, on the text about to be sent. */
-static int gate_again(applier *a, const script *s, const statement *st)
-{
-    script tmp = *s;
-    memset(&tmp.findings, 0, sizeof(tmp.findings));
-    gate_check_script(a->pol, a->role, &tmp);
-    int errors = 0;
-    for (size_t i = 0; i < tmp.findings.count; i++) {
-        const finding *f = &tmp.findings.items[i];
-        if (f->severity == SEV_ERROR && f->src == st->src && f->offset >= st->offset &&
-            f->offset <= st->offset + st->length) {
-            if (errors++ == 0)
-                report_finding_text(a->o->err, f, false);
-        }
-    }
-    finding_list_free(&tmp.findings);
-    return errors ? -1 : 0;
-}
-
-/*
- * An error the interpreter found at run time (a \gset into a name psql refuses, an
- * include that fails only now): stop before anything more is sent, as psql's
- * ON_ERROR_STOP does. Returns -1 after recording it, else 0.
- */
-static int runtime_error(applier *a, const script *s)
-{
-    for (; a->findings_seen < s->findings.count; a->findings_seen++) {
-        const finding *f = &s->findings.items[a->findings_seen];
-        if (f->severity != SEV_ERROR)
-            continue;
-        a->failed = true;
-        free(a->fail_file);
-        free(a->fail_message);
-        a->fail_file = xstrdup(f->file);
-        a->fail_line = f->line;
-        a->fail_col = f->column;
-        a->fail_message = xasprintf("%s [%s]", f->message, f->rule);
-        return -1;
-    }
-    return 0;
-}
-
-/*
- * Everything before a statement is sent: it must be an approved one (or pass the
- * gate again with its run-time values); a statement of a resumed file that ran
- * before is skipped. Returns 0 to send it, 1 to skip it, -1 to stop.
- */
-static int prepare(applier *a, const script *s, const statement *st, pending *p)
-{
-    if (s && runtime_error(a, s) < 0)
-        return -1;
-    if (caught_signal) {
-        a->cancelled = true;
-        return -1;
-    }
-    const statement *ok = find_approved(a, st);
-    bool same = ok == st || (ok && ok->text_len == st->text_len &&
-                             memcmp(ok->text, st->text, st->text_len) == 0);
-    if (!same && !(ok && s && ok->uses_runtime_vars && !st->parse.error &&
-                   gate_again(a, s, st) == 0)) {
-        set_failure(a, st, "",
-                    ok ? "the statement with its run-time values is not allowed for the role"
-                       : "this statement was not in the approved bundle",
-                    NULL);
-        return -1;
-    }
-    memset(p, 0, sizeof(*p));
-    p->st = st;
-    sha256_hex_of(st->text, st->text_len, p->sha);
-    p->file_seq = ++a->file_seq;
-    size_t idx = (size_t)(p->file_seq - 1);
-    if (a->cur->no_txn && idx < a->cur->nprogress && a->cur->progress[idx]) {
-        if (strcmp(a->cur->progress[idx], p->sha) == 0) {
-            a->nskipped++;
-            return 1; /* ran before: resuming after it */
-        }
-        set_failure(a, st, "", "this statement ran before with other text: refusing to resume",
-                    NULL);
-        return -1;
-    }
-    p->seq = ++a->seq;
-    if (!a->in_txn) {
-        cJSON *start = journal_event(a->r->run_id, "statement-start");
-        cJSON_AddNumberToObject(start, "seq", p->seq);
-        cJSON_AddNumberToObject(start, "txn", 0);
-        cJSON_AddStringToObject(start, "file", st->src->name);
-        cJSON_AddNumberToObject(start, "file_seq", p->file_seq);
-        cJSON_AddNumberToObject(start, "line", st->line);
-        cJSON_AddStringToObject(start, "sha256", p->sha);
-        if (journal_put(a, start, true) < 0) {
-            set_failure(a, st, "", "cannot write the journal", NULL);
-            return -1;
-        }
-    }
-    p->t0 = now_ms();
-    return 0;
-}
-
-/*
- * Records a statement's result (res may be NULL: the connection broke). For \gset
- * fills *vars. Returns 0, or -1 when the statement failed (a->failed is set).
- */
-static int complete(applier *a, const pending *p, const PGresult *res, script_var **vars,
-                    size_t *nvars)
-{
-    const statement *st = p->st;
-    double ms = now_ms() - p->t0;
-    ExecStatusType es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    int rc = 0;
-    cJSON *rec;
-    if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK || es == PGRES_EMPTY_QUERY) {
-        const char *tag = PQcmdStatus((PGresult *)res);
-        const char *tuples = PQcmdTuples((PGresult *)res);
-        long long rows = *tuples ? atoll(tuples) : es == PGRES_TUPLES_OK ? PQntuples(res) : -1;
-        if (st->end == END_GSET && gset_vars(a, st, res, vars, nvars) < 0) {
-            rc = -1;
-            rec = statement_record(a, p, "failed", tag, rows, ms);
-        } else {
-            rec = statement_record(a, p, "ok", tag, rows, ms);
-            a->nstatements++;
-            if (a->o->verbose || a->o->dry_run)
-                fprintf(a->o->out, "  %s:%d: %s (%.1f ms)\n", st->src->name, st->line,
-                        tag && *tag ? tag : "OK", ms);
-        }
-    } else {
-        char *m = conn_error_message(a->c, res);
-        const char *state = conn_sqlstate(res);
-        if (PQstatus(a->c) == CONNECTION_BAD) {
-            a->conn_lost = true;
-            /* libpq's own "server closed the connection" has no SQLSTATE: say
-               connection_failure, so the audit row is never without one */
-            if (!*state)
-                state = "08006";
-        }
-        set_failure(a, st, state, m, res);
-        if (caught_signal && strcmp(a->sqlstate, "57014") == 0)
-            a->cancelled = true;
-        free(m);
-        rc = -1;
-        rec = statement_record(a, p, a->cancelled ? "cancelled" : "failed", NULL, -1, ms);
-    }
-    const char *status = cJSON_GetObjectItem(rec, "status")->valuestring;
-    if (a->in_txn) {
-        cJSON_AddItemToArray(a->rows, audit_statement_row(rec, status));
-        if (journal_statement(a, rec) < 0)
-            rc = -1;
-    } else {
-        /* outside a transaction: it is committed (or not) already; say so durably */
-        cJSON *rows = cJSON_CreateArray();
-        cJSON_AddItemToArray(rows, audit_statement_row(rec, status));
-        if (journal_put(a, rec, true) < 0)
-            rc = -1;
-        char *err = NULL;
-        if (!a->conn_lost && audit_record(a->c, a->r->run_id, rows, NULL, &err) < 0) {
-            fprintf(a->o->err, "pgward: %s\n", err);
-            free(err);
-            a->r->audit_pending = true;
-        }
-        cJSON_Delete(rows);
-    }
-    if (rc == 0 && caught_signal) {
-        a->cancelled = true;
-        rc = -1;
-    }
-    return rc;
-}
-
-/* The interpreter's runner: one statement, sent and answered before the next. */
-static int run_statement(void *ctx, const script *s, const statement *st, script_var **vars,
-                         size_t *nvars)
-{
-    applier *a = ctx;
-    pending p;
-    int rc = prepare(a, s, st, &p);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    PGresult *res = send_statement(a, st);
-    rc = complete(a, &p, res, vars, nvars);
-    PQclear(res);
-    return rc;
-}
-
-static void echo_text(void *ctx, const char *text, bool newline)
-{
-    applier *a = ctx;
-    fprintf(a->o->out, "%s%s", text, newline ? "\n" : "");
-}
-
-/* ------------------------------------------------------------------ pipeline */
-
-/*
- * A file whose statements do not depend on anything known only at run time (no
- * \gset, no \if on such values, no \echo) runs from the statements the static read
- * approved, without reading it again; inside a transaction they go out in libpq's
- * pipeline mode: sent back to back without waiting, results matched in order.
- * The first error aborts the rest of the pipeline on the server, and the
- * transaction with it, so all-or-nothing holds exactly as one at a time.
- * Statements that need a result before going on (COPY, several commands joined by
- * \;) go out alone, after the pipeline has drained.
- */
-static bool needs_run_time(const script *s)
-{
-    if (s->nechos)
-        return true;
-    for (size_t i = 0; i < s->nstmts; i++) {
-        const statement *st = &s->stmts[i];
-        if (st->end == END_GSET || st->conditional || st->uses_runtime_vars)
-            return true;
-    }
-    return false;
-}
-
-static bool pipelinable(const statement *st)
-{
-    return st->parse.nstmts == 1 && !st->copy_data && st->end != END_GSET &&
-           strcmp(st->kind, "CopyStmt") != 0;
-}
-
-typedef struct pipeline {
-    pending *q;          /* sent, not fully answered, oldest first */
-    size_t head, n, cap;
-    size_t syncs;        /* Sync messages sent and not answered */
-} pipeline;
-
-static void pipe_lost(applier *a, pipeline *pl)
-{
-    a->conn_lost = true;
-    if (pl->n > 0 && !a->failed) {
-        pending *p = &pl->q[pl->head];
-        complete(a, p, NULL, NULL, NULL);
-    }
-    pl->n = 0;
-    pl->syncs = 0;
-}
-
-/* Reads whatever results have arrived (block: until every one has). Returns 0/-1. */
-static int pipe_pump(applier *a, pipeline *pl, bool block)
-{
-    for (;;) {
-        int f = PQflush(a->c);
-        if (f < 0 || !PQconsumeInput(a->c)) {
-            pipe_lost(a, pl);
-            return -1;
-        }
-        while (!PQisBusy(a->c)) {
-            PGresult *res = PQgetResult(a->c);
-            if (!res) {
-                if (pl->n > 0 && pl->q[pl->head].answered) {
-                    pl->head++;
-                    pl->n--;
-                    continue;
-                }
-                break;
-            }
-            ExecStatusType es = PQresultStatus(res);
-            if (es == PGRES_PIPELINE_SYNC) {
-                if (pl->syncs)
-                    pl->syncs--;
-            } else if (pl->n > 0) {
-                pending *p = &pl->q[pl->head];
-                if (!p->answered && es != PGRES_PIPELINE_ABORTED && !a->failed)
-                    complete(a, p, res, NULL, NULL);
-                p->answered = true;
-            }
-            PQclear(res);
-        }
-        if (PQstatus(a->c) == CONNECTION_BAD) {
-            pipe_lost(a, pl);
-            return -1;
-        }
-        if (f == 0 && (!block || (pl->n == 0 && pl->syncs == 0)))
-            return 0;
-        struct pollfd pfd = {.fd = PQsocket(a->c), .events = POLLIN | (f == 1 ? POLLOUT : 0)};
-        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
-            pipe_lost(a, pl);
-            return -1;
-        }
-    }
-}
-
-/* Sends p's statement into the pipeline. */
-static int pipe_send(applier *a, pipeline *pl, const pending *p)
-{
-    if (pl->head > 0 && pl->head + pl->n == pl->cap) {
-        memmove(pl->q, pl->q + pl->head, pl->n * sizeof(pending));
-        pl->head = 0;
-    }
-    GROW(pl->q, pl->cap, pl->head + pl->n + 1);
-    pl->q[pl->head + pl->n++] = *p;
-    if (!PQsendQueryParams(a->c, p->st->text, 0, NULL, NULL, NULL, NULL, 0)) {
-        pipe_lost(a, pl);
-        return -1;
-    }
-    /* now and then ask the server to send what it has, so an error shows early */
-    if (p->seq % 64 == 0 && !PQsendFlushRequest(a->c)) {
-        pipe_lost(a, pl);
-        return -1;
-    }
-    return pipe_pump(a, pl, false);
-}
-
-static int pipe_enter(applier *a)
-{
-    if (!PQenterPipelineMode(a->c) || PQsetnonblocking(a->c, 1) != 0) {
-        a->failed = true;
-        a->fail_message = xstrdup("cannot enter libpq's pipeline mode");
-        return -1;
-    }
-    return 0;
-}
-
-/* Syncs, waits for every result, and leaves pipeline mode. */
-static int pipe_drain(applier *a, pipeline *pl)
-{
-    int rc = 0;
-    if (PQpipelineStatus(a->c) == PQ_PIPELINE_OFF)
-        return 0;
-    if (PQstatus(a->c) != CONNECTION_BAD) {
-        if (!PQpipelineSync(a->c))
-            pipe_lost(a, pl);
-        else
-            pl->syncs++;
-        rc = pipe_pump(a, pl, true);
-    }
-    if (PQstatus(a->c) != CONNECTION_BAD) {
-        PQexitPipelineMode(a->c);
-        PQsetnonblocking(a->c, 0);
-    }
-    pl->head = pl->n = pl->syncs = 0;
-    return rc < 0 || a->failed ? -1 : 0;
-}
-
-/* Runs the approved statements of a file that needs nothing at run time. */
-static int run_static(applier *a, const script *s)
-{
-    if (!a->in_txn) {
-        for (size_t i = 0; i < s->nstmts && !a->failed; i++)
-            if (run_statement(a, NULL, &s->stmts[i], NULL, NULL) < 0)
-                return -1;
-        return a->failed ? -1 : 0;
-    }
-    pipeline pl = {0};
-    int rc = 0;
-    for (size_t i = 0; i < s->nstmts && rc == 0 && !a->failed; i++) {
-        const statement *st = &s->stmts[i];
-        pending p;
-        int prc = prepare(a, NULL, st, &p);
-        if (prc < 0) {
-            rc = -1;
-        } else if (prc == 0 && pipelinable(st)) {
-            if (PQpipelineStatus(a->c) == PQ_PIPELINE_OFF && pipe_enter(a) < 0)
-                rc = -1;
-            else
-                rc = pipe_send(a, &pl, &p);
-        } else if (prc == 0) {
-            if (pipe_drain(a, &pl) < 0) {
-                rc = -1;
-            } else {
-                PGresult *res = send_statement(a, st);
-                rc = complete(a, &p, res, NULL, NULL);
-                PQclear(res);
-            }
-        }
-    }
-    if (pipe_drain(a, &pl) < 0)
-        rc = -1;
-    free(pl.q);
-    return rc < 0 || a->failed ? -1 : 0;
-}
-
-/* Runs one file: from its approved statements, or through the interpreter in
-   run-time mode when it needs run-time values. Returns 0 or -1. */
-static int run_file(applier *a, unit_file *uf)
-{
-    a->cur = uf;
-    a->file_seq = 0;
-    int rc;
-    if (!needs_run_time(uf->checked)) {
-        rc = run_static(a, uf->checked);
-    } else {
-        script_runner runner = {.ctx = a, .run = run_statement, .echo = echo_text};
-        script_options opt = script_options_default();
-        opt.root = ".";
-        opt.runner = &runner;
-        const char *vars[][2] = {{"DBNAME", PQdb(a->c)},
-                                 {"USER", PQuser(a->c)},
-                                 {"HOST", PQhost(a->c)},
-                                 {"PORT", PQport(a->c)}};
-        for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
-            if (vars[i][1])
-                script_set_var(&opt, vars[i][0], vars[i][1]);
-        a->findings_seen = 0;
-        script *s = script_read_file(uf->path, &opt);
-        bool stopped = s->stopped || (!a->failed && runtime_error(a, s) < 0);
-        script_free(s);
-        script_options_free(&opt);
-        rc = stopped || a->failed ? -1 : 0;
-    }
-    if (rc < 0 || a->cancelled)
-        return -1;
-    cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "path", uf->path);
-    cJSON_AddStringToObject(f, "sha256", uf->checksum);
-    cJSON_AddNumberToObject(f, "txn", a->in_txn ? a->txn : 0);
-    cJSON_AddItemToArray(a->file_rows, f);
-    return 0;
-}
-
 static int simple(applier *a, const char *sql)
 {
     PGresult *r = PQexec(a->c, sql);
@@ -1134,7 +509,7 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
         for (size_t i = from; i < to && rc == 0; i++) {
             if (a->files[i].skip)
                 continue;
-            rc = run_file(a, &a->files[i]);
+            rc = apply_run_file(a, &a->files[i]);
         }
         if (!txn) {
             if (rc == 0) {
@@ -1160,12 +535,12 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
                 rc = -1;
             }
         }
-        if (flush_journal(a, false) < 0)
+        if (apply_flush_journal(a, false) < 0)
             rc = -1;
         if (rc == 0 && !a->o->dry_run) {
             cJSON *p = journal_event(a->r->run_id, "commit-pending");
             cJSON_AddNumberToObject(p, "txn", a->txn);
-            if (journal_put(a, p, true) < 0) {
+            if (apply_journal_put(a, p, true) < 0) {
                 a->failed = true;
                 rc = -1;
             }
@@ -1185,7 +560,7 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
             fault_point("after-commit");
             cJSON *c = journal_event(a->r->run_id, "commit");
             cJSON_AddNumberToObject(c, "txn", a->txn);
-            journal_put(a, c, true);
+            apply_journal_put(a, c, true);
             a->ncommitted++;
             a->finished_in_txn = last_unit && !a->o->txn_per_file;
             return 0;
@@ -1195,7 +570,7 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
             simple(a, "ROLLBACK");
         cJSON *rb = journal_event(a->r->run_id, "rollback");
         cJSON_AddNumberToObject(rb, "txn", a->txn);
-        journal_put(a, rb, true);
+        apply_journal_put(a, rb, true);
         mark_rolled_back(a->rows);
         record_after_rollback(a);
         if (rc == 0) /* dry run */
@@ -1262,12 +637,12 @@ static void report_failure(applier *a)
 
 static void finish(applier *a, const char *status, const char *message)
 {
-    flush_journal(a, false);
+    apply_flush_journal(a, false);
     cJSON *end = journal_event(a->r->run_id, "end");
     cJSON_AddStringToObject(end, "status", status);
     if (message)
         cJSON_AddStringToObject(end, "message", message);
-    journal_put(a, end, true);
+    apply_journal_put(a, end, true);
     char *err = NULL;
     bool in_txn_already = strcmp(status, "committed") == 0 && a->finished_in_txn;
     int rc = 0;
@@ -1291,7 +666,7 @@ static void finish(applier *a, const char *status, const char *message)
             rc = audit_finish_run(a->c, a->r->run_id, status, message, &err);
     }
     if (rc == 0 && !a->r->audit_pending) {
-        journal_put(a, journal_event(a->r->run_id, "audited"), true);
+        apply_journal_put(a, journal_event(a->r->run_id, "audited"), true);
     } else {
         a->r->audit_pending = true;
         fprintf(a->o->err,
@@ -1320,7 +695,7 @@ static int begin_run(applier *a)
     cJSON_AddNumberToObject(b, "backend_pid", PQbackendPID(a->c));
     cJSON_AddStringToObject(b, "client", a->client);
     cJSON_AddBoolToObject(b, "dry_run", a->o->dry_run);
-    if (journal_put(a, b, true) < 0)
+    if (apply_journal_put(a, b, true) < 0)
         return refuse(a, "cannot write the journal; nothing was sent");
     audit_run ar = {.id = a->r->run_id,
                     .bundle_sha256 = a->info.manifest_sha256,
@@ -1418,9 +793,9 @@ static int run(applier *a)
     if (begin_run(a) < 0)
         return -1;
     cancel_handle = PQgetCancel(a->c);
-    double t0 = now_ms();
+    double t0 = apply_now_ms();
     int rc = run_units(a);
-    double ms = now_ms() - t0;
+    double ms = apply_now_ms() - t0;
     PGcancel *h = cancel_handle;
     cancel_handle = NULL;
     PQfreeCancel(h);
