@@ -99,7 +99,12 @@ static cJSON *statement_record(applier *a, const pending *p, const char *status,
     cJSON_AddNumberToObject(o, "duration_ms", ms);
     if (a->failed && strcmp(status, "ok") != 0) {
         cJSON_AddStringToObject(o, "sqlstate", a->sqlstate);
-        cJSON_AddStringToObject(o, "message", a->fail_message ? a->fail_message : "");
+        /* where the server says the error is, which may be past the statement's start */
+        char *m = a->fail_file ? xasprintf("%s:%d:%d: %s", a->fail_file, a->fail_line,
+                                           a->fail_col, a->fail_message ? a->fail_message : "")
+                               : xstrdup(a->fail_message ? a->fail_message : "");
+        cJSON_AddStringToObject(o, "message", m);
+        free(m);
     }
     return o;
 }

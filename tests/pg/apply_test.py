@@ -197,6 +197,20 @@ class Env:
             check(ar[run]["status"] != "running", "run %s still 'running' in audit" % run)
         for run in ar:
             check(run in jr, "audit run %s not in the journal" % run)
+            # no audit record of a change that did not commit: rows 'ok' inside a
+            # transaction only for transactions that committed (or whose COMMIT was
+            # sent and the database confirms: then the rows are there because of it)
+            events = jr[run]
+            committed = {r["txn"] for r in events if r["event"] in ("commit", "commit-pending")}
+            rolled_back = {r["txn"] for r in events if r["event"] == "rollback"}
+            for s in self.audit_statements(run):
+                if s["status"] == "ok" and s["txn"] > 0:
+                    check(s["txn"] in committed and s["txn"] not in rolled_back,
+                          "run %s: statement %d 'ok' in transaction %d that did not commit"
+                          % (run, s["seq"], s["txn"]))
+                if s["txn"] in rolled_back:
+                    check(s["status"] != "ok", "run %s: rolled-back statement %d recorded ok"
+                          % (run, s["seq"]))
 
 
 class Reader:
@@ -357,6 +371,7 @@ def all_or_nothing(env):
     st = env.audit_statements(run)
     check([s["status"] for s in st] == ["rolled-back"] * 3 + ["failed"], str(st))
     check(st[3]["sqlstate"] == "42703" and st[3]["line"] == 3, str(st[3]))
+    check(st[3]["message"].startswith('src/b/b.sql:4:8: column "nosuch"'), str(st[3]))
     env.check_agreement()
 
 
