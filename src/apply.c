@@ -179,6 +179,17 @@ int apply_journal_put(applier *a, cJSON *rec, bool sync)
 
 /* ------------------------------------------------------------------ step 1-2 */
 
+int apply_script_options(const applier *a, script_options *opt)
+{
+    *opt = script_options_default();
+    opt->root = ".";
+    int rc = 0;
+    for (size_t i = 0; i < a->info.nvars; i++)
+        if (script_set_var(opt, a->info.vars[i].name, a->info.vars[i].value) < 0)
+            rc = -1;
+    return rc;
+}
+
 static int cmp_approved(const void *x, const void *y)
 {
     const approved *p = x, *q = y;
@@ -200,8 +211,11 @@ static int check_files(applier *a)
 {
     size_t errors = 0;
     bool color = report_want_color(2);
-    script_options opt = script_options_default();
-    opt.root = ".";
+    script_options opt;
+    if (apply_script_options(a, &opt) < 0) {
+        script_options_free(&opt);
+        return refuse(a, "the bundle's manifest sets an invalid variable name");
+    }
     for (size_t i = 0; i < a->info.nfiles; i++) {
         if (a->info.files[i].included)
             continue;

@@ -569,8 +569,8 @@ int apply_run_file(applier *a, unit_file *uf)
         rc = run_static(a, uf->checked);
     } else {
         script_runner runner = {.ctx = a, .run = run_statement, .echo = echo_text};
-        script_options opt = script_options_default();
-        opt.root = ".";
+        script_options opt;
+        apply_script_options(a, &opt); /* checked when the bundle was linted */
         opt.runner = &runner;
         const char *vars[][2] = {{"DBNAME", PQdb(a->c)},
                                  {"USER", PQuser(a->c)},

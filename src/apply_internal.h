@@ -81,6 +81,10 @@ static inline double apply_now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Script options for reading the bundle's files (cwd: its files/ folder), with the
+   -v variables its manifest records. Returns -1 when one has an invalid name. */
+int apply_script_options(const applier *a, script_options *opt);
+
 /* The approved statement at st's file and offset, or NULL. */
 const statement *apply_find_approved(const applier *a, const statement *st);
 

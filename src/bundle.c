@@ -9,6 +9,8 @@
  *   policy <sha256 of the canonical policy text, also stored in ./policy>
  *   statements 42
  *   verdict pass
+ *   var NAME "VALUE"                    (each -v the scripts were read with; the
+ *                                        value a JSON string, so any byte fits)
  *   file <sha256> <chain> <path>        (a script, in run order; stored as files/<path>)
  *   include <sha256> <chain> <path>     (a file a script includes)
  * chain(0) = 64 zeros; chain(i) = sha256(chain(i-1) + " " + sha256(i) + " " + path(i)).
@@ -24,6 +26,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+
+#include <cjson/cJSON.h>
 
 #include "digest.h"
 #include "util.h"
@@ -230,6 +234,13 @@ int bundle_write(const char *dir, const bundle_spec *spec, const char *private_k
     sb_addf(&m, "pgward-bundle %d\npgward %s\ncreated %s\nrole %s\npolicy %s\n",
             BUNDLE_FORMAT, pgward_version(), stamp, spec->role, spec->policy->digest);
     sb_addf(&m, "statements %zu\nverdict %s\n", spec->nstatements, spec->verdict);
+    for (size_t i = 0; i < spec->nvars; i++) {
+        cJSON *v = cJSON_CreateString(spec->vars[i].value ? spec->vars[i].value : "");
+        char *json = cJSON_PrintUnformatted(v);
+        sb_addf(&m, "var %s %s\n", spec->vars[i].name, json);
+        cJSON_free(json);
+        cJSON_Delete(v);
+    }
     int rc = 0;
     char *p = xasprintf("%s/%s", dir, POLICY_FILE);
     rc = write_file(p, spec->policy->canonical, strlen(spec->policy->canonical), err);
@@ -312,6 +323,21 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
         } else if (strncmp(line, "role ", 5) == 0) {
             free(info->role);
             info->role = xstrdup(line + 5);
+        } else if (strncmp(line, "var ", 4) == 0) {
+            const char *name = line + 4, *sp = strchr(name, ' ');
+            cJSON *v = sp ? cJSON_Parse(sp + 1) : NULL;
+            char *vname = sp ? xstrndup(name, (size_t)(sp - name)) : NULL;
+            if (!cJSON_IsString(v) || !vname || !*vname) {
+                rc = fail(err, "%s/%s:%d: expected 'var NAME \"VALUE\"'", dir, MANIFEST,
+                          lineno);
+            } else {
+                GROW(info->vars, info->capvars, info->nvars + 1);
+                info->vars[info->nvars].name = vname;
+                info->vars[info->nvars++].value = xstrdup(v->valuestring);
+                vname = NULL;
+            }
+            free(vname);
+            cJSON_Delete(v);
         } else if (strncmp(line, "policy ", 7) == 0) {
             free(info->policy_digest);
             info->policy_digest = xstrdup(line + 7);
@@ -399,5 +425,10 @@ void bundle_info_free(bundle_info *info)
     for (size_t i = 0; i < info->nfiles; i++)
         free(info->files[i].path);
     free(info->files);
+    for (size_t i = 0; i < info->nvars; i++) {
+        free(info->vars[i].name);
+        free(info->vars[i].value);
+    }
+    free(info->vars);
     memset(info, 0, sizeof(*info));
 }

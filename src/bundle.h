@@ -39,6 +39,8 @@ typedef struct bundle_spec {
     const char *role;
     size_t nstatements;
     const char *verdict;     /* "pass" */
+    const script_var *vars;  /* -v variables the scripts were read with */
+    size_t nvars;
 } bundle_spec;
 
 /* Writes a bundle folder (must not exist). Returns 0, or -1 with *err. */
@@ -57,6 +59,8 @@ typedef struct bundle_info {
     char manifest_sha256[65]; /* identifies the bundle in the audit trail */
     bundle_entry *files;      /* in manifest order */
     size_t nfiles, capfiles;
+    script_var *vars;         /* -v variables recorded at bundling, in order */
+    size_t nvars, capvars;
     bool signed_;
 } bundle_info;
 

@@ -108,7 +108,11 @@ int cmd_bundle(int argc, char **argv)
         return rc;
     }
     script **scripts = xcalloc(ro.paths.count ? ro.paths.count : 1, sizeof(script *));
-    bundle_spec spec = {.policy = pol, .role = role->name, .verdict = "pass"};
+    bundle_spec spec = {.policy = pol,
+                        .role = role->name,
+                        .verdict = "pass",
+                        .vars = ro.script.vars,
+                        .nvars = ro.script.nvars};
     size_t errors = 0;
     bool color = report_want_color(2);
     for (size_t i = 0; i < ro.paths.count; i++) {

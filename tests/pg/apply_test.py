@@ -684,6 +684,19 @@ def transaction_per_file(env):
     check(table_rows(env, "t") == "1,2,3", "table: " + table_rows(env, "t"))
 
 
+@test
+def bundle_variables(env):
+    env.q("CREATE TABLE t (x int, label text)")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (:n, :'label');\n")],
+                   extra=("-v", "n=5", "-v", "label=it's \"quoted\"\nand two lines"))
+    with open(os.path.join(b, "manifest")) as f:
+        manifest = f.read()
+    check('var label "it\'s \\"quoted\\"\\nand two lines"' in manifest, manifest)
+    env.run("apply", b, check_rc=0)
+    check(env.q("SELECT x || '|' || label FROM t") == "5|it's \"quoted\"\nand two lines",
+          env.q("SELECT x || '|' || label FROM t"))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pgward", required=True)
