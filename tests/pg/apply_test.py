@@ -454,6 +454,16 @@ LOCKED_BUNDLE = [("a.sql", "INSERT INTO t VALUES (1);\n"),
                  ("b.sql", "INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n")]
 
 
+def blocked_apply(env):
+    """An apply of LOCKED_BUNDLE waiting on a lock another session holds on t.
+    Returns (holder, process, the apply's backend pid)."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", LOCKED_BUNDLE)
+    holder = LockHolder(env, "t")
+    p = env.start("apply", b)
+    return holder, p, env.waiting_apply_pid()
+
+
 @test
 def lock_timeout_then_retry(env):
     env.q("CREATE TABLE t (x int)")
@@ -475,11 +485,8 @@ def lock_timeout_then_retry(env):
 
 @test
 def two_operators_at_once(env):
-    env.q("CREATE TABLE t (x int)")
-    b = env.bundle("b", LOCKED_BUNDLE)
-    holder = LockHolder(env, "t")
-    first = env.start("apply", b)
-    env.waiting_apply_pid()
+    holder, first, _ = blocked_apply(env)
+    b = env.path("b.bundle")
     r = env.run("apply", "--lock-wait", "1", b, check_rc=1)
     check("another apply holds the lock" in r.stderr and "pgward apply" in r.stderr, r.stderr)
     holder.release()
@@ -492,11 +499,7 @@ def two_operators_at_once(env):
 
 @test
 def backend_terminated(env):
-    env.q("CREATE TABLE t (x int)")
-    b = env.bundle("b", LOCKED_BUNDLE)
-    holder = LockHolder(env, "t")
-    p = env.start("apply", b)
-    pid = env.waiting_apply_pid()
+    holder, p, pid = blocked_apply(env)
     env.q("SELECT pg_terminate_backend(%s)" % pid)
     rc, out, err = finish(p)
     holder.release()
@@ -512,11 +515,7 @@ def backend_terminated(env):
 
 @test
 def server_stopped_mid_bundle(env):
-    env.q("CREATE TABLE t (x int)")
-    b = env.bundle("b", LOCKED_BUNDLE)
-    holder = LockHolder(env, "t")
-    p = env.start("apply", b)
-    env.waiting_apply_pid()
+    holder, p, _ = blocked_apply(env)
     data = restart_server_immediately()
     try:
         rc, out, err = finish(p)
@@ -535,11 +534,7 @@ def server_stopped_mid_bundle(env):
 
 @test
 def killed_mid_statement_then_sync(env):
-    env.q("CREATE TABLE t (x int)")
-    b = env.bundle("b", LOCKED_BUNDLE)
-    holder = LockHolder(env, "t")
-    p = env.start("apply", b)
-    env.waiting_apply_pid()
+    holder, p, _ = blocked_apply(env)
     p.kill()
     p.wait()
     r = env.run("audit", "sync", check_rc=1)  # its session still waits on the server

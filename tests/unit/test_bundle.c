@@ -14,24 +14,9 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "test_helpers.h"
 
-static char tmpdir[64];
 
-static int setup(void **state)
-{
-    (void)state;
-    strcpy(tmpdir, "/tmp/pgward-test-bundle-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-    int rc = system(cmd);
-    free(cmd);
-    return rc == 0 ? 0 : -1;
-}
 
 static policy *staging(void)
 {
@@ -161,7 +146,7 @@ static void test_bundle_round_trip_and_tampering(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_bundle_round_trip_and_tampering, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bundle_round_trip_and_tampering, tmpdir_setup, tmpdir_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,24 +20,9 @@
 
 #include "journal.h"
 #include "util.h"
+#include "test_helpers.h"
 
-static char tmpdir[64];
 
-static int setup(void **state)
-{
-    (void)state;
-    strcpy(tmpdir, "/tmp/pgward-test-journal-XXXXXX");
-    return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-    int rc = system(cmd);
-    free(cmd);
-    return rc == 0 ? 0 : -1;
-}
 
 static char *path_in(const char *name)
 {
@@ -784,15 +769,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_long_line),
-        cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test(test_fold_txns),
         cmocka_unit_test(test_fold_statements_by_seq),
         cmocka_unit_test(test_fold_started),
-        cmocka_unit_test_setup_teardown(test_torn_last_line, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_append_refuses, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_two_handles, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_concurrent_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_torn_last_line, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_append_refuses, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_two_handles, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_writers, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test(test_large),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

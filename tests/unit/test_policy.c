@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "test_helpers.h"
 
 static const struct {
     const char *text;
@@ -68,29 +69,20 @@ static void test_errors(void **state)
     }
 }
 
-static policy *must_parse(const char *text)
-{
-    char *err = NULL;
-    policy *p = policy_parse("p.policy", text, strlen(text), &err);
-    if (!p)
-        print_error("%s\n", err);
-    assert_non_null(p);
-    return p;
-}
 
 /* Order, comments, spacing and split grants do not change the digest. */
 static void test_digest_ignores_form(void **state)
 {
     (void)state;
-    policy *a = must_parse("family b { schema y, x; } family a { schema a; }\n"
+    policy *a = must_parse_policy("family b { schema y, x; } family a { schema a; }\n"
                            "role z { restricted; grant select on family a; grant insert on family a; }\n"
                            "role y { unrestricted; }\nisolate b, a;");
-    policy *b = must_parse("# same meaning\nisolate a,b;\nrole y{unrestricted;}\n"
+    policy *b = must_parse_policy("# same meaning\nisolate a,b;\nrole y{unrestricted;}\n"
                            "role z { grant insert, select on family a; restricted; }\n"
                            "family a { schema a; }\nfamily b { schema x, y; }");
     assert_string_equal(a->canonical, b->canonical);
     assert_string_equal(a->digest, b->digest);
-    policy *c = must_parse("family b { schema y, x; } family a { schema a; }\n"
+    policy *c = must_parse_policy("family b { schema y, x; } family a { schema a; }\n"
                            "role z { restricted; grant select on family a; }\n"
                            "role y { unrestricted; }\nisolate b, a;");
     assert_string_not_equal(a->digest, c->digest); /* one class less: another policy */
@@ -103,10 +95,10 @@ static void test_digest_ignores_form(void **state)
 static void test_canonical_fixed_point(void **state)
 {
     (void)state;
-    policy *a = must_parse("role \"odd name\" { grant all on table \"my schema\".\"t\\\"q\"; }\n"
+    policy *a = must_parse_policy("role \"odd name\" { grant all on table \"my schema\".\"t\\\"q\"; }\n"
                            "sensitive table pattern \"(?i)pass\\\\w+\";\n"
                            "set search_path = \"a, \\\"b\\\"\";");
-    policy *b = must_parse(a->canonical);
+    policy *b = must_parse_policy(a->canonical);
     assert_string_equal(a->canonical, b->canonical);
     assert_string_equal(a->digest, b->digest);
     assert_int_equal(strlen(a->digest), 64);

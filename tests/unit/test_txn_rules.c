@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "txn_rules.h"
+#include "test_helpers.h"
 
 /* ------------------------------------------------------------------ statements */
 
@@ -320,15 +321,6 @@ static void test_messages(void **state)
     script_options_free(&opt);
 }
 
-static policy *parse_policy(const char *text)
-{
-    char *err = NULL;
-    policy *p = policy_parse("p.policy", text, strlen(text), &err);
-    if (!p)
-        print_error("%s\n", err);
-    assert_non_null(p);
-    return p;
-}
 
 /* The policy's `rule` lines set severities or turn the rules off; others keep theirs. */
 static void test_policy_severity(void **state)
@@ -338,7 +330,7 @@ static void test_policy_severity(void **state)
     const char *in2 = "BEGIN;\nVACUUM;\nCOMMIT;\n";
     script_options opt = script_options_default();
 
-    policy *p = parse_policy("role r { unrestricted; }\n");
+    policy *p = must_parse_policy("role r { unrestricted; }\n");
     script *s = script_read_memory("a.sql", in, strlen(in), &opt);
     txn_check_script(p, s);
     check_findings("policy without rules: defaults", s,
@@ -346,7 +338,7 @@ static void test_policy_severity(void **state)
     script_free(s);
     policy_free(p);
 
-    p = parse_policy("role r { unrestricted; }\nrule no-transaction-mixed error;\n"
+    p = must_parse_policy("role r { unrestricted; }\nrule no-transaction-mixed error;\n"
                      "rule no-transaction-required off;\nrule transaction-control warning;\n");
     s = script_read_memory("a.sql", in, strlen(in), &opt);
     txn_check_script(p, s);
@@ -361,7 +353,7 @@ static void test_policy_severity(void **state)
     script_free(s);
     policy_free(p);
 
-    p = parse_policy("role r { unrestricted; }\nrule no-transaction-mixed off;\n"
+    p = must_parse_policy("role r { unrestricted; }\nrule no-transaction-mixed off;\n"
                      "rule transaction-control off;\n");
     s = script_read_memory("a.sql", in, strlen(in), &opt);
     txn_check_script(p, s);
