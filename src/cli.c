@@ -273,15 +273,21 @@ int cli_load_policy(const char *cmd, const cli_read_opts *ro, bool required, pol
     return -1;
 }
 
-void cli_conn_option(cli_conn_opts *co, const char *name, const char *value)
+bool cli_conn_option(cli_conn_opts *co, int opt, const char *value)
 {
-    if (strcmp(name, "db") == 0) {
+    switch (opt) {
+    case CLI_OPT_DB:
         co->db = value;
-    } else if (strcmp(name, "env-file") == 0) {
+        return true;
+    case CLI_OPT_ENV_FILE:
         co->env_file = value;
-    } else {
+        return true;
+    case CLI_OPT_JOURNAL:
         free(co->journal);
         co->journal = xstrdup(value);
+        return true;
+    default:
+        return false;
     }
 }
 

@@ -120,8 +120,15 @@ typedef struct cli_conn_opts {
     conn_params params;   /* from the env file */
 } cli_conn_opts;
 
-/* Records --db, --env-file or --journal (name without dashes). */
-void cli_conn_option(cli_conn_opts *co, const char *name, const char *value);
+/* getopt_long codes and entries of --db, --env-file and --journal. */
+enum { CLI_OPT_DB = 1000, CLI_OPT_ENV_FILE, CLI_OPT_JOURNAL };
+#define CLI_CONN_LONGOPTS                                                             \
+    {"db", required_argument, NULL, CLI_OPT_DB},                                      \
+        {"env-file", required_argument, NULL, CLI_OPT_ENV_FILE},                      \
+        {"journal", required_argument, NULL, CLI_OPT_JOURNAL}
+
+/* Records a connection option; returns false when opt is not one of them. */
+bool cli_conn_option(cli_conn_opts *co, int opt, const char *value);
 
 /* Reads the env file and picks the journal. Returns -1 to go on, or 2 after a
    reported error. */

@@ -43,10 +43,7 @@ static const char apply_usage[] =
     "3 failed (rolled back), 130/143 cancelled by SIGINT/SIGTERM (rolled back)\n";
 
 enum {
-    OPT_DB = 256,
-    OPT_ENV_FILE,
-    OPT_JOURNAL,
-    OPT_ROLE,
+    OPT_ROLE = 256,
     OPT_SET_ROLE,
     OPT_PUBKEY,
     OPT_TXN,
@@ -71,9 +68,7 @@ static int parse_count(const char *cmd, const char *opt, const char *v, int max,
 int cmd_apply(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, OPT_DB},
-        {"env-file", required_argument, NULL, OPT_ENV_FILE},
-        {"journal", required_argument, NULL, OPT_JOURNAL},
+        CLI_CONN_LONGOPTS,
         {"role", required_argument, NULL, OPT_ROLE},
         {"set-role", no_argument, NULL, OPT_SET_ROLE},
         {"pubkey", required_argument, NULL, OPT_PUBKEY},
@@ -97,12 +92,6 @@ int cmd_apply(int argc, char **argv)
         case 'h':
             fputs(apply_usage, stdout);
             rc = EXIT_CLEAN;
-            break;
-        case OPT_DB:
-        case OPT_ENV_FILE:
-        case OPT_JOURNAL:
-            cli_conn_option(&co, opt == OPT_DB ? "db" : opt == OPT_ENV_FILE ? "env-file" : "journal",
-                            optarg);
             break;
         case OPT_ROLE:
             o.role = optarg;
@@ -141,6 +130,8 @@ int cmd_apply(int argc, char **argv)
             rc = usage_error("apply", "option '%s' needs a value", argv[optind - 1]);
             break;
         default:
+            if (cli_conn_option(&co, opt, optarg))
+                break;
             rc = usage_error("apply", "unknown option '%s'", argv[optind - 1]);
             break;
         }

@@ -38,7 +38,7 @@ static const char audit_usage[] =
     "exit status: 0 ok, 1 sync left a run in doubt, 2 usage or input error,\n"
     "3 database error\n";
 
-enum { OPT_DB = 256, OPT_ENV_FILE, OPT_JOURNAL, OPT_RUN, OPT_FORMAT, OPT_LIMIT };
+enum { OPT_RUN = 256, OPT_FORMAT, OPT_LIMIT };
 
 static int do_sync(cli_conn_opts *co)
 {
@@ -87,9 +87,7 @@ static int do_sync(cli_conn_opts *co)
 int cmd_audit(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"db", required_argument, NULL, OPT_DB},
-        {"env-file", required_argument, NULL, OPT_ENV_FILE},
-        {"journal", required_argument, NULL, OPT_JOURNAL},
+        CLI_CONN_LONGOPTS,
         {"run", required_argument, NULL, OPT_RUN},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"limit", required_argument, NULL, OPT_LIMIT},
@@ -109,12 +107,6 @@ int cmd_audit(int argc, char **argv)
             fputs(audit_usage, stdout);
             rc = EXIT_CLEAN;
             break;
-        case OPT_DB:
-        case OPT_ENV_FILE:
-        case OPT_JOURNAL:
-            cli_conn_option(&co, opt == OPT_DB ? "db" : opt == OPT_ENV_FILE ? "env-file" : "journal",
-                            optarg);
-            break;
         case OPT_RUN:
             run = optarg;
             break;
@@ -133,6 +125,8 @@ int cmd_audit(int argc, char **argv)
             rc = usage_error("audit", "option '%s' needs a value", argv[optind - 1]);
             break;
         default:
+            if (cli_conn_option(&co, opt, optarg))
+                break;
             rc = usage_error("audit", "unknown option '%s'", argv[optind - 1]);
             break;
         }
