@@ -692,6 +692,29 @@ def bundle_variables(env):
           env.q("SELECT x || '|' || label FROM t"))
 
 
+@test
+def killed_outside_transaction_in_doubt(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\nINSERT INTO t VALUES (1);\n"
+                                   "INSERT INTO t VALUES (2);\n")])
+    holder = LockHolder(env, "t")
+    p = env.start("apply", b)
+    env.waiting_apply_pid()
+    p.kill()
+    p.wait()
+    holder.release()
+    no_apply_session(env)
+    r = env.run("audit", "sync", check_rc=0)
+    check("in doubt" in r.stdout, r.stdout)
+    run = list(env.audit_runs())[0]
+    st = env.audit_statements(run)
+    # the statement ran on without its client and committed by itself: pgward cannot
+    # know, so it is recorded in doubt, never as done or undone
+    check([s["status"] for s in st] == ["in-doubt"], str(st))
+    check(table_rows(env, "t") == "1", "table: " + table_rows(env, "t"))
+    env.check_agreement()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--pgward", required=True)
