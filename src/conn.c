@@ -22,6 +22,20 @@ static int env_error(char **err, const char *name, int line, int col, const char
     return -1;
 }
 
+/*
+ * libpq's environment variables that are not connection parameters (they set the
+ * session's defaults or libpq's files): known, so not typos, and not used here.
+ */
+static bool session_variable(const char *var)
+{
+    static const char *const names[] = {"PGDATESTYLE", "PGTZ", "PGGEQO", "PGSYSCONFDIR", "PGLOCALEDIR", "PGSERVICEFILE",
+                                        "PGREQUIREPEER"};
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (strcmp(var, names[i]) == 0)
+            return true;
+    return false;
+}
+
 /* The libpq keyword read from environment variable var, or NULL. */
 static char *keyword_for_envvar(const PQconninfoOption *defaults, const char *var)
 {
@@ -60,9 +74,10 @@ int conn_params_parse_env(const char *name, const char *text, size_t len, conn_p
             i++;
         if (i == n || line[i] == '#')
             continue;
-        if (n - i > 7 && strncmp(line + i, "export ", 7) == 0) {
+        if (n - i > 7 && strncmp(line + i, "export", 6) == 0 &&
+            (line[i + 6] == ' ' || line[i + 6] == '\t')) {
             i += 7;
-            while (i < n && line[i] == ' ')
+            while (i < n && (line[i] == ' ' || line[i] == '\t'))
                 i++;
         }
         size_t k0 = i;
@@ -80,12 +95,17 @@ int conn_params_parse_env(const char *name, const char *text, size_t len, conn_p
         }
         char *key = xstrndup(line + k0, i - k0);
         i++;
+        while (i < n && (line[i] == ' ' || line[i] == '\t'))
+            i++; /* KEY= value: the value starts at its first non-blank */
+        size_t value_col = i + 1;
         strbuf value = {0};
         if (i < n && (line[i] == '\'' || line[i] == '"')) {
             char q = line[i];
             size_t q0 = i++;
             while (i < n && line[i] != q) {
-                if (q == '"' && line[i] == '\\' && i + 1 < n)
+                /* as a shell: inside "...", a backslash escapes only " and \\ */
+                if (q == '"' && line[i] == '\\' && i + 1 < n &&
+                    (line[i + 1] == '"' || line[i + 1] == '\\'))
                     i++;
                 sb_addc(&value, line[i++]);
             }
@@ -111,13 +131,17 @@ int conn_params_parse_env(const char *name, const char *text, size_t len, conn_p
                 vend--;
             sb_add(&value, line + v0, vend - v0);
         }
-        if (rc == 0 && memchr(value.buf ? value.buf : "", '\0', value.len))
-            rc = env_error(err, name, lineno, 1, "NUL byte in the value of", key);
+        const char *nul = value.len ? memchr(value.buf, '\0', value.len) : NULL;
+        if (rc == 0 && nul) {
+            const char *at = memchr(line + value_col - 1, '\0', n - (value_col - 1));
+            rc = env_error(err, name, lineno, at ? (int)(at - line) + 1 : (int)value_col,
+                           "NUL byte in the value of", key);
+        }
         if (rc == 0) {
             char *kw = keyword_for_envvar(defaults, key);
             if (kw)
                 params_add(out, kw, value.buf ? value.buf : "");
-            else if (strncmp(key, "PG", 2) == 0)
+            else if (strncmp(key, "PG", 2) == 0 && !session_variable(key))
                 rc = env_error(err, name, lineno, (int)k0 + 1,
                                "unknown PostgreSQL connection variable", key);
             free(kw);
@@ -173,6 +197,9 @@ PGconn *conn_open(const conn_params *params, const char *db, const char *applica
         char *perr = NULL;
         parsed = PQconninfoParse(db, &perr);
         if (!parsed) {
+            size_t plen = perr ? strlen(perr) : 0;
+            while (plen > 0 && (perr[plen - 1] == '\n' || perr[plen - 1] == ' '))
+                perr[--plen] = '\0';
             *err = xasprintf("invalid --db: %s", perr ? perr : "cannot parse");
             PQfreemem(perr);
             free(keys);
