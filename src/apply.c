@@ -797,10 +797,10 @@ static int run(applier *a)
     if (check_files(a) < 0 || connect_and_check_role(a) < 0 || take_lock(a) < 0 ||
         check_history(a) < 0)
         return -1;
-    size_t todo = 0;
+    size_t to_run = 0;
     for (size_t i = 0; i < a->nfiles; i++)
-        todo += !a->files[i].skip;
-    if (todo == 0) {
+        to_run += !a->files[i].skip;
+    if (to_run == 0) {
         fprintf(o->out, "%s: nothing to apply: every file was applied before\n", o->bundle);
         return 0;
     }
@@ -818,7 +818,7 @@ static int run(applier *a)
         finish(a, status, NULL);
         fprintf(o->out, "%s: %s %zu statement%s in %zu file%s as %s on %s in %.0f ms%s; run %s\n",
                 o->bundle, o->dry_run ? "dry run: ran and rolled back" : "applied",
-                a->nstatements, a->nstatements == 1 ? "" : "s", todo, todo == 1 ? "" : "s",
+                a->nstatements, a->nstatements == 1 ? "" : "s", to_run, to_run == 1 ? "" : "s",
                 a->role->name, a->target, ms,
                 a->nskipped ? " (resumed after statements that had run)" : "", a->r->run_id);
         return 0;

@@ -131,6 +131,23 @@ static const script_case cases[] = {
     {"extra argument warned", "\\endif extra", {0}, {0}, {"script-error", "script-error"}},
 };
 
+/* The findings above info level are exactly rules (NULL-terminated or MAX_EXPECT long). */
+static void assert_rules(const script *s, const char *const *rules)
+{
+    size_t nf = 0;
+    for (size_t i = 0; i < s->findings.count; i++) {
+        const finding *f = &s->findings.items[i];
+        if (f->severity == SEV_INFO)
+            continue;
+        if (nf >= MAX_EXPECT || !rules[nf])
+            print_error("  unexpected finding %s: %s\n", f->rule, f->message);
+        assert_true(nf < MAX_EXPECT && rules[nf]);
+        assert_string_equal(f->rule, rules[nf]);
+        nf++;
+    }
+    assert_true(nf == MAX_EXPECT || rules[nf] == NULL);
+}
+
 static void run_case(const script_case *c)
 {
     script_options opt = script_options_default();
@@ -148,18 +165,7 @@ static void run_case(const script_case *c)
     assert_int_equal(s->nstmts, n);
     for (size_t i = 0; i < n; i++)
         assert_string_equal(s->stmts[i].text, c->stmts[i]);
-    size_t nf = 0;
-    for (size_t i = 0; i < s->findings.count; i++) {
-        const finding *f = &s->findings.items[i];
-        if (f->severity == SEV_INFO)
-            continue;
-        if (nf >= MAX_EXPECT || !c->rules[nf])
-            print_error("  unexpected finding %s: %s\n", f->rule, f->message);
-        assert_true(nf < MAX_EXPECT && c->rules[nf]);
-        assert_string_equal(f->rule, c->rules[nf]);
-        nf++;
-    }
-    assert_true(nf == MAX_EXPECT || c->rules[nf] == NULL);
+    assert_rules(s, c->rules);
     script_free(s);
     script_options_free(&opt);
 }
@@ -483,18 +489,7 @@ static void run_runner_case(const runner_case *c)
     assert_int_equal(s->nstmts, n);
     assert_string_equal(fr.echo.buf ? fr.echo.buf : "", c->echo);
     assert_int_equal(s->stopped, c->stop_at != NULL);
-    size_t nf = 0;
-    for (size_t i = 0; i < s->findings.count; i++) {
-        const finding *f = &s->findings.items[i];
-        if (f->severity == SEV_INFO)
-            continue;
-        if (nf >= MAX_EXPECT || !c->rules[nf])
-            print_error("  unexpected finding %s: %s\n", f->rule, f->message);
-        assert_true(nf < MAX_EXPECT && c->rules[nf]);
-        assert_string_equal(f->rule, c->rules[nf]);
-        nf++;
-    }
-    assert_true(nf == MAX_EXPECT || c->rules[nf] == NULL);
+    assert_rules(s, c->rules);
     script_free(s);
     script_options_free(&opt);
     fake_runner_free(&fr);
