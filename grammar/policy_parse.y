@@ -39,7 +39,7 @@ void pgw_policy_yyerror(PGW_POLICY_YYLTYPE *lloc, void *scanner, policy_builder 
 %token KW_TABLE "table" KW_COLUMN "column" KW_ROLE "role" KW_RESTRICTED "restricted"
 %token KW_UNRESTRICTED "unrestricted" KW_LIFETIME "lifetime" KW_GRANT "grant" KW_ON "on"
 %token KW_ALLOW "allow" KW_FUNCTION "function" KW_RULE "rule" KW_SET "set"
-%token KW_DEFAULT "default"
+%token KW_DEFAULT "default" KW_REQUIRE "require" KW_EXTENSION "extension"
 %token <str> IDENT "identifier" STRING "string" DURATION "duration"
 %token BAD_STRING "unterminated string" BAD_CHAR "unexpected character"
 
@@ -67,6 +67,7 @@ declaration
     | "rule" word word ';'                         { pb_rule(b, $2, LOC(@2), $3, LOC(@3)); }
     | "set" word '=' STRING ';'                    { pb_setting(b, $2, LOC(@2), $4); }
     | "default" "role" word ';'                    { pb_default_role(b, $3, LOC(@3)); }
+    | "require" "extension" names ';'              { pb_require_extensions(b, $3); }
     ;
 
 family_items

@@ -230,17 +230,28 @@ void pb_bridge(policy_builder *b, char *schema, policy_loc at, name_list *famili
     name_list_free(families);
 }
 
+/* Adds the names not there yet to a set of strings; takes the list. */
+static void add_names(char ***set, size_t *n, size_t *cap, name_list *names)
+{
+    for (size_t i = 0; i < names->count; i++) {
+        if (!has_str(*set, *n, names->names[i])) {
+            push_str(set, n, cap, names->names[i]);
+            names->names[i] = NULL;
+        }
+    }
+    name_list_free(names);
+}
+
 void pb_protect(policy_builder *b, name_list *schemas)
 {
     policy *p = b->p;
-    for (size_t i = 0; i < schemas->count; i++) {
-        if (!has_str(p->protected_schemas, p->nprotected, schemas->names[i])) {
-            push_str(&p->protected_schemas, &p->nprotected, &p->capprotected,
-                     schemas->names[i]);
-            schemas->names[i] = NULL;
-        }
-    }
-    name_list_free(schemas);
+    add_names(&p->protected_schemas, &p->nprotected, &p->capprotected, schemas);
+}
+
+void pb_require_extensions(policy_builder *b, name_list *extensions)
+{
+    policy *p = b->p;
+    add_names(&p->extensions, &p->nextensions, &p->capextensions, extensions);
 }
 
 void pb_sensitive(policy_builder *b, bool column, char *pattern, policy_loc at)
@@ -550,6 +561,12 @@ static char *canonical_text(policy *p)
         add_words(&sb, p->protected_schemas, p->nprotected);
         sb_adds(&sb, ";\n");
     }
+    sort_strs(p->extensions, p->nextensions);
+    if (p->nextensions) {
+        sb_adds(&sb, "require extension ");
+        add_words(&sb, p->extensions, p->nextensions);
+        sb_adds(&sb, ";\n");
+    }
     for (size_t i = 0; i < p->nsensitive_tables; i++) {
         sb_adds(&sb, "sensitive table pattern ");
         add_string(&sb, p->sensitive_tables[i].source);
@@ -713,6 +730,7 @@ void policy_free(policy *p)
     }
     free(p->bridges);
     free_strs(p->protected_schemas, p->nprotected);
+    free_strs(p->extensions, p->nextensions);
     free_patterns(p->sensitive_tables, p->nsensitive_tables);
     free_patterns(p->sensitive_columns, p->nsensitive_columns);
     for (size_t i = 0; i < p->nroles; i++) {

@@ -103,6 +103,8 @@ typedef struct policy {
     size_t nbridges, capbridges;
     char **protected_schemas; /* written only by pgward itself */
     size_t nprotected, capprotected;
+    char **extensions;       /* extensions the database must have (require extension) */
+    size_t nextensions, capextensions;
     policy_pattern *sensitive_tables;
     size_t nsensitive_tables, capsensitive_tables;
     policy_pattern *sensitive_columns;

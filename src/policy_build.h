@@ -45,6 +45,7 @@ void pb_family_pattern(policy_builder *b, char *pattern, policy_loc at);
 void pb_isolate(policy_builder *b, name_list *families);
 void pb_bridge(policy_builder *b, char *schema, policy_loc at, name_list *families);
 void pb_protect(policy_builder *b, name_list *schemas);
+void pb_require_extensions(policy_builder *b, name_list *extensions);
 void pb_sensitive(policy_builder *b, bool column, char *pattern, policy_loc at);
 void pb_role_begin(policy_builder *b, char *name, policy_loc at);
 void pb_role_restricted(policy_builder *b, bool restricted);

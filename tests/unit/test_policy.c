@@ -91,6 +91,24 @@ static void test_digest_ignores_form(void **state)
     policy_free(c);
 }
 
+/* require extension: a set, however it is spread and ordered; part of the digest. */
+static void test_required_extensions(void **state)
+{
+    (void)state;
+    policy *a = must_parse_policy("require extension \"uuid-ossp\", pgcrypto;\n"
+                                  "require extension pgcrypto, hstore;\nrole r { unrestricted; }");
+    assert_int_equal(a->nextensions, 3);
+    assert_non_null(strstr(a->canonical, "require extension hstore, pgcrypto, uuid-ossp;\n"));
+    policy *b = must_parse_policy("role r { unrestricted; }\n"
+                                  "require extension hstore, uuid-ossp, pgcrypto;");
+    assert_string_equal(a->digest, b->digest);
+    policy *c = must_parse_policy("role r { unrestricted; }\nrequire extension hstore;");
+    assert_string_not_equal(a->digest, c->digest);
+    policy_free(a);
+    policy_free(b);
+    policy_free(c);
+}
+
 /* The canonical text reads back to itself: a fixed point, same digest. */
 static void test_canonical_fixed_point(void **state)
 {
@@ -141,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_digest_ignores_form),
         cmocka_unit_test(test_canonical_fixed_point),
+        cmocka_unit_test(test_required_extensions),
         cmocka_unit_test(test_staging_policy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
