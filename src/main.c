@@ -24,6 +24,7 @@ const command pgward_commands[] = {
     {"parse", cmd_parse, "list the statements pgward reads from scripts (debugging)"},
     {"policy", cmd_policy, "check a policy or show its canonical form and digest"},
     {"stage", cmd_stage, "start, show or remove a throwaway staging PostgreSQL"},
+    {"verify", cmd_verify, "check a live database against the policy: GO or NO-GO"},
 };
 const size_t pgward_ncommands = ARRAY_SIZE(pgward_commands);
 
