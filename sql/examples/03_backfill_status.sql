@@ -1,4 +1,4 @@
--- Backfill (runs as codex_staging): normalise directive status in batches.
+-- Backfill (codex_staging): normalise directive statuses, in batches of :batch_size.
 \set batch_size 500
 UPDATE eng.strategic_directives
    SET status = lower(status)

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# scripts/main_job.sh PGWARD [WORKDIR]: the main job, end to end, on the shipped
+# example (sql/examples/) and policy (rules/staging.policy):
+#
+#   stage up -> lint -> bundle (signed) -> apply as ehg_admin, then as codex_staging
+#   -> verify (GO / NO-GO) -> audit show -> stage down
+#
+# and, on the side, the script the gate rejects and why. WORKDIR (default
+# .pgward/ in the repository) holds the keys, the bundles and the journal; the
+# stage lives in a fresh folder under $TMPDIR or /tmp (run as root, the postgres
+# user must reach it) and is always taken down, also on failure. Exits 0 when verify
+# says GO, 1 when it says NO-GO, other codes when a step failed.
+# PGWARD_STAGE_PORT picks the stage's port (default 5434).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+pgward=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+work=${2:-$here/.pgward}
+port=${PGWARD_STAGE_PORT:-5434}
+policy=$here/rules/staging.policy
+ex=$here/sql/examples
+stage=$(mktemp -d "${TMPDIR:-/tmp}/pgward-stage.XXXXXX")
+chmod 755 "$stage"
+export PGWARD_JOURNAL=$work/journal.jsonl
+export NO_COLOR=${NO_COLOR:-}
+
+step() { printf '\n== %s\n' "$*"; }
+run() { printf '$ pgward %s\n' "$*"; "$pgward" "$@"; }
+
+mkdir -p "$work"
+rm -rf "$work/admin.bundle" "$work/codex.bundle"
+trap '"$pgward" stage down --dir "$stage" >/dev/null 2>&1; rm -rf "$stage"' EXIT
+
+step "1. a throwaway staging PostgreSQL, bootstrapped (codex_staging expires in 8h)"
+run stage up --dir "$stage" --port "$port" --ttl 8h
+
+step "2. lint: every script against the policy, for the role that will run it"
+cd "$ex"
+run lint --policy "$policy" --role ehg_admin 01_schema_apply.sql 02_seed.sql
+run lint --policy "$policy" --role codex_staging 03_backfill_status.sql \
+    04_hydrate_links.sql 05_verify.sql | grep -v ' info: \|^ *[0-9]* |\|^ *| ' || true
+echo "-- and the script the gate must reject:"
+if "$pgward" lint --policy "$policy" --role codex_staging 99_rejected.sql; then
+    echo "main job: 99_rejected.sql passed the gate, which must never happen" >&2
+    exit 2
+fi
+
+step "3. bundle: approved scripts, hash-chained and signed"
+[ -f "$work/key" ] || "$pgward" keygen "$work/key" >/dev/null
+run bundle --policy "$policy" --role ehg_admin --sign "$work/key" -o "$work/admin.bundle" \
+    01_schema_apply.sql 02_seed.sql
+run bundle --policy "$policy" --role codex_staging --sign "$work/key" \
+    -o "$work/codex.bundle" 03_backfill_status.sql 04_hydrate_links.sql 05_verify.sql
+
+step "4. apply: verified, linted again, run in one transaction each, audited"
+run apply --pubkey "$work/key.pub" --env-file "$stage/.env.admin" "$work/admin.bundle"
+run apply --pubkey "$work/key.pub" --env-file "$stage/.env.staging" "$work/codex.bundle"
+
+step "5. verify the live database against the policy"
+set +e
+run verify --env-file "$stage/.env.admin" --policy "$policy"
+verdict=$?
+set -e
+
+step "6. the audit trail: what ran, as whom, and what happened"
+run audit show --env-file "$stage/.env.admin" --limit 5
+
+step "7. stage down"
+run stage down --dir "$stage"
+trap - EXIT
+exit "$verdict"

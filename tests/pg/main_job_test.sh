@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# main_job_test.sh PGWARD: the README's main command, end to end (scripts/main_job.sh)
+# on a free port in a temporary folder: it must end with GO (exit 0), show the
+# rejected script with its three reasons, apply both bundles, and leave no stage
+# behind. The stage is pgward's own cluster (pgward stage up), not with_pg.sh's.
+set -u
+pgward=$1
+here=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/pgward-main-job.XXXXXX")
+chmod 755 "$work"
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+out=$(PGWARD_STAGE_PORT=$port bash "$here/scripts/main_job.sh" "$pgward" "$work" 2>&1)
+rc=$?
+printf '%s\n' "$out"
+fail=0
+expect() { grep -qE -- "$1" <<<"$out" || { echo "FAIL: output lacks: $1"; fail=1; }; }
+[ "$rc" = 0 ] || { echo "FAIL: main job exited $rc, expected 0 (GO)"; fail=1; }
+expect '^GO$'
+expect 'cross-boundary-write'
+expect 'lacks delete on eng.projects'
+expect 'unsupported meta-command'
+expect 'admin.bundle: applied 7 statements in 2 files as ehg_admin'
+expect 'codex.bundle: applied [0-9]+ statements in 3 files as codex_staging'
+expect 'verify: backfill and hydration complete'
+stage=$(sed -n 's/^stage up: .*(\(.*\))$/\1/p' <<<"$out" | head -1)
+[ -n "$stage" ] || { echo "FAIL: no 'stage up:' line naming the stage folder"; fail=1; }
+[ -z "$stage" ] || [ ! -e "$stage" ] || { echo "FAIL: the stage is still there: $stage"; fail=1; }
+[ "$fail" = 0 ] && echo "ok: main job ends with GO"
+exit $fail
