@@ -18,7 +18,6 @@ Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, M failed"; exit 1 o
 any failure. Python 3 standard library only.
 """
 
-import argparse
 import json
 import os
 import re
@@ -26,40 +25,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
+
+from pgtest import WAIT, Failure, check, no_sanitizer_report, run_tests, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 POLICY = os.path.join(ROOT, "rules", "staging.policy")
-WAIT = 60.0  # seconds any command may take
 
 GATES = ["schemas", "extensions", "row-security", "sensitive-rls", "roles", "privileges",
          "lifetime", "views", "isolation", "audit-trail"]
-
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-class Failure(Exception):
-    pass
-
-
-SANITIZER = re.compile(r"ERROR: (Address|Leak)Sanitizer|runtime error:")
-
-
-def no_sanitizer_report(stderr, what):
-    """A sanitizer build reports on stderr; any report fails the test."""
-    if stderr and SANITIZER.search(stderr):
-        raise Failure("%s: sanitizer report:\n%s" % (what, stderr))
-
-
-def check(cond, what):
-    if not cond:
-        raise Failure(what)
 
 
 GATE_LINE = re.compile(r"^(GO|NO-GO) +([a-z-]+): ")
@@ -478,32 +452,5 @@ def cannot_connect(env):
     check("v_no_such_database" in res.stderr and res.stdout == "", res.stderr)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--pgward", required=True)
-    ap.add_argument("-k", dest="only", action="append", default=[])
-    args = ap.parse_args()
-    pgward = os.path.abspath(args.pgward)
-    passed = failed = 0
-    for fn in TESTS:
-        if args.only and not any(k in fn.__name__ for k in args.only):
-            continue
-        env = None
-        try:
-            env = Env(pgward, fn.__name__)
-            fn(env)
-            print("ok", fn.__name__, flush=True)
-            passed += 1
-        except Exception as e:  # noqa: BLE001 - report every failure and go on
-            failed += 1
-            detail = str(e) if isinstance(e, Failure) else traceback.format_exc()
-            print("FAIL %s: %s" % (fn.__name__, detail), flush=True)
-        finally:
-            if env:
-                env.close()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed or not passed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_tests(Env))
