@@ -36,7 +36,7 @@
 #include "audit.h"
 #include "bundle.h"
 #include "digest.h"
-#include "gate.h"
+#include "lint.h"
 #include "journal.h"
 #include "policy.h"
 #include "report.h"
@@ -224,8 +224,8 @@ static int check_files(applier *a)
         memset(uf, 0, sizeof(*uf));
         uf->path = a->info.files[i].path;
         script *s = uf->checked = script_read_file(uf->path, &opt);
-        gate_check_script(a->pol, a->role, s);
-        txn_check_script(a->pol, s);
+        lint_config cfg = {.policy = a->pol, .pg_version = 15};
+        lint_check_script(&cfg, a->role, s); /* exactly the checks bundle ran */
         finding_list_sort(&s->findings);
         for (size_t k = 0; k < s->findings.count; k++) {
             const finding *f = &s->findings.items[k];

@@ -19,9 +19,8 @@
 #include "bundle.h"
 #include "cli.h"
 #include "commands.h"
-#include "gate.h"
+#include "lint.h"
 #include "report.h"
-#include "txn_rules.h"
 
 static const char bundle_usage[] =
     "usage: pgward bundle [options] -o OUT PATH...\n"
@@ -115,10 +114,11 @@ int cmd_bundle(int argc, char **argv)
                         .nvars = ro.script.nvars};
     size_t errors = 0;
     bool color = report_want_color(2);
+    /* the same checks as `pgward lint --policy --role` (PostgreSQL 15) */
+    const lint_config cfg = {.policy = pol, .pg_version = 15};
     for (size_t i = 0; i < ro.paths.count; i++) {
         script *s = scripts[i] = script_read_file(ro.paths.paths[i], &ro.script);
-        gate_check_script(pol, role, s);
-        txn_check_script(pol, s);
+        lint_check_script(&cfg, role, s);
         finding_list_sort(&s->findings);
         for (size_t k = 0; k < s->findings.count; k++) {
             const finding *f = &s->findings.items[k];

@@ -12,6 +12,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_parse(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
+int cmd_rules(int argc, char **argv);
 int cmd_stage(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 

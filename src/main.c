@@ -23,6 +23,7 @@ const command pgward_commands[] = {
     {"lint", cmd_lint, "check scripts and report findings"},
     {"parse", cmd_parse, "list the statements pgward reads from scripts (debugging)"},
     {"policy", cmd_policy, "check a policy or show its canonical form and digest"},
+    {"rules", cmd_rules, "list the rules, or print one rule's doc"},
     {"stage", cmd_stage, "start, show or remove a throwaway staging PostgreSQL"},
     {"verify", cmd_verify, "check a live database against the policy: GO or NO-GO"},
 };

@@ -18,6 +18,7 @@
 #include "digest.h"
 #include "policy_build.h"
 #include "policy_parse.h"
+#include "rules.h"
 #define YYSTYPE PGW_POLICY_YYSTYPE
 #define YYLTYPE PGW_POLICY_YYLTYPE
 #include "policy_scan.lex.h"
@@ -32,21 +33,10 @@ const unsigned policy_class_bits[] = {
 };
 const size_t policy_nclasses = ARRAY_SIZE(policy_class_names);
 
-/* Rule ids a policy may configure: the front end's, the policy gate's and the
-   transaction rules' (txn_rules.h). */
-static const char *const known_rules[] = {
-    "cross-boundary-write", "grant-to-public", "include-error", "input-error",
-    "no-identity-change", "no-transaction-mixed", "no-transaction-required", "rls-required",
-    "role-allowlist", "script-error", "security-definer-search-path", "syntax-error",
-    "transaction-control", "unsupported-meta-command",
-};
-
+/* Rule ids a policy may configure: every rule in the registry (rules.h). */
 bool policy_rule_known(const char *id)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(known_rules); i++)
-        if (strcmp(known_rules[i], id) == 0)
-            return true;
-    return false;
+    return rules_find(id) != NULL;
 }
 
 /* ------------------------------------------------------------------ lists */
@@ -390,6 +380,22 @@ void pb_default_role(policy_builder *b, char *name, policy_loc at)
     b->default_role_loc = at;
 }
 
+void pb_exclude(policy_builder *b, char *glob, policy_loc at)
+{
+    policy *p = b->p;
+    if (glob[0] == '\0') {
+        policy_error(b, at, "empty exclude pattern");
+        free(glob);
+        return;
+    }
+    if (has_str(p->excludes, p->nexcludes, glob)) {
+        policy_error(b, at, "exclude \"%s\" is given twice", glob);
+        free(glob);
+        return;
+    }
+    push_str(&p->excludes, &p->nexcludes, &p->capexcludes, glob);
+}
+
 /* ------------------------------------------------------------------ canonical form */
 
 static int cmp_str(const void *a, const void *b)
@@ -407,9 +413,10 @@ static void sort_strs(char **arr, size_t n)
 static void add_word(strbuf *sb, const char *w)
 {
     static const char *const keywords[] = {
-        "allow", "bridge", "column", "default", "family", "function", "grant", "isolate",
-        "lifetime", "on", "pattern", "protect", "reads", "restricted", "role", "rule",
-        "schema", "sensitive", "set", "table", "unrestricted",
+        "allow",   "bridge",   "column",       "default", "exclude",   "extension",
+        "family",  "function", "grant",        "isolate", "lifetime",  "on",
+        "pattern", "protect",  "reads",        "require", "restricted", "role",
+        "rule",    "schema",   "sensitive",    "set",     "table",     "unrestricted",
     };
     bool bare = (w[0] >= 'a' && w[0] <= 'z') || (w[0] >= 'A' && w[0] <= 'Z') || w[0] == '_';
     for (const char *c = w; *c && bare; c++)
@@ -645,6 +652,12 @@ static char *canonical_text(policy *p)
         sb_adds(&sb, p->rules[i].id);
         sb_addf(&sb, " %s;\n", p->rules[i].off ? "off" : severity_name(p->rules[i].sev));
     }
+    sort_strs(p->excludes, p->nexcludes);
+    for (size_t i = 0; i < p->nexcludes; i++) {
+        sb_adds(&sb, "exclude ");
+        add_string(&sb, p->excludes[i]);
+        sb_adds(&sb, ";\n");
+    }
     return sb_detach(&sb, NULL);
 }
 
@@ -751,6 +764,7 @@ void policy_free(policy *p)
     }
     free(p->settings);
     free(p->default_role);
+    free_strs(p->excludes, p->nexcludes);
     free(p->canonical);
     free(p->name);
     free(p);

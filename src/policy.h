@@ -116,6 +116,8 @@ typedef struct policy {
     policy_setting *settings;
     size_t nsettings, capsettings;
     char *default_role;
+    char **excludes;         /* exclude "GLOB": paths lint skips (cli_glob_match) */
+    size_t nexcludes, capexcludes;
     char *canonical;         /* canonical text */
     char digest[65];         /* SHA-256 of canonical, lowercase hex */
 } policy;

@@ -56,5 +56,6 @@ void pb_role_functions(policy_builder *b, name_list *functions);
 void pb_rule(policy_builder *b, char *id, policy_loc id_at, char *severity, policy_loc sev_at);
 void pb_setting(policy_builder *b, char *name, policy_loc at, char *value);
 void pb_default_role(policy_builder *b, char *name, policy_loc at);
+void pb_exclude(policy_builder *b, char *glob, policy_loc at);
 
 #endif

@@ -4,12 +4,23 @@
 #include "report.h"
 
 #include <stdlib.h>
+
+#include "rules.h"
 #include <string.h>
 #include <unistd.h>
 
 static const char *sev_color(severity s)
 {
     return s == SEV_ERROR ? "\033[1;31m" : s == SEV_WARNING ? "\033[1;35m" : "\033[1;36m";
+}
+
+void report_finding_text_help(FILE *out, const finding *f, bool color)
+{
+    report_finding_text(out, f, color);
+    const rule_def *r = rules_find(f->rule);
+    if (r)
+        fprintf(out, "      %s= help:%s %s; see 'pgward rules %s'\n", color ? "\033[1;34m" : "",
+                color ? "\033[0m" : "", r->summary, r->id);
 }
 
 void report_finding_text(FILE *out, const finding *f, bool color)
@@ -102,6 +113,12 @@ cJSON *report_statement_json(const statement *st)
 void report_script_findings(finding_list *list, cJSON *jarr, FILE *out, bool color,
                             finding_tally *tally)
 {
+    report_findings(list, jarr, out, color, false, tally);
+}
+
+void report_findings(finding_list *list, cJSON *jarr, FILE *out, bool color, bool help,
+                     finding_tally *tally)
+{
     finding_list_sort(list);
     for (size_t i = 0; i < list->count; i++) {
         const finding *f = &list->items[i];
@@ -110,7 +127,9 @@ void report_script_findings(finding_list *list, cJSON *jarr, FILE *out, bool col
             tally->input_error = true;
         if (jarr)
             cJSON_AddItemToArray(jarr, report_finding_json(f));
-        else
+        else if (out && help)
+            report_finding_text_help(out, f, color);
+        else if (out)
             report_finding_text(out, f, color);
     }
 }

@@ -19,6 +19,9 @@
 
 void report_finding_text(FILE *out, const finding *f, bool color);
 
+/* The same followed by "      = help: <rule summary>; see 'pgward rules <id>'" (lint). */
+void report_finding_text_help(FILE *out, const finding *f, bool color);
+
 /* The JSON format's version (lint and parse print it as "version"). */
 #define REPORT_JSON_VERSION 1
 
@@ -41,6 +44,13 @@ typedef struct finding_tally {
  */
 void report_script_findings(finding_list *list, cJSON *jarr, FILE *out, bool color,
                             finding_tally *tally);
+
+/*
+ * The same with more control: help adds the help line to text (lint), and with
+ * neither jarr nor out the findings are only sorted and tallied.
+ */
+void report_findings(finding_list *list, cJSON *jarr, FILE *out, bool color, bool help,
+                     finding_tally *tally);
 
 /* Prints a JSON document followed by a newline; frees it. */
 void report_print_json(FILE *out, cJSON *doc);

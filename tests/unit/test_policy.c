@@ -44,6 +44,11 @@ static const struct {
     {"role r { } @", "1:12: syntax error, unexpected unexpected character"},
     {"role r {\n  grant select on table eng.t;\n  allow function public.f, pg_catalog.now;\n}", NULL},
     {"# comment\n-- comment\nrole \"table\" { grant all on schema \"on\"; }", NULL},
+    {"role r {} exclude \"migrations/legacy/**\"; exclude \"*.down.sql\";", NULL},
+    {"role r {} exclude \"\";", "1:19: empty exclude pattern"},
+    {"role r {} exclude \"a\";\nexclude \"a\";", "2:9: exclude \"a\" is given twice"},
+    {"role r {} exclude legacy;", "1:19: syntax error, unexpected identifier, expecting string"},
+    {"role exclude {}", "1:6: syntax error, unexpected exclude, expecting identifier or string"},
 };
 
 static void test_errors(void **state)
@@ -104,6 +109,13 @@ static void test_required_extensions(void **state)
     assert_string_equal(a->digest, b->digest);
     policy *c = must_parse_policy("role r { unrestricted; }\nrequire extension hstore;");
     assert_string_not_equal(a->digest, c->digest);
+    /* a keyword used as a name is quoted, so the canonical form reads back */
+    policy *k = must_parse_policy("role r { unrestricted; }\nrequire extension \"require\", "
+                                  "\"extension\";");
+    policy *k2 = must_parse_policy(k->canonical);
+    assert_string_equal(k->digest, k2->digest);
+    policy_free(k);
+    policy_free(k2);
     policy_free(a);
     policy_free(b);
     policy_free(c);
@@ -122,6 +134,36 @@ static void test_canonical_fixed_point(void **state)
     assert_int_equal(strlen(a->digest), 64);
     policy_free(a);
     policy_free(b);
+}
+
+/* exclude patterns: sorted in the canonical text, part of the digest, read back. */
+static void test_excludes(void **state)
+{
+    (void)state;
+    policy *a = must_parse_policy("exclude \"migrations/legacy/**\";\nrole r { unrestricted; }\n"
+                                  "exclude \"*.down.sql\";");
+    assert_int_equal(a->nexcludes, 2);
+    assert_non_null(strstr(a->canonical, "exclude \"*.down.sql\";\n"
+                                         "exclude \"migrations/legacy/**\";\n"));
+    policy *b = must_parse_policy("role r { unrestricted; }\nexclude \"*.down.sql\";\n"
+                                  "exclude \"migrations/legacy/**\";");
+    assert_string_equal(a->digest, b->digest);
+    policy *c = must_parse_policy(a->canonical);
+    assert_string_equal(a->canonical, c->canonical);
+    policy *d = must_parse_policy("role r { unrestricted; }");
+    assert_string_not_equal(a->digest, d->digest);
+    assert_null(strstr(d->canonical, "exclude"));
+    /* "exclude" is a keyword now: a role of that name is written quoted */
+    policy *e = must_parse_policy("role \"exclude\" { unrestricted; }");
+    assert_non_null(strstr(e->canonical, "role \"exclude\""));
+    policy *f = must_parse_policy(e->canonical);
+    assert_string_equal(e->digest, f->digest);
+    policy_free(a);
+    policy_free(b);
+    policy_free(c);
+    policy_free(d);
+    policy_free(e);
+    policy_free(f);
 }
 
 static void test_staging_policy(void **state)
@@ -161,6 +203,7 @@ int main(void)
         cmocka_unit_test(test_canonical_fixed_point),
         cmocka_unit_test(test_required_extensions),
         cmocka_unit_test(test_staging_policy),
+        cmocka_unit_test(test_excludes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

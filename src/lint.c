@@ -1,0 +1,43 @@
+/*
+ * lint.c: the one entry point to every check; see lint.h.
+ */
+#include "lint.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "gate.h"
+#include "rules_design.h"
+#include "rules_locking.h"
+#include "rules_security.h"
+#include "suppress.h"
+#include "txn_rules.h"
+#include "util.h"
+
+void lint_check_script(const lint_config *cfg, const policy_role *role, script *s)
+{
+    if (cfg->policy && role)
+        gate_check_script(cfg->policy, role, s);
+    txn_check_script(cfg->policy, s);
+    locking_check_script(cfg, s);
+    design_check_script(cfg, s);
+    security_check_script(cfg, s);
+    suppress_apply(cfg, s);
+}
+
+void lint_report(const lint_config *cfg, script *s, const statement *st, const char *id,
+                 long text_loc, const char *fmt, ...)
+{
+    severity sev;
+    if (!rules_severity(cfg, id, &sev))
+        return;
+    const rule_def *r = rules_find(id);
+    size_t at = text_loc >= 0 ? statement_source_offset(st, (size_t)text_loc) : st->offset;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    finding_add(&s->findings, sev, r->id, st->src, st->src->name, at, 0, "%s", msg);
+    finding_set_statement(&s->findings, st->text);
+    free(msg);
+}

@@ -1,0 +1,2 @@
+-- pgward-ignore syntax-error: the old statement is gone
+SELECT 1;
