@@ -2,9 +2,9 @@
  * fuzz_script.c: libFuzzer target for the whole front end.
  *
  * Feeds arbitrary bytes to script_read_memory() (boundary scanner, interpreter,
- * variable substitution, \if stack, libpg_query parse), runs the policy gate
- * (statement analysis and rules) over the result for a restricted and an
- * unrestricted role, and walks every statement and finding so that a bad offset
+ * variable substitution, \if stack, libpg_query parse), runs every lint check
+ * (the policy gate, transaction, migration and security rules, suppressions) over
+ * the result for a restricted and an unrestricted role and without a policy, and walks every statement and finding so that a bad offset
  * or length shows up under ASan.
  *
  * Includes must never reach the real file system: forbid_includes makes every
@@ -20,7 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gate.h"
+#include "lint.h"
 #include "policy.h"
 #include "script.h"
 
@@ -191,8 +191,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the policy gate over the same statements, as a restricted and an unrestricted
        role (gate.h); its findings must point inside the source too */
     const policy *pol = fuzz_policy_once();
-    gate_check_script(pol, policy_find_role(pol, "codex_staging"), s);
-    gate_check_script(pol, policy_find_role(pol, "ehg_admin"), s);
+    /* every check lint runs (gate, transaction, migration, security rules and the
+       suppressions), as a restricted and an unrestricted role, and without a policy */
+    lint_config with_policy = {.policy = pol, .pg_version = 15};
+    lint_config without = {.pg_version = 10};
+    lint_check_script(&with_policy, policy_find_role(pol, "codex_staging"), s);
+    lint_check_script(&with_policy, policy_find_role(pol, "ehg_admin"), s);
+    lint_check_script(&without, NULL, s);
     for (size_t i = 0; i < s->findings.count; i++)
         walk_finding(s, &s->findings.items[i]);
 
