@@ -3,6 +3,8 @@
  */
 #include "gate.h"
 
+#include "rules.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,7 +32,8 @@ void gate_report(const policy *p, script *s, const statement *st, const char *ru
                  long text_loc, const char *fmt, ...)
 {
     severity sev;
-    if (!policy_rule_severity(p, rule, &sev))
+    lint_config cfg = {.policy = p};
+    if (!rules_severity(&cfg, rule, &sev))
         return;
     va_list ap;
     va_start(ap, fmt);

@@ -64,7 +64,8 @@ static created_table *find_created(rls_state *rs, const char *q)
 
 static bool is_sensitive(const policy *p, rls_state *rs, const char *q)
 {
-    return policy_patterns_match(p->sensitive_tables, p->nsensitive_tables, q) || find_created(rs, q);
+    return (p && policy_patterns_match(p->sensitive_tables, p->nsensitive_tables, q)) ||
+           find_created(rs, q);
 }
 
 #define report(g, st, rule, loc, ...) gate_report((g)->p, (g)->s, st, rule, loc, __VA_ARGS__)
@@ -77,7 +78,8 @@ static long location_of(const cJSON *node)
 
 static bool sensitive_column(const gate_ctx *g, const char *col)
 {
-    return col && policy_patterns_match(g->p->sensitive_columns, g->p->nsensitive_columns, col);
+    return col && g->p &&
+           policy_patterns_match(g->p->sensitive_columns, g->p->nsensitive_columns, col);
 }
 
 /* Remembers a table the script creates (q is taken) when it is sensitive. */
@@ -98,7 +100,8 @@ static void check_create(const gate_ctx *g, rls_state *rs, const statement *st, 
     char *q = qualified_name(rv);
     if (!q)
         return;
-    bool sensitive = policy_patterns_match(g->p->sensitive_tables, g->p->nsensitive_tables, q);
+    bool sensitive =
+        g->p && policy_patterns_match(g->p->sensitive_tables, g->p->nsensitive_tables, q);
     const cJSON *elt;
     cJSON_ArrayForEach(elt, field(f, PGF_tableElts))
         sensitive |= sensitive_column(g, str_field(field(elt, PGN_ColumnDef), PGF_colname));
@@ -124,7 +127,8 @@ static void check_create_as(const gate_ctx *g, rls_state *rs, const statement *s
     char *q = qualified_name(rv);
     if (!q)
         return;
-    bool sensitive = policy_patterns_match(g->p->sensitive_tables, g->p->nsensitive_tables, q);
+    bool sensitive =
+        g->p && policy_patterns_match(g->p->sensitive_tables, g->p->nsensitive_tables, q);
     const cJSON *c;
     cJSON_ArrayForEach(c, field(into, PGF_colNames))
         sensitive |= sensitive_column(g, str_field(field(c, PGN_String), PGF_sval));

@@ -17,7 +17,8 @@ typedef struct gate_ctx {
     script *s;
 } gate_ctx;
 
-/* Adds the security findings for script s to s->findings. */
+/* Adds the security findings for script s to s->findings; g->p may be NULL (no
+   sensitive patterns then: rls-required only for tables the script marks). */
 void gate_check_security(const gate_ctx *g);
 
 #endif

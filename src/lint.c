@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "gate.h"
+#include "gate_security.h"
 #include "rules_design.h"
 #include "rules_locking.h"
 #include "rules_security.h"
@@ -16,8 +17,14 @@
 
 void lint_check_script(const lint_config *cfg, const policy_role *role, script *s)
 {
-    if (cfg->policy && role)
+    if (cfg->policy && role) {
         gate_check_script(cfg->policy, role, s);
+    } else {
+        /* without a policy: its security rules that need none (SECURITY DEFINER
+           search_path, grants to PUBLIC; rls-required has no patterns to match) */
+        gate_ctx g = {.p = NULL, .s = s};
+        gate_check_security(&g);
+    }
     txn_check_script(cfg->policy, s);
     locking_check_script(cfg, s);
     design_check_script(cfg, s);
