@@ -90,6 +90,7 @@ typedef struct sec {
     char **path;                /* the session's search_path, when known */
     size_t npath, cappath;
     bool path_known;
+    bool definer_clause;        /* checking a SECURITY DEFINER function's SET clause */
 } sec;
 
 /* The statement being checked: one raw statement of st. */
@@ -396,8 +397,10 @@ static void check_path_value(sec *c, const cur *cu, char *const *elts, size_t n,
         return;
     char *txt = path_text(elts, n);
     long where = locs && bad != (size_t)-1 && locs[bad] >= 0 ? locs[bad] : loc;
-    report(c, cu, RULE_UNSAFE_SEARCH_PATH, where, "unsafe search_path %s in %s: it %s", txt, what,
-           why);
+    /* pinned but unsafe, on a function that runs with its owner's rights: the
+       gate's security-definer-search-path error, not a warning */
+    report(c, cu, c->definer_clause ? "security-definer-search-path" : RULE_UNSAFE_SEARCH_PATH,
+           where, "unsafe search_path %s in %s: it %s", txt, what, why);
     free(txt);
 }
 
@@ -880,7 +883,9 @@ static void check_function(sec *c, const cur *cu, const cJSON *f)
                 loc = location_of(d);
         }
         char *what = xasprintf("%s %s", word, name);
+        c->definer_clause = is_security_definer(opts);
         check_variable_set(c, cu, vs, true, false, 0, at(cu, loc), what);
+        c->definer_clause = false;
         free(what);
     }
 
