@@ -16,7 +16,7 @@
 
 #include <pg_query.h>
 
-#include "pg_nodes.h"
+#include "pgnode.h"
 #include "policy.h"
 
 typedef struct walker {
@@ -46,17 +46,6 @@ static void walk_statement(walker *w, const char *kind, const cJSON *f, analysis
 static void mark_dynamic(walker *w, const char *what);
 
 /* ------------------------------------------------------------------ helpers */
-
-static const cJSON *field(const cJSON *o, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-static const char *str_field(const cJSON *o, const char *name)
-{
-    const cJSON *v = field(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* The schema an unqualified name resolves to: the first real search_path entry. */
 static const char *default_schema(const analysis_state *as)

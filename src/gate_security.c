@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "gate.h"
-#include "pg_nodes.h"
+#include "pgnode.h"
 
 typedef struct created_table {
     char *qualified;
@@ -35,17 +35,6 @@ typedef struct rls_state {
     created_table *tables;
     size_t n, cap;
 } rls_state;
-
-static const cJSON *field(const cJSON *o, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-static const char *str_field(const cJSON *o, const char *name)
-{
-    const cJSON *v = field(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
 /* "schema.table" of a RangeVar, resolved with the default schema when unqualified. */
 static char *qualified_name(const cJSON *rv)
@@ -69,12 +58,6 @@ static bool is_sensitive(const policy *p, rls_state *rs, const char *q)
 }
 
 #define report(g, st, rule, loc, ...) gate_report((g)->p, (g)->s, st, rule, loc, __VA_ARGS__)
-
-static long location_of(const cJSON *node)
-{
-    const cJSON *loc = field(node, PGF_location);
-    return cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1;
-}
 
 static bool sensitive_column(const gate_ctx *g, const char *col)
 {

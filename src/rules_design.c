@@ -48,39 +48,12 @@
 #include <string.h>
 
 #include "lint.h"
-#include "pg_nodes.h"
+#include "pgnode.h"
 #include "util.h"
 
 #define NAME_MAX_BYTES 63 /* NAMEDATALEN - 1 */
 
 /* ------------------------------------------------------------------ helpers */
-
-static const cJSON *field(const cJSON *o, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-static const char *str_field(const cJSON *o, const char *name)
-{
-    const cJSON *v = field(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool bool_field(const cJSON *o, const char *name)
-{
-    return cJSON_IsTrue(field(o, name));
-}
-
-static bool str_is(const char *s, const char *want)
-{
-    return s && strcmp(s, want) == 0;
-}
-
-static long location_of(const cJSON *o)
-{
-    const cJSON *loc = field(o, PGF_location);
-    return cJSON_IsNumber(loc) && loc->valuedouble >= 0 ? (long)loc->valuedouble : -1;
-}
 
 /* The sval of the String node at index i of a list (negative: from the end). */
 static const char *list_str(const cJSON *list, int i)

@@ -21,43 +21,11 @@
 
 #include "lint.h"
 #include "pg_catalog_functions.h"
-#include "pg_nodes.h"
+#include "pgnode.h"
 #include "txn_rules.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ json helpers */
-
-static const cJSON *field(const cJSON *o, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-static const char *str_field(const cJSON *o, const char *name)
-{
-    const cJSON *v = field(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool bool_field(const cJSON *o, const char *name)
-{
-    return cJSON_IsTrue(field(o, name));
-}
-
-static bool str_is(const char *s, const char *want)
-{
-    return s && strcmp(s, want) == 0;
-}
-
-static bool kind_is(const char *kind, const char *want)
-{
-    return kind && strcmp(kind, want) == 0;
-}
-
-static long location_of(const cJSON *o)
-{
-    const cJSON *loc = field(o, PGF_location);
-    return cJSON_IsNumber(loc) ? (long)loc->valuedouble : -1;
-}
 
 /* The sval of a String node, or NULL. */
 static const char *string_node(const cJSON *n)
@@ -402,7 +370,7 @@ static void describe_locks(const cJSON *node, stmt_locks *lk)
     const cJSON *f = sql_node_fields(node), *it;
     if (!kind || !f)
         return;
-    if (kind_is(kind, PGN_AlterTableStmt)) {
+    if (str_is(kind, PGN_AlterTableStmt)) {
         bool aex = false;
         cJSON_ArrayForEach(it, field(f, PGF_cmds)) {
             const cJSON *c = field(it, PGN_AlterTableCmd);
@@ -412,20 +380,20 @@ static void describe_locks(const cJSON *node, stmt_locks *lk)
         lk->what = str_is(str_field(f, PGF_objtype), "OBJECT_INDEX") ? "ALTER INDEX" : "ALTER TABLE";
         lk->is_alter = true;
         add_target(lk, rangevar(rv), location_of(rv), aex);
-    } else if (kind_is(kind, PGN_RenameStmt)) {
+    } else if (str_is(kind, PGN_RenameStmt)) {
         const cJSON *rv = field(f, PGF_relation);
         if (rv) {
             lk->what = "ALTER TABLE ... RENAME";
             lk->is_alter = true;
             add_target(lk, rangevar(rv), location_of(rv), true);
         }
-    } else if (kind_is(kind, PGN_IndexStmt)) {
+    } else if (str_is(kind, PGN_IndexStmt)) {
         if (!bool_field(f, PGF_concurrent)) {
             const cJSON *rv = field(f, PGF_relation);
             lk->what = "CREATE INDEX";
             add_target(lk, rangevar(rv), location_of(rv), false); /* SHARE */
         }
-    } else if (kind_is(kind, PGN_DropStmt)) {
+    } else if (str_is(kind, PGN_DropStmt)) {
         const char *rt = str_field(f, PGF_removeType);
         bool index = str_is(rt, "OBJECT_INDEX");
         if ((index && !bool_field(f, PGF_concurrent)) || str_is(rt, "OBJECT_TABLE") ||
@@ -434,13 +402,13 @@ static void describe_locks(const cJSON *node, stmt_locks *lk)
             cJSON_ArrayForEach(it, field(f, PGF_objects))
                 add_target(lk, name_list(it), -1, true);
         }
-    } else if (kind_is(kind, PGN_TruncateStmt)) {
+    } else if (str_is(kind, PGN_TruncateStmt)) {
         lk->what = "TRUNCATE";
         cJSON_ArrayForEach(it, field(f, PGF_relations)) {
             const cJSON *rv = field(it, PGN_RangeVar);
             add_target(lk, rangevar(rv), location_of(rv), true);
         }
-    } else if (kind_is(kind, PGN_LockStmt)) {
+    } else if (str_is(kind, PGN_LockStmt)) {
         const cJSON *mode = field(f, PGF_mode);
         bool aex = !cJSON_IsNumber(mode) || mode->valuedouble >= 8;
         lk->what = "LOCK TABLE";
@@ -449,13 +417,13 @@ static void describe_locks(const cJSON *node, stmt_locks *lk)
             const cJSON *rv = field(it, PGN_RangeVar);
             add_target(lk, rangevar(rv), location_of(rv), aex);
         }
-    } else if (kind_is(kind, PGN_ReindexStmt)) {
+    } else if (str_is(kind, PGN_ReindexStmt)) {
         const cJSON *rv = field(f, PGF_relation);
         if (rv && !reindex_concurrently(f)) {
             lk->what = "REINDEX";
             add_target(lk, rangevar(rv), location_of(rv), true);
         }
-    } else if (kind_is(kind, PGN_VacuumStmt)) {
+    } else if (str_is(kind, PGN_VacuumStmt)) {
         if (vacuum_full(f)) {
             lk->what = "VACUUM FULL";
             cJSON_ArrayForEach(it, field(f, PGF_rels)) {
@@ -463,13 +431,13 @@ static void describe_locks(const cJSON *node, stmt_locks *lk)
                 add_target(lk, rangevar(rv), location_of(rv), true);
             }
         }
-    } else if (kind_is(kind, PGN_ClusterStmt)) {
+    } else if (str_is(kind, PGN_ClusterStmt)) {
         const cJSON *rv = field(f, PGF_relation);
         if (rv) {
             lk->what = "CLUSTER";
             add_target(lk, rangevar(rv), location_of(rv), true);
         }
-    } else if (kind_is(kind, PGN_CreateTrigStmt)) {
+    } else if (str_is(kind, PGN_CreateTrigStmt)) {
         const cJSON *rv = field(f, PGF_relation);
         lk->what = "CREATE TRIGGER";
         add_target(lk, rangevar(rv), location_of(rv), false); /* SHARE ROW EXCLUSIVE */
@@ -719,13 +687,13 @@ static const char *concurrent_what(const cJSON *node)
 {
     const char *kind = sql_node_kind(node);
     const cJSON *f = sql_node_fields(node), *it;
-    if (kind_is(kind, PGN_IndexStmt))
+    if (str_is(kind, PGN_IndexStmt))
         return bool_field(f, PGF_concurrent) ? "CREATE INDEX CONCURRENTLY" : NULL;
-    if (kind_is(kind, PGN_DropStmt))
+    if (str_is(kind, PGN_DropStmt))
         return bool_field(f, PGF_concurrent) ? "DROP INDEX CONCURRENTLY" : NULL;
-    if (kind_is(kind, PGN_ReindexStmt))
+    if (str_is(kind, PGN_ReindexStmt))
         return reindex_concurrently(f) ? "REINDEX CONCURRENTLY" : NULL;
-    if (kind_is(kind, PGN_AlterTableStmt)) {
+    if (str_is(kind, PGN_AlterTableStmt)) {
         cJSON_ArrayForEach(it, field(f, PGF_cmds)) {
             const cJSON *c = field(it, PGN_AlterTableCmd);
             if (str_is(str_field(c, PGF_subtype), "AT_DetachPartition") &&
@@ -855,7 +823,7 @@ static void check_truncate(lock_state *ls, const statement *st, const cJSON *f)
 static void check_vacuum_cluster(lock_state *ls, const statement *st, const char *kind,
                                  const cJSON *f)
 {
-    bool cluster = kind_is(kind, PGN_ClusterStmt);
+    bool cluster = str_is(kind, PGN_ClusterStmt);
     if (!cluster && !vacuum_full(f))
         return;
     const cJSON *rv = NULL, *it;
@@ -891,7 +859,7 @@ static void check_vacuum_cluster(lock_state *ls, const statement *st, const char
 static void check_domain(lock_state *ls, const statement *st, const char *kind, const cJSON *f)
 {
     const cJSON *it;
-    if (kind_is(kind, PGN_CreateDomainStmt)) {
+    if (str_is(kind, PGN_CreateDomainStmt)) {
         relname d = name_list(field(f, PGF_domainname));
         cJSON_ArrayForEach(it, field(f, PGF_constraints)) {
             const cJSON *c = field(it, PGN_Constraint);
@@ -982,7 +950,7 @@ static void track_timeouts(lock_state *ls, const cJSON *node, bool in_txn)
 {
     const char *kind = sql_node_kind(node);
     const cJSON *f = sql_node_fields(node);
-    if (kind_is(kind, PGN_VariableSetStmt)) {
+    if (str_is(kind, PGN_VariableSetStmt)) {
         const char *vk = str_field(f, PGF_kind), *name = str_field(f, PGF_name);
         bool local = bool_field(f, PGF_is_local);
         if (str_is(vk, "VAR_RESET_ALL")) {
@@ -995,7 +963,7 @@ static void track_timeouts(lock_state *ls, const cJSON *node, bool in_txn)
         } else if (str_is(vk, "VAR_SET_DEFAULT") || str_is(vk, "VAR_RESET")) {
             set_timeout(ls, name, TIMEOUT_UNSET);
         }
-    } else if (kind_is(kind, PGN_SelectStmt)) {
+    } else if (str_is(kind, PGN_SelectStmt)) {
         find_set_config(ls, f, in_txn);
     }
 }
@@ -1005,7 +973,7 @@ static void track_timeouts(lock_state *ls, const cJSON *node, bool in_txn)
 /* +1 for BEGIN / START TRANSACTION, -1 for COMMIT / ROLLBACK / PREPARE, else 0. */
 static int control_of(const cJSON *node)
 {
-    if (!kind_is(sql_node_kind(node), PGN_TransactionStmt))
+    if (!str_is(sql_node_kind(node), PGN_TransactionStmt))
         return 0;
     const char *tk = str_field(sql_node_fields(node), PGF_kind);
     if (str_is(tk, "TRANS_STMT_BEGIN") || str_is(tk, "TRANS_STMT_START"))
@@ -1027,7 +995,7 @@ static bool is_trivial(const cJSON *node)
     for (size_t i = 0; kind && i < ARRAY_SIZE(trivial); i++)
         if (strcmp(kind, trivial[i]) == 0)
             return true;
-    if (kind_is(kind, PGN_SelectStmt)) { /* SELECT set_config(...) alone */
+    if (str_is(kind, PGN_SelectStmt)) { /* SELECT set_config(...) alone */
         const cJSON *f = sql_node_fields(node), *it;
         if (field(f, PGF_fromClause) || !field(f, PGF_targetList))
             return false;
@@ -1158,29 +1126,29 @@ static void track_created(lock_state *ls, const cJSON *node)
 {
     const char *kind = sql_node_kind(node);
     const cJSON *f = sql_node_fields(node);
-    if (kind_is(kind, PGN_CreateStmt)) {
+    if (str_is(kind, PGN_CreateStmt)) {
         add_created(ls, rangevar(field(f, PGF_relation)));
-    } else if (kind_is(kind, PGN_CreateForeignTableStmt)) {
+    } else if (str_is(kind, PGN_CreateForeignTableStmt)) {
         add_created(ls, rangevar(field(field(f, PGF_base), PGF_relation)));
-    } else if (kind_is(kind, PGN_CreateTableAsStmt)) {
+    } else if (str_is(kind, PGN_CreateTableAsStmt)) {
         add_created(ls, rangevar(field(field(f, PGF_into), PGF_rel)));
-    } else if (kind_is(kind, PGN_SelectStmt)) {
+    } else if (str_is(kind, PGN_SelectStmt)) {
         const cJSON *into = field(f, PGF_intoClause);
         if (into)
             add_created(ls, rangevar(field(into, PGF_rel)));
-    } else if (kind_is(kind, PGN_IndexStmt)) {
+    } else if (str_is(kind, PGN_IndexStmt)) {
         const char *idx = str_field(f, PGF_idxname);
         if (idx)
             add_created(ls, (relname){str_field(field(f, PGF_relation), PGF_schemaname), idx});
-    } else if (kind_is(kind, PGN_ViewStmt)) {
+    } else if (str_is(kind, PGN_ViewStmt)) {
         add_created(ls, rangevar(field(f, PGF_view)));
-    } else if (kind_is(kind, PGN_CreateSeqStmt)) {
+    } else if (str_is(kind, PGN_CreateSeqStmt)) {
         add_created(ls, rangevar(field(f, PGF_sequence)));
-    } else if (kind_is(kind, PGN_CreateDomainStmt)) {
+    } else if (str_is(kind, PGN_CreateDomainStmt)) {
         add_created(ls, name_list(field(f, PGF_domainname)));
-    } else if (kind_is(kind, PGN_CreatedbStmt)) {
+    } else if (str_is(kind, PGN_CreatedbStmt)) {
         add_created(ls, (relname){NULL, str_field(f, PGF_dbname)});
-    } else if (kind_is(kind, PGN_RenameStmt)) {
+    } else if (str_is(kind, PGN_RenameStmt)) {
         relname r = rangevar(field(f, PGF_relation));
         const char *rt = str_field(f, PGF_renameType);
         if (r.name && is_created(ls, r) &&
@@ -1202,14 +1170,14 @@ static void check_node(lock_state *ls, const statement *st, const cJSON *node, b
                "%s inside the transaction block opened by the BEGIN at line %d fails: it "
                "cannot run in a transaction block; run it outside BEGIN ... COMMIT",
                conc, ls->begin ? ls->begin->line : 0);
-    if (kind_is(kind, PGN_AlterTableStmt)) {
+    if (str_is(kind, PGN_AlterTableStmt)) {
         check_alter_table(ls, st, f);
-    } else if (kind_is(kind, PGN_AlterTableMoveAllStmt)) {
+    } else if (str_is(kind, PGN_AlterTableMoveAllStmt)) {
         REPORT(ls, st, "table-rewrite", -1,
                "ALTER ... ALL IN TABLESPACE copies every relation it moves under ACCESS "
                "EXCLUSIVE locks, blocking reads and writes; move them during a maintenance "
                "window");
-    } else if (kind_is(kind, PGN_IndexStmt)) {
+    } else if (str_is(kind, PGN_IndexStmt)) {
         const cJSON *rv = field(f, PGF_relation);
         relname r = rangevar(rv);
         if (!bool_field(f, PGF_concurrent) && r.name && !is_created(ls, r)) {
@@ -1221,24 +1189,24 @@ static void check_node(lock_state *ls, const statement *st, const cJSON *node, b
                    name);
             free(name);
         }
-    } else if (kind_is(kind, PGN_DropStmt)) {
+    } else if (str_is(kind, PGN_DropStmt)) {
         check_drop(ls, st, f);
-    } else if (kind_is(kind, PGN_ReindexStmt)) {
+    } else if (str_is(kind, PGN_ReindexStmt)) {
         check_reindex(ls, st, f);
-    } else if (kind_is(kind, PGN_DropdbStmt)) {
+    } else if (str_is(kind, PGN_DropdbStmt)) {
         const char *db = str_field(f, PGF_dbname);
         if (db && !is_created(ls, (relname){NULL, db}))
             REPORT(ls, st, "drop-database", -1,
                    "dropping database \"%s\" deletes everything in it; make sure this "
                    "migration is meant to",
                    db);
-    } else if (kind_is(kind, PGN_RenameStmt)) {
+    } else if (str_is(kind, PGN_RenameStmt)) {
         check_rename(ls, st, f);
-    } else if (kind_is(kind, PGN_TruncateStmt)) {
+    } else if (str_is(kind, PGN_TruncateStmt)) {
         check_truncate(ls, st, f);
-    } else if (kind_is(kind, PGN_VacuumStmt) || kind_is(kind, PGN_ClusterStmt)) {
+    } else if (str_is(kind, PGN_VacuumStmt) || str_is(kind, PGN_ClusterStmt)) {
         check_vacuum_cluster(ls, st, kind, f);
-    } else if (kind_is(kind, PGN_CreateDomainStmt) || kind_is(kind, PGN_AlterDomainStmt)) {
+    } else if (str_is(kind, PGN_CreateDomainStmt) || str_is(kind, PGN_AlterDomainStmt)) {
         check_domain(ls, st, kind, f);
     }
     check_locks(ls, st, node, in_txn);

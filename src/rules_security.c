@@ -43,7 +43,7 @@
 
 #include "lint.h"
 #include "pg_catalog_functions.h"
-#include "pg_nodes.h"
+#include "pgnode.h"
 
 #define RULE_FUNCTION_SEARCH_PATH "function-search-path"
 #define RULE_CREATE_OR_REPLACE_FOREIGN "create-or-replace-foreign"
@@ -100,23 +100,6 @@ typedef struct cur {
 } cur;
 
 /* ------------------------------------------------------------------ helpers */
-
-static const cJSON *field(const cJSON *o, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-static const char *str_field(const cJSON *o, const char *name)
-{
-    const cJSON *v = field(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static long location_of(const cJSON *node)
-{
-    const cJSON *loc = field(node, PGF_location);
-    return cJSON_IsNumber(loc) && loc->valuedouble >= 0 ? (long)loc->valuedouble : -1;
-}
 
 static bool true_field(const cJSON *o, const char *name)
 {

@@ -13,33 +13,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pg_nodes.h"
+#include "pgnode.h"
 #include "util.h"
 
 #define DIRECTIVE "-- pgward:no-transaction"
 
 /* ------------------------------------------------------------------ helpers */
-
-static const cJSON *field(const cJSON *o, const char *name)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
-static const char *str_field(const cJSON *o, const char *name)
-{
-    const cJSON *v = field(o, name);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static bool bool_field(const cJSON *o, const char *name)
-{
-    return cJSON_IsTrue(field(o, name));
-}
-
-static bool str_is(const char *s, const char *want)
-{
-    return s && strcmp(s, want) == 0;
-}
 
 /* The DefElem named name in a list of DefElem nodes, or NULL. */
 static const cJSON *find_option(const cJSON *list, const char *name)

@@ -1,0 +1,51 @@
+/*
+ * pgnode.h: reading libpg_query's JSON parse trees with cJSON, the few accessors
+ * every analysis uses. Node and field names come from the generated PGN_* and
+ * PGF_* constants (pg_nodes.h), so a misspelt name does not compile.
+ *
+ *   const cJSON *rel = field(stmt, PGF_relation);
+ *   const char *name = str_field(rel, PGF_relname);   // NULL when absent
+ */
+#ifndef PGWARD_PGNODE_H
+#define PGWARD_PGNODE_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "pg_nodes.h"
+
+/* The member name of node o, or NULL (o may be NULL). */
+static inline const cJSON *field(const cJSON *o, const char *name)
+{
+    return cJSON_GetObjectItemCaseSensitive(o, name);
+}
+
+/* The string member name of o, or NULL when absent or not a string. */
+static inline const char *str_field(const cJSON *o, const char *name)
+{
+    const cJSON *v = field(o, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* Whether the member name of o is true (absent: false, as libpg_query omits false). */
+static inline bool bool_field(const cJSON *o, const char *name)
+{
+    return cJSON_IsTrue(field(o, name));
+}
+
+/* The byte offset in the statement text that node o's "location" gives, or -1. */
+static inline long location_of(const cJSON *o)
+{
+    const cJSON *loc = field(o, PGF_location);
+    return cJSON_IsNumber(loc) && loc->valuedouble >= 0 ? (long)loc->valuedouble : -1;
+}
+
+/* Whether s is non-NULL and equal to want. */
+static inline bool str_is(const char *s, const char *want)
+{
+    return s && strcmp(s, want) == 0;
+}
+
+#endif
