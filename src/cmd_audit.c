@@ -51,10 +51,10 @@ static int do_sync(cli_conn_opts *co)
     }
     for (size_t i = 0; i < runs.nwarnings; i++)
         fprintf(stderr, "pgward: %s\n", runs.warnings[i]);
-    size_t todo = 0;
+    size_t unsettled = 0;
     for (size_t i = 0; i < runs.count; i++)
-        todo += !runs.items[i].audited;
-    if (todo == 0) {
+        unsettled += !runs.items[i].audited;
+    if (unsettled == 0) {
         printf("%s: nothing to sync: %zu run%s, all in the audit trail\n", co->journal,
                runs.count, runs.count == 1 ? "" : "s");
         journal_runs_free(&runs);

@@ -48,4 +48,16 @@ static inline bool str_is(const char *s, const char *want)
     return s && strcmp(s, want) == 0;
 }
 
+/* The DefElem named name in a list of DefElem nodes (an options list), or NULL. */
+static inline const cJSON *find_option(const cJSON *list, const char *name)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, list) {
+        const cJSON *d = field(it, PGN_DefElem);
+        if (d && str_is(str_field(d, PGF_defname), name))
+            return d;
+    }
+    return NULL;
+}
+
 #endif

@@ -33,18 +33,6 @@ static const char *string_node(const cJSON *n)
     return str_field(field(n, PGN_String), PGF_sval);
 }
 
-/* The DefElem named name in a list of DefElem nodes, or NULL. */
-static const cJSON *find_option(const cJSON *list, const char *name)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, list) {
-        const cJSON *d = field(it, PGN_DefElem);
-        if (d && str_is(str_field(d, PGF_defname), name))
-            return d;
-    }
-    return NULL;
-}
-
 /* A boolean option as defGetBoolean() reads it (no argument: true). */
 static bool option_true(const cJSON *list, const char *name)
 {

@@ -20,18 +20,6 @@
 
 /* ------------------------------------------------------------------ helpers */
 
-/* The DefElem named name in a list of DefElem nodes, or NULL. */
-static const cJSON *find_option(const cJSON *list, const char *name)
-{
-    const cJSON *it;
-    cJSON_ArrayForEach(it, list) {
-        const cJSON *d = field(it, PGN_DefElem);
-        if (d && str_is(str_field(d, PGF_defname), name))
-            return d;
-    }
-    return NULL;
-}
-
 /*
  * The value of a boolean option as PostgreSQL's defGetBoolean() reads it: no
  * argument is true; 0/1, true/false, on/off. A value it would reject makes the
