@@ -843,7 +843,10 @@ static void check_function(sec *c, const cur *cu, const cJSON *f)
     const char *lang = lang_d ? string_node(field(lang_d, PGF_arg)) : "sql";
     bool native = lang && (strcasecmp(lang, "c") == 0 || strcasecmp(lang, "internal") == 0);
 
-    if (!native && !pins_search_path(opts) && !pinned_later(c, funcname))
+    /* a SECURITY DEFINER function without one is the error security-definer-search-path
+       already: one finding, not two */
+    if (!native && !pins_search_path(opts) && !pinned_later(c, funcname) &&
+        !is_security_definer(opts))
         report(c, cu, RULE_FUNCTION_SEARCH_PATH, at(cu, -1),
                "%s %s has no SET search_path: the names in its body resolve through the "
                "search_path of each caller",

@@ -43,6 +43,8 @@ static const sec_case cases[] = {
     {"CREATE FUNCTION s.f() " PINNED "AS 'SELECT 1';", ""},
     {"CREATE PROCEDURE s.p() LANGUAGE plpgsql AS $$BEGIN NULL; END$$;", FSP},
     {"CREATE FUNCTION s.f() RETURNS int RETURN 1;", FSP},
+    /* SECURITY DEFINER without one: the error security-definer-search-path instead */
+    {"CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SECURITY DEFINER AS 'SELECT 1';", ""},
     {"CREATE FUNCTION s.f() RETURNS int LANGUAGE c AS 'mylib', 'f';", ""},
     {"CREATE FUNCTION s.f(cstring) RETURNS int LANGUAGE internal AS 'int4in';", ""},
     {"CREATE FUNCTION s.f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
