@@ -787,19 +787,11 @@ void analyze_statement(const statement *st, analysis_state *as, stmt_facts *out)
         return;
     }
     walker w = {.f = out, .as = as};
-    const cJSON *raws = cJSON_GetObjectItemCaseSensitive(st->parse.tree, PGF_stmts);
     for (size_t i = 0; i < st->parse.nstmts; i++) {
         const char *kind = sql_node_kind(st->parse.stmts[i]);
         /* this statement's own text, for bodies that need parsing again */
-        const cJSON *raw = cJSON_GetArrayItem(raws, (int)i);
-        const cJSON *jloc = field(raw, PGF_stmt_location), *jlen = field(raw, PGF_stmt_len);
-        /* absent means 0 in libpg_query's JSON (and a length of 0: to the end) */
-        size_t loc = cJSON_IsNumber(jloc) && jloc->valuedouble > 0 ? (size_t)jloc->valuedouble : 0;
-        size_t len = cJSON_IsNumber(jlen) && jlen->valuedouble > 0 ? (size_t)jlen->valuedouble : 0;
-        if (loc > st->text_len)
-            loc = st->text_len;
-        if (len == 0 || len > st->text_len - loc)
-            len = st->text_len - loc;
+        size_t loc, len;
+        sql_stmt_span(&st->parse, st->text_len, i, &loc, &len);
         w.stmt_text = st->text + loc;
         w.stmt_len = len;
         if (kind)

@@ -1133,18 +1133,11 @@ static void survey(sec *c, const char *kind, const cJSON *f)
     }
 }
 
-/* The slice of st->text that raw statement i is (analyze.c does the same). */
+/* The slice of st->text that raw statement i is. */
 static cur raw_slice(const statement *st, int i)
 {
-    const cJSON *raws = field(st->parse.tree, PGF_stmts);
-    const cJSON *raw = cJSON_GetArrayItem(raws, i);
-    const cJSON *jloc = field(raw, PGF_stmt_location), *jlen = field(raw, PGF_stmt_len);
-    size_t loc = cJSON_IsNumber(jloc) && jloc->valuedouble > 0 ? (size_t)jloc->valuedouble : 0;
-    size_t len = cJSON_IsNumber(jlen) && jlen->valuedouble > 0 ? (size_t)jlen->valuedouble : 0;
-    if (loc > st->text_len)
-        loc = st->text_len;
-    if (len == 0 || len > st->text_len - loc)
-        len = st->text_len - loc;
+    size_t loc, len;
+    sql_stmt_span(&st->parse, st->text_len, (size_t)i, &loc, &len);
     return (cur){.st = st, .raw_off = loc, .raw_len = len};
 }
 

@@ -92,6 +92,23 @@ bool sql_is_copy_from_stdin(const parsed_sql *p)
            !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(copy, PGF_is_program));
 }
 
+void sql_stmt_span(const parsed_sql *p, size_t text_len, size_t i, size_t *off, size_t *len)
+{
+    const cJSON *raws = cJSON_GetObjectItemCaseSensitive(p->tree, PGF_stmts);
+    const cJSON *raw = cJSON_GetArrayItem(raws, (int)i);
+    const cJSON *jloc = cJSON_GetObjectItemCaseSensitive(raw, PGF_stmt_location);
+    const cJSON *jlen = cJSON_GetObjectItemCaseSensitive(raw, PGF_stmt_len);
+    /* absent means 0 in libpg_query's JSON */
+    size_t loc = cJSON_IsNumber(jloc) && jloc->valuedouble > 0 ? (size_t)jloc->valuedouble : 0;
+    size_t n = cJSON_IsNumber(jlen) && jlen->valuedouble > 0 ? (size_t)jlen->valuedouble : 0;
+    if (loc > text_len)
+        loc = text_len;
+    if (n == 0 || n > text_len - loc)
+        n = text_len - loc;
+    *off = loc;
+    *len = n;
+}
+
 char *sql_kind_string(const parsed_sql *p)
 {
     if (p->error)

@@ -41,6 +41,13 @@ const cJSON *sql_node_fields(const cJSON *node);
 bool sql_is_copy_from_stdin(const parsed_sql *p);
 
 /*
+ * Where raw statement i of p lies in the text it was parsed from (text_len bytes:
+ * more than one when psql sent several joined by \;): *off and *len, clamped to
+ * the text; a length of 0 in libpg_query's JSON means "to the end".
+ */
+void sql_stmt_span(const parsed_sql *p, size_t text_len, size_t i, size_t *off, size_t *len);
+
+/*
  * A short kind for the whole statement: the node name of a single statement,
  * "Empty" for none, or the names joined with "+" when \; combined several.
  * Returns a malloc'd string.

@@ -52,11 +52,33 @@ static void test_error_offset_is_bytes(void **state)
     parsed_sql_free(&p);
 }
 
+/* Each raw statement's slice of the text, as psql sends several joined by \\; */
+static void test_stmt_span(void **state)
+{
+    (void)state;
+    const char *text = "SELECT 1; /* two */ SELECT 22";
+    parsed_sql p = sql_parse(text);
+    assert_int_equal(p.nstmts, 2);
+    size_t off, len;
+    sql_stmt_span(&p, strlen(text), 0, &off, &len);
+    assert_int_equal(off, 0);
+    assert_int_equal(len, 8);
+    sql_stmt_span(&p, strlen(text), 1, &off, &len);
+    assert_true(strncmp(text + off, " /* two */ SELECT 22", len) == 0 ||
+                strncmp(text + off, "SELECT 22", len) == 0);
+    assert_int_equal(off + len, strlen(text)); /* length 0 in the JSON: to the end */
+    /* a text shorter than the tree says (never past its end) */
+    sql_stmt_span(&p, 5, 1, &off, &len);
+    assert_true(off <= 5 && off + len <= 5);
+    parsed_sql_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kinds),
         cmocka_unit_test(test_error_offset_is_bytes),
+        cmocka_unit_test(test_stmt_span),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
