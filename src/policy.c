@@ -811,15 +811,3 @@ const policy_family *policy_family_of(const policy *p, const char *schema)
     }
     return NULL;
 }
-
-bool policy_rule_severity(const policy *p, const char *rule, severity *sev)
-{
-    *sev = SEV_ERROR;
-    for (size_t i = 0; i < p->nrules; i++) {
-        if (strcmp(p->rules[i].id, rule) == 0) {
-            *sev = p->rules[i].sev;
-            return !p->rules[i].off;
-        }
-    }
-    return true;
-}

@@ -142,9 +142,6 @@ bool policy_patterns_match(const policy_pattern *pats, size_t n, const char *sub
 /* The family a schema belongs to (by name or pattern), or NULL. */
 const policy_family *policy_family_of(const policy *p, const char *schema);
 
-/* The severity the policy gives a rule (error by default); false when it is off. */
-bool policy_rule_severity(const policy *p, const char *rule, severity *sev);
-
 /* Whether a rule id is one pgward knows (policies may only configure those). */
 bool policy_rule_known(const char *id);
 

@@ -7,6 +7,8 @@
  */
 #include "txn_rules.h"
 
+#include "rules.h"
+
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -240,29 +242,16 @@ bool txn_source_no_transaction(const source *src)
 
 /* ------------------------------------------------------------------ the check */
 
-/*
- * The severity the policy gives a rule, or dflt when it does not configure it (or
- * there is no policy); false when it turns the rule off.
- */
-static bool rule_severity(const policy *p, const char *rule, severity dflt, severity *sev)
-{
-    *sev = dflt;
-    if (!p)
-        return true;
-    for (size_t i = 0; i < p->nrules; i++)
-        if (strcmp(p->rules[i].id, rule) == 0)
-            return policy_rule_severity(p, rule, sev);
-    return true;
-}
+/* A finding of rule at st, at the severity rules_severity() gives (none when off). */
+static void report(const policy *p, script *s, const statement *st, const char *rule,
+                   const char *fmt, ...) PRINTF_LIKE(5, 6);
 
 static void report(const policy *p, script *s, const statement *st, const char *rule,
-                   severity dflt, const char *fmt, ...) PRINTF_LIKE(6, 7);
-
-static void report(const policy *p, script *s, const statement *st, const char *rule,
-                   severity dflt, const char *fmt, ...)
+                   const char *fmt, ...)
 {
     severity sev;
-    if (!rule_severity(p, rule, dflt, &sev))
+    lint_config cfg = {.policy = p};
+    if (!rules_severity(&cfg, rule, &sev))
         return;
     va_list ap;
     va_start(ap, fmt);
@@ -383,7 +372,7 @@ static void check_control(const policy *p, script *s, const statement *st)
         case CONTROL_NONE:
             continue;
         case CONTROL_START:
-            report(p, s, st, RULE_TRANSACTION_CONTROL, SEV_ERROR,
+            report(p, s, st, RULE_TRANSACTION_CONTROL,
                    "%s would start a transaction inside the one pgward apply runs this file "
                    "in; remove it (apply starts the transaction) or mark the file "
                    "'" DIRECTIVE "'",
@@ -391,14 +380,14 @@ static void check_control(const policy *p, script *s, const statement *st)
             break;
         case CONTROL_COMMIT:
         case CONTROL_ROLLBACK:
-            report(p, s, st, RULE_TRANSACTION_CONTROL, SEV_ERROR,
+            report(p, s, st, RULE_TRANSACTION_CONTROL,
                    "%s would end the transaction pgward apply runs this file in; remove it "
                    "(apply %s) or mark the file '" DIRECTIVE "'",
                    st->parse.nstmts == 1 ? spelled(st, name) : name,
                    what == CONTROL_COMMIT ? "commits" : "rolls back when a statement fails");
             break;
         case CONTROL_PREPARED:
-            report(p, s, st, RULE_TRANSACTION_CONTROL, SEV_ERROR,
+            report(p, s, st, RULE_TRANSACTION_CONTROL,
                    "%s cannot run inside the transaction pgward apply runs this file in; "
                    "mark the file '" DIRECTIVE "'",
                    name);
@@ -430,7 +419,7 @@ void txn_check_script(const policy *p, script *s)
             if (txn_statement_is_control(st))
                 check_control(p, s, st);
             else if (what)
-                report(p, s, st, RULE_NO_TRANSACTION_REQUIRED, SEV_ERROR,
+                report(p, s, st, RULE_NO_TRANSACTION_REQUIRED,
                        "%s cannot run inside a transaction block: mark the file with "
                        "'" DIRECTIVE "'",
                        what);
@@ -444,7 +433,7 @@ void txn_check_script(const policy *p, script *s)
         if (all_harmless)
             continue;
         warned[k] = true;
-        report(p, s, st, RULE_NO_TRANSACTION_MIXED, SEV_WARNING,
+        report(p, s, st, RULE_NO_TRANSACTION_MIXED,
                "file marked '" DIRECTIVE "' also holds statements that could run in a "
                "transaction: apply runs each on its own, without the all-or-nothing "
                "guarantee; move them to a file without the directive");
