@@ -19,8 +19,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "script.h"
-#include "util.h"
+#include "script/script.h"
+#include "base/util.h"
 
 #ifndef BENCH_DEFAULT_CORPUS
 #define BENCH_DEFAULT_CORPUS "../shared/corpus/pg15-regress"

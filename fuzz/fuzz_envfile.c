@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "conn.h"
-#include "util.h"
+#include "conn/conn.h"
+#include "base/util.h"
 
 #define NAME "fuzz.env"
 

@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal.h"
-#include "util.h"
+#include "audit/journal.h"
+#include "base/util.h"
 
 #define NAME "fuzz.journal"
 

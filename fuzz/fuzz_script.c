@@ -20,9 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lint.h"
-#include "policy.h"
-#include "script.h"
+#include "rules/lint.h"
+#include "policy/policy.h"
+#include "script/script.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
  * stops the parse with "file:line:col: syntax error, unexpected X, expecting Y".
  */
 %code requires {
-#include "policy_build.h"
+#include "policy/policy_build.h"
 }
 
 %code provides {

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bundle.h"
+#include "bundle/bundle.h"
 #include "test_helpers.h"
 
 

@@ -1,5 +1,5 @@
 /*
- * test_conn.c: env files (src/conn.c, conn_params_parse_env): every libpq variable
+ * test_conn.c: env files (src/conn/conn.c, conn_params_parse_env): every libpq variable
  * maps to its keyword, in file order; `export `, comments, blank lines, CRLF,
  * quotes, escapes, trailing comments and empty values are read as documented;
  * other keys are ignored; every kind of bad line (an unknown PG* variable above
@@ -16,8 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "util.h"
+#include "conn/conn.h"
+#include "base/util.h"
 
 /* ---- valid files ---- */
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
-#include "util.h"
+#include "policy/policy.h"
+#include "base/util.h"
 
 static char tmpdir[64];
 

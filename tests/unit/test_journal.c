@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "journal.h"
-#include "util.h"
+#include "audit/journal.h"
+#include "base/util.h"
 #include "test_helpers.h"
 
 

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
+#include "rules/rules.h"
 #include "test_helpers.h"
 
 /* A valid policy: a role (every policy needs one) and the given rule lines. */

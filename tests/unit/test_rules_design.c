@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules_design.h"
+#include "rules/rules_design.h"
 #include "test_helpers.h"
 
 typedef struct design_case {

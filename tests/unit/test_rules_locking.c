@@ -12,8 +12,8 @@
 
 #include <cmocka.h>
 
-#include "rules_locking.h"
-#include "util.h"
+#include "rules/rules_locking.h"
+#include "base/util.h"
 
 /* Sets both timeouts, so that the rows below see only the rule they are about. */
 #define TO "SET lock_timeout = '2s'; SET statement_timeout = '10s';\n"

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules.h"
-#include "rules_security.h"
+#include "rules/rules.h"
+#include "rules/rules_security.h"
 #include "test_helpers.h"
 
 #define FSP "function-search-path"

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "script_scan.h"
+#include "script/script_scan.h"
 
 static char *get_var(void *ctx, const char *name, var_quote q, size_t off, size_t len)
 {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "script.h"
+#include "script/script.h"
 
 #define MAX_EXPECT 8
 

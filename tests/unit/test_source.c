@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "source.h"
+#include "base/source.h"
 
 static void test_positions(void **state)
 {

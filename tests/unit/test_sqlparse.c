@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sqlparse.h"
+#include "parse/sqlparse.h"
 
 static const struct {
     const char *sql;

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "lint.h"
-#include "report_formats.h"
-#include "script.h"
+#include "cli/cli.h"
+#include "rules/lint.h"
+#include "report/report_formats.h"
+#include "script/script.h"
 #include "test_helpers.h"
 
 static const struct {

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "txn_rules.h"
+#include "rules/txn_rules.h"
 #include "test_helpers.h"
 
 /* ------------------------------------------------------------------ statements */

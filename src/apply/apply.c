@@ -1,0 +1,877 @@
+/*
+ * apply.c: pgward apply; see apply.h.
+ *
+ * The run, in order (nothing of the bundle is sent before step 6):
+ *   1. verify the bundle; load the policy it carries; pick its role
+ *   2. read every file statically and lint it (gate + transaction rules): the
+ *      statements found are the approved ones, looked up by (file, offset) later
+ *   3. connect; make sure the audit schema exists; check or SET ROLE the role
+ *   4. take the advisory lock on a second connection (bounded wait, names the holder)
+ *   5. skip files already applied with the same checksum, refuse changed ones
+ *   6. units: consecutive transactional files form one unit (or one per file with
+ *      --txn file); a `-- pgward:no-transaction` file is a unit of its own whose
+ *      statements commit one by one. Each file runs in apply_exec.c: every
+ *      statement sent must be an approved one (or, when it uses \gset values, pass
+ *      the gate again with those values)
+ *   7. commit with the audit rows inside the transaction, or roll back and record
+ *
+ * Signals: SIGINT/SIGTERM cancel the running statement (PQcancel is safe in a signal
+ * handler); the run then rolls back and is recorded as cancelled. The handler's
+ * state is the one piece of global state here, as a signal handler needs it.
+ */
+#include "apply/apply_internal.h"
+
+#include <errno.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/rand.h>
+
+#include "audit/audit.h"
+#include "bundle/bundle.h"
+#include "base/digest.h"
+#include "rules/lint.h"
+#include "audit/journal.h"
+#include "policy/policy.h"
+#include "report/report.h"
+#include "script/script.h"
+#include "rules/txn_rules.h"
+#include "base/util.h"
+
+/* The advisory lock every apply takes: pg_advisory_lock(1885827950 ("pgwa"), 0),
+   also taken (in its transaction) by sql/audit.sql's first lines with key 1. */
+
+/* ------------------------------------------------------------------ signals */
+
+static volatile sig_atomic_t caught_signal;
+static PGcancel *volatile cancel_handle;
+
+static void on_signal(int sig)
+{
+    caught_signal = sig;
+    PGcancel *h = cancel_handle;
+    if (h) {
+        char buf[256];
+        PQcancel(h, buf, sizeof(buf));
+    }
+}
+
+int apply_signal(void)
+{
+    return caught_signal;
+}
+
+static void install_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+apply_opts apply_opts_default(void)
+{
+    apply_opts o;
+    memset(&o, 0, sizeof(o));
+    o.lock_wait_seconds = 10;
+    o.out = stdout;
+    o.err = stderr;
+    return o;
+}
+
+char *apply_default_journal(void)
+{
+    const char *env = getenv("PGWARD_JOURNAL");
+    if (env && *env)
+        return xstrdup(env);
+    const char *state = getenv("XDG_STATE_HOME");
+    if (state && *state)
+        return xasprintf("%s/pgward/journal.jsonl", state);
+    const char *home = getenv("HOME");
+    if (!home || !*home) {
+        struct passwd *pw = getpwuid(getuid());
+        home = pw ? pw->pw_dir : "/tmp";
+    }
+    return xasprintf("%s/.local/state/pgward/journal.jsonl", home);
+}
+
+static void iso_now(char out[32])
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    gmtime_r(&tv.tv_sec, &tm);
+    char base[24];
+    strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out, 32, "%s.%03dZ", base, (int)(tv.tv_usec / 1000));
+}
+
+static void make_uuid(char out[37])
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof(b)) != 1) {
+        /* OpenSSL's generator failing is not something to run a migration on */
+        fprintf(stderr, "pgward: cannot get random bytes for the run id\n");
+        abort();
+    }
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+    snprintf(out, 37,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+             b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+}
+
+static char *client_name(void)
+{
+    char host[256] = "?";
+    gethostname(host, sizeof(host) - 1);
+    host[sizeof(host) - 1] = '\0';
+    struct passwd *pw = getpwuid(getuid());
+    return xasprintf("%s@%s", pw ? pw->pw_name : "?", host);
+}
+
+static int refuse(applier *a, const char *fmt, ...) PRINTF_LIKE(2, 3);
+static int refuse(applier *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = xvasprintf(fmt, ap);
+    va_end(ap);
+    fprintf(a->o->err, "pgward: %s\n", m);
+    free(m);
+    a->r->status = APPLY_REFUSED;
+    return -1;
+}
+
+/*
+ * Fault injection for the integration tests: PGWARD_TEST_FAULT=point kills this
+ * process with SIGKILL at that point, the one crash a test cannot time from
+ * outside: "before-commit" (journal says commit-pending, COMMIT not sent) and
+ * "after-commit" (COMMIT succeeded, the journal does not know yet).
+ */
+static void fault_point(const char *point)
+{
+    const char *f = getenv("PGWARD_TEST_FAULT");
+    if (f && strcmp(f, point) == 0)
+        raise(SIGKILL);
+}
+
+/* Journals rec; a journal that cannot be written stops the run (nothing is lost). */
+int apply_journal_put(applier *a, cJSON *rec, bool sync)
+{
+    char *err = NULL;
+    if (journal_append(a->j, rec, sync, &err) < 0) {
+        fprintf(a->o->err, "pgward: %s\n", err);
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ step 1-2 */
+
+int apply_script_options(const applier *a, script_options *opt)
+{
+    *opt = script_options_default();
+    opt->root = ".";
+    int rc = 0;
+    for (size_t i = 0; i < a->info.nvars; i++)
+        if (script_set_var(opt, a->info.vars[i].name, a->info.vars[i].value) < 0)
+            rc = -1;
+    return rc;
+}
+
+static int cmp_approved(const void *x, const void *y)
+{
+    const approved *p = x, *q = y;
+    int c = strcmp(p->file, q->file);
+    if (c)
+        return c;
+    return p->offset < q->offset ? -1 : p->offset > q->offset;
+}
+
+const statement *apply_find_approved(const applier *a, const statement *st)
+{
+    approved key = {.file = st->src->name, .offset = st->offset};
+    approved *hit = bsearch(&key, a->approved, a->napproved, sizeof(approved), cmp_approved);
+    return hit ? hit->st : NULL;
+}
+
+/* Reads and lints every file of the bundle (cwd is the bundle's files/ folder). */
+static int check_files(applier *a)
+{
+    size_t errors = 0;
+    bool color = report_want_color(2);
+    script_options opt;
+    if (apply_script_options(a, &opt) < 0) {
+        script_options_free(&opt);
+        return refuse(a, "the bundle's manifest sets an invalid variable name");
+    }
+    for (size_t i = 0; i < a->info.nfiles; i++) {
+        if (a->info.files[i].included)
+            continue;
+        GROW(a->files, a->capfiles, a->nfiles + 1);
+        unit_file *uf = &a->files[a->nfiles++];
+        memset(uf, 0, sizeof(*uf));
+        uf->path = a->info.files[i].path;
+        script *s = uf->checked = script_read_file(uf->path, &opt);
+        lint_config cfg = {.policy = a->pol, .pg_version = 15};
+        lint_check_script(&cfg, a->role, s); /* exactly the checks bundle ran */
+        finding_list_sort(&s->findings);
+        for (size_t k = 0; k < s->findings.count; k++) {
+            const finding *f = &s->findings.items[k];
+            if (f->severity == SEV_ERROR) {
+                errors++;
+                report_finding_text(a->o->err, f, color);
+            }
+        }
+        uf->no_txn = s->nsources > 0 && txn_source_no_transaction(s->sources[0]);
+        strbuf sums = {0};
+        for (size_t k = 0; k < s->nsources; k++) {
+            char h[65];
+            sha256_hex_of(s->sources[k]->text, s->sources[k]->len, h);
+            sb_addf(&sums, "%s %s\n", h, s->sources[k]->name);
+        }
+        sha256_hex_of(sums.buf ? sums.buf : "", sums.len, uf->checksum);
+        sb_free(&sums);
+        for (size_t k = 0; k < s->nstmts; k++) {
+            GROW(a->approved, a->capapproved, a->napproved + 1);
+            a->approved[a->napproved++] = (approved){
+                .file = s->stmts[k].src->name, .offset = s->stmts[k].offset, .st = &s->stmts[k]};
+        }
+    }
+    script_options_free(&opt);
+    qsort(a->approved, a->napproved, sizeof(approved), cmp_approved);
+    if (errors)
+        return refuse(a, "refusing to apply: %zu error-level finding%s for role '%s'", errors,
+                      errors == 1 ? "" : "s", a->role->name);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ step 3-5 */
+
+static PGresult *query1(applier *a, PGconn *c, const char *sql, int n, const char *const *v)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
+        char *m = conn_error_message(c, r);
+        fprintf(a->o->err, "pgward: %s\n", m);
+        free(m);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+static int connect_and_check_role(applier *a)
+{
+    char *err = NULL;
+    char *app = xasprintf("pgward apply %s", a->r->run_id);
+    a->c = conn_open(a->o->params, a->o->db, app, &err);
+    free(app);
+    if (!a->c) {
+        fprintf(a->o->err, "pgward: cannot connect: %s\n", err);
+        free(err);
+        a->r->status = APPLY_REFUSED;
+        return -1;
+    }
+    a->target = conn_describe(a->c);
+    PQsetNoticeProcessor(a->c, NULL, NULL);
+    if (audit_ensure_schema(a->c, &err) < 0) {
+        int rc = refuse(a, "%s", err);
+        free(err);
+        return rc;
+    }
+    PGresult *r = query1(a, a->c, "SELECT current_user, session_user", 0, NULL);
+    if (!r)
+        return refuse(a, "cannot read the connection's role");
+    bool same = strcmp(PQgetvalue(r, 0, 0), a->role->name) == 0;
+    char *current = xstrdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (!same && !a->o->set_role) {
+        int rc = refuse(a,
+                        "connected as '%s' but the bundle runs as '%s': connect as '%s', or "
+                        "give --set-role to SET ROLE to it",
+                        current, a->role->name, a->role->name);
+        free(current);
+        return rc;
+    }
+    free(current);
+    if (!same) {
+        char *ident = PQescapeIdentifier(a->c, a->role->name, strlen(a->role->name));
+        char *sql = xasprintf("SET ROLE %s", ident);
+        PQfreemem(ident);
+        r = query1(a, a->c, sql, 0, NULL);
+        free(sql);
+        if (!r)
+            return refuse(a, "cannot SET ROLE '%s'", a->role->name);
+        PQclear(r);
+    }
+    /* the policy's settings, then the flags */
+    for (size_t i = 0; i < a->pol->nsettings; i++) {
+        const char *name = a->pol->settings[i].name, *value = a->pol->settings[i].value;
+        if (strcmp(name, "lock_timeout") == 0 && a->o->lock_timeout)
+            value = a->o->lock_timeout;
+        if (strcmp(name, "statement_timeout") == 0 && a->o->statement_timeout)
+            value = a->o->statement_timeout;
+        const char *v[] = {name, value};
+        r = query1(a, a->c, "SELECT set_config($1, $2, false)", 2, v);
+        if (!r)
+            return refuse(a, "cannot set '%s' from the policy", name);
+        PQclear(r);
+    }
+    const char *flags[][2] = {{"lock_timeout", a->o->lock_timeout},
+                              {"statement_timeout", a->o->statement_timeout}};
+    for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+        if (!flags[i][1])
+            continue;
+        r = query1(a, a->c, "SELECT set_config($1, $2, false)", 2, flags[i]);
+        if (!r)
+            return refuse(a, "invalid --%s '%s'", i ? "statement-timeout" : "lock-timeout",
+                          flags[i][1]);
+        PQclear(r);
+    }
+    return 0;
+}
+
+static int take_lock(applier *a)
+{
+    char *err = NULL;
+    char *app = xasprintf("pgward apply %s (lock)", a->r->run_id);
+    a->lockc = conn_open(a->o->params, a->o->db, app, &err);
+    free(app);
+    if (!a->lockc) {
+        fprintf(a->o->err, "pgward: cannot connect for the lock: %s\n", err);
+        free(err);
+        a->r->status = APPLY_REFUSED;
+        return -1;
+    }
+    char wait[32];
+    snprintf(wait, sizeof(wait), "%ds", a->o->lock_wait_seconds);
+    const char *v[] = {wait};
+    PGresult *r = query1(a, a->lockc, "SELECT set_config('lock_timeout', $1, false)", 1, v);
+    PQclear(r);
+    cancel_handle = PQgetCancel(a->lockc);
+    r = PQexec(a->lockc, "SELECT pg_advisory_lock(1885827950, 0)");
+    PGcancel *h = cancel_handle;
+    cancel_handle = NULL;
+    PQfreeCancel(h);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        PQclear(r);
+        return 0;
+    }
+    bool timeout = strcmp(conn_sqlstate(r), "55P03") == 0;
+    char *m = conn_error_message(a->lockc, r);
+    PQclear(r);
+    if (caught_signal) {
+        free(m);
+        a->r->status = APPLY_CANCELLED;
+        a->r->signal = caught_signal;
+        fprintf(a->o->err, "pgward: cancelled while waiting for the lock; nothing was sent\n");
+        return -1;
+    }
+    if (!timeout) {
+        int rc = refuse(a, "cannot take the apply lock: %s", m);
+        free(m);
+        return rc;
+    }
+    free(m);
+    r = query1(a, a->lockc,
+               "SELECT a.pid, a.usename, a.application_name, coalesce(host(a.client_addr), "
+               "'local'), to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS') FROM pg_locks l "
+               "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND "
+               "l.classid = 1885827950 AND l.objid = 0 AND l.granted",
+               0, NULL);
+    if (r && PQntuples(r) > 0)
+        refuse(a,
+               "another apply holds the lock on this database after waiting %ds: pid %s, "
+               "user '%s', '%s', from %s since %s; nothing was sent",
+               a->o->lock_wait_seconds, PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1),
+               PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 3), PQgetvalue(r, 0, 4));
+    else
+        refuse(a, "another apply held the lock on this database for %ds; nothing was sent",
+               a->o->lock_wait_seconds);
+    PQclear(r);
+    return -1;
+}
+
+static int check_history(applier *a)
+{
+    for (size_t i = 0; i < a->nfiles; i++) {
+        unit_file *uf = &a->files[i];
+        char *sha = NULL, *run = NULL, *err = NULL;
+        if (audit_file_last(a->c, uf->path, &sha, &run, &err) < 0) {
+            int rc = refuse(a, "%s", err);
+            free(err);
+            return rc;
+        }
+        if (sha && strcmp(sha, uf->checksum) == 0) {
+            uf->skip = true;
+            fprintf(a->o->out, "%s: already applied (run %s); skipped\n", uf->path, run);
+        } else if (sha) {
+            int rc = refuse(a,
+                            "'%s' was applied before with checksum %s (run %s) and has changed "
+                            "(now %s): refusing to apply an edited migration; ship the change "
+                            "as a new file",
+                            uf->path, sha, run, uf->checksum);
+            free(sha);
+            free(run);
+            return rc;
+        }
+        free(sha);
+        free(run);
+        if (uf->skip || !uf->no_txn)
+            continue;
+        if (audit_file_progress(a->c, uf->path, &uf->progress, &uf->nprogress, &err) < 0) {
+            int rc = refuse(a, "%s", err);
+            free(err);
+            return rc;
+        }
+        /* what ran before must be what would run now */
+        const script *s = uf->checked;
+        for (size_t k = 0; k < uf->nprogress && k < s->nstmts; k++) {
+            char h[65];
+            sha256_hex_of(s->stmts[k].text, s->stmts[k].text_len, h);
+            if (uf->progress[k] && strcmp(uf->progress[k], h) != 0)
+                return refuse(a,
+                              "%s:%d:%d: statement %zu of '%s' ran before with other text "
+                              "(the file ran partly outside a transaction and has changed "
+                              "since): refusing to resume",
+                              s->stmts[k].src->name, s->stmts[k].line, s->stmts[k].column,
+                              k + 1, uf->path);
+        }
+        size_t done = 0;
+        for (size_t k = 0; k < uf->nprogress; k++)
+            done += uf->progress[k] != NULL;
+        if (done)
+            fprintf(a->o->out, "%s: resuming: %zu statement%s already ran\n", uf->path, done,
+                    done == 1 ? "" : "s");
+    }
+    return 0;
+}
+
+static int simple(applier *a, const char *sql)
+{
+    PGresult *r = PQexec(a->c, sql);
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+    if (!ok) {
+        char *m = conn_error_message(a->c, r);
+        if (PQstatus(a->c) == CONNECTION_BAD)
+            a->conn_lost = true;
+        if (!a->failed) {
+            a->failed = true;
+            snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", conn_sqlstate(r));
+            a->fail_message = xasprintf("%s: %s", sql, m);
+        }
+        free(m);
+    }
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+/* Rows of the transaction that did not commit: ok becomes rolled-back. */
+static void mark_rolled_back(cJSON *rows)
+{
+    cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        cJSON *st = cJSON_GetObjectItem(row, "status");
+        if (cJSON_IsString(st) && strcmp(st->valuestring, "ok") == 0)
+            cJSON_ReplaceItemInObject(row, "status", cJSON_CreateString("rolled-back"));
+    }
+}
+
+/* Writes rows of a transaction that did not commit, after the rollback. */
+static void record_after_rollback(applier *a)
+{
+    if (cJSON_GetArraySize(a->rows) == 0)
+        return;
+    char *err = NULL;
+    if (a->conn_lost || audit_record(a->c, a->r->run_id, a->rows, NULL, &err) < 0) {
+        if (err)
+            fprintf(a->o->err, "pgward: %s\n", err);
+        free(err);
+        a->r->audit_pending = true;
+    }
+}
+
+/* Runs files [from, to) as one unit. Returns 0 committed, -1 failed (rolled back). */
+static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
+{
+    bool txn = !a->files[from].no_txn;
+    for (int attempt = 0;; attempt++) {
+        cJSON_Delete(a->rows);
+        cJSON_Delete(a->file_rows);
+        a->rows = cJSON_CreateArray();
+        a->file_rows = cJSON_CreateArray();
+        a->in_txn = txn;
+        if (txn) {
+            a->txn++;
+            if (simple(a, "BEGIN") < 0)
+                return -1;
+        }
+        int rc = 0;
+        for (size_t i = from; i < to && rc == 0; i++) {
+            if (a->files[i].skip)
+                continue;
+            rc = apply_run_file(a, &a->files[i]);
+        }
+        if (!txn) {
+            if (rc == 0) {
+                char *err = NULL;
+                if (audit_record(a->c, a->r->run_id, NULL, a->file_rows, &err) < 0) {
+                    fprintf(a->o->err, "pgward: %s\n", err);
+                    free(err);
+                    a->r->audit_pending = true;
+                }
+            }
+            return rc;
+        }
+        if (rc == 0 && !a->o->dry_run) {
+            /* the audit rows commit with the change: they are its commit marker */
+            char *err = NULL;
+            bool finish = last_unit && !a->o->txn_per_file;
+            if (audit_record(a->c, a->r->run_id, a->rows, a->file_rows, &err) < 0 ||
+                (finish && audit_finish_run(a->c, a->r->run_id, "committed", NULL, &err) < 0)) {
+                a->failed = true;
+                a->fail_message = err;
+                if (PQstatus(a->c) == CONNECTION_BAD)
+                    a->conn_lost = true;
+                rc = -1;
+            }
+        }
+        if (apply_flush_journal(a, false) < 0)
+            rc = -1;
+        if (rc == 0 && !a->o->dry_run) {
+            cJSON *p = journal_event(a->r->run_id, "commit-pending");
+            cJSON_AddNumberToObject(p, "txn", a->txn);
+            if (apply_journal_put(a, p, true) < 0) {
+                a->failed = true;
+                rc = -1;
+            }
+        }
+        if (rc == 0 && !a->o->dry_run) {
+            fault_point("before-commit");
+            if (simple(a, "COMMIT") < 0) {
+                /* a COMMIT that got no answer may or may not have happened */
+                if (a->conn_lost) {
+                    a->r->audit_pending = true;
+                    fprintf(a->o->err,
+                            "pgward: the connection was lost during COMMIT: whether it "
+                            "committed is unknown; 'pgward audit sync' will find out\n");
+                }
+                return -1;
+            }
+            fault_point("after-commit");
+            cJSON *c = journal_event(a->r->run_id, "commit");
+            cJSON_AddNumberToObject(c, "txn", a->txn);
+            apply_journal_put(a, c, true);
+            a->ncommitted++;
+            a->finished_in_txn = last_unit && !a->o->txn_per_file;
+            return 0;
+        }
+        /* failure or dry run: roll back, then record */
+        if (!a->conn_lost)
+            simple(a, "ROLLBACK");
+        cJSON *rb = journal_event(a->r->run_id, "rollback");
+        cJSON_AddNumberToObject(rb, "txn", a->txn);
+        apply_journal_put(a, rb, true);
+        mark_rolled_back(a->rows);
+        record_after_rollback(a);
+        if (rc == 0) /* dry run */
+            return 0;
+        bool lock_timeout = strcmp(a->sqlstate, "55P03") == 0;
+        if (!lock_timeout || attempt >= a->o->retries || a->cancelled || a->conn_lost)
+            return -1;
+        long delay_ms = 200L << (attempt < 6 ? attempt : 6);
+        fprintf(a->o->err, "pgward: %s:%d:%d: lock timeout; retrying in %ld ms (%d of %d)\n",
+                a->fail_file ? a->fail_file : "?", a->fail_line, a->fail_col, delay_ms,
+                attempt + 1, a->o->retries);
+        struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+        if (caught_signal) {
+            a->cancelled = true;
+            return -1;
+        }
+        a->failed = false;
+    }
+}
+
+static int run_units(applier *a)
+{
+    size_t i = 0;
+    while (i < a->nfiles) {
+        size_t j = i + 1;
+        if (!a->files[i].no_txn && !a->o->txn_per_file)
+            while (j < a->nfiles && !a->files[j].no_txn)
+                j++;
+        if (a->o->dry_run && a->files[i].no_txn) {
+            fprintf(a->o->out, "%s: not run in a dry run: it runs outside a transaction\n",
+                    a->files[i].path);
+        } else if (run_unit(a, i, j, j == a->nfiles) < 0) {
+            return -1;
+        }
+        i = j;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ driver */
+
+static void report_failure(applier *a)
+{
+    FILE *e = a->o->err;
+    if (a->cancelled) {
+        fprintf(e, "pgward: cancelled by signal %d%s%s; rolled back\n", (int)caught_signal,
+                a->fail_file ? " at " : "", a->fail_file ? a->fail_file : "");
+        return;
+    }
+    if (a->fail_file)
+        fprintf(e, "%s:%d:%d: error: %s%s%s%s\n", a->fail_file, a->fail_line, a->fail_col,
+                a->fail_message ? a->fail_message : "failed", *a->sqlstate ? " [SQLSTATE " : "",
+                *a->sqlstate ? a->sqlstate : "", *a->sqlstate ? "]" : "");
+    else
+        fprintf(e, "pgward: error: %s%s%s%s\n", a->fail_message ? a->fail_message : "failed",
+                *a->sqlstate ? " [SQLSTATE " : "", *a->sqlstate ? a->sqlstate : "",
+                *a->sqlstate ? "]" : "");
+    if (a->fail_detail)
+        fprintf(e, "  detail: %s\n", a->fail_detail);
+    if (a->fail_hint)
+        fprintf(e, "  hint: %s\n", a->fail_hint);
+}
+
+static void finish(applier *a, const char *status, const char *message)
+{
+    apply_flush_journal(a, false);
+    cJSON *end = journal_event(a->r->run_id, "end");
+    cJSON_AddStringToObject(end, "status", status);
+    if (message)
+        cJSON_AddStringToObject(end, "message", message);
+    apply_journal_put(a, end, true);
+    char *err = NULL;
+    bool in_txn_already = strcmp(status, "committed") == 0 && a->finished_in_txn;
+    int rc = 0;
+    if (!in_txn_already) {
+        if (a->conn_lost) {
+            /* one new connection to record what happened */
+            char *app = xasprintf("pgward apply %s (record)", a->r->run_id);
+            PGconn *c = conn_open(a->o->params, a->o->db, app, &err);
+            free(app);
+            if (c) {
+                PQfinish(a->c);
+                a->c = c;
+                a->conn_lost = false;
+                a->r->audit_pending = false; /* recorded now, unless this fails too */
+                record_after_rollback(a);
+            } else {
+                rc = -1;
+            }
+        }
+        if (rc == 0)
+            rc = audit_finish_run(a->c, a->r->run_id, status, message, &err);
+    }
+    if (rc == 0 && !a->r->audit_pending) {
+        apply_journal_put(a, journal_event(a->r->run_id, "audited"), true);
+    } else {
+        a->r->audit_pending = true;
+        fprintf(a->o->err,
+                "pgward: the audit trail could not be completed%s%s; the journal '%s' has "
+                "everything: run 'pgward audit sync'\n",
+                err ? ": " : "", err ? err : "", journal_path(a->j));
+    }
+    free(err);
+}
+
+static int begin_run(applier *a)
+{
+    char started[32];
+    iso_now(started);
+    const char *mode = a->o->txn_per_file ? "file" : "bundle";
+    cJSON *b = journal_event(a->r->run_id, "begin");
+    cJSON_AddStringToObject(b, "bundle", a->info.manifest_sha256);
+    cJSON_AddStringToObject(b, "policy", a->info.policy_digest);
+    cJSON_AddStringToObject(b, "role", a->role->name);
+    cJSON_AddStringToObject(b, "mode", mode);
+    cJSON *target = cJSON_AddObjectToObject(b, "target");
+    cJSON_AddStringToObject(target, "user", PQuser(a->c));
+    cJSON_AddStringToObject(target, "host", PQhost(a->c) ? PQhost(a->c) : "");
+    cJSON_AddStringToObject(target, "port", PQport(a->c));
+    cJSON_AddStringToObject(target, "dbname", PQdb(a->c));
+    cJSON_AddNumberToObject(b, "backend_pid", PQbackendPID(a->c));
+    cJSON_AddStringToObject(b, "client", a->client);
+    cJSON_AddBoolToObject(b, "dry_run", a->o->dry_run);
+    if (apply_journal_put(a, b, true) < 0)
+        return refuse(a, "cannot write the journal; nothing was sent");
+    audit_run ar = {.id = a->r->run_id,
+                    .bundle_sha256 = a->info.manifest_sha256,
+                    .policy_sha256 = a->info.policy_digest,
+                    .role = a->role->name,
+                    .mode = mode,
+                    .client = a->client,
+                    .started_at = started};
+    char *err = NULL;
+    if (audit_begin_run(a->c, &ar, &err) < 0) {
+        int rc = refuse(a, "%s", err);
+        free(err);
+        finish(a, "failed", "could not record the run's start");
+        return rc;
+    }
+    return 0;
+}
+
+static void applier_free(applier *a)
+{
+    for (size_t i = 0; i < a->nfiles; i++) {
+        script_free(a->files[i].checked);
+        for (size_t k = 0; k < a->files[i].nprogress; k++)
+            free(a->files[i].progress[k]);
+        free(a->files[i].progress);
+    }
+    free(a->files);
+    free(a->approved);
+    policy_free(a->pol);
+    bundle_info_free(&a->info);
+    if (a->c)
+        PQfinish(a->c);
+    if (a->lockc)
+        PQfinish(a->lockc); /* ends the session: the advisory lock goes with it */
+    if (a->j)
+        journal_close(a->j);
+    cJSON_Delete(a->rows);
+    cJSON_Delete(a->file_rows);
+    for (size_t i = 0; i < a->nbatch; i++)
+        cJSON_Delete(a->batch[i]);
+    free(a->batch);
+    free(a->target);
+    free(a->client);
+    free(a->fail_file);
+    free(a->fail_message);
+    free(a->fail_detail);
+    free(a->fail_hint);
+}
+
+static int run(applier *a)
+{
+    const apply_opts *o = a->o;
+    char *err = NULL;
+    if (bundle_verify(o->bundle, o->pubkey, &a->info, &err) < 0) {
+        int rc = refuse(a, "%s; nothing was sent", err);
+        free(err);
+        return rc;
+    }
+    char *ppath = xasprintf("%s/policy", o->bundle);
+    a->pol = policy_load(ppath, &err);
+    free(ppath);
+    if (!a->pol) {
+        int rc = refuse(a, "the bundle's policy does not load: %s", err);
+        free(err);
+        return rc;
+    }
+    a->role = a->info.role ? policy_find_role(a->pol, a->info.role) : NULL;
+    if (!a->role)
+        return refuse(a, "the bundle's role '%s' is not in its policy",
+                      a->info.role ? a->info.role : "");
+    if (o->role && strcmp(o->role, a->role->name) != 0)
+        return refuse(a, "the bundle runs as '%s', not '%s'; nothing was sent", a->role->name,
+                      o->role);
+    a->j = journal_open(o->journal, &err);
+    if (!a->j) {
+        int rc = refuse(a, "%s", err);
+        free(err);
+        return rc;
+    }
+    char *files_dir = xasprintf("%s/files", o->bundle);
+    int cd = chdir(files_dir);
+    free(files_dir);
+    if (cd != 0)
+        return refuse(a, "cannot enter the bundle's files: %s", strerror(errno));
+    if (check_files(a) < 0 || connect_and_check_role(a) < 0 || take_lock(a) < 0 ||
+        check_history(a) < 0)
+        return -1;
+    size_t to_run = 0;
+    for (size_t i = 0; i < a->nfiles; i++)
+        to_run += !a->files[i].skip;
+    if (to_run == 0) {
+        fprintf(o->out, "%s: nothing to apply: every file was applied before\n", o->bundle);
+        return 0;
+    }
+    if (begin_run(a) < 0)
+        return -1;
+    cancel_handle = PQgetCancel(a->c);
+    double t0 = apply_now_ms();
+    int rc = run_units(a);
+    double ms = apply_now_ms() - t0;
+    PGcancel *h = cancel_handle;
+    cancel_handle = NULL;
+    PQfreeCancel(h);
+    if (rc == 0) {
+        const char *status = o->dry_run ? "dry-run" : "committed";
+        finish(a, status, NULL);
+        fprintf(o->out, "%s: %s %zu statement%s in %zu file%s as %s on %s in %.0f ms%s; run %s\n",
+                o->bundle, o->dry_run ? "dry run: ran and rolled back" : "applied",
+                a->nstatements, a->nstatements == 1 ? "" : "s", to_run, to_run == 1 ? "" : "s",
+                a->role->name, a->target, ms,
+                a->nskipped ? " (resumed after statements that had run)" : "", a->r->run_id);
+        return 0;
+    }
+    report_failure(a);
+    if (a->cancelled) {
+        a->r->status = APPLY_CANCELLED;
+        a->r->signal = caught_signal ? caught_signal : SIGINT;
+        finish(a, "cancelled", "cancelled by a signal");
+    } else {
+        /* refused at run time too: statements before it were sent (and rolled back) */
+        a->r->status = APPLY_FAILED;
+        char *m = a->fail_file ? xasprintf("%s:%d:%d: %s", a->fail_file, a->fail_line,
+                                           a->fail_col, a->fail_message ? a->fail_message : "")
+                               : xstrdup(a->fail_message ? a->fail_message : "failed");
+        finish(a, "failed", m);
+        free(m);
+    }
+    if (a->ncommitted == 0)
+        fprintf(o->err, "pgward: run %s %s; nothing was committed\n", a->r->run_id,
+                a->cancelled ? "cancelled" : "failed");
+    else
+        fprintf(o->err, "pgward: run %s %s; the %zu transaction%s before it stay committed\n",
+                a->r->run_id, a->cancelled ? "cancelled" : "failed", a->ncommitted,
+                a->ncommitted == 1 ? "" : "s");
+    return -1;
+}
+
+int apply_run(const apply_opts *o, apply_result *r)
+{
+    memset(r, 0, sizeof(*r));
+    applier a;
+    memset(&a, 0, sizeof(a));
+    a.o = o;
+    a.r = r;
+    a.client = client_name();
+    make_uuid(r->run_id);
+    caught_signal = 0;
+    struct sigaction old_int, old_term;
+    install_signals(&old_int, &old_term);
+    char cwd[4096];
+    bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+    int rc = run(&a);
+    if (rc == 0)
+        r->status = APPLY_DONE;
+    else if (r->status == APPLY_DONE)
+        r->status = APPLY_FAILED;
+    if (r->status == APPLY_CANCELLED && !r->signal)
+        r->signal = caught_signal;
+    applier_free(&a);
+    if (have_cwd && chdir(cwd) != 0)
+        fprintf(stderr, "pgward: cannot return to '%s'\n", cwd);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    return rc;
+}

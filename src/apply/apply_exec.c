@@ -1,0 +1,607 @@
+/*
+ * apply_exec.c: sending a bundle's statements and recording each outcome; see
+ * apply_internal.h.
+ *
+ * Every statement passes prepare() (approved? resumed? journaled when it runs
+ * outside a transaction) and complete() (its audit row and journal record, the
+ * failure with its position mapped back into the script). In between it is either
+ * sent alone (run_statement, the interpreter's runner) or pipelined (run_static).
+ */
+#include "apply/apply_internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit/audit.h"
+#include "conn/conn.h"
+#include "base/digest.h"
+#include "rules/gate.h"
+#include "report/report.h"
+#include "base/util.h"
+
+
+/* Maps the server's 1-based character position in st->text to the script. */
+static void locate_error(applier *a, const statement *st, const PGresult *res)
+{
+    free(a->fail_file);
+    a->fail_file = xstrdup(st->src->name);
+    a->fail_line = st->line;
+    a->fail_col = st->column;
+    const char *pos = PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION);
+    long chars = pos ? atol(pos) : 0;
+    if (chars <= 0)
+        return;
+    size_t off = 0;
+    for (long c = 1; off < st->text_len; off++) {
+        if (((unsigned char)st->text[off] & 0xC0) != 0x80 && c++ == chars)
+            break;
+    }
+    if (off >= st->text_len)
+        return;
+    size_t src_off = statement_source_offset(st, off);
+    source_position(st->src, src_off, &a->fail_line, &a->fail_col);
+}
+
+static void set_failure(applier *a, const statement *st, const char *sqlstate,
+                        const char *message, const PGresult *res)
+{
+    a->failed = true;
+    snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", sqlstate ? sqlstate : "");
+    free(a->fail_message);
+    a->fail_message = xstrdup(message);
+    free(a->fail_detail);
+    free(a->fail_hint);
+    a->fail_detail = a->fail_hint = NULL;
+    if (res) {
+        const char *d = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
+        const char *h = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+        a->fail_detail = d ? xstrdup(d) : NULL;
+        a->fail_hint = h ? xstrdup(h) : NULL;
+        locate_error(a, st, res);
+    } else {
+        free(a->fail_file);
+        a->fail_file = xstrdup(st->src->name);
+        a->fail_line = st->line;
+        a->fail_col = st->column;
+    }
+}
+
+/* A statement on its way: what its outcome is recorded with. */
+typedef struct pending {
+    const statement *st;
+    char sha[65];
+    int seq, file_seq;
+    double t0;
+    bool answered;       /* its result arrived (pipeline) */
+} pending;
+
+static cJSON *statement_record(applier *a, const pending *p, const char *status,
+                               const char *tag, long long rows, double ms)
+{
+    const statement *st = p->st;
+    cJSON *o = journal_event(a->r->run_id, "statement");
+    cJSON_AddNumberToObject(o, "seq", p->seq);
+    cJSON_AddNumberToObject(o, "txn", a->in_txn ? a->txn : 0);
+    cJSON_AddStringToObject(o, "file", st->src->name);
+    cJSON_AddNumberToObject(o, "file_seq", p->file_seq);
+    cJSON_AddNumberToObject(o, "line", st->line);
+    cJSON_AddNumberToObject(o, "col", st->column);
+    cJSON_AddStringToObject(o, "sha256", p->sha);
+    cJSON_AddStringToObject(o, "status", status);
+    if (tag)
+        cJSON_AddStringToObject(o, "command_tag", tag);
+    if (rows >= 0)
+        cJSON_AddNumberToObject(o, "rows_affected", (double)rows);
+    cJSON_AddNumberToObject(o, "duration_ms", ms);
+    if (a->failed && strcmp(status, "ok") != 0) {
+        cJSON_AddStringToObject(o, "sqlstate", a->sqlstate);
+        /* where the server says the error is, which may be past the statement's start */
+        char *m = a->fail_file ? xasprintf("%s:%d:%d: %s", a->fail_file, a->fail_line,
+                                           a->fail_col, a->fail_message ? a->fail_message : "")
+                               : xstrdup(a->fail_message ? a->fail_message : "");
+        cJSON_AddStringToObject(o, "message", m);
+        free(m);
+    }
+    return o;
+}
+
+/*
+ * Journal records of statements inside a transaction are written in batches (one
+ * write(2) for many): until COMMIT they describe nothing durable, and the batch is
+ * always out, and fsynced, before commit-pending.
+ */
+#define JOURNAL_BATCH 512
+
+int apply_flush_journal(applier *a, bool sync)
+{
+    if (a->nbatch == 0 && !sync)
+        return 0;
+    char *err = NULL;
+    int rc = journal_append_many(a->j, a->batch, a->nbatch, sync, &err);
+    a->nbatch = 0;
+    if (rc < 0) {
+        fprintf(a->o->err, "pgward: %s\n", err);
+        free(err);
+    }
+    return rc;
+}
+
+static int journal_statement(applier *a, cJSON *rec)
+{
+    GROW(a->batch, a->capbatch, a->nbatch + 1);
+    a->batch[a->nbatch++] = rec;
+    return a->nbatch >= JOURNAL_BATCH ? apply_flush_journal(a, false) : 0;
+}
+
+/* Sends st and waits for its result, streaming COPY data both ways. */
+static PGresult *send_statement(applier *a, const statement *st)
+{
+    PGresult *res = PQexec(a->c, st->text);
+    ExecStatusType s = PQresultStatus(res);
+    if (s == PGRES_COPY_IN) {
+        PQclear(res);
+        bool ok = true;
+        if (st->copy_data_len > 0)
+            ok = PQputCopyData(a->c, st->copy_data, (int)st->copy_data_len) == 1;
+        PQputCopyEnd(a->c, ok ? NULL : "pgward could not send the COPY data");
+        res = PQgetResult(a->c);
+        PGresult *extra;
+        while ((extra = PQgetResult(a->c)) != NULL)
+            PQclear(extra);
+    } else if (s == PGRES_COPY_OUT) {
+        PQclear(res);
+        char *buf;
+        int n;
+        while ((n = PQgetCopyData(a->c, &buf, 0)) > 0) {
+            fwrite(buf, 1, (size_t)n, a->o->out);
+            PQfreemem(buf);
+        }
+        res = PQgetResult(a->c);
+        PGresult *extra;
+        while ((extra = PQgetResult(a->c)) != NULL)
+            PQclear(extra);
+    }
+    return res;
+}
+
+/* \gset: the single row's columns become variables (NULL unsets, as in psql). */
+static int gset_vars(applier *a, const statement *st, const PGresult *res, script_var **vars,
+                     size_t *nvars)
+{
+    if (PQntuples(res) != 1) {
+        set_failure(a, st, "", PQntuples(res) == 0 ? "no rows returned for \\gset"
+                                                   : "more than one row returned for \\gset",
+                    NULL);
+        return -1;
+    }
+    *nvars = (size_t)PQnfields(res);
+    *vars = xcalloc(*nvars ? *nvars : 1, sizeof(script_var));
+    for (int k = 0; k < PQnfields(res); k++) {
+        (*vars)[k].name = xasprintf("%s%s", st->gset_prefix ? st->gset_prefix : "",
+                                    PQfname(res, k));
+        (*vars)[k].value = PQgetisnull(res, 0, k) ? NULL : xstrdup(PQgetvalue(res, 0, k));
+    }
+    return 0;
+}
+
+/* A statement with run-time values: the gate again, on the text about to be sent. */
+static int gate_again(applier *a, const script *s, const statement *st)
+{
+    script tmp = *s;
+    memset(&tmp.findings, 0, sizeof(tmp.findings));
+    gate_check_script(a->pol, a->role, &tmp);
+    int errors = 0;
+    for (size_t i = 0; i < tmp.findings.count; i++) {
+        const finding *f = &tmp.findings.items[i];
+        if (f->severity == SEV_ERROR && f->src == st->src && f->offset >= st->offset &&
+            f->offset <= st->offset + st->length) {
+            if (errors++ == 0)
+                report_finding_text(a->o->err, f, false);
+        }
+    }
+    finding_list_free(&tmp.findings);
+    return errors ? -1 : 0;
+}
+
+/*
+ * An error the interpreter found at run time (a \gset into a name psql refuses, an
+ * include that fails only now): stop before anything more is sent, as psql's
+ * ON_ERROR_STOP does. Returns -1 after recording it, else 0.
+ */
+static int runtime_error(applier *a, const script *s)
+{
+    for (; a->findings_seen < s->findings.count; a->findings_seen++) {
+        const finding *f = &s->findings.items[a->findings_seen];
+        if (f->severity != SEV_ERROR)
+            continue;
+        a->failed = true;
+        free(a->fail_file);
+        free(a->fail_message);
+        a->fail_file = xstrdup(f->file);
+        a->fail_line = f->line;
+        a->fail_col = f->column;
+        a->fail_message = xasprintf("%s [%s]", f->message, f->rule);
+        return -1;
+    }
+    return 0;
+}
+
+/*
+ * Everything before a statement is sent: it must be an approved one (or pass the
+ * gate again with its run-time values); a statement of a resumed file that ran
+ * before is skipped. Returns 0 to send it, 1 to skip it, -1 to stop.
+ */
+static int prepare(applier *a, const script *s, const statement *st, pending *p)
+{
+    if (s && runtime_error(a, s) < 0)
+        return -1;
+    if (apply_signal()) {
+        a->cancelled = true;
+        return -1;
+    }
+    const statement *ok = apply_find_approved(a, st);
+    bool same = ok == st || (ok && ok->text_len == st->text_len &&
+                             memcmp(ok->text, st->text, st->text_len) == 0);
+    if (!same && !(ok && s && ok->uses_runtime_vars && !st->parse.error &&
+                   gate_again(a, s, st) == 0)) {
+        set_failure(a, st, "",
+                    ok ? "the statement with its run-time values is not allowed for the role"
+                       : "this statement was not in the approved bundle",
+                    NULL);
+        return -1;
+    }
+    memset(p, 0, sizeof(*p));
+    p->st = st;
+    sha256_hex_of(st->text, st->text_len, p->sha);
+    p->file_seq = ++a->file_seq;
+    size_t idx = (size_t)(p->file_seq - 1);
+    if (a->cur->no_txn && idx < a->cur->nprogress && a->cur->progress[idx]) {
+        if (strcmp(a->cur->progress[idx], p->sha) == 0) {
+            a->nskipped++;
+            return 1; /* ran before: resuming after it */
+        }
+        set_failure(a, st, "", "this statement ran before with other text: refusing to resume",
+                    NULL);
+        return -1;
+    }
+    p->seq = ++a->seq;
+    if (!a->in_txn) {
+        cJSON *start = journal_event(a->r->run_id, "statement-start");
+        cJSON_AddNumberToObject(start, "seq", p->seq);
+        cJSON_AddNumberToObject(start, "txn", 0);
+        cJSON_AddStringToObject(start, "file", st->src->name);
+        cJSON_AddNumberToObject(start, "file_seq", p->file_seq);
+        cJSON_AddNumberToObject(start, "line", st->line);
+        cJSON_AddStringToObject(start, "sha256", p->sha);
+        if (apply_journal_put(a, start, true) < 0) {
+            set_failure(a, st, "", "cannot write the journal", NULL);
+            return -1;
+        }
+    }
+    p->t0 = apply_now_ms();
+    return 0;
+}
+
+/*
+ * Records a statement's result (res may be NULL: the connection broke). For \gset
+ * fills *vars. Returns 0, or -1 when the statement failed (a->failed is set).
+ */
+static int complete(applier *a, const pending *p, const PGresult *res, script_var **vars,
+                    size_t *nvars)
+{
+    const statement *st = p->st;
+    double ms = apply_now_ms() - p->t0;
+    ExecStatusType es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    int rc = 0;
+    cJSON *rec;
+    if (es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK || es == PGRES_EMPTY_QUERY) {
+        const char *tag = PQcmdStatus((PGresult *)res);
+        const char *tuples = PQcmdTuples((PGresult *)res);
+        long long rows = *tuples ? atoll(tuples) : es == PGRES_TUPLES_OK ? PQntuples(res) : -1;
+        if (st->end == END_GSET && gset_vars(a, st, res, vars, nvars) < 0) {
+            rc = -1;
+            rec = statement_record(a, p, "failed", tag, rows, ms);
+        } else {
+            rec = statement_record(a, p, "ok", tag, rows, ms);
+            a->nstatements++;
+            if (a->o->verbose || a->o->dry_run)
+                fprintf(a->o->out, "  %s:%d: %s (%.1f ms)\n", st->src->name, st->line,
+                        tag && *tag ? tag : "OK", ms);
+        }
+    } else {
+        char *m = conn_error_message(a->c, res);
+        const char *state = conn_sqlstate(res);
+        if (PQstatus(a->c) == CONNECTION_BAD) {
+            a->conn_lost = true;
+            /* libpq's own "server closed the connection" has no SQLSTATE: say
+               connection_failure, so the audit row is never without one */
+            if (!*state)
+                state = "08006";
+        }
+        set_failure(a, st, state, m, res);
+        if (apply_signal() && strcmp(a->sqlstate, "57014") == 0)
+            a->cancelled = true;
+        free(m);
+        rc = -1;
+        rec = statement_record(a, p, a->cancelled ? "cancelled" : "failed", NULL, -1, ms);
+    }
+    const char *status = cJSON_GetObjectItem(rec, "status")->valuestring;
+    if (a->in_txn) {
+        cJSON_AddItemToArray(a->rows, audit_statement_row(rec, status));
+        if (journal_statement(a, rec) < 0)
+            rc = -1;
+    } else {
+        /* outside a transaction: it is committed (or not) already; say so durably */
+        cJSON *rows = cJSON_CreateArray();
+        cJSON_AddItemToArray(rows, audit_statement_row(rec, status));
+        if (apply_journal_put(a, rec, true) < 0)
+            rc = -1;
+        char *err = NULL;
+        if (!a->conn_lost && audit_record(a->c, a->r->run_id, rows, NULL, &err) < 0) {
+            fprintf(a->o->err, "pgward: %s\n", err);
+            free(err);
+            a->r->audit_pending = true;
+        }
+        cJSON_Delete(rows);
+    }
+    if (rc == 0 && apply_signal()) {
+        a->cancelled = true;
+        rc = -1;
+    }
+    return rc;
+}
+
+/* The interpreter's runner: one statement, sent and answered before the next. */
+static int run_statement(void *ctx, const script *s, const statement *st, script_var **vars,
+                         size_t *nvars)
+{
+    applier *a = ctx;
+    pending p;
+    int rc = prepare(a, s, st, &p);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    PGresult *res = send_statement(a, st);
+    rc = complete(a, &p, res, vars, nvars);
+    PQclear(res);
+    return rc;
+}
+
+/* The runner's parse cache: an approved statement of the same text was parsed. */
+static const parsed_sql *approved_parse(void *ctx, const statement *st)
+{
+    const statement *ok = apply_find_approved(ctx, st);
+    return ok && ok->text_len == st->text_len && memcmp(ok->text, st->text, st->text_len) == 0
+               ? &ok->parse
+               : NULL;
+}
+
+static void echo_text(void *ctx, const char *text, bool newline)
+{
+    applier *a = ctx;
+    fprintf(a->o->out, "%s%s", text, newline ? "\n" : "");
+}
+
+/* ------------------------------------------------------------------ pipeline */
+
+/*
+ * A file whose statements do not depend on anything known only at run time (no
+ * \gset, no \if on such values, no \echo) runs from the statements the static read
+ * approved, without reading it again; inside a transaction they go out in libpq's
+ * pipeline mode: sent back to back without waiting, results matched in order.
+ * The first error aborts the rest of the pipeline on the server, and the
+ * transaction with it, so all-or-nothing holds exactly as one at a time.
+ * Statements that need a result before going on (COPY, several commands joined by
+ * \;) go out alone, after the pipeline has drained.
+ */
+static bool needs_run_time(const script *s)
+{
+    if (s->nechos)
+        return true;
+    for (size_t i = 0; i < s->nstmts; i++) {
+        const statement *st = &s->stmts[i];
+        if (st->end == END_GSET || st->conditional || st->uses_runtime_vars)
+            return true;
+    }
+    return false;
+}
+
+static bool pipelinable(const statement *st)
+{
+    return st->parse.nstmts == 1 && !st->copy_data && st->end != END_GSET &&
+           strcmp(st->kind, "CopyStmt") != 0;
+}
+
+typedef struct pipeline {
+    pending *q;          /* sent, not fully answered, oldest first */
+    size_t head, n, cap;
+    size_t syncs;        /* Sync messages sent and not answered */
+} pipeline;
+
+static void pipe_lost(applier *a, pipeline *pl)
+{
+    a->conn_lost = true;
+    if (pl->n > 0 && !a->failed) {
+        pending *p = &pl->q[pl->head];
+        complete(a, p, NULL, NULL, NULL);
+    }
+    pl->n = 0;
+    pl->syncs = 0;
+}
+
+/* Reads whatever results have arrived (block: until every one has). Returns 0/-1. */
+static int pipe_pump(applier *a, pipeline *pl, bool block)
+{
+    for (;;) {
+        int f = PQflush(a->c);
+        if (f < 0 || !PQconsumeInput(a->c)) {
+            pipe_lost(a, pl);
+            return -1;
+        }
+        while (!PQisBusy(a->c)) {
+            PGresult *res = PQgetResult(a->c);
+            if (!res) {
+                if (pl->n > 0 && pl->q[pl->head].answered) {
+                    pl->head++;
+                    pl->n--;
+                    continue;
+                }
+                break;
+            }
+            ExecStatusType es = PQresultStatus(res);
+            if (es == PGRES_PIPELINE_SYNC) {
+                if (pl->syncs)
+                    pl->syncs--;
+            } else if (pl->n > 0) {
+                pending *p = &pl->q[pl->head];
+                if (!p->answered && es != PGRES_PIPELINE_ABORTED && !a->failed)
+                    complete(a, p, res, NULL, NULL);
+                p->answered = true;
+            }
+            PQclear(res);
+        }
+        if (PQstatus(a->c) == CONNECTION_BAD) {
+            pipe_lost(a, pl);
+            return -1;
+        }
+        if (f == 0 && (!block || (pl->n == 0 && pl->syncs == 0)))
+            return 0;
+        struct pollfd pfd = {.fd = PQsocket(a->c), .events = POLLIN | (f == 1 ? POLLOUT : 0)};
+        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+            pipe_lost(a, pl);
+            return -1;
+        }
+    }
+}
+
+/* Sends p's statement into the pipeline. */
+static int pipe_send(applier *a, pipeline *pl, const pending *p)
+{
+    if (pl->head > 0 && pl->head + pl->n == pl->cap) {
+        memmove(pl->q, pl->q + pl->head, pl->n * sizeof(pending));
+        pl->head = 0;
+    }
+    GROW(pl->q, pl->cap, pl->head + pl->n + 1);
+    pl->q[pl->head + pl->n++] = *p;
+    if (!PQsendQueryParams(a->c, p->st->text, 0, NULL, NULL, NULL, NULL, 0)) {
+        pipe_lost(a, pl);
+        return -1;
+    }
+    /* now and then ask the server to send what it has, so an error shows early */
+    if (p->seq % 64 == 0 && !PQsendFlushRequest(a->c)) {
+        pipe_lost(a, pl);
+        return -1;
+    }
+    return pipe_pump(a, pl, false);
+}
+
+static int pipe_enter(applier *a)
+{
+    if (!PQenterPipelineMode(a->c) || PQsetnonblocking(a->c, 1) != 0) {
+        a->failed = true;
+        a->fail_message = xstrdup("cannot enter libpq's pipeline mode");
+        return -1;
+    }
+    return 0;
+}
+
+/* Syncs, waits for every result, and leaves pipeline mode. */
+static int pipe_drain(applier *a, pipeline *pl)
+{
+    int rc = 0;
+    if (PQpipelineStatus(a->c) == PQ_PIPELINE_OFF)
+        return 0;
+    if (PQstatus(a->c) != CONNECTION_BAD) {
+        if (!PQpipelineSync(a->c))
+            pipe_lost(a, pl);
+        else
+            pl->syncs++;
+        rc = pipe_pump(a, pl, true);
+    }
+    if (PQstatus(a->c) != CONNECTION_BAD) {
+        PQexitPipelineMode(a->c);
+        PQsetnonblocking(a->c, 0);
+    }
+    pl->head = pl->n = pl->syncs = 0;
+    return rc < 0 || a->failed ? -1 : 0;
+}
+
+/* Runs the approved statements of a file that needs nothing at run time. */
+static int run_static(applier *a, const script *s)
+{
+    if (!a->in_txn) {
+        for (size_t i = 0; i < s->nstmts && !a->failed; i++)
+            if (run_statement(a, NULL, &s->stmts[i], NULL, NULL) < 0)
+                return -1;
+        return a->failed ? -1 : 0;
+    }
+    pipeline pl = {0};
+    int rc = 0;
+    for (size_t i = 0; i < s->nstmts && rc == 0 && !a->failed; i++) {
+        const statement *st = &s->stmts[i];
+        pending p;
+        int prc = prepare(a, NULL, st, &p);
+        if (prc < 0) {
+            rc = -1;
+        } else if (prc == 0 && pipelinable(st)) {
+            if (PQpipelineStatus(a->c) == PQ_PIPELINE_OFF && pipe_enter(a) < 0)
+                rc = -1;
+            else
+                rc = pipe_send(a, &pl, &p);
+        } else if (prc == 0) {
+            if (pipe_drain(a, &pl) < 0) {
+                rc = -1;
+            } else {
+                PGresult *res = send_statement(a, st);
+                rc = complete(a, &p, res, NULL, NULL);
+                PQclear(res);
+            }
+        }
+    }
+    if (pipe_drain(a, &pl) < 0)
+        rc = -1;
+    free(pl.q);
+    return rc < 0 || a->failed ? -1 : 0;
+}
+
+/* Runs one file: from its approved statements, or through the interpreter in
+   run-time mode when it needs run-time values. Returns 0 or -1. */
+int apply_run_file(applier *a, unit_file *uf)
+{
+    a->cur = uf;
+    a->file_seq = 0;
+    int rc;
+    if (!needs_run_time(uf->checked)) {
+        rc = run_static(a, uf->checked);
+    } else {
+        script_runner runner = {
+            .ctx = a, .run = run_statement, .parsed = approved_parse, .echo = echo_text};
+        script_options opt;
+        apply_script_options(a, &opt); /* checked when the bundle was linted */
+        opt.runner = &runner;
+        const char *vars[][2] = {{"DBNAME", PQdb(a->c)},
+                                 {"USER", PQuser(a->c)},
+                                 {"HOST", PQhost(a->c)},
+                                 {"PORT", PQport(a->c)}};
+        for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
+            if (vars[i][1])
+                script_set_var(&opt, vars[i][0], vars[i][1]);
+        a->findings_seen = 0;
+        script *s = script_read_file(uf->path, &opt);
+        bool stopped = s->stopped || (!a->failed && runtime_error(a, s) < 0);
+        script_free(s);
+        script_options_free(&opt);
+        rc = stopped || a->failed ? -1 : 0;
+    }
+    if (rc < 0 || a->cancelled)
+        return -1;
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "path", uf->path);
+    cJSON_AddStringToObject(f, "sha256", uf->checksum);
+    cJSON_AddNumberToObject(f, "txn", a->in_txn ? a->txn : 0);
+    cJSON_AddItemToArray(a->file_rows, f);
+    return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * apply_internal.h: what apply.c (the run: verify, lint, connect, lock, history,
+ * transactions, audit) and apply_exec.c (sending statements: one at a time or
+ * pipelined, and recording each outcome) share. Not a public interface.
+ */
+#ifndef PGWARD_APPLY_INTERNAL_H
+#define PGWARD_APPLY_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+#include <libpq-fe.h>
+
+#include "apply/apply.h"
+#include "bundle/bundle.h"
+#include "audit/journal.h"
+#include "policy/policy.h"
+#include "script/script.h"
+
+typedef struct approved {
+    const char *file;     /* source name */
+    size_t offset;
+    const statement *st;
+} approved;
+
+typedef struct unit_file {
+    const char *path;     /* bundle path (relative to files/) */
+    script *checked;      /* the static read */
+    char checksum[65];    /* the file and what it includes */
+    bool no_txn;
+    bool skip;            /* applied before with the same checksum */
+    char **progress;      /* no-transaction file: hashes already run, by file_seq */
+    size_t nprogress;
+} unit_file;
+
+typedef struct applier {
+    const apply_opts *o;
+    apply_result *r;
+    bundle_info info;
+    policy *pol;
+    const policy_role *role;
+    unit_file *files;
+    size_t nfiles, capfiles;
+    size_t ncommitted;     /* transactions committed so far */
+    bool finished_in_txn;  /* the last transaction also set the run's final status */
+    approved *approved;
+    size_t napproved, capapproved;
+    PGconn *c, *lockc;
+    journal *j;
+    char *target;          /* user@host:port/db */
+    char *client;          /* os user@machine */
+    int txn, seq;
+    /* the file being run */
+    unit_file *cur;
+    int file_seq;
+    bool in_txn;
+    size_t findings_seen;  /* run-time findings of the file already looked at */
+    cJSON *rows;           /* statement rows of the current transaction */
+    cJSON **batch;         /* journal records not written yet (see flush_journal) */
+    size_t nbatch, capbatch;
+    cJSON *file_rows;
+    size_t nstatements, nskipped;
+    /* the failure, if any */
+    bool failed, cancelled, conn_lost;
+    char *fail_file;
+    int fail_line, fail_col;
+    char sqlstate[6];
+    char *fail_message, *fail_detail, *fail_hint;
+} applier;
+
+/* The signal SIGINT/SIGTERM delivered during this run, or 0. */
+int apply_signal(void);
+
+/* Milliseconds on a monotonic clock. */
+static inline double apply_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Script options for reading the bundle's files (cwd: its files/ folder), with the
+   -v variables its manifest records. Returns -1 when one has an invalid name. */
+int apply_script_options(const applier *a, script_options *opt);
+
+/* The approved statement at st's file and offset, or NULL. */
+const statement *apply_find_approved(const applier *a, const statement *st);
+
+/* Journals rec (fsynced when sync); a journal that cannot be written stops the run. */
+int apply_journal_put(applier *a, cJSON *rec, bool sync);
+
+/* Writes the batched statement records (apply_exec.c); fsyncs when sync. */
+int apply_flush_journal(applier *a, bool sync);
+
+/*
+ * Runs one file of the current unit: from its approved statements (pipelined in a
+ * transaction), or through the interpreter's run-time mode when it needs run-time
+ * values. Adds its statement rows to a->rows and its file row to a->file_rows.
+ * Returns 0, or -1 with a->failed / a->cancelled set.
+ */
+int apply_run_file(applier *a, unit_file *uf);
+
+#endif

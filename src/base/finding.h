@@ -1,0 +1,63 @@
+/*
+ * finding.h: what pgward reports about a script: a rule id, a severity, a message
+ * and the exact place (source, byte offset, length; line and column 1-based).
+ *
+ * Findings are plain data collected into a finding_list owned by whoever analyses a
+ * script; reporters (report.h) print them. Front-end rule ids:
+ *   syntax-error              the PostgreSQL parser rejects the statement
+ *   unsupported-meta-command  a psql meta-command pgward cannot run or reason about
+ *   include-error             \i / \ir target missing, cyclic, too deep or outside root
+ *   script-error              malformed meta-command, unbalanced \if, bad variable, ...
+ *   input-error               a file that cannot be read at all
+ */
+#ifndef PGWARD_FINDING_H
+#define PGWARD_FINDING_H
+
+#include <stddef.h>
+
+#include "base/source.h"
+#include "base/util.h"
+
+typedef enum severity { SEV_INFO = 0, SEV_WARNING = 1, SEV_ERROR = 2 } severity;
+
+#define RULE_SYNTAX_ERROR "syntax-error"
+#define RULE_UNSUPPORTED_META "unsupported-meta-command"
+#define RULE_INCLUDE_ERROR "include-error"
+#define RULE_SCRIPT_ERROR "script-error"
+#define RULE_INPUT_ERROR "input-error"
+
+typedef struct finding {
+    severity severity;
+    const char *rule;    /* one of the RULE_* constants (static storage) */
+    char *message;       /* lowercase, problem first, subject quoted */
+    const source *src;   /* NULL only for input errors with no readable source */
+    char *file;          /* display name (copied, valid even without src) */
+    size_t offset;       /* byte offset in src->text */
+    size_t length;       /* bytes covered (0 = a point) */
+    int line, column;    /* 1-based; 0 when there is no source */
+    int end_line, end_column; /* 1-based, of offset + length (the end, exclusive) */
+    char *statement;     /* the text of the statement it is about, or NULL */
+} finding;
+
+typedef struct finding_list {
+    finding *items;
+    size_t count;
+    size_t cap;
+} finding_list;
+
+/* Adds a finding at src+offset; src may be NULL (then file names the input). */
+void finding_add(finding_list *list, severity sev, const char *rule, const source *src,
+                 const char *file, size_t offset, size_t length, const char *fmt, ...)
+    PRINTF_LIKE(8, 9);
+
+/* Records the statement text the last added finding is about. */
+void finding_set_statement(finding_list *list, const char *text);
+
+/* Sorts by file name, then offset, keeping insertion order for ties. */
+void finding_list_sort(finding_list *list);
+
+void finding_list_free(finding_list *list);
+
+const char *severity_name(severity sev);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * cmd_bundle.c: `pgward bundle PATH... -o OUT [--sign KEY]` and
+ * `pgward bundle verify BUNDLE [--pubkey KEY]`.
+ *
+ * bundle: lints the scripts with the policy for the role (as `pgward lint
+ * --policy --role` does) and refuses (exit 1) while any error-level finding
+ * remains; otherwise writes the bundle (bundle.h): every script and every file it
+ * includes, the policy's canonical text, and a hash-chained manifest, signed with
+ * an Ed25519 key when --sign is given. verify: checks hashes, chain, policy digest
+ * and, with --pubkey, the signature (then unsigned bundles are refused).
+ * Exit: 0 ok, 1 refused or does not verify, 2 usage or input error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bundle/bundle.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "rules/lint.h"
+#include "report/report.h"
+
+static const char bundle_usage[] =
+    "usage: pgward bundle [options] -o OUT PATH...\n"
+    "       pgward bundle verify BUNDLE [--pubkey KEY]\n"
+    "\n"
+    "Check scripts against the policy for the role that will run them and, when no\n"
+    "error-level finding remains, write a bundle: the scripts and everything they\n"
+    "include, the policy, and a hash-chained manifest (signed with --sign).\n"
+    "\n"
+    "options:\n"
+    "  -o, --output OUT           the bundle folder to create (must not exist)\n"
+    "      --sign KEY             sign the manifest with this Ed25519 private key\n"
+    "                             (pgward keygen makes one)\n"
+    "      --pubkey KEY           verify: the signature must verify with this key\n" CLI_POLICY_OPTIONS_HELP
+        CLI_READ_OPTIONS_HELP
+    "\n"
+    "exit status: 0 written or verified, 1 refused or does not verify, 2 usage or\n"
+    "input error\n";
+
+static int cmd_bundle_verify(int argc, char **argv)
+{
+    const char *dir = NULL, *pubkey = NULL;
+    for (int i = 2; i < argc; i++) {
+        if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc)
+            pubkey = argv[++i];
+        else if (strncmp(argv[i], "--pubkey=", 9) == 0)
+            pubkey = argv[i] + 9;
+        else if (argv[i][0] == '-')
+            return usage_error("bundle", "unknown option '%s'", argv[i]);
+        else if (!dir)
+            dir = argv[i];
+        else
+            return usage_error("bundle", "'bundle verify' takes one BUNDLE");
+    }
+    if (!dir)
+        return usage_error("bundle", "'bundle verify' needs a BUNDLE");
+    char *manifest = xasprintf("%s/manifest", dir);
+    struct stat st;
+    int missing = stat(manifest, &st) != 0;
+    if (missing) {
+        error("cannot read '%s': %s", manifest, strerror(errno)); /* not a bundle: input error */
+        free(manifest);
+        return EXIT_USAGE;
+    }
+    free(manifest);
+    bundle_info info;
+    char *err = NULL;
+    if (bundle_verify(dir, pubkey, &info, &err) < 0) {
+        fprintf(stderr, "pgward: %s\n", err);
+        free(err);
+        bundle_info_free(&info);
+        return EXIT_FINDINGS;
+    }
+    printf("%s: ok: %zu file%s, role %s, policy sha256 %s, %s\n", dir, info.nfiles,
+           info.nfiles == 1 ? "" : "s", info.role ? info.role : "?",
+           info.policy_digest ? info.policy_digest : "?",
+           pubkey ? "signature verified" : info.signed_ ? "signed (not checked: no --pubkey)"
+                                                      : "unsigned");
+    bundle_info_free(&info);
+    return EXIT_CLEAN;
+}
+
+int cmd_bundle(int argc, char **argv)
+{
+    if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+        return cmd_bundle_verify(argc, argv);
+    cli_read_opts ro;
+    int rc = cli_parse_read_command("bundle", bundle_usage, CLI_WITH_POLICY | CLI_WITH_BUNDLE,
+                                    argc, argv, &ro);
+    if (rc >= 0) {
+        cli_read_opts_free(&ro);
+        return rc;
+    }
+    if (!ro.output) {
+        cli_read_opts_free(&ro);
+        return usage_error("bundle", "no output: give -o OUT");
+    }
+    policy *pol = NULL;
+    const policy_role *role = NULL;
+    rc = cli_load_policy("bundle", &ro, true, &pol, &role);
+    if (rc >= 0) {
+        policy_free(pol);
+        cli_read_opts_free(&ro);
+        return rc;
+    }
+    script **scripts = xcalloc(ro.paths.count ? ro.paths.count : 1, sizeof(script *));
+    bundle_spec spec = {.policy = pol,
+                        .role = role->name,
+                        .verdict = "pass",
+                        .vars = ro.script.vars,
+                        .nvars = ro.script.nvars};
+    size_t errors = 0;
+    bool color = report_want_color(2);
+    /* the same checks as `pgward lint --policy --role` (PostgreSQL 15) */
+    const lint_config cfg = {.policy = pol, .pg_version = 15};
+    for (size_t i = 0; i < ro.paths.count; i++) {
+        script *s = scripts[i] = script_read_file(ro.paths.paths[i], &ro.script);
+        lint_check_script(&cfg, role, s);
+        finding_list_sort(&s->findings);
+        for (size_t k = 0; k < s->findings.count; k++) {
+            const finding *f = &s->findings.items[k];
+            if (f->severity == SEV_ERROR) {
+                errors++;
+                report_finding_text(stderr, f, color);
+            }
+        }
+        spec.nstatements += s->nstmts;
+        for (size_t k = 0; k < s->nsources; k++) {
+            GROW(spec.files, spec.capfiles, spec.nfiles + 1);
+            spec.files[spec.nfiles++] = (bundle_file){.path = s->sources[k]->name,
+                                                      .text = s->sources[k]->text,
+                                                      .len = s->sources[k]->len,
+                                                      .included = k > 0};
+        }
+    }
+    if (errors) {
+        fprintf(stderr, "pgward: refusing to bundle: %zu error-level finding%s for role '%s'\n",
+                errors, errors == 1 ? "" : "s", role->name);
+        rc = EXIT_FINDINGS;
+    } else {
+        char *err = NULL;
+        if (bundle_write(ro.output, &spec, ro.sign_key, &err) < 0) {
+            fprintf(stderr, "pgward: %s\n", err);
+            free(err);
+            rc = EXIT_USAGE;
+        } else {
+            printf("%s: %zu file%s, %zu statement%s, role %s, policy sha256 %s%s\n", ro.output,
+                   spec.nfiles, spec.nfiles == 1 ? "" : "s", spec.nstatements,
+                   spec.nstatements == 1 ? "" : "s", role->name, pol->digest,
+                   ro.sign_key ? ", signed" : "");
+            rc = EXIT_CLEAN;
+        }
+    }
+    for (size_t i = 0; i < ro.paths.count; i++)
+        script_free(scripts[i]);
+    free(scripts);
+    free(spec.files);
+    policy_free(pol);
+    cli_read_opts_free(&ro);
+    return rc;
+}

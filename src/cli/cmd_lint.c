@@ -1,0 +1,133 @@
+/*
+ * cmd_lint.c: `pgward lint PATH...` (or `--changed [--since REF]`): read every
+ * script and run every check on it (lint.h: front end, policy gate, transaction,
+ * migration-safety and security rules, then the pgward-ignore suppressions).
+ *
+ * Text output is gcc-style with the source line, a caret and a help line, then a
+ * summary line; JSON output is {"findings":[...],"summary":{...}}; sarif, github,
+ * gitlab and junit are printed at the end (report_formats.h). Exit: 0 when no
+ * finding is at error level, 1 when one is (or a warning, with
+ * --error-on-warnings), 2 for usage errors and unreadable inputs.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/batch.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "rules/lint.h"
+#include "policy/policy.h"
+#include "report/report.h"
+#include "report/report_formats.h"
+
+static const char lint_usage[] =
+    "usage: pgward lint [options] PATH...\n"
+    "       pgward lint [options] --changed [--since REF]\n"
+    "\n"
+    "Check scripts (files, directories of *.sql, or - for stdin) and report\n"
+    "findings: statements the PostgreSQL parser rejects, script problems\n"
+    "(unsupported meta-commands, bad includes, unbalanced \\if), transaction,\n"
+    "migration-safety and security rules and, with a policy, every statement the\n"
+    "role that will run it may not run. Silence one finding with a comment line\n"
+    "'-- pgward-ignore RULE: reason' before the statement, or a whole file with\n"
+    "'-- pgward-ignore-file RULE: reason'.\n"
+    "\n"
+    "options:\n"
+    CLI_POLICY_OPTIONS_HELP CLI_LINT_OPTIONS_HELP CLI_READ_COMMON_HELP
+    "\n"
+    "exit status: 0 no error-level finding, 1 error-level findings (or warnings\n"
+    "with --error-on-warnings), 2 usage or unreadable input\n";
+
+typedef struct lint_run {
+    lint_config cfg;
+    const policy_role *role;
+    cli_format format;
+    bool color;
+    char *const *paths;
+    cJSON *jfind;               /* json */
+    report_collector *collect;  /* sarif, github, gitlab, junit */
+    size_t nstmts;
+    finding_tally tally;
+} lint_run;
+
+/* Prints one script's findings as soon as it is its turn (batch.h keeps order). */
+static void lint_sink(size_t index, script *s, void *ctx)
+{
+    lint_run *run = ctx;
+    run->nstmts += s->nstmts;
+    lint_check_script(&run->cfg, run->role, s);
+    if (run->collect) {
+        report_findings(&s->findings, NULL, NULL, false, false, &run->tally);
+        report_collect(run->collect, run->paths[index], &s->findings);
+    } else {
+        report_findings(&s->findings, run->format == CLI_FORMAT_JSON ? run->jfind : NULL,
+                        stdout, run->color, true, &run->tally);
+    }
+    script_free(s);
+}
+
+static const report_format collected_formats[] = {
+    [CLI_FORMAT_SARIF] = REPORT_SARIF,
+    [CLI_FORMAT_GITHUB] = REPORT_GITHUB,
+    [CLI_FORMAT_GITLAB] = REPORT_GITLAB,
+    [CLI_FORMAT_JUNIT] = REPORT_JUNIT,
+};
+
+int cmd_lint(int argc, char **argv)
+{
+    cli_read_opts ro;
+    int rc = cli_parse_read_command("lint", lint_usage, CLI_WITH_POLICY | CLI_WITH_LINT, argc,
+                                    argv, &ro);
+    if (rc >= 0) {
+        cli_read_opts_free(&ro);
+        return rc;
+    }
+    lint_run run = {.format = ro.format};
+    policy *pol = NULL;
+    rc = cli_load_policy("lint", &ro, false, &pol, &run.role);
+    if (rc >= 0) {
+        policy_free(pol);
+        cli_read_opts_free(&ro);
+        return rc;
+    }
+    run.cfg = (lint_config){.policy = pol, .pg_version = ro.pg_version};
+    cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
+    run.paths = ro.paths.paths;
+
+    bool json = ro.format == CLI_FORMAT_JSON, text = ro.format == CLI_FORMAT_TEXT;
+    run.color = text && report_want_color(1);
+    cJSON *doc = json ? cJSON_CreateObject() : NULL;
+    if (doc)
+        cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
+    run.jfind = json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    if (!json && !text)
+        run.collect = report_collector_new();
+    batch_read(ro.paths.paths, ro.paths.count, &ro.script, ro.jobs, lint_sink, &run);
+    size_t *counts = run.tally.counts;
+    if (json) {
+        cJSON *sum = cJSON_AddObjectToObject(doc, "summary");
+        cJSON_AddNumberToObject(sum, "files", (double)ro.paths.count);
+        cJSON_AddNumberToObject(sum, "statements", (double)run.nstmts);
+        cJSON_AddNumberToObject(sum, "errors", (double)counts[SEV_ERROR]);
+        cJSON_AddNumberToObject(sum, "warnings", (double)counts[SEV_WARNING]);
+        cJSON_AddNumberToObject(sum, "infos", (double)counts[SEV_INFO]);
+        report_print_json(stdout, doc);
+    } else if (text) {
+        printf("%zu file%s, %zu statement%s: %zu error%s, %zu warning%s, %zu info\n",
+               ro.paths.count, ro.paths.count == 1 ? "" : "s", run.nstmts, run.nstmts == 1 ? "" : "s",
+               counts[SEV_ERROR], counts[SEV_ERROR] == 1 ? "" : "s", counts[SEV_WARNING],
+               counts[SEV_WARNING] == 1 ? "" : "s", counts[SEV_INFO]);
+    } else {
+        report_collector_print(run.collect, stdout, collected_formats[ro.format]);
+        report_collector_free(run.collect);
+    }
+    bool error_on_warnings = ro.error_on_warnings;
+    cli_read_opts_free(&ro);
+    policy_free(pol);
+    if (run.tally.input_error)
+        return EXIT_USAGE;
+    if (counts[SEV_ERROR] || (error_on_warnings && counts[SEV_WARNING]))
+        return EXIT_FINDINGS;
+    return EXIT_CLEAN;
+}

@@ -1,0 +1,90 @@
+/*
+ * cmd_parse.c: `pgward parse PATH...`: the statements pgward reads, for debugging
+ * and tests. Each statement with its origin (file:line:col, byte offset and length),
+ * its kind (the parse tree's node name), how it ended, its text after variable
+ * substitution and whether it parsed. Front-end findings go to stderr (text) or
+ * into the "findings" array (json). Exit: 0, 1 when a finding is an error, 2 usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/batch.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "report/report.h"
+
+static const char parse_usage[] =
+    "usage: pgward parse [options] PATH...\n"
+    "\n"
+    "List the statements read from each script (files, directories of *.sql, or -\n"
+    "for stdin) exactly as psql would send them.\n"
+    "\n"
+    "options:\n"
+    CLI_READ_OPTIONS_HELP;
+
+/* One statement on one line: newlines and tabs shown as \n and \t. */
+static void print_statement_text(const statement *st)
+{
+    printf("%s:%d:%d: %s %s%s: ", st->src->name, st->line, st->column, st->kind,
+           st->parse.error ? "error" : "ok", st->conditional ? " conditional" : "");
+    for (size_t i = 0; i < st->text_len; i++) {
+        char c = st->text[i];
+        if (c == '\n')
+            fputs("\\n", stdout);
+        else if (c == '\t')
+            fputs("\\t", stdout);
+        else if (c == '\r')
+            fputs("\\r", stdout);
+        else if (c == '\\')
+            fputs("\\\\", stdout);
+        else
+            putchar(c);
+    }
+    putchar('\n');
+}
+
+typedef struct parse_run {
+    bool json, color;
+    cJSON *jstmts, *jfind;
+    finding_tally tally;
+} parse_run;
+
+static void parse_sink(size_t index, script *s, void *ctx)
+{
+    (void)index;
+    parse_run *run = ctx;
+    for (size_t j = 0; j < s->nstmts; j++) {
+        if (run->json)
+            cJSON_AddItemToArray(run->jstmts, report_statement_json(&s->stmts[j]));
+        else
+            print_statement_text(&s->stmts[j]);
+    }
+    report_script_findings(&s->findings, run->json ? run->jfind : NULL, stderr, run->color,
+                           &run->tally);
+    script_free(s);
+}
+
+int cmd_parse(int argc, char **argv)
+{
+    cli_read_opts ro;
+    int rc = cli_parse_read_command("parse", parse_usage, 0, argc, argv, &ro);
+    if (rc >= 0) {
+        cli_read_opts_free(&ro);
+        return rc;
+    }
+    parse_run run = {.json = ro.json};
+    cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
+    if (doc)
+        cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
+    run.jstmts = ro.json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
+    run.jfind = ro.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    run.color = report_want_color(2);
+    batch_read(ro.paths.paths, ro.paths.count, &ro.script, ro.jobs, parse_sink, &run);
+    if (ro.json)
+        report_print_json(stdout, doc);
+    cli_read_opts_free(&ro);
+    if (run.tally.input_error)
+        return EXIT_USAGE;
+    return run.tally.counts[SEV_ERROR] ? EXIT_FINDINGS : EXIT_CLEAN;
+}

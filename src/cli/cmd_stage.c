@@ -1,0 +1,127 @@
+/*
+ * cmd_stage.c: `pgward stage up|status|down`: a throwaway staging PostgreSQL
+ * (stage.h).
+ *
+ * Exit: 0 ok (status: the stage runs; down: removed, or there was none), 1 failure
+ * (the port is busy, the server did not start, the folder is not a stage; status:
+ * the stage exists but does not run), 2 usage error (status: there is no stage),
+ * 130/143 up was interrupted by SIGINT/SIGTERM (nothing is left behind).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "stage/stage.h"
+
+static const char stage_usage[] =
+    "usage: pgward stage up [--port PORT] [--dir DIR] [--ttl DURATION]\n"
+    "       pgward stage status [--dir DIR]\n"
+    "       pgward stage down [--dir DIR]\n"
+    "\n"
+    "A throwaway PostgreSQL 15 on 127.0.0.1 to try bundles on before they go further.\n"
+    "up: start a cluster in DIR (as the postgres OS user when run as root), create the\n"
+    "database staging with the audit trail and the bootstrap (sql/audit.sql,\n"
+    "sql/bootstrap.sql), give ehg_admin and codex_staging random passwords (codex's\n"
+    "expires after --ttl), write DIR/.env.admin and DIR/.env.staging (mode 0600) and\n"
+    "print the evidence; passwords are never printed. A stage that runs is reported\n"
+    "and left as it is; a stale one (its server gone) is replaced.\n"
+    "status: whether the stage runs, and how long codex's credentials stay valid.\n"
+    "down: stop the server and remove DIR (only a folder that holds a stage).\n"
+    "\n"
+    "options:\n"
+    "      --port PORT            up: the TCP port on 127.0.0.1 (default 5434)\n"
+    "      --dir DIR              the stage folder (default: $PGWARD_STAGE_DIR, else\n"
+    "                             .pgward/stage in the current folder)\n"
+    "      --ttl DURATION         up: how long codex_staging's password is valid: 30m,\n"
+    "                             8h, 2d, 3600s or seconds (default 8h, at most 7d)\n"
+    "  -h, --help                 show this help\n"
+    "\n"
+    "exit status: 0 ok (status: running), 1 failure (status: not running), 2 usage\n"
+    "error (status: no stage), 130/143 up interrupted (nothing left behind)\n";
+
+enum { OPT_PORT = 256, OPT_DIR, OPT_TTL };
+
+int cmd_stage(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"port", required_argument, NULL, OPT_PORT},
+        {"dir", required_argument, NULL, OPT_DIR},
+        {"ttl", required_argument, NULL, OPT_TTL},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    stage_opts o = stage_opts_default();
+    bool port_set = false, ttl_set = false;
+    int opt, rc = -1;
+    opterr = 0;
+    optind = 1;
+    while (rc < 0 && (opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        char *end;
+        long n;
+        switch (opt) {
+        case 'h':
+            fputs(stage_usage, stdout);
+            rc = EXIT_CLEAN;
+            break;
+        case OPT_PORT:
+            n = strtol(optarg, &end, 10);
+            if (!*optarg || *end || n < 1024 || n > 65535)
+                rc = usage_error("stage", "invalid --port '%s': expected 1024 to 65535",
+                                 optarg);
+            o.port = (int)n;
+            port_set = true;
+            break;
+        case OPT_DIR:
+            if (!*optarg)
+                rc = usage_error("stage", "--dir needs a folder");
+            o.dir = optarg;
+            break;
+        case OPT_TTL:
+            if (stage_parse_ttl(optarg, &o.ttl_seconds) < 0)
+                rc = usage_error("stage",
+                                 "invalid --ttl '%s': expected a duration above zero and at "
+                                 "most 7d, such as 30m, 8h, 2d, 3600s or 3600",
+                                 optarg);
+            ttl_set = true;
+            break;
+        case ':':
+            rc = usage_error("stage", "option '%s' needs a value", argv[optind - 1]);
+            break;
+        default:
+            rc = usage_error("stage", "unknown option '%s'", argv[optind - 1]);
+            break;
+        }
+    }
+    if (rc >= 0)
+        return rc;
+    const char *action = optind < argc ? argv[optind] : NULL;
+    if (!action || (strcmp(action, "up") != 0 && strcmp(action, "status") != 0 &&
+                    strcmp(action, "down") != 0))
+        return usage_error("stage", action ? "unknown action '%s': expected up, status or down"
+                                           : "no action given: expected up, status or down",
+                           action);
+    if (optind + 1 < argc)
+        return usage_error("stage", "unexpected argument '%s'", argv[optind + 1]);
+    if (strcmp(action, "up") != 0 && (port_set || ttl_set))
+        return usage_error("stage", "--port and --ttl are for 'stage up'");
+
+    if (strcmp(action, "status") == 0) {
+        switch (stage_status(&o)) {
+        case STAGE_DONE:
+            return EXIT_CLEAN;
+        case STAGE_ABSENT:
+            return EXIT_USAGE;
+        default:
+            return EXIT_FINDINGS;
+        }
+    }
+    stage_result r = strcmp(action, "up") == 0 ? stage_up(&o) : stage_down(&o);
+    if (r == STAGE_DONE)
+        return EXIT_CLEAN;
+    if (r == STAGE_INTERRUPTED)
+        return 128 + (stage_signal() ? stage_signal() : 2);
+    return EXIT_FINDINGS;
+}

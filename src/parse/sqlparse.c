@@ -1,0 +1,126 @@
+/*
+ * sqlparse.c: libpg_query's JSON parse tree read with cJSON; see sqlparse.h.
+ */
+#include "parse/sqlparse.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <pg_query.h>
+
+#include "pg_nodes.h"
+#include "base/util.h"
+
+/* libpg_query reports a 1-based character position; convert to a byte offset. */
+static long char_pos_to_byte(const char *text, int cursorpos)
+{
+    if (cursorpos <= 0)
+        return -1;
+    long chars = 0;
+    size_t i = 0;
+    for (; text[i]; i++) {
+        if (((unsigned char)text[i] & 0xC0) != 0x80) {
+            if (++chars == cursorpos)
+                return (long)i;
+        }
+    }
+    return (long)i;
+}
+
+parsed_sql sql_parse(const char *text)
+{
+    parsed_sql p = {.error_offset = -1};
+    PgQueryParseResult r = pg_query_parse(text);
+    if (r.error) {
+        p.error = xstrdup(r.error->message ? r.error->message : "syntax error");
+        p.error_offset = char_pos_to_byte(text, r.error->cursorpos);
+        pg_query_free_parse_result(r);
+        return p;
+    }
+    p.tree = cJSON_Parse(r.parse_tree);
+    pg_query_free_parse_result(r);
+    if (!p.tree) {
+        p.error = xstrdup("cannot decode the parser's JSON output");
+        return p;
+    }
+    const cJSON *stmts = cJSON_GetObjectItemCaseSensitive(p.tree, PGF_stmts);
+    size_t n = (size_t)cJSON_GetArraySize(stmts);
+    p.stmts = xcalloc(n ? n : 1, sizeof(cJSON *));
+    const cJSON *raw;
+    cJSON_ArrayForEach(raw, stmts) {
+        cJSON *node = cJSON_GetObjectItemCaseSensitive(raw, PGF_stmt);
+        if (node)
+            p.stmts[p.nstmts++] = node;
+    }
+    return p;
+}
+
+void parsed_sql_free(parsed_sql *p)
+{
+    cJSON_Delete(p->tree);
+    free(p->stmts);
+    free(p->error);
+    memset(p, 0, sizeof(*p));
+    p->error_offset = -1;
+}
+
+const char *sql_node_kind(const cJSON *node)
+{
+    if (!cJSON_IsObject(node) || !node->child)
+        return NULL;
+    return node->child->string;
+}
+
+const cJSON *sql_node_fields(const cJSON *node)
+{
+    if (!cJSON_IsObject(node) || !node->child)
+        return NULL;
+    return node->child;
+}
+
+bool sql_is_copy_from_stdin(const parsed_sql *p)
+{
+    if (p->error || p->nstmts != 1)
+        return false;
+    const char *kind = sql_node_kind(p->stmts[0]);
+    if (!kind || strcmp(kind, PGN_CopyStmt) != 0)
+        return false;
+    const cJSON *copy = sql_node_fields(p->stmts[0]);
+    /* FROM STDIN: is_from set, no file name, not PROGRAM */
+    return cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(copy, PGF_is_from)) &&
+           !cJSON_GetObjectItemCaseSensitive(copy, PGF_filename) &&
+           !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(copy, PGF_is_program));
+}
+
+void sql_stmt_span(const parsed_sql *p, size_t text_len, size_t i, size_t *off, size_t *len)
+{
+    const cJSON *raws = cJSON_GetObjectItemCaseSensitive(p->tree, PGF_stmts);
+    const cJSON *raw = cJSON_GetArrayItem(raws, (int)i);
+    const cJSON *jloc = cJSON_GetObjectItemCaseSensitive(raw, PGF_stmt_location);
+    const cJSON *jlen = cJSON_GetObjectItemCaseSensitive(raw, PGF_stmt_len);
+    /* absent means 0 in libpg_query's JSON */
+    size_t loc = cJSON_IsNumber(jloc) && jloc->valuedouble > 0 ? (size_t)jloc->valuedouble : 0;
+    size_t n = cJSON_IsNumber(jlen) && jlen->valuedouble > 0 ? (size_t)jlen->valuedouble : 0;
+    if (loc > text_len)
+        loc = text_len;
+    if (n == 0 || n > text_len - loc)
+        n = text_len - loc;
+    *off = loc;
+    *len = n;
+}
+
+char *sql_kind_string(const parsed_sql *p)
+{
+    if (p->error)
+        return xstrdup("Error");
+    if (p->nstmts == 0)
+        return xstrdup("Empty");
+    strbuf sb = {0};
+    for (size_t i = 0; i < p->nstmts; i++) {
+        const char *k = sql_node_kind(p->stmts[i]);
+        if (i)
+            sb_addc(&sb, '+');
+        sb_adds(&sb, k ? k : "?");
+    }
+    return sb_detach(&sb, NULL);
+}

@@ -1,0 +1,148 @@
+/*
+ * policy.h: the declarative policy pgward proves scripts against.
+ *
+ * A policy (language in rules/POLICY.md, grammar in grammar/policy_parse.y) names
+ * schema families, isolation between them and the bridges allowed across, schemas
+ * only pgward writes, sensitive table and column patterns, roles with their grants
+ * and function allowlists, rule severities and settings. policy_load() parses and
+ * validates a file; every error is "file:line:col: message". A loaded policy has a
+ * canonical text (stable order and spelling, comments dropped) and the SHA-256 of
+ * that text, which bundles record.
+ *
+ *   char *err = NULL;
+ *   policy *p = policy_load("rules/staging.policy", &err);
+ *   if (!p) { fprintf(stderr, "%s\n", err); free(err); return 2; }
+ *   puts(p->digest);
+ *   policy_free(p);
+ */
+#ifndef PGWARD_POLICY_H
+#define PGWARD_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/finding.h"
+
+/* Statement classes a grant can allow (a bit set). */
+enum {
+    CLASS_SELECT = 1u << 0,
+    CLASS_INSERT = 1u << 1,
+    CLASS_UPDATE = 1u << 2,
+    CLASS_DELETE = 1u << 3,
+    CLASS_TRUNCATE = 1u << 4,
+    CLASS_DDL = 1u << 5,
+    CLASS_DCL = 1u << 6,
+    CLASS_MAINTENANCE = 1u << 7,
+    CLASS_CALL = 1u << 8,
+    CLASS_COPY = 1u << 9,
+    CLASS_ALL = (1u << 10) - 1,
+};
+
+/* The class names in canonical order, and their bits. */
+extern const char *const policy_class_names[];
+extern const unsigned policy_class_bits[];
+extern const size_t policy_nclasses;
+
+typedef struct policy_pattern {
+    char *source;        /* the PCRE2 pattern as written */
+    void *code;          /* pcre2_code *, compiled */
+} policy_pattern;
+
+typedef struct policy_family {
+    char *name;
+    char **schemas;
+    size_t nschemas, capschemas;
+    policy_pattern *patterns;
+    size_t npatterns, cappatterns;
+    int line, column;
+} policy_family;
+
+typedef enum grant_target { TARGET_FAMILY, TARGET_SCHEMA, TARGET_TABLE } grant_target;
+
+typedef struct policy_grant {
+    unsigned classes;
+    grant_target target_kind;
+    char *target;        /* family or schema name, or schema.table */
+} policy_grant;
+
+typedef struct policy_role {
+    char *name;
+    bool restricted;
+    long lifetime_seconds; /* 0 = no lifetime */
+    policy_grant *grants;
+    size_t ngrants, capgrants;
+    char **functions;      /* allowlisted functions, schema-qualified */
+    size_t nfunctions, capfunctions;
+    int line, column;
+} policy_role;
+
+typedef struct policy_bridge {
+    char *schema;
+    char **families;
+    size_t nfamilies, capfamilies;
+} policy_bridge;
+
+typedef struct policy_rule {
+    char *id;
+    severity sev;
+    bool off;
+} policy_rule;
+
+typedef struct policy_setting {
+    char *name;
+    char *value;
+} policy_setting;
+
+typedef struct policy {
+    char *name;              /* the file it came from */
+    policy_family *families;
+    size_t nfamilies, capfamilies;
+    char **isolated;         /* families isolated from each other */
+    size_t nisolated, capisolated;
+    policy_bridge *bridges;
+    size_t nbridges, capbridges;
+    char **protected_schemas; /* written only by pgward itself */
+    size_t nprotected, capprotected;
+    char **extensions;       /* extensions the database must have (require extension) */
+    size_t nextensions, capextensions;
+    policy_pattern *sensitive_tables;
+    size_t nsensitive_tables, capsensitive_tables;
+    policy_pattern *sensitive_columns;
+    size_t nsensitive_columns, capsensitive_columns;
+    policy_role *roles;
+    size_t nroles, caproles;
+    policy_rule *rules;
+    size_t nrules, caprules;
+    policy_setting *settings;
+    size_t nsettings, capsettings;
+    char *default_role;
+    char **excludes;         /* exclude "GLOB": paths lint skips (cli_glob_match) */
+    size_t nexcludes, capexcludes;
+    char *canonical;         /* canonical text */
+    char digest[65];         /* SHA-256 of canonical, lowercase hex */
+} policy;
+
+/*
+ * Loads and validates a policy file. NULL with *err = "file:line:col: message", or
+ * "cannot read 'file': reason" when the file cannot be read at all.
+ */
+policy *policy_load(const char *path, char **err);
+
+/* The same for text in memory (tests, fuzzing); name is used in messages. */
+policy *policy_parse(const char *name, const char *text, size_t len, char **err);
+
+void policy_free(policy *p);
+
+const policy_role *policy_find_role(const policy *p, const char *name);
+const policy_family *policy_find_family(const policy *p, const char *name);
+
+/* Whether any of the patterns matches subject. */
+bool policy_patterns_match(const policy_pattern *pats, size_t n, const char *subject);
+
+/* The family a schema belongs to (by name or pattern), or NULL. */
+const policy_family *policy_family_of(const policy *p, const char *schema);
+
+/* Whether a rule id is one pgward knows (policies may only configure those). */
+bool policy_rule_known(const char *id);
+
+#endif

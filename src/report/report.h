@@ -1,0 +1,63 @@
+/*
+ * report.h: printing findings and statements for people (text) and tools (JSON).
+ *
+ * Text is gcc-style: "file:line:col: severity: message [rule]", then the source
+ * line and a caret under the column. Colour only when asked (the CLI asks when
+ * stdout is a terminal and NO_COLOR is unset). JSON uses cJSON, so escaping is
+ * never hand-written; lines and columns are 1-based everywhere.
+ */
+#ifndef PGWARD_REPORT_H
+#define PGWARD_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cjson/cJSON.h>
+
+#include "base/finding.h"
+#include "script/script.h"
+
+void report_finding_text(FILE *out, const finding *f, bool color);
+
+/* The same followed by "      = help: <rule summary>; see 'pgward rules <id>'" (lint). */
+void report_finding_text_help(FILE *out, const finding *f, bool color);
+
+/* The JSON format's version (lint and parse print it as "version"). */
+#define REPORT_JSON_VERSION 1
+
+/* {"file","line","column","end_line","end_column","offset","rule","severity",
+    "message","statement"}: statement is the text of the statement, or null */
+cJSON *report_finding_json(const finding *f);
+
+/* {"file","line","column","offset","length","kind","end","text","status",...} */
+cJSON *report_statement_json(const statement *st);
+
+/* How many findings of each severity a run printed, and whether an input failed. */
+typedef struct finding_tally {
+    size_t counts[3]; /* by severity */
+    bool input_error;
+} finding_tally;
+
+/*
+ * Sorts a script's findings, prints them (appended to jarr when it is not NULL,
+ * else as text on out) and adds them to tally.
+ */
+void report_script_findings(finding_list *list, cJSON *jarr, FILE *out, bool color,
+                            finding_tally *tally);
+
+/*
+ * The same with more control: help adds the help line to text (lint), and with
+ * neither jarr nor out the findings are only sorted and tallied.
+ */
+void report_findings(finding_list *list, cJSON *jarr, FILE *out, bool color, bool help,
+                     finding_tally *tally);
+
+/* Prints a JSON document followed by a newline; frees it. */
+void report_print_json(FILE *out, cJSON *doc);
+
+/* Whether to colour output on fd: a terminal and NO_COLOR unset. */
+bool report_want_color(int fd);
+
+const char *stmt_end_name(stmt_end end);
+
+#endif

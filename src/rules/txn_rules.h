@@ -1,0 +1,75 @@
+/*
+ * txn_rules.h: what `pgward apply` needs to know about transactions in a script.
+ *
+ * apply runs each file inside a transaction (the bundle's, or its own) unless the
+ * file says otherwise with a directive comment on a line of its own:
+ *
+ *   -- pgward:no-transaction
+ *
+ * Exactly that text (one space after "--", case-sensitive); only spaces, tabs and a
+ * CR may surround it on its line. It covers the file it is written in, not the files
+ * that file includes (each is judged by its own text: statement->src).
+ *
+ * txn_check_script() reports, for lint, bundle and apply alike, at most one finding
+ * per statement:
+ *   no-transaction-required  a statement PostgreSQL refuses inside a transaction
+ *                            block (CREATE/DROP INDEX CONCURRENTLY, REINDEX
+ *                            CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE/DROP
+ *                            DATABASE, ...) in a file without the directive (error)
+ *   no-transaction-mixed     the directive on a file that also holds other
+ *                            statements: they would run one by one, without the
+ *                            all-or-nothing guarantee (warning; once per file, at the
+ *                            first statement that neither needs the directive nor is
+ *                            a SET, RESET or SHOW)
+ *   transaction-control      BEGIN, COMMIT, ROLLBACK, END, PREPARE TRANSACTION ...
+ *                            in a file apply wraps in a transaction: it would end
+ *                            or nest apply's transaction (error); savepoints are fine
+ * Severities come from the policy when one is given (`rule ID error|warning|off`);
+ * a rule it does not name keeps the default above. Statements that do not parse are
+ * left to syntax-error.
+ */
+#ifndef PGWARD_TXN_RULES_H
+#define PGWARD_TXN_RULES_H
+
+#include <stdbool.h>
+
+#include "policy/policy.h"
+#include "script/script.h"
+
+#define RULE_NO_TRANSACTION_REQUIRED "no-transaction-required"
+#define RULE_NO_TRANSACTION_MIXED "no-transaction-mixed"
+#define RULE_TRANSACTION_CONTROL "transaction-control"
+
+/* Whether src holds the `-- pgward:no-transaction` directive (a whole-line comment). */
+bool txn_source_no_transaction(const source *src);
+
+/*
+ * Whether the statement cannot run inside a transaction block (PostgreSQL 15's
+ * PreventInTransactionBlock): CREATE/DROP INDEX CONCURRENTLY, REINDEX CONCURRENTLY,
+ * REINDEX SCHEMA/SYSTEM/DATABASE, VACUUM (not ANALYZE), CLUSTER without a table,
+ * CREATE/DROP DATABASE, ALTER DATABASE SET TABLESPACE, CREATE/DROP TABLESPACE, ALTER
+ * SYSTEM, DISCARD ALL, CREATE SUBSCRIPTION creating a slot, DROP SUBSCRIPTION (the
+ * slot is in the catalog: assumed), ALTER SUBSCRIPTION REFRESH PUBLICATION and SET/
+ * ADD/DROP PUBLICATION with refresh, ALTER TABLE DETACH PARTITION CONCURRENTLY,
+ * COMMIT/ROLLBACK PREPARED. What depends on the catalog (REINDEX or CLUSTER of a
+ * partitioned table) is not known. With \; any part counts. False when it did not
+ * parse.
+ */
+bool txn_statement_needs_no_transaction(const statement *st);
+
+/*
+ * Whether the statement starts or ends a transaction: BEGIN, START TRANSACTION,
+ * COMMIT (END), ROLLBACK (ABORT), PREPARE TRANSACTION, and COMMIT/ROLLBACK PREPARED
+ * (which also need no transaction). Not SAVEPOINT, RELEASE or ROLLBACK TO. False when
+ * it did not parse.
+ */
+bool txn_statement_is_control(const statement *st);
+
+/*
+ * Adds the findings above for script s to s->findings (unsorted); p may be NULL.
+ * DROP SUBSCRIPTION of a subscription the script earlier created or set with
+ * slot_name = NONE needs no directive.
+ */
+void txn_check_script(const policy *p, script *s);
+
+#endif

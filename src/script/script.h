@@ -1,0 +1,156 @@
+/*
+ * script.h: read a script the way psql 15 does and turn it into statements.
+ *
+ * The interpreter (script.c) drives the boundary scanner (grammar/script_scan.l):
+ * it owns the variables, the \if stack, includes and the error policy; the scanner
+ * only finds where statements and meta-commands begin and end and calls back for
+ * variables. Every statement is parsed once with libpg_query (sqlparse.h) and keeps
+ * its true origin: the file, line, column, byte offset and length in the original
+ * text, with a map from every byte of the substituted text back to the source.
+ *
+ *   script_options opt = script_options_default();
+ *   script_set_var(&opt, "schema", "eng");
+ *   script *s = script_read_file("deploy.sql", &opt);
+ *   for (size_t i = 0; i < s->nstmts; i++) ... s->stmts[i] ...
+ *   ... s->findings ...
+ *   script_free(s);
+ *   script_options_free(&opt);
+ *
+ * Nothing here is global: scripts can be read on parallel threads.
+ */
+#ifndef PGWARD_SCRIPT_H
+#define PGWARD_SCRIPT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/finding.h"
+#include "base/source.h"
+#include "parse/sqlparse.h"
+
+#define SCRIPT_MAX_INCLUDE_DEPTH 32
+/* Default bound on the bytes variable substitution may add to one script. */
+#define SCRIPT_MAX_SUBSTITUTION ((size_t)64 << 20)
+
+typedef struct script_var {
+    char *name;
+    char *value;
+} script_var;
+
+/* A run of statement text and where it came from. */
+typedef struct text_span {
+    size_t text_off;     /* offset in statement text */
+    size_t len;          /* bytes of statement text */
+    size_t src_off;      /* offset in the source of the first byte ... */
+    size_t src_len;      /* ... and bytes of source it stands for */
+    bool substituted;    /* from a :variable (src_off/src_len = the reference) */
+} text_span;
+
+typedef enum stmt_end {
+    END_SEMICOLON,   /* ended by ; */
+    END_G,           /* sent by \g */
+    END_GSET,        /* sent by \gset [prefix] */
+    END_EOF,         /* the last statement of a file, without ; */
+} stmt_end;
+
+typedef struct statement {
+    char *text;              /* exactly what psql would send (after substitution) */
+    size_t text_len;
+    const source *src;       /* the file it came from (owned by the script) */
+    size_t offset;           /* byte offset of its first byte in src->text */
+    size_t length;           /* bytes of source from first byte to terminator */
+    int line, column;        /* 1-based, of offset */
+    text_span *spans;        /* text -> source map, in text order */
+    size_t nspans;
+    stmt_end end;
+    char *gset_prefix;       /* END_GSET: the prefix (maybe ""), else NULL */
+    bool conditional;        /* inside an \if whose value is only known at run time */
+    bool uses_runtime_vars;  /* references a variable set by \gset */
+    const char *copy_data;   /* COPY ... FROM STDIN: inline data (in src->text) */
+    size_t copy_data_len;    /* bytes of inline data, excluding the \. line */
+    parsed_sql parse;        /* libpg_query result */
+    bool parse_borrowed;     /* parse belongs to the runner (script_runner.parsed) */
+    char *kind;              /* sql_kind_string(), or "Error" when it did not parse */
+} statement;
+
+
+/*
+ * Run-time execution (pgward apply). With a runner, the interpreter behaves as psql
+ * does at run time instead of modelling run-time values: each statement is handed to
+ * run() as soon as it is complete (after its COPY data is taken), and \gset sets
+ * the variables run() returns, so later \if, \set and :references see real values;
+ * \echo and \qecho text goes to echo(). Nothing is marked conditional or
+ * uses_runtime_vars. Statements are still appended to the script (st is the last
+ * one, s->stmts[s->nstmts - 1]; pointers into s->stmts are only valid during the
+ * call).
+ */
+struct script;
+typedef struct script_runner {
+    void *ctx;
+    /*
+     * Runs st. For END_GSET, fills *vars with the variables to set (names already
+     * prefixed; value NULL unsets, as psql does for a NULL column), malloc'd, which
+     * the interpreter frees. Returns 0 to go on, or -1 to stop reading every file
+     * at once (psql's ON_ERROR_STOP): no later statement is run.
+     */
+    int (*run)(void *ctx, const struct script *s, const statement *st,
+               script_var **vars, size_t *nvars);
+    /*
+     * Optional: the parse of exactly st->text made earlier (st has its text and
+     * origin, nothing else yet), to use instead of parsing it again; NULL to parse.
+     * It must outlive the script, which never frees it.
+     */
+    const parsed_sql *(*parsed)(void *ctx, const statement *st);
+    /*
+     * Prints the text of \echo or \qecho: the arguments joined by single spaces,
+     * without a newline; newline says whether psql adds one (false for "-n").
+     */
+    void (*echo)(void *ctx, const char *text, bool newline);
+} script_runner;
+
+typedef struct script_options {
+    script_var *vars;        /* -v NAME=VALUE, in order */
+    size_t nvars, capvars;
+    const char *root;        /* includes must stay below this folder; NULL = the
+                                folder of each top-level file */
+    bool allow_outside_root; /* --allow-include-outside-root */
+    bool forbid_includes;    /* every \i is an include-error (fuzzing, stdin policy) */
+    int max_include_depth;
+    size_t max_substitution; /* 0 = SCRIPT_MAX_SUBSTITUTION */
+    const script_runner *runner; /* NULL: read statically (lint, bundle) */
+} script_options;
+
+typedef struct script {
+    statement *stmts;
+    size_t nstmts, capstmts;
+    source **sources;        /* the top-level file first, then each included file */
+    size_t nsources, capsources;
+    finding_list findings;   /* front-end findings (syntax errors included) */
+    bool stopped;            /* a runner asked to stop */
+    size_t nechos;           /* \echo and \qecho run (in active branches) */
+} script;
+
+script_options script_options_default(void);
+/* Sets (or replaces) a variable given with -v. Returns -1 for an invalid name. */
+int script_set_var(script_options *opt, const char *name, const char *value);
+/* Parses "NAME=VALUE" (as psql's -v); returns -1 without '=' or with a bad name. */
+int script_set_var_assignment(script_options *opt, const char *assignment);
+void script_options_free(script_options *opt);
+
+/*
+ * Reads path ("-" = stdin) and everything it includes. Never returns NULL: an
+ * unreadable file becomes an input-error finding. Statements in inactive \if
+ * branches are not returned (psql never sends them).
+ */
+script *script_read_file(const char *path, const script_options *opt);
+
+/* The same for text in memory (fuzzing, tests); name is used in messages. */
+script *script_read_memory(const char *name, const char *text, size_t len,
+                           const script_options *opt);
+
+/* Maps an offset in st->text back to the source; never fails. */
+size_t statement_source_offset(const statement *st, size_t text_off);
+
+void script_free(script *s);
+
+#endif

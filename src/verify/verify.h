@@ -1,0 +1,99 @@
+/*
+ * verify.h: checking a live database against the policy (pgward verify).
+ *
+ * verify_database() runs every gate over an open connection, read-only (the
+ * session is set default_transaction_read_only; the views are planned inside a
+ * READ ONLY transaction that is rolled back), and returns the results as data:
+ * one verify_gate per gate, in a fixed order, each with its evidence lines (what
+ * was found, also when it passes) and its problems (why it fails; none = pass).
+ * Nothing here prints; cmd_verify.c renders the report as text, JSON or markdown.
+ *
+ *   verify_report rep;
+ *   if (verify_database(conn, pol, journal_path, &rep, &err) < 0) ...  // exit 3
+ *   size_t failed = verify_failed(&rep);                               // 0 = GO
+ *   verify_report_free(&rep);
+ *
+ * Gates (ids are stable; the README lists what each checks):
+ *   schemas, extensions, row-security, sensitive-rls, roles, privileges, lifetime,
+ *   views, isolation, audit-trail
+ */
+#ifndef PGWARD_VERIFY_H
+#define PGWARD_VERIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libpq-fe.h>
+
+#include "policy/policy.h"
+
+typedef struct verify_gate {
+    const char *id;          /* "schemas", "privileges", ... (static) */
+    const char *title;       /* one line saying what must hold (static) */
+    bool pass;               /* no problems */
+    char **evidence;         /* what was found */
+    size_t nevidence, capevidence;
+    char **problems;         /* what is wrong, one line each */
+    size_t nproblems, capproblems;
+} verify_gate;
+
+/* audit.runs in numbers (the go/no-go items pgward can only report). */
+typedef struct verify_runs {
+    bool readable;           /* audit.runs exists and could be read */
+    long total, committed, failed, cancelled, dry_run, running;
+    long failed_statements;  /* audit.statements with status 'failed' (-1: unknown) */
+} verify_runs;
+
+/* The automation role: the policy's default role, else its first role with a
+   lifetime (role NULL when there is neither). */
+typedef struct verify_automation {
+    char *role;
+    bool exists, login, connect; /* LOGIN; CONNECT on this database */
+    bool expired;                /* VALID UNTIL in the past */
+    char *valid_until;           /* UTC ISO 8601, "infinity", or NULL (never set) */
+} verify_automation;
+
+typedef struct verify_report {
+    char *time;              /* the server's now(), UTC ISO 8601 */
+    char *target;            /* conn_describe(): user@host:port/dbname */
+    char *database, *user;   /* current_database(), current_user */
+    char *server_version;    /* version() */
+    char *server_started;    /* pg_postmaster_start_time(), UTC ISO 8601 */
+    char *policy_file;
+    char policy_digest[65];
+    char *journal;           /* the journal checked */
+    verify_gate *gates;
+    size_t ngates, capgates;
+    verify_runs runs;
+    verify_automation automation;
+} verify_report;
+
+/*
+ * Runs every gate against the database c is connected to, with policy p and the
+ * local journal at journal_path (a missing file is an empty journal). What the
+ * database or the journal says wrong becomes a gate's problem (a permission error
+ * on audit.runs, a view that does not plan, a malformed journal); only an
+ * unexpected catalog error or a lost connection returns -1 with *err (malloc'd),
+ * leaving *out empty. Returns 0 with *out filled (free with verify_report_free).
+ */
+int verify_database(PGconn *c, const policy *p, const char *journal_path, verify_report *out,
+                    char **err);
+
+/* The number of gates that failed (0: GO). */
+size_t verify_failed(const verify_report *r);
+
+/* The gate with this id, or NULL. */
+const verify_gate *verify_find_gate(const verify_report *r, const char *id);
+
+void verify_report_free(verify_report *r);
+
+/*
+ * Whether a function body mentions schema as a qualifier: the name (any case, or
+ * exactly inside double quotes) not preceded by an identifier character, a '.' or
+ * a '"', and followed, after optional blanks, by '.'. The heuristic the isolation
+ * gate applies to function bodies (comments and strings included); public so that
+ * unit tests can reach it.
+ */
+bool verify_body_mentions_schema(const char *body, const char *schema);
+
+#endif
