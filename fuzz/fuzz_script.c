@@ -142,9 +142,9 @@ static void walk_statement(const script *s, const statement *st)
 
 static void walk_finding(const script *s, const finding *f)
 {
-    if (!f->rule || !f->message || !f->file)
+    if (!rule_name(f->rule) || !f->message || !f->file)
         fuzz_fail("finding without rule, message or file");
-    touch(f->rule, strlen(f->rule));
+    touch(rule_name(f->rule), strlen(rule_name(f->rule)));
     touch(f->message, strlen(f->message));
     touch(f->file, strlen(f->file));
     if (f->severity < SEV_INFO || f->severity > SEV_ERROR)

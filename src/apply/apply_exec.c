@@ -224,7 +224,7 @@ static int runtime_error(applier *a, const script *s)
         a->fail_file = xstrdup(f->file);
         a->fail_line = f->line;
         a->fail_col = f->column;
-        a->fail_message = xasprintf("%s [%s]", f->message, f->rule);
+        a->fail_message = xasprintf("%s [%s]", f->message, rule_name(f->rule));
         return -1;
     }
     return 0;

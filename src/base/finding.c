@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void finding_add(finding_list *list, severity sev, const char *rule, const source *src,
+void finding_add(finding_list *list, severity sev, rule_id rule, const source *src,
                  const char *file, size_t offset, size_t length, const char *fmt, ...)
 {
     GROW(list->items, list->cap, list->count + 1);

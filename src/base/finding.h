@@ -3,32 +3,22 @@
  * and the exact place (source, byte offset, length; line and column 1-based).
  *
  * Findings are plain data collected into a finding_list owned by whoever analyses a
- * script; reporters (report.h) print them. Front-end rule ids:
- *   syntax-error              the PostgreSQL parser rejects the statement
- *   unsupported-meta-command  a psql meta-command pgward cannot run or reason about
- *   include-error             \i / \ir target missing, cyclic, too deep or outside root
- *   script-error              malformed meta-command, unbalanced \if, bad variable, ...
- *   input-error               a file that cannot be read at all
+ * script; reporters (report.h) print them. Rule ids are the RULE_* constants
+ * generated from rules/<id>.md (rule_ids.h).
  */
 #ifndef PGWARD_FINDING_H
 #define PGWARD_FINDING_H
 
 #include <stddef.h>
 
+#include "base/severity.h"
 #include "base/source.h"
 #include "base/util.h"
-
-typedef enum severity { SEV_INFO = 0, SEV_WARNING = 1, SEV_ERROR = 2 } severity;
-
-#define RULE_SYNTAX_ERROR "syntax-error"
-#define RULE_UNSUPPORTED_META "unsupported-meta-command"
-#define RULE_INCLUDE_ERROR "include-error"
-#define RULE_SCRIPT_ERROR "script-error"
-#define RULE_INPUT_ERROR "input-error"
+#include "rule_ids.h"
 
 typedef struct finding {
     severity severity;
-    const char *rule;    /* one of the RULE_* constants (static storage) */
+    rule_id rule;
     char *message;       /* lowercase, problem first, subject quoted */
     const source *src;   /* NULL only for input errors with no readable source */
     char *file;          /* display name (copied, valid even without src) */
@@ -46,7 +36,7 @@ typedef struct finding_list {
 } finding_list;
 
 /* Adds a finding at src+offset; src may be NULL (then file names the input). */
-void finding_add(finding_list *list, severity sev, const char *rule, const source *src,
+void finding_add(finding_list *list, severity sev, rule_id rule, const source *src,
                  const char *file, size_t offset, size_t length, const char *fmt, ...)
     PRINTF_LIKE(8, 9);
 

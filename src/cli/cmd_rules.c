@@ -194,7 +194,7 @@ int cmd_rules(int argc, char **argv)
     const rule_def *r = rules_find(id);
     if (!r)
         return unknown_rule(id);
-    const char *doc = rules_doc(id);
+    const char *doc = r->doc;
     if (json) {
         cJSON *o = rule_json(r);
         if (doc)

@@ -18,7 +18,7 @@
 #include "base/digest.h"
 #include "policy/policy_build.h"
 #include "policy_parse.h"
-#include "rules/rules.h"
+#include "rule_ids.h"
 #define YYSTYPE PGW_POLICY_YYSTYPE
 #define YYLTYPE PGW_POLICY_YYLTYPE
 #include "policy_scan.lex.h"
@@ -33,10 +33,10 @@ const unsigned policy_class_bits[] = {
 };
 const size_t policy_nclasses = ARRAY_SIZE(policy_class_names);
 
-/* Rule ids a policy may configure: every rule in the registry (rules.h). */
+/* Rule ids a policy may configure: every rule in the registry (rule_ids.h). */
 bool policy_rule_known(const char *id)
 {
-    return rules_find(id) != NULL;
+    return rule_lookup(id) < RULE_COUNT;
 }
 
 /* ------------------------------------------------------------------ lists */
@@ -333,9 +333,9 @@ void pb_role_functions(policy_builder *b, name_list *functions)
 void pb_rule(policy_builder *b, char *id, policy_loc id_at, char *sev, policy_loc sev_at)
 {
     policy *p = b->p;
-    if (!policy_rule_known(id))
+    policy_rule r = {.id = rule_lookup(id)};
+    if (r.id == RULE_COUNT)
         policy_error(b, id_at, "unknown rule '%s'", id);
-    policy_rule r = {.id = id};
     if (strcmp(sev, "error") == 0)
         r.sev = SEV_ERROR;
     else if (strcmp(sev, "warning") == 0)
@@ -348,13 +348,16 @@ void pb_rule(policy_builder *b, char *id, policy_loc id_at, char *sev, policy_lo
         policy_error(b, sev_at, "unknown severity '%s' (expected error, warning, info or off)",
                      sev);
     free(sev);
-    for (size_t i = 0; i < p->nrules; i++) {
-        if (strcmp(p->rules[i].id, id) == 0) {
+    for (size_t i = 0; r.id < RULE_COUNT && i < p->nrules; i++) {
+        if (p->rules[i].id == r.id) {
             policy_error(b, id_at, "rule '%s' is configured twice", id);
             free(id);
             return;
         }
     }
+    free(id);
+    if (r.id == RULE_COUNT)
+        return;
     GROW(p->rules, p->caprules, p->nrules + 1);
     p->rules[p->nrules++] = r;
 }
@@ -482,7 +485,7 @@ static int cmp_bridge(const void *a, const void *b)
 }
 static int cmp_rule(const void *a, const void *b)
 {
-    return strcmp(((const policy_rule *)a)->id, ((const policy_rule *)b)->id);
+    return strcmp(rule_name(((const policy_rule *)a)->id), rule_name(((const policy_rule *)b)->id));
 }
 static int cmp_setting(const void *a, const void *b)
 {
@@ -649,7 +652,7 @@ static char *canonical_text(policy *p)
         qsort(p->rules, p->nrules, sizeof(policy_rule), cmp_rule);
     for (size_t i = 0; i < p->nrules; i++) {
         sb_adds(&sb, "rule ");
-        sb_adds(&sb, p->rules[i].id);
+        sb_adds(&sb, rule_name(p->rules[i].id));
         sb_addf(&sb, " %s;\n", p->rules[i].off ? "off" : severity_name(p->rules[i].sev));
     }
     sort_strs(p->excludes, p->nexcludes);
@@ -755,8 +758,6 @@ void policy_free(policy *p)
         free_strs(r->functions, r->nfunctions);
     }
     free(p->roles);
-    for (size_t i = 0; i < p->nrules; i++)
-        free(p->rules[i].id);
     free(p->rules);
     for (size_t i = 0; i < p->nsettings; i++) {
         free(p->settings[i].name);

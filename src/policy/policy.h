@@ -22,6 +22,7 @@
 #include <stddef.h>
 
 #include "base/finding.h"
+#include "rule_ids.h"
 
 /* Statement classes a grant can allow (a bit set). */
 enum {
@@ -83,7 +84,7 @@ typedef struct policy_bridge {
 } policy_bridge;
 
 typedef struct policy_rule {
-    char *id;
+    rule_id id;
     severity sev;
     bool off;
 } policy_rule;

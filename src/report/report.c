@@ -17,7 +17,7 @@ static const char *sev_color(severity s)
 void report_finding_text_help(FILE *out, const finding *f, bool color)
 {
     report_finding_text(out, f, color);
-    const rule_def *r = rules_find(f->rule);
+    const rule_def *r = rules_at(f->rule);
     if (r)
         fprintf(out, "      %s= help:%s %s; see 'pgward rules %s'\n", color ? "\033[1;34m" : "",
                 color ? "\033[0m" : "", r->summary, r->id);
@@ -31,7 +31,7 @@ void report_finding_text(FILE *out, const finding *f, bool color)
     else
         fprintf(out, "%s%s:%s ", bold, f->file, reset);
     fprintf(out, "%s%s:%s %s [%s]\n", color ? sev_color(f->severity) : "",
-            severity_name(f->severity), reset, f->message, f->rule);
+            severity_name(f->severity), reset, f->message, rule_name(f->rule));
     if (!f->src || f->line <= 0)
         return;
     size_t len;
@@ -58,7 +58,7 @@ cJSON *report_finding_json(const finding *f)
     cJSON_AddNumberToObject(o, "end_line", f->end_line);
     cJSON_AddNumberToObject(o, "end_column", f->end_column);
     cJSON_AddNumberToObject(o, "offset", (double)f->offset);
-    cJSON_AddStringToObject(o, "rule", f->rule);
+    cJSON_AddStringToObject(o, "rule", rule_name(f->rule));
     cJSON_AddStringToObject(o, "severity", severity_name(f->severity));
     cJSON_AddStringToObject(o, "message", f->message);
     if (f->statement)
@@ -123,7 +123,7 @@ void report_findings(finding_list *list, cJSON *jarr, FILE *out, bool color, boo
     for (size_t i = 0; i < list->count; i++) {
         const finding *f = &list->items[i];
         tally->counts[f->severity]++;
-        if (strcmp(f->rule, RULE_INPUT_ERROR) == 0)
+        if (f->rule == RULE_INPUT_ERROR)
             tally->input_error = true;
         if (jarr)
             cJSON_AddItemToArray(jarr, report_finding_json(f));

@@ -193,9 +193,9 @@ static const char *sarif_level(severity sev)
 }
 
 /* The first paragraph of the "## Why" section of a rule's doc (malloc'd), or NULL. */
-static char *doc_why(const char *id)
+static char *doc_why(const rule_def *r)
 {
-    const char *doc = rules_doc(id);
+    const char *doc = r->doc;
     const char *why = doc ? strstr(doc, "\n## Why\n") : NULL;
     if (!why)
         return NULL;
@@ -217,7 +217,7 @@ static cJSON *sarif_rule(const rule_def *r)
     cJSON_AddStringToObject(o, "id", r->id);
     cJSON *sd = cJSON_AddObjectToObject(o, "shortDescription");
     cJSON_AddStringToObject(sd, "text", r->summary);
-    char *why = doc_why(r->id);
+    char *why = doc_why(r);
     if (why) {
         cJSON *fd = cJSON_AddObjectToObject(o, "fullDescription");
         cJSON_AddStringToObject(fd, "text", why);
@@ -258,9 +258,7 @@ static void print_sarif(const report_collector *rc, FILE *out)
     for (size_t i = 0; i < nall; i++)
         index[i] = -1;
     for (size_t i = 0; i < rc->count; i++) {
-        const rule_def *r = rules_find(rc->items[i].f.rule);
-        if (r)
-            index[r - rules_at(0)] = 0;
+        index[rc->items[i].f.rule] = 0;
     }
     int next = 0;
     for (size_t i = 0; i < nall; i++) {
@@ -275,10 +273,8 @@ static void print_sarif(const report_collector *rc, FILE *out)
     for (size_t i = 0; i < rc->count; i++) {
         const finding *f = &rc->items[i].f;
         cJSON *res = cJSON_CreateObject();
-        cJSON_AddStringToObject(res, "ruleId", f->rule);
-        const rule_def *r = rules_find(f->rule);
-        if (r)
-            cJSON_AddNumberToObject(res, "ruleIndex", index[r - rules_at(0)]);
+        cJSON_AddStringToObject(res, "ruleId", rule_name(f->rule));
+        cJSON_AddNumberToObject(res, "ruleIndex", index[f->rule]);
         cJSON_AddStringToObject(res, "level", sarif_level(f->severity));
         cJSON *msg = cJSON_AddObjectToObject(res, "message");
         cJSON_AddStringToObject(msg, "text", f->message);
@@ -325,7 +321,7 @@ static void print_github(const report_collector *rc, FILE *out)
                 sb_addf(&sb, ",endLine=%d,endColumn=%d", f->end_line, f->end_column);
         }
         sb_adds(&sb, ",title=");
-        report_github_escape(&sb, f->rule, true);
+        report_github_escape(&sb, rule_name(f->rule), true);
         sb_adds(&sb, "::");
         report_github_escape(&sb, f->message, false);
         fprintf(out, "%s\n", sb.buf);
@@ -342,12 +338,12 @@ static void print_gitlab(const report_collector *rc, FILE *out)
         const finding *f = &rc->items[i].f;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "description", f->message);
-        cJSON_AddStringToObject(o, "check_name", f->rule);
+        cJSON_AddStringToObject(o, "check_name", rule_name(f->rule));
         /* NUL-separated, so no two different findings can hash the same text */
         strbuf key = {0};
         sb_adds(&key, f->file);
         sb_addc(&key, '\0');
-        sb_adds(&key, f->rule);
+        sb_adds(&key, rule_name(f->rule));
         sb_addc(&key, '\0');
         sb_addf(&key, "%d", f->line);
         sb_addc(&key, '\0');
@@ -378,9 +374,9 @@ static void junit_location(strbuf *sb, const finding *f)
 {
     if (f->line > 0)
         sb_addf(sb, "%s:%d:%d: %s: %s [%s]", f->file, f->line, f->column,
-                severity_name(f->severity), f->message, f->rule);
+                severity_name(f->severity), f->message, rule_name(f->rule));
     else
-        sb_addf(sb, "%s: %s: %s [%s]", f->file, severity_name(f->severity), f->message, f->rule);
+        sb_addf(sb, "%s: %s: %s [%s]", f->file, severity_name(f->severity), f->message, rule_name(f->rule));
 }
 
 static void print_junit(const report_collector *rc, FILE *out)
@@ -428,7 +424,7 @@ static void print_junit(const report_collector *rc, FILE *out)
                 continue;
             }
             sb_adds(&sb, "      <failure type=\"");
-            report_xml_escape(&sb, f->rule, true);
+            report_xml_escape(&sb, rule_name(f->rule), true);
             sb_adds(&sb, "\" message=\"");
             report_xml_escape(&sb, f->message, true);
             sb_adds(&sb, "\">");

@@ -28,7 +28,7 @@ typedef struct gate {
     const statement *st;
 } gate;
 
-void gate_report(const policy *p, script *s, const statement *st, const char *rule,
+void gate_report(const policy *p, script *s, const statement *st, rule_id rule,
                  long text_loc, const char *fmt, ...)
 {
     severity sev;

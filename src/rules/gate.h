@@ -20,16 +20,13 @@
 #include "policy/policy.h"
 #include "script/script.h"
 
-#define RULE_ROLE_ALLOWLIST "role-allowlist"
-#define RULE_NO_IDENTITY_CHANGE "no-identity-change"
-#define RULE_CROSS_BOUNDARY_WRITE "cross-boundary-write"
 
 /*
  * Adds a finding of rule about statement st of script s, at text offset text_loc of
  * the statement (-1: its start), with the severity the policy gives the rule (none
  * when the policy turns it off). Shared by gate.c and gate_security.c.
  */
-void gate_report(const policy *p, script *s, const statement *st, const char *rule,
+void gate_report(const policy *p, script *s, const statement *st, rule_id rule,
                  long text_loc, const char *fmt, ...) PRINTF_LIKE(6, 7);
 
 /* Adds the gate's findings for script s run as role to s->findings. */

@@ -220,12 +220,12 @@ static void check_statement(const gate_ctx *g, rls_state *rs, const statement *s
                    "grants BYPASSRLS, which skips every row-level security policy");
     } else if (strcmp(kind, PGN_CreateFunctionStmt) == 0) {
         if (defelem_true(field(f, PGF_options), "security") && !sets_search_path(field(f, PGF_options)))
-            report(g, st, RULE_SECURITY_DEFINER, -1,
+            report(g, st, RULE_SECURITY_DEFINER_SEARCH_PATH, -1,
                    "SECURITY DEFINER function without SET search_path: callers can "
                    "shadow the objects it uses");
     } else if (strcmp(kind, PGN_AlterFunctionStmt) == 0) {
         if (defelem_true(field(f, PGF_actions), "security") && !sets_search_path(field(f, PGF_actions)))
-            report(g, st, RULE_SECURITY_DEFINER, -1,
+            report(g, st, RULE_SECURITY_DEFINER_SEARCH_PATH, -1,
                    "makes a function SECURITY DEFINER without SET search_path in the same "
                    "statement");
     } else if (strcmp(kind, PGN_GrantStmt) == 0) {

@@ -8,9 +8,6 @@
 #include "policy/policy.h"
 #include "script/script.h"
 
-#define RULE_RLS_REQUIRED "rls-required"
-#define RULE_SECURITY_DEFINER "security-definer-search-path"
-#define RULE_GRANT_TO_PUBLIC "grant-to-public"
 
 typedef struct gate_ctx {
     const policy *p;

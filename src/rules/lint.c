@@ -32,19 +32,18 @@ void lint_check_script(const lint_config *cfg, const policy_role *role, script *
     suppress_apply(cfg, s);
 }
 
-void lint_report(const lint_config *cfg, script *s, const statement *st, const char *id,
+void lint_report(const lint_config *cfg, script *s, const statement *st, rule_id id,
                  long text_loc, const char *fmt, ...)
 {
     severity sev;
     if (!rules_severity(cfg, id, &sev))
         return;
-    const rule_def *r = rules_find(id);
     size_t at = text_loc >= 0 ? statement_source_offset(st, (size_t)text_loc) : st->offset;
     va_list ap;
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    finding_add(&s->findings, sev, r->id, st->src, st->src->name, at, 0, "%s", msg);
+    finding_add(&s->findings, sev, id, st->src, st->src->name, at, 0, "%s", msg);
     finding_set_statement(&s->findings, st->text);
     free(msg);
 }

@@ -24,7 +24,7 @@ void lint_check_script(const lint_config *cfg, const policy_role *role, script *
  * statement (-1: its start), at the severity rules_severity() gives (nothing when the
  * rule is off), with the statement's text attached. For the rule modules.
  */
-void lint_report(const lint_config *cfg, script *s, const statement *st, const char *id,
+void lint_report(const lint_config *cfg, script *s, const statement *st, rule_id id,
                  long text_loc, const char *fmt, ...) PRINTF_LIKE(6, 7);
 
 #endif

@@ -197,25 +197,25 @@ static void check_column_type(design_ctx *c, const char *col, const cJSON *tn, l
     bool array = cJSON_GetArraySize(field(tn, PGF_arrayBounds)) > 0;
     const char *shown = type_display(t);
     if (name_in(t, ints, ARRAY_SIZE(ints)) && !array)
-        report(c, "prefer-bigint", loc, "column \"%s\" is %s, which runs out at %s; use bigint",
+        report(c, RULE_PREFER_BIGINT, loc, "column \"%s\" is %s, which runs out at %s; use bigint",
                col, shown, t[strlen(t) - 1] == '2' || strcmp(t, "smallserial") == 0 ? "32767"
                                                                                     : "2147483647");
     if (name_in(t, serials, ARRAY_SIZE(serials)) && pg_version(c) >= 10) /* identity: 10 */
-        report(c, "prefer-identity", loc,
+        report(c, RULE_PREFER_IDENTITY, loc,
                "column \"%s\" is %s; use bigint GENERATED ALWAYS AS IDENTITY", col, t);
     if (strcmp(t, "varchar") == 0 && field(tn, PGF_typmods))
-        report(c, "prefer-text", loc,
+        report(c, RULE_PREFER_TEXT, loc,
                "column \"%s\" is varchar(%ld); use text with a CHECK on its length", col,
                first_typmod(tn));
     if (strcmp(t, "timestamp") == 0)
-        report(c, "prefer-timestamptz", loc,
+        report(c, RULE_PREFER_TIMESTAMPTZ, loc,
                "column \"%s\" is timestamp without time zone; use timestamptz", col);
     if (strcmp(t, "bpchar") == 0) {
         long n = first_typmod(tn);
         if (n > 0)
-            report(c, "ban-char-type", loc, "column \"%s\" is char(%ld); use text", col, n);
+            report(c, RULE_BAN_CHAR_TYPE, loc, "column \"%s\" is char(%ld); use text", col, n);
         else
-            report(c, "ban-char-type", loc, "column \"%s\" is char; use text", col);
+            report(c, RULE_BAN_CHAR_TYPE, loc, "column \"%s\" is char; use text", col);
     }
 }
 
@@ -392,7 +392,7 @@ static void check_identifier(design_ctx *c, const strset *defined, strset *done,
     name[cut] = saved;
     if (hit) {
         strset_add(done, truncated);
-        report(c, "identifier-too-long", (long)at,
+        report(c, RULE_IDENTIFIER_TOO_LONG, (long)at,
                "identifier \"%s\" is %zu bytes; PostgreSQL silently truncates it to \"%s\"", name,
                len, truncated);
     }
@@ -509,7 +509,7 @@ static void check_assignments(design_ctx *c, const cJSON *targets, const char *w
             const cJSON *b = field(cJSON_GetArrayItem(targets, j), PGN_ResTarget);
             /* PostgreSQL merges assignments to distinct parts of one column */
             if (str_is(str_field(b, PGF_name), name) && (a_whole || !field(b, PGF_indirection))) {
-                report(c, "duplicate-column-assignment", location_of(a),
+                report(c, RULE_DUPLICATE_COLUMN_ASSIGNMENT, location_of(a),
                        "column \"%s\" is assigned twice in %s", name, what);
                 break;
             }
@@ -524,7 +524,7 @@ static void check_require_schema(design_ctx *c, const cJSON *rv, const char *wha
     if (!rv || str_field(rv, PGF_schemaname) || str_is(str_field(rv, PGF_relpersistence), "t") ||
         created_relation(c, rv))
         return;
-    report(c, "require-schema", location_of(rv),
+    report(c, RULE_REQUIRE_SCHEMA, location_of(rv),
            "%s names table \"%s\" without its schema: search_path decides which table it is",
            what, str_field(rv, PGF_relname) ? str_field(rv, PGF_relname) : "?");
 }
@@ -537,7 +537,7 @@ static void check_dml(design_ctx *c, const char *kind, const cJSON *f)
         check_require_schema(c, rv, "UPDATE");
         if (!field(f, PGF_whereClause) && !created_relation(c, rv)) {
             char *name = rv_display(rv);
-            report(c, "update-without-where", location_of(rv),
+            report(c, RULE_UPDATE_WITHOUT_WHERE, location_of(rv),
                    "UPDATE of \"%s\" without WHERE changes every row", name);
             free(name);
         }
@@ -545,7 +545,7 @@ static void check_dml(design_ctx *c, const char *kind, const cJSON *f)
         check_require_schema(c, rv, "DELETE");
         if (!field(f, PGF_whereClause) && !created_relation(c, rv)) {
             char *name = rv_display(rv);
-            report(c, "delete-without-where", location_of(rv),
+            report(c, RULE_DELETE_WITHOUT_WHERE, location_of(rv),
                    "DELETE from \"%s\" without WHERE removes every row", name);
             free(name);
         }
@@ -593,7 +593,7 @@ static void walk_dml(design_ctx *c, const cJSON *node)
 
 static void not_idempotent(design_ctx *c, long loc, const char *what, const char *fix)
 {
-    report(c, "not-idempotent", loc, "%s fails when the script runs again; %s", what, fix);
+    report(c, RULE_NOT_IDEMPOTENT, loc, "%s fails when the script runs again; %s", what, fix);
 }
 
 static const char *drop_object_name(const char *remove_type)
@@ -652,7 +652,7 @@ static void check_enum(design_ctx *c, const cJSON *f)
         return;
     if (obj_has(&c->enums, n > 1 ? list_str(names, -2) : NULL, list_str(names, -1)))
         return;
-    report(c, "enum-value-without-position", -1,
+    report(c, RULE_ENUM_VALUE_WITHOUT_POSITION, -1,
            "enum value '%s' is added last in \"%s\"; place it with BEFORE or AFTER", value,
            list_str(names, -1) ? list_str(names, -1) : "?");
 }
@@ -662,7 +662,7 @@ static void check_transaction(design_ctx *c, const cJSON *f)
     const char *k = str_field(f, PGF_kind);
     if (str_is(k, "TRANS_STMT_BEGIN") || str_is(k, "TRANS_STMT_START")) {
         if (c->open)
-            report(c, "nested-transaction", -1,
+            report(c, RULE_NESTED_TRANSACTION, -1,
                    "%s inside the transaction begun at %s:%d: PostgreSQL only warns, and the "
                    "first COMMIT ends the outer transaction",
                    str_is(k, "TRANS_STMT_BEGIN") ? "BEGIN" : "START TRANSACTION",
@@ -727,7 +727,7 @@ static void check_statement(design_ctx *c, const cJSON *node)
     } else if (strcmp(kind, PGN_IndexStmt) == 0) {
         const cJSON *rv = field(f, PGF_relation);
         if (!str_field(f, PGF_idxname))
-            report(c, "not-idempotent", location_of(rv),
+            report(c, RULE_NOT_IDEMPOTENT, location_of(rv),
                    "CREATE INDEX without a name adds another index each time the script runs; "
                    "name it and write IF NOT EXISTS");
         else if (!bool_field(f, PGF_if_not_exists))
@@ -800,7 +800,7 @@ void design_check_script(const lint_config *cfg, script *s)
     }
     if (c.open) {
         c.st = c.open;
-        report(&c, "unterminated-transaction", -1,
+        report(&c, RULE_UNTERMINATED_TRANSACTION, -1,
                "the transaction begun here is never committed or rolled back: at the end of "
                "the script PostgreSQL rolls it back");
     }

@@ -485,19 +485,19 @@ static void check_add_column(lock_state *ls, const statement *st, const char *ta
     }
     bool serial = is_serial(field(cd, PGF_typeName));
     if (generated) {
-        REPORT(ls, st, "add-column-volatile-default", location_of(generated),
+        REPORT(ls, st, RULE_ADD_COLUMN_VOLATILE_DEFAULT, location_of(generated),
                "stored generated column \"%s\" added to \"%s\" is computed for every row, "
                "rewriting the table under an ACCESS EXCLUSIVE lock; add a plain column, "
                "backfill it in batches and keep it current with a trigger",
                col, table);
     } else if (identity || serial) {
-        REPORT(ls, st, "add-column-volatile-default", identity ? location_of(identity) : loc,
+        REPORT(ls, st, RULE_ADD_COLUMN_VOLATILE_DEFAULT, identity ? location_of(identity) : loc,
                "%s column \"%s\" added to \"%s\" fills every row from a sequence, rewriting "
                "the table under an ACCESS EXCLUSIVE lock; add a plain nullable column, "
                "backfill it in batches, then attach the sequence as its default",
                identity ? "identity" : "serial", col, table);
     } else if (dflt && ls->pg < 11) {
-        REPORT(ls, st, "add-column-volatile-default", location_of(dflt),
+        REPORT(ls, st, RULE_ADD_COLUMN_VOLATILE_DEFAULT, location_of(dflt),
                "column \"%s\" added to \"%s\" with a default: before PostgreSQL 11 any "
                "non-NULL default rewrites the table under an ACCESS EXCLUSIVE lock; add the "
                "column without a default, set the default, then backfill in batches",
@@ -506,7 +506,7 @@ static void check_add_column(lock_state *ls, const statement *st, const char *ta
         const cJSON *fc = volatile_call(field(dflt, PGF_raw_expr));
         if (fc) {
             char *fn = call_name(fc);
-            REPORT(ls, st, "add-column-volatile-default", location_of(fc),
+            REPORT(ls, st, RULE_ADD_COLUMN_VOLATILE_DEFAULT, location_of(fc),
                    "column \"%s\" added to \"%s\" with volatile default %s(): it is "
                    "evaluated for every row, rewriting the table under an ACCESS EXCLUSIVE "
                    "lock; add the column without a default, set the default, then backfill "
@@ -516,20 +516,20 @@ static void check_add_column(lock_state *ls, const statement *st, const char *ta
         }
     }
     if (notnull && !dflt && !generated && !identity && !serial)
-        REPORT(ls, st, "add-required-column", loc,
+        REPORT(ls, st, RULE_ADD_REQUIRED_COLUMN, loc,
                "NOT NULL column \"%s\" added to \"%s\" without a default fails as soon as "
                "the table has a row; give it a default, or add it nullable, backfill it, "
                "then set NOT NULL",
                col, table);
     if (keyc)
-        REPORT(ls, st, "unique-without-index", location_of(keyc),
+        REPORT(ls, st, RULE_UNIQUE_WITHOUT_INDEX, location_of(keyc),
                "%s on new column \"%s\" of \"%s\" builds its index under an ACCESS EXCLUSIVE "
                "lock; add the column, CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT "
                "... USING INDEX",
                str_is(str_field(keyc, PGF_contype), "CONSTR_PRIMARY") ? "PRIMARY KEY" : "UNIQUE",
                col, table);
     if (fk || check)
-        REPORT(ls, st, "constraint-without-not-valid", location_of(fk ? fk : check),
+        REPORT(ls, st, RULE_CONSTRAINT_WITHOUT_NOT_VALID, location_of(fk ? fk : check),
                "%s constraint on new column \"%s\" of \"%s\" is checked against every row "
                "under a lock; add the column, then the constraint NOT VALID, then VALIDATE "
                "CONSTRAINT in another transaction",
@@ -578,7 +578,7 @@ static void check_alter_table(lock_state *ls, const statement *st, const cJSON *
         } else if (strcmp(sub, "AT_AlterColumnType") == 0) {
             const cJSON *cd = field(def, PGN_ColumnDef);
             if (!looks_like_widening(cd))
-                REPORT(ls, st, "change-column-type", location_of(cd),
+                REPORT(ls, st, RULE_CHANGE_COLUMN_TYPE, location_of(cd),
                        "changing the type of column \"%s\" of \"%s\" rewrites the table and "
                        "its indexes under an ACCESS EXCLUSIVE lock; add a column of the new "
                        "type, backfill it in batches, then switch the code over",
@@ -590,7 +590,7 @@ static void check_alter_table(lock_state *ls, const statement *st, const cJSON *
             char *label = cname ? xasprintf(" \"%s\"", cname) : xstrdup("");
             if (str_is(ct, "CONSTR_FOREIGN") && !bool_field(con, PGF_skip_validation)) {
                 char *ref = rel_text(rangevar(field(con, PGF_pktable)));
-                REPORT(ls, st, "constraint-without-not-valid", location_of(con),
+                REPORT(ls, st, RULE_CONSTRAINT_WITHOUT_NOT_VALID, location_of(con),
                        "foreign key%s on \"%s\" added without NOT VALID checks every row while "
                        "holding SHARE ROW EXCLUSIVE locks on \"%s\" and \"%s\", blocking "
                        "their writes; add it NOT VALID, then VALIDATE CONSTRAINT in another "
@@ -598,14 +598,14 @@ static void check_alter_table(lock_state *ls, const statement *st, const cJSON *
                        label, table, table, ref);
                 free(ref);
             } else if (str_is(ct, "CONSTR_CHECK") && !bool_field(con, PGF_skip_validation)) {
-                REPORT(ls, st, "constraint-without-not-valid", location_of(con),
+                REPORT(ls, st, RULE_CONSTRAINT_WITHOUT_NOT_VALID, location_of(con),
                        "check constraint%s on \"%s\" added without NOT VALID checks every row "
                        "under an ACCESS EXCLUSIVE lock; add it NOT VALID, then VALIDATE "
                        "CONSTRAINT in another transaction",
                        label, table);
             } else if ((str_is(ct, "CONSTR_PRIMARY") || str_is(ct, "CONSTR_UNIQUE")) &&
                        !str_field(con, PGF_indexname)) {
-                REPORT(ls, st, "unique-without-index", location_of(con),
+                REPORT(ls, st, RULE_UNIQUE_WITHOUT_INDEX, location_of(con),
                        "%s%s on \"%s\" added without USING INDEX builds its index under an "
                        "ACCESS EXCLUSIVE lock, blocking reads and writes; CREATE UNIQUE INDEX "
                        "CONCURRENTLY first, then ADD CONSTRAINT ... USING INDEX",
@@ -615,26 +615,26 @@ static void check_alter_table(lock_state *ls, const statement *st, const cJSON *
             free(label);
         } else if (strcmp(sub, "AT_SetNotNull") == 0) {
             if (ls->pg >= 12)
-                REPORT(ls, st, "set-not-null", tloc,
+                REPORT(ls, st, RULE_SET_NOT_NULL, tloc,
                        "SET NOT NULL on column \"%s\" of \"%s\" scans the whole table under "
                        "an ACCESS EXCLUSIVE lock; add CHECK (%s IS NOT NULL) NOT VALID, "
                        "VALIDATE it in another transaction, and SET NOT NULL then skips the "
                        "scan",
                        name ? name : "?", table, name ? name : "?");
             else
-                REPORT(ls, st, "set-not-null", tloc,
+                REPORT(ls, st, RULE_SET_NOT_NULL, tloc,
                        "SET NOT NULL on column \"%s\" of \"%s\" scans the whole table under "
                        "an ACCESS EXCLUSIVE lock, and before PostgreSQL 12 nothing avoids the "
                        "scan; prefer a CHECK (%s IS NOT NULL) constraint added NOT VALID and "
                        "validated separately",
                        name ? name : "?", table, name ? name : "?");
         } else if (strcmp(sub, "AT_DropNotNull") == 0) {
-            REPORT(ls, st, "drop-not-null", tloc,
+            REPORT(ls, st, RULE_DROP_NOT_NULL, tloc,
                    "dropping NOT NULL on column \"%s\" of \"%s\" lets NULLs in; make sure no "
                    "code reading it assumes a value",
                    name ? name : "?", table);
         } else if (strcmp(sub, "AT_DropColumn") == 0) {
-            REPORT(ls, st, "drop-column", tloc,
+            REPORT(ls, st, RULE_DROP_COLUMN, tloc,
                    "dropping column \"%s\" of \"%s\" breaks the code that still reads it; "
                    "stop using it in a release first, then drop it",
                    name ? name : "?", table);
@@ -642,7 +642,7 @@ static void check_alter_table(lock_state *ls, const statement *st, const cJSON *
             const cJSON *pc = field(def, PGN_PartitionCmd);
             if (ls->pg >= 14 && !bool_field(pc, PGF_concurrent)) {
                 char *part = rel_text(rangevar(field(pc, PGF_name)));
-                REPORT(ls, st, "detach-partition-not-concurrently", tloc,
+                REPORT(ls, st, RULE_DETACH_PARTITION_NOT_CONCURRENTLY, tloc,
                        "DETACH PARTITION \"%s\" from \"%s\" without CONCURRENTLY takes an "
                        "ACCESS EXCLUSIVE lock on the parent table; use DETACH PARTITION ... "
                        "CONCURRENTLY in a file marked '-- pgward:no-transaction'",
@@ -650,7 +650,7 @@ static void check_alter_table(lock_state *ls, const statement *st, const cJSON *
                 free(part);
             }
         } else if (strcmp(sub, "AT_SetTableSpace") == 0) {
-            REPORT(ls, st, "table-rewrite", tloc,
+            REPORT(ls, st, RULE_TABLE_REWRITE, tloc,
                    "SET TABLESPACE copies all of \"%s\" under an ACCESS EXCLUSIVE lock%s; "
                    "move it with pg_repack or during a maintenance window",
                    table, index ? "" : ", blocking reads and writes");
@@ -659,7 +659,7 @@ static void check_alter_table(lock_state *ls, const statement *st, const cJSON *
             const char *what = strcmp(sub, "AT_SetLogged") == 0     ? "SET LOGGED"
                                : strcmp(sub, "AT_SetUnLogged") == 0 ? "SET UNLOGGED"
                                                                      : "SET ACCESS METHOD";
-            REPORT(ls, st, "table-rewrite", tloc,
+            REPORT(ls, st, RULE_TABLE_REWRITE, tloc,
                    "%s rewrites all of \"%s\" under an ACCESS EXCLUSIVE lock, blocking reads "
                    "and writes; do it during a maintenance window or build a new table",
                    what, table);
@@ -706,12 +706,12 @@ static void check_drop(lock_state *ls, const statement *st, const cJSON *f)
             continue;
         char *name = rel_text(r);
         if (table)
-            REPORT(ls, st, "drop-table", -1,
+            REPORT(ls, st, RULE_DROP_TABLE, -1,
                    "dropping table \"%s\" breaks the code that still uses it, and its data is "
                    "gone; stop using it in a release first, then drop it",
                    name);
         else
-            REPORT(ls, st, "index-not-concurrently", -1,
+            REPORT(ls, st, RULE_INDEX_NOT_CONCURRENTLY, -1,
                    "DROP INDEX \"%s\" without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on "
                    "its table, blocking reads and writes; use DROP INDEX CONCURRENTLY in a "
                    "file marked '-- pgward:no-transaction'",
@@ -739,13 +739,13 @@ static void check_reindex(lock_state *ls, const statement *st, const cJSON *f)
         name = xstrdup(n ? n : "the current database");
     }
     if (ls->pg >= 12)
-        REPORT(ls, st, "index-not-concurrently", rv ? location_of(rv) : -1,
+        REPORT(ls, st, RULE_INDEX_NOT_CONCURRENTLY, rv ? location_of(rv) : -1,
                "REINDEX of \"%s\" without CONCURRENTLY blocks writes to the table, and reads "
                "that would use the index, until it is done; use REINDEX (CONCURRENTLY) in a "
                "file marked '-- pgward:no-transaction'",
                name);
     else
-        REPORT(ls, st, "index-not-concurrently", rv ? location_of(rv) : -1,
+        REPORT(ls, st, RULE_INDEX_NOT_CONCURRENTLY, rv ? location_of(rv) : -1,
                "REINDEX of \"%s\" blocks writes to the table, and reads that would use the "
                "index, until it is done; before PostgreSQL 12 build a new index with CREATE "
                "INDEX CONCURRENTLY and drop the old one instead",
@@ -763,14 +763,14 @@ static void check_rename(lock_state *ls, const statement *st, const cJSON *f)
     const char *newname = str_field(f, PGF_newname), *sub = str_field(f, PGF_subname);
     char *name = rel_text(r);
     if (str_is(rt, "OBJECT_TABLE"))
-        REPORT(ls, st, "rename-table", location_of(rv),
+        REPORT(ls, st, RULE_RENAME_TABLE, location_of(rv),
                "renaming table \"%s\" to \"%s\" breaks the code that still uses the old "
                "name; add a view under the old name, or move the code over first",
                name, newname ? newname : "?");
     else if (str_is(rt, "OBJECT_COLUMN") &&
              (str_is(rel, "OBJECT_TABLE") || str_is(rel, "OBJECT_FOREIGN_TABLE") ||
               str_is(rel, "OBJECT_VIEW") || str_is(rel, "OBJECT_MATVIEW")))
-        REPORT(ls, st, "rename-column", location_of(rv),
+        REPORT(ls, st, RULE_RENAME_COLUMN, location_of(rv),
                "renaming column \"%s\" of \"%s\" to \"%s\" breaks the code that still uses "
                "the old name; add the new column, write both, move the readers, then drop "
                "the old one",
@@ -796,12 +796,12 @@ static void check_truncate(lock_state *ls, const statement *st, const cJSON *f)
         return;
     char *name = rel_text(first);
     if (str_is(str_field(f, PGF_behavior), "DROP_CASCADE"))
-        REPORT(ls, st, "truncate-cascade", loc,
+        REPORT(ls, st, RULE_TRUNCATE_CASCADE, loc,
                "TRUNCATE ... CASCADE of \"%s\" also empties every table with a foreign key to "
                "it, and theirs in turn; name every table to empty instead",
                name);
     else
-        REPORT(ls, st, "truncate", loc,
+        REPORT(ls, st, RULE_TRUNCATE, loc,
                "TRUNCATE of \"%s\" removes every row, under an ACCESS EXCLUSIVE lock; make "
                "sure the data is meant to go (or DELETE in batches)",
                name);
@@ -835,7 +835,7 @@ static void check_vacuum_cluster(lock_state *ls, const statement *st, const char
         return;
     char *name = rv ? rel_text(rangevar(rv)) : NULL;
     char *subject = name ? xasprintf(" of \"%s\"", name) : xstrdup(" without a table");
-    REPORT(ls, st, "vacuum-full-or-cluster", rv ? location_of(rv) : -1,
+    REPORT(ls, st, RULE_VACUUM_FULL_OR_CLUSTER, rv ? location_of(rv) : -1,
            "%s%s rewrites %s under an ACCESS EXCLUSIVE lock, blocking reads and writes until "
            "done; use plain VACUUM, or pg_repack to compact without the long lock",
            cluster ? "CLUSTER" : "VACUUM FULL", subject,
@@ -854,7 +854,7 @@ static void check_domain(lock_state *ls, const statement *st, const char *kind, 
             const char *ct = str_field(c, PGF_contype);
             if (str_is(ct, "CONSTR_CHECK") || str_is(ct, "CONSTR_NOTNULL")) {
                 char *name = rel_text(d);
-                REPORT(ls, st, "domain-constraint", location_of(c),
+                REPORT(ls, st, RULE_DOMAIN_CONSTRAINT, location_of(c),
                        "domain \"%s\" created with a %s constraint: every column of the type "
                        "is checked against it, and changing it later scans them all; put a "
                        "CHECK constraint on the tables instead",
@@ -874,7 +874,7 @@ static void check_domain(lock_state *ls, const statement *st, const char *kind, 
     if (!add && !str_is(sub, "O"))
         return;
     char *name = rel_text(d);
-    REPORT(ls, st, "domain-constraint", add ? location_of(c) : -1,
+    REPORT(ls, st, RULE_DOMAIN_CONSTRAINT, add ? location_of(c) : -1,
            "%s on domain \"%s\" checks every column of the type in every table, under locks "
            "on them; put a CHECK constraint on the tables instead%s",
            add ? "adding a constraint" : "SET NOT NULL", name,
@@ -1038,7 +1038,7 @@ static void check_locks(lock_state *ls, const statement *st, const cJSON *node, 
         char *name = rel_text(first->rel);
         if (ls->lock_timeout == TIMEOUT_UNSET && !ls->lock_reported) {
             ls->lock_reported = true;
-            REPORT(ls, st, "missing-lock-timeout", first->loc,
+            REPORT(ls, st, RULE_MISSING_LOCK_TIMEOUT, first->loc,
                    "%s on \"%s\" without lock_timeout set earlier in the script: while it "
                    "waits for its lock, every later query on the table queues behind it; "
                    "start the script with SET lock_timeout = '5s' (and retry on failure)",
@@ -1046,7 +1046,7 @@ static void check_locks(lock_state *ls, const statement *st, const cJSON *node, 
         }
         if (ls->statement_timeout == TIMEOUT_UNSET && !ls->statement_reported) {
             ls->statement_reported = true;
-            REPORT(ls, st, "missing-statement-timeout", first->loc,
+            REPORT(ls, st, RULE_MISSING_STATEMENT_TIMEOUT, first->loc,
                    "%s on \"%s\" without statement_timeout set earlier in the script: nothing "
                    "bounds how long it waits and holds its lock; start the script with SET "
                    "statement_timeout",
@@ -1067,7 +1067,7 @@ static void check_locks(lock_state *ls, const statement *st, const cJSON *node, 
     if (aex && !ls->aex_reported && !is_trivial(node) && !again_only) {
         ls->aex_reported = true;
         char *name = rel_text(aex->rel);
-        REPORT(ls, st, "access-exclusive-held", -1,
+        REPORT(ls, st, RULE_ACCESS_EXCLUSIVE_HELD, -1,
                "%s runs while the ACCESS EXCLUSIVE lock on \"%s\" taken at line %d is held: "
                "every query on \"%s\" waits until the transaction ends; commit the "
                "lock-taking statement first, or move this work to another transaction",
@@ -1090,7 +1090,7 @@ static void check_locks(lock_state *ls, const statement *st, const cJSON *node, 
             } else if (!lk.is_lock && !h->reported && h->st != st) {
                 h->reported = true;
                 char *name = rel_text(t->rel);
-                REPORT(ls, st, "multiple-locks-same-table", t->loc,
+                REPORT(ls, st, RULE_MULTIPLE_LOCKS_SAME_TABLE, t->loc,
                        "\"%s\" is locked again in the transaction that locked it at line %d: "
                        "the locks pile up and are held until commit; %s",
                        name, h->st->line,
@@ -1154,14 +1154,14 @@ static void check_node(lock_state *ls, const statement *st, const cJSON *node, b
         return;
     const char *conc = concurrent_what(node);
     if (conc && ls->explicit_txn)
-        REPORT(ls, st, "concurrently-in-transaction", -1,
+        REPORT(ls, st, RULE_CONCURRENTLY_IN_TRANSACTION, -1,
                "%s inside the transaction block opened by the BEGIN at line %d fails: it "
                "cannot run in a transaction block; run it outside BEGIN ... COMMIT",
                conc, ls->begin ? ls->begin->line : 0);
     if (str_is(kind, PGN_AlterTableStmt)) {
         check_alter_table(ls, st, f);
     } else if (str_is(kind, PGN_AlterTableMoveAllStmt)) {
-        REPORT(ls, st, "table-rewrite", -1,
+        REPORT(ls, st, RULE_TABLE_REWRITE, -1,
                "ALTER ... ALL IN TABLESPACE copies every relation it moves under ACCESS "
                "EXCLUSIVE locks, blocking reads and writes; move them during a maintenance "
                "window");
@@ -1170,7 +1170,7 @@ static void check_node(lock_state *ls, const statement *st, const cJSON *node, b
         relname r = rangevar(rv);
         if (!bool_field(f, PGF_concurrent) && r.name && !is_created(ls, r)) {
             char *name = rel_text(r);
-            REPORT(ls, st, "index-not-concurrently", location_of(rv),
+            REPORT(ls, st, RULE_INDEX_NOT_CONCURRENTLY, location_of(rv),
                    "CREATE INDEX on \"%s\" without CONCURRENTLY blocks writes to the table "
                    "until the index is built; use CREATE INDEX CONCURRENTLY in a file marked "
                    "'-- pgward:no-transaction'",
@@ -1184,7 +1184,7 @@ static void check_node(lock_state *ls, const statement *st, const cJSON *node, b
     } else if (str_is(kind, PGN_DropdbStmt)) {
         const char *db = str_field(f, PGF_dbname);
         if (db && !is_created(ls, (relname){NULL, db}))
-            REPORT(ls, st, "drop-database", -1,
+            REPORT(ls, st, RULE_DROP_DATABASE, -1,
                    "dropping database \"%s\" deletes everything in it; make sure this "
                    "migration is meant to",
                    db);

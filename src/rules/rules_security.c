@@ -45,13 +45,6 @@
 #include "pg_catalog_functions.h"
 #include "parse/pgnode.h"
 
-#define RULE_FUNCTION_SEARCH_PATH "function-search-path"
-#define RULE_CREATE_OR_REPLACE_FOREIGN "create-or-replace-foreign"
-#define RULE_UNQUALIFIED_IN_SD "unqualified-in-security-definer"
-#define RULE_UNSAFE_SEARCH_PATH "unsafe-search-path"
-#define RULE_EXTENSION_IN_PUBLIC "extension-in-public"
-#define RULE_POLICY_ALWAYS_TRUE "policy-always-true"
-#define RULE_RLS_WITHOUT_POLICY "rls-without-policy"
 
 /* Names in libpg_query's PL/pgSQL JSON (pg_query_parse_plpgsql), as in analyze.c. */
 #define PLPGSQL_EXPR "PLpgSQL_expr"
@@ -382,7 +375,7 @@ static void check_path_value(sec *c, const cur *cu, char *const *elts, size_t n,
     long where = locs && bad != (size_t)-1 && locs[bad] >= 0 ? locs[bad] : loc;
     /* pinned but unsafe, on a function that runs with its owner's rights: the
        gate's security-definer-search-path error, not a warning */
-    report(c, cu, c->definer_clause ? "security-definer-search-path" : RULE_UNSAFE_SEARCH_PATH,
+    report(c, cu, c->definer_clause ? RULE_SECURITY_DEFINER_SEARCH_PATH : RULE_UNSAFE_SEARCH_PATH,
            where, "unsafe search_path %s in %s: it %s", txt, what, why);
     free(txt);
 }
@@ -884,7 +877,7 @@ static void check_function(sec *c, const cur *cu, const cJSON *f)
                          ? xasprintf(" (and %zu more unqualified names)",
                                      b.nfound - MAX_UNQUALIFIED_REPORTS)
                          : xstrdup("");
-        report(c, cu, RULE_UNQUALIFIED_IN_SD, u->loc >= 0 ? u->loc : at(cu, -1),
+        report(c, cu, RULE_UNQUALIFIED_IN_SECURITY_DEFINER, u->loc >= 0 ? u->loc : at(cu, -1),
                "SECURITY DEFINER %s %s uses %s %s%s without a schema: an object of that "
                "name earlier on the search_path runs or is read with the owner's "
                "privileges; qualify it%s",

@@ -29,12 +29,9 @@
 
 #include "base/util.h"
 
-#define RULE_SUPPRESSION_WITHOUT_REASON "suppression-without-reason"
-#define RULE_UNKNOWN_RULE "unknown-rule"
-#define RULE_UNUSED_SUPPRESSION "unused-suppression"
 
 typedef struct sup_id {
-    const char *rule;      /* the rule's id (static storage), or NULL: unknown */
+    rule_id rule;
     size_t offset, length; /* where the id is written */
     size_t used;           /* findings it removed */
 } sup_id;
@@ -59,27 +56,25 @@ static bool is_space(char c)
 }
 
 /* Rules a comment may not suppress. */
-static bool unsuppressible(const char *rule)
+static bool unsuppressible(rule_id rule)
 {
-    const rule_def *r = rules_find(rule);
-    return strcmp(rule, RULE_INPUT_ERROR) == 0 || (r && r->group == RULE_GROUP_META);
+    return rule == RULE_INPUT_ERROR || rule_defs[rule].group == RULE_GROUP_META;
 }
 
-static void report(const lint_config *cfg, script *s, const source *src, const char *rule,
+static void report(const lint_config *cfg, script *s, const source *src, rule_id rule,
                    size_t offset, size_t length, const char *fmt, ...) PRINTF_LIKE(7, 8);
 
-static void report(const lint_config *cfg, script *s, const source *src, const char *rule,
+static void report(const lint_config *cfg, script *s, const source *src, rule_id rule,
                    size_t offset, size_t length, const char *fmt, ...)
 {
     severity sev;
     if (!rules_severity(cfg, rule, &sev))
         return;
-    const rule_def *r = rules_find(rule);
     va_list ap;
     va_start(ap, fmt);
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
-    finding_add(&s->findings, sev, r->id, src, src->name, offset, length, "%s", msg);
+    finding_add(&s->findings, sev, rule, src, src->name, offset, length, "%s", msg);
     free(msg);
 }
 
@@ -184,7 +179,7 @@ static void parse_line(const lint_config *cfg, script *s, const source *src, siz
                    kwname);
         } else {
             GROW(sup->ids, sup->capids, sup->nids + 1);
-            sup->ids[sup->nids++] = (sup_id){.rule = r->id, .offset = id_off, .length = id_len};
+            sup->ids[sup->nids++] = (sup_id){.rule = (rule_id)(r - rule_defs), .offset = id_off, .length = id_len};
         }
         free(name);
     }
@@ -275,7 +270,7 @@ void suppress_apply(const lint_config *cfg, script *s)
                 if (!covers(sup, f))
                     continue;
                 for (size_t j = 0; j < sup->nids; j++) {
-                    if (strcmp(sup->ids[j].rule, f->rule) == 0) {
+                    if (sup->ids[j].rule == f->rule) {
                         sup->ids[j].used++;
                         drop = true;
                     }
@@ -299,14 +294,15 @@ void suppress_apply(const lint_config *cfg, script *s)
             if (unsuppressible(id->rule))
                 report(cfg, s, sup->src, RULE_UNUSED_SUPPRESSION, id->offset, id->length,
                        "'%s' cannot be suppressed by a comment; configure it in the policy",
-                       id->rule);
+                       rule_name(id->rule));
             else if (!sup->whole_file && !sup->stmt)
                 report(cfg, s, sup->src, RULE_UNUSED_SUPPRESSION, id->offset, id->length,
-                       "%s %s suppresses nothing: no statement follows it", kwname, id->rule);
+                       "%s %s suppresses nothing: no statement follows it", kwname,
+                       rule_name(id->rule));
             else
                 report(cfg, s, sup->src, RULE_UNUSED_SUPPRESSION, id->offset, id->length,
                        "%s %s suppresses nothing: '%s' is not reported %s; remove it",
-                       kwname, id->rule, id->rule,
+                       kwname, rule_name(id->rule), rule_name(id->rule),
                        sup->whole_file ? "in this file" : "on the next statement");
         }
         free(sup->ids);

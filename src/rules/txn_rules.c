@@ -243,10 +243,10 @@ bool txn_source_no_transaction(const source *src)
 /* ------------------------------------------------------------------ the check */
 
 /* A finding of rule at st, at the severity rules_severity() gives (none when off). */
-static void report(const policy *p, script *s, const statement *st, const char *rule,
+static void report(const policy *p, script *s, const statement *st, rule_id rule,
                    const char *fmt, ...) PRINTF_LIKE(5, 6);
 
-static void report(const policy *p, script *s, const statement *st, const char *rule,
+static void report(const policy *p, script *s, const statement *st, rule_id rule,
                    const char *fmt, ...)
 {
     severity sev;

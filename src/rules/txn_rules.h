@@ -36,9 +36,6 @@
 #include "policy/policy.h"
 #include "script/script.h"
 
-#define RULE_NO_TRANSACTION_REQUIRED "no-transaction-required"
-#define RULE_NO_TRANSACTION_MIXED "no-transaction-mixed"
-#define RULE_TRANSACTION_CONTROL "transaction-control"
 
 /* Whether src holds the `-- pgward:no-transaction` directive (a whole-line comment). */
 bool txn_source_no_transaction(const source *src);

@@ -89,10 +89,10 @@ static void process_file(interp *ip, source *src);
 
 /* ------------------------------------------------------------------ findings */
 
-static void add_finding(file_ctx *fc, severity sev, const char *rule, size_t off, size_t len,
+static void add_finding(file_ctx *fc, severity sev, rule_id rule, size_t off, size_t len,
                         const char *fmt, ...) PRINTF_LIKE(6, 7);
 
-static void add_finding(file_ctx *fc, severity sev, const char *rule, size_t off, size_t len,
+static void add_finding(file_ctx *fc, severity sev, rule_id rule, size_t off, size_t len,
                         const char *fmt, ...)
 {
     va_list ap;
@@ -1065,7 +1065,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
                      strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0;
     if (!active(fc)) {
         if (!supported)
-            add_finding(fc, SEV_WARNING, RULE_UNSUPPORTED_META, off, len,
+            add_finding(fc, SEV_WARNING, RULE_UNSUPPORTED_META_COMMAND, off, len,
                         "unsupported meta-command \\%s (in an inactive \\if branch)", cmd);
         skip_command_args(fc, cmd);
         return CMD_SKIP;
@@ -1085,7 +1085,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         size_t aoff;
         char *target = scan_slash_option(fc->sc, OPT_FILEPIPE, NULL, false, &aoff);
         if (target) {
-            add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META, off, len,
+            add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META_COMMAND, off, len,
                         "unsupported meta-command \\g with an output target ('%s')", target);
             free(target);
         }
@@ -1098,7 +1098,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         *gset_prefix = prefix ? prefix : xstrdup("");
         return CMD_SEND;
     } else {
-        add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META, off, len,
+        add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META_COMMAND, off, len,
                     "unsupported meta-command \\%s", cmd);
         skip_command_args(fc, cmd);
         if (strcmp(cmd, "r") == 0 || strcmp(cmd, "reset") == 0)

@@ -90,11 +90,11 @@ static void test_find(void **state)
 static void test_front_end_ids_registered(void **state)
 {
     (void)state;
-    /* the front end reports these through finding.h's constants */
-    const char *ids[] = {RULE_SYNTAX_ERROR, RULE_UNSUPPORTED_META, RULE_INCLUDE_ERROR,
-                         RULE_SCRIPT_ERROR, RULE_INPUT_ERROR};
+    /* the front end reports these through the generated constants */
+    const rule_id ids[] = {RULE_SYNTAX_ERROR, RULE_UNSUPPORTED_META_COMMAND, RULE_INCLUDE_ERROR,
+                           RULE_SCRIPT_ERROR, RULE_INPUT_ERROR};
     for (size_t i = 0; i < ARRAY_SIZE(ids); i++) {
-        const rule_def *r = rules_find(ids[i]);
+        const rule_def *r = rules_at(ids[i]);
         assert_non_null(r);
         assert_int_equal(r->group, RULE_GROUP_FRONT_END);
         assert_int_equal(r->sev, SEV_ERROR);
@@ -106,20 +106,20 @@ static void test_severity_default(void **state)
     (void)state;
     severity sev = SEV_INFO;
     lint_config none = {.policy = NULL, .pg_version = 15};
-    assert_true(rules_severity(&none, "set-not-null", &sev));
+    assert_true(rules_severity(&none, RULE_SET_NOT_NULL, &sev));
     assert_int_equal(sev, SEV_WARNING);
-    assert_true(rules_severity(&none, "syntax-error", &sev));
+    assert_true(rules_severity(&none, RULE_SYNTAX_ERROR, &sev));
     assert_int_equal(sev, SEV_ERROR);
-    assert_true(rules_severity(&none, "rls-without-policy", &sev));
+    assert_true(rules_severity(&none, RULE_RLS_WITHOUT_POLICY, &sev));
     assert_int_equal(sev, SEV_INFO);
-    assert_true(rules_severity(NULL, "set-not-null", &sev));
+    assert_true(rules_severity(NULL, RULE_SET_NOT_NULL, &sev));
     assert_int_equal(sev, SEV_WARNING);
-    assert_false(rules_severity(&none, "no-such-rule", &sev));
+    assert_false(rules_severity(&none, RULE_COUNT, &sev));
 
     /* every non-opt-in rule is on, at its default, without a policy */
     for (size_t i = 0; i < rules_count(); i++) {
         const rule_def *r = rules_at(i);
-        bool on = rules_severity(&none, r->id, &sev);
+        bool on = rules_severity(&none, (rule_id)i, &sev);
         assert_int_equal(on, !r->opt_in);
         if (on)
             assert_int_equal(sev, r->sev);
@@ -128,7 +128,7 @@ static void test_severity_default(void **state)
     /* a policy that names other rules leaves this one at its default */
     policy *p = rules_policy("rule drop-table error;\n");
     lint_config cfg = {.policy = p, .pg_version = 15};
-    assert_true(rules_severity(&cfg, "set-not-null", &sev));
+    assert_true(rules_severity(&cfg, RULE_SET_NOT_NULL, &sev));
     assert_int_equal(sev, SEV_WARNING);
     policy_free(p);
 }
@@ -141,13 +141,13 @@ static void test_severity_policy_override(void **state)
                                   "rule transaction-control info;\n");
     lint_config cfg = {.policy = p, .pg_version = 15};
     severity sev = SEV_INFO;
-    assert_true(rules_severity(&cfg, "set-not-null", &sev));
+    assert_true(rules_severity(&cfg, RULE_SET_NOT_NULL, &sev));
     assert_int_equal(sev, SEV_ERROR);
-    assert_true(rules_severity(&cfg, "grant-to-public", &sev));
+    assert_true(rules_severity(&cfg, RULE_GRANT_TO_PUBLIC, &sev));
     assert_int_equal(sev, SEV_WARNING);
-    assert_true(rules_severity(&cfg, "transaction-control", &sev));
+    assert_true(rules_severity(&cfg, RULE_TRANSACTION_CONTROL, &sev));
     assert_int_equal(sev, SEV_INFO);
-    assert_true(rules_severity(&cfg, "drop-table", &sev));
+    assert_true(rules_severity(&cfg, RULE_DROP_TABLE, &sev));
     assert_int_equal(sev, SEV_WARNING);
     policy_free(p);
 }
@@ -158,9 +158,9 @@ static void test_severity_off(void **state)
     policy *p = rules_policy("rule set-not-null off;\nrule prefer-text off;\n");
     lint_config cfg = {.policy = p, .pg_version = 15};
     severity sev;
-    assert_false(rules_severity(&cfg, "set-not-null", &sev));
-    assert_false(rules_severity(&cfg, "prefer-text", &sev));
-    assert_true(rules_severity(&cfg, "prefer-bigint", &sev));
+    assert_false(rules_severity(&cfg, RULE_SET_NOT_NULL, &sev));
+    assert_false(rules_severity(&cfg, RULE_PREFER_TEXT, &sev));
+    assert_true(rules_severity(&cfg, RULE_PREFER_BIGINT, &sev));
     policy_free(p);
 }
 
@@ -173,29 +173,29 @@ static void test_severity_opt_in(void **state)
     severity sev;
 
     lint_config none = {.policy = NULL, .pg_version = 15};
-    assert_false(rules_severity(&none, "require-schema", &sev));
+    assert_false(rules_severity(&none, RULE_REQUIRE_SCHEMA, &sev));
 
     policy *other = rules_policy("rule set-not-null error;\n");
     lint_config cfg_other = {.policy = other, .pg_version = 15};
-    assert_false(rules_severity(&cfg_other, "require-schema", &sev));
+    assert_false(rules_severity(&cfg_other, RULE_REQUIRE_SCHEMA, &sev));
     policy_free(other);
 
     policy *on = rules_policy("rule require-schema warning;\n");
     lint_config cfg_on = {.policy = on, .pg_version = 15};
     sev = SEV_INFO;
-    assert_true(rules_severity(&cfg_on, "require-schema", &sev));
+    assert_true(rules_severity(&cfg_on, RULE_REQUIRE_SCHEMA, &sev));
     assert_int_equal(sev, SEV_WARNING);
     policy_free(on);
 
     policy *err = rules_policy("rule require-schema error;\n");
     lint_config cfg_err = {.policy = err, .pg_version = 15};
-    assert_true(rules_severity(&cfg_err, "require-schema", &sev));
+    assert_true(rules_severity(&cfg_err, RULE_REQUIRE_SCHEMA, &sev));
     assert_int_equal(sev, SEV_ERROR);
     policy_free(err);
 
     policy *off = rules_policy("rule require-schema off;\n");
     lint_config cfg_off = {.policy = off, .pg_version = 15};
-    assert_false(rules_severity(&cfg_off, "require-schema", &sev));
+    assert_false(rules_severity(&cfg_off, RULE_REQUIRE_SCHEMA, &sev));
     policy_free(off);
 }
 

@@ -135,7 +135,7 @@ static char *ids_of(const script *s)
 {
     const char **ids = calloc(s->findings.count + 1, sizeof(*ids));
     for (size_t i = 0; i < s->findings.count; i++)
-        ids[i] = s->findings.items[i].rule;
+        ids[i] = rule_name(s->findings.items[i].rule);
     qsort(ids, s->findings.count, sizeof(*ids), cmp_str);
     size_t len = 1;
     for (size_t i = 0; i < s->findings.count; i++)
@@ -227,12 +227,12 @@ static void test_locations(void **state)
     size_t seen = 0;
     for (size_t i = 0; i < s->findings.count; i++) {
         const finding *f = &s->findings.items[i];
-        if (strcmp(f->rule, "prefer-identity") == 0) {
+        if (strcmp(rule_name(f->rule), "prefer-identity") == 0) {
             assert_int_equal(f->line, 2);
             assert_int_equal(f->column, 6);
             assert_non_null(strstr(f->message, "\"id\""));
             seen++;
-        } else if (strcmp(f->rule, "identifier-too-long") == 0) {
+        } else if (strcmp(rule_name(f->rule), "identifier-too-long") == 0) {
             assert_int_equal(f->line, 3);
             assert_int_equal(f->column, 3);
             assert_non_null(strstr(f->message, "64 bytes"));
@@ -271,7 +271,7 @@ static void test_transaction_locations(void **state)
     assert_int_equal(s->findings.count, 2);
     for (size_t i = 0; i < s->findings.count; i++) {
         const finding *f = &s->findings.items[i];
-        assert_int_equal(f->line, strcmp(f->rule, "nested-transaction") == 0 ? 4 : 2);
+        assert_int_equal(f->line, strcmp(rule_name(f->rule), "nested-transaction") == 0 ? 4 : 2);
     }
     script_free(s);
     script_options_free(&opt);

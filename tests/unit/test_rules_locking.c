@@ -181,7 +181,7 @@ static char *locking_findings(const char *sql, int pg)
     locking_check_script(&cfg, s);
     strbuf b = {0};
     for (size_t i = 0; i < s->findings.count; i++) {
-        const char *id = s->findings.items[i].rule;
+        const char *id = rule_name(s->findings.items[i].rule);
         for (size_t k = 0; k < ARRAY_SIZE(locking_ids); k++) {
             if (strcmp(id, locking_ids[k]) == 0) {
                 if (b.len)
@@ -223,7 +223,7 @@ static void test_location_and_message(void **state)
     locking_check_script(&cfg, s);
     const finding *f = NULL;
     for (size_t i = 0; i < s->findings.count; i++)
-        if (strcmp(s->findings.items[i].rule, "add-column-volatile-default") == 0)
+        if (strcmp(rule_name(s->findings.items[i].rule), "add-column-volatile-default") == 0)
             f = &s->findings.items[i];
     assert_non_null(f);
     assert_int_equal(f->line, 3);
@@ -247,7 +247,7 @@ static void test_severity(void **state)
     locking_check_script(&cfg, s);
     bool seen = false;
     for (size_t i = 0; i < s->findings.count; i++) {
-        if (strcmp(s->findings.items[i].rule, "concurrently-in-transaction") == 0) {
+        if (strcmp(rule_name(s->findings.items[i].rule), "concurrently-in-transaction") == 0) {
             assert_int_equal(s->findings.items[i].severity, SEV_ERROR);
             assert_int_equal(s->findings.items[i].line, 2);
             seen = true;

@@ -192,9 +192,9 @@ static char *group_ids(const script *s)
     const char **ids = calloc(s->findings.count + 1, sizeof(*ids));
     size_t n = 0;
     for (size_t i = 0; i < s->findings.count; i++) {
-        const rule_def *r = rules_find(s->findings.items[i].rule);
+        const rule_def *r = rules_find(rule_name(s->findings.items[i].rule));
         if (r && r->group == RULE_GROUP_SECURITY)
-            ids[n++] = s->findings.items[i].rule;
+            ids[n++] = rule_name(s->findings.items[i].rule);
     }
     qsort(ids, n, sizeof(*ids), cmp_str);
     strbuf sb = {0};
@@ -216,7 +216,7 @@ static void test_cases(void **state)
             print_error("case %zu:\n%s\nwant [%s]\ngot  [%s]\n", i, cases[i].sql, cases[i].ids,
                         got);
             for (size_t k = 0; k < s->findings.count; k++)
-                print_error("  %s: %s\n", s->findings.items[k].rule, s->findings.items[k].message);
+                print_error("  %s: %s\n", rule_name(s->findings.items[k].rule), s->findings.items[k].message);
             failed++;
         }
         free(got);
@@ -230,7 +230,7 @@ static const finding *only(const script *s, const char *id)
 {
     const finding *f = NULL;
     for (size_t i = 0; i < s->findings.count; i++) {
-        if (strcmp(s->findings.items[i].rule, id) == 0) {
+        if (strcmp(rule_name(s->findings.items[i].rule), id) == 0) {
             assert_null(f);
             f = &s->findings.items[i];
         }
@@ -315,7 +315,7 @@ static void test_messages(void **state)
     size_t n = 0;
     for (size_t i = 0; i < s->findings.count; i++) {
         const finding *f = &s->findings.items[i];
-        if (strcmp(f->rule, UQ) != 0)
+        if (strcmp(rule_name(f->rule), UQ) != 0)
             continue;
         n++;
         assert_int_equal(f->severity, SEV_WARNING);
@@ -367,7 +367,7 @@ static size_t foreign_findings(const lint_config *config, const char *sql)
     security_check_script(config, s);
     size_t n = 0;
     for (size_t i = 0; i < s->findings.count; i++)
-        n += strcmp(s->findings.items[i].rule, "create-or-replace-foreign") == 0;
+        n += strcmp(rule_name(s->findings.items[i].rule), "create-or-replace-foreign") == 0;
     script_free(s);
     return n;
 }

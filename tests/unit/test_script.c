@@ -140,9 +140,9 @@ static void assert_rules(const script *s, const char *const *rules)
         if (f->severity == SEV_INFO)
             continue;
         if (nf >= MAX_EXPECT || !rules[nf])
-            print_error("  unexpected finding %s: %s\n", f->rule, f->message);
+            print_error("  unexpected finding %s: %s\n", rule_name(f->rule), f->message);
         assert_true(nf < MAX_EXPECT && rules[nf]);
-        assert_string_equal(f->rule, rules[nf]);
+        assert_string_equal(rule_name(f->rule), rules[nf]);
         nf++;
     }
     assert_true(nf == MAX_EXPECT || rules[nf] == NULL);
@@ -217,7 +217,7 @@ static void test_error_position_after_substitution(void **state)
     const char *in = "SELECT :cols FRM t;";
     script *s = script_read_memory("e.sql", in, strlen(in), &opt);
     assert_int_equal(s->findings.count, 1);
-    assert_string_equal(s->findings.items[0].rule, "syntax-error");
+    assert_string_equal(rule_name(s->findings.items[0].rule), "syntax-error");
     assert_int_equal(s->findings.items[0].offset, (size_t)(strstr(in, "t;") - in));
     script_free(s);
     script_options_free(&opt);
@@ -232,7 +232,7 @@ static void test_finding_inside_source(void **state)
     script *s = script_read_memory("f.sql", in, strlen(in), &opt);
     assert_int_equal(s->findings.count, 1);
     const finding *f = &s->findings.items[0];
-    assert_string_equal(f->rule, "unsupported-meta-command");
+    assert_string_equal(rule_name(f->rule), "unsupported-meta-command");
     assert_int_equal(f->offset, strlen(in) - 2);
     assert_true(f->offset + f->length <= strlen(in));
     script_free(s);
@@ -250,7 +250,7 @@ static void test_unresolvable_root_refuses_includes(void **state)
     assert_int_equal(s->nsources, 1);
     assert_int_equal(s->nstmts, 1);
     assert_int_equal(s->findings.count, 1);
-    assert_string_equal(s->findings.items[0].rule, "include-error");
+    assert_string_equal(rule_name(s->findings.items[0].rule), "include-error");
     script_free(s);
     script_options_free(&opt);
 }
@@ -544,7 +544,7 @@ static void test_runner_stop_in_include(void **state)
     assert_int_equal(s->nsources, 3);
     /* no "\if without \endif", nor any other finding, because of the stop */
     for (size_t i = 0; i < s->findings.count; i++)
-        print_error("  unexpected finding %s: %s\n", s->findings.items[i].rule,
+        print_error("  unexpected finding %s: %s\n", rule_name(s->findings.items[i].rule),
                     s->findings.items[i].message);
     assert_int_equal(s->findings.count, 0);
     script_free(s);

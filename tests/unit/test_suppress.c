@@ -81,7 +81,7 @@ static char *lint_summary(const char *sql)
     sb_adds(&sb, "");
     for (size_t i = 0; i < s->findings.count; i++) {
         const finding *f = &s->findings.items[i];
-        sb_addf(&sb, "%s%d:%d %s", i ? ";" : "", f->line, f->column, f->rule);
+        sb_addf(&sb, "%s%d:%d %s", i ? ";" : "", f->line, f->column, rule_name(f->rule));
     }
     script_free(s);
     script_options_free(&opt);
@@ -113,7 +113,7 @@ static void test_messages(void **state)
     finding_list_sort(&s->findings);
     assert_int_equal(s->findings.count, 2);
     const finding *f = &s->findings.items[0];
-    assert_string_equal(f->rule, "suppression-without-reason");
+    assert_string_equal(rule_name(f->rule), "suppression-without-reason");
     assert_int_equal(f->severity, SEV_ERROR);
     assert_int_equal(f->end_line, 1);
     assert_int_equal(f->end_column, 37); /* the whole comment */

@@ -264,7 +264,7 @@ static void check_findings(const char *name, script *s, const char *const *want)
     bool ok = s->findings.count == n;
     for (size_t i = 0; ok && i < n; i++) {
         const finding *f = &s->findings.items[i];
-        char *got = xasprintf("%s %s %d", f->rule, severity_name(f->severity), f->line);
+        char *got = xasprintf("%s %s %d", rule_name(f->rule), severity_name(f->severity), f->line);
         ok = strcmp(got, want[i]) == 0;
         free(got);
     }
@@ -272,7 +272,7 @@ static void check_findings(const char *name, script *s, const char *const *want)
         print_error("%s: findings differ; got:\n", name);
         for (size_t i = 0; i < s->findings.count; i++) {
             const finding *f = &s->findings.items[i];
-            print_error("  %s %s %d: %s\n", f->rule, severity_name(f->severity), f->line,
+            print_error("  %s %s %d: %s\n", rule_name(f->rule), severity_name(f->severity), f->line,
                         f->message);
         }
     }
@@ -398,10 +398,10 @@ static void test_directive_per_source(void **state)
     txn_check_script(NULL, s);
     finding_list_sort(&s->findings); /* by file name, then offset */
     assert_int_equal(s->findings.count, 2);
-    assert_string_equal(s->findings.items[0].rule, RULE_NO_TRANSACTION_MIXED);
+    assert_int_equal(s->findings.items[0].rule, RULE_NO_TRANSACTION_MIXED);
     assert_ptr_equal(s->findings.items[0].src, s->stmts[3].src);
     assert_int_equal(s->findings.items[0].line, 3);
-    assert_string_equal(s->findings.items[1].rule, RULE_NO_TRANSACTION_REQUIRED);
+    assert_int_equal(s->findings.items[1].rule, RULE_NO_TRANSACTION_REQUIRED);
     assert_ptr_equal(s->findings.items[1].src, s->stmts[2].src);
     assert_int_equal(s->findings.items[1].line, 2);
     script_free(s);
