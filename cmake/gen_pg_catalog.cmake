@@ -1,21 +1,32 @@
 # Generates pg_catalog_functions.h from PostgreSQL's postgres.bki (cmake -P script mode).
 # Inputs: -DBKI=path/to/postgres.bki -DOUT=path/to/pg_catalog_functions.h
-# Output: a sorted array of the names of every built-in function (pg_proc rows), so
-# the policy gate can tell pg_catalog's functions from ones a script might shadow.
+# Output: sorted arrays of the names of every built-in function (pg_proc rows), so
+# the policy gate can tell pg_catalog's functions from ones a script might shadow,
+# and of those with a volatile overload (provolatile 'v'), for the rules about
+# defaults evaluated on every row.
 file(STRINGS "${BKI}" lines)
 set(in_proc FALSE)
 set(names "")
+set(volatile "")
+# insert ( oid proname pronamespace proowner prolang procost prorows provariadic
+#          prosupport prokind prosecdef proleakproof proisstrict proretset provolatile ...
+set(field "[^ ]+ ")
 foreach(line IN LISTS lines)
   if(line MATCHES "^create pg_proc ")
     set(in_proc TRUE)
   elseif(line MATCHES "^close pg_proc")
     break()
-  elseif(in_proc AND line MATCHES "^insert \\( [0-9]+ ([A-Za-z0-9_]+) ")
+  elseif(in_proc AND line MATCHES "^insert \\( [0-9]+ ([A-Za-z0-9_]+) ${field}${field}${field}${field}${field}${field}${field}${field}${field}${field}${field}${field}([a-z]) ")
     list(APPEND names "${CMAKE_MATCH_1}")
+    if(CMAKE_MATCH_2 STREQUAL "v")
+      list(APPEND volatile "${CMAKE_MATCH_1}")
+    endif()
   endif()
 endforeach()
 list(REMOVE_DUPLICATES names)
 list(SORT names)
+list(REMOVE_DUPLICATES volatile)
+list(SORT volatile)
 list(LENGTH names count)
 if(count LESS 1000)
   message(FATAL_ERROR "${BKI}: found only ${count} pg_proc rows")
@@ -24,6 +35,10 @@ set(out "/* Generated from ${BKI} by cmake/gen_pg_catalog.cmake: do not edit. */
 string(APPEND out "#ifndef PGWARD_PG_CATALOG_FUNCTIONS_H\n#define PGWARD_PG_CATALOG_FUNCTIONS_H\n")
 string(APPEND out "static const char *const pg_catalog_functions[] = {\n")
 foreach(n IN LISTS names)
+  string(APPEND out "    \"${n}\",\n")
+endforeach()
+string(APPEND out "};\nstatic const char *const pg_catalog_volatile_functions[] = {\n")
+foreach(n IN LISTS volatile)
   string(APPEND out "    \"${n}\",\n")
 endforeach()
 string(APPEND out "};\n#endif\n")

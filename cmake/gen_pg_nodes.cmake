@@ -1,7 +1,10 @@
 # Generates pg_nodes.h from libpg_query's pg_query.proto (cmake -P script mode).
 # Inputs: -DPROTO=path/to/pg_query.proto -DOUT=path/to/pg_nodes.h
 # Output: PGN_<Message> for every message (the JSON key of a node) and PGF_<json_name>
-# for every field (the JSON key of a field), each a string literal.
+# for every field (the JSON key of a field), each a string literal; enum pg_kind with
+# PGK_<Message> for every message (sorted, PGK_NONE first), and, where
+# PG_NODES_NAMES is defined before including it, pg_kind_names[] (the same order,
+# for parse/pgnode.c's lookup).
 file(STRINGS "${PROTO}" lines)
 set(nodes "")
 set(fields "")
@@ -26,7 +29,17 @@ endforeach()
 foreach(f IN LISTS fields)
   string(APPEND out "#define PGF_${f} \"${f}\"\n")
 endforeach()
-string(APPEND out "#endif\n")
+string(APPEND out "typedef enum pg_kind {\n    PGK_NONE,\n")
+foreach(n IN LISTS nodes)
+  string(APPEND out "    PGK_${n},\n")
+endforeach()
+string(APPEND out "    PGK_COUNT\n} pg_kind;\n")
+string(APPEND out "#endif\n#if defined(PG_NODES_NAMES) && !defined(PGWARD_PG_NODES_NAMES)\n")
+string(APPEND out "#define PGWARD_PG_NODES_NAMES\nstatic const char *const pg_kind_names[PGK_COUNT] = {\n    \"\",\n")
+foreach(n IN LISTS nodes)
+  string(APPEND out "    \"${n}\",\n")
+endforeach()
+string(APPEND out "};\n#endif\n")
 file(WRITE "${OUT}.tmp" "${out}")
 file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
 file(REMOVE "${OUT}.tmp")

@@ -55,6 +55,10 @@ static int cmp_finding(const void *a, const void *b)
         return c;
     if (x->f.offset != y->f.offset)
         return x->f.offset < y->f.offset ? -1 : 1;
+    if (x->f.group != y->f.group)
+        return x->f.group < y->f.group ? -1 : 1;
+    if (x->f.seq != y->f.seq)
+        return x->f.seq < y->f.seq ? -1 : 1;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 

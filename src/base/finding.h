@@ -27,6 +27,9 @@ typedef struct finding {
     int line, column;    /* 1-based; 0 when there is no source */
     int end_line, end_column; /* 1-based, of offset + length (the end, exclusive) */
     char *statement;     /* the text of the statement it is about, or NULL */
+    int group;           /* who found it (0: the front end; checks: 1 + their module) */
+    unsigned long seq;   /* when, within its group (findings a check holds back keep
+                            their place): with group, orders findings at one place */
 } finding;
 
 typedef struct finding_list {
@@ -43,7 +46,7 @@ void finding_add(finding_list *list, severity sev, rule_id rule, const source *s
 /* Records the statement text the last added finding is about. */
 void finding_set_statement(finding_list *list, const char *text);
 
-/* Sorts by file name, then offset, keeping insertion order for ties. */
+/* Sorts by file name, offset, group and seq, keeping insertion order for ties. */
 void finding_list_sort(finding_list *list);
 
 void finding_list_free(finding_list *list);

@@ -10,6 +10,7 @@
 #define PGWARD_PGNODE_H
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cjson/cJSON.h>
@@ -46,6 +47,27 @@ static inline long location_of(const cJSON *o)
 static inline bool str_is(const char *s, const char *want)
 {
     return s && strcmp(s, want) == 0;
+}
+
+/* The node kind named by key ("SelectStmt"), or PGK_NONE. */
+pg_kind pg_kind_of(const char *key);
+
+/* The node name of kind k. */
+const char *pg_kind_name(pg_kind k);
+
+/*
+ * The kind of a node object ({"SelectStmt": {...}}: one member whose name starts
+ * with a capital), or PGK_NONE; *fields gets the member (may be NULL).
+ */
+static inline pg_kind node_kind(const cJSON *o, const cJSON **fields)
+{
+    const cJSON *only = o && cJSON_IsObject(o) ? o->child : NULL;
+    if (fields)
+        *fields = only;
+    if (!only || only->next || !cJSON_IsObject(only) || !only->string ||
+        only->string[0] < 'A' || only->string[0] > 'Z')
+        return PGK_NONE;
+    return pg_kind_of(only->string);
 }
 
 /* The DefElem named name in a list of DefElem nodes (an options list), or NULL. */

@@ -23,15 +23,7 @@
 #define YYLTYPE PGW_POLICY_YYLTYPE
 #include "policy_scan.lex.h"
 
-const char *const policy_class_names[] = {
-    "select", "insert", "update", "delete", "truncate", "ddl", "dcl", "maintenance", "call",
-    "copy",
-};
-const unsigned policy_class_bits[] = {
-    CLASS_SELECT, CLASS_INSERT, CLASS_UPDATE, CLASS_DELETE, CLASS_TRUNCATE,
-    CLASS_DDL, CLASS_DCL, CLASS_MAINTENANCE, CLASS_CALL, CLASS_COPY,
-};
-const size_t policy_nclasses = ARRAY_SIZE(policy_class_names);
+
 
 /* Rule ids a policy may configure: every rule in the registry (rule_ids.h). */
 bool policy_rule_known(const char *id)
@@ -300,9 +292,9 @@ void pb_role_grant(policy_builder *b, name_list *classes, grant_target kind, cha
         unsigned bit = 0;
         if (strcmp(c, "all") == 0)
             bit = CLASS_ALL;
-        for (size_t k = 0; k < policy_nclasses && !bit; k++)
-            if (strcmp(policy_class_names[k], c) == 0)
-                bit = policy_class_bits[k];
+        for (size_t k = 0; k < stmt_nclasses && !bit; k++)
+            if (strcmp(stmt_class_names[k], c) == 0)
+                bit = stmt_class_bits[k];
         if (!bit)
             policy_error(b, classes->locs[i],
                          "unknown statement class '%s' (expected select, insert, update, "
@@ -614,11 +606,11 @@ static char *canonical_text(policy *p)
                 sb_adds(&sb, "all");
             } else {
                 bool first = true;
-                for (size_t k = 0; k < policy_nclasses; k++) {
-                    if (!(gr->classes & policy_class_bits[k]))
+                for (size_t k = 0; k < stmt_nclasses; k++) {
+                    if (!(gr->classes & stmt_class_bits[k]))
                         continue;
                     sb_adds(&sb, first ? "" : ", ");
-                    sb_adds(&sb, policy_class_names[k]);
+                    sb_adds(&sb, stmt_class_names[k]);
                     first = false;
                 }
             }

@@ -21,28 +21,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "analyze/stmt_class.h"
 #include "base/finding.h"
 #include "rule_ids.h"
 
-/* Statement classes a grant can allow (a bit set). */
-enum {
-    CLASS_SELECT = 1u << 0,
-    CLASS_INSERT = 1u << 1,
-    CLASS_UPDATE = 1u << 2,
-    CLASS_DELETE = 1u << 3,
-    CLASS_TRUNCATE = 1u << 4,
-    CLASS_DDL = 1u << 5,
-    CLASS_DCL = 1u << 6,
-    CLASS_MAINTENANCE = 1u << 7,
-    CLASS_CALL = 1u << 8,
-    CLASS_COPY = 1u << 9,
-    CLASS_ALL = (1u << 10) - 1,
-};
-
-/* The class names in canonical order, and their bits. */
-extern const char *const policy_class_names[];
-extern const unsigned policy_class_bits[];
-extern const size_t policy_nclasses;
+/* Grants allow statement classes (CLASS_*, analyze/stmt_class.h). */
 
 typedef struct policy_pattern {
     char *source;        /* the PCRE2 pattern as written */

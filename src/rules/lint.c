@@ -1,49 +1,163 @@
 /*
- * lint.c: the one entry point to every check; see lint.h.
+ * lint.c: the one pass of every check over a script; see lint.h.
  */
 #include "rules/lint.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
-#include "rules/gate.h"
-#include "rules/gate_security.h"
-#include "rules/rules_design.h"
-#include "rules/rules_locking.h"
-#include "rules/rules_security.h"
-#include "rules/suppress.h"
-#include "rules/txn_rules.h"
 #include "base/util.h"
+#include "rules/checks.h"
+#include "rules/suppress.h"
+
+static const lint_checker *const checkers[LINT_NMODULES] = {
+    [LINT_GATE] = &gate_checker,
+    [LINT_GATE_SECURITY] = &gate_security_checker,
+    [LINT_TXN] = &txn_checker,
+    [LINT_LOCKING] = &locking_checker,
+    [LINT_DESIGN] = &design_checker,
+    [LINT_SECURITY] = &security_checker,
+};
+
+typedef struct lint_run {
+    lint_ctx c;
+    unsigned mask;
+    bool suppress;
+    unsigned long seq;    /* findings reported so far */
+} lint_run;
+
+static lint_run *run_of(lint_ctx *c)
+{
+    return (lint_run *)c; /* c is the first member */
+}
+
+static lint_ctx *begin(const lint_config *cfg, const policy_role *role, script *s,
+                       unsigned mask, bool suppress)
+{
+    lint_run *r = xcalloc(1, sizeof(*r));
+    lint_ctx *c = &r->c;
+    c->cfg = cfg;
+    c->role = cfg->policy ? role : NULL;
+    c->s = s;
+    c->sess = session_new();
+    if (!c->role)
+        mask &= ~(1u << LINT_GATE);
+    r->mask = mask;
+    r->suppress = suppress;
+    for (int m = 0; m < LINT_NMODULES; m++) {
+        c->module = (lint_module)m;
+        if ((mask & (1u << m)) && checkers[m]->begin)
+            c->state[m] = checkers[m]->begin(c);
+    }
+    return c;
+}
+
+lint_ctx *lint_begin(const lint_config *cfg, const policy_role *role, script *s)
+{
+    return begin(cfg, role, s, LINT_ALL, true);
+}
+
+void lint_statement(lint_ctx *c, const statement *st)
+{
+    lint_run *r = run_of(c);
+    c->st = st;
+    c->f = analyze_begin(c->sess, st);
+    for (size_t u = 0; u < c->f->nunits; u++) {
+        c->unit = u;
+        analyze_unit(c->f, u);
+        for (int m = 0; m < LINT_NMODULES; m++) {
+            c->module = (lint_module)m;
+            if ((r->mask & (1u << m)) && checkers[m]->unit)
+                checkers[m]->unit(c, c->state[m]);
+        }
+        session_advance(c->sess, c->f, u);
+    }
+    for (int m = 0; m < LINT_NMODULES; m++) {
+        c->module = (lint_module)m;
+        if ((r->mask & (1u << m)) && checkers[m]->statement)
+            checkers[m]->statement(c, c->state[m]);
+    }
+    facts_free(c->f);
+    c->f = NULL;
+    c->st = NULL;
+}
+
+void lint_end(lint_ctx *c)
+{
+    lint_run *r = run_of(c);
+    for (int m = 0; m < LINT_NMODULES; m++) {
+        c->module = (lint_module)m;
+        if ((r->mask & (1u << m)) && checkers[m]->end)
+            checkers[m]->end(c, c->state[m]);
+        if ((r->mask & (1u << m)) && checkers[m]->free)
+            checkers[m]->free(c->state[m]);
+    }
+    if (r->suppress)
+        suppress_apply(c->cfg, c->s);
+    session_free(c->sess);
+    free(r);
+}
+
+void lint_check_modules(const lint_config *cfg, const policy_role *role, script *s,
+                        unsigned mask)
+{
+    lint_ctx *c = begin(cfg, role, s, mask, false);
+    for (size_t i = 0; i < s->nstmts; i++)
+        lint_statement(c, &s->stmts[i]);
+    lint_end(c);
+}
 
 void lint_check_script(const lint_config *cfg, const policy_role *role, script *s)
 {
-    if (cfg->policy && role) {
-        gate_check_script(cfg->policy, role, s);
-    } else {
-        /* without a policy: its security rules that need none (SECURITY DEFINER
-           search_path, grants to PUBLIC; rls-required has no patterns to match) */
-        gate_ctx g = {.p = NULL, .s = s};
-        gate_check_security(&g);
-    }
-    txn_check_script(cfg->policy, s);
-    locking_check_script(cfg, s);
-    design_check_script(cfg, s);
-    security_check_script(cfg, s);
-    suppress_apply(cfg, s);
+    lint_ctx *c = begin(cfg, role, s, LINT_ALL, true);
+    for (size_t i = 0; i < s->nstmts; i++)
+        lint_statement(c, &s->stmts[i]);
+    lint_end(c);
 }
 
-void lint_report(const lint_config *cfg, script *s, const statement *st, rule_id id,
-                 long text_loc, const char *fmt, ...)
+/* ------------------------------------------------------------------ reporting */
+
+static void report_v(lint_ctx *c, finding_list *to, rule_id id, long text_loc, const char *fmt,
+                     va_list ap)
 {
     severity sev;
-    if (!rules_severity(cfg, id, &sev))
+    if (!rules_severity(c->cfg, id, &sev))
         return;
+    const statement *st = c->st;
     size_t at = text_loc >= 0 ? statement_source_offset(st, (size_t)text_loc) : st->offset;
+    char *msg = xvasprintf(fmt, ap);
+    finding_add(to, sev, id, st->src, st->src->name, at, 0, "%s", msg);
+    finding_set_statement(to, st->text);
+    to->items[to->count - 1].group = 1 + (int)c->module;
+    to->items[to->count - 1].seq = ++run_of(c)->seq;
+    free(msg);
+}
+
+void lint_report(lint_ctx *c, rule_id id, long text_loc, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
+    report_v(c, &c->s->findings, id, text_loc, fmt, ap);
     va_end(ap);
-    finding_add(&s->findings, sev, id, st->src, st->src->name, at, 0, "%s", msg);
-    finding_set_statement(&s->findings, st->text);
-    free(msg);
+}
+
+void lint_report_to(lint_ctx *c, finding_list *to, rule_id id, long text_loc, const char *fmt,
+                    ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_v(c, to, id, text_loc, fmt, ap);
+    va_end(ap);
+}
+
+void lint_keep(lint_ctx *c, finding_list *from)
+{
+    finding_list *to = &c->s->findings;
+    for (size_t i = 0; i < from->count; i++) {
+        GROW(to->items, to->cap, to->count + 1);
+        to->items[to->count++] = from->items[i];
+    }
+    free(from->items);
+    memset(from, 0, sizeof(*from));
 }

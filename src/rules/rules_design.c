@@ -47,94 +47,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/lint.h"
-#include "parse/pgnode.h"
+#include "analyze/analyze_internal.h"
 #include "base/util.h"
+#include "rules/checks.h"
 
 #define NAME_MAX_BYTES 63 /* NAMEDATALEN - 1 */
 
-/* ------------------------------------------------------------------ helpers */
-
-/* The sval of the String node at index i of a list (negative: from the end). */
-static const char *list_str(const cJSON *list, int i)
-{
-    int n = cJSON_GetArraySize(list);
-    if (i < 0)
-        i += n;
-    if (i < 0 || i >= n)
-        return NULL;
-    return str_field(field(cJSON_GetArrayItem(list, i), PGN_String), PGF_sval);
-}
-
 /* ------------------------------------------------------------------ context */
 
-typedef struct obj_name {
-    char *schema; /* NULL: unqualified */
-    char *name;
-} obj_name;
+/* Relations the rules about existing objects stay silent on once the script made them. */
+#define CREATED_RELATIONS                                                              \
+    (1u << OBJ_TABLE | 1u << OBJ_FOREIGN_TABLE | 1u << OBJ_VIEW | 1u << OBJ_MATVIEW)
 
-typedef struct obj_set {
-    obj_name *items;
-    size_t n, cap;
-} obj_set;
+typedef struct design_state {
+    finding_list unterminated; /* the open block's BEGIN, reported if it stays open */
+} design_state;
 
-static void obj_add(obj_set *set, const char *schema, const char *name)
+static bool created_relation(const lint_ctx *c, const cJSON *rv)
 {
-    if (!name)
-        return;
-    GROW(set->items, set->cap, set->n + 1);
-    set->items[set->n++] = (obj_name){schema ? xstrdup(schema) : NULL, xstrdup(name)};
-}
-
-static bool obj_has(const obj_set *set, const char *schema, const char *name)
-{
-    for (size_t i = 0; name && i < set->n; i++) {
-        const obj_name *o = &set->items[i];
-        if (strcmp(o->name, name) == 0 && (!schema || !o->schema || strcmp(o->schema, schema) == 0))
-            return true;
-    }
-    return false;
-}
-
-static void obj_free(obj_set *set)
-{
-    for (size_t i = 0; i < set->n; i++) {
-        free(set->items[i].schema);
-        free(set->items[i].name);
-    }
-    free(set->items);
-}
-
-typedef struct design_ctx {
-    const lint_config *cfg;
-    script *s;
-    const statement *st;   /* the statement being checked */
-    obj_set relations;     /* tables, views, ... created earlier in the script */
-    obj_set enums;         /* enum types created earlier */
-    const statement *open; /* the BEGIN of the open transaction, or NULL */
-} design_ctx;
-
-#define report(c, id, loc, ...) lint_report((c)->cfg, (c)->s, (c)->st, id, loc, __VA_ARGS__)
-
-static bool created_relation(const design_ctx *c, const cJSON *rv)
-{
-    return obj_has(&c->relations, str_field(rv, PGF_schemaname), str_field(rv, PGF_relname));
-}
-
-static void remember_relation(design_ctx *c, const cJSON *rv)
-{
-    obj_add(&c->relations, str_field(rv, PGF_schemaname), str_field(rv, PGF_relname));
+    return session_created(c->sess, CREATED_RELATIONS, rangevar_qname(rv));
 }
 
 /* "schema.name" or "name" of a RangeVar, malloc'd. */
 static char *rv_display(const cJSON *rv)
 {
-    const char *schema = str_field(rv, PGF_schemaname), *rel = str_field(rv, PGF_relname);
-    return schema ? xasprintf("%s.%s", schema, rel ? rel : "?") : xstrdup(rel ? rel : "?");
+    return qname_text(rangevar_qname(rv));
 }
 
 /* The major version the script targets (--pg-version; 0 means 15). */
-static int pg_version(const design_ctx *c)
+static int pg_version(const lint_ctx *c)
 {
     return c->cfg && c->cfg->pg_version > 0 ? c->cfg->pg_version : 15;
 }
@@ -184,7 +125,7 @@ static long first_typmod(const cJSON *tn)
 }
 
 /* The column-type rules for column col (its name) of type tn. */
-static void check_column_type(design_ctx *c, const char *col, const cJSON *tn, long at)
+static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, long at)
 {
     static const char *const ints[] = {"int2", "int4", "serial", "serial4", "smallserial",
                                        "serial2"};
@@ -197,35 +138,35 @@ static void check_column_type(design_ctx *c, const char *col, const cJSON *tn, l
     bool array = cJSON_GetArraySize(field(tn, PGF_arrayBounds)) > 0;
     const char *shown = type_display(t);
     if (name_in(t, ints, ARRAY_SIZE(ints)) && !array)
-        report(c, RULE_PREFER_BIGINT, loc, "column \"%s\" is %s, which runs out at %s; use bigint",
+        lint_report(c, RULE_PREFER_BIGINT, loc, "column \"%s\" is %s, which runs out at %s; use bigint",
                col, shown, t[strlen(t) - 1] == '2' || strcmp(t, "smallserial") == 0 ? "32767"
                                                                                     : "2147483647");
     if (name_in(t, serials, ARRAY_SIZE(serials)) && pg_version(c) >= 10) /* identity: 10 */
-        report(c, RULE_PREFER_IDENTITY, loc,
+        lint_report(c, RULE_PREFER_IDENTITY, loc,
                "column \"%s\" is %s; use bigint GENERATED ALWAYS AS IDENTITY", col, t);
     if (strcmp(t, "varchar") == 0 && field(tn, PGF_typmods))
-        report(c, RULE_PREFER_TEXT, loc,
+        lint_report(c, RULE_PREFER_TEXT, loc,
                "column \"%s\" is varchar(%ld); use text with a CHECK on its length", col,
                first_typmod(tn));
     if (strcmp(t, "timestamp") == 0)
-        report(c, RULE_PREFER_TIMESTAMPTZ, loc,
+        lint_report(c, RULE_PREFER_TIMESTAMPTZ, loc,
                "column \"%s\" is timestamp without time zone; use timestamptz", col);
     if (strcmp(t, "bpchar") == 0) {
         long n = first_typmod(tn);
         if (n > 0)
-            report(c, RULE_BAN_CHAR_TYPE, loc, "column \"%s\" is char(%ld); use text", col, n);
+            lint_report(c, RULE_BAN_CHAR_TYPE, loc, "column \"%s\" is char(%ld); use text", col, n);
         else
-            report(c, RULE_BAN_CHAR_TYPE, loc, "column \"%s\" is char; use text", col);
+            lint_report(c, RULE_BAN_CHAR_TYPE, loc, "column \"%s\" is char; use text", col);
     }
 }
 
-static void check_column_def(design_ctx *c, const cJSON *cd, const char *name)
+static void check_column_def(lint_ctx *c, const cJSON *cd, const char *name)
 {
     check_column_type(c, name ? name : str_field(cd, PGF_colname), field(cd, PGF_typeName),
                       location_of(cd));
 }
 
-static void check_table_elts(design_ctx *c, const cJSON *elts)
+static void check_table_elts(lint_ctx *c, const cJSON *elts)
 {
     const cJSON *e;
     cJSON_ArrayForEach(e, elts) {
@@ -264,66 +205,6 @@ static void strset_free(strset *set)
         free(set->items[i]);
     free(set->items);
     *set = (strset){0};
-}
-
-static void add_rv_name(strset *set, const cJSON *rv)
-{
-    strset_add(set, str_field(rv, PGF_relname));
-}
-
-/* Every name the statement tree defines (objects, columns, constraints, ...). */
-static void collect_defined(const cJSON *node, strset *out)
-{
-    if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
-        return;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, node) {
-        const char *k = it->string;
-        const cJSON *f = it;
-        if (k && cJSON_IsObject(f)) {
-            static const char *const simple[][2] = {
-                {PGN_ColumnDef, PGF_colname},          {PGN_Constraint, PGF_conname},
-                {PGN_IndexStmt, PGF_idxname},          {PGN_RenameStmt, PGF_newname},
-                {PGN_CreateTrigStmt, PGF_trigname},    {PGN_CreateEventTrigStmt, PGF_trigname},
-                {PGN_CreatePolicyStmt, PGF_policy_name}, {PGN_CreateSchemaStmt, PGF_schemaname},
-                {PGN_CreateExtensionStmt, PGF_extname}, {PGN_FunctionParameter, PGF_name},
-                {PGN_RuleStmt, PGF_rulename},          {PGN_CreateRoleStmt, PGF_role},
-                {PGN_CreatedbStmt, PGF_dbname},        {PGN_CreatePublicationStmt, PGF_pubname},
-                {PGN_CreateSubscriptionStmt, PGF_subname},
-                {PGN_CreateTableSpaceStmt, PGF_tablespacename},
-            };
-            for (size_t i = 0; i < ARRAY_SIZE(simple); i++)
-                if (strcmp(k, simple[i][0]) == 0)
-                    strset_add(out, str_field(f, simple[i][1]));
-            static const char *const lists[][2] = {
-                {PGN_CreateFunctionStmt, PGF_funcname}, {PGN_CreateEnumStmt, PGF_typeName},
-                {PGN_CreateRangeStmt, PGF_typeName},    {PGN_CreateDomainStmt, PGF_domainname},
-                {PGN_DefineStmt, PGF_defnames},         {PGN_CreateStatsStmt, PGF_defnames},
-            };
-            for (size_t i = 0; i < ARRAY_SIZE(lists); i++)
-                if (strcmp(k, lists[i][0]) == 0)
-                    strset_add(out, list_str(field(f, lists[i][1]), -1));
-            if (strcmp(k, PGN_CreateStmt) == 0)
-                add_rv_name(out, field(f, PGF_relation));
-            else if (strcmp(k, PGN_CreateForeignTableStmt) == 0)
-                add_rv_name(out, field(field(f, PGF_base), PGF_relation));
-            else if (strcmp(k, PGN_CreateSeqStmt) == 0)
-                add_rv_name(out, field(f, PGF_sequence));
-            else if (strcmp(k, PGN_CompositeTypeStmt) == 0)
-                add_rv_name(out, field(f, PGF_typevar));
-            else if (strcmp(k, PGN_ViewStmt) == 0 || strcmp(k, PGN_CreateTableAsStmt) == 0 ||
-                     strcmp(k, PGN_SelectStmt) == 0) {
-                const cJSON *into = strcmp(k, PGN_SelectStmt) == 0 ? field(f, PGF_intoClause)
-                                                                  : field(f, PGF_into);
-                const cJSON *names = into ? field(into, PGF_colNames) : field(f, PGF_aliases);
-                add_rv_name(out, into ? field(into, PGF_rel) : field(f, PGF_view));
-                const cJSON *n;
-                cJSON_ArrayForEach(n, names)
-                    strset_add(out, str_field(field(n, PGN_String), PGF_sval));
-            }
-        }
-        collect_defined(f, out);
-    }
 }
 
 static bool ident_start(unsigned char ch)
@@ -379,7 +260,7 @@ static size_t clip_len(const char *s, size_t len)
 }
 
 /* One identifier as written: reports it when it is too long and the statement defines it. */
-static void check_identifier(design_ctx *c, const strset *defined, strset *done, char *name,
+static void check_identifier(lint_ctx *c, const strset *defined, strset *done, char *name,
                              size_t len, size_t at)
 {
     if (len <= NAME_MAX_BYTES)
@@ -392,7 +273,7 @@ static void check_identifier(design_ctx *c, const strset *defined, strset *done,
     name[cut] = saved;
     if (hit) {
         strset_add(done, truncated);
-        report(c, RULE_IDENTIFIER_TOO_LONG, (long)at,
+        lint_report(c, RULE_IDENTIFIER_TOO_LONG, (long)at,
                "identifier \"%s\" is %zu bytes; PostgreSQL silently truncates it to \"%s\"", name,
                len, truncated);
     }
@@ -403,12 +284,12 @@ static void check_identifier(design_ctx *c, const strset *defined, strset *done,
  * Scans the statement text the way PostgreSQL's lexer finds identifiers (skipping
  * comments, string literals and dollar quotes), and checks each one.
  */
-static void check_long_identifiers(design_ctx *c)
+static void check_long_identifiers(lint_ctx *c)
 {
     const statement *st = c->st;
     strset defined = {0}, done = {0};
-    for (size_t k = 0; k < st->parse.nstmts; k++)
-        collect_defined(st->parse.stmts[k], &defined);
+    for (size_t k = 0; k < c->f->ndefined; k++)
+        strset_add(&defined, c->f->defined[k]);
     const char *t = st->text;
     size_t n = st->text_len, i = 0;
     while (defined.n && i < n) {
@@ -498,7 +379,7 @@ static void check_long_identifiers(design_ctx *c)
 /* ------------------------------------------------------------------ assignments */
 
 /* One list of ResTargets assigned in one statement: a column named twice. */
-static void check_assignments(design_ctx *c, const cJSON *targets, const char *what)
+static void check_assignments(lint_ctx *c, const cJSON *targets, const char *what)
 {
     int n = cJSON_GetArraySize(targets);
     for (int i = 1; i < n; i++) {
@@ -509,7 +390,7 @@ static void check_assignments(design_ctx *c, const cJSON *targets, const char *w
             const cJSON *b = field(cJSON_GetArrayItem(targets, j), PGN_ResTarget);
             /* PostgreSQL merges assignments to distinct parts of one column */
             if (str_is(str_field(b, PGF_name), name) && (a_whole || !field(b, PGF_indirection))) {
-                report(c, RULE_DUPLICATE_COLUMN_ASSIGNMENT, location_of(a),
+                lint_report(c, RULE_DUPLICATE_COLUMN_ASSIGNMENT, location_of(a),
                        "column \"%s\" is assigned twice in %s", name, what);
                 break;
             }
@@ -519,42 +400,47 @@ static void check_assignments(design_ctx *c, const cJSON *targets, const char *w
 
 /* ------------------------------------------------------------------ DML */
 
-static void check_require_schema(design_ctx *c, const cJSON *rv, const char *what)
+static void check_require_schema(lint_ctx *c, const cJSON *rv, const char *what)
 {
     if (!rv || str_field(rv, PGF_schemaname) || str_is(str_field(rv, PGF_relpersistence), "t") ||
         created_relation(c, rv))
         return;
-    report(c, RULE_REQUIRE_SCHEMA, location_of(rv),
+    lint_report(c, RULE_REQUIRE_SCHEMA, location_of(rv),
            "%s names table \"%s\" without its schema: search_path decides which table it is",
            what, str_field(rv, PGF_relname) ? str_field(rv, PGF_relname) : "?");
 }
 
-static void check_dml(design_ctx *c, const char *kind, const cJSON *f)
+/*
+ * One INSERT, UPDATE, DELETE or MERGE of the statement (the facts hold every one,
+ * data-modifying CTEs included; not inside rule actions, bodies or PREPARE).
+ */
+static void check_dml(lint_ctx *c, const dml_ref *d)
 {
-    const cJSON *rv = field(f, PGF_relation);
-    if (strcmp(kind, PGN_UpdateStmt) == 0) {
+    const cJSON *f = d->node;
+    const cJSON *rv = d->target;
+    if (d->kind == DML_UPDATE) {
         check_assignments(c, field(f, PGF_targetList), "UPDATE");
         check_require_schema(c, rv, "UPDATE");
         if (!field(f, PGF_whereClause) && !created_relation(c, rv)) {
             char *name = rv_display(rv);
-            report(c, RULE_UPDATE_WITHOUT_WHERE, location_of(rv),
+            lint_report(c, RULE_UPDATE_WITHOUT_WHERE, location_of(rv),
                    "UPDATE of \"%s\" without WHERE changes every row", name);
             free(name);
         }
-    } else if (strcmp(kind, PGN_DeleteStmt) == 0) {
+    } else if (d->kind == DML_DELETE) {
         check_require_schema(c, rv, "DELETE");
         if (!field(f, PGF_whereClause) && !created_relation(c, rv)) {
             char *name = rv_display(rv);
-            report(c, RULE_DELETE_WITHOUT_WHERE, location_of(rv),
+            lint_report(c, RULE_DELETE_WITHOUT_WHERE, location_of(rv),
                    "DELETE from \"%s\" without WHERE removes every row", name);
             free(name);
         }
-    } else if (strcmp(kind, PGN_InsertStmt) == 0) {
+    } else if (d->kind == DML_INSERT) {
         check_assignments(c, field(f, PGF_cols), "INSERT");
         check_assignments(c, field(field(f, PGF_onConflictClause), PGF_targetList),
                           "ON CONFLICT DO UPDATE");
         check_require_schema(c, rv, "INSERT");
-    } else if (strcmp(kind, PGN_MergeStmt) == 0) {
+    } else {
         check_require_schema(c, rv, "MERGE");
         const cJSON *w;
         cJSON_ArrayForEach(w, field(f, PGF_mergeWhenClauses)) {
@@ -567,33 +453,11 @@ static void check_dml(design_ctx *c, const char *kind, const cJSON *f)
     }
 }
 
-/*
- * Every INSERT, UPDATE, DELETE and MERGE in a statement, data-modifying CTEs
- * included; not inside rule actions, function bodies or PREPARE (not run here).
- */
-static void walk_dml(design_ctx *c, const cJSON *node)
-{
-    if (!cJSON_IsObject(node) && !cJSON_IsArray(node))
-        return;
-    const cJSON *it;
-    cJSON_ArrayForEach(it, node) {
-        const char *k = it->string;
-        if (k && (strcmp(k, PGN_RuleStmt) == 0 || strcmp(k, PGN_CreateFunctionStmt) == 0 ||
-                  strcmp(k, PGN_PrepareStmt) == 0))
-            continue;
-        if (k && cJSON_IsObject(it) &&
-            (strcmp(k, PGN_UpdateStmt) == 0 || strcmp(k, PGN_DeleteStmt) == 0 ||
-             strcmp(k, PGN_InsertStmt) == 0 || strcmp(k, PGN_MergeStmt) == 0))
-            check_dml(c, k, it);
-        walk_dml(c, it);
-    }
-}
-
 /* ------------------------------------------------------------------ statements */
 
-static void not_idempotent(design_ctx *c, long loc, const char *what, const char *fix)
+static void not_idempotent(lint_ctx *c, long loc, const char *what, const char *fix)
 {
-    report(c, RULE_NOT_IDEMPOTENT, loc, "%s fails when the script runs again; %s", what, fix);
+    lint_report(c, RULE_NOT_IDEMPOTENT, loc, "%s fails when the script runs again; %s", what, fix);
 }
 
 static const char *drop_object_name(const char *remove_type)
@@ -613,7 +477,7 @@ static const char *drop_object_name(const char *remove_type)
     return NULL;
 }
 
-static void check_alter_table(design_ctx *c, const cJSON *f)
+static void check_alter_table(lint_ctx *c, const cJSON *f)
 {
     const cJSON *rv = field(f, PGF_relation);
     bool table = str_is(str_field(f, PGF_objtype), "OBJECT_TABLE") ||
@@ -643,41 +507,39 @@ static void check_alter_table(design_ctx *c, const cJSON *f)
     }
 }
 
-static void check_enum(design_ctx *c, const cJSON *f)
+static void check_enum(lint_ctx *c, const cJSON *f)
 {
     const cJSON *names = field(f, PGF_typeName);
-    int n = cJSON_GetArraySize(names);
     const char *value = str_field(f, PGF_newVal);
     if (!value || field(f, PGF_oldVal) || field(f, PGF_newValNeighbor))
         return;
-    if (obj_has(&c->enums, n > 1 ? list_str(names, -2) : NULL, list_str(names, -1)))
+    if (session_created(c->sess, 1u << OBJ_ENUM, list_qname(names)))
         return;
-    report(c, RULE_ENUM_VALUE_WITHOUT_POSITION, -1,
+    lint_report(c, RULE_ENUM_VALUE_WITHOUT_POSITION, -1,
            "enum value '%s' is added last in \"%s\"; place it with BEFORE or AFTER", value,
            list_str(names, -1) ? list_str(names, -1) : "?");
 }
 
-static void check_transaction(design_ctx *c, const cJSON *f)
+/* BEGIN inside a block; the block a BEGIN opens, reported at the end if still open. */
+static void check_transaction(lint_ctx *c, design_state *ds, const unit_info *u)
 {
-    const char *k = str_field(f, PGF_kind);
-    if (str_is(k, "TRANS_STMT_BEGIN") || str_is(k, "TRANS_STMT_START")) {
-        if (c->open)
-            report(c, RULE_NESTED_TRANSACTION, -1,
-                   "%s inside the transaction begun at %s:%d: PostgreSQL only warns, and the "
-                   "first COMMIT ends the outer transaction",
-                   str_is(k, "TRANS_STMT_BEGIN") ? "BEGIN" : "START TRANSACTION",
-                   c->open->src->name, c->open->line);
-        else
-            c->open = c->st;
-    } else if ((str_is(k, "TRANS_STMT_COMMIT") || str_is(k, "TRANS_STMT_ROLLBACK")) &&
-               !bool_field(f, PGF_chain)) {
-        c->open = NULL;
-    } else if (str_is(k, "TRANS_STMT_PREPARE")) {
-        c->open = NULL;
+    if (u->txn != TXN_BEGIN)
+        return;
+    if (session_in_block(c->sess)) {
+        stmt_anchor open = session_block_start(c->sess);
+        lint_report(c, RULE_NESTED_TRANSACTION, -1,
+                    "%s inside the transaction begun at %s:%d: PostgreSQL only warns, and the "
+                    "first COMMIT ends the outer transaction",
+                    u->txn_name, open.src->name, open.line);
+        return;
     }
+    finding_list_free(&ds->unterminated);
+    lint_report_to(c, &ds->unterminated, RULE_UNTERMINATED_TRANSACTION, -1,
+                   "the transaction begun here is never committed or rolled back: at the end "
+                   "of the script PostgreSQL rolls it back");
 }
 
-static void check_statement(design_ctx *c, const cJSON *node)
+static void check_statement(lint_ctx *c, const cJSON *node)
 {
     const char *kind = sql_node_kind(node);
     const cJSON *f = sql_node_fields(node);
@@ -691,7 +553,6 @@ static void check_statement(design_ctx *c, const cJSON *node)
         if (!bool_field(base, PGF_if_not_exists) && !str_is(str_field(rv, PGF_relpersistence), "t"))
             not_idempotent(c, location_of(rv), "CREATE TABLE without IF NOT EXISTS",
                            "write CREATE TABLE IF NOT EXISTS");
-        remember_relation(c, rv);
     } else if (strcmp(kind, PGN_CreateTableAsStmt) == 0) {
         const cJSON *rv = field(field(f, PGF_into), PGF_rel);
         bool matview = str_is(str_field(f, PGF_objtype), "OBJECT_MATVIEW");
@@ -703,20 +564,17 @@ static void check_statement(design_ctx *c, const cJSON *node)
                                    : "CREATE TABLE AS without IF NOT EXISTS",
                            matview ? "write CREATE MATERIALIZED VIEW IF NOT EXISTS"
                                    : "write CREATE TABLE IF NOT EXISTS ... AS");
-        remember_relation(c, rv);
     } else if (strcmp(kind, PGN_SelectStmt) == 0 && field(f, PGF_intoClause)) {
         const cJSON *rv = field(field(f, PGF_intoClause), PGF_rel);
         check_require_schema(c, rv, "SELECT INTO");
         if (!str_is(str_field(rv, PGF_relpersistence), "t"))
             not_idempotent(c, location_of(rv), "SELECT INTO",
                            "write CREATE TABLE IF NOT EXISTS ... AS SELECT");
-        remember_relation(c, rv);
     } else if (strcmp(kind, PGN_ViewStmt) == 0) {
         const cJSON *rv = field(f, PGF_view);
         if (!bool_field(f, PGF_replace))
             not_idempotent(c, location_of(rv), "CREATE VIEW without OR REPLACE",
                            "write CREATE OR REPLACE VIEW");
-        remember_relation(c, rv);
     } else if (strcmp(kind, PGN_CreateFunctionStmt) == 0) {
         bool proc = bool_field(f, PGF_is_procedure);
         if (!bool_field(f, PGF_replace))
@@ -727,7 +585,7 @@ static void check_statement(design_ctx *c, const cJSON *node)
     } else if (strcmp(kind, PGN_IndexStmt) == 0) {
         const cJSON *rv = field(f, PGF_relation);
         if (!str_field(f, PGF_idxname))
-            report(c, RULE_NOT_IDEMPOTENT, location_of(rv),
+            lint_report(c, RULE_NOT_IDEMPOTENT, location_of(rv),
                    "CREATE INDEX without a name adds another index each time the script runs; "
                    "name it and write IF NOT EXISTS");
         else if (!bool_field(f, PGF_if_not_exists))
@@ -744,10 +602,6 @@ static void check_statement(design_ctx *c, const cJSON *node)
             if (!cs)
                 continue;
             check_table_elts(c, field(cs, PGF_tableElts));
-            const cJSON *rv = field(cs, PGF_relation);
-            obj_add(&c->relations, str_field(rv, PGF_schemaname) ? str_field(rv, PGF_schemaname)
-                                                                 : str_field(f, PGF_schemaname),
-                    str_field(rv, PGF_relname));
         }
     } else if (strcmp(kind, PGN_CreateSeqStmt) == 0) {
         if (!bool_field(f, PGF_if_not_exists))
@@ -758,10 +612,6 @@ static void check_statement(design_ctx *c, const cJSON *node)
         if (!bool_field(f, PGF_if_not_exists))
             not_idempotent(c, -1, "CREATE EXTENSION without IF NOT EXISTS",
                            "write CREATE EXTENSION IF NOT EXISTS");
-    } else if (strcmp(kind, PGN_CreateEnumStmt) == 0) {
-        const cJSON *names = field(f, PGF_typeName);
-        int n = cJSON_GetArraySize(names);
-        obj_add(&c->enums, n > 1 ? list_str(names, -2) : NULL, list_str(names, -1));
     } else if (strcmp(kind, PGN_DropStmt) == 0) {
         if (!bool_field(f, PGF_missing_ok)) {
             const char *obj = drop_object_name(str_field(f, PGF_removeType));
@@ -780,30 +630,48 @@ static void check_statement(design_ctx *c, const cJSON *node)
         check_alter_table(c, f);
     } else if (strcmp(kind, PGN_AlterEnumStmt) == 0) {
         check_enum(c, f);
-    } else if (strcmp(kind, PGN_TransactionStmt) == 0) {
-        check_transaction(c, f);
     }
 }
 
+/* ------------------------------------------------------------------ the module */
+
+static void *design_begin(lint_ctx *c)
+{
+    (void)c;
+    return xcalloc(1, sizeof(design_state));
+}
+
+static void design_unit(lint_ctx *c, void *state)
+{
+    design_state *ds = state;
+    const unit_info *u = &c->f->units[c->unit];
+    if (c->unit == 0)
+        check_long_identifiers(c);
+    for (size_t i = 0; i < c->f->ndml; i++)
+        if (c->f->dml[i].unit == c->unit)
+            check_dml(c, &c->f->dml[i]);
+    check_statement(c, c->st->parse.stmts[c->unit]);
+    check_transaction(c, ds, u);
+}
+
+static void design_end(lint_ctx *c, void *state)
+{
+    design_state *ds = state;
+    if (session_in_block(c->sess))
+        lint_keep(c, &ds->unterminated);
+}
+
+static void design_free(void *state)
+{
+    design_state *ds = state;
+    finding_list_free(&ds->unterminated);
+    free(ds);
+}
+
+const lint_checker design_checker = {
+    .begin = design_begin, .unit = design_unit, .end = design_end, .free = design_free};
+
 void design_check_script(const lint_config *cfg, script *s)
 {
-    design_ctx c = {.cfg = cfg, .s = s};
-    for (size_t i = 0; i < s->nstmts; i++) {
-        c.st = &s->stmts[i];
-        if (c.st->parse.error)
-            continue;
-        check_long_identifiers(&c);
-        for (size_t k = 0; k < c.st->parse.nstmts; k++) {
-            walk_dml(&c, c.st->parse.stmts[k]);
-            check_statement(&c, c.st->parse.stmts[k]);
-        }
-    }
-    if (c.open) {
-        c.st = c.open;
-        report(&c, RULE_UNTERMINATED_TRANSACTION, -1,
-               "the transaction begun here is never committed or rolled back: at the end of "
-               "the script PostgreSQL rolls it back");
-    }
-    obj_free(&c.relations);
-    obj_free(&c.enums);
+    lint_check_modules(cfg, NULL, s, 1u << LINT_DESIGN);
 }

@@ -29,6 +29,9 @@
 
 #include "base/util.h"
 
+/* Suppressions speak after every check (finding.group). */
+#define SUPPRESS_GROUP 100
+
 
 typedef struct sup_id {
     rule_id rule;
@@ -75,6 +78,7 @@ static void report(const lint_config *cfg, script *s, const source *src, rule_id
     char *msg = xvasprintf(fmt, ap);
     va_end(ap);
     finding_add(&s->findings, sev, rule, src, src->name, offset, length, "%s", msg);
+    s->findings.items[s->findings.count - 1].group = SUPPRESS_GROUP;
     free(msg);
 }
 

@@ -157,9 +157,9 @@ static long lval(const PGresult *res, int row, int col)
 static char *class_list(unsigned bits)
 {
     strbuf sb = {0};
-    for (size_t k = 0; k < policy_nclasses; k++)
-        if (bits & policy_class_bits[k])
-            sb_addf(&sb, "%s%s", sb.len ? ", " : "", policy_class_names[k]);
+    for (size_t k = 0; k < stmt_nclasses; k++)
+        if (bits & stmt_class_bits[k])
+            sb_addf(&sb, "%s%s", sb.len ? ", " : "", stmt_class_names[k]);
     if (!sb.len)
         sb_adds(&sb, "none");
     return sb_detach(&sb, NULL);

@@ -1,0 +1,131 @@
+/*
+ * analyze_internal.h: what the analysis's own files share (walk.c, bodies.c,
+ * analyze.c, session.c); not for other layers.
+ */
+#ifndef PGWARD_ANALYZE_INTERNAL_H
+#define PGWARD_ANALYZE_INTERNAL_H
+
+#include "analyze/facts.h"
+#include "analyze/session.h"
+#include "parse/pgnode.h"
+
+/* Arena memory that lives as long as the facts. */
+void *facts_alloc(stmt_facts *f, size_t n);
+/* Hands a parse result (and/or a JSON tree) to the facts, freed with them. */
+void facts_own_parse(stmt_facts *f, parsed_sql *p, cJSON *json);
+
+/* Appends one element to a facts array (arr, n, cap) and returns it, zeroed. */
+#define FACTS_PUSH(arr, n, cap) \
+    (GROW(arr, cap, (n) + 1), memset(&(arr)[n], 0, sizeof((arr)[0])), &(arr)[(n)++])
+
+/* Nodes nested more deeply than this are not walked: the statement is unprovable. */
+#define MAX_WALK_DEPTH 200
+/* Bodies inside bodies deeper than this are not analysed. */
+#define MAX_BODY_DEPTH 4
+
+/* The walker: one walk of one tree (a unit, or a statement inside a body). */
+typedef struct walker {
+    stmt_facts *f;
+    const session *sess;
+    size_t unit;
+    int body;                /* -1: the statement's own tree; else the body index */
+    long body_base;          /* offset of the walked SQL in the statement text, or -1 */
+    long line_start;         /* PL/pgSQL: offset of the current line, or -1 */
+    const char *sql;         /* the SQL being walked when it is not the unit's (a body
+                                statement): what bodies found in it are parsed from */
+    size_t sql_len;
+    long sql_base;           /* where sql starts in the statement text, or -1 */
+    const char **ctes;       /* CTE names in scope */
+    size_t nctes, capctes;
+    int depth;               /* node depth */
+    int body_depth;          /* bodies analysed inside bodies */
+    int no_dml;              /* inside a rule action, a function's SQL body, PREPARE */
+    bool plan_only;          /* plain EXPLAIN: everything is only read */
+} walker;
+
+/* walk.c: the generic walk and what it records */
+void walk_node(walker *w, const cJSON *v, unsigned acc, unsigned classes);
+void walk_rest(walker *w, const cJSON *fields, const char *const *skip, size_t nskip,
+               unsigned acc, unsigned classes);
+void walk_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned classes);
+void walk_add_rel(walker *w, const char *schema, const char *name, unsigned acc,
+                  unsigned classes, long loc, bool temp);
+void walk_variable_set(walker *w, const cJSON *vs, setting_scope scope, long loc);
+/* The location of the unit being walked (its start), or of the body's line. */
+long walk_unit_loc(const walker *w);
+
+/* walk_ddl.c: DDL's objects, locks and defined names */
+void walk_ddl_statement(walker *w, pg_kind k, const cJSON *f);
+void walk_ddl_select_into(walker *w, const cJSON *select, const cJSON *into);
+void walk_ddl_dcl(walker *w, pg_kind k, const cJSON *f);
+void walk_defined(walker *w, const char *name);
+obj_ref *walk_object(walker *w, obj_action action, obj_kind kind, qname name, unsigned flags,
+                     long loc, const cJSON *node);
+
+/* A boolean option of a list as PostgreSQL's defGetBoolean() reads it (absent:
+   false; no argument: true). */
+bool option_true(const cJSON *list, const char *name);
+
+/* txn.c: what PostgreSQL refuses in a transaction block, transaction control */
+void txn_describe_unit(unit_info *u);
+
+/* Walks a statement node (top level or nested) of kind k with fields fl. */
+void walk_statement(walker *w, pg_kind k, const cJSON *fl);
+
+/* Marks the statement as holding code the analysis cannot see into. */
+void walk_mark_dynamic(walker *w, const char *what);
+
+/* A location in the statement text for node location loc of the walked SQL. */
+long walk_loc(const walker *w, long loc);
+
+/* Records the body of a CREATE FUNCTION or DO (fl: its fields). */
+void bodies_record(walker *w, pg_kind k, const cJSON *fl);
+
+/* Parses and walks body i (once). */
+void bodies_analyse(stmt_facts *f, size_t i, int body_depth);
+
+/* A lowercase copy of s that lives as long as the facts. */
+const char *facts_lower(stmt_facts *f, const char *s);
+
+/* Whether c can be part of an unquoted identifier. */
+static inline bool ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/* The string of a {"String": {"sval": ...}} node, or NULL. */
+static inline const char *string_node(const cJSON *n)
+{
+    return str_field(field(n, PGN_String), PGF_sval);
+}
+
+/* The sval of an {"A_Const": {"sval": {"sval": ...}}} node, or NULL. */
+static inline const char *const_string(const cJSON *n)
+{
+    return str_field(field(field(n, PGN_A_Const), PGF_sval), PGF_sval);
+}
+
+/* The sval of the String at index i of a name list (negative: from the end). */
+static inline const char *list_str(const cJSON *list, int i)
+{
+    int n = cJSON_GetArraySize(list);
+    if (i < 0)
+        i += n;
+    return i >= 0 && i < n ? string_node(cJSON_GetArrayItem(list, i)) : NULL;
+}
+
+/* A name list (["s", "t"]) as a qname: the last item and the one before it. */
+static inline qname list_qname(const cJSON *list)
+{
+    int n = cJSON_GetArraySize(list);
+    return (qname){n > 1 ? list_str(list, n - 2) : NULL, n > 0 ? list_str(list, n - 1) : NULL};
+}
+
+/* A RangeVar as a qname. */
+static inline qname rangevar_qname(const cJSON *rv)
+{
+    return (qname){str_field(rv, PGF_schemaname), str_field(rv, PGF_relname)};
+}
+
+#endif

@@ -1,0 +1,263 @@
+/*
+ * bodies.c: the bodies of functions and DO blocks a statement holds: where they
+ * are, their language and clauses (recorded by the walk), and, on first use, their
+ * parse (SQL through libpg_query, PL/pgSQL through pg_query_parse_plpgsql, each
+ * SQL expression of it parsed on its own) walked as part of the statement: the
+ * relations, calls and settings inside carry the body's index. A body is parsed at
+ * most once per statement; the parse trees belong to the facts.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <pg_query.h>
+
+#include "analyze/analyze_internal.h"
+#include "base/util.h"
+
+/*
+ * Node and field names of libpg_query's PL/pgSQL JSON (pg_query_parse_plpgsql);
+ * pg_query.proto does not describe that output, so they are spelled here once.
+ */
+#define PLPGSQL_EXPR "PLpgSQL_expr"
+#define PLPGSQL_QUERY "query"
+#define PLPGSQL_LINENO "lineno"
+#define PLPGSQL_DYNEXECUTE "PLpgSQL_stmt_dynexecute"
+#define PLPGSQL_DYNFORS "PLpgSQL_stmt_dynfors"
+#define PLPGSQL_DYNQUERY "dynquery"
+
+/* The SET search_path of a function's options (a VariableSetStmt's fields), or NULL. */
+static const cJSON *search_path_clause(const cJSON *opts)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, opts) {
+        const cJSON *d = field(o, PGN_DefElem);
+        const cJSON *vs = field(field(d, PGF_arg), PGN_VariableSetStmt);
+        if (str_is(str_field(d, PGF_defname), "set") &&
+            str_is(str_field(vs, PGF_name), "search_path"))
+            return vs;
+    }
+    return NULL;
+}
+
+/* Where the body string starts in the statement text (searched after the AS), or -1. */
+static long body_offset(const walker *w, const cJSON *as, const char *text)
+{
+    long loc = walk_loc(w, location_of(as));
+    const unit_info *u = &w->f->units[w->unit];
+    size_t end = u->offset + u->length;
+    const char *t = w->f->st->text;
+    if (loc < 0 || !text || !*text || (size_t)loc > end)
+        return -1;
+    const char *hit = strstr(t + loc, text);
+    if (!hit || (size_t)(hit - t) + strlen(text) > end)
+        return -1;
+    return (long)(hit - t);
+}
+
+void bodies_record(walker *w, pg_kind k, const cJSON *f)
+{
+    stmt_facts *facts = w->f;
+    bool is_do = k == PGK_DoStmt;
+    const cJSON *opts = field(f, is_do ? PGF_args : PGF_options);
+    body_info *b = FACTS_PUSH(facts->bodies, facts->nbodies, facts->capbodies);
+    size_t index = facts->nbodies - 1;
+    b->is_do = is_do;
+    b->node = f;
+    b->unit = w->unit;
+    b->parent = w->body;
+    b->depth = w->body < 0 ? 0 : facts->bodies[w->body].depth + 1;
+    const cJSON *lang = find_option(opts, "language");
+    b->language = lang ? string_node(field(lang, PGF_arg)) : is_do ? "plpgsql" : NULL;
+    const cJSON *as = find_option(opts, "as");
+    const cJSON *arg = field(as, PGF_arg);
+    const cJSON *items = field(field(arg, PGN_List), PGF_items);
+    b->text = string_node(items ? cJSON_GetArrayItem(items, 0) : arg);
+    b->offset = body_offset(w, as, b->text);
+    const cJSON *sec = find_option(opts, "security");
+    b->security_definer = bool_field(field(field(sec, PGF_arg), PGN_Boolean), PGF_boolval);
+    const char *pin = str_field(search_path_clause(opts), PGF_kind);
+    b->pins_search_path = str_is(pin, "VAR_SET_VALUE") || str_is(pin, "VAR_SET_CURRENT");
+    b->lang = !b->language ? BODY_OTHER
+              : ascii_strcasecmp(b->language, "sql") == 0     ? BODY_SQL
+              : ascii_strcasecmp(b->language, "plpgsql") == 0 ? BODY_PLPGSQL
+                                                               : BODY_OTHER;
+    if (!w->sql) {
+        const unit_info *u = &facts->units[w->unit];
+        b->stmt_sql = facts->st->text + u->offset;
+        b->stmt_len = u->length;
+        b->line_base = (long)u->offset;
+    } else {
+        b->stmt_sql = w->sql;
+        b->stmt_len = w->sql_len;
+        b->line_base = w->sql_base;
+    }
+    const cJSON *sql_body = field(f, PGF_sql_body);
+    if (sql_body) {
+        /* BEGIN ATOMIC / RETURN: in this very tree, located like the statement */
+        b->atomic = b->parsed = true;
+        b->lang = BODY_SQL;
+        walker bw = *w;
+        bw.body = (int)index;
+        bw.body_base = w->body < 0 ? 0 : w->body_base;
+        bw.ctes = NULL;
+        bw.nctes = bw.capctes = 0;
+        bw.no_dml++;
+        walk_node(&bw, sql_body, ACC_READ, CLASS_SELECT);
+        free(bw.ctes);
+    }
+}
+
+/* ------------------------------------------------------------------ parsing */
+
+static void walk_parsed(walker *w, const parsed_sql *p)
+{
+    for (size_t i = 0; i < p->nstmts; i++) {
+        const cJSON *fl;
+        pg_kind k = node_kind(p->stmts[i], &fl);
+        if (k != PGK_NONE)
+            walk_statement(w, k, fl);
+    }
+}
+
+/*
+ * One PL/pgSQL expression or statement: "DELETE FROM t", "n > 1",
+ * "n := (SELECT ...)". Tried as SQL, then as a SELECT of it, then its right-hand
+ * side; what none of these parse is not provable.
+ */
+static void plpgsql_expr(walker *w, const char *q)
+{
+    parsed_sql p = sql_parse(q);
+    if (p.error) {
+        parsed_sql_free(&p);
+        const char *assign = strstr(q, ":=");
+        char *sel = xasprintf("SELECT %s", assign ? assign + 2 : q);
+        p = sql_parse(sel);
+        free(sel);
+    }
+    if (p.error) {
+        walk_mark_dynamic(w, "a PL/pgSQL expression pgward cannot parse");
+        parsed_sql_free(&p);
+        return;
+    }
+    const char *saved = w->sql;
+    size_t saved_len = w->sql_len;
+    long saved_base = w->sql_base;
+    w->sql = q;
+    w->sql_len = strlen(q);
+    w->sql_base = -1;
+    walk_parsed(w, &p);
+    w->sql = saved;
+    w->sql_len = saved_len;
+    w->sql_base = saved_base;
+    facts_own_parse(w->f, &p, NULL);
+}
+
+/* The offset in the statement text of line n (1-based) of the SQL starting at base. */
+static long line_offset(const walker *w, long base, int n)
+{
+    const unit_info *u = &w->f->units[w->unit];
+    const char *t = w->f->st->text;
+    size_t end = u->offset + u->length, p = (size_t)base;
+    for (int line = 1; line < n && p < end; p++)
+        if (t[p] == '\n')
+            line++;
+    return (long)p;
+}
+
+static void plpgsql_tree(walker *w, const cJSON *v, long line_base)
+{
+    if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
+        return;
+    const cJSON *lineno = field(v, PLPGSQL_LINENO);
+    long saved = w->line_start;
+    if (cJSON_IsObject(v) && cJSON_IsNumber(lineno) && line_base >= 0)
+        w->line_start = line_offset(w, line_base, (int)lineno->valuedouble);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, v) {
+        if (c->string && (strcmp(c->string, PLPGSQL_DYNEXECUTE) == 0 ||
+                          strcmp(c->string, PLPGSQL_DYNFORS) == 0 ||
+                          (strcmp(c->string, PLPGSQL_DYNQUERY) == 0 && !cJSON_IsNull(c))))
+            walk_mark_dynamic(w, "EXECUTE of a string (dynamic SQL)");
+        if (c->string && strcmp(c->string, PLPGSQL_EXPR) == 0) {
+            const char *q = str_field(c, PLPGSQL_QUERY);
+            if (q)
+                plpgsql_expr(w, q);
+            continue;
+        }
+        plpgsql_tree(w, c, line_base);
+    }
+    w->line_start = saved;
+}
+
+static void parse_plpgsql(walker *w, body_info *b)
+{
+    char *sql = xstrndup(b->stmt_sql, b->stmt_len);
+    PgQueryPlpgsqlParseResult r = pg_query_parse_plpgsql(sql);
+    free(sql);
+    cJSON *tree = r.error ? NULL : cJSON_Parse(r.plpgsql_funcs);
+    pg_query_free_plpgsql_parse_result(r);
+    if (!tree) {
+        b->unparsable = true;
+        walk_mark_dynamic(w, "a PL/pgSQL body pgward cannot parse");
+        return;
+    }
+    /* line numbers count from the body's first line; the body starts at its offset */
+    w->line_start = b->offset >= 0 ? b->offset : -1;
+    plpgsql_tree(w, tree, b->offset);
+    facts_own_parse(w->f, NULL, tree);
+}
+
+static void parse_sql(walker *w, body_info *b)
+{
+    parsed_sql p = sql_parse(b->text);
+    if (p.error) {
+        b->unparsable = true;
+        walk_mark_dynamic(w, "an SQL function body that does not parse");
+        parsed_sql_free(&p);
+        return;
+    }
+    w->body_base = b->offset;
+    if (b->offset < 0)
+        w->line_start = b->line_base;
+    w->sql = b->text;
+    w->sql_len = strlen(b->text);
+    w->sql_base = b->offset;
+    walk_parsed(w, &p);
+    facts_own_parse(w->f, &p, NULL);
+}
+
+void bodies_analyse(stmt_facts *f, size_t i, int body_depth)
+{
+    body_info *b = &f->bodies[i];
+    if (b->parsed)
+        return;
+    b->parsed = true;
+    walker w = {.f = f, .sess = f->sess, .unit = b->unit, .body = (int)i, .body_base = -1,
+                .line_start = -1, .body_depth = body_depth, .no_dml = 1};
+    if (b->depth >= MAX_BODY_DEPTH) {
+        b->unparsable = true;
+        walk_mark_dynamic(&w, "bodies nested too deeply");
+    } else if (b->lang == BODY_PLPGSQL) {
+        parse_plpgsql(&w, b);
+    } else if (b->lang == BODY_SQL && b->text) {
+        parse_sql(&w, b);
+    } else {
+        b->unparsable = true;
+        walk_mark_dynamic(&w, "a body in a language pgward cannot analyse");
+    }
+    free(w.ctes);
+}
+
+const body_info *facts_body(stmt_facts *f, size_t i)
+{
+    if (i >= f->nbodies)
+        return NULL;
+    bodies_analyse(f, i, f->bodies[i].depth);
+    return &f->bodies[i];
+}
+
+void facts_all_bodies(stmt_facts *f)
+{
+    for (size_t i = 0; i < f->nbodies; i++) /* parsing may add nested bodies */
+        bodies_analyse(f, i, f->bodies[i].depth);
+}

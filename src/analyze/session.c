@@ -1,0 +1,601 @@
+/*
+ * session.c: the session a script runs in, advanced unit by unit; see session.h.
+ *
+ * Settings follow PostgreSQL's GUC rules: each has a value that lasts (SET) and
+ * may have one that ends with the transaction (SET LOCAL); a transaction or a
+ * savepoint starts a frame holding a copy of every setting, which ROLLBACK (to the
+ * transaction's frame) or ROLLBACK TO (to the savepoint's) restores.
+ */
+#include "analyze/session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/analyze_internal.h"
+#include "base/util.h"
+
+typedef struct value {
+    char **elts;
+    size_t n;
+    bool is_default;
+    bool known;
+} value;
+
+typedef struct guc {
+    char *name;
+    value val;          /* what lasts */
+    bool has_local;
+    value local;        /* SET LOCAL: until the transaction ends */
+} guc;
+
+typedef struct gucs {
+    guc *items;
+    size_t n, cap;
+} gucs;
+
+typedef struct frame {
+    char *savepoint;    /* NULL: the transaction's own frame */
+    gucs saved;
+} frame;
+
+typedef struct created {
+    obj_kind kind;
+    char *schema;       /* as written, NULL: unqualified */
+    char *name;
+    unsigned flags;
+} created;
+
+typedef struct rel_set {
+    rel_ref *items;
+    size_t n, cap;
+} rel_set;
+
+struct session {
+    bool marked_src;    /* the current statement's file has the directive */
+    const source *src_seen[8];
+    bool src_marked[8];
+    size_t nsrc_seen;
+    bool controls;      /* a transaction control statement was run */
+    bool in_block;
+    stmt_anchor block_start;
+    unsigned long generation;
+    gucs settings;
+    frame *frames;
+    size_t nframes, capframes;
+    created *objects;
+    size_t nobjects, capobjects;
+    char **slotless;
+    size_t nslotless, capslotless;
+    rel_set gset_reads, declared_reads;
+};
+
+static const char *const default_path[] = {"$user", "public"};
+
+/* ------------------------------------------------------------------ values */
+
+static value value_copy(const value *v)
+{
+    value c = *v;
+    c.elts = v->n ? xmalloc(v->n * sizeof(char *)) : NULL;
+    for (size_t i = 0; i < v->n; i++)
+        c.elts[i] = xstrdup(v->elts[i]);
+    return c;
+}
+
+static void value_free(value *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        free(v->elts[i]);
+    free(v->elts);
+    memset(v, 0, sizeof(*v));
+}
+
+static void gucs_free(gucs *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        free(g->items[i].name);
+        value_free(&g->items[i].val);
+        value_free(&g->items[i].local);
+    }
+    free(g->items);
+    memset(g, 0, sizeof(*g));
+}
+
+static gucs gucs_copy(const gucs *g)
+{
+    gucs c = {0};
+    GROW(c.items, c.cap, g->n ? g->n : 1);
+    for (size_t i = 0; i < g->n; i++) {
+        c.items[i].name = xstrdup(g->items[i].name);
+        c.items[i].val = value_copy(&g->items[i].val);
+        c.items[i].has_local = g->items[i].has_local;
+        c.items[i].local = value_copy(&g->items[i].local);
+    }
+    c.n = g->n;
+    return c;
+}
+
+static guc *find_guc(const gucs *g, const char *name)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (strcmp(g->items[i].name, name) == 0)
+            return &g->items[i];
+    return NULL;
+}
+
+static guc *get_guc(gucs *g, const char *name)
+{
+    guc *x = find_guc(g, name);
+    if (x)
+        return x;
+    GROW(g->items, g->cap, g->n + 1);
+    x = &g->items[g->n++];
+    memset(x, 0, sizeof(*x));
+    x->name = xstrdup(name);
+    x->val.is_default = x->val.known = true;
+    return x;
+}
+
+/* ------------------------------------------------------------------ transactions */
+
+static bool in_transaction(const session *s)
+{
+    return s->in_block || (!s->marked_src && !s->controls);
+}
+
+static void push_frame(session *s, const char *savepoint)
+{
+    GROW(s->frames, s->capframes, s->nframes + 1);
+    frame *fr = &s->frames[s->nframes++];
+    fr->savepoint = savepoint ? xstrdup(savepoint) : NULL;
+    fr->saved = gucs_copy(&s->settings);
+}
+
+static void pop_frames(session *s, size_t keep)
+{
+    while (s->nframes > keep) {
+        frame *fr = &s->frames[--s->nframes];
+        free(fr->savepoint);
+        gucs_free(&fr->saved);
+    }
+}
+
+/* The transaction ends: SET LOCAL values go; ROLLBACK restores what was before it. */
+static void end_transaction(session *s, bool commit)
+{
+    if (!commit && s->nframes > 0) {
+        gucs_free(&s->settings);
+        s->settings = gucs_copy(&s->frames[0].saved);
+    }
+    for (size_t i = 0; i < s->settings.n; i++) {
+        guc *g = &s->settings.items[i];
+        value_free(&g->local);
+        g->has_local = false;
+    }
+    pop_frames(s, 0);
+    s->generation++;
+}
+
+/* Whether the current statement runs in the transaction apply wraps its file in. */
+static bool implicit(const session *s)
+{
+    return !s->in_block && !s->marked_src && !s->controls;
+}
+
+/* A transaction has a frame to roll back to (the wrapper's starts with its first use). */
+static void ensure_frame(session *s)
+{
+    if (in_transaction(s) && s->nframes == 0)
+        push_frame(s, NULL);
+}
+
+static void begin_block(session *s, const stmt_facts *f)
+{
+    push_frame(s, NULL);
+    s->in_block = true;
+    s->block_start = (stmt_anchor){f->st->src, f->st->offset, f->st->line};
+    s->generation++;
+}
+
+static void transaction(session *s, const stmt_facts *f, const unit_info *u)
+{
+    switch (u->txn) {
+    case TXN_BEGIN:
+        if (s->in_block)
+            break; /* inside one, PostgreSQL only warns */
+        /* the file controls its transactions: from here on it is read as psql runs
+           it, and what ran before counts as committed */
+        if (implicit(s))
+            end_transaction(s, true);
+        s->controls = true;
+        begin_block(s, f);
+        break;
+    case TXN_COMMIT:
+    case TXN_PREPARE:
+    case TXN_ROLLBACK:
+        if (s->in_block) {
+            end_transaction(s, u->txn != TXN_ROLLBACK);
+            s->in_block = false;
+            if (u->chain && u->txn != TXN_PREPARE) {
+                stmt_anchor start = s->block_start;
+                begin_block(s, f);
+                s->block_start = start; /* the same block goes on */
+            }
+        } else if (implicit(s)) {
+            /* it ends the transaction apply runs the file in; the rest runs in another */
+            end_transaction(s, u->txn != TXN_ROLLBACK);
+        }
+        break; /* outside any transaction, PostgreSQL only warns */
+    case TXN_SAVEPOINT:
+        if (in_transaction(s))
+            push_frame(s, u->savepoint ? u->savepoint : "");
+        break;
+    case TXN_RELEASE:
+    case TXN_ROLLBACK_TO:
+        for (size_t i = s->nframes; in_transaction(s) && i-- > 1;) {
+            if (!s->frames[i].savepoint || !u->savepoint ||
+                strcmp(s->frames[i].savepoint, u->savepoint) != 0)
+                continue;
+            if (u->txn == TXN_RELEASE) {
+                pop_frames(s, i);
+            } else {
+                gucs_free(&s->settings);
+                s->settings = gucs_copy(&s->frames[i].saved);
+                pop_frames(s, i + 1);
+            }
+            break;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ------------------------------------------------------------------ settings */
+
+static value make_value(const setting_ref *r)
+{
+    value v = {.known = r->known};
+    if (r->how == SETTING_DEFAULT) {
+        v.is_default = true;
+        return v;
+    }
+    v.n = r->nvalues;
+    v.elts = v.n ? xmalloc(v.n * sizeof(char *)) : NULL;
+    for (size_t i = 0; i < v.n; i++)
+        v.elts[i] = xstrdup(r->values[i]);
+    return v;
+}
+
+static void reset_all(session *s)
+{
+    for (size_t i = 0; i < s->settings.n; i++) {
+        guc *g = &s->settings.items[i];
+        value_free(&g->val);
+        value_free(&g->local);
+        g->has_local = false;
+        g->val.is_default = g->val.known = true;
+    }
+}
+
+static void apply_setting(session *s, const setting_ref *r)
+{
+    if (r->scope != SCOPE_SESSION || r->how == SETTING_CURRENT)
+        return;
+    if (r->how == SETTING_RESET_ALL) {
+        reset_all(s);
+        return;
+    }
+    const char *name = r->name ? r->name : "search_path"; /* set_config of a name known
+                                                             only at run time */
+    bool local = r->local;
+    if (local && !in_transaction(s))
+        return; /* SET LOCAL outside a transaction changes nothing */
+    guc *g = get_guc(&s->settings, name);
+    value v = make_value(r);
+    if (!r->name || r->via_function)
+        v.known = false; /* set_config(): not replayed (it may run in any branch) */
+    if (local) {
+        value_free(&g->local);
+        g->local = v;
+        g->has_local = true;
+    } else {
+        value_free(&g->val);
+        g->val = v;
+        value_free(&g->local);
+        g->has_local = false;
+    }
+}
+
+setting_value session_setting(const session *s, const char *name)
+{
+    const guc *g = find_guc(&s->settings, name);
+    if (!g)
+        return (setting_value){.is_default = true, .known = true};
+    const value *v = g->has_local ? &g->local : &g->val;
+    return (setting_value){(const char *const *)v->elts, v->n, v->is_default, v->known};
+}
+
+const char *const *session_search_path(const session *s, size_t *n)
+{
+    setting_value v = session_setting(s, "search_path");
+    if (!v.known) {
+        *n = 0;
+        return NULL;
+    }
+    if (v.is_default) {
+        *n = ARRAY_SIZE(default_path);
+        return default_path;
+    }
+    *n = v.nelts;
+    return v.elts;
+}
+
+const char *session_default_schema(const session *s)
+{
+    setting_value v = session_setting(s, "search_path");
+    const char *const *elts = v.is_default ? default_path : v.elts;
+    size_t n = v.is_default ? ARRAY_SIZE(default_path) : v.nelts;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(elts[i], "$user") != 0 && strcmp(elts[i], "pg_catalog") != 0 &&
+            strcmp(elts[i], "pg_temp") != 0)
+            return elts[i];
+    return "public";
+}
+
+bool session_search_path_ambiguous(const session *s)
+{
+    size_t n;
+    const char *const *elts = session_search_path(s, &n);
+    if (!elts)
+        return true;
+    size_t schemas = 0;
+    for (size_t i = 0; i < n; i++)
+        schemas += strcmp(elts[i], "pg_catalog") != 0 && strcmp(elts[i], "pg_temp") != 0;
+    return schemas > 1;
+}
+
+bool session_setting_nonzero(const session *s, const char *name)
+{
+    setting_value v = session_setting(s, name);
+    if (v.is_default)
+        return false;
+    if (v.nelts == 0)
+        return !v.known;
+    return strcmp(v.elts[0], "0") != 0;
+}
+
+/* ------------------------------------------------------------------ objects */
+
+static void remember(session *s, obj_kind kind, const char *schema, const char *name,
+                     unsigned flags)
+{
+    if (!name)
+        return;
+    GROW(s->objects, s->capobjects, s->nobjects + 1);
+    s->objects[s->nobjects++] =
+        (created){kind, schema ? xstrdup(schema) : NULL, xstrdup(name), flags};
+}
+
+bool session_created(const session *s, unsigned mask, qname name)
+{
+    for (size_t i = 0; i < s->nobjects; i++) {
+        const created *c = &s->objects[i];
+        if ((mask & (1u << c->kind)) && qname_match((qname){c->schema, c->name}, name))
+            return true;
+    }
+    return false;
+}
+
+bool session_schema_created(const session *s, const char *schema)
+{
+    for (size_t i = 0; schema && i < s->nobjects; i++) {
+        const created *c = &s->objects[i];
+        if (c->kind == OBJ_SCHEMA && !(c->flags & OBJF_IF_NOT_EXISTS) &&
+            strcmp(c->name, schema) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool session_subscription_slotless(const session *s, const char *name)
+{
+    for (size_t i = 0; name && i < s->nslotless; i++)
+        if (strcmp(s->slotless[i], name) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * CREATE SUBSCRIPTION and ALTER SUBSCRIPTION ... SET (slot_name = ...): a
+ * subscription created or set with slot_name = NONE has no slot; created without
+ * it, or set to a name, it has one.
+ */
+static void track_slot(session *s, const obj_ref *o)
+{
+    const char *name = o->name.name;
+    const cJSON *d = find_option(field(o->node, PGF_options), "slot_name");
+    if (!name || (!d && o->action != OBJ_CREATE))
+        return;
+    const char *slot = d ? string_node(field(d, PGF_arg)) : NULL;
+    bool none = slot && strcmp(slot, "none") == 0;
+    for (size_t i = 0; i < s->nslotless; i++) {
+        if (strcmp(s->slotless[i], name) == 0) {
+            if (!none) {
+                free(s->slotless[i]);
+                s->slotless[i] = s->slotless[--s->nslotless];
+            }
+            return;
+        }
+    }
+    if (none) {
+        GROW(s->slotless, s->capslotless, s->nslotless + 1);
+        s->slotless[s->nslotless++] = xstrdup(name);
+    }
+}
+
+static void track_object(session *s, const obj_ref *o)
+{
+    if (o->kind == OBJ_SUBSCRIPTION && o->action != OBJ_DROP)
+        track_slot(s, o);
+    if (o->action == OBJ_CREATE) {
+        remember(s, o->kind, o->name.schema, o->name.name, o->flags);
+    } else if (o->action == OBJ_RENAME && o->new_name) {
+        static const unsigned relations = 1u << OBJ_TABLE | 1u << OBJ_INDEX | 1u << OBJ_VIEW |
+                                          1u << OBJ_MATVIEW;
+        if ((relations & (1u << o->kind)) && session_created(s, relations, o->name))
+            remember(s, o->kind, o->name.schema, o->new_name, 0);
+    }
+}
+
+/* ------------------------------------------------------------------ variables */
+
+static void rel_set_add(rel_set *set, const char *schema, const char *name)
+{
+    for (size_t i = 0; i < set->n; i++)
+        if (strcmp(set->items[i].schema, schema) == 0 &&
+            ((!name && !set->items[i].name) ||
+             (name && set->items[i].name && strcmp(set->items[i].name, name) == 0)))
+            return;
+    GROW(set->items, set->cap, set->n + 1);
+    set->items[set->n++] = (rel_ref){.schema = xstrdup(schema),
+                                     .name = name ? xstrdup(name) : NULL,
+                                     .access = ACC_READ,
+                                     .classes = CLASS_SELECT,
+                                     .location = -1,
+                                     .body = -1};
+}
+
+static void rel_set_free(rel_set *set)
+{
+    for (size_t i = 0; i < set->n; i++) {
+        free((char *)set->items[i].schema);
+        free((char *)set->items[i].name);
+    }
+    free(set->items);
+}
+
+const rel_ref *session_gset_reads(const session *s, size_t *n)
+{
+    *n = s->gset_reads.n;
+    return s->gset_reads.items;
+}
+
+/* What \gset variables carry: the data their statement read. */
+static void track_variables(session *s, const stmt_facts *f, size_t u)
+{
+    pg_kind k = (pg_kind)f->units[u].kind;
+    bool gset = f->st->end == END_GSET;
+    bool declares = k == PGK_DeclareCursorStmt || k == PGK_PrepareStmt;
+    for (size_t i = 0; (gset || declares) && i < f->nrels; i++) {
+        const rel_ref *r = &f->rels[i];
+        if (r->unit != u || !(r->access & ACC_READ))
+            continue;
+        if (gset)
+            rel_set_add(&s->gset_reads, r->schema, r->name);
+        if (declares)
+            rel_set_add(&s->declared_reads, r->schema, r->name);
+    }
+    /* a FETCH or EXECUTE \gset reads what any cursor or prepared statement so far reads */
+    if (gset && (k == PGK_FetchStmt || k == PGK_ExecuteStmt))
+        for (size_t i = 0; i < s->declared_reads.n; i++)
+            rel_set_add(&s->gset_reads, s->declared_reads.items[i].schema,
+                        s->declared_reads.items[i].name);
+}
+
+/* ------------------------------------------------------------------ API */
+
+session *session_new(void)
+{
+    return xcalloc(1, sizeof(session));
+}
+
+void session_free(session *s)
+{
+    if (!s)
+        return;
+    gucs_free(&s->settings);
+    pop_frames(s, 0);
+    free(s->frames);
+    for (size_t i = 0; i < s->nobjects; i++) {
+        free(s->objects[i].schema);
+        free(s->objects[i].name);
+    }
+    free(s->objects);
+    for (size_t i = 0; i < s->nslotless; i++)
+        free(s->slotless[i]);
+    free(s->slotless);
+    rel_set_free(&s->gset_reads);
+    rel_set_free(&s->declared_reads);
+    free(s);
+}
+
+void session_enter(session *s, const statement *st)
+{
+    for (size_t i = 0; i < s->nsrc_seen; i++) {
+        if (s->src_seen[i] == st->src) {
+            s->marked_src = s->src_marked[i];
+            return;
+        }
+    }
+    s->marked_src = source_no_transaction(st->src);
+    if (s->nsrc_seen < ARRAY_SIZE(s->src_seen)) {
+        s->src_seen[s->nsrc_seen] = st->src;
+        s->src_marked[s->nsrc_seen++] = s->marked_src;
+    }
+}
+
+void session_advance(session *s, const stmt_facts *f, size_t u)
+{
+    if (u >= f->nunits)
+        return;
+    const unit_info *ui = &f->units[u];
+    ensure_frame(s);
+    if (ui->txn != TXN_NONE)
+        transaction(s, f, ui);
+    for (size_t i = 0; i < f->nsettings; i++)
+        if (f->settings[i].unit == u && f->settings[i].body < 0)
+            apply_setting(s, &f->settings[i]);
+    for (size_t i = 0; i < f->nobjects; i++)
+        if (f->objects[i].unit == u)
+            track_object(s, &f->objects[i]);
+    track_variables(s, f, u);
+    /* outside a transaction every statement is one of its own */
+    if (!in_transaction(s))
+        s->generation++;
+}
+
+bool session_file_no_transaction(const session *s)
+{
+    return s->marked_src;
+}
+
+bool session_in_block(const session *s)
+{
+    return s->in_block;
+}
+
+stmt_anchor session_block_start(const session *s)
+{
+    return s->block_start;
+}
+
+bool session_in_transaction(const session *s)
+{
+    return in_transaction(s);
+}
+
+bool session_txn_assumed(const session *s)
+{
+    return !s->in_block && in_transaction(s);
+}
+
+bool session_controls_transactions(const session *s)
+{
+    return s->controls;
+}
+
+unsigned long session_txn_generation(const session *s)
+{
+    return s->generation;
+}

@@ -1,0 +1,117 @@
+/*
+ * session.h: the state of the session a script runs in, as it stands before each
+ * statement, modelled once for every consumer (the gate, the rules, apply).
+ *
+ * What it follows, unit by unit (session_advance() after each raw statement):
+ *   - transactions: BEGIN ... COMMIT/ROLLBACK blocks, savepoints (SAVEPOINT,
+ *     RELEASE, ROLLBACK TO), AND CHAIN, PREPARE TRANSACTION; and the transaction
+ *     pgward apply wraps a file in: the statements of a file without
+ *     `-- pgward:no-transaction` run in one transaction (a COMMIT or ROLLBACK ends
+ *     it and the rest runs in another) until the script begins transactions itself
+ *     (its first BEGIN), from where on it is read as psql runs it, each statement
+ *     outside a block on its own;
+ *   - settings (search_path, lock_timeout, ... any name) with PostgreSQL's rules:
+ *     SET lasts, SET LOCAL ends with its transaction, ROLLBACK undoes what the
+ *     transaction set and ROLLBACK TO what was set since the savepoint, RESET and
+ *     RESET ALL / DISCARD ALL restore defaults; a setting changed through
+ *     set_config() becomes unknown (pgward does not replay it);
+ *   - the objects the script created (and renamed), and subscriptions known to
+ *     have no replication slot;
+ *   - what psql variables set by \gset carry: the relations their data came from.
+ * Nothing here is global: scripts can be analysed on parallel threads.
+ */
+#ifndef PGWARD_SESSION_H
+#define PGWARD_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "analyze/facts.h"
+
+typedef struct session session;
+
+/* Where a statement is, for messages about it after it is gone (streaming). */
+typedef struct stmt_anchor {
+    const source *src;
+    size_t offset;
+    int line;
+} stmt_anchor;
+
+session *session_new(void);
+void session_free(session *s);
+
+/* Where the statement about to be analysed comes from (analyze_begin calls it). */
+void session_enter(session *s, const statement *st);
+
+/*
+ * Whether src holds the `-- pgward:no-transaction` directive on a line of its own
+ * (exactly that, case-sensitive; only blanks around it): pgward apply then runs its
+ * statements one by one instead of in a transaction. It covers the file it is in,
+ * not the files that file includes.
+ */
+bool source_no_transaction(const source *src);
+
+/* Applies unit u of f (analysed with analyze_unit) to the session. */
+void session_advance(session *s, const stmt_facts *f, size_t u);
+
+/* ---- transactions */
+
+/* Whether the current statement's file has the no-transaction directive. */
+bool session_file_no_transaction(const session *s);
+
+/* Inside an explicit BEGIN ... COMMIT block. */
+bool session_in_block(const session *s);
+/* Where the open block began (valid while session_in_block()). */
+stmt_anchor session_block_start(const session *s);
+/* Inside a transaction: an explicit block, or the one apply wraps the file in. */
+bool session_in_transaction(const session *s);
+/* Inside only the transaction apply is assumed to wrap the file in: true until the
+   script's first BEGIN (findings that depend on it hold only when the script never
+   begins transactions itself: see session_controls_transactions). */
+bool session_txn_assumed(const session *s);
+/* Whether the script has begun a transaction itself (BEGIN) so far. */
+bool session_controls_transactions(const session *s);
+/* A number that changes whenever a transaction ends or begins. */
+unsigned long session_txn_generation(const session *s);
+
+/* ---- settings */
+
+typedef struct setting_value {
+    const char *const *elts; /* the elements (search_path: one per schema) */
+    size_t nelts;
+    bool is_default;         /* never set, or reset */
+    bool known;              /* false: changed in a way pgward does not replay */
+} setting_value;
+
+/* The value of setting name (lowercase) in force now. */
+setting_value session_setting(const session *s, const char *name);
+
+/* search_path in force: its elements, or NULL when unknown. */
+const char *const *session_search_path(const session *s, size_t *n);
+/* The schema an unqualified name resolves to: the first real entry. */
+const char *session_default_schema(const session *s);
+/* Whether search_path has several schemas an unqualified name could land in
+   (or is unknown). */
+bool session_search_path_ambiguous(const session *s);
+
+/* Whether a timeout-like setting is in force with a non-zero value (or set to a
+   value pgward cannot see). */
+bool session_setting_nonzero(const session *s, const char *name);
+
+/* ---- objects */
+
+/* Whether the script created an object of one of the kinds in mask (1u << OBJ_*)
+   matching name (qname_match), or renamed one to it. */
+bool session_created(const session *s, unsigned mask, qname name);
+/* Whether a schema was created by a plain CREATE SCHEMA (not IF NOT EXISTS). */
+bool session_schema_created(const session *s, const char *schema);
+/* Whether subscription name is known to have no replication slot. */
+bool session_subscription_slotless(const session *s, const char *name);
+
+/* ---- variables */
+
+/* The relations whose data \gset variables may carry (unit u of f reads them
+   through variables), and those a FETCH or EXECUTE could read. */
+const rel_ref *session_gset_reads(const session *s, size_t *n);
+
+#endif

@@ -1,0 +1,611 @@
+/*
+ * walk_ddl.c: the part of the walk about DDL: the objects a statement creates,
+ * alters, renames and drops, the relations it locks (and how strongly), the names
+ * it defines, and the settings in function clauses and ALTER ... SET; see facts.h.
+ *
+ * Objects and locks are recorded for a unit's own statement (and the elements of a
+ * CREATE SCHEMA), not for statements nested in rule actions or bodies: those do
+ * not run when the script does.
+ */
+#include <string.h>
+
+#include "analyze/analyze_internal.h"
+#include "base/util.h"
+
+/* Names at least this long may be truncated ones (identifier-too-long). */
+#define DEFINED_NAME_MIN 60
+
+void walk_defined(walker *w, const char *name)
+{
+    if (name && strlen(name) >= DEFINED_NAME_MIN) {
+        stmt_facts *f = w->f;
+        GROW(f->defined, f->capdefined, f->ndefined + 1);
+        f->defined[f->ndefined++] = name;
+    }
+}
+
+obj_ref *walk_object(walker *w, obj_action action, obj_kind kind, qname name, unsigned flags,
+                     long loc, const cJSON *node)
+{
+    obj_ref *o = FACTS_PUSH(w->f->objects, w->f->nobjects, w->f->capobjects);
+    o->action = action;
+    o->kind = kind;
+    o->name = name;
+    o->flags = flags;
+    o->location = loc;
+    o->unit = w->unit;
+    o->node = node;
+    return o;
+}
+
+static obj_kind objtype_kind(const char *objtype)
+{
+    static const struct {
+        const char *objtype;
+        obj_kind kind;
+    } map[] = {
+        {"OBJECT_TABLE", OBJ_TABLE},       {"OBJECT_FOREIGN_TABLE", OBJ_FOREIGN_TABLE},
+        {"OBJECT_VIEW", OBJ_VIEW},         {"OBJECT_MATVIEW", OBJ_MATVIEW},
+        {"OBJECT_INDEX", OBJ_INDEX},       {"OBJECT_SEQUENCE", OBJ_SEQUENCE},
+        {"OBJECT_SCHEMA", OBJ_SCHEMA},     {"OBJECT_FUNCTION", OBJ_FUNCTION},
+        {"OBJECT_PROCEDURE", OBJ_PROCEDURE}, {"OBJECT_TYPE", OBJ_TYPE},
+        {"OBJECT_DOMAIN", OBJ_DOMAIN},     {"OBJECT_EXTENSION", OBJ_EXTENSION},
+        {"OBJECT_POLICY", OBJ_POLICY},     {"OBJECT_TRIGGER", OBJ_TRIGGER},
+        {"OBJECT_RULE", OBJ_RULE},         {"OBJECT_ROLE", OBJ_ROLE},
+        {"OBJECT_DATABASE", OBJ_DATABASE}, {"OBJECT_SUBSCRIPTION", OBJ_SUBSCRIPTION},
+        {"OBJECT_TABLESPACE", OBJ_TABLESPACE}, {"OBJECT_STATISTIC_EXT", OBJ_STATISTICS},
+    };
+    for (size_t i = 0; objtype && i < ARRAY_SIZE(map); i++)
+        if (strcmp(map[i].objtype, objtype) == 0)
+            return map[i].kind;
+    return OBJ_OTHER;
+}
+
+static void add_lock(walker *w, qname rel, long loc, bool aex)
+{
+    if (!rel.name)
+        return;
+    lock_ref *l = FACTS_PUSH(w->f->locks, w->f->nlocks, w->f->caplocks);
+    l->rel = rel;
+    l->location = loc;
+    l->access_exclusive = aex;
+    l->unit = w->unit;
+}
+
+/* A boolean option as PostgreSQL's defGetBoolean() reads it (no argument: true). */
+bool option_true(const cJSON *list, const char *name)
+{
+    const cJSON *d = find_option(list, name);
+    if (!d)
+        return false;
+    const cJSON *arg = field(d, PGF_arg);
+    if (!arg)
+        return true;
+    const cJSON *i = field(arg, PGN_Integer);
+    if (i) {
+        const cJSON *v = field(i, PGF_ival); /* libpg_query omits 0 */
+        return cJSON_IsNumber(v) && v->valuedouble != 0;
+    }
+    const cJSON *b = field(arg, PGN_Boolean);
+    if (b)
+        return bool_field(b, PGF_boolval);
+    const char *s = string_node(arg);
+    return !(s && (ascii_strcasecmp(s, "false") == 0 || ascii_strcasecmp(s, "off") == 0));
+}
+
+/* ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL 15). */
+static bool weaker_than_aex(const cJSON *cmd)
+{
+    static const char *const weaker[] = {
+        "AT_ValidateConstraint", "AT_SetStatistics",    "AT_SetOptions",
+        "AT_ResetOptions",       "AT_SetRelOptions",    "AT_ResetRelOptions",
+        "AT_ClusterOn",          "AT_DropCluster",      "AT_EnableTrig",
+        "AT_EnableAlwaysTrig",   "AT_EnableReplicaTrig", "AT_DisableTrig",
+        "AT_EnableTrigAll",      "AT_DisableTrigAll",   "AT_EnableTrigUser",
+        "AT_DisableTrigUser",    "AT_AttachPartition",  "AT_DetachPartitionFinalize",
+    };
+    const char *sub = str_field(cmd, PGF_subtype);
+    for (size_t i = 0; sub && i < ARRAY_SIZE(weaker); i++)
+        if (strcmp(sub, weaker[i]) == 0)
+            return true;
+    if (str_is(sub, "AT_AddConstraint"))
+        return str_is(str_field(field(field(cmd, PGF_def), PGN_Constraint), PGF_contype),
+                      "CONSTR_FOREIGN");
+    if (str_is(sub, "AT_DetachPartition"))
+        return bool_field(field(field(cmd, PGF_def), PGN_PartitionCmd), PGF_concurrent);
+    return false;
+}
+
+/* The lock-taking DDL a unit's statement is, and the relations it locks. */
+static void describe_locks(walker *w, pg_kind k, const cJSON *f)
+{
+    unit_info *u = &w->f->units[w->unit];
+    const cJSON *it, *rv = field(f, PGF_relation);
+    const char *what = NULL;
+    switch (k) {
+    case PGK_AlterTableStmt: {
+        bool aex = false;
+        cJSON_ArrayForEach(it, field(f, PGF_cmds)) {
+            const cJSON *c = field(it, PGN_AlterTableCmd);
+            aex |= c && !weaker_than_aex(c);
+        }
+        what = str_is(str_field(f, PGF_objtype), "OBJECT_INDEX") ? "ALTER INDEX" : "ALTER TABLE";
+        u->lock_is_alter = true;
+        add_lock(w, rangevar_qname(rv), location_of(rv), aex);
+        break;
+    }
+    case PGK_RenameStmt:
+        if (rv) {
+            what = "ALTER TABLE ... RENAME";
+            u->lock_is_alter = true;
+            add_lock(w, rangevar_qname(rv), location_of(rv), true);
+        }
+        break;
+    case PGK_IndexStmt:
+        if (!bool_field(f, PGF_concurrent)) {
+            what = "CREATE INDEX";
+            add_lock(w, rangevar_qname(rv), location_of(rv), false); /* SHARE */
+        }
+        break;
+    case PGK_DropStmt: {
+        const char *rt = str_field(f, PGF_removeType);
+        bool index = str_is(rt, "OBJECT_INDEX");
+        if ((index && !bool_field(f, PGF_concurrent)) || str_is(rt, "OBJECT_TABLE") ||
+            str_is(rt, "OBJECT_MATVIEW") || str_is(rt, "OBJECT_FOREIGN_TABLE")) {
+            what = index ? "DROP INDEX" : "DROP TABLE";
+            cJSON_ArrayForEach(it, field(f, PGF_objects)) {
+                const cJSON *items = field(field(it, PGN_List), PGF_items);
+                add_lock(w, list_qname(items ? items : it), -1, true);
+            }
+        }
+        break;
+    }
+    case PGK_TruncateStmt:
+    case PGK_LockStmt: {
+        bool aex = true;
+        if (k == PGK_LockStmt) {
+            const cJSON *mode = field(f, PGF_mode);
+            aex = !cJSON_IsNumber(mode) || mode->valuedouble >= 8;
+            u->lock_is_explicit = true;
+        }
+        what = k == PGK_LockStmt ? "LOCK TABLE" : "TRUNCATE";
+        cJSON_ArrayForEach(it, field(f, PGF_relations)) {
+            const cJSON *r = field(it, PGN_RangeVar);
+            add_lock(w, rangevar_qname(r), location_of(r), aex);
+        }
+        break;
+    }
+    case PGK_ReindexStmt:
+        if (rv && !option_true(field(f, PGF_params), "concurrently")) {
+            what = "REINDEX";
+            add_lock(w, rangevar_qname(rv), location_of(rv), true);
+        }
+        break;
+    case PGK_VacuumStmt:
+        if (bool_field(f, PGF_is_vacuumcmd) && option_true(field(f, PGF_options), "full")) {
+            what = "VACUUM FULL";
+            cJSON_ArrayForEach(it, field(f, PGF_rels)) {
+                const cJSON *r = field(field(it, PGN_VacuumRelation), PGF_relation);
+                add_lock(w, rangevar_qname(r), location_of(r), true);
+            }
+        }
+        break;
+    case PGK_ClusterStmt:
+        if (rv) {
+            what = "CLUSTER";
+            add_lock(w, rangevar_qname(rv), location_of(rv), true);
+        }
+        break;
+    case PGK_CreateTrigStmt:
+        what = "CREATE TRIGGER";
+        add_lock(w, rangevar_qname(rv), location_of(rv), false); /* SHARE ROW EXCLUSIVE */
+        break;
+    default:
+        break;
+    }
+    u->lock_what = what;
+}
+
+/* The relation a DROP of an object ON a table (policy, trigger, rule) is about. */
+static qname drop_on_table(const cJSON *items, const char **object_name)
+{
+    int n = cJSON_GetArraySize(items);
+    *object_name = list_str(items, n - 1);
+    return (qname){n >= 3 ? list_str(items, n - 3) : NULL, n >= 2 ? list_str(items, n - 2) : NULL};
+}
+
+static void walk_drop(walker *w, const cJSON *f, bool record)
+{
+    const char *type = str_field(f, PGF_removeType);
+    obj_kind kind = objtype_kind(type);
+    bool schema = kind == OBJ_SCHEMA;
+    /* DROP POLICY / TRIGGER / RULE name ON table: the list ends with the name */
+    bool on_table = kind == OBJ_POLICY || kind == OBJ_TRIGGER || kind == OBJ_RULE;
+    unsigned flags = (bool_field(f, PGF_missing_ok) ? OBJF_MISSING_OK : 0) |
+                     (bool_field(f, PGF_concurrent) ? OBJF_CONCURRENTLY : 0);
+    const cJSON *o;
+    cJSON_ArrayForEach(o, field(f, PGF_objects)) {
+        const cJSON *items = field(field(o, PGN_List), PGF_items);
+        qname q = {0};
+        if (items && on_table) {
+            const char *name;
+            qname table = drop_on_table(items, &name);
+            if (table.name)
+                walk_add_rel(w, table.schema, table.name, ACC_DEFINE, CLASS_DDL, -1, false);
+            q = table;
+            if (record) {
+                obj_ref *r = walk_object(w, OBJ_DROP, kind, (qname){table.schema, name}, flags,
+                                         -1, f);
+                r->new_name = table.name; /* the table it is on */
+            }
+            continue;
+        } else if (items && schema) {
+            q = (qname){NULL, list_str(items, -1)};
+            if (q.name)
+                walk_add_rel(w, q.name, NULL, ACC_DEFINE, CLASS_DDL, -1, false);
+        } else if (items) {
+            q = list_qname(items);
+            if (q.name) {
+                int n = cJSON_GetArraySize(items);
+                walk_add_rel(w, n >= 2 ? q.schema : NULL, q.name, ACC_DEFINE, CLASS_DDL, -1,
+                             false);
+            }
+        } else if (schema && string_node(o)) {
+            q = (qname){NULL, string_node(o)};
+            walk_add_rel(w, q.name, NULL, ACC_DEFINE, CLASS_DDL, -1, false);
+        } else if (string_node(o)) {
+            q = (qname){NULL, string_node(o)}; /* DROP EXTENSION x, DROP TYPE x, ... */
+        } else {
+            q = list_qname(field(field(o, PGN_ObjectWithArgs), PGF_objname));
+            if (!q.name)
+                q = list_qname(field(field(o, PGN_TypeName), PGF_names));
+        }
+        if (record && q.name)
+            walk_object(w, OBJ_DROP, kind, q, flags, -1, f);
+    }
+}
+
+/* A function's options: its SET clauses are the function's, located at their SET. */
+static void walk_function_options(walker *w, const cJSON *opts)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, opts) {
+        const cJSON *d = field(o, PGN_DefElem);
+        const cJSON *vs = field(field(d, PGF_arg), PGN_VariableSetStmt);
+        if (vs && str_is(str_field(d, PGF_defname), "set"))
+            walk_variable_set(w, vs, SCOPE_FUNCTION, walk_loc(w, location_of(d)));
+        else
+            walk_node(w, o, ACC_READ, CLASS_SELECT);
+    }
+}
+
+static void walk_create_schema(walker *w, const cJSON *f, bool record)
+{
+    const char *name = str_field(f, PGF_schemaname);
+    if (!name)
+        name = str_field(field(f, PGF_authrole), PGF_rolename);
+    if (name)
+        walk_add_rel(w, name, NULL, ACC_DEFINE, CLASS_DDL, -1, false);
+    walk_defined(w, str_field(f, PGF_schemaname));
+    if (record && name)
+        walk_object(w, OBJ_CREATE, OBJ_SCHEMA, (qname){NULL, name},
+                    bool_field(f, PGF_if_not_exists) ? OBJF_IF_NOT_EXISTS : 0, -1, f);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, field(f, PGF_schemaElts)) {
+        /* its CREATE TABLE elements go in the new schema (named in the parent only) */
+        const cJSON *cs = field(e, PGN_CreateStmt);
+        const cJSON *rv = field(cs, PGF_relation);
+        if (record && cs && str_field(rv, PGF_relname)) {
+            const char *sn = str_field(rv, PGF_schemaname);
+            walk_object(w, OBJ_CREATE, OBJ_TABLE,
+                        (qname){sn ? sn : name, str_field(rv, PGF_relname)},
+                        OBJF_SCHEMA_ELEMENT, location_of(rv), cs);
+        }
+    }
+    walk_node(w, field(f, PGF_schemaElts), ACC_DEFINE, CLASS_DDL);
+}
+
+void walk_ddl_select_into(walker *w, const cJSON *select, const cJSON *into)
+{
+    const cJSON *rv = field(into, PGF_rel);
+    walk_defined(w, str_field(rv, PGF_relname));
+    const cJSON *n;
+    cJSON_ArrayForEach(n, field(into, PGF_colNames))
+        walk_defined(w, string_node(n));
+    if (!w->plan_only && w->body < 0 && select == w->f->units[w->unit].node)
+        walk_object(w, OBJ_CREATE, OBJ_TABLE, rangevar_qname(rv),
+                    str_is(str_field(rv, PGF_relpersistence), "t") ? OBJF_TEMP : 0,
+                    location_of(rv), select);
+}
+
+void walk_ddl_dcl(walker *w, pg_kind k, const cJSON *f)
+{
+    bool record = w->body < 0 && f == w->f->units[w->unit].node;
+    if (k == PGK_CreateRoleStmt) {
+        walk_defined(w, str_field(f, PGF_role));
+        if (record)
+            walk_object(w, OBJ_CREATE, OBJ_ROLE, (qname){NULL, str_field(f, PGF_role)}, 0, -1, f);
+    } else if (k == PGK_AlterRoleSetStmt) {
+        walk_variable_set(w, field(f, PGF_setstmt), SCOPE_ROLE_DB, walk_unit_loc(w));
+    } else if (k == PGK_DropRoleStmt && record) {
+        const cJSON *r;
+        cJSON_ArrayForEach(r, field(f, PGF_roles)) {
+            walk_object(w, OBJ_DROP, OBJ_ROLE,
+                        (qname){NULL, str_field(field(r, PGN_RoleSpec), PGF_rolename)},
+                        bool_field(f, PGF_missing_ok) ? OBJF_MISSING_OK : 0, -1, f);
+        }
+    }
+}
+
+/* The flags of a CREATE: IF NOT EXISTS, OR REPLACE, TEMPORARY. */
+static unsigned create_flags(const cJSON *f, const cJSON *rv)
+{
+    return (bool_field(f, PGF_if_not_exists) ? OBJF_IF_NOT_EXISTS : 0) |
+           (bool_field(f, PGF_replace) ? OBJF_OR_REPLACE : 0) |
+           (str_is(str_field(rv, PGF_relpersistence), "t") ? OBJF_TEMP : 0);
+}
+
+/* What a CREATE, ALTER, RENAME or simple DROP of kind k records as its object. */
+static void record_object(walker *w, pg_kind k, const cJSON *f)
+{
+    const cJSON *rv = field(f, PGF_relation);
+    switch (k) {
+    case PGK_CreateStmt:
+        walk_object(w, OBJ_CREATE, OBJ_TABLE, rangevar_qname(rv), create_flags(f, rv),
+                    location_of(rv), f);
+        break;
+    case PGK_CreateForeignTableStmt: {
+        const cJSON *base = field(f, PGF_base);
+        rv = field(base, PGF_relation);
+        walk_object(w, OBJ_CREATE, OBJ_FOREIGN_TABLE, rangevar_qname(rv),
+                    create_flags(base, rv), location_of(rv), f);
+        break;
+    }
+    case PGK_CreateTableAsStmt: {
+        rv = field(field(f, PGF_into), PGF_rel);
+        bool matview = str_is(str_field(f, PGF_objtype), "OBJECT_MATVIEW");
+        walk_object(w, OBJ_CREATE, matview ? OBJ_MATVIEW : OBJ_TABLE, rangevar_qname(rv),
+                    create_flags(f, rv), location_of(rv), f);
+        break;
+    }
+    case PGK_ViewStmt:
+        rv = field(f, PGF_view);
+        walk_object(w, OBJ_CREATE, OBJ_VIEW, rangevar_qname(rv), create_flags(f, rv),
+                    location_of(rv), f);
+        break;
+    case PGK_IndexStmt:
+        walk_object(w, OBJ_CREATE, OBJ_INDEX,
+                    (qname){str_field(rv, PGF_schemaname), str_field(f, PGF_idxname)},
+                    create_flags(f, NULL) | (bool_field(f, PGF_concurrent) ? OBJF_CONCURRENTLY : 0),
+                    location_of(rv), f);
+        break;
+    case PGK_CreateSeqStmt:
+        rv = field(f, PGF_sequence);
+        walk_object(w, OBJ_CREATE, OBJ_SEQUENCE, rangevar_qname(rv), create_flags(f, rv),
+                    location_of(rv), f);
+        break;
+    case PGK_CreateFunctionStmt:
+        walk_object(w, OBJ_CREATE, bool_field(f, PGF_is_procedure) ? OBJ_PROCEDURE : OBJ_FUNCTION,
+                    list_qname(field(f, PGF_funcname)), create_flags(f, NULL), -1, f);
+        break;
+    case PGK_AlterFunctionStmt:
+        walk_object(w, OBJ_ALTER, OBJ_FUNCTION,
+                    list_qname(field(field(f, PGF_func), PGF_objname)), 0, -1, f);
+        break;
+    case PGK_CreateEnumStmt:
+        walk_object(w, OBJ_CREATE, OBJ_ENUM, list_qname(field(f, PGF_typeName)), 0, -1, f);
+        break;
+    case PGK_AlterEnumStmt:
+        walk_object(w, OBJ_ALTER, OBJ_ENUM, list_qname(field(f, PGF_typeName)), 0, -1, f);
+        break;
+    case PGK_CreateDomainStmt:
+        walk_object(w, OBJ_CREATE, OBJ_DOMAIN, list_qname(field(f, PGF_domainname)), 0, -1, f);
+        break;
+    case PGK_AlterDomainStmt:
+        walk_object(w, OBJ_ALTER, OBJ_DOMAIN, list_qname(field(f, PGF_typeName)), 0, -1, f);
+        break;
+    case PGK_CompositeTypeStmt:
+        rv = field(f, PGF_typevar);
+        walk_object(w, OBJ_CREATE, OBJ_TYPE, rangevar_qname(rv), 0, location_of(rv), f);
+        break;
+    case PGK_CreateRangeStmt:
+        walk_object(w, OBJ_CREATE, OBJ_TYPE, list_qname(field(f, PGF_typeName)), 0, -1, f);
+        break;
+    case PGK_DefineStmt:
+        walk_object(w, OBJ_CREATE, objtype_kind(str_field(f, PGF_kind)),
+                    list_qname(field(f, PGF_defnames)), create_flags(f, NULL), -1, f);
+        break;
+    case PGK_CreateExtensionStmt:
+        walk_object(w, OBJ_CREATE, OBJ_EXTENSION, (qname){NULL, str_field(f, PGF_extname)},
+                    create_flags(f, NULL), -1, f);
+        break;
+    case PGK_CreatePolicyStmt:
+    case PGK_AlterPolicyStmt: {
+        const cJSON *t = field(f, PGF_table);
+        obj_ref *o = walk_object(w, k == PGK_CreatePolicyStmt ? OBJ_CREATE : OBJ_ALTER,
+                                 OBJ_POLICY,
+                                 (qname){str_field(t, PGF_schemaname), str_field(f, PGF_policy_name)},
+                                 0, location_of(t), f);
+        o->new_name = str_field(t, PGF_relname); /* the table it is on */
+        break;
+    }
+    case PGK_CreateTrigStmt:
+        walk_object(w, OBJ_CREATE, OBJ_TRIGGER,
+                    (qname){str_field(rv, PGF_schemaname), str_field(f, PGF_trigname)},
+                    create_flags(f, NULL), location_of(rv), f);
+        break;
+    case PGK_RuleStmt:
+        walk_object(w, OBJ_CREATE, OBJ_RULE,
+                    (qname){str_field(rv, PGF_schemaname), str_field(f, PGF_rulename)},
+                    create_flags(f, NULL), location_of(rv), f);
+        break;
+    case PGK_CreatedbStmt:
+        walk_object(w, OBJ_CREATE, OBJ_DATABASE, (qname){NULL, str_field(f, PGF_dbname)}, 0, -1, f);
+        break;
+    case PGK_DropdbStmt:
+        walk_object(w, OBJ_DROP, OBJ_DATABASE, (qname){NULL, str_field(f, PGF_dbname)},
+                    bool_field(f, PGF_missing_ok) ? OBJF_MISSING_OK : 0, -1, f);
+        break;
+    case PGK_DropTableSpaceStmt:
+        walk_object(w, OBJ_DROP, OBJ_TABLESPACE, (qname){NULL, str_field(f, PGF_tablespacename)},
+                    bool_field(f, PGF_missing_ok) ? OBJF_MISSING_OK : 0, -1, f);
+        break;
+    case PGK_CreateSubscriptionStmt:
+    case PGK_AlterSubscriptionStmt:
+    case PGK_DropSubscriptionStmt:
+        walk_object(w, k == PGK_CreateSubscriptionStmt ? OBJ_CREATE
+                       : k == PGK_AlterSubscriptionStmt ? OBJ_ALTER : OBJ_DROP,
+                    OBJ_SUBSCRIPTION, (qname){NULL, str_field(f, PGF_subname)},
+                    bool_field(f, PGF_missing_ok) ? OBJF_MISSING_OK : 0, -1, f);
+        break;
+    case PGK_CreateStatsStmt:
+        walk_object(w, OBJ_CREATE, OBJ_STATISTICS, list_qname(field(f, PGF_defnames)),
+                    create_flags(f, NULL), -1, f);
+        break;
+    case PGK_AlterTableStmt:
+        walk_object(w, OBJ_ALTER, objtype_kind(str_field(f, PGF_objtype)), rangevar_qname(rv), 0,
+                    location_of(rv), f);
+        break;
+    case PGK_RenameStmt: {
+        obj_kind kind = objtype_kind(str_field(f, PGF_renameType));
+        qname q = rv ? rangevar_qname(rv) : list_qname(field(field(f, PGF_object), PGN_List) ?
+                       field(field(field(f, PGF_object), PGN_List), PGF_items) : NULL);
+        obj_ref *o = walk_object(w, OBJ_RENAME, kind, q, 0, location_of(rv), f);
+        o->new_name = str_field(f, PGF_newname);
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+/* The names a statement of kind k defines (identifier-too-long). */
+static void defined_names(walker *w, pg_kind k, const cJSON *f)
+{
+    static const struct {
+        pg_kind kind;
+        const char *field;
+        bool list;
+    } names[] = {
+        {PGK_IndexStmt, PGF_idxname, false},          {PGK_RenameStmt, PGF_newname, false},
+        {PGK_CreateTrigStmt, PGF_trigname, false},    {PGK_CreateEventTrigStmt, PGF_trigname, false},
+        {PGK_CreatePolicyStmt, PGF_policy_name, false}, {PGK_CreateExtensionStmt, PGF_extname, false},
+        {PGK_RuleStmt, PGF_rulename, false},          {PGK_CreatedbStmt, PGF_dbname, false},
+        {PGK_CreatePublicationStmt, PGF_pubname, false},
+        {PGK_CreateSubscriptionStmt, PGF_subname, false},
+        {PGK_CreateTableSpaceStmt, PGF_tablespacename, false},
+        {PGK_CreateFunctionStmt, PGF_funcname, true}, {PGK_CreateEnumStmt, PGF_typeName, true},
+        {PGK_CreateRangeStmt, PGF_typeName, true},    {PGK_CreateDomainStmt, PGF_domainname, true},
+        {PGK_DefineStmt, PGF_defnames, true},         {PGK_CreateStatsStmt, PGF_defnames, true},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+        if (names[i].kind == k)
+            walk_defined(w, names[i].list ? list_str(field(f, names[i].field), -1)
+                                          : str_field(f, names[i].field));
+    switch (k) {
+    case PGK_CreateStmt:
+        walk_defined(w, str_field(field(f, PGF_relation), PGF_relname));
+        break;
+    case PGK_CreateForeignTableStmt:
+        walk_defined(w, str_field(field(field(f, PGF_base), PGF_relation), PGF_relname));
+        break;
+    case PGK_CreateSeqStmt:
+        walk_defined(w, str_field(field(f, PGF_sequence), PGF_relname));
+        break;
+    case PGK_CompositeTypeStmt:
+        walk_defined(w, str_field(field(f, PGF_typevar), PGF_relname));
+        break;
+    case PGK_ViewStmt: {
+        walk_defined(w, str_field(field(f, PGF_view), PGF_relname));
+        const cJSON *n;
+        cJSON_ArrayForEach(n, field(f, PGF_aliases))
+            walk_defined(w, string_node(n));
+        break;
+    }
+    case PGK_CreateTableAsStmt: {
+        const cJSON *into = field(f, PGF_into), *n;
+        walk_defined(w, str_field(field(into, PGF_rel), PGF_relname));
+        cJSON_ArrayForEach(n, field(into, PGF_colNames))
+            walk_defined(w, string_node(n));
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+void walk_ddl_statement(walker *w, pg_kind k, const cJSON *f)
+{
+    bool own = w->body < 0 && f == w->f->units[w->unit].node && !w->plan_only;
+    defined_names(w, k, f);
+    if (own) {
+        record_object(w, k, f);
+        describe_locks(w, k, f);
+    }
+    switch (k) {
+    case PGK_TruncateStmt:
+    case PGK_CheckPointStmt: case PGK_ClusterStmt: case PGK_ReindexStmt: case PGK_VacuumStmt:
+        return; /* their relations: walked by the caller */
+    case PGK_CreateTableAsStmt:
+        /* CREATE TABLE AS / CREATE MATERIALIZED VIEW: defines a table, runs a query */
+        walk_rangevar(w, field(field(f, PGF_into), PGF_rel), ACC_DEFINE, CLASS_DDL);
+        walk_node(w, field(f, PGF_query), ACC_READ, CLASS_SELECT);
+        return;
+    case PGK_CreateSchemaStmt:
+        walk_create_schema(w, f, own);
+        return;
+    case PGK_DropStmt:
+        walk_drop(w, f, own);
+        return;
+    case PGK_AlterDatabaseSetStmt:
+        walk_variable_set(w, field(f, PGF_setstmt), SCOPE_ROLE_DB, walk_unit_loc(w));
+        return;
+    default:
+        break;
+    }
+    /* Its own relation is defined; relations it mentions (foreign keys, view
+       queries, trigger tables) are read. */
+    static const char *const targets[] = {PGF_relation, PGF_view, PGF_table, PGF_sequence};
+    for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+        const cJSON *t = field(f, targets[i]);
+        if (t && field(t, PGF_relname))
+            walk_rangevar(w, t, ACC_DEFINE, CLASS_DDL);
+    }
+    if (k == PGK_CreateForeignTableStmt)
+        walk_rangevar(w, field(field(f, PGF_base), PGF_relation), ACC_DEFINE, CLASS_DDL);
+    if (k == PGK_CreateTrigStmt) {
+        /* the trigger's function: a reference into its schema */
+        const cJSON *fn = field(f, PGF_funcname);
+        if (cJSON_GetArraySize(fn) >= 2) {
+            const char *sv = list_str(fn, -2);
+            if (sv)
+                walk_add_rel(w, sv, NULL, ACC_READ, CLASS_SELECT, -1, false);
+        }
+    }
+    if (k == PGK_CreateFunctionStmt) {
+        qname fn = list_qname(field(f, PGF_funcname));
+        if (fn.name)
+            walk_add_rel(w, cJSON_GetArraySize(field(f, PGF_funcname)) >= 2 ? fn.schema : NULL,
+                         fn.name, ACC_DEFINE, CLASS_DDL, -1, false);
+        bodies_record(w, k, f);
+        walk_function_options(w, field(f, PGF_options));
+        static const char *const skip[] = {PGF_options, PGF_sql_body};
+        walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+        return;
+    }
+    if (k == PGK_AlterFunctionStmt) {
+        walk_function_options(w, field(f, PGF_actions));
+        static const char *const skip[] = {PGF_actions};
+        walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+        return;
+    }
+    /* (only CREATE FOREIGN TABLE has a base: its CREATE TABLE, walked below) */
+    static const char *const skip[] = {PGF_relation, PGF_view, PGF_table, PGF_sequence, PGF_base};
+    w->no_dml += k == PGK_RuleStmt;
+    walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+    w->no_dml -= k == PGK_RuleStmt;
+    if (k == PGK_CreateForeignTableStmt) {
+        static const char *const base_skip[] = {PGF_relation};
+        walk_rest(w, field(f, PGF_base), base_skip, 1, ACC_READ, CLASS_SELECT);
+    }
+}

@@ -1,0 +1,16 @@
+/*
+ * checks.h: the check modules lint.c runs (one lint_checker each); see lint.h.
+ */
+#ifndef PGWARD_CHECKS_H
+#define PGWARD_CHECKS_H
+
+#include "rules/lint.h"
+
+extern const lint_checker gate_checker;          /* gate.c */
+extern const lint_checker gate_security_checker; /* gate_security.c */
+extern const lint_checker txn_checker;           /* txn_rules.c */
+extern const lint_checker locking_checker;       /* rules_locking.c */
+extern const lint_checker design_checker;        /* rules_design.c */
+extern const lint_checker security_checker;      /* rules_security.c */
+
+#endif
