@@ -114,6 +114,10 @@ static const lcase cases[] = {
     {TO "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;", 0, "concurrently-in-transaction"},
     {TO "BEGIN;\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (a);", 0, ""},
     {TO "START TRANSACTION;\nDROP INDEX CONCURRENTLY i;\nROLLBACK;", 0, "concurrently-in-transaction"},
+    /* AND CHAIN begins the next transaction at once: still inside a block */
+    {TO "BEGIN;\nCOMMIT AND CHAIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;", 0,
+     "concurrently-in-transaction"},
+    {TO "BEGIN;\nROLLBACK AND CHAIN;\nCOMMIT;\nCREATE INDEX CONCURRENTLY i ON t (a);", 0, ""},
     /* domain-constraint */
     {"CREATE DOMAIN pos AS int CHECK (VALUE > 0);", 0, "domain-constraint"},
     {"CREATE DOMAIN pos AS int;", 0, ""},
@@ -165,6 +169,14 @@ static const lcase cases[] = {
     {TO "DROP TABLE t;\nCREATE TABLE t2 (a int);", 0, "drop-table,access-exclusive-held"},
     {TO "CREATE TABLE n (a int);\nALTER TABLE n ADD COLUMN b int NOT NULL;\nINSERT INTO n VALUES (1, 2);", 0, ""},
     {TO "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nUPDATE t SET a = 0 WHERE id < 10;", 0, ""},
+    /* a stray COMMIT ends the transaction apply runs the file in: its locks go */
+    {TO "ALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nUPDATE t SET a = 0 WHERE id < 10;", 0, ""},
+    /* a file with a BEGIN is read as psql runs it: outside the block, no transaction */
+    {TO "ALTER TABLE t ADD COLUMN a int;\nUPDATE t SET a = 0 WHERE id < 10;\nBEGIN;\nCOMMIT;", 0,
+     ""},
+    /* tables a CREATE SCHEMA makes are new, like any other */
+    {"CREATE SCHEMA app CREATE TABLE t (a int);\nALTER TABLE app.t ADD COLUMN b int NOT NULL;",
+     0, ""},
     /* several rules on one statement, in command order */
     {TO "ALTER TABLE t ADD COLUMN a int NOT NULL, ALTER COLUMN b TYPE bigint, DROP COLUMN c;", 0,
      "add-required-column,change-column-type,drop-column"},

@@ -1,0 +1,317 @@
+/*
+ * test_session.c: the one model of the session a script runs in (analyze/session.h)
+ * and the facts the analysis reads off statements (analyze/facts.h): transactions,
+ * savepoints and AND CHAIN, settings with SET / SET LOCAL / ROLLBACK, the
+ * transaction pgward apply wraps a file in, created objects, and what a statement
+ * reads, writes and calls.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze/analyze.h"
+#include "test_helpers.h"
+
+/* Reads sql and advances a session over every statement; the caller frees both. */
+static session *run(const char *sql, script **out)
+{
+    script_options opt = script_options_default();
+    script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
+    script_options_free(&opt);
+    session *sess = session_new();
+    for (size_t i = 0; i < s->nstmts; i++) {
+        stmt_facts *f = analyze_begin(sess, &s->stmts[i]);
+        for (size_t u = 0; u < f->nunits; u++) {
+            analyze_unit(f, u);
+            session_advance(sess, f, u);
+        }
+        facts_free(f);
+    }
+    *out = s;
+    return sess;
+}
+
+/* search_path in force after sql, joined with ",", or "?" when unknown. */
+static char *path_after(const char *sql)
+{
+    script *s;
+    session *sess = run(sql, &s);
+    size_t n;
+    const char *const *p = session_search_path(sess, &n);
+    strbuf sb = {0};
+    sb_adds(&sb, p ? "" : "?");
+    for (size_t i = 0; p && i < n; i++)
+        sb_addf(&sb, "%s%s", i ? "," : "", p[i]);
+    session_free(sess);
+    script_free(s);
+    return sb_detach(&sb, NULL);
+}
+
+typedef struct path_case {
+    const char *sql;
+    const char *path;
+} path_case;
+
+static const path_case path_cases[] = {
+    {"", "$user,public"},
+    {"SET search_path = eng;", "eng"},
+    {"SET search_path TO eng, vh;", "eng,vh"},
+    {"SET search_path = 'eng, vh';", "eng, vh"}, /* one schema named with a comma */
+    {"SET search_path = eng; RESET search_path;", "$user,public"},
+    {"SET search_path = eng; SET search_path TO DEFAULT;", "$user,public"},
+    {"SET search_path = eng; RESET ALL;", "$user,public"},
+    /* a file pgward apply wraps in a transaction: SET LOCAL lasts to its end */
+    {"SET LOCAL search_path = eng;", "eng"},
+    /* a file marked no-transaction: each statement on its own, SET LOCAL does nothing */
+    {"-- pgward:no-transaction\nSET LOCAL search_path = eng;", "$user,public"},
+    /* blocks */
+    {"BEGIN; SET search_path = eng; COMMIT;", "eng"},
+    {"SET search_path = vh; BEGIN; SET search_path = eng; ROLLBACK;", "vh"},
+    {"SET search_path = vh; BEGIN; SET LOCAL search_path = eng; COMMIT;", "vh"},
+    {"BEGIN; SET LOCAL search_path = eng;", "eng"},
+    {"BEGIN; SET LOCAL search_path = eng; SET search_path = vh; COMMIT;", "vh"},
+    {"BEGIN; SET search_path = vh; SET LOCAL search_path = eng; COMMIT;", "vh"},
+    /* AND CHAIN: the transaction ends (SET LOCAL with it) and a new one begins */
+    {"BEGIN; SET LOCAL search_path = eng; COMMIT AND CHAIN;", "$user,public"},
+    {"BEGIN; SET search_path = eng; COMMIT AND CHAIN; SET LOCAL search_path = vh; ROLLBACK;",
+     "eng"},
+    {"BEGIN; SET search_path = eng; ROLLBACK AND CHAIN;", "$user,public"},
+    /* savepoints */
+    {"BEGIN; SET search_path = vh; SAVEPOINT s; SET search_path = eng; ROLLBACK TO SAVEPOINT s;",
+     "vh"},
+    {"BEGIN; SAVEPOINT s; SET search_path = eng; RELEASE SAVEPOINT s; COMMIT;", "eng"},
+    {"BEGIN; SAVEPOINT a; SET search_path = eng; SAVEPOINT b; SET search_path = vh; "
+     "ROLLBACK TO a;",
+     "$user,public"},
+    {"BEGIN; SAVEPOINT s; SET search_path = eng; RELEASE s; ROLLBACK;", "$user,public"},
+    /* outside a block COMMIT ends the transaction apply wraps the file in */
+    {"SET LOCAL search_path = eng; COMMIT;", "$user,public"},
+    {"SET search_path = eng; ROLLBACK;", "$user,public"},
+    /* set_config is not replayed: unknown afterwards */
+    {"SELECT set_config('search_path', 'eng', false);", "?"},
+    {"SELECT set_config(current_user, 'eng', false);", "?"},
+    {"DISCARD ALL;", "$user,public"},
+    /* a function's SET clause and ALTER ROLE ... SET do not change the session */
+    {"CREATE FUNCTION f() RETURNS int SET search_path = vh LANGUAGE sql AS 'SELECT 1';",
+     "$user,public"},
+    {"ALTER ROLE r SET search_path = vh;", "$user,public"},
+    /* \; sends several statements: each advances the session */
+    {"BEGIN \\; SET LOCAL search_path = eng \\; COMMIT;", "$user,public"},
+};
+
+static void test_search_path(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < ARRAY_SIZE(path_cases); i++) {
+        char *got = path_after(path_cases[i].sql);
+        if (strcmp(got, path_cases[i].path) != 0)
+            fail_msg("%s: search_path %s, expected %s", path_cases[i].sql, got,
+                     path_cases[i].path);
+        free(got);
+    }
+}
+
+static void test_transactions(void **state)
+{
+    (void)state;
+    script *s;
+    session *sess = run("SELECT 1;", &s);
+    assert_false(session_in_block(sess));
+    assert_true(session_in_transaction(sess));
+    assert_true(session_txn_assumed(sess));
+    assert_false(session_controls_transactions(sess));
+    session_free(sess);
+    script_free(s);
+
+    sess = run("SELECT 1;\nBEGIN;\nSELECT 2;\nCOMMIT AND CHAIN;\n", &s);
+    assert_true(session_in_block(sess)); /* the chain goes on */
+    assert_int_equal(session_block_start(sess).line, 2);
+    assert_true(session_controls_transactions(sess));
+    assert_false(session_txn_assumed(sess));
+    session_free(sess);
+    script_free(s);
+
+    sess = run("BEGIN; PREPARE TRANSACTION 'x';", &s);
+    assert_false(session_in_block(sess));
+    assert_false(session_in_transaction(sess)); /* after BEGIN, psql's reading */
+    session_free(sess);
+    script_free(s);
+
+    sess = run("-- pgward:no-transaction\nSELECT 1;", &s);
+    assert_false(session_in_transaction(sess));
+    session_free(sess);
+    script_free(s);
+}
+
+static void test_generation(void **state)
+{
+    (void)state;
+    /* the transaction changes: at BEGIN, COMMIT, and between statements outside one */
+    script *s1, *s2;
+    session *a = run("BEGIN; SELECT 1;", &s1);
+    session *b = run("BEGIN; SELECT 1; SELECT 2;", &s2);
+    assert_int_equal(session_txn_generation(a), session_txn_generation(b));
+    session_free(a);
+    session_free(b);
+    script_free(s1);
+    script_free(s2);
+    a = run("-- pgward:no-transaction\nSELECT 1;", &s1);
+    b = run("-- pgward:no-transaction\nSELECT 1; SELECT 2;", &s2);
+    assert_true(session_txn_generation(a) != session_txn_generation(b));
+    session_free(a);
+    session_free(b);
+    script_free(s1);
+    script_free(s2);
+}
+
+static void test_settings(void **state)
+{
+    (void)state;
+    script *s;
+    session *sess = run("SET lock_timeout = '5s'; SET statement_timeout = 0;", &s);
+    assert_true(session_setting_nonzero(sess, "lock_timeout"));
+    assert_false(session_setting_nonzero(sess, "statement_timeout"));
+    assert_false(session_setting_nonzero(sess, "idle_in_transaction_session_timeout"));
+    setting_value v = session_setting(sess, "lock_timeout");
+    assert_int_equal(v.nelts, 1);
+    assert_string_equal(v.elts[0], "5s");
+    session_free(sess);
+    script_free(s);
+
+    sess = run("BEGIN; SET LOCAL lock_timeout = '5s'; COMMIT;", &s);
+    assert_false(session_setting_nonzero(sess, "lock_timeout"));
+    session_free(sess);
+    script_free(s);
+
+    /* set_config: the value it was given, though not replayed exactly */
+    sess = run("SELECT set_config('lock_timeout', '5s', false);", &s);
+    assert_true(session_setting_nonzero(sess, "lock_timeout"));
+    assert_false(session_setting(sess, "lock_timeout").known);
+    session_free(sess);
+    script_free(s);
+
+    sess = run("SET Lock_Timeout = 100; DISCARD ALL;", &s);
+    assert_false(session_setting_nonzero(sess, "lock_timeout"));
+    session_free(sess);
+    script_free(s);
+}
+
+static void test_created(void **state)
+{
+    (void)state;
+    script *s;
+    session *sess = run("CREATE SCHEMA app CREATE TABLE t (a int);\n"
+                        "CREATE TABLE u (a int);\n"
+                        "ALTER TABLE u RENAME TO v;\n"
+                        "CREATE SCHEMA IF NOT EXISTS other;\n"
+                        "CREATE TYPE e AS ENUM ('a');\n"
+                        "CREATE SUBSCRIPTION sub CONNECTION 'x' PUBLICATION p "
+                        "WITH (slot_name = NONE, connect = false);\n",
+                        &s);
+    unsigned tables = 1u << OBJ_TABLE;
+    assert_true(session_created(sess, tables, (qname){"app", "t"}));
+    assert_true(session_created(sess, tables, (qname){NULL, "t"}));
+    assert_false(session_created(sess, tables, (qname){"other", "t"}));
+    assert_true(session_created(sess, tables, (qname){NULL, "u"}));
+    assert_true(session_created(sess, tables, (qname){NULL, "v"})); /* renamed */
+    assert_false(session_created(sess, tables, (qname){NULL, "e"}));
+    assert_true(session_created(sess, 1u << OBJ_ENUM, (qname){NULL, "e"}));
+    assert_true(session_schema_created(sess, "app"));
+    assert_false(session_schema_created(sess, "other")); /* IF NOT EXISTS: maybe not ours */
+    assert_true(session_subscription_slotless(sess, "sub"));
+    session_free(sess);
+    script_free(s);
+}
+
+/* The facts of the first statement of sql, analysed from a fresh session. */
+static stmt_facts *facts_of(const char *sql, script **s, session **sess)
+{
+    script_options opt = script_options_default();
+    *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
+    script_options_free(&opt);
+    *sess = session_new();
+    stmt_facts *f = analyze_begin(*sess, &(*s)->stmts[0]);
+    for (size_t u = 0; u < f->nunits; u++)
+        analyze_unit(f, u);
+    return f;
+}
+
+static const rel_ref *find_rel(const stmt_facts *f, const char *schema, const char *name)
+{
+    for (size_t i = 0; i < f->nrels; i++)
+        if (strcmp(f->rels[i].schema, schema) == 0 && f->rels[i].name &&
+            strcmp(f->rels[i].name, name) == 0)
+            return &f->rels[i];
+    return NULL;
+}
+
+static void test_facts(void **state)
+{
+    (void)state;
+    script *s;
+    session *sess;
+    stmt_facts *f = facts_of("WITH x AS (DELETE FROM eng.a RETURNING id) "
+                             "UPDATE vh.b SET n = x.id FROM x, c WHERE c.k = nextval('s');",
+                             &s, &sess);
+    assert_true(find_rel(f, "eng", "a")->access & ACC_WRITE);
+    assert_true(find_rel(f, "vh", "b")->access & ACC_WRITE);
+    assert_true(find_rel(f, "public", "c")->access & ACC_READ);
+    assert_true(find_rel(f, "public", "c")->ambiguous); /* "$user", public */
+    assert_true(find_rel(f, "public", "s")->access & ACC_WRITE);
+    assert_null(find_rel(f, "public", "x")); /* the CTE */
+    assert_int_equal(f->ndml, 2);
+    assert_true(f->classes & CLASS_DELETE);
+    assert_true(f->classes & CLASS_UPDATE);
+    facts_free(f);
+    session_free(sess);
+    script_free(s);
+
+    /* a body is parsed once, on first use, and what it does is the statement's */
+    f = facts_of("DO $$ BEGIN DELETE FROM eng.projects WHERE id = 1; END $$;", &s, &sess);
+    assert_int_equal(f->nbodies, 1);
+    assert_false(f->bodies[0].parsed);
+    assert_null(find_rel(f, "eng", "projects"));
+    const body_info *b = facts_body(f, 0);
+    assert_true(b->parsed);
+    const rel_ref *r = find_rel(f, "eng", "projects");
+    assert_non_null(r);
+    assert_int_equal(r->body, 0);
+    assert_true(r->access & ACC_WRITE);
+    size_t nrels = f->nrels;
+    facts_all_bodies(f); /* no second parse: nothing new */
+    assert_int_equal(f->nrels, nrels);
+    facts_free(f);
+    session_free(sess);
+    script_free(s);
+
+    /* settings in a function's clause and in its body */
+    f = facts_of("CREATE FUNCTION f() RETURNS void SET search_path = app, pg_temp "
+                 "LANGUAGE sql AS $$ SELECT set_config('search_path', 'x', true) $$;",
+                 &s, &sess);
+    facts_all_bodies(f);
+    assert_int_equal(f->nsettings, 2);
+    assert_int_equal(f->settings[0].scope, SCOPE_FUNCTION);
+    assert_int_equal(f->settings[0].nvalues, 2);
+    assert_string_equal(f->settings[0].values[1], "pg_temp");
+    assert_int_equal(f->settings[1].scope, SCOPE_BODY);
+    assert_true(f->settings[1].via_function);
+    assert_true(f->settings[1].local);
+    facts_free(f);
+    session_free(sess);
+    script_free(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_search_path), cmocka_unit_test(test_transactions),
+        cmocka_unit_test(test_generation),  cmocka_unit_test(test_settings),
+        cmocka_unit_test(test_created),     cmocka_unit_test(test_facts),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
