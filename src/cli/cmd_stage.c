@@ -1,6 +1,6 @@
 /*
- * cmd_stage.c: `pgward stage up|status|down`: a throwaway staging PostgreSQL
- * (stage.h).
+ * cmd_stage.c: `pgward stage up|status|down|sql`: a throwaway staging PostgreSQL
+ * (stage.h), set up for a policy (provision.h).
  *
  * Exit: 0 ok (status: the stage runs; down: removed, or there was none), 1 failure
  * (the port is busy, the server did not start, the folder is not a stage; status:
@@ -13,36 +13,66 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "base/util.h"
 #include "cli/commands.h"
+#include "policy/policy.h"
+#include "stage/provision.h"
 #include "stage/stage.h"
 
 static const char stage_usage[] =
-    "usage: pgward stage up [--port PORT] [--dir DIR] [--ttl DURATION]\n"
+    "usage: pgward stage up [--policy FILE] [--port PORT] [--dir DIR] [--ttl DURATION]\n"
     "       pgward stage status [--dir DIR]\n"
     "       pgward stage down [--dir DIR]\n"
+    "       pgward stage sql [--policy FILE]\n"
     "\n"
     "A throwaway PostgreSQL 15 on 127.0.0.1 to try bundles on before they go further.\n"
     "up: start a cluster in DIR (as the postgres OS user when run as root), create the\n"
-    "database staging with the audit trail and the bootstrap (sql/audit.sql,\n"
-    "sql/bootstrap.sql), give ehg_admin and codex_staging random passwords (codex's\n"
-    "expires after --ttl), write DIR/.env.admin and DIR/.env.staging (mode 0600) and\n"
-    "print the evidence; passwords are never printed. A stage that runs is reported\n"
-    "and left as it is; a stale one (its server gone) is replaced.\n"
+    "database staging and set it up for the policy: the audit trail, its roles,\n"
+    "schemas, extensions and privileges, row-level security on its sensitive tables\n"
+    "(sql/audit.sql, sql/bootstrap.sql and what the policy says); give its admin (the\n"
+    "first unrestricted role) and its automation role (the default role) random\n"
+    "passwords (the automation role's expires after --ttl), write DIR/.env.admin and\n"
+    "DIR/.env.staging (mode 0600) and print the evidence; passwords are never\n"
+    "printed. A stage that runs is reported and left as it is; a stale one (its\n"
+    "server gone) is replaced.\n"
     "status: whether the stage runs, and how long codex's credentials stay valid.\n"
     "down: stop the server and remove DIR (only a folder that holds a stage).\n"
+    "sql: print the script up runs to set a database up for the policy (for psql -1\n"
+    "as a superuser, on a database of your own).\n"
     "\n"
     "options:\n"
+    "      --policy FILE          up, sql: the policy to set up (default:\n"
+    "                             pgward.policy in this folder or the nearest above,\n"
+    "                             else the built-in rules/staging.policy)\n"
     "      --port PORT            up: the TCP port on 127.0.0.1 (default 5434)\n"
     "      --dir DIR              the stage folder (default: $PGWARD_STAGE_DIR, else\n"
     "                             .pgward/stage in the current folder)\n"
-    "      --ttl DURATION         up: how long codex_staging's password is valid: 30m,\n"
-    "                             8h, 2d, 3600s or seconds (default 8h, at most 7d)\n"
+    "      --ttl DURATION         up: how long the automation role's password is valid:\n"
+    "                             30m, 8h, 2d, 3600s or seconds (default 8h, at most 7d)\n"
     "  -h, --help                 show this help\n"
     "\n"
     "exit status: 0 ok (status: running), 1 failure (status: not running), 2 usage\n"
     "error (status: no stage), 130/143 up interrupted (nothing left behind)\n";
 
-enum { OPT_PORT = 256, OPT_DIR, OPT_TTL };
+enum { OPT_PORT = 256, OPT_DIR, OPT_TTL, OPT_POLICY };
+
+/* --policy, else the nearest pgward.policy, else the built-in staging policy. */
+static policy *stage_policy(const char *path, int *rc)
+{
+    char *found = path ? xstrdup(path) : cli_find_policy();
+    char *err = NULL;
+    policy *p = found ? policy_load(found, &err) : provision_staging_policy(&err);
+    if (!p) {
+        if (found && strncmp(err, found, strlen(found)) == 0)
+            fprintf(stderr, "%s\n", err);
+        else
+            error("%s", err);
+        *rc = EXIT_USAGE;
+    }
+    free(err);
+    free(found);
+    return p;
+}
 
 int cmd_stage(int argc, char **argv)
 {
@@ -50,11 +80,13 @@ int cmd_stage(int argc, char **argv)
         {"port", required_argument, NULL, OPT_PORT},
         {"dir", required_argument, NULL, OPT_DIR},
         {"ttl", required_argument, NULL, OPT_TTL},
+        {"policy", required_argument, NULL, OPT_POLICY},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     stage_opts o = stage_opts_default();
     bool port_set = false, ttl_set = false;
+    const char *policy_path = NULL;
     int opt, rc = -1;
     opterr = 0;
     optind = 1;
@@ -79,6 +111,9 @@ int cmd_stage(int argc, char **argv)
                 rc = usage_error("stage", "--dir needs a folder");
             o.dir = optarg;
             break;
+        case OPT_POLICY:
+            policy_path = optarg;
+            break;
         case OPT_TTL:
             if (stage_parse_ttl(optarg, &o.ttl_seconds) < 0)
                 rc = usage_error("stage",
@@ -99,14 +134,38 @@ int cmd_stage(int argc, char **argv)
         return rc;
     const char *action = optind < argc ? argv[optind] : NULL;
     if (!action || (strcmp(action, "up") != 0 && strcmp(action, "status") != 0 &&
-                    strcmp(action, "down") != 0))
-        return usage_error("stage", action ? "unknown action '%s': expected up, status or down"
-                                           : "no action given: expected up, status or down",
+                    strcmp(action, "down") != 0 && strcmp(action, "sql") != 0))
+        return usage_error("stage",
+                           action ? "unknown action '%s': expected up, status, down or sql"
+                                  : "no action given: expected up, status, down or sql",
                            action);
     if (optind + 1 < argc)
         return usage_error("stage", "unexpected argument '%s'", argv[optind + 1]);
     if (strcmp(action, "up") != 0 && (port_set || ttl_set))
         return usage_error("stage", "--port and --ttl are for 'stage up'");
+    if (policy_path && strcmp(action, "up") != 0 && strcmp(action, "sql") != 0)
+        return usage_error("stage", "--policy is for 'stage up' and 'stage sql'");
+    if (strcmp(action, "sql") == 0 || strcmp(action, "up") == 0) {
+        int prc = -1;
+        policy *p = stage_policy(policy_path, &prc);
+        if (!p)
+            return prc;
+        if (strcmp(action, "sql") == 0) {
+            char *sql = provision_sql(p);
+            fputs(sql, stdout);
+            free(sql);
+            policy_free(p);
+            return EXIT_CLEAN;
+        }
+        o.policy = p;
+        stage_result r = stage_up(&o);
+        policy_free(p);
+        if (r == STAGE_DONE)
+            return EXIT_CLEAN;
+        if (r == STAGE_INTERRUPTED)
+            return 128 + (stage_signal() ? stage_signal() : 2);
+        return EXIT_FINDINGS;
+    }
 
     if (strcmp(action, "status") == 0) {
         switch (stage_status(&o)) {
@@ -118,10 +177,5 @@ int cmd_stage(int argc, char **argv)
             return EXIT_FINDINGS;
         }
     }
-    stage_result r = strcmp(action, "up") == 0 ? stage_up(&o) : stage_down(&o);
-    if (r == STAGE_DONE)
-        return EXIT_CLEAN;
-    if (r == STAGE_INTERRUPTED)
-        return 128 + (stage_signal() ? stage_signal() : 2);
-    return EXIT_FINDINGS;
+    return stage_down(&o) == STAGE_DONE ? EXIT_CLEAN : EXIT_FINDINGS;
 }

@@ -124,3 +124,21 @@ bool policy_names_schema(const policy *p, const char *schema)
     return policy_family_of(p, schema) || policy_is_bridge(p, schema) ||
            policy_is_protected(p, schema);
 }
+
+const policy_role *policy_automation_role(const policy *p)
+{
+    if (p->default_role)
+        return policy_find_role(p, p->default_role);
+    for (size_t i = 0; i < p->nroles; i++)
+        if (p->roles[i].lifetime_seconds > 0)
+            return &p->roles[i];
+    return NULL;
+}
+
+const policy_role *policy_owner_role(const policy *p)
+{
+    for (size_t i = 0; i < p->nroles; i++)
+        if (!p->roles[i].restricted)
+            return &p->roles[i];
+    return NULL;
+}

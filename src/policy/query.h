@@ -50,4 +50,11 @@ bool policy_bridge_reads(const policy *p, const char *schema, const char *family
    pattern), a bridge or a protected schema. */
 bool policy_names_schema(const policy *p, const char *schema);
 
+/* The automation role: the policy's default role, else the first role with a
+   lifetime, else NULL. */
+const policy_role *policy_automation_role(const policy *p);
+
+/* The role that owns the families' schemas: the first unrestricted role, or NULL. */
+const policy_role *policy_owner_role(const policy *p);
+
 #endif

@@ -12,9 +12,12 @@
  *      superuser password from a 0600 file that is deleted right after
  *   5. postgresql.conf: loopback only, the port, the socket folder, the logging the
  *      audit trail asks for, row_security; pg_ctl start -w (bounded)
- *   6. as the superuser: CREATE DATABASE staging; sql/audit.sql, sql/bootstrap.sql
- *      (one PQexec each: one implicit transaction each); passwords as SCRAM
- *      verifiers computed here; codex_staging's VALID UNTIL computed by the server
+ *   6. as the superuser: CREATE DATABASE staging; the setup script of the policy
+ *      (provision.h: sql/audit.sql, its roles, schemas and privileges,
+ *      sql/bootstrap.sql; one PQexec: one implicit transaction); passwords as SCRAM
+ *      verifiers computed here for the policy's admin (its first unrestricted role)
+ *      and automation role (its default role); the automation role's VALID UNTIL
+ *      computed by the server
  *   7. the env files (0600, O_EXCL), checked by connecting through them
  *   8. the evidence, collected through those connections; the marker, ready
  *
@@ -54,10 +57,10 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "audit_sql.h"
-#include "bootstrap_sql.h"
-#include "conn/conn.h"
 #include "base/util.h"
+#include "conn/conn.h"
+#include "policy/query.h"
+#include "stage/provision.h"
 
 #define MARKER_NAME "stage.json"
 #define MARKER_FORMAT "pgward-stage 1"
@@ -104,6 +107,7 @@ typedef struct marker {
     int port;
     long ttl_seconds;
     char *bindir, *created, *expires, *database;
+    char *admin, *automation; /* the roles of the env files */
     bool ready;
 } marker;
 
@@ -113,6 +117,8 @@ static void marker_free(marker *m)
     free(m->created);
     free(m->expires);
     free(m->database);
+    free(m->admin);
+    free(m->automation);
     memset(m, 0, sizeof(*m));
 }
 
@@ -861,6 +867,10 @@ static int write_marker(stage *s, const marker *m)
     else
         cJSON_AddNullToObject(j, "expires");
     cJSON_AddStringToObject(j, "database", m->database);
+    if (m->admin)
+        cJSON_AddStringToObject(j, "admin", m->admin);
+    if (m->automation)
+        cJSON_AddStringToObject(j, "automation", m->automation);
     cJSON_AddBoolToObject(j, "ready", m->ready);
     char *text = cJSON_Print(j);
     cJSON_Delete(j);
@@ -916,6 +926,8 @@ static int read_marker(stage *s, marker *m)
     m->database = json_string(j, "database");
     if (!m->database)
         m->database = xstrdup(STAGE_DATABASE);
+    m->admin = json_string(j, "admin");
+    m->automation = json_string(j, "automation");
     m->ready = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "ready"));
     cJSON_Delete(j);
     return 1;
@@ -957,9 +969,10 @@ static void print_status_lines(stage *s, const marker *m, bool running)
     char *valid = validity(m);
     fprintf(out, "  %-13s %s\n", running ? "since:" : "created:", m->created ? m->created : "?");
     fprintf(out, "  %-13s %s\n", "database:", m->database);
-    fprintf(out, "  %-13s codex_staging valid until %s\n", "credentials:", valid);
-    fprintf(out, "  %-13s %s (ehg_admin)\n", "env files:", s->shown_env_admin);
-    fprintf(out, "  %-13s %s (codex_staging)\n", "", s->shown_env_staging);
+    const char *admin = m->admin ? m->admin : "?", *automation = m->automation ? m->automation : "?";
+    fprintf(out, "  %-13s %s valid until %s\n", "credentials:", automation, valid);
+    fprintf(out, "  %-13s %s (%s)\n", "env files:", s->shown_env_admin, admin);
+    fprintf(out, "  %-13s %s (%s)\n", "", s->shown_env_staging, automation);
     free(valid);
 }
 
@@ -1194,7 +1207,7 @@ static int set_password(PGconn *c, const char *role, const char *password, const
 typedef struct evidence {
     char *version;       /* version() */
     char *short_version; /* "15.8" */
-    char *database, *user, *row_security; /* as codex_staging */
+    char *database, *user, *row_security; /* as the automation role */
     char *schemas;                        /* "audit, eng, vh, views" */
     strbuf grants;                        /* lines: "eng.t  INSERT, SELECT" */
     strbuf bootstrap;                     /* lines: "item  healthy  set up at" */
@@ -1213,28 +1226,48 @@ static void evidence_free(evidence *e)
     sb_free(&e->bootstrap);
 }
 
+/* $1: the automation role; $2: the families' schemas (text[]). */
 static const char GRANTS_SQL[] =
     "SELECT table_schema || '.' || table_name,"
     "       string_agg(privilege_type, ', ' ORDER BY privilege_type)"
     "  FROM information_schema.role_table_grants"
-    " WHERE grantee = 'codex_staging' AND table_schema IN ('eng', 'vh')"
+    " WHERE grantee = $1 AND table_schema = ANY ($2::text[])"
     " GROUP BY table_schema, table_name ORDER BY 1";
 
 static const char SCHEMA_PRIVS_SQL[] =
-    "SELECT s, concat_ws(', ', CASE WHEN has_schema_privilege('codex_staging', s, 'USAGE')"
+    "SELECT s, concat_ws(', ', CASE WHEN has_schema_privilege($1, s, 'USAGE')"
     "                          THEN 'USAGE' END,"
-    "                     CASE WHEN has_schema_privilege('codex_staging', s, 'CREATE')"
+    "                     CASE WHEN has_schema_privilege($1, s, 'CREATE')"
     "                          THEN 'CREATE' END)"
-    "  FROM unnest(ARRAY['eng', 'vh']) AS s ORDER BY 1";
+    "  FROM unnest($2::text[]) AS s WHERE to_regnamespace(s) IS NOT NULL ORDER BY 1";
+
+/* A PostgreSQL array literal {"a","b"} of names. */
+static char *array_literal(const char *const *names, size_t n)
+{
+    strbuf sb = {0};
+    sb_addc(&sb, '{');
+    for (size_t i = 0; i < n; i++) {
+        sb_adds(&sb, i ? ",\"" : "\"");
+        for (const char *p = names[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                sb_addc(&sb, '\\');
+            sb_addc(&sb, *p);
+        }
+        sb_addc(&sb, '"');
+    }
+    sb_addc(&sb, '}');
+    return sb_detach(&sb, NULL);
+}
 
 static const char BOOTSTRAP_SQL[] =
     "SELECT item, CASE healthy WHEN true THEN 'yes' WHEN false THEN 'NO' ELSE '?' END,"
     "       to_char(set_up_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || 'Z'"
     "  FROM audit.bootstrap_status";
 
-/* Collects the evidence: what is about codex_staging through its own connection,
-   the rest through ehg_admin's. */
-static int collect_evidence(PGconn *admin, PGconn *codex, evidence *e, char **err)
+/* Collects the evidence: what is about the automation role through its own
+   connection, the rest through the admin's. */
+static int collect_evidence(const policy *p, PGconn *admin, PGconn *codex, evidence *e,
+                            char **err)
 {
     memset(e, 0, sizeof(*e));
     int v = PQserverVersion(admin);
@@ -1242,7 +1275,7 @@ static int collect_evidence(PGconn *admin, PGconn *codex, evidence *e, char **er
     if (!(e->version = sql_value(admin, "SELECT version()", "version()", err)))
         return -1;
     PGresult *r = run_sql(codex, "SELECT current_database(), current_user", 0, NULL,
-                          "current_database(), current_user as codex_staging", err);
+                          "current_database(), current_user as the automation role", err);
     if (!r)
         return -1;
     e->database = xstrdup(PQgetvalue(r, 0, 0));
@@ -1250,21 +1283,40 @@ static int collect_evidence(PGconn *admin, PGconn *codex, evidence *e, char **er
     PQclear(r);
     if (!(e->row_security = sql_value(codex, "SHOW row_security", "SHOW row_security", err)))
         return -1;
-    e->schemas = sql_value(admin,
-                           "SELECT string_agg(schema_name, ', ' ORDER BY schema_name)"
-                           "  FROM information_schema.schemata"
-                           " WHERE schema_name IN ('eng', 'vh', 'views', 'audit')",
-                           "the schemas", err);
-    if (!e->schemas)
+    size_t nall, nfam = 0;
+    const char **all = provision_schemas(p, &nall);
+    const char **fam = xcalloc(nall ? nall : 1, sizeof(char *));
+    for (size_t i = 0; i < nall; i++)
+        if (policy_family_of(p, all[i]))
+            fam[nfam++] = all[i];
+    char *all_text = array_literal(all, nall), *fam_text = array_literal(fam, nfam);
+    free(all);
+    free(fam);
+    const char *automation = policy_automation_role(p)->name;
+    const char *sp[] = {all_text}, *gp[] = {automation, fam_text};
+    r = run_sql(admin,
+                "SELECT coalesce(string_agg(schema_name, ', ' ORDER BY schema_name), '')"
+                "  FROM information_schema.schemata WHERE schema_name = ANY ($1::text[])",
+                1, sp, "the schemas", err);
+    if (r) {
+        e->schemas = xstrdup(PQgetvalue(r, 0, 0));
+        PQclear(r);
+        r = run_sql(admin, SCHEMA_PRIVS_SQL, 2, gp, "the automation role's schema privileges",
+                    err);
+    }
+    if (!r) {
+        free(all_text);
+        free(fam_text);
         return -1;
-    if (!(r = run_sql(admin, SCHEMA_PRIVS_SQL, 0, NULL, "codex_staging's schema privileges",
-                      err)))
-        return -1;
+    }
     for (int i = 0; i < PQntuples(r); i++)
         sb_addf(&e->grants, "schema %s: %s\n", PQgetvalue(r, i, 0),
                 *PQgetvalue(r, i, 1) ? PQgetvalue(r, i, 1) : "none");
     PQclear(r);
-    if (!(r = run_sql(admin, GRANTS_SQL, 0, NULL, "codex_staging's grants", err)))
+    r = run_sql(admin, GRANTS_SQL, 2, gp, "the automation role's grants", err);
+    free(all_text);
+    free(fam_text);
+    if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++)
         sb_addf(&e->grants, "%s: %s\n", PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
@@ -1314,8 +1366,8 @@ static void print_evidence(stage *s, const evidence *e, const marker *m)
     char left[32];
     format_left(m->ttl_seconds, left, sizeof(left));
     fprintf(out, "env files (mode 0600; the passwords are in them, never printed):\n");
-    fprintf(out, "  %s    ehg_admin\n", s->shown_env_admin);
-    fprintf(out, "  %s  codex_staging, valid until %s (%s)\n", s->shown_env_staging,
+    fprintf(out, "  %s    %s\n", s->shown_env_admin, m->admin);
+    fprintf(out, "  %s  %s, valid until %s (%s)\n", s->shown_env_staging, m->automation,
             m->expires, left);
     fprintf(out, "use: pgward apply --env-file %s BUNDLE\n", s->shown_env_staging);
     if (e->unhealthy)
@@ -1446,9 +1498,6 @@ static void fault_point(const char *point)
         raise(SIGTERM);
 }
 
-static const char *const role_admin = "ehg_admin";
-static const char *const role_codex = "codex_staging";
-
 static char *env_file_text(stage *s, const char *role, int port, const char *password,
                            const char *expires)
 {
@@ -1499,6 +1548,10 @@ static stage_result create_stage(stage *s, marker *m)
     iso_utc(time(NULL), created);
     m->port = o->port;
     m->ttl_seconds = o->ttl_seconds;
+    const char *role_admin = policy_owner_role(o->policy)->name;
+    const char *role_codex = policy_automation_role(o->policy)->name;
+    m->admin = xstrdup(role_admin);
+    m->automation = xstrdup(role_codex);
     m->bindir = xstrdup(s->bindir);
     m->created = xstrdup(created);
     m->database = xstrdup(STAGE_DATABASE);
@@ -1522,9 +1575,11 @@ static stage_result create_stage(stage *s, marker *m)
         exec_sql(c, "CREATE DATABASE " STAGE_DATABASE, "CREATE DATABASE", &err) < 0)
         goto sql_failed;
     PQfinish(c);
-    if (!(c = connect_superuser(o->port, superuser_pw, STAGE_DATABASE, &err)) ||
-        exec_sql(c, audit_sql, "sql/audit.sql", &err) < 0 ||
-        exec_sql(c, bootstrap_sql, "sql/bootstrap.sql", &err) < 0)
+    char *setup = provision_sql(o->policy);
+    c = connect_superuser(o->port, superuser_pw, STAGE_DATABASE, &err);
+    int setup_rc = c ? exec_sql(c, setup, "the setup script of the policy", &err) : -1;
+    free(setup);
+    if (setup_rc < 0)
         goto sql_failed;
     char ttl[32];
     snprintf(ttl, sizeof(ttl), "%ld", o->ttl_seconds);
@@ -1561,7 +1616,7 @@ static stage_result create_stage(stage *s, marker *m)
         goto done;
     if (!(admin = connect_env_file(s->env_admin, &err)) ||
         !(codex = connect_env_file(s->env_staging, &err)) ||
-        collect_evidence(admin, codex, &ev, &err) < 0)
+        collect_evidence(o->policy, admin, codex, &ev, &err) < 0)
         goto sql_failed;
     m->ready = true;
     if (write_marker(s, m) < 0)
@@ -1667,6 +1722,16 @@ static stage_result up(stage *s)
 
 stage_result stage_up(const stage_opts *o)
 {
+    if (!o->policy || !policy_owner_role(o->policy) || !policy_automation_role(o->policy)) {
+        fprintf(o->err, "pgward: policy '%s' has no %s: a stage needs one to %s\n",
+                o->policy ? o->policy->name : "?",
+                o->policy && policy_owner_role(o->policy)
+                    ? "automation role (a default role, or a role with a lifetime)"
+                    : "unrestricted role",
+                o->policy && policy_owner_role(o->policy) ? "hand credentials to"
+                                                          : "own its schemas");
+        return STAGE_FAILED;
+    }
     struct sigaction sa, old_int, old_term, old_hup;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;

@@ -9,15 +9,18 @@
  *   DIR/data/         the cluster (owned by the postgres OS user when run as root)
  *   DIR/run/          the server's Unix socket
  *   DIR/server.log    the server's log (connections, DDL: the audit trail's evidence)
- *   DIR/.env.admin    PG* variables of ehg_admin (mode 0600)
- *   DIR/.env.staging  PG* variables of codex_staging, whose password expires (0600)
+ *   DIR/.env.admin    PG* variables of the policy's admin (mode 0600)
+ *   DIR/.env.staging  PG* variables of its automation role, whose password
+ *                     expires (0600)
  *
  * stage_up() makes one: initdb (scram-sha-256, a random superuser password that is
  * only ever in a 0600 file for initdb and in memory), 127.0.0.1:port, pg_ctl start,
- * CREATE DATABASE staging, sql/audit.sql and sql/bootstrap.sql, random passwords for
- * ehg_admin and codex_staging (sent as SCRAM verifiers computed here, never as
- * text; codex_staging's VALID UNTIL now() + ttl as the server computes it), the env
- * files, then the evidence. A stage that already runs is reported and left as it
+ * CREATE DATABASE staging, the setup script of the policy (provision.h: the
+ * audit trail, the roles, schemas and privileges the policy names), random
+ * passwords for the policy's admin (its first unrestricted role) and automation
+ * role (its default role; sent as SCRAM verifiers computed here, never as text;
+ * the automation role's VALID UNTIL now() + ttl as the server computes it), the
+ * env files, then the evidence. A stage that already runs is reported and left as it
  * is; one whose server is gone (a reboot, a killed postmaster) is replaced. Any
  * failure stops the server and removes the folder: never a half-made stage.
  * stage_status() reports; stage_down() stops the server and removes the folder.
@@ -35,6 +38,8 @@
 
 #include <stdio.h>
 
+#include "policy/policy.h"
+
 #define STAGE_DEFAULT_PORT 5434
 #define STAGE_DEFAULT_TTL (8L * 3600)
 #define STAGE_MAX_TTL (7L * 86400)
@@ -43,7 +48,8 @@
 typedef struct stage_opts {
     const char *dir;  /* the stage folder, as the user wrote it (messages show it so) */
     int port;         /* up: TCP port on 127.0.0.1 */
-    long ttl_seconds; /* up: how long codex_staging's password is valid */
+    long ttl_seconds; /* up: how long the automation role's password is valid */
+    const policy *policy; /* up: what to set up (its roles, schemas, privileges) */
     FILE *out;        /* reports */
     FILE *err;        /* errors */
 } stage_opts;

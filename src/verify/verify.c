@@ -36,9 +36,10 @@
 
 #include <cjson/cJSON.h>
 
-#include "conn/conn.h"
 #include "audit/journal.h"
 #include "base/util.h"
+#include "conn/conn.h"
+#include "policy/query.h"
 
 /* Schemas that are not the system's (pg_catalog, pg_toast, temp schemas, ...). */
 #define USER_NSP(n) "(" n ".nspname !~ '^pg_' AND " n ".nspname <> 'information_schema')"
@@ -187,21 +188,12 @@ static char *duration_text(long long secs)
     return xasprintf("%lldd%02lldh", secs / 86400, secs % 86400 / 3600);
 }
 
-static bool is_protected(const policy *p, const char *schema)
-{
-    return list_has(p->protected_schemas, p->nprotected, schema);
-}
-
-/* The isolated family (index into p->isolated) of a schema, or -1. */
+/* The isolated family (index into p->isolated) of a schema, or -1; only the first
+   MAX_ISOLATED families are told apart. */
 static int iso_of(const policy *p, const char *schema)
 {
-    const policy_family *f = policy_family_of(p, schema);
-    if (!f)
-        return -1;
-    for (size_t i = 0; i < p->nisolated && i < MAX_ISOLATED; i++)
-        if (strcmp(p->isolated[i], f->name) == 0)
-            return (int)i;
-    return -1;
+    int i = policy_isolated_index(p, schema);
+    return i < MAX_ISOLATED ? i : -1;
 }
 
 static int schema_iso(const vctx *v, const char *schema)
@@ -213,70 +205,6 @@ static int schema_iso(const vctx *v, const char *schema)
 }
 
 /* ------------------------------------------------------------------ the role's grants */
-
-/* Classes a role has on a schema from family and schema grants. A restricted role
-   may only read a protected schema, whatever its grants say. */
-static unsigned schema_classes(const policy *p, const policy_role *rl, const char *schema)
-{
-    const policy_family *fam = policy_family_of(p, schema);
-    unsigned bits = 0;
-    for (size_t i = 0; i < rl->ngrants; i++) {
-        const policy_grant *g = &rl->grants[i];
-        if ((g->target_kind == TARGET_FAMILY && fam && strcmp(fam->name, g->target) == 0) ||
-            (g->target_kind == TARGET_SCHEMA && strcmp(g->target, schema) == 0))
-            bits |= g->classes;
-    }
-    if (rl->restricted && is_protected(p, schema))
-        bits &= CLASS_SELECT;
-    return bits;
-}
-
-static bool table_target_is(const char *target, const char *schema, const char *table)
-{
-    size_t ls = strlen(schema);
-    return strncmp(target, schema, ls) == 0 && target[ls] == '.' &&
-           (!table || strcmp(target + ls + 1, table) == 0);
-}
-
-/* Classes on schema.table (table NULL: on any table of the schema as well). */
-static unsigned table_classes(const policy *p, const policy_role *rl, const char *schema,
-                              const char *table)
-{
-    unsigned bits = schema_classes(p, rl, schema);
-    unsigned tbits = 0;
-    for (size_t i = 0; i < rl->ngrants; i++) {
-        const policy_grant *g = &rl->grants[i];
-        if (g->target_kind == TARGET_TABLE && table_target_is(g->target, schema, table))
-            tbits |= g->classes;
-    }
-    if (rl->restricted && is_protected(p, schema))
-        tbits &= CLASS_SELECT;
-    return bits | tbits;
-}
-
-static bool function_allowed(const policy_role *rl, const char *schema, const char *name)
-{
-    for (size_t i = 0; i < rl->nfunctions; i++)
-        if (table_target_is(rl->functions[i], schema, name))
-            return true;
-    return false;
-}
-
-static bool any_function_allowed_in(const policy_role *rl, const char *schema)
-{
-    for (size_t i = 0; i < rl->nfunctions; i++)
-        if (table_target_is(rl->functions[i], schema, NULL))
-            return true;
-    return false;
-}
-
-static bool ddl_on_some_family(const policy_role *rl)
-{
-    for (size_t i = 0; i < rl->ngrants; i++)
-        if (rl->grants[i].target_kind == TARGET_FAMILY && (rl->grants[i].classes & CLASS_DDL))
-            return true;
-    return false;
-}
 
 /* The class a table privilege needs (0: unknown privilege, treated as ddl). */
 static unsigned table_priv_class(const char *priv)
@@ -769,10 +697,10 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         unsigned need, have;
         if (kind[0] == 'S' && strcmp(priv, "USAGE") == 0) {
             need = CLASS_INSERT;
-            have = table_classes(p, rl, schema, NULL);
+            have = policy_table_classes(p, rl, schema, NULL);
         } else {
             need = table_priv_class(priv);
-            have = table_classes(p, rl, schema, rel);
+            have = policy_table_classes(p, rl, schema, rel);
         }
         priv_sum *s = sum_for(&sums, &nsums, &capsums, schema);
         s->privs |= priv_bit(priv);
@@ -806,14 +734,14 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *schema = PQgetvalue(res, i, 0), *priv = PQgetvalue(res, i, 1);
         bool grantable = tval(res, i, 2);
-        unsigned have = schema_classes(p, rl, schema);
+        unsigned have = policy_schema_classes(p, rl, schema);
         bool ok;
         const char *why;
         if (strcmp(priv, "CREATE") == 0) {
             ok = have & CLASS_DDL;
             why = "CREATE needs ddl on the schema";
         } else {
-            ok = table_classes(p, rl, schema, NULL) || any_function_allowed_in(rl, schema);
+            ok = policy_table_classes(p, rl, schema, NULL) || policy_function_allowed_in(rl, schema, NULL);
             why = "USAGE needs a grant or an allowed function there";
         }
         if (ok && grantable && !(have & CLASS_DCL)) {
@@ -837,8 +765,8 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *schema = PQgetvalue(res, i, 0), *name = PQgetvalue(res, i, 1);
         nexec++;
-        bool allowed = function_allowed(rl, schema, name);
-        bool grant_ok = !tval(res, i, 4) || (schema_classes(p, rl, schema) & CLASS_DCL);
+        bool allowed = policy_function_allowed_in(rl, schema, name);
+        bool grant_ok = !tval(res, i, 4) || (policy_schema_classes(p, rl, schema) & CLASS_DCL);
         if (allowed && grant_ok)
             continue;
         extra++;
@@ -866,9 +794,9 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
             extra++;
             problem(g, "%s owns %s%s: a restricted role may not own the database", rl->name,
                     what, as);
-        } else if (!(schema_classes(p, rl, schema) & CLASS_DDL)) {
+        } else if (!(policy_schema_classes(p, rl, schema) & CLASS_DDL)) {
             extra++;
-            char *classes = class_list(schema_classes(p, rl, schema));
+            char *classes = class_list(policy_schema_classes(p, rl, schema));
             problem(g, "%s owns %s%s: owning needs ddl on %s (its grants there: %s)", rl->name,
                     what, as, schema, classes);
             free(classes);
@@ -881,7 +809,7 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     res = q(v, "cannot read the role's database privileges", q_db_privs, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *priv = PQgetvalue(res, i, 0);
-        if (strcmp(priv, "CREATE") != 0 || ddl_on_some_family(rl))
+        if (strcmp(priv, "CREATE") != 0 || policy_ddl_on_some_family(rl))
             continue;
         extra++;
         char *how = how_held(PQgetvalue(res, i, 2), val(res, i, 3));
@@ -904,7 +832,7 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         char type = PQgetvalue(res, i, 2)[0];
         const char *priv = PQgetvalue(res, i, 3);
         bool grantable = tval(res, i, 4);
-        unsigned have = schema ? schema_classes(p, rl, schema) : 0;
+        unsigned have = schema ? policy_schema_classes(p, rl, schema) : 0;
         unsigned need = table_priv_class(priv);
         const char *objects;
         switch (type) {
@@ -914,7 +842,7 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         case 'S':
             if (strcmp(priv, "USAGE") == 0) {
                 need = CLASS_INSERT;
-                have = schema ? table_classes(p, rl, schema, NULL) : 0;
+                have = schema ? policy_table_classes(p, rl, schema, NULL) : 0;
             }
             objects = "sequences";
             break;
@@ -924,7 +852,7 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
             break;
         case 'n':
             need = strcmp(priv, "CREATE") == 0 ? CLASS_DDL : 0;
-            have = ddl_on_some_family(rl) ? CLASS_DDL : 0;
+            have = policy_ddl_on_some_family(rl) ? CLASS_DDL : 0;
             objects = "schemas";
             break;
         default:
@@ -1025,7 +953,7 @@ static void check_public(vctx *v, verify_gate *g)
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *schema = PQgetvalue(res, i, 0), *rel = PQgetvalue(res, i, 1);
         const char *priv = PQgetvalue(res, i, 3), *col = val(res, i, 5);
-        if (strcmp(priv, "SELECT") == 0 && is_protected(p, schema)) {
+        if (strcmp(priv, "SELECT") == 0 && policy_is_protected(p, schema)) {
             sb_addf(&reads, "%s%s.%s%s%s%s", reads.len ? ", " : "", schema, rel,
                     col ? " (" : "", col ? col : "", col ? ")" : "");
             continue;
@@ -1058,7 +986,7 @@ static void check_public(vctx *v, verify_gate *g)
             char type = kind[8];
             bool ok = type == 'f' || type == 'T' || (type == 'n' && strcmp(priv, "USAGE") == 0) ||
                       ((type == 'r' || type == 'S') && strcmp(priv, "SELECT") == 0 && *name &&
-                       is_protected(p, name));
+                       policy_is_protected(p, name));
             if (!ok)
                 problem(g, "PUBLIC gets %s on every new %s %s creates%s%s (default privileges)",
                         priv,
@@ -1301,26 +1229,12 @@ static const char *family_name(const policy *p, int iso)
 /* Whether schema is a bridge that reads every family in mask. */
 static bool bridge_reads(const policy *p, const char *schema, uint64_t mask)
 {
-    for (size_t i = 0; i < p->nbridges; i++) {
-        const policy_bridge *b = &p->bridges[i];
-        if (strcmp(b->schema, schema) != 0)
-            continue;
-        uint64_t reads = 0;
-        for (size_t k = 0; k < b->nfamilies; k++)
-            for (size_t j = 0; j < p->nisolated && j < MAX_ISOLATED; j++)
-                if (strcmp(p->isolated[j], b->families[k]) == 0)
-                    reads |= (uint64_t)1 << j;
-        return (mask & ~reads) == 0;
-    }
-    return false;
-}
-
-static bool is_bridge(const policy *p, const char *schema)
-{
-    for (size_t i = 0; i < p->nbridges; i++)
-        if (strcmp(p->bridges[i].schema, schema) == 0)
-            return true;
-    return false;
+    if (!policy_is_bridge(p, schema))
+        return false;
+    for (size_t j = 0; j < p->nisolated && j < MAX_ISOLATED; j++)
+        if ((mask & (uint64_t)1 << j) && !policy_bridge_reads(p, schema, p->isolated[j]))
+            return false;
+    return true;
 }
 
 static int popcount64(uint64_t x)
@@ -1428,7 +1342,7 @@ static void gate_isolation(vctx *v)
         f->schema = PQgetvalue(fl, i, 1);
         f->name = xasprintf("%s.%s(%s)", f->schema, PQgetvalue(fl, i, 2), PQgetvalue(fl, i, 3));
         f->self = schema_iso(v, f->schema);
-        f->bridge = is_bridge(p, f->schema);
+        f->bridge = policy_is_bridge(p, f->schema);
         const char *body = val(fl, i, 4);
         for (size_t s = 0; body && s < v->nschemas; s++) {
             int fam = v->iso[s];
@@ -1537,7 +1451,7 @@ static void gate_isolation(vctx *v)
                     relkind_word(PQgetvalue(res, i, 2)), schema, name,
                     self >= 0 ? " (family " : "", self >= 0 ? family_name(p, self) : "",
                     self >= 0 ? ")" : "", why.buf, fams,
-                    is_bridge(p, schema) ? " (the bridge does not read all of them)"
+                    policy_is_bridge(p, schema) ? " (the bridge does not read all of them)"
                                          : " outside a bridge");
             free(fams);
         }
@@ -1681,13 +1595,10 @@ static void gate_audit_trail(vctx *v, const char *journal_path)
 
 static void read_automation(vctx *v)
 {
-    const policy *p = v->p;
-    const char *name = p->default_role;
-    for (size_t k = 0; !name && k < p->nroles; k++)
-        if (p->roles[k].lifetime_seconds > 0)
-            name = p->roles[k].name;
-    if (!name)
+    const policy_role *automation = policy_automation_role(v->p);
+    if (!automation)
         return;
+    const char *name = automation->name;
     verify_automation *a = &v->r->automation;
     a->role = xstrdup(name);
     const char *params[] = {name};

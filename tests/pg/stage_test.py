@@ -440,5 +440,48 @@ def default_folder_from_environment(env):
     check(not os.path.exists(env.dir), "down of $PGWARD_STAGE_DIR left the folder")
 
 
+OTHER_POLICY = """
+family app { schema app; }
+family ops { schema ops; }
+isolate app, ops;
+sensitive table pattern "(?i)token";
+role owner { unrestricted; grant all on family app; grant all on family ops; }
+role bot { restricted; lifetime 1h; grant select, insert on family app; grant select on family ops; }
+role reader { restricted; grant select on family ops; }
+default role bot;
+"""
+
+
+@test
+def up_sets_up_the_policy_given(env):
+    """No role, schema or grant is pgward's own: they all come from --policy."""
+    policy = os.path.join(env.base, "other.policy")
+    with open(policy, "w") as f:
+        f.write(OTHER_POLICY)
+    out = env.up("--policy", policy).stdout
+    for pat in [r"^  current_user: +bot$", r"^  schemas: +app, ops$",
+                r"^  codex grants: +schema app: USAGE$", r"^ +schema ops: USAGE$",
+                r"^ +schemas +yes ", r"^ +roles +yes ", r"^ +privileges +yes ",
+                r"\.env\.admin +owner$", r"\.env\.staging +bot, valid until "]:
+        check(re.search(pat, out, re.M), "evidence line %r missing:\n%s" % (pat, out))
+    check(not re.search(r"\bNO\b|ehg_admin|codex_staging|\beng\b", out), "not this policy's:\n" + out)
+    admin, bot = read_env_file(env.path(".env.admin")), read_env_file(env.path(".env.staging"))
+    check(admin["PGUSER"] == "owner" and bot["PGUSER"] == "bot", "users: %s, %s" % (
+        admin["PGUSER"], bot["PGUSER"]))
+    # what the policy grants, as the server sees it: bot inserts into app, only reads ops
+    env.psql(".env.admin", "CREATE TABLE app.t (id int GENERATED ALWAYS AS IDENTITY, v text); "
+                           "CREATE TABLE ops.api_token (v text)")
+    got = env.psql(".env.staging", "INSERT INTO app.t (v) VALUES ('x') RETURNING id")
+    check(got.splitlines()[0] == "1", "bot cannot insert into app.t: " + got)
+    r = subprocess.run([os.path.join(pg_bindir(), "psql"), "-X", "-At", "-c",
+                        "INSERT INTO ops.api_token VALUES ('x')"],
+                       capture_output=True, text=True, timeout=WAIT,
+                       env=env.env(**read_env_file(env.path(".env.staging"))))
+    check(r.returncode != 0 and "permission denied" in r.stderr,
+          "bot may write ops.api_token: " + r.stdout + r.stderr)
+    status = env.status(check_rc=0).stdout
+    check("bot valid until" in status and "(owner)" in status, "status: " + status)
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(Env))

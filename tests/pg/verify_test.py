@@ -6,7 +6,7 @@ Run under with_pg.sh (it starts and always removes a throwaway cluster):
   tests/pg/with_pg.sh python3 tests/pg/verify_test.py --pgward build/pgward [-k NAME]
 
 Every test gets its own database, bootstrapped as `pgward stage up` does it
-(sql/audit.sql and sql/bootstrap.sql in one transaction, then codex_staging given
+(the script `pgward stage sql` prints, in one transaction, then codex_staging given
 LOGIN and an 8-hour VALID UNTIL, ehg_admin LOGIN), its own folder and journal, and
 verifies as ehg_admin with rules/staging.policy. The clean bootstrap must be GO;
 each deliberate breakage must be NO-GO, naming its gate, with every other gate
@@ -82,10 +82,12 @@ class Env:
         self.journal = os.path.join(self.dir, "journal.jsonl")
         self.psql("DROP DATABASE IF EXISTS %s" % self.db, db="postgres")
         self.psql("CREATE DATABASE %s" % self.db, db="postgres")
-        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", self.db,
-                            "-f", os.path.join(ROOT, "sql", "audit.sql"),
-                            "-f", os.path.join(ROOT, "sql", "bootstrap.sql")],
-                           capture_output=True, text=True, timeout=WAIT)
+        setup = subprocess.run([pgward, "stage", "sql", "--policy", POLICY],
+                               capture_output=True, text=True, timeout=WAIT)
+        if setup.returncode != 0:
+            raise Failure("pgward stage sql failed: %s" % setup.stderr.strip())
+        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", self.db],
+                           input=setup.stdout, capture_output=True, text=True, timeout=WAIT)
         if r.returncode != 0:
             raise Failure("bootstrap failed: %s" % r.stderr.strip())
         # what pgward stage up does for the automation role and the admin
