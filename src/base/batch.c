@@ -1,22 +1,24 @@
 /*
- * batch.c: ordered parallel reading of scripts; see batch.h.
+ * batch.c: ordered parallel work; see batch.h.
  */
 #include "base/batch.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "base/util.h"
 
 typedef struct batch {
-    char *const *paths;
     size_t n;
-    const script_options *opt;
-    size_t window;      /* slots: scripts read but not yet consumed */
-    script **slots;     /* slot i % window holds script i when ready */
-    size_t next;        /* next file a worker takes */
-    size_t consumed;    /* files handed to the sink so far */
+    batch_work work;
+    void *ctx;
+    size_t window;      /* slots: results made but not yet taken */
+    void **slots;       /* slot i % window holds result i when ready[i % window] */
+    bool *ready;
+    size_t next;        /* the next piece a worker takes */
+    size_t taken;       /* results handed to done so far */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 } batch;
@@ -26,7 +28,7 @@ static void *worker(void *arg)
     batch *b = arg;
     for (;;) {
         pthread_mutex_lock(&b->mu);
-        while (b->next < b->n && b->next >= b->consumed + b->window)
+        while (b->next < b->n && b->next >= b->taken + b->window)
             pthread_cond_wait(&b->cv, &b->mu);
         if (b->next >= b->n) {
             pthread_mutex_unlock(&b->mu);
@@ -35,17 +37,17 @@ static void *worker(void *arg)
         size_t i = b->next++;
         pthread_mutex_unlock(&b->mu);
 
-        script *s = script_read_file(b->paths[i], b->opt);
+        void *result = b->work(b->ctx, i);
 
         pthread_mutex_lock(&b->mu);
-        b->slots[i % b->window] = s;
+        b->slots[i % b->window] = result;
+        b->ready[i % b->window] = true;
         pthread_cond_broadcast(&b->cv);
         pthread_mutex_unlock(&b->mu);
     }
 }
 
-void batch_read(char *const *paths, size_t n, const script_options *opt, int jobs,
-                script_sink sink, void *ctx)
+void batch_run(size_t n, int jobs, batch_work work, batch_done done, void *ctx)
 {
     if (jobs < 1)
         jobs = 1;
@@ -53,11 +55,12 @@ void batch_read(char *const *paths, size_t n, const script_options *opt, int job
         jobs = n ? (int)n : 1;
     if (jobs == 1) {
         for (size_t i = 0; i < n; i++)
-            sink(i, script_read_file(paths[i], opt), ctx);
+            done(ctx, i, work(ctx, i));
         return;
     }
-    batch b = {.paths = paths, .n = n, .opt = opt, .window = 2 * (size_t)jobs};
-    b.slots = xcalloc(b.window, sizeof(script *));
+    batch b = {.n = n, .work = work, .ctx = ctx, .window = 2 * (size_t)jobs};
+    b.slots = xcalloc(b.window, sizeof(void *));
+    b.ready = xcalloc(b.window, sizeof(bool));
     pthread_mutex_init(&b.mu, NULL);
     pthread_cond_init(&b.cv, NULL);
     pthread_t *threads = xcalloc((size_t)jobs, sizeof(pthread_t));
@@ -68,25 +71,26 @@ void batch_read(char *const *paths, size_t n, const script_options *opt, int job
         started++;
     }
     for (size_t i = 0; i < n; i++) {
-        script *s;
+        void *result;
         if (started == 0) {
-            s = script_read_file(paths[i], opt); /* no thread could start: do it here */
+            result = work(ctx, i); /* no thread could start: do it here */
         } else {
             pthread_mutex_lock(&b.mu);
-            while (b.slots[i % b.window] == NULL)
+            while (!b.ready[i % b.window])
                 pthread_cond_wait(&b.cv, &b.mu);
-            s = b.slots[i % b.window];
-            b.slots[i % b.window] = NULL;
-            b.consumed = i + 1;
+            result = b.slots[i % b.window];
+            b.ready[i % b.window] = false;
+            b.taken = i + 1;
             pthread_cond_broadcast(&b.cv);
             pthread_mutex_unlock(&b.mu);
         }
-        sink(i, s, ctx);
+        done(ctx, i, result);
     }
     for (int t = 0; t < started; t++)
         pthread_join(threads[t], NULL);
     free(threads);
     free(b.slots);
+    free(b.ready);
     pthread_mutex_destroy(&b.mu);
     pthread_cond_destroy(&b.cv);
 }

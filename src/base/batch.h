@@ -1,25 +1,25 @@
 /*
- * batch.h: read many scripts on worker threads and hand them back in order.
+ * batch.h: run independent pieces of work on worker threads and take their results
+ * in order.
  *
- * Reading a script (scan, interpret, parse every statement) touches no global
- * state, so files are independent. batch_read() runs `jobs` workers, each taking
- * the next file, and calls sink() on the calling thread for file 0, 1, 2, ... so
- * output is the same whatever the number of jobs. At most 2 * jobs scripts are held
- * at once, which bounds memory on large trees.
+ * batch_run() runs work(ctx, i) for i = 0 .. n-1 on up to `jobs` threads (each
+ * takes the next i) and calls done(ctx, i, result) on the calling thread for 0, 1,
+ * 2, ..., so output is the same whatever the number of jobs. At most 2 * jobs
+ * results wait to be taken, which bounds memory on large trees. work must touch no
+ * shared state but its own i (done may: it runs on one thread only).
+ *
+ *   batch_run(nfiles, jobs, lint_one, print_one, &run);
  */
 #ifndef PGWARD_BATCH_H
 #define PGWARD_BATCH_H
 
 #include <stddef.h>
 
-#include "script/script.h"
+typedef void *(*batch_work)(void *ctx, size_t i);
+typedef void (*batch_done)(void *ctx, size_t i, void *result);
 
-/* Receives script i (owned by the sink: it must script_free() it). */
-typedef void (*script_sink)(size_t index, script *s, void *ctx);
-
-/* Reads paths[0..n) with up to jobs threads (1 = on the caller's thread). */
-void batch_read(char *const *paths, size_t n, const script_options *opt, int jobs,
-                script_sink sink, void *ctx);
+/* Runs the work with up to jobs threads (1: all on the caller's thread). */
+void batch_run(size_t n, int jobs, batch_work work, batch_done done, void *ctx);
 
 /* A sensible default for --jobs: the online processors, at most 8. */
 int batch_default_jobs(void);

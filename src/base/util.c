@@ -12,17 +12,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void die_oom(void)
+void die_out_of_memory(void)
 {
-    fputs("pgward: out of memory\n", stderr);
-    abort();
+    static const char msg[] = "pgward: out of memory\n";
+    /* no stdio: it may need memory, and another thread may hold its lock */
+    ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    (void)w;
+    _exit(2);
 }
 
 void *xmalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
     if (!p)
-        die_oom();
+        die_out_of_memory();
     return p;
 }
 
@@ -30,7 +33,7 @@ void *xcalloc(size_t count, size_t size)
 {
     void *p = calloc(count ? count : 1, size ? size : 1);
     if (!p)
-        die_oom();
+        die_out_of_memory();
     return p;
 }
 
@@ -38,7 +41,7 @@ void *xrealloc(void *p, size_t n)
 {
     void *q = realloc(p, n ? n : 1);
     if (!q)
-        die_oom();
+        die_out_of_memory();
     return q;
 }
 
@@ -87,7 +90,7 @@ void grow_array(void **items, size_t *cap, size_t need, size_t elem)
     while (ncap < need)
         ncap *= 2;
     if (ncap > SIZE_MAX / elem)
-        die_oom();
+        die_out_of_memory();
     *items = xrealloc(*items, ncap * elem);
     *cap = ncap;
 }
@@ -117,7 +120,7 @@ void sb_grow(strbuf *sb, size_t extra)
     size_t ncap = sb->cap ? sb->cap : 64;
     while (ncap < sb->len + extra + 1) {
         if (ncap > SIZE_MAX / 2)
-            die_oom();
+            die_out_of_memory();
         ncap *= 2;
     }
     sb->buf = xrealloc(sb->buf, ncap);

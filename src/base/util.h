@@ -17,6 +17,10 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 
+/* Prints "pgward: out of memory" and exits with 2 (pgward's input error), never an
+   abort: what pgward cannot do without memory it reports like any other failure. */
+void die_out_of_memory(void) __attribute__((noreturn));
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);

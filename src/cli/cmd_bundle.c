@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/batch.h"
 #include "bundle/bundle.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -83,6 +84,47 @@ static int cmd_bundle_verify(int argc, char **argv)
     return EXIT_CLEAN;
 }
 
+typedef struct bundle_run {
+    const lint_config *cfg;
+    const policy_role *role;
+    const cli_read_opts *ro;
+    script **scripts;
+    size_t errors;
+    bool color;
+    bundle_spec *spec;
+} bundle_run;
+
+/* Reads and checks file i, as `pgward lint --policy --role` would (a worker thread). */
+static void *bundle_one(void *ctx, size_t i)
+{
+    const bundle_run *run = ctx;
+    return lint_file(run->cfg, run->role, run->ro->paths.paths[i], &run->ro->script);
+}
+
+/* Takes file i in order: its error-level findings, its files for the bundle. */
+static void bundle_take(void *ctx, size_t i, void *result)
+{
+    bundle_run *run = ctx;
+    script *s = run->scripts[i] = result;
+    finding_list_sort(&s->findings);
+    for (size_t k = 0; k < s->findings.count; k++) {
+        const finding *f = &s->findings.items[k];
+        if (f->severity == SEV_ERROR) {
+            run->errors++;
+            report_finding_text(stderr, f, run->color);
+        }
+    }
+    bundle_spec *spec = run->spec;
+    spec->nstatements += s->nread;
+    for (size_t k = 0; k < s->nsources; k++) {
+        GROW(spec->files, spec->capfiles, spec->nfiles + 1);
+        spec->files[spec->nfiles++] = (bundle_file){.path = s->sources[k]->name,
+                                                    .text = s->sources[k]->text,
+                                                    .len = s->sources[k]->len,
+                                                    .included = k > 0};
+    }
+}
+
 int cmd_bundle(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "verify") == 0)
@@ -112,30 +154,12 @@ int cmd_bundle(int argc, char **argv)
                         .verdict = "pass",
                         .vars = ro.script.vars,
                         .nvars = ro.script.nvars};
-    size_t errors = 0;
-    bool color = report_want_color(2);
-    /* the same checks as `pgward lint --policy --role` (PostgreSQL 15) */
+    /* the same checks as `pgward lint --policy --role` (PostgreSQL 15), -j files at once */
     const lint_config cfg = {.policy = pol, .pg_version = 15};
-    for (size_t i = 0; i < ro.paths.count; i++) {
-        script *s = scripts[i] = script_read_file(ro.paths.paths[i], &ro.script);
-        lint_check_script(&cfg, role, s);
-        finding_list_sort(&s->findings);
-        for (size_t k = 0; k < s->findings.count; k++) {
-            const finding *f = &s->findings.items[k];
-            if (f->severity == SEV_ERROR) {
-                errors++;
-                report_finding_text(stderr, f, color);
-            }
-        }
-        spec.nstatements += s->nstmts;
-        for (size_t k = 0; k < s->nsources; k++) {
-            GROW(spec.files, spec.capfiles, spec.nfiles + 1);
-            spec.files[spec.nfiles++] = (bundle_file){.path = s->sources[k]->name,
-                                                      .text = s->sources[k]->text,
-                                                      .len = s->sources[k]->len,
-                                                      .included = k > 0};
-        }
-    }
+    bundle_run run = {.cfg = &cfg, .role = role, .ro = &ro, .scripts = scripts,
+                      .color = report_want_color(2), .spec = &spec};
+    batch_run(ro.paths.count, ro.jobs, bundle_one, bundle_take, &run);
+    size_t errors = run.errors;
     if (errors) {
         fprintf(stderr, "pgward: refusing to bundle: %zu error-level finding%s for role '%s'\n",
                 errors, errors == 1 ? "" : "s", role->name);

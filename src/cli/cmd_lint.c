@@ -45,18 +45,26 @@ typedef struct lint_run {
     cli_format format;
     bool color;
     char *const *paths;
+    const script_options *script;
     cJSON *jfind;               /* json */
     report_collector *collect;  /* sarif, github, gitlab, junit */
     size_t nstmts;
     finding_tally tally;
 } lint_run;
 
+/* Reads and checks file i, statement by statement (on a worker thread). */
+static void *lint_one(void *ctx, size_t i)
+{
+    const lint_run *run = ctx;
+    return lint_file(&run->cfg, run->role, run->paths[i], run->script);
+}
+
 /* Prints one script's findings as soon as it is its turn (batch.h keeps order). */
-static void lint_sink(size_t index, script *s, void *ctx)
+static void lint_print(void *ctx, size_t index, void *result)
 {
     lint_run *run = ctx;
-    run->nstmts += s->nstmts;
-    lint_check_script(&run->cfg, run->role, s);
+    script *s = result;
+    run->nstmts += s->nread;
     if (run->collect) {
         report_findings(&s->findings, NULL, NULL, false, false, &run->tally);
         report_collect(run->collect, run->paths[index], &s->findings);
@@ -94,6 +102,7 @@ int cmd_lint(int argc, char **argv)
     run.cfg = (lint_config){.policy = pol, .pg_version = ro.pg_version};
     cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
     run.paths = ro.paths.paths;
+    run.script = &ro.script;
 
     bool json = ro.format == CLI_FORMAT_JSON, text = ro.format == CLI_FORMAT_TEXT;
     run.color = text && report_want_color(1);
@@ -103,7 +112,7 @@ int cmd_lint(int argc, char **argv)
     run.jfind = json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
     if (!json && !text)
         run.collect = report_collector_new();
-    batch_read(ro.paths.paths, ro.paths.count, &ro.script, ro.jobs, lint_sink, &run);
+    batch_run(ro.paths.count, ro.jobs, lint_one, lint_print, &run);
     size_t *counts = run.tally.counts;
     if (json) {
         cJSON *sum = cJSON_AddObjectToObject(doc, "summary");

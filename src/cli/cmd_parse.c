@@ -48,12 +48,22 @@ typedef struct parse_run {
     bool json, color;
     cJSON *jstmts, *jfind;
     finding_tally tally;
+    const cli_read_opts *ro;
 } parse_run;
 
-static void parse_sink(size_t index, script *s, void *ctx)
+/* Reads file i (on a worker thread). */
+static void *parse_one(void *ctx, size_t i)
+{
+    const parse_run *run = ctx;
+    return script_read_file(run->ro->paths.paths[i], &run->ro->script);
+}
+
+/* Prints file i's statements when it is its turn. */
+static void parse_print(void *ctx, size_t index, void *result)
 {
     (void)index;
     parse_run *run = ctx;
+    script *s = result;
     for (size_t j = 0; j < s->nstmts; j++) {
         if (run->json)
             cJSON_AddItemToArray(run->jstmts, report_statement_json(&s->stmts[j]));
@@ -73,14 +83,14 @@ int cmd_parse(int argc, char **argv)
         cli_read_opts_free(&ro);
         return rc;
     }
-    parse_run run = {.json = ro.json};
+    parse_run run = {.json = ro.json, .ro = &ro};
     cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
     if (doc)
         cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
     run.jstmts = ro.json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
     run.jfind = ro.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
     run.color = report_want_color(2);
-    batch_read(ro.paths.paths, ro.paths.count, &ro.script, ro.jobs, parse_sink, &run);
+    batch_run(ro.paths.count, ro.jobs, parse_one, parse_print, &run);
     if (ro.json)
         report_print_json(stdout, doc);
     cli_read_opts_free(&ro);

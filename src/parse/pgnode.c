@@ -5,16 +5,42 @@
 #define PG_NODES_NAMES
 #include "parse/pgnode.h"
 
-static int cmp_kind(const void *key, const void *item)
+#include <pthread.h>
+#include <stdint.h>
+
+/* An open-addressing table of the kinds by name, built once: one hash and, almost
+   always, one string comparison per node (the walk asks for every node). */
+#define KIND_SLOTS 1024 /* a power of two, well above PGK_COUNT */
+
+static unsigned short kind_slots[KIND_SLOTS];
+static pthread_once_t kind_once = PTHREAD_ONCE_INIT;
+
+static uint32_t name_hash(const char *s)
 {
-    return strcmp((const char *)key, *(const char *const *)item);
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+static void build_kinds(void)
+{
+    for (int k = 1; k < PGK_COUNT; k++) {
+        uint32_t i = name_hash(pg_kind_names[k]) & (KIND_SLOTS - 1);
+        while (kind_slots[i])
+            i = (i + 1) & (KIND_SLOTS - 1);
+        kind_slots[i] = (unsigned short)k;
+    }
 }
 
 pg_kind pg_kind_of(const char *key)
 {
-    const char *const *hit = bsearch(key, pg_kind_names + 1, PGK_COUNT - 1,
-                                     sizeof(pg_kind_names[0]), cmp_kind);
-    return hit ? (pg_kind)(hit - pg_kind_names) : PGK_NONE;
+    pthread_once(&kind_once, build_kinds);
+    for (uint32_t i = name_hash(key) & (KIND_SLOTS - 1); kind_slots[i];
+         i = (i + 1) & (KIND_SLOTS - 1))
+        if (strcmp(pg_kind_names[kind_slots[i]], key) == 0)
+            return (pg_kind)kind_slots[i];
+    return PGK_NONE;
 }
 
 const char *pg_kind_name(pg_kind k)

@@ -17,10 +17,16 @@
 
 #include "pg_nodes.h"
 
-/* The member name of node o, or NULL (o may be NULL). */
+/* The member name of node o, or NULL (o may be NULL). The first byte is compared
+   before the rest: most members of a node differ there, and this runs per node. */
 static inline const cJSON *field(const cJSON *o, const char *name)
 {
-    return cJSON_GetObjectItemCaseSensitive(o, name);
+    if (!o || !cJSON_IsObject(o))
+        return NULL;
+    for (const cJSON *c = o->child; c; c = c->next)
+        if (c->string && c->string[0] == name[0] && strcmp(c->string, name) == 0)
+            return c;
+    return NULL;
 }
 
 /* The string member name of o, or NULL when absent or not a string. */

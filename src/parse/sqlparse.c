@@ -3,6 +3,8 @@
  */
 #include "parse/sqlparse.h"
 
+#include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,17 +29,89 @@ static long char_pos_to_byte(const char *text, int cursorpos)
     return (long)i;
 }
 
+/* ------------------------------------------------------------------ the arena */
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, size;
+    max_align_t data[];
+} arena_chunk;
+
+typedef struct json_arena {
+    arena_chunk *chunks;
+    size_t next_size;
+} json_arena;
+
+/* The arena cJSON allocates in on this thread, while a tree is decoded; else NULL. */
+static __thread json_arena *current_arena;
+
+static void *json_malloc(size_t n)
+{
+    json_arena *a = current_arena;
+    if (!a)
+        return xmalloc(n);
+    n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    arena_chunk *c = a->chunks;
+    if (!c || c->size - c->used < n) {
+        size_t size = a->next_size > n ? a->next_size : n;
+        c = xmalloc(sizeof(arena_chunk) + size);
+        c->size = size;
+        c->used = 0;
+        c->next = a->chunks;
+        a->chunks = c;
+        a->next_size = size * 2;
+    }
+    void *p = (char *)c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static void json_free(void *p)
+{
+    if (!current_arena)
+        free(p); /* arena memory goes with its arena */
+}
+
+static void install_hooks(void)
+{
+    cJSON_Hooks hooks = {.malloc_fn = json_malloc, .free_fn = json_free};
+    cJSON_InitHooks(&hooks);
+}
+
+static pthread_once_t hooks_once = PTHREAD_ONCE_INIT;
+
+static void arena_free(json_arena *a)
+{
+    if (!a)
+        return;
+    for (arena_chunk *c = a->chunks, *next; c; c = next) {
+        next = c->next;
+        free(c);
+    }
+    free(a);
+}
+
+/* ------------------------------------------------------------------ parsing */
+
 parsed_sql sql_parse(const char *text)
 {
+    pthread_once(&hooks_once, install_hooks);
     parsed_sql p = {.error_offset = -1};
     PgQueryParseResult r = pg_query_parse(text);
     if (r.error) {
+        if (r.error->message && strcmp(r.error->message, "out of memory") == 0)
+            die_out_of_memory();
         p.error = xstrdup(r.error->message ? r.error->message : "syntax error");
         p.error_offset = char_pos_to_byte(text, r.error->cursorpos);
         pg_query_free_parse_result(r);
         return p;
     }
-    p.tree = cJSON_Parse(r.parse_tree);
+    size_t len = strlen(r.parse_tree);
+    p.arena = xcalloc(1, sizeof(json_arena));
+    p.arena->next_size = len * 2 > 4096 ? len * 2 : 4096;
+    current_arena = p.arena;
+    p.tree = cJSON_ParseWithLength(r.parse_tree, len);
+    current_arena = NULL;
     pg_query_free_parse_result(r);
     if (!p.tree) {
         p.error = xstrdup("cannot decode the parser's JSON output");
@@ -57,7 +131,7 @@ parsed_sql sql_parse(const char *text)
 
 void parsed_sql_free(parsed_sql *p)
 {
-    cJSON_Delete(p->tree);
+    arena_free(p->arena);
     free(p->stmts);
     free(p->error);
     memset(p, 0, sizeof(*p));

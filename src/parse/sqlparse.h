@@ -3,7 +3,10 @@
  *
  * sql_parse() calls pg_query_parse() once and decodes its JSON with cJSON; node and
  * field names come from the generated pg_nodes.h (PGN_*, PGF_*). The result owns the
- * tree. Thread-safe: libpg_query keeps its memory contexts per thread.
+ * tree, whose nodes are allocated in one arena (cJSON's allocation hooks point to
+ * it while the tree is decoded, on that thread only) and freed at once: a parse
+ * tree is many small nodes made and dropped together, per statement. Thread-safe:
+ * libpg_query keeps its memory contexts per thread.
  *
  *   parsed_sql p = sql_parse("SELECT 1;");
  *   if (p.error) ... p.error, p.error_offset ...
@@ -19,7 +22,9 @@
 #include <cjson/cJSON.h>
 
 typedef struct parsed_sql {
-    cJSON *tree;        /* the ParseResult object, or NULL on error */
+    cJSON *tree;        /* the ParseResult object, or NULL on error; its nodes live
+                           in arena, freed at once by parsed_sql_free() */
+    struct json_arena *arena;
     cJSON **stmts;      /* the "stmt" node of each RawStmt (borrowed from tree) */
     size_t nstmts;      /* 0 for a statement that is only comments or ";" */
     char *error;        /* parser message, e.g. syntax error at or near "selec" */

@@ -23,7 +23,7 @@ static const lint_checker *const checkers[LINT_NMODULES] = {
 typedef struct lint_run {
     lint_ctx c;
     unsigned mask;
-    bool suppress;
+    suppressions *sup;    /* NULL: no suppressions (lint_check_modules) */
     unsigned long seq;    /* findings reported so far */
 } lint_run;
 
@@ -44,7 +44,7 @@ static lint_ctx *begin(const lint_config *cfg, const policy_role *role, script *
     if (!c->role)
         mask &= ~(1u << LINT_GATE);
     r->mask = mask;
-    r->suppress = suppress;
+    r->sup = suppress ? suppress_begin() : NULL;
     for (int m = 0; m < LINT_NMODULES; m++) {
         c->module = (lint_module)m;
         if ((mask & (1u << m)) && checkers[m]->begin)
@@ -62,6 +62,8 @@ void lint_statement(lint_ctx *c, const statement *st)
 {
     lint_run *r = run_of(c);
     c->st = st;
+    if (r->sup)
+        suppress_statement(r->sup, c->cfg, c->s, st);
     c->f = analyze_begin(c->sess, st);
     for (size_t u = 0; u < c->f->nunits; u++) {
         c->unit = u;
@@ -93,8 +95,8 @@ void lint_end(lint_ctx *c)
         if ((r->mask & (1u << m)) && checkers[m]->free)
             checkers[m]->free(c->state[m]);
     }
-    if (r->suppress)
-        suppress_apply(c->cfg, c->s);
+    if (r->sup)
+        suppress_end(r->sup, c->cfg, c->s);
     session_free(c->sess);
     free(r);
 }
@@ -114,6 +116,27 @@ void lint_check_script(const lint_config *cfg, const policy_role *role, script *
     for (size_t i = 0; i < s->nstmts; i++)
         lint_statement(c, &s->stmts[i]);
     lint_end(c);
+}
+
+/* The sink of a streaming read: each statement checked as soon as it is read. */
+static void on_statement(void *ctx, script *s, const statement *st)
+{
+    lint_ctx *c = ctx;
+    c->s = s;
+    lint_statement(c, st);
+}
+
+script *lint_file(const lint_config *cfg, const policy_role *role, const char *path,
+                  const script_options *opt)
+{
+    lint_ctx *c = lint_begin(cfg, role, NULL);
+    script_sink sink = {.ctx = c, .statement = on_statement};
+    script_options o = *opt;
+    o.sink = &sink;
+    script *s = script_read_file(path, &o);
+    c->s = s;
+    lint_end(c);
+    return s;
 }
 
 /* ------------------------------------------------------------------ reporting */

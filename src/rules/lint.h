@@ -68,6 +68,14 @@ void lint_check_script(const lint_config *cfg, const policy_role *role, script *
 void lint_check_modules(const lint_config *cfg, const policy_role *role, script *s,
                         unsigned mask);
 
+/*
+ * Reads path (script.h) and runs every check statement by statement as it is read,
+ * the suppressions included: nothing of a statement is kept after its checks but
+ * its findings (in the returned script, with its sources; s->nread statements).
+ */
+script *lint_file(const lint_config *cfg, const policy_role *role, const char *path,
+                  const script_options *opt);
+
 /* The streaming form: begin, each statement in order, end (suppressions included). */
 lint_ctx *lint_begin(const lint_config *cfg, const policy_role *role, script *s);
 void lint_statement(lint_ctx *c, const statement *st);

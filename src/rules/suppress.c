@@ -19,11 +19,17 @@
  * id of an applying suppression that removed no finding is reported
  * (unused-suppression). Findings of input-error and of these three rules cannot be
  * suppressed by a comment.
+ *
+ * Read as a stream: each file is scanned up to the end of each statement as it
+ * passes (suppression_statement), so the statement a comment covers is known then,
+ * and nothing of it needs to be kept but where it is; the rest of each file at the
+ * end. The findings are removed at the end, once every check has spoken.
  */
 #define _GNU_SOURCE
 #include "rules/suppress.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,15 +49,25 @@ typedef struct suppression {
     const source *src;
     bool whole_file;
     bool has_reason;
-    const statement *stmt; /* a statement suppression: what it covers (NULL: nothing) */
+    bool covers_stmt;      /* a statement suppression with a statement after it ... */
+    size_t stmt_offset;    /* ... that lies here in src */
+    size_t stmt_length;
     sup_id *ids;
     size_t nids, capids;
 } suppression;
 
-typedef struct sup_list {
+/* How far each file has been scanned (a line index). */
+typedef struct scanned {
+    const source *src;
+    size_t next_line;
+} scanned;
+
+struct suppressions {
     suppression *items;
     size_t count, cap;
-} sup_list;
+    scanned *files;
+    size_t nfiles, capfiles;
+};
 
 static bool is_space(char c)
 {
@@ -82,42 +98,12 @@ static void report(const lint_config *cfg, script *s, const source *src, rule_id
     free(msg);
 }
 
-/* The statement a suppression on the line starting at line_off covers, or NULL. */
-static const statement *covered_statement(const script *s, const source *src, size_t line_off)
-{
-    const statement *next = NULL;
-    for (size_t i = 0; i < s->nstmts; i++) {
-        const statement *st = &s->stmts[i];
-        if (st->src != src)
-            continue;
-        if (st->offset < line_off && line_off < st->offset + st->length)
-            return st; /* a comment line inside this statement */
-        if (st->offset >= line_off && (!next || st->offset < next->offset))
-            next = st;
-    }
-    return next;
-}
-
-/* Whether the line at off lies in the inline data of a COPY ... FROM STDIN. */
-static bool in_copy_data(const script *s, const source *src, size_t off)
-{
-    for (size_t i = 0; i < s->nstmts; i++) {
-        const statement *st = &s->stmts[i];
-        if (st->src != src || !st->copy_data)
-            continue;
-        size_t start = (size_t)(st->copy_data - src->text);
-        if (off >= start && off < start + st->copy_data_len)
-            return true;
-    }
-    return false;
-}
-
 /*
  * Parses the comment line [p, end) of src at offset line_off; adds a suppression
  * and reports what is wrong with it. Lines that are not suppressions are ignored.
  */
 static void parse_line(const lint_config *cfg, script *s, const source *src, size_t line_off,
-                       const char *end, sup_list *sups)
+                       const char *end, suppressions *sups, const statement *next)
 {
     const char *text = src->text;
     const char *p = text + line_off;
@@ -204,27 +190,62 @@ static void parse_line(const lint_config *cfg, script *s, const source *src, siz
                (size_t)(end - dash),
                "%s without a reason does not apply: write '-- %s RULE: why it is safe'",
                kwname, kwname);
-    if (!whole_file)
-        sup->stmt = covered_statement(s, src, line_off);
+    if (!whole_file && next) {
+        sup->covers_stmt = true;
+        sup->stmt_offset = next->offset;
+        sup->stmt_length = next->length;
+    }
 }
 
-/* Finds every suppression comment in src. */
-static void scan_source(const lint_config *cfg, script *s, const source *src, sup_list *sups)
+static scanned *file_of(suppressions *sups, const source *src)
 {
-    for (size_t ln = 0; ln < src->nlines; ln++) {
+    for (size_t i = 0; i < sups->nfiles; i++)
+        if (sups->files[i].src == src)
+            return &sups->files[i];
+    GROW(sups->files, sups->capfiles, sups->nfiles + 1);
+    sups->files[sups->nfiles] = (scanned){src, 0};
+    return &sups->files[sups->nfiles++];
+}
+
+/*
+ * Finds the suppression comments on the lines of src that start before stop and
+ * were not scanned yet; a statement suppression among them covers next (NULL:
+ * none follows).
+ */
+static void scan_until(const lint_config *cfg, script *s, suppressions *sups, const source *src,
+                       size_t stop, const statement *next)
+{
+    scanned *f = file_of(sups, src);
+    for (; f->next_line < src->nlines; f->next_line++) {
+        size_t ln = f->next_line;
         size_t start = src->line_starts[ln];
-        size_t stop = ln + 1 < src->nlines ? src->line_starts[ln + 1] : src->len;
-        if (start >= src->len)
+        if (start >= src->len || start >= stop)
             break;
-        const char *end = src->text + stop;
+        size_t line_stop = ln + 1 < src->nlines ? src->line_starts[ln + 1] : src->len;
+        const char *end = src->text + line_stop;
         if (end > src->text + start && end[-1] == '\n')
             end--;
         /* cheap test first: most lines are not suppressions */
-        if (!memmem(src->text + start, (size_t)(end - (src->text + start)), "pgward-ignore", 13))
-            continue;
-        if (in_copy_data(s, src, start))
-            continue;
-        parse_line(cfg, s, src, start, end, sups);
+        if (memmem(src->text + start, (size_t)(end - (src->text + start)), "pgward-ignore", 13))
+            parse_line(cfg, s, src, start, end, sups, next);
+    }
+}
+
+suppressions *suppress_begin(void)
+{
+    return xcalloc(1, sizeof(suppressions));
+}
+
+void suppress_statement(suppressions *sups, const lint_config *cfg, script *s,
+                        const statement *st)
+{
+    scan_until(cfg, s, sups, st->src, st->offset + st->length, st);
+    if (st->copy_data) {
+        /* its inline data is not SQL: the lines up to its end are not looked at */
+        scanned *f = file_of(sups, st->src);
+        size_t data_end = (size_t)(st->copy_data - st->src->text) + st->copy_data_len;
+        while (f->next_line < st->src->nlines && st->src->line_starts[f->next_line] < data_end)
+            f->next_line++;
     }
 }
 
@@ -234,11 +255,10 @@ static bool covers(const suppression *sup, const finding *f)
         return false;
     if (sup->whole_file)
         return true;
-    const statement *st = sup->stmt;
-    if (!st)
+    if (!sup->covers_stmt)
         return false;
-    size_t stop = st->offset + (st->length ? st->length : 1);
-    return f->offset >= st->offset && f->offset < stop;
+    size_t stop = sup->stmt_offset + (sup->stmt_length ? sup->stmt_length : 1);
+    return f->offset >= sup->stmt_offset && f->offset < stop;
 }
 
 static void finding_free_fields(finding *f)
@@ -248,17 +268,13 @@ static void finding_free_fields(finding *f)
     free(f->statement);
 }
 
-void suppress_apply(const lint_config *cfg, script *s)
+void suppress_end(suppressions *sp, const lint_config *cfg, script *s)
 {
-    sup_list sups = {0};
-    size_t nbefore = s->findings.count;
-    for (size_t i = 0; i < s->nsources; i++) {
-        bool seen = false;
-        for (size_t k = 0; k < i; k++)
-            seen = seen || s->sources[k] == s->sources[i];
-        if (!seen)
-            scan_source(cfg, s, s->sources[i], &sups);
-    }
+    for (size_t i = 0; i < s->nsources; i++)
+        scan_until(cfg, s, sp, s->sources[i], SIZE_MAX, NULL);
+    suppressions sups = *sp;
+    free(sp->files);
+    free(sp);
     if (sups.count == 0)
         return;
 
@@ -268,7 +284,7 @@ void suppress_apply(const lint_config *cfg, script *s)
     for (size_t i = 0; i < fl->count; i++) {
         finding *f = &fl->items[i];
         bool drop = false;
-        if (i < nbefore && !unsuppressible(f->rule)) {
+        if (!unsuppressible(f->rule)) {
             for (size_t k = 0; k < sups.count; k++) {
                 suppression *sup = &sups.items[k];
                 if (!covers(sup, f))
@@ -299,7 +315,7 @@ void suppress_apply(const lint_config *cfg, script *s)
                 report(cfg, s, sup->src, RULE_UNUSED_SUPPRESSION, id->offset, id->length,
                        "'%s' cannot be suppressed by a comment; configure it in the policy",
                        rule_name(id->rule));
-            else if (!sup->whole_file && !sup->stmt)
+            else if (!sup->whole_file && !sup->covers_stmt)
                 report(cfg, s, sup->src, RULE_UNUSED_SUPPRESSION, id->offset, id->length,
                        "%s %s suppresses nothing: no statement follows it", kwname,
                        rule_name(id->rule));
@@ -312,4 +328,12 @@ void suppress_apply(const lint_config *cfg, script *s)
         free(sup->ids);
     }
     free(sups.items);
+}
+
+void suppress_apply(const lint_config *cfg, script *s)
+{
+    suppressions *sp = suppress_begin();
+    for (size_t i = 0; i < s->nstmts; i++)
+        suppress_statement(sp, cfg, s, &s->stmts[i]);
+    suppress_end(sp, cfg, s);
 }

@@ -12,6 +12,17 @@
 #include "rules/rules.h"
 #include "script/script.h"
 
+typedef struct suppressions suppressions;
+
+/* Reading as a stream: begin; each statement as it passes (the comments up to its
+   end); end, once every check has reported (the rest of each file, then the
+   findings the suppressions cover removed and their own problems added). */
+suppressions *suppress_begin(void);
+void suppress_statement(suppressions *sp, const lint_config *cfg, script *s,
+                        const statement *st);
+void suppress_end(suppressions *sp, const lint_config *cfg, script *s);
+
+/* All of it over the statements s kept. */
 void suppress_apply(const lint_config *cfg, script *s);
 
 #endif

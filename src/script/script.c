@@ -597,6 +597,17 @@ static void run_statement(file_ctx *fc, const statement *st)
         fc->ip->out->stopped = true;
 }
 
+static void statement_free(statement *st)
+{
+    free(st->text);
+    free(st->spans);
+    free(st->gset_prefix);
+    free(st->kind);
+    if (!st->parse_borrowed)
+        parsed_sql_free(&st->parse);
+    memset(st, 0, sizeof(*st));
+}
+
 /* Sends the query buffer: records it as a statement (psql's SendQuery). */
 static void send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
 {
@@ -654,8 +665,15 @@ static void send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
     if (end != END_EOF && sql_is_copy_from_stdin(&st->parse))
         take_copy_data(fc, st);
     track_std_strings(fc, &st->parse);
+    out->nread++;
     if (fc->ip->opt->runner)
         run_statement(fc, st);
+    const script_sink *sink = fc->ip->opt->sink;
+    if (sink) {
+        sink->statement(sink->ctx, out, st);
+        if (!sink->keep)
+            statement_free(&out->stmts[--out->nstmts]);
+    }
 
     qbuf_copy(&fc->prev, qb);
     qbuf_reset(qb);
@@ -1331,15 +1349,8 @@ void script_free(script *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->nstmts; i++) {
-        statement *st = &s->stmts[i];
-        free(st->text);
-        free(st->spans);
-        free(st->gset_prefix);
-        free(st->kind);
-        if (!st->parse_borrowed)
-            parsed_sql_free(&st->parse);
-    }
+    for (size_t i = 0; i < s->nstmts; i++)
+        statement_free(&s->stmts[i]);
     free(s->stmts);
     for (size_t i = 0; i < s->nsources; i++)
         source_free(s->sources[i]);

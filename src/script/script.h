@@ -108,6 +108,18 @@ typedef struct script_runner {
     void (*echo)(void *ctx, const char *text, bool newline);
 } script_runner;
 
+/*
+ * Static reading as a stream (lint): each statement is handed to statement() as
+ * soon as it is complete (its COPY data taken), as s->stmts[s->nstmts - 1]; unless
+ * keep is set it is freed right after the call, so that a script of any size is
+ * read in bounded memory (s->nread counts the statements all the same).
+ */
+typedef struct script_sink {
+    void *ctx;
+    void (*statement)(void *ctx, struct script *s, const statement *st);
+    bool keep;
+} script_sink;
+
 typedef struct script_options {
     script_var *vars;        /* -v NAME=VALUE, in order */
     size_t nvars, capvars;
@@ -118,11 +130,13 @@ typedef struct script_options {
     int max_include_depth;
     size_t max_substitution; /* 0 = SCRIPT_MAX_SUBSTITUTION */
     const script_runner *runner; /* NULL: read statically (lint, bundle) */
+    const script_sink *sink;     /* static reading, statement by statement */
 } script_options;
 
 typedef struct script {
-    statement *stmts;
+    statement *stmts;        /* the statements kept (all of them, but with a sink) */
     size_t nstmts, capstmts;
+    size_t nread;            /* statements read, kept or not */
     source **sources;        /* the top-level file first, then each included file */
     size_t nsources, capsources;
     finding_list findings;   /* front-end findings (syntax errors included) */
