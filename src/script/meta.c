@@ -1,0 +1,526 @@
+/*
+ * meta.c: the meta-commands the interpreter runs (\set \unset \echo \qecho \i \ir
+ * \include \include_relative \if \elif \else \endif \g \gset \q), and every other
+ * one reported, never silently skipped; see script.c.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pg_nodes.h"
+#include "script/script_internal.h"
+
+/* ------------------------------------------------------------------ meta-commands */
+
+/* Reads every remaining argument of the current meta-command. */
+static char *gather_args(file_ctx *fc, slash_opt type, const char *sep, size_t *first_off)
+{
+    strbuf sb = {0};
+    int n = 0;
+    char *arg;
+    size_t off;
+    while ((arg = scan_slash_option(fc->sc, type, NULL, false, &off)) != NULL) {
+        if (n++ == 0 && first_off)
+            *first_off = off;
+        else if (sep)
+            sb_adds(&sb, sep);
+        sb_adds(&sb, arg);
+        free(arg);
+    }
+    return sb_detach(&sb, NULL);
+}
+
+static void skip_args(file_ctx *fc)
+{
+    free(gather_args(fc, OPT_NO_EVAL, NULL, NULL));
+}
+
+typedef enum tristate { TRI_FALSE, TRI_TRUE, TRI_UNKNOWN } tristate;
+
+/* Evaluates an \if or \elif expression (all arguments joined by spaces). */
+static tristate eval_condition(file_ctx *fc, const char *cmd, size_t cmd_off)
+{
+    fc->expr_runtime = false;
+    size_t off = cmd_off;
+    char *expr = gather_args(fc, OPT_NORMAL, " ", &off);
+    tristate t;
+    bool b;
+    if (fc->expr_runtime) {
+        t = TRI_UNKNOWN;
+    } else if (interp_parse_bool(expr, &b)) {
+        t = b ? TRI_TRUE : TRI_FALSE;
+    } else {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, strlen(expr),
+                    "unrecognized value '%s' for '\\%s expression': Boolean expected", expr,
+                    cmd);
+        t = TRI_FALSE;
+    }
+    fc->expr_runtime = false;
+    free(expr);
+    return t;
+}
+
+static void save_query_state(file_ctx *fc, cond *c)
+{
+    c->saved_len = fc->qb.text.len;
+    c->saved_mark = scan_get_mark(fc->sc);
+}
+
+static void discard_query_text(file_ctx *fc, cond *c)
+{
+    qbuf_truncate(&fc->qb, c->saved_len);
+    scan_set_mark(fc->sc, c->saved_mark);
+}
+
+static void exec_if(file_ctx *fc, size_t off)
+{
+    bool was_active = interp_active(fc);
+    GROW(fc->conds, fc->capconds, fc->nconds + 1);
+    cond *c = &fc->conds[fc->nconds++];
+    memset(c, 0, sizeof(*c));
+    c->if_off = off;
+    save_query_state(fc, c);
+    if (!was_active) {
+        c->state = IF_IGNORED;
+        skip_args(fc);
+        return;
+    }
+    c->state = IF_TRUE; /* so that the expression's variables are substituted */
+    tristate t = eval_condition(fc, "if", off);
+    if (t == TRI_FALSE)
+        c->state = IF_FALSE;
+    else if (t == TRI_UNKNOWN)
+        c->cur_unknown = c->any_unknown = true;
+}
+
+static void exec_elif(file_ctx *fc, size_t off, size_t len)
+{
+    if (fc->nconds == 0) {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len, "\\elif: no matching \\if");
+        skip_args(fc);
+        return;
+    }
+    cond *c = &fc->conds[fc->nconds - 1];
+    switch (c->state) {
+    case IF_TRUE:
+        if (!c->cur_unknown) {
+            save_query_state(fc, c);
+            c->state = IF_IGNORED;
+            skip_args(fc);
+            break;
+        }
+        /* the previous branch might not have run: this one might */
+        save_query_state(fc, c);
+        if (eval_condition(fc, "elif", off) == TRI_FALSE) {
+            c->state = IF_FALSE;
+            c->cur_unknown = false;
+        }
+        break;
+    case IF_FALSE: {
+        discard_query_text(fc, c);
+        c->state = IF_TRUE;
+        tristate t = eval_condition(fc, "elif", off);
+        if (t == TRI_FALSE) {
+            c->state = IF_FALSE;
+        } else {
+            if (t == TRI_UNKNOWN)
+                c->any_unknown = true;
+            c->cur_unknown = c->any_unknown;
+        }
+        break;
+    }
+    case IF_IGNORED:
+        discard_query_text(fc, c);
+        skip_args(fc);
+        break;
+    case IF_ELSE_TRUE:
+    case IF_ELSE_FALSE:
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
+                    "\\elif: cannot occur after \\else");
+        skip_args(fc);
+        break;
+    }
+}
+
+static void exec_else(file_ctx *fc, size_t off, size_t len)
+{
+    if (fc->nconds == 0) {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len, "\\else: no matching \\if");
+        return;
+    }
+    cond *c = &fc->conds[fc->nconds - 1];
+    switch (c->state) {
+    case IF_TRUE:
+        save_query_state(fc, c);
+        c->state = c->cur_unknown ? IF_ELSE_TRUE : IF_ELSE_FALSE;
+        break;
+    case IF_FALSE:
+        discard_query_text(fc, c);
+        c->state = IF_ELSE_TRUE;
+        c->cur_unknown = c->any_unknown;
+        break;
+    case IF_IGNORED:
+        discard_query_text(fc, c);
+        c->state = IF_ELSE_FALSE;
+        break;
+    case IF_ELSE_TRUE:
+    case IF_ELSE_FALSE:
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
+                    "\\else: cannot occur after \\else");
+        break;
+    }
+}
+
+static void exec_endif(file_ctx *fc, size_t off, size_t len)
+{
+    if (fc->nconds == 0) {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len, "\\endif: no matching \\if");
+        return;
+    }
+    cond *c = &fc->conds[fc->nconds - 1];
+    if (c->state != IF_TRUE && c->state != IF_ELSE_TRUE)
+        discard_query_text(fc, c);
+    fc->nconds--;
+}
+
+static void exec_set(file_ctx *fc, size_t off, size_t len)
+{
+    size_t name_off = off;
+    char *name = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, &name_off);
+    if (!name)
+        return; /* \set alone lists the variables */
+    fc->expr_runtime = false;
+    char *value = gather_args(fc, OPT_NORMAL, NULL, NULL);
+    if (!interp_valid_var_name(name))
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, name_off, strlen(name),
+                    "invalid variable name: '%s'", name);
+    else if (interp_assign_var(fc, name, value, off, len) == 0 && fc->expr_runtime)
+        interp_set_runtime(fc->ip, name, true); /* built from a run-time value */
+    fc->expr_runtime = false;
+    free(name);
+    free(value);
+}
+
+static void exec_unset(file_ctx *fc, size_t off, size_t len)
+{
+    size_t name_off = off;
+    char *name = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, &name_off);
+    if (!name) {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
+                    "\\unset: missing required argument");
+        return;
+    }
+    if (!interp_valid_var_name(name))
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, name_off, strlen(name),
+                    "invalid variable name: '%s'", name);
+    else
+        interp_assign_var(fc, name, NULL, off, len);
+    free(name);
+}
+
+/*
+ * \echo and \qecho as psql's exec_command_echo: the arguments joined by single
+ * spaces, where a first unquoted "-n" suppresses the newline. The text goes to the
+ * runner's echo(); read statically, it is dropped.
+ */
+static void exec_echo(file_ctx *fc)
+{
+    strbuf text = {0};
+    bool first = true, no_newline = false;
+    char *arg;
+    char quote;
+    size_t off;
+    while ((arg = scan_slash_option(fc->sc, OPT_NORMAL, &quote, false, &off)) != NULL) {
+        if (first && !no_newline && quote == 0 && strcmp(arg, "-n") == 0) {
+            no_newline = true;
+        } else {
+            if (!first)
+                sb_addc(&text, ' ');
+            first = false;
+            sb_adds(&text, arg);
+        }
+        free(arg);
+    }
+    fc->ip->out->nechos++;
+    const script_runner *r = fc->ip->opt->runner;
+    if (r && r->echo)
+        r->echo(r->ctx, text.buf ? text.buf : "", !no_newline);
+    sb_free(&text);
+}
+
+static bool path_is_under(const char *path, const char *dir)
+{
+    size_t n = strlen(dir);
+    if (n == 1 && dir[0] == '/')
+        return true;
+    return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+char *interp_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
+}
+
+static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t off, size_t len)
+{
+    interp *ip = fc->ip;
+    size_t arg_off = off;
+    char *arg = scan_slash_option(fc->sc, OPT_NORMAL, NULL, true, &arg_off);
+    if (!arg) {
+        interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, off, len,
+                    "\\%s: missing required argument", cmd);
+        return;
+    }
+    size_t arg_len = strlen(arg);
+    if (ip->opt->forbid_includes) {
+        interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
+                    "includes are not allowed here: '%s' not read", arg);
+        free(arg);
+        return;
+    }
+    /* psql: ~ is the home folder; \ir is relative to the including file */
+    char *path;
+    const char *home = getenv("HOME");
+    if (arg[0] == '~' && (arg[1] == '/' || arg[1] == '\0') && home)
+        path = xasprintf("%s%s", home, arg + 1);
+    else if (relative && arg[0] != '/' && strcmp(fc->src->name, "<stdin>") != 0) {
+        char *dir = interp_dir_of(fc->src->name);
+        path = strcmp(dir, ".") == 0 ? xstrdup(arg) : xasprintf("%s/%s", dir, arg);
+        free(dir);
+    } else
+        path = xstrdup(arg);
+
+    char *real = realpath(path, NULL);
+    if (!real) {
+        interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
+                    "cannot read included file '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (!ip->opt->allow_outside_root && !ip->root) {
+        /* fail closed: a root that does not resolve allows nothing */
+        interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
+                    "cannot check included file '%s': the root folder '%s' does not exist",
+                    path, ip->root_name ? ip->root_name : "(none)");
+        goto out;
+    }
+    if (!ip->opt->allow_outside_root && !path_is_under(real, ip->root)) {
+        interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
+                    "included file '%s' is outside the root folder '%s' "
+                    "(--allow-include-outside-root allows it)",
+                    path, ip->root_name);
+        goto out;
+    }
+    for (size_t i = 0; i < ip->ninclude; i++) {
+        if (strcmp(ip->include_stack[i]->real_path, real) == 0) {
+            strbuf chain = {0};
+            for (size_t j = i; j < ip->ninclude; j++)
+                sb_addf(&chain, "%s -> ", ip->include_stack[j]->name);
+            sb_adds(&chain, path);
+            interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
+                        "include cycle: %s", chain.buf);
+            sb_free(&chain);
+            goto out;
+        }
+    }
+    int max_depth = ip->opt->max_include_depth > 0 ? ip->opt->max_include_depth
+                                                   : SCRIPT_MAX_INCLUDE_DEPTH;
+    if (ip->ninclude > (size_t)max_depth) {
+        interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
+                    "includes nested deeper than %d levels: '%s' not read", max_depth, path);
+        goto out;
+    }
+    char *err = NULL;
+    source *inc = source_load(path, &err);
+    if (!inc) {
+        interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len, "%s", err);
+        free(err);
+        goto out;
+    }
+    script *out = ip->out;
+    GROW(out->sources, out->capsources, out->nsources + 1);
+    out->sources[out->nsources++] = inc;
+    interp_process_file(ip, inc);
+    scan_set_std_strings(fc->sc, ip->std_strings);
+out:
+    free(real);
+    free(path);
+    free(arg);
+}
+
+/* Meta-commands whose argument is the whole rest of the line. */
+static const char *const whole_line_cmds[] = {"!", "copy", "ef", "ev", "h", "help", "sf", "sv"};
+/* Meta-commands whose argument may be "|command" (the rest of the line). */
+static const char *const filepipe_cmds[] = {"g", "gx", "o", "out", "w", "write"};
+/* Unsupported meta-commands that still send the query buffer. */
+static const char *const sending_cmds[] = {"crosstabview", "gdesc", "gexec", "gx", "watch"};
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], s) == 0)
+            return true;
+    return false;
+}
+
+/* Reads and drops the arguments of a command pgward does not run, as psql reads them. */
+static void skip_command_args(file_ctx *fc, const char *cmd)
+{
+    if (in_list(whole_line_cmds, ARRAY_SIZE(whole_line_cmds), cmd))
+        free(scan_slash_option(fc->sc, OPT_WHOLE_LINE, NULL, false, NULL));
+    else if (in_list(filepipe_cmds, ARRAY_SIZE(filepipe_cmds), cmd))
+        free(gather_args(fc, OPT_FILEPIPE, NULL, NULL));
+    else
+        skip_args(fc);
+}
+
+/*
+ * Runs one meta-command (name already read) whose backslash is at off. Returns
+ * CMD_SEND when the query buffer must be sent (\g, \gset); *gset_prefix is then the
+ * malloc'd \gset prefix or NULL.
+ */
+static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char **gset_prefix)
+{
+    size_t len = 1 + strlen(cmd);
+    *gset_prefix = NULL;
+
+    if (strcmp(cmd, "if") == 0) {
+        exec_if(fc, off);
+        return CMD_SKIP;
+    }
+    if (strcmp(cmd, "elif") == 0) {
+        exec_elif(fc, off, len);
+        return CMD_SKIP;
+    }
+    if (strcmp(cmd, "else") == 0) {
+        exec_else(fc, off, len);
+        return CMD_SKIP;
+    }
+    if (strcmp(cmd, "endif") == 0) {
+        exec_endif(fc, off, len);
+        return CMD_SKIP;
+    }
+
+    bool supported = strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0 ||
+                     strcmp(cmd, "echo") == 0 || strcmp(cmd, "qecho") == 0 ||
+                     strcmp(cmd, "i") == 0 || strcmp(cmd, "include") == 0 ||
+                     strcmp(cmd, "ir") == 0 || strcmp(cmd, "include_relative") == 0 ||
+                     strcmp(cmd, "g") == 0 || strcmp(cmd, "gset") == 0 ||
+                     strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0;
+    if (!interp_active(fc)) {
+        if (!supported)
+            interp_add_finding(fc, SEV_WARNING, RULE_UNSUPPORTED_META_COMMAND, off, len,
+                        "unsupported meta-command \\%s (in an inactive \\if branch)", cmd);
+        skip_command_args(fc, cmd);
+        return CMD_SKIP;
+    }
+
+    if (strcmp(cmd, "set") == 0) {
+        exec_set(fc, off, len);
+    } else if (strcmp(cmd, "unset") == 0) {
+        exec_unset(fc, off, len);
+    } else if (strcmp(cmd, "echo") == 0 || strcmp(cmd, "qecho") == 0) {
+        exec_echo(fc);
+    } else if (strcmp(cmd, "i") == 0 || strcmp(cmd, "include") == 0) {
+        exec_include(fc, cmd, false, off, len);
+    } else if (strcmp(cmd, "ir") == 0 || strcmp(cmd, "include_relative") == 0) {
+        exec_include(fc, cmd, true, off, len);
+    } else if (strcmp(cmd, "g") == 0) {
+        size_t aoff;
+        char *target = scan_slash_option(fc->sc, OPT_FILEPIPE, NULL, false, &aoff);
+        if (target) {
+            interp_add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META_COMMAND, off, len,
+                        "unsupported meta-command \\g with an output target ('%s')", target);
+            free(target);
+        }
+        return CMD_SEND;
+    } else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
+        /* psql: ends this script (the pending statement is still sent) */
+        fc->quit = true;
+    } else if (strcmp(cmd, "gset") == 0) {
+        char *prefix = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, NULL);
+        *gset_prefix = prefix ? prefix : xstrdup("");
+        return CMD_SEND;
+    } else {
+        interp_add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META_COMMAND, off, len,
+                    "unsupported meta-command \\%s", cmd);
+        skip_command_args(fc, cmd);
+        if (strcmp(cmd, "r") == 0 || strcmp(cmd, "reset") == 0)
+            qbuf_reset(&fc->qb);
+        if (in_list(sending_cmds, ARRAY_SIZE(sending_cmds), cmd))
+            return CMD_SEND;
+    }
+    return CMD_SKIP;
+}
+
+/*
+ * Whether the query buffer ends with the line break psql would have added before
+ * the line that starts at source offset at (only empty lines in between).
+ */
+bool interp_ends_with_line_break(const file_ctx *fc, size_t at)
+{
+    const query_buf *qb = &fc->qb;
+    if (qb->text.len == 0 || qb->text.buf[qb->text.len - 1] != '\n' || qb->nspans == 0)
+        return false;
+    const text_span *last = &qb->spans[qb->nspans - 1];
+    size_t end = last->src_off + last->src_len;
+    if (last->substituted || end > at || end == 0 || fc->src->text[end - 1] != '\n')
+        return false;
+    for (size_t i = end; i < at; i++)
+        if (fc->src->text[i] != '\n')
+            return false;
+    return at == fc->src->len || fc->src->text[at - 1] == '\n';
+}
+
+void interp_handle_backslash(file_ctx *fc)
+{
+    size_t off = scan_stop_offset(fc->sc);
+    query_buf *qb = &fc->qb;
+    /*
+     * psql adds a newline to the query buffer before each line; when a line holds
+     * only a meta-command it takes that newline back out.
+     */
+    if (interp_ends_with_line_break(fc, off))
+        qbuf_truncate(qb, qb->text.len - 1);
+    char *cmd = scan_slash_command(fc->sc);
+    char *gset_prefix = NULL;
+    /* run-time variables in a meta-command's arguments do not mark the statement */
+    bool stmt_runtime = fc->stmt_runtime;
+    cmd_status status = exec_command(fc, cmd, off, &gset_prefix);
+    fc->stmt_runtime = stmt_runtime;
+    if (fc->ip->out->stopped) {
+        /* an included file stopped the script: read nothing more */
+        free(gset_prefix);
+        free(cmd);
+        return;
+    }
+
+    /* psql ignores (and warns about) arguments a command did not use */
+    char *extra;
+    size_t eoff;
+    while ((extra = scan_slash_option(fc->sc, OPT_NO_EVAL, NULL, false, &eoff)) != NULL) {
+        if (interp_active(fc))
+            interp_add_finding(fc, SEV_WARNING, RULE_SCRIPT_ERROR, eoff, strlen(extra),
+                        "\\%s: extra argument '%s' ignored", cmd, extra);
+        free(extra);
+    }
+    scan_slash_command_end(fc->sc);
+
+    if (status == CMD_SEND && interp_active(fc)) {
+        if (qb->text.len == 0)
+            qbuf_copy(qb, &fc->prev);
+        if (qb->text.len > 0)
+            interp_send_query(fc, gset_prefix ? END_GSET : END_G, gset_prefix);
+        scan_reset(fc->sc);
+    }
+    free(gset_prefix);
+    free(cmd);
+}
+

@@ -1,0 +1,79 @@
+/*
+ * script_internal.h: what the interpreter's files share (script.c: variables, the
+ * \if stack, the main loop and the API; statements.c: sending a statement;
+ * meta.c: the meta-commands): the interpreter's and the file's state.
+ */
+#ifndef PGWARD_SCRIPT_INTERNAL_H
+#define PGWARD_SCRIPT_INTERNAL_H
+
+#include "script/script.h"
+#include "script/script_scan.h"
+
+typedef struct interp {
+    script *out;
+    const script_options *opt;
+    script_var *vars;
+    size_t nvars, capvars;
+    char **runtime;          /* variables set by \gset (value unknown until run time) */
+    size_t nruntime, capruntime;
+    char *root;              /* real path of the folder includes must stay in */
+    char *root_name;         /* that folder as the user named it, for messages */
+    const source **include_stack; /* the files being read, outermost first */
+    bool std_strings;        /* the session's standard_conforming_strings */
+    size_t substituted;      /* bytes variables have added so far */
+    bool substitution_reported;
+    size_t ninclude, capinclude;
+} interp;
+
+typedef enum if_state {
+    IF_TRUE,       /* in an active branch */
+    IF_FALSE,      /* in an inactive branch, no branch taken yet */
+    IF_IGNORED,    /* inactive: a branch was taken, or the outer branch is inactive */
+    IF_ELSE_TRUE,  /* in an active \else */
+    IF_ELSE_FALSE, /* in an inactive \else */
+} if_state;
+
+typedef struct cond {
+    if_state state;
+    bool cur_unknown;  /* this branch runs only if a run-time value says so */
+    bool any_unknown;  /* an earlier condition of this block was unknown */
+    size_t if_off;     /* where the \if is, for "no \endif" */
+    size_t saved_len;  /* query text kept when a branch is abandoned */
+    scan_mark saved_mark;
+} cond;
+
+typedef struct file_ctx {
+    interp *ip;
+    source *src;
+    scan_state *sc;
+    query_buf qb;
+    query_buf prev;          /* the last statement sent, for \g on an empty buffer */
+    cond *conds;
+    size_t nconds, capconds;
+    bool quit;               /* \q: stop reading this file */
+    bool stmt_runtime;       /* the statement being collected uses a \gset variable */
+    bool expr_runtime;       /* the \if expression being read uses one */
+} file_ctx;
+
+typedef enum cmd_status { CMD_SKIP, CMD_SEND } cmd_status;
+
+
+
+bool interp_active(const file_ctx *fc);
+void interp_add_finding(file_ctx *fc, severity sev, rule_id rule, size_t off, size_t len,
+                        const char *fmt, ...) PRINTF_LIKE(6, 7);
+int interp_assign_var(file_ctx *fc, const char *name, const char *value, size_t off,
+                      size_t len);
+char *interp_dir_of(const char *path);
+bool interp_ends_with_line_break(const file_ctx *fc, size_t at);
+void interp_handle_backslash(file_ctx *fc);
+bool interp_in_unknown_branch(const file_ctx *fc);
+bool interp_is_hooked_var(const char *name);
+bool interp_parse_bool(const char *value, bool *result);
+void interp_process_file(interp *ip, source *src);
+void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix);
+void interp_set_runtime(interp *ip, const char *name, bool on);
+void interp_statement_free(statement *st);
+bool interp_valid_var_name(const char *name);
+
+#endif

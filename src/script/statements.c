@@ -1,0 +1,292 @@
+/*
+ * statements.c: sending a statement, as psql's SendQuery: recorded with its origin
+ * and parsed once, its COPY data taken, \gset's variables marked known only at run
+ * time, standard_conforming_strings followed, then handed to the runner (run
+ * time) or the sink (a stream); see script.h.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pg_nodes.h"
+#include "script/script_internal.h"
+
+/* ------------------------------------------------------------------ statements */
+
+size_t statement_source_offset(const statement *st, size_t text_off)
+{
+    for (size_t i = 0; i < st->nspans; i++) {
+        const text_span *sp = &st->spans[i];
+        if (text_off < sp->text_off + sp->len || i + 1 == st->nspans) {
+            if (sp->substituted || text_off < sp->text_off)
+                return sp->src_off;
+            size_t d = text_off - sp->text_off;
+            if (sp->len != sp->src_len && d >= sp->src_len)
+                d = sp->src_len ? sp->src_len - 1 : 0;
+            return sp->src_off + d;
+        }
+    }
+    return st->offset;
+}
+
+/* The name psql gives a result column (FigureColname, for the common cases). */
+static const char *column_name(const cJSON *res_target)
+{
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(res_target, PGN_ResTarget);
+    const cJSON *name = cJSON_GetObjectItemCaseSensitive(rt, PGF_name);
+    if (cJSON_IsString(name))
+        return name->valuestring;
+    const cJSON *val = cJSON_GetObjectItemCaseSensitive(rt, PGF_val);
+    for (int guard = 0; val && guard < 16; guard++) {
+        const char *kind = sql_node_kind(val);
+        const cJSON *f = sql_node_fields(val);
+        const cJSON *list = NULL;
+        if (!kind)
+            break;
+        if (strcmp(kind, PGN_ColumnRef) == 0)
+            list = cJSON_GetObjectItemCaseSensitive(f, PGF_fields);
+        else if (strcmp(kind, PGN_FuncCall) == 0)
+            list = cJSON_GetObjectItemCaseSensitive(f, PGF_funcname);
+        else if (strcmp(kind, PGN_TypeCast) == 0) {
+            val = cJSON_GetObjectItemCaseSensitive(f, PGF_arg);
+            continue;
+        }
+        if (!list)
+            break;
+        const cJSON *last = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
+        if (sql_node_kind(last) && strcmp(sql_node_kind(last), PGN_A_Star) == 0)
+            return "*";
+        const cJSON *sv = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(last, PGN_String), PGF_sval);
+        if (cJSON_IsString(sv))
+            return sv->valuestring;
+        break;
+    }
+    return "?column?";
+}
+
+/* Marks the variables a \gset would set as known only at run time. */
+static void note_gset_vars(file_ctx *fc, const statement *st)
+{
+    if (st->parse.nstmts != 1)
+        return;
+    const cJSON *fields = sql_node_fields(st->parse.stmts[0]);
+    const cJSON *targets = cJSON_GetObjectItemCaseSensitive(fields, PGF_targetList);
+    if (!targets)
+        targets = cJSON_GetObjectItemCaseSensitive(fields, PGF_returningList);
+    if (!targets) {
+        /* FETCH, EXECUTE, ...: the columns are unknown, so is every such variable */
+        char *all = xasprintf("%s*", st->gset_prefix);
+        interp_set_runtime(fc->ip, all, true);
+        free(all);
+        return;
+    }
+    const cJSON *t;
+    cJSON_ArrayForEach(t, targets) {
+        const char *col = column_name(t);
+        char *name = xasprintf("%s%s", st->gset_prefix, col);
+        interp_set_runtime(fc->ip, name, true);
+        free(name);
+    }
+}
+
+/*
+ * psql reads COPY ... FROM STDIN data from the lines after the COPY's line, up to
+ * a line "\." (or the end of the file); the rest of the COPY's own line is read as
+ * script after the data.
+ */
+static void take_copy_data(file_ctx *fc, statement *st)
+{
+    const char *text = fc->src->text;
+    size_t len = fc->src->len;
+    size_t p = scan_next_offset(fc->sc);
+    size_t eol = p;
+    while (eol < len && text[eol] != '\n')
+        eol++;
+    size_t start = eol < len ? eol + 1 : len;
+    size_t q = start, data_end = len, resume = len;
+    while (q < len) {
+        size_t le = q;
+        while (le < len && text[le] != '\n')
+            le++;
+        size_t ll = le - q;
+        if (le < len && ((ll == 2 && memcmp(text + q, "\\.", 2) == 0) ||
+                         (ll == 3 && memcmp(text + q, "\\.\r", 3) == 0))) {
+            data_end = q;
+            resume = le + 1;
+            break;
+        }
+        q = le < len ? le + 1 : le;
+    }
+    if (q >= len && start < len) {
+        /* psql sends the rest of the file as data when the COPY succeeds */
+        interp_add_finding(fc, SEV_WARNING, RULE_SCRIPT_ERROR, st->offset, 0,
+                    "COPY data has no line '\\.': psql sends the rest of the file as data, "
+                    "so nothing after this COPY is read as SQL");
+    }
+    st->copy_data = text + start;
+    st->copy_data_len = data_end - start;
+    scan_jump(fc->sc, p, eol, resume);
+}
+
+/*
+ * psql lexes '...' by the server's standard_conforming_strings: follow SET and
+ * RESET of it (per session, so included files inherit it).
+ */
+static void track_std_strings(file_ctx *fc, const parsed_sql *p)
+{
+    for (size_t i = 0; i < p->nstmts; i++) {
+        const char *kind = sql_node_kind(p->stmts[i]);
+        if (!kind || strcmp(kind, PGN_VariableSetStmt) != 0)
+            continue;
+        const cJSON *f = sql_node_fields(p->stmts[i]);
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(f, PGF_name);
+        if (!cJSON_IsString(name) ||
+            ascii_strcasecmp(name->valuestring, "standard_conforming_strings") != 0)
+            continue;
+        const cJSON *kindv = cJSON_GetObjectItemCaseSensitive(f, PGF_kind);
+        bool on = true;
+        if (cJSON_IsString(kindv) && strcmp(kindv->valuestring, "VAR_SET_VALUE") == 0) {
+            const cJSON *c = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(f, PGF_args), 0),
+                PGN_A_Const);
+            const cJSON *sv = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(c, PGF_sval), PGF_sval);
+            const cJSON *iv = cJSON_GetObjectItemCaseSensitive(c, PGF_ival);
+            bool b;
+            if (cJSON_IsString(sv) && interp_parse_bool(sv->valuestring, &b))
+                on = b;
+            else if (iv)
+                on = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(iv, PGF_ival)) != 0;
+            else
+                continue; /* a value the server refuses: nothing changes */
+        }
+        fc->ip->std_strings = on;
+        scan_set_std_strings(fc->sc, on);
+    }
+}
+
+/*
+ * Run-time mode: hands st (the script's last statement) to the runner. For \gset,
+ * assigns the variables run() returns as psql's StoreQueryTuple does: through
+ * \set's path (a NULL value unsets), except that a specially treated variable is
+ * ignored with a warning and an invalid name is an error that leaves the remaining
+ * ones unassigned. A non-zero return stops the script (s->stopped); the variables
+ * are then not assigned. Frees whatever run() returned.
+ */
+static void run_statement(file_ctx *fc, const statement *st)
+{
+    const script_runner *r = fc->ip->opt->runner;
+    script_var *vars = NULL;
+    size_t nvars = 0;
+    int rc = r->run ? r->run(r->ctx, fc->ip->out, st, &vars, &nvars) : 0;
+    bool assign = rc == 0 && st->end == END_GSET;
+    for (size_t i = 0; i < nvars; i++) {
+        const char *name = vars[i].name;
+        if (!assign || !name) {
+            /* not \gset, stopped, or after a refused name: nothing is assigned */
+        } else if (interp_is_hooked_var(name)) {
+            interp_add_finding(fc, SEV_WARNING, RULE_SCRIPT_ERROR, st->offset, st->length,
+                        "attempt to \\gset into specially treated variable '%s' ignored",
+                        name);
+        } else if (!interp_valid_var_name(name)) {
+            interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, st->offset, st->length,
+                        "\\gset: invalid variable name: '%s'", name);
+            assign = false;
+        } else {
+            interp_assign_var(fc, name, vars[i].value, st->offset, st->length);
+        }
+        free(vars[i].name);
+        free(vars[i].value);
+    }
+    free(vars);
+    if (rc != 0)
+        fc->ip->out->stopped = true;
+}
+
+void interp_statement_free(statement *st)
+{
+    free(st->text);
+    free(st->spans);
+    free(st->gset_prefix);
+    free(st->kind);
+    if (!st->parse_borrowed)
+        parsed_sql_free(&st->parse);
+    memset(st, 0, sizeof(*st));
+}
+
+/* Sends the query buffer: records it as a statement (psql's SendQuery). */
+void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
+{
+    query_buf *qb = &fc->qb;
+    script *out = fc->ip->out;
+    GROW(out->stmts, out->capstmts, out->nstmts + 1);
+    statement *st = &out->stmts[out->nstmts++];
+    memset(st, 0, sizeof(*st));
+    st->text = xstrndup(qb->text.buf ? qb->text.buf : "", qb->text.len);
+    st->text_len = qb->text.len;
+    st->src = fc->src;
+    st->nspans = qb->nspans;
+    st->spans = xmalloc((qb->nspans ? qb->nspans : 1) * sizeof(text_span));
+    if (qb->nspans)
+        memcpy(st->spans, qb->spans, qb->nspans * sizeof(text_span));
+    size_t lo = SIZE_MAX, hi = 0;
+    for (size_t i = 0; i < st->nspans; i++) {
+        if (st->spans[i].src_off < lo)
+            lo = st->spans[i].src_off;
+        if (st->spans[i].src_off + st->spans[i].src_len > hi)
+            hi = st->spans[i].src_off + st->spans[i].src_len;
+    }
+    if (lo == SIZE_MAX)
+        lo = hi = scan_stop_offset(fc->sc);
+    st->offset = lo;
+    st->length = hi - lo;
+    source_position(fc->src, lo, &st->line, &st->column);
+    st->end = end;
+    st->gset_prefix = gset_prefix ? xstrdup(gset_prefix) : NULL;
+    st->conditional = interp_in_unknown_branch(fc);
+    st->uses_runtime_vars = fc->stmt_runtime;
+    /* a runner may hold this very text parsed already (apply's static read) */
+    const script_runner *runner = fc->ip->opt->runner;
+    const parsed_sql *earlier = runner && runner->parsed ? runner->parsed(runner->ctx, st) : NULL;
+    if (earlier) {
+        st->parse = *earlier;
+        st->parse_borrowed = true;
+    } else {
+        st->parse = sql_parse(st->text);
+    }
+    st->kind = sql_kind_string(&st->parse);
+    if (st->parse.error) {
+        size_t at = st->parse.error_offset >= 0
+                        ? statement_source_offset(st, (size_t)st->parse.error_offset)
+                        : st->offset;
+        /* libpg_query always parses with standard_conforming_strings on */
+        interp_add_finding(fc, SEV_ERROR, RULE_SYNTAX_ERROR, at, 0, "%s%s", st->parse.error,
+                    fc->ip->std_strings ? ""
+                                        : " (pgward parses with standard_conforming_strings "
+                                          "on; this script turned it off)");
+        finding_set_statement(&fc->ip->out->findings, st->text);
+    }
+    if (end == END_GSET && !fc->ip->opt->runner)
+        note_gset_vars(fc, st);
+    if (end != END_EOF && sql_is_copy_from_stdin(&st->parse))
+        take_copy_data(fc, st);
+    track_std_strings(fc, &st->parse);
+    out->nread++;
+    if (fc->ip->opt->runner)
+        run_statement(fc, st);
+    const script_sink *sink = fc->ip->opt->sink;
+    if (sink) {
+        sink->statement(sink->ctx, out, st);
+        if (!sink->keep)
+            interp_statement_free(&out->stmts[--out->nstmts]);
+    }
+
+    qbuf_copy(&fc->prev, qb);
+    qbuf_reset(qb);
+    fc->stmt_runtime = false;
+}
+

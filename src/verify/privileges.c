@@ -1,0 +1,486 @@
+/*
+ * privileges.c: the privileges gate of pgward verify: what every role of the
+ * policy (and PUBLIC) holds in the database, directly, through membership or by
+ * owning, against what the policy grants it (policy/query.h); see verify.c for how
+ * the policy maps to PostgreSQL's privileges.
+ */
+#include "verify/verify_internal.h"
+
+/* ------------------------------------------------------------------ privileges */
+
+/* What a role holds in one schema, for the evidence line. */
+typedef struct priv_sum {
+    char *schema;
+    unsigned privs;          /* bits of priv_words */
+    long nrels;
+    char *last;              /* last relation counted */
+} priv_sum;
+
+static const char *const priv_words[] = {"USAGE",  "CREATE",   "SELECT",     "INSERT",
+                                         "UPDATE", "DELETE",   "TRUNCATE",   "REFERENCES",
+                                         "TRIGGER", "EXECUTE"};
+
+static unsigned priv_bit(const char *priv)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(priv_words); i++)
+        if (strcmp(priv_words[i], priv) == 0)
+            return 1u << i;
+    return 0;
+}
+
+static priv_sum *sum_for(priv_sum **sums, size_t *n, size_t *cap, const char *schema)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*sums)[i].schema, schema) == 0)
+            return &(*sums)[i];
+    GROW(*sums, *cap, *n + 1);
+    priv_sum *s = &(*sums)[(*n)++];
+    memset(s, 0, sizeof(*s));
+    s->schema = xstrdup(schema);
+    return s;
+}
+
+static void sum_words(strbuf *sb, unsigned privs, unsigned mask)
+{
+    bool first = true;
+    for (size_t i = 0; i < ARRAY_SIZE(priv_words); i++)
+        if (privs & mask & (1u << i)) {
+            sb_addf(sb, "%s%s", first ? "" : ", ", priv_words[i]);
+            first = false;
+        }
+}
+
+#define SCHEMA_PRIVS ((1u << 0) | (1u << 1))
+
+static const char q_rel_privs[] =
+    "SELECT n.nspname, c.relname, c.relkind, a.privilege_type, a.is_grantable, " VIA ", "
+    "pg_get_userbyid(a.grantor), NULL::name "
+    "FROM pg_roles r CROSS JOIN pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "CROSS JOIN LATERAL " REL_ACL " a "
+    "WHERE r.rolname = $1 AND " REL_KINDS " AND " USER_NSP("n") " AND a.grantee <> 0 "
+    "AND pg_has_role(r.oid, a.grantee, 'MEMBER') AND NOT pg_has_role(r.oid, c.relowner, 'MEMBER') "
+    "UNION ALL "
+    "SELECT n.nspname, c.relname, c.relkind, a.privilege_type, a.is_grantable, " VIA ", "
+    "pg_get_userbyid(a.grantor), t.attname "
+    "FROM pg_roles r CROSS JOIN pg_attribute t JOIN pg_class c ON c.oid = t.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(t.attacl) a "
+    "WHERE r.rolname = $1 AND t.attacl IS NOT NULL AND t.attnum > 0 AND NOT t.attisdropped "
+    "AND " REL_KINDS " AND " USER_NSP("n") " AND a.grantee <> 0 "
+    "AND pg_has_role(r.oid, a.grantee, 'MEMBER') AND NOT pg_has_role(r.oid, c.relowner, 'MEMBER') "
+    "ORDER BY 1, 2, 8 NULLS FIRST, 4";
+
+static const char q_nsp_privs[] =
+    "SELECT n.nspname, a.privilege_type, a.is_grantable, " VIA ", pg_get_userbyid(a.grantor) "
+    "FROM pg_roles r CROSS JOIN pg_namespace n "
+    "CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a "
+    "WHERE r.rolname = $1 AND " USER_NSP("n") " AND a.grantee <> 0 "
+    "AND pg_has_role(r.oid, a.grantee, 'MEMBER') AND NOT pg_has_role(r.oid, n.nspowner, 'MEMBER') "
+    "ORDER BY 1, 2";
+
+static const char q_fn_privs[] =
+    "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), "
+    "CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, "
+    "a.is_grantable, " VIA ", pg_get_userbyid(a.grantor) "
+    "FROM pg_roles r CROSS JOIN pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a "
+    "WHERE r.rolname = $1 AND " USER_NSP("n") " AND " NOT_EXT_MEMBER("pg_proc", "p.oid") " "
+    "AND a.grantee <> 0 AND pg_has_role(r.oid, a.grantee, 'MEMBER') "
+    "AND NOT pg_has_role(r.oid, p.proowner, 'MEMBER') ORDER BY 1, 2, 3";
+
+static const char q_owned[] =
+    "SELECT 'schema', n.nspname, NULL, pg_get_userbyid(n.nspowner) "
+    "FROM pg_roles r CROSS JOIN pg_namespace n "
+    "WHERE r.rolname = $1 AND " USER_NSP("n") " AND pg_has_role(r.oid, n.nspowner, 'MEMBER') "
+    "UNION ALL "
+    "SELECT c.relkind::text, n.nspname, c.relname, pg_get_userbyid(c.relowner) "
+    "FROM pg_roles r CROSS JOIN pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+    "WHERE r.rolname = $1 AND " REL_KINDS " AND " USER_NSP("n") " "
+    "AND pg_has_role(r.oid, c.relowner, 'MEMBER') "
+    "UNION ALL "
+    "SELECT CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' "
+    "ELSE 'function' END, n.nspname, "
+    "p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', "
+    "pg_get_userbyid(p.proowner) "
+    "FROM pg_roles r CROSS JOIN pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "WHERE r.rolname = $1 AND " USER_NSP("n") " AND " NOT_EXT_MEMBER("pg_proc", "p.oid") " "
+    "AND pg_has_role(r.oid, p.proowner, 'MEMBER') "
+    "UNION ALL "
+    "SELECT 'database', NULL, d.datname, pg_get_userbyid(d.datdba) "
+    "FROM pg_roles r CROSS JOIN pg_database d "
+    "WHERE r.rolname = $1 AND d.datname = current_database() "
+    "AND pg_has_role(r.oid, d.datdba, 'MEMBER') "
+    "ORDER BY 1, 2, 3";
+
+static const char q_db_privs[] =
+    "SELECT a.privilege_type, a.is_grantable, " VIA ", pg_get_userbyid(a.grantor) "
+    "FROM pg_roles r CROSS JOIN pg_database d "
+    "CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a "
+    "WHERE r.rolname = $1 AND d.datname = current_database() AND a.grantee <> 0 "
+    "AND pg_has_role(r.oid, a.grantee, 'MEMBER') AND NOT pg_has_role(r.oid, d.datdba, 'MEMBER')";
+
+static const char q_predefined[] =
+    "SELECT g.rolname FROM pg_roles r CROSS JOIN pg_roles g "
+    "WHERE r.rolname = $1 AND g.rolname ~ '^pg_' AND g.rolname <> 'pg_database_owner' "
+    "AND g.oid <> r.oid AND pg_has_role(r.oid, g.oid, 'MEMBER') ORDER BY 1";
+
+static const char q_default_privs[] =
+    "SELECT pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype, a.privilege_type, "
+    "a.is_grantable, " VIA " "
+    "FROM pg_roles r CROSS JOIN pg_default_acl d "
+    "LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace "
+    "CROSS JOIN LATERAL aclexplode(d.defaclacl) a "
+    "WHERE r.rolname = $1 AND a.grantee <> 0 AND pg_has_role(r.oid, a.grantee, 'MEMBER') "
+    "AND NOT pg_has_role(r.oid, d.defaclrole, 'MEMBER') ORDER BY 1, 2, 3, 4";
+
+/* Checks one restricted role's privileges; adds its evidence line and problems. */
+static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl)
+{
+    const policy *p = v->p;
+    const char *params[] = {rl->name};
+    priv_sum *sums = NULL;
+    size_t nsums = 0, capsums = 0, extra = 0, nexec = 0;
+    strbuf owned = {0};
+
+    PGresult *res = q(v, "cannot read the role's table privileges", q_rel_privs, 1, params);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *schema = PQgetvalue(res, i, 0), *rel = PQgetvalue(res, i, 1);
+        const char *kind = PQgetvalue(res, i, 2), *priv = PQgetvalue(res, i, 3);
+        const char *col = val(res, i, 7);
+        bool grantable = tval(res, i, 4);
+        unsigned need, have;
+        if (kind[0] == 'S' && strcmp(priv, "USAGE") == 0) {
+            need = CLASS_INSERT;
+            have = policy_table_classes(p, rl, schema, NULL);
+        } else {
+            need = table_priv_class(priv);
+            have = policy_table_classes(p, rl, schema, rel);
+        }
+        priv_sum *s = sum_for(&sums, &nsums, &capsums, schema);
+        s->privs |= priv_bit(priv);
+        if (!s->last || strcmp(s->last, rel) != 0) {
+            free(s->last);
+            s->last = xstrdup(rel);
+            s->nrels++;
+        }
+        bool ok = (have & need) && (!grantable || (have & CLASS_DCL));
+        if (ok)
+            continue;
+        extra++;
+        char *how = how_held(PQgetvalue(res, i, 5), val(res, i, 6));
+        char *classes = class_list(have);
+        char *target = col ? xasprintf("%s (%s) on %s %s.%s", priv, col, relkind_word(kind),
+                                       schema, rel)
+                           : xasprintf("%s on %s %s.%s", priv, relkind_word(kind), schema, rel);
+        if (have & need)
+            problem(g, "%s holds %s WITH GRANT OPTION (%s): its grants there lack dcl (%s)",
+                    rl->name, target, how, classes);
+        else
+            problem(g, "%s holds %s (%s): beyond its grants there (%s)", rl->name, target, how,
+                    classes);
+        free(target);
+        free(classes);
+        free(how);
+    }
+    PQclear(res);
+
+    res = q(v, "cannot read the role's schema privileges", q_nsp_privs, 1, params);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *schema = PQgetvalue(res, i, 0), *priv = PQgetvalue(res, i, 1);
+        bool grantable = tval(res, i, 2);
+        unsigned have = policy_schema_classes(p, rl, schema);
+        bool ok;
+        const char *why;
+        if (strcmp(priv, "CREATE") == 0) {
+            ok = have & CLASS_DDL;
+            why = "CREATE needs ddl on the schema";
+        } else {
+            ok = policy_table_classes(p, rl, schema, NULL) || policy_function_allowed_in(rl, schema, NULL);
+            why = "USAGE needs a grant or an allowed function there";
+        }
+        if (ok && grantable && !(have & CLASS_DCL)) {
+            ok = false;
+            why = "WITH GRANT OPTION needs dcl on the schema";
+        }
+        sum_for(&sums, &nsums, &capsums, schema)->privs |= priv_bit(priv);
+        if (ok)
+            continue;
+        extra++;
+        char *how = how_held(PQgetvalue(res, i, 3), val(res, i, 4));
+        char *classes = class_list(have);
+        problem(g, "%s holds %s on schema %s (%s): %s (its grants there: %s)", rl->name, priv,
+                schema, how, why, classes);
+        free(classes);
+        free(how);
+    }
+    PQclear(res);
+
+    res = q(v, "cannot read the role's function privileges", q_fn_privs, 1, params);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *schema = PQgetvalue(res, i, 0), *name = PQgetvalue(res, i, 1);
+        nexec++;
+        bool allowed = policy_function_allowed_in(rl, schema, name);
+        bool grant_ok = !tval(res, i, 4) || (policy_schema_classes(p, rl, schema) & CLASS_DCL);
+        if (allowed && grant_ok)
+            continue;
+        extra++;
+        char *how = how_held(PQgetvalue(res, i, 5), val(res, i, 6));
+        problem(g, "%s holds EXECUTE%s on %s %s.%s(%s) (%s): %s", rl->name,
+                grant_ok ? "" : " WITH GRANT OPTION", PQgetvalue(res, i, 3), schema, name,
+                PQgetvalue(res, i, 2), how,
+                allowed ? "its grants there lack dcl" : "not on its allow function list");
+        free(how);
+    }
+    PQclear(res);
+
+    res = q(v, "cannot read what the role owns", q_owned, 1, params);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *kind = PQgetvalue(res, i, 0), *schema = val(res, i, 1);
+        const char *name = val(res, i, 2), *owner = PQgetvalue(res, i, 3);
+        const char *word = strlen(kind) == 1 ? relkind_word(kind) : kind;
+        char *what = strcmp(kind, "schema") == 0 ? xasprintf("schema %s", schema)
+                     : schema                    ? xasprintf("%s %s.%s", word, schema, name)
+                                                 : xasprintf("%s %s", word, name);
+        char *as = strcmp(owner, rl->name) == 0 ? xstrdup("")
+                                                 : xasprintf(" (through membership in %s)", owner);
+        sb_addf(&owned, "%s%s", owned.len ? ", " : "", what);
+        if (!schema) {
+            extra++;
+            problem(g, "%s owns %s%s: a restricted role may not own the database", rl->name,
+                    what, as);
+        } else if (!(policy_schema_classes(p, rl, schema) & CLASS_DDL)) {
+            extra++;
+            char *classes = class_list(policy_schema_classes(p, rl, schema));
+            problem(g, "%s owns %s%s: owning needs ddl on %s (its grants there: %s)", rl->name,
+                    what, as, schema, classes);
+            free(classes);
+        }
+        free(as);
+        free(what);
+    }
+    PQclear(res);
+
+    res = q(v, "cannot read the role's database privileges", q_db_privs, 1, params);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *priv = PQgetvalue(res, i, 0);
+        if (strcmp(priv, "CREATE") != 0 || policy_ddl_on_some_family(rl))
+            continue;
+        extra++;
+        char *how = how_held(PQgetvalue(res, i, 2), val(res, i, 3));
+        problem(g, "%s holds CREATE on database %s (%s): creating schemas needs ddl on a family",
+                rl->name, v->r->database, how);
+        free(how);
+    }
+    PQclear(res);
+
+    res = q(v, "cannot read the role's memberships", q_predefined, 1, params);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        extra++;
+        problem(g, "%s is a member of the predefined role %s", rl->name, PQgetvalue(res, i, 0));
+    }
+    PQclear(res);
+
+    res = q(v, "cannot read the default privileges", q_default_privs, 1, params);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *creator = PQgetvalue(res, i, 0), *schema = val(res, i, 1);
+        char type = PQgetvalue(res, i, 2)[0];
+        const char *priv = PQgetvalue(res, i, 3);
+        bool grantable = tval(res, i, 4);
+        unsigned have = schema ? policy_schema_classes(p, rl, schema) : 0;
+        unsigned need = table_priv_class(priv);
+        const char *objects;
+        switch (type) {
+        case 'r':
+            objects = "tables";
+            break;
+        case 'S':
+            if (strcmp(priv, "USAGE") == 0) {
+                need = CLASS_INSERT;
+                have = schema ? policy_table_classes(p, rl, schema, NULL) : 0;
+            }
+            objects = "sequences";
+            break;
+        case 'f':
+            have = 0; /* never covered: future functions are on no allowlist */
+            objects = "functions";
+            break;
+        case 'n':
+            need = strcmp(priv, "CREATE") == 0 ? CLASS_DDL : 0;
+            have = policy_ddl_on_some_family(rl) ? CLASS_DDL : 0;
+            objects = "schemas";
+            break;
+        default:
+            need = 0; /* types: USAGE */
+            objects = "types";
+            break;
+        }
+        if (!need || ((have & need) && (!grantable || (have & CLASS_DCL))))
+            continue;
+        extra++;
+        char *via = PQgetvalue(res, i, 5)[0]
+                        ? xasprintf(", through membership in %s", PQgetvalue(res, i, 5))
+                        : xstrdup("");
+        char *list = class_list(have);
+        char *reason = type == 'f'
+                           ? xstrdup("future functions are on no allow function list")
+                           : xasprintf("beyond its grants there (%s)", list);
+        problem(g, "%s gets %s%s on the %s %s creates %s%s (default privileges%s): %s", rl->name,
+                priv, grantable ? " WITH GRANT OPTION" : "", objects, creator,
+                schema ? "in schema " : "in every schema", schema ? schema : "", via, reason);
+        free(reason);
+        free(list);
+        free(via);
+    }
+    PQclear(res);
+
+    /* the evidence line */
+    strbuf sb = {0};
+    sb_addf(&sb, "%s (restricted): ", rl->name);
+    size_t before = sb.len;
+    for (size_t i = 0; i < nsums; i++) {
+        priv_sum *s = &sums[i];
+        sb_addf(&sb, "%s%s: ", sb.len > before ? "; " : "", s->schema);
+        if (s->privs & SCHEMA_PRIVS) {
+            sum_words(&sb, s->privs, SCHEMA_PRIVS);
+            sb_adds(&sb, " on the schema");
+        }
+        if (s->nrels) {
+            sb_adds(&sb, (s->privs & SCHEMA_PRIVS) ? ", " : "");
+            sum_words(&sb, s->privs, ~SCHEMA_PRIVS);
+            sb_addf(&sb, " on %ld relation%s", s->nrels, s->nrels == 1 ? "" : "s");
+        }
+        free(s->schema);
+        free(s->last);
+    }
+    free(sums);
+    if (sb.len == before)
+        sb_adds(&sb, "no privileges of its own");
+    if (nexec)
+        sb_addf(&sb, "; EXECUTE granted on %zu function%s", nexec, nexec == 1 ? "" : "s");
+    else
+        sb_adds(&sb, "; no EXECUTE granted to it");
+    sb_addf(&sb, "; owns %s; %s", owned.len ? owned.buf : "nothing",
+            extra ? "BEYOND its grants" : "within its grants");
+    evidence(g, "%s", sb.buf);
+    sb_free(&sb);
+    sb_free(&owned);
+}
+
+static const char q_public_rel[] =
+    "SELECT n.nspname, c.relname, c.relkind, a.privilege_type, pg_get_userbyid(a.grantor), "
+    "NULL::name "
+    "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL " REL_ACL
+    " a WHERE " REL_KINDS " AND " USER_NSP("n") " AND a.grantee = 0 AND "
+    NOT_EXT_MEMBER("pg_class", "c.oid") " "
+    "UNION ALL "
+    "SELECT n.nspname, c.relname, c.relkind, a.privilege_type, pg_get_userbyid(a.grantor), "
+    "t.attname "
+    "FROM pg_attribute t JOIN pg_class c ON c.oid = t.attrelid "
+    "JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(t.attacl) a "
+    "WHERE t.attacl IS NOT NULL AND t.attnum > 0 AND NOT t.attisdropped AND " REL_KINDS
+    " AND " USER_NSP("n") " AND a.grantee = 0 AND " NOT_EXT_MEMBER("pg_class", "c.oid") " "
+    "ORDER BY 1, 2, 6 NULLS FIRST, 4";
+
+static const char q_public_other[] =
+    "SELECT 'schema', n.nspname, a.privilege_type, pg_get_userbyid(a.grantor) "
+    "FROM pg_namespace n "
+    "CROSS JOIN LATERAL aclexplode(coalesce(n.nspacl, acldefault('n', n.nspowner))) a "
+    "WHERE " USER_NSP("n") " AND a.grantee = 0 "
+    "UNION ALL "
+    "SELECT 'database', d.datname, a.privilege_type, pg_get_userbyid(a.grantor) "
+    "FROM pg_database d "
+    "CROSS JOIN LATERAL aclexplode(coalesce(d.datacl, acldefault('d', d.datdba))) a "
+    "WHERE d.datname = current_database() AND a.grantee = 0 "
+    "UNION ALL "
+    "SELECT 'default ' || d.defaclobjtype::text, coalesce(n.nspname, ''), a.privilege_type, "
+    "pg_get_userbyid(d.defaclrole) "
+    "FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace "
+    "CROSS JOIN LATERAL aclexplode(d.defaclacl) a WHERE a.grantee = 0 "
+    "ORDER BY 1, 2, 3";
+
+/* PUBLIC: every role holds what it holds. */
+static void check_public(vctx *v, verify_gate *g)
+{
+    const policy *p = v->p;
+    strbuf usage = {0}, reads = {0};
+    PGresult *res = q(v, "cannot read the privileges of PUBLIC", q_public_rel, 0, NULL);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *schema = PQgetvalue(res, i, 0), *rel = PQgetvalue(res, i, 1);
+        const char *priv = PQgetvalue(res, i, 3), *col = val(res, i, 5);
+        if (strcmp(priv, "SELECT") == 0 && policy_is_protected(p, schema)) {
+            sb_addf(&reads, "%s%s.%s%s%s%s", reads.len ? ", " : "", schema, rel,
+                    col ? " (" : "", col ? col : "", col ? ")" : "");
+            continue;
+        }
+        problem(g, "PUBLIC holds %s%s%s%s on %s %s.%s (granted by %s): every role gets it",
+                priv, col ? " (" : "", col ? col : "", col ? ")" : "",
+                relkind_word(PQgetvalue(res, i, 2)), schema, rel, PQgetvalue(res, i, 4));
+    }
+    PQclear(res);
+    res = q(v, "cannot read the privileges of PUBLIC", q_public_other, 0, NULL);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *kind = PQgetvalue(res, i, 0), *name = PQgetvalue(res, i, 1);
+        const char *priv = PQgetvalue(res, i, 2), *by = PQgetvalue(res, i, 3);
+        if (strcmp(kind, "schema") == 0) {
+            const policy_family *fam = policy_family_of(p, name);
+            if (strcmp(priv, "USAGE") == 0 && !fam)
+                sb_addf(&usage, "%s%s", usage.len ? ", " : "", name);
+            else if (strcmp(priv, "USAGE") == 0)
+                problem(g, "PUBLIC holds USAGE on schema %s of family %s (granted by %s): every "
+                           "role reaches its functions",
+                        name, fam->name, by);
+            else
+                problem(g, "PUBLIC holds %s on schema %s (granted by %s): every role gets it",
+                        priv, name, by);
+        } else if (strcmp(kind, "database") == 0) {
+            if (strcmp(priv, "CREATE") == 0)
+                problem(g, "PUBLIC holds CREATE on database %s: every role may create schemas",
+                        name);
+        } else {
+            char type = kind[8];
+            bool ok = type == 'f' || type == 'T' || (type == 'n' && strcmp(priv, "USAGE") == 0) ||
+                      ((type == 'r' || type == 'S') && strcmp(priv, "SELECT") == 0 && *name &&
+                       policy_is_protected(p, name));
+            if (!ok)
+                problem(g, "PUBLIC gets %s on every new %s %s creates%s%s (default privileges)",
+                        priv,
+                        type == 'r'   ? "table"
+                        : type == 'S' ? "sequence"
+                                      : "schema",
+                        by, *name ? " in schema " : "", name);
+        }
+    }
+    PQclear(res);
+    evidence(g, "PUBLIC: USAGE on schemas %s; SELECT on %s (protected: readable); EXECUTE on "
+                "functions as PostgreSQL grants by default",
+             usage.len ? usage.buf : "none", reads.len ? reads.buf : "nothing");
+    sb_free(&usage);
+    sb_free(&reads);
+}
+
+void gate_privileges(vctx *v)
+{
+    const policy *p = v->p;
+    verify_gate *g = gate_add(v, "privileges",
+                              "each role's privileges are within its grants in the policy");
+    for (size_t k = 0; k < p->nroles && !v->err; k++) {
+        const policy_role *rl = &p->roles[k];
+        const char *params[] = {rl->name};
+        PGresult *res = q(v, "cannot read the role",
+                          "SELECT rolsuper FROM pg_roles WHERE rolname = $1", 1, params);
+        if (!res)
+            return;
+        bool exists = PQntuples(res) == 1, super = exists && tval(res, 0, 0);
+        PQclear(res);
+        if (!exists)
+            evidence(g, "%s: not in the database (see roles)", rl->name);
+        else if (super)
+            evidence(g, "%s: SUPERUSER, holds every privilege (see roles)", rl->name);
+        else if (!rl->restricted)
+            evidence(g, "%s (unrestricted): privileges not limited by the policy", rl->name);
+        else
+            check_restricted_role(v, g, rl);
+    }
+    if (!v->err)
+        check_public(v, g);
+}
+
