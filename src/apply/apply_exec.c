@@ -19,7 +19,7 @@
 #include "audit/audit.h"
 #include "conn/conn.h"
 #include "base/digest.h"
-#include "rules/gate.h"
+#include "rules/lint.h"
 #include "report/report.h"
 #include "base/util.h"
 
@@ -193,7 +193,8 @@ static int gate_again(applier *a, const script *s, const statement *st)
 {
     script tmp = *s;
     memset(&tmp.findings, 0, sizeof(tmp.findings));
-    gate_check_script(a->pol, a->role, &tmp);
+    lint_config cfg = {.policy = a->pol, .pg_version = 15};
+    lint_check_modules(&cfg, a->role, &tmp, 1u << LINT_GATE | 1u << LINT_GATE_SECURITY);
     int errors = 0;
     for (size_t i = 0; i < tmp.findings.count; i++) {
         const finding *f = &tmp.findings.items[i];

@@ -1,10 +1,11 @@
 /*
- * checks.h: the check modules lint.c runs (one lint_checker each); see lint.h.
+ * checks.h: the check modules lint.c runs (one lint_checker each; check.h says
+ * what they see).
  */
 #ifndef PGWARD_CHECKS_H
 #define PGWARD_CHECKS_H
 
-#include "rules/lint.h"
+#include "rules/check.h"
 
 extern const lint_checker gate_checker;          /* gate.c */
 extern const lint_checker gate_security_checker; /* gate_security.c */

@@ -1,9 +1,20 @@
 /*
- * gate.c: the policy gate: each statement's facts against what the policy allows
- * the role (policy/query.h); see gate.h.
+ * gate.c: the policy gate: prove each statement allowed for the role that runs it.
+ *
+ * The gate (gate_checker, run by lint.c) reads each statement's facts (with what
+ * the policy allows the role: policy/query.h) and reports
+ * everything the policy does not allow:
+ *   role-allowlist        the role lacks a grant for what the statement does; for a
+ *                         restricted role also whatever cannot be proven (a statement
+ *                         that does not parse, DO blocks, server files and programs,
+ *                         dangerous built-ins, functions not allowlisted); writes to
+ *                         schemas only pgward may write
+ *   no-identity-change    a restricted role changes who it is or what it may do
+ *   cross-boundary-write  a statement writes one isolated family while reading another
+ *   rls-required, security-definer-search-path, grant-to-public: gate_security.c
+ * Severities come from the policy (`rule ID error|warning|info|off`). Unrestricted
+ * roles are not held to their grants; isolation and protected schemas still apply.
  */
-#include "rules/gate.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,9 +262,3 @@ static void gate_statement(lint_ctx *c, void *state)
 }
 
 const lint_checker gate_checker = {.unit = gate_unit, .statement = gate_statement};
-
-void gate_check_script(const policy *p, const policy_role *role, script *s)
-{
-    lint_config cfg = {.policy = p, .pg_version = 15};
-    lint_check_modules(&cfg, role, s, 1u << LINT_GATE | 1u << LINT_GATE_SECURITY);
-}

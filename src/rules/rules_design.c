@@ -1,6 +1,6 @@
 /*
  * rules_design.c: migration safety about what a script defines and how it can be
- * re-run; see rules_design.h. Parse trees are libpg_query's JSON, node and field
+ * re-run (the rules are defined by their docs, rules/<id>.md). Parse trees are libpg_query's JSON, node and field
  * names from pg_nodes.h.
  *
  *   prefer-bigint                int2/int4 (smallint, integer, serial, smallserial)
@@ -42,8 +42,6 @@
  * either is unqualified, by the bare name. The column-type rules and not-idempotent
  * fire regardless: they are about what the script defines and about running it again.
  */
-#include "rules/rules_design.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -671,7 +669,3 @@ static void design_free(void *state)
 const lint_checker design_checker = {
     .begin = design_begin, .unit = design_unit, .end = design_end, .free = design_free};
 
-void design_check_script(const lint_config *cfg, script *s)
-{
-    lint_check_modules(cfg, NULL, s, 1u << LINT_DESIGN);
-}

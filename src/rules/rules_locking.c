@@ -1,6 +1,6 @@
 /*
- * rules_locking.c: migration safety: locks, table rewrites and destructive DDL;
- * see rules_locking.h.
+ * rules_locking.c: migration safety: locks, table rewrites and destructive DDL
+ * (the rules are defined by their docs, rules/<id>.md).
  *
  * Statement by statement, from the facts (the locks each statement takes) and the
  * session (analyze/session.h): the relations (and indexes, domains, databases) the
@@ -14,8 +14,6 @@
  * schema and name when both sides are qualified, else by name. Version-dependent
  * behaviour follows cfg->pg_version (0 = 15).
  */
-#include "rules/rules_locking.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -849,7 +847,3 @@ static void locking_free(void *state)
 const lint_checker locking_checker = {
     .begin = locking_begin, .unit = locking_unit, .end = locking_end, .free = locking_free};
 
-void locking_check_script(const lint_config *cfg, script *s)
-{
-    lint_check_modules(cfg, NULL, s, 1u << LINT_LOCKING);
-}

@@ -1,6 +1,8 @@
 /*
  * rules_security.c: the security rules pgspot checks, adapted to migration
- * scripts; see rules_security.h. One pass over the statements' facts: the
+ * scripts (rules/<id>.md defines each). They need no policy and apply to
+ * every role; security-definer-search-path, rls-required and grant-to-public are
+ * the gate's (gate_security.c). One pass over the statements' facts: the
  * settings they make (top level, function clauses, bodies), the bodies of SECURITY
  * DEFINER functions, what they create; the session (analyze/session.h) knows the
  * schemas the script made and the search_path in force. What depends on the whole
@@ -34,8 +36,6 @@
  *   rls-without-policy               ENABLE ROW LEVEL SECURITY on a table no CREATE
  *                                    POLICY of the script is on
  */
-#include "rules/rules_security.h"
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -769,7 +769,3 @@ const lint_checker security_checker = {.begin = security_begin,
                                        .end = security_end,
                                        .free = security_free};
 
-void security_check_script(const lint_config *cfg, script *s)
-{
-    lint_check_modules(cfg, NULL, s, 1u << LINT_SECURITY);
-}

@@ -196,8 +196,3 @@ static void txn_free(void *state)
 const lint_checker txn_checker = {
     .begin = txn_begin, .unit = txn_unit, .statement = txn_statement, .free = txn_free};
 
-void txn_check_script(const policy *p, script *s)
-{
-    lint_config cfg = {.policy = p};
-    lint_check_modules(&cfg, NULL, s, 1u << LINT_TXN);
-}

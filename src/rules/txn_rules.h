@@ -10,7 +10,8 @@
  * CR may surround it on its line. It covers the file it is written in, not the files
  * that file includes (each is judged by its own text: statement->src).
  *
- * txn_check_script() reports, for lint, bundle and apply alike, at most one finding
+ * The transaction rules (txn_checker, run by lint.c) report, for lint, bundle and
+ * apply alike, at most one finding
  * per statement:
  *   no-transaction-required  a statement PostgreSQL refuses inside a transaction
  *                            block (CREATE/DROP INDEX CONCURRENTLY, REINDEX
@@ -62,11 +63,5 @@ bool txn_statement_needs_no_transaction(const statement *st);
  */
 bool txn_statement_is_control(const statement *st);
 
-/*
- * Adds the findings above for script s to s->findings (unsorted); p may be NULL.
- * DROP SUBSCRIPTION of a subscription the script earlier created or set with
- * slot_name = NONE needs no directive.
- */
-void txn_check_script(const policy *p, script *s);
 
 #endif

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rules/rules_design.h"
+#include "rules/lint.h"
 #include "test_helpers.h"
 
 typedef struct design_case {
@@ -155,7 +155,7 @@ static char *run(const lint_config *cfg, const char *sql)
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
     assert_int_equal(s->findings.count, 0); /* reads cleanly */
-    design_check_script(cfg, s);
+    lint_check_modules(cfg, NULL, s, 1u << LINT_DESIGN);
     char *ids = ids_of(s);
     script_free(s);
     script_options_free(&opt);
@@ -223,7 +223,7 @@ static void test_locations(void **state)
     const char *sql = "CREATE TABLE IF NOT EXISTS s.t (\n  id serial,\n  " LONG64 " text\n);\n";
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
-    design_check_script(&cfg, s);
+    lint_check_modules(&cfg, NULL, s, 1u << LINT_DESIGN);
     size_t seen = 0;
     for (size_t i = 0; i < s->findings.count; i++) {
         const finding *f = &s->findings.items[i];
@@ -267,7 +267,7 @@ static void test_transaction_locations(void **state)
     const char *sql = "SELECT 1;\nBEGIN;\nSELECT 2;\nBEGIN;\n";
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
-    design_check_script(&cfg, s);
+    lint_check_modules(&cfg, NULL, s, 1u << LINT_DESIGN);
     assert_int_equal(s->findings.count, 2);
     for (size_t i = 0; i < s->findings.count; i++) {
         const finding *f = &s->findings.items[i];

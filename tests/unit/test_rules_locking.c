@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "rules/rules_locking.h"
+#include "rules/lint.h"
 #include "base/util.h"
 
 /* Sets both timeouts, so that the rows below see only the rule they are about. */
@@ -190,7 +190,7 @@ static char *locking_findings(const char *sql, int pg)
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
     lint_config cfg = {.policy = NULL, .pg_version = pg ? pg : 15};
-    locking_check_script(&cfg, s);
+    lint_check_modules(&cfg, NULL, s, 1u << LINT_LOCKING);
     strbuf b = {0};
     for (size_t i = 0; i < s->findings.count; i++) {
         const char *id = rule_name(s->findings.items[i].rule);
@@ -232,7 +232,7 @@ static void test_location_and_message(void **state)
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
     lint_config cfg = {.policy = NULL, .pg_version = 0};
-    locking_check_script(&cfg, s);
+    lint_check_modules(&cfg, NULL, s, 1u << LINT_LOCKING);
     const finding *f = NULL;
     for (size_t i = 0; i < s->findings.count; i++)
         if (strcmp(rule_name(s->findings.items[i].rule), "add-column-volatile-default") == 0)
@@ -256,7 +256,7 @@ static void test_severity(void **state)
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
     lint_config cfg = {.policy = NULL, .pg_version = 15};
-    locking_check_script(&cfg, s);
+    lint_check_modules(&cfg, NULL, s, 1u << LINT_LOCKING);
     bool seen = false;
     for (size_t i = 0; i < s->findings.count; i++) {
         if (strcmp(rule_name(s->findings.items[i].rule), "concurrently-in-transaction") == 0) {

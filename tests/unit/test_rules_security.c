@@ -1,5 +1,5 @@
 /*
- * test_rules_security.c: the security rules (rules_security.h): function-search-path,
+ * test_rules_security.c: the security rules (rules_security.c): function-search-path,
  * create-or-replace-foreign, unqualified-in-security-definer, unsafe-search-path,
  * extension-in-public, policy-always-true and rls-without-policy. Table-driven: a
  * script and the ids of this group's findings on it (in any order), with the near
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "rules/rules.h"
-#include "rules/rules_security.h"
+#include "rules/lint.h"
 #include "test_helpers.h"
 
 #define FSP "function-search-path"
@@ -177,7 +177,7 @@ static script *lint(const char *sql)
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
     script_options_free(&opt);
-    security_check_script(&cfg, s);
+    lint_check_modules(&cfg, NULL, s, 1u << LINT_SECURITY);
     return s;
 }
 
@@ -351,7 +351,7 @@ static void test_rule_off(void **state)
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
     script_options_free(&opt);
-    security_check_script(&off, s);
+    lint_check_modules(&off, NULL, s, 1u << LINT_SECURITY);
     assert_int_equal(s->findings.count, 0);
     script_free(s);
     policy_free(p);
@@ -364,7 +364,7 @@ static size_t foreign_findings(const lint_config *config, const char *sql)
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
     script_options_free(&opt);
-    security_check_script(config, s);
+    lint_check_modules(config, NULL, s, 1u << LINT_SECURITY);
     size_t n = 0;
     for (size_t i = 0; i < s->findings.count; i++)
         n += strcmp(rule_name(s->findings.items[i].rule), "create-or-replace-foreign") == 0;

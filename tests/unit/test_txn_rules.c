@@ -2,7 +2,7 @@
  * test_txn_rules.c: what apply needs to know about transactions (txn_rules.h):
  * which statements PostgreSQL 15 refuses inside a transaction block, which ones
  * start or end a transaction, the `-- pgward:no-transaction` directive, and the
- * findings txn_check_script() adds with and without a policy.
+ * findings the transaction rules add with and without a policy.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,8 +13,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/lint.h"
 #include "rules/txn_rules.h"
 #include "test_helpers.h"
+
+/* The transaction rules alone over s, with policy p (may be NULL). */
+static void txn_check_script(const policy *p, script *s)
+{
+    lint_config cfg = {.policy = p};
+    lint_check_modules(&cfg, NULL, s, 1u << LINT_TXN);
+}
 
 /* ------------------------------------------------------------------ statements */
 
