@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
+#include "analyze/walker.h"
 
 stmt_facts *analyze_begin(session *sess, const statement *st)
 {

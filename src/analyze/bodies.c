@@ -11,7 +11,7 @@
 
 #include <pg_query.h>
 
-#include "analyze/analyze_internal.h"
+#include "analyze/walker.h"
 #include "base/util.h"
 
 /*
@@ -24,88 +24,6 @@
 #define PLPGSQL_DYNEXECUTE "PLpgSQL_stmt_dynexecute"
 #define PLPGSQL_DYNFORS "PLpgSQL_stmt_dynfors"
 #define PLPGSQL_DYNQUERY "dynquery"
-
-/* The SET search_path of a function's options (a VariableSetStmt's fields), or NULL. */
-static const cJSON *search_path_clause(const cJSON *opts)
-{
-    const cJSON *o;
-    cJSON_ArrayForEach(o, opts) {
-        const cJSON *d = field(o, PGN_DefElem);
-        const cJSON *vs = field(field(d, PGF_arg), PGN_VariableSetStmt);
-        if (str_is(str_field(d, PGF_defname), "set") &&
-            str_is(str_field(vs, PGF_name), "search_path"))
-            return vs;
-    }
-    return NULL;
-}
-
-/* Where the body string starts in the statement text (searched after the AS), or -1. */
-static long body_offset(const walker *w, const cJSON *as, const char *text)
-{
-    long loc = walk_loc(w, location_of(as));
-    const unit_info *u = &w->f->units[w->unit];
-    size_t end = u->offset + u->length;
-    const char *t = w->f->st->text;
-    if (loc < 0 || !text || !*text || (size_t)loc > end)
-        return -1;
-    const char *hit = strstr(t + loc, text);
-    if (!hit || (size_t)(hit - t) + strlen(text) > end)
-        return -1;
-    return (long)(hit - t);
-}
-
-void bodies_record(walker *w, pg_kind k, const cJSON *f)
-{
-    stmt_facts *facts = w->f;
-    bool is_do = k == PGK_DoStmt;
-    const cJSON *opts = field(f, is_do ? PGF_args : PGF_options);
-    body_info *b = FACTS_PUSH(facts->bodies, facts->nbodies, facts->capbodies);
-    size_t index = facts->nbodies - 1;
-    b->is_do = is_do;
-    b->node = f;
-    b->unit = w->unit;
-    b->parent = w->body;
-    b->depth = w->body < 0 ? 0 : facts->bodies[w->body].depth + 1;
-    const cJSON *lang = find_option(opts, "language");
-    b->language = lang ? string_node(field(lang, PGF_arg)) : is_do ? "plpgsql" : NULL;
-    const cJSON *as = find_option(opts, "as");
-    const cJSON *arg = field(as, PGF_arg);
-    const cJSON *items = field(field(arg, PGN_List), PGF_items);
-    b->text = string_node(items ? cJSON_GetArrayItem(items, 0) : arg);
-    b->offset = body_offset(w, as, b->text);
-    const cJSON *sec = find_option(opts, "security");
-    b->security_definer = bool_field(field(field(sec, PGF_arg), PGN_Boolean), PGF_boolval);
-    const char *pin = str_field(search_path_clause(opts), PGF_kind);
-    b->pins_search_path = str_is(pin, "VAR_SET_VALUE") || str_is(pin, "VAR_SET_CURRENT");
-    b->lang = !b->language ? BODY_OTHER
-              : ascii_strcasecmp(b->language, "sql") == 0     ? BODY_SQL
-              : ascii_strcasecmp(b->language, "plpgsql") == 0 ? BODY_PLPGSQL
-                                                               : BODY_OTHER;
-    if (!w->sql) {
-        const unit_info *u = &facts->units[w->unit];
-        b->stmt_sql = facts->st->text + u->offset;
-        b->stmt_len = u->length;
-        b->line_base = (long)u->offset;
-    } else {
-        b->stmt_sql = w->sql;
-        b->stmt_len = w->sql_len;
-        b->line_base = w->sql_base;
-    }
-    const cJSON *sql_body = field(f, PGF_sql_body);
-    if (sql_body) {
-        /* BEGIN ATOMIC / RETURN: in this very tree, located like the statement */
-        b->atomic = b->parsed = true;
-        b->lang = BODY_SQL;
-        walker bw = *w;
-        bw.body = (int)index;
-        bw.body_base = w->body < 0 ? 0 : w->body_base;
-        bw.ctes = NULL;
-        bw.nctes = bw.capctes = 0;
-        bw.no_dml++;
-        walk_node(&bw, sql_body, ACC_READ, CLASS_SELECT);
-        free(bw.ctes);
-    }
-}
 
 /* ------------------------------------------------------------------ parsing */
 

@@ -3,7 +3,7 @@
  * the analysis allocated), names and search_path values; see facts.h. The walk
  * that fills facts is walk.c, bodies are bodies.c.
  */
-#include "analyze/analyze_internal.h"
+#include "analyze/walker.h"
 
 #include <ctype.h>
 #include <stdlib.h>

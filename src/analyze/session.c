@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
+#include "analyze/walker.h"
 #include "base/util.h"
 
 typedef struct value {

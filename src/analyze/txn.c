@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
+#include "analyze/walker.h"
 #include "base/util.h"
 
 /* A boolean option of a list: its value when given, else dflt. */

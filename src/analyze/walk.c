@@ -1,6 +1,8 @@
 /*
  * walk.c: the one walk over a statement's parse tree that fills its facts; see
- * facts.h. walk_ddl.c adds what DDL creates, alters, drops and locks.
+ * facts.h. What it finds it records through record.c; what DDL means (objects,
+ * locks, names, bodies) ddl.c reads off the statement's node; bodies.c walks the
+ * bodies of functions and DO blocks, parsed on first use.
  *
  * A relation is any object with a "relname" (libpg_query writes typed RangeVar
  * fields without the "RangeVar" wrapper); its access comes from where the walk
@@ -14,274 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
+#include "analyze/walker.h"
 #include "base/util.h"
 
 static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes);
 
-/* ------------------------------------------------------------------ locations */
-
-long walk_loc(const walker *w, long loc)
-{
-    if (w->body < 0)
-        return loc;
-    if (w->body_base >= 0 && loc >= 0)
-        return w->body_base + loc;
-    return w->line_start;
-}
-
-/*
- * Where to point at name, found at node location loc of the walked SQL: in a
- * PL/pgSQL body only the line is known, so the name on or after it when it is there.
- */
-static long name_loc(const walker *w, long loc, const char *name)
-{
-    if (w->body < 0 || (w->body_base >= 0 && loc >= 0) || w->line_start < 0 || !name)
-        return walk_loc(w, loc);
-    const unit_info *u = &w->f->units[w->unit];
-    const char *t = w->f->st->text, *end = t + u->offset + u->length;
-    size_t len = strlen(name);
-    for (const char *p = t + w->line_start; len && p + len <= end; p++)
-        if (ascii_strncasecmp(p, name, len) == 0 &&
-            (p == t || !ident_char(p[-1])) && !ident_char(p[len]))
-            return p - t;
-    return w->line_start;
-}
-
-long walk_unit_loc(const walker *w)
-{
-    return w->body < 0 ? (long)w->f->units[w->unit].offset : walk_loc(w, -1);
-}
-
-void walk_mark_dynamic(walker *w, const char *what)
-{
-    if (!w->f->dynamic_what)
-        w->f->dynamic_what = what;
-}
-
-/* ------------------------------------------------------------------ relations */
-
-static bool is_cte(const walker *w, const char *name)
-{
-    for (size_t i = 0; i < w->nctes; i++)
-        if (strcmp(w->ctes[i], name) == 0)
-            return true;
-    return false;
-}
-
-void walk_add_rel(walker *w, const char *schema, const char *name, unsigned acc,
-                  unsigned classes, long loc, bool temp)
-{
-    if (w->plan_only) {
-        acc = ACC_READ;
-        classes = CLASS_SELECT;
-    }
-    rel_ref *r = FACTS_PUSH(w->f->rels, w->f->nrels, w->f->caprels);
-    r->schema = schema ? schema : session_default_schema(w->sess);
-    r->name = name;
-    r->qualified = schema != NULL;
-    r->ambiguous = !schema && name && session_search_path_ambiguous(w->sess);
-    r->temp = temp;
-    r->access = acc;
-    r->classes = classes;
-    r->location = name_loc(w, loc, name);
-    r->body = w->body;
-    r->unit = w->unit;
-    r->seq = w->f->nseq++;
-}
-
-void walk_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned classes)
-{
-    const char *rel = str_field(rv, PGF_relname);
-    const char *schema = str_field(rv, PGF_schemaname);
-    if (!rel)
-        return;
-    if (!schema && is_cte(w, rel))
-        return; /* a WITH query, not a table */
-    walk_add_rel(w, schema, rel, acc, classes, location_of(rv),
-                 str_is(str_field(rv, PGF_relpersistence), "t"));
-}
-
-/* ------------------------------------------------------------------ calls */
-
-static void add_call(walker *w, const cJSON *names, long loc, bool procedure, bool op,
-                     const cJSON *node)
-{
-    if (w->plan_only)
-        return;
-    strbuf sb = {0};
-    const cJSON *it;
-    cJSON_ArrayForEach(it, names) {
-        const char *sv = string_node(it);
-        if (!sv)
-            continue;
-        if (sb.len)
-            sb_addc(&sb, '.');
-        sb_adds(&sb, sv);
-    }
-    if (!sb.len) {
-        sb_free(&sb);
-        return;
-    }
-    qname q = list_qname(names);
-    call_ref *c = FACTS_PUSH(w->f->calls, w->f->ncalls, w->f->capcalls);
-    c->schema = cJSON_GetArraySize(names) > 1 ? q.schema : NULL;
-    c->name = q.name;
-    c->display = facts_strndup(w->f, sb.buf, sb.len);
-    c->procedure = procedure;
-    c->op = op;
-    c->location = name_loc(w, loc, q.name);
-    c->body = w->body;
-    c->unit = w->unit;
-    c->seq = w->f->nseq++;
-    c->node = node;
-    sb_free(&sb);
-}
-
-/* The value of an A_Const as text (integers and floats spelled out), or NULL. */
-static const char *const_text(walker *w, const cJSON *n)
-{
-    const cJSON *c = field(n, PGN_A_Const);
-    if (!c)
-        return NULL;
-    const char *s = str_field(field(c, PGF_sval), PGF_sval);
-    if (s)
-        return s;
-    const cJSON *iv = field(c, PGF_ival);
-    if (iv) {
-        const cJSON *v = field(iv, PGF_ival); /* libpg_query omits 0 */
-        char buf[32];
-        snprintf(buf, sizeof(buf), "%ld", cJSON_IsNumber(v) ? (long)v->valuedouble : 0L);
-        return facts_strdup(w->f, buf);
-    }
-    const char *fv = str_field(field(c, PGF_fval), PGF_fval);
-    if (fv)
-        return fv;
-    const cJSON *bv = field(c, PGF_boolval);
-    if (bv)
-        return bool_field(bv, PGF_boolval) ? "on" : "off";
-    return NULL;
-}
-
-/* set_config(name, value, is_local): a setting of the session (or of the body). */
-static void set_config_call(walker *w, const cJSON *call, long loc)
-{
-    const cJSON *args = field(call, PGF_args);
-    const char *name = const_string(cJSON_GetArrayItem(args, 0));
-    const cJSON *val = cJSON_GetArrayItem(args, 1);
-    const char *value = const_string(val);
-    const cJSON *local = field(cJSON_GetArrayItem(args, 2), PGN_A_Const);
-    setting_ref *s = FACTS_PUSH(w->f->settings, w->f->nsettings, w->f->capsettings);
-    s->name = name ? facts_lower(w->f, name) : NULL;
-    s->how = SETTING_VALUE;
-    s->scope = w->body < 0 ? SCOPE_SESSION : SCOPE_BODY;
-    s->local = bool_field(field(local, PGF_boolval), PGF_boolval);
-    s->via_function = true;
-    s->known = name && value && local;
-    s->location = walk_loc(w, loc);
-    s->body = w->body;
-    s->unit = w->unit;
-    s->node = call;
-    if (value) {
-        long vloc = walk_loc(w, location_of(field(val, PGN_A_Const)));
-        if (s->name && strcmp(s->name, "search_path") == 0) {
-            s->nvalues = facts_split_path(w->f, value, &s->values);
-        } else {
-            const char **one = facts_alloc(w->f, sizeof(char *));
-            one[0] = value;
-            s->values = one;
-            s->nvalues = 1;
-        }
-        s->value_locs = facts_alloc(w->f, (s->nvalues ? s->nvalues : 1) * sizeof(long));
-        for (size_t i = 0; i < s->nvalues; i++)
-            s->value_locs[i] = vloc;
-    }
-}
-
-/*
- * Calls with effects on relations or settings: nextval() and setval() change the
- * sequence their first argument names (a write of it; a name known only at run time
- * cannot be proven), set_config() changes a setting.
- */
-static void special_call(walker *w, const cJSON *call, long loc)
-{
-    const cJSON *names = field(call, PGF_funcname);
-    qname fn = list_qname(names);
-    bool catalog = !fn.schema || cJSON_GetArraySize(names) < 2 ||
-                   strcmp(fn.schema, "pg_catalog") == 0;
-    if (!fn.name || !catalog)
-        return;
-    if (strcmp(fn.name, "set_config") == 0) {
-        set_config_call(w, call, loc);
-        return;
-    }
-    if (strcmp(fn.name, "nextval") != 0 && strcmp(fn.name, "setval") != 0)
-        return;
-    const cJSON *arg = cJSON_GetArrayItem(field(call, PGF_args), 0);
-    for (int guard = 0; guard < 8 && field(arg, PGN_TypeCast); guard++) /* 'vh.s'::regclass */
-        arg = field(field(arg, PGN_TypeCast), PGF_arg);
-    const char *seq = const_string(arg);
-    if (!seq) {
-        walk_mark_dynamic(w, "nextval() or setval() of a sequence named at run time");
-        return;
-    }
-    const char *dot = strchr(seq, '.');
-    walk_add_rel(w, dot ? facts_strndup(w->f, seq, (size_t)(dot - seq)) : NULL,
-                 dot ? dot + 1 : seq, ACC_WRITE, CLASS_UPDATE, loc, false);
-}
-
 /* ------------------------------------------------------------------ settings */
-
-/* A SET, RESET or a function's SET clause (vs: a VariableSetStmt's fields). */
-void walk_variable_set(walker *w, const cJSON *vs, setting_scope scope, long fallback)
-{
-    const char *name = str_field(vs, PGF_name), *kind = str_field(vs, PGF_kind);
-    if (name && scope != SCOPE_ROLE_DB) {
-        if (ascii_strcasecmp(name, "role") == 0)
-            w->f->identity_change = "SET ROLE";
-        else if (ascii_strcasecmp(name, "session_authorization") == 0)
-            w->f->identity_change = "SET SESSION AUTHORIZATION";
-        else if (ascii_strcasecmp(name, "row_security") == 0)
-            w->f->identity_change = "SET row_security";
-    }
-    if (w->plan_only)
-        return;
-    setting_ref *s = FACTS_PUSH(w->f->settings, w->f->nsettings, w->f->capsettings);
-    s->name = name ? facts_lower(w->f, name) : NULL;
-    s->scope = w->body >= 0 && scope == SCOPE_SESSION ? SCOPE_BODY : scope;
-    s->local = bool_field(vs, PGF_is_local);
-    s->location = fallback;
-    s->body = w->body;
-    s->unit = w->unit;
-    s->node = vs;
-    s->known = true;
-    if (str_is(kind, "VAR_RESET_ALL")) {
-        s->how = SETTING_RESET_ALL;
-        s->name = NULL;
-    } else if (str_is(kind, "VAR_SET_DEFAULT") || str_is(kind, "VAR_RESET")) {
-        s->how = SETTING_DEFAULT;
-    } else if (str_is(kind, "VAR_SET_CURRENT")) {
-        s->how = SETTING_CURRENT;
-    } else {
-        s->how = SETTING_VALUE;
-        const cJSON *args = field(vs, PGF_args);
-        size_t n = (size_t)cJSON_GetArraySize(args);
-        s->values = facts_alloc(w->f, (n ? n : 1) * sizeof(char *));
-        s->value_locs = facts_alloc(w->f, (n ? n : 1) * sizeof(long));
-        const cJSON *a;
-        cJSON_ArrayForEach(a, args) {
-            const char *v = const_text(w, a);
-            if (!v) {
-                s->known = false;
-                continue;
-            }
-            s->value_locs[s->nvalues] = walk_loc(w, location_of(field(a, PGN_A_Const)));
-            s->values[s->nvalues++] = v;
-        }
-        if (!str_is(kind, "VAR_SET_VALUE"))
-            s->known = false; /* SET TRANSACTION ..., SET TIME ZONE LOCAL: not values */
-    }
-}
 
 /* ------------------------------------------------------------------ WITH */
 
@@ -376,6 +116,116 @@ static void walk_dml(walker *w, pg_kind k, const cJSON *f)
     w->nctes = scope;
 }
 
+/* ------------------------------------------------------------------ DDL */
+
+/* Whether f is the unit's own statement (its objects and locks are the script's). */
+static bool own_unit(const walker *w, const cJSON *f)
+{
+    return w->body < 0 && f == w->f->units[w->unit].node && !w->plan_only;
+}
+
+/* A function's options: its SET clauses are the function's, located at their SET. */
+static void walk_function_options(walker *w, const cJSON *opts)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, opts) {
+        const cJSON *d = field(o, PGN_DefElem);
+        const cJSON *vs = field(field(d, PGF_arg), PGN_VariableSetStmt);
+        if (vs && str_is(str_field(d, PGF_defname), "set"))
+            walk_variable_set(w, vs, SCOPE_FUNCTION, walk_loc(w, location_of(d)));
+        else
+            walk(w, o, ACC_READ, CLASS_SELECT);
+    }
+}
+
+/* CREATE FUNCTION: its name defined, its body recorded (a BEGIN ATOMIC or RETURN
+   body, in this very tree, walked now as that body), its options. */
+static void walk_create_function(walker *w, pg_kind k, const cJSON *f)
+{
+    qname fn = list_qname(field(f, PGF_funcname));
+    if (fn.name)
+        walk_add_rel(w, cJSON_GetArraySize(field(f, PGF_funcname)) >= 2 ? fn.schema : NULL,
+                     fn.name, ACC_DEFINE, CLASS_DDL, -1, false);
+    int b = ddl_body(w, k, f);
+    const cJSON *sql_body = field(f, PGF_sql_body);
+    if (sql_body) {
+        walker bw = *w;
+        bw.body = b;
+        bw.body_base = w->body < 0 ? 0 : w->body_base;
+        bw.ctes = NULL;
+        bw.nctes = bw.capctes = 0;
+        bw.no_dml++;
+        walk(&bw, sql_body, ACC_READ, CLASS_SELECT);
+        free(bw.ctes);
+    }
+    walk_function_options(w, field(f, PGF_options));
+    static const char *const skip[] = {PGF_options, PGF_sql_body};
+    walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+}
+
+/* CREATE, ALTER, COMMENT, DROP, ...: what it means (ddl.c), then what it names. */
+static void walk_ddl(walker *w, pg_kind k, const cJSON *f)
+{
+    bool own = own_unit(w, f);
+    ddl_describe(w, k, f, own);
+    switch (k) {
+    case PGK_CreateTableAsStmt:
+        /* CREATE TABLE AS / CREATE MATERIALIZED VIEW: defines a table, runs a query */
+        walk_rangevar(w, field(field(f, PGF_into), PGF_rel), ACC_DEFINE, CLASS_DDL);
+        walk(w, field(f, PGF_query), ACC_READ, CLASS_SELECT);
+        return;
+    case PGK_CreateSchemaStmt:
+        ddl_create_schema(w, f, own);
+        walk(w, field(f, PGF_schemaElts), ACC_DEFINE, CLASS_DDL);
+        return;
+    case PGK_DropStmt:
+        ddl_drop(w, f, own);
+        return;
+    case PGK_AlterDatabaseSetStmt:
+        walk_variable_set(w, field(f, PGF_setstmt), SCOPE_ROLE_DB, walk_unit_loc(w));
+        return;
+    case PGK_CreateFunctionStmt:
+        walk_create_function(w, k, f);
+        return;
+    case PGK_AlterFunctionStmt: {
+        walk_function_options(w, field(f, PGF_actions));
+        static const char *const skip[] = {PGF_actions};
+        walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+        return;
+    }
+    default:
+        break;
+    }
+    /* Its own relation is defined; relations it mentions (foreign keys, view
+       queries, trigger tables) are read. */
+    static const char *const targets[] = {PGF_relation, PGF_view, PGF_table, PGF_sequence};
+    for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
+        const cJSON *t = field(f, targets[i]);
+        if (t && field(t, PGF_relname))
+            walk_rangevar(w, t, ACC_DEFINE, CLASS_DDL);
+    }
+    if (k == PGK_CreateForeignTableStmt)
+        walk_rangevar(w, field(field(f, PGF_base), PGF_relation), ACC_DEFINE, CLASS_DDL);
+    if (k == PGK_CreateTrigStmt) {
+        /* the trigger's function: a reference into its schema */
+        const cJSON *fn = field(f, PGF_funcname);
+        if (cJSON_GetArraySize(fn) >= 2) {
+            const char *sv = list_str(fn, -2);
+            if (sv)
+                walk_add_rel(w, sv, NULL, ACC_READ, CLASS_SELECT, -1, false);
+        }
+    }
+    /* (only CREATE FOREIGN TABLE has a base: its CREATE TABLE, walked below) */
+    static const char *const skip[] = {PGF_relation, PGF_view, PGF_table, PGF_sequence, PGF_base};
+    w->no_dml += k == PGK_RuleStmt;
+    walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
+    w->no_dml -= k == PGK_RuleStmt;
+    if (k == PGK_CreateForeignTableStmt) {
+        static const char *const base_skip[] = {PGF_relation};
+        walk_rest(w, field(f, PGF_base), base_skip, 1, ACC_READ, CLASS_SELECT);
+    }
+}
+
 /* ------------------------------------------------------------------ statements */
 
 static void walk_select(walker *w, const cJSON *f)
@@ -391,7 +241,7 @@ static void walk_select(walker *w, const cJSON *f)
         if (!w->plan_only)
             w->f->classes |= CLASS_DDL;
         walk_rangevar(w, field(into, PGF_rel), ACC_DEFINE, CLASS_DDL);
-        walk_ddl_select_into(w, f, into);
+        ddl_select_into(w, f, into);
     }
     static const char *const skip[] = {PGF_withClause, PGF_intoClause, PGF_lockingClause};
     size_t first = w->f->nrels;
@@ -465,7 +315,7 @@ static void walk_dcl(walker *w, pg_kind k, const cJSON *f, const char *change)
                 walk_add_rel(w, sv, NULL, ACC_DEFINE, CLASS_DCL, -1, false);
         }
     }
-    walk_ddl_dcl(w, k, f);
+    ddl_dcl(w, k, f);
     walk_rest(w, f, NULL, 0, ACC_DEFINE, CLASS_DCL);
 }
 
@@ -486,7 +336,7 @@ void walk_statement(walker *w, pg_kind k, const cJSON *f)
     case PGK_TruncateStmt:
         facts->classes |= CLASS_TRUNCATE;
         walk(w, field(f, PGF_relations), ACC_WRITE, CLASS_TRUNCATE);
-        walk_ddl_statement(w, k, f);
+        ddl_describe(w, k, f, own_unit(w, f));
         return;
     case PGK_ExplainStmt:
         walk_explain(w, f);
@@ -504,14 +354,14 @@ void walk_statement(walker *w, pg_kind k, const cJSON *f)
         if (w->plan_only)
             return;
         facts->classes |= CLASS_CALL;
-        bodies_record(w, k, f);
+        ddl_body(w, k, f);
         return;
     case PGK_CallStmt: {
         if (w->plan_only)
             return;
         facts->classes |= CLASS_CALL;
         const cJSON *call = field(f, PGF_funccall); /* a typed FuncCall: no wrapper */
-        add_call(w, field(call, PGF_funcname), location_of(call), true, false, call);
+        record_call(w, field(call, PGF_funcname), location_of(call), true, false, call);
         walk(w, field(call, PGF_args), ACC_READ, CLASS_SELECT);
         return;
     }
@@ -549,7 +399,7 @@ void walk_statement(walker *w, pg_kind k, const cJSON *f)
         if (w->plan_only)
             return;
         facts->classes |= CLASS_MAINTENANCE;
-        walk_ddl_statement(w, k, f);
+        ddl_describe(w, k, f, own_unit(w, f));
         walk_rest(w, f, NULL, 0, ACC_DEFINE, CLASS_MAINTENANCE);
         return;
     default:
@@ -563,7 +413,7 @@ void walk_statement(walker *w, pg_kind k, const cJSON *f)
     /* CREATE, ALTER, COMMENT, DROP, ...: everything else defines something */
     if (!w->plan_only)
         facts->classes |= CLASS_DDL;
-    walk_ddl_statement(w, k, f);
+    walk_ddl(w, k, f);
 }
 
 /* ------------------------------------------------------------------ the walk */
@@ -603,14 +453,14 @@ static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
                 /* OPERATOR(schema.op) runs that schema's function: a call like any other */
                 const cJSON *name = field(only, PGF_name);
                 if (cJSON_GetArraySize(name) >= 2)
-                    add_call(w, name, location_of(only), false, true, only);
+                    record_call(w, name, location_of(only), false, true, only);
                 walk(w, only, acc, classes);
                 break;
             }
             case PGK_FuncCall:
-                add_call(w, field(only, PGF_funcname), location_of(only), false, false, only);
+                record_call(w, field(only, PGF_funcname), location_of(only), false, false, only);
                 if (!w->plan_only)
-                    special_call(w, only, location_of(only));
+                    record_special_call(w, only, location_of(only));
                 walk(w, only, acc, classes);
                 break;
             case PGK_ColumnDef:

@@ -47,36 +47,6 @@
 /* The advisory lock every apply takes: pg_advisory_lock(1885827950 ("pgwa"), 0),
    also taken (in its transaction) by sql/audit.sql's first lines with key 1. */
 
-/* ------------------------------------------------------------------ signals */
-
-static volatile sig_atomic_t caught_signal;
-static PGcancel *volatile cancel_handle;
-
-static void on_signal(int sig)
-{
-    caught_signal = sig;
-    PGcancel *h = cancel_handle;
-    if (h) {
-        char buf[256];
-        PQcancel(h, buf, sizeof(buf));
-    }
-}
-
-int apply_signal(void)
-{
-    return caught_signal;
-}
-
-static void install_signals(struct sigaction *old_int, struct sigaction *old_term)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, old_int);
-    sigaction(SIGTERM, &sa, old_term);
-}
-
 apply_opts apply_opts_default(void)
 {
     apply_opts o;
@@ -165,46 +135,7 @@ static void fault_point(const char *point)
         raise(SIGKILL);
 }
 
-/* Journals rec; a journal that cannot be written stops the run (nothing is lost). */
-int apply_journal_put(applier *a, cJSON *rec, bool sync)
-{
-    char *err = NULL;
-    if (journal_append(a->j, rec, sync, &err) < 0) {
-        fprintf(a->o->err, "pgward: %s\n", err);
-        free(err);
-        return -1;
-    }
-    return 0;
-}
-
 /* ------------------------------------------------------------------ step 1-2 */
-
-int apply_script_options(const applier *a, script_options *opt)
-{
-    *opt = script_options_default();
-    opt->root = ".";
-    int rc = 0;
-    for (size_t i = 0; i < a->info.nvars; i++)
-        if (script_set_var(opt, a->info.vars[i].name, a->info.vars[i].value) < 0)
-            rc = -1;
-    return rc;
-}
-
-static int cmp_approved(const void *x, const void *y)
-{
-    const approved *p = x, *q = y;
-    int c = strcmp(p->file, q->file);
-    if (c)
-        return c;
-    return p->offset < q->offset ? -1 : p->offset > q->offset;
-}
-
-const statement *apply_find_approved(const applier *a, const statement *st)
-{
-    approved key = {.file = st->src->name, .offset = st->offset};
-    approved *hit = bsearch(&key, a->approved, a->napproved, sizeof(approved), cmp_approved);
-    return hit ? hit->st : NULL;
-}
 
 /* Reads and lints every file of the bundle (cwd is the bundle's files/ folder). */
 static int check_files(applier *a)
@@ -250,7 +181,7 @@ static int check_files(applier *a)
         }
     }
     script_options_free(&opt);
-    qsort(a->approved, a->napproved, sizeof(approved), cmp_approved);
+    apply_sort_approved(a);
     if (errors)
         return refuse(a, "refusing to apply: %zu error-level finding%s for role '%s'", errors,
                       errors == 1 ? "" : "s", a->role->name);
@@ -360,10 +291,9 @@ static int take_lock(applier *a)
     const char *v[] = {wait};
     PGresult *r = query1(a, a->lockc, "SELECT set_config('lock_timeout', $1, false)", 1, v);
     PQclear(r);
-    cancel_handle = PQgetCancel(a->lockc);
+    apply_set_cancel(PQgetCancel(a->lockc));
     r = PQexec(a->lockc, "SELECT pg_advisory_lock(1885827950, 0)");
-    PGcancel *h = cancel_handle;
-    cancel_handle = NULL;
+    PGcancel *h = apply_set_cancel(NULL);
     PQfreeCancel(h);
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
         PQclear(r);
@@ -372,10 +302,10 @@ static int take_lock(applier *a)
     bool timeout = strcmp(conn_sqlstate(r), "55P03") == 0;
     char *m = conn_error_message(a->lockc, r);
     PQclear(r);
-    if (caught_signal) {
+    if (apply_signal()) {
         free(m);
         a->r->status = APPLY_CANCELLED;
-        a->r->signal = caught_signal;
+        a->r->signal = apply_signal();
         fprintf(a->o->err, "pgward: cancelled while waiting for the lock; nothing was sent\n");
         return -1;
     }
@@ -598,7 +528,7 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
                 attempt + 1, a->o->retries);
         struct timespec ts = {delay_ms / 1000, (delay_ms % 1000) * 1000000L};
         nanosleep(&ts, NULL);
-        if (caught_signal) {
+        if (apply_signal()) {
             a->cancelled = true;
             return -1;
         }
@@ -631,7 +561,7 @@ static void report_failure(applier *a)
 {
     FILE *e = a->o->err;
     if (a->cancelled) {
-        fprintf(e, "pgward: cancelled by signal %d%s%s; rolled back\n", (int)caught_signal,
+        fprintf(e, "pgward: cancelled by signal %d%s%s; rolled back\n", (int)apply_signal(),
                 a->fail_file ? " at " : "", a->fail_file ? a->fail_file : "");
         return;
     }
@@ -806,12 +736,11 @@ static int run(applier *a)
     }
     if (begin_run(a) < 0)
         return -1;
-    cancel_handle = PQgetCancel(a->c);
+    apply_set_cancel(PQgetCancel(a->c));
     double t0 = apply_now_ms();
     int rc = run_units(a);
     double ms = apply_now_ms() - t0;
-    PGcancel *h = cancel_handle;
-    cancel_handle = NULL;
+    PGcancel *h = apply_set_cancel(NULL);
     PQfreeCancel(h);
     if (rc == 0) {
         const char *status = o->dry_run ? "dry-run" : "committed";
@@ -826,7 +755,7 @@ static int run(applier *a)
     report_failure(a);
     if (a->cancelled) {
         a->r->status = APPLY_CANCELLED;
-        a->r->signal = caught_signal ? caught_signal : SIGINT;
+        a->r->signal = apply_signal() ? apply_signal() : SIGINT;
         finish(a, "cancelled", "cancelled by a signal");
     } else {
         /* refused at run time too: statements before it were sent (and rolled back) */
@@ -856,9 +785,9 @@ int apply_run(const apply_opts *o, apply_result *r)
     a.r = r;
     a.client = client_name();
     make_uuid(r->run_id);
-    caught_signal = 0;
+    apply_reset_signal();
     struct sigaction old_int, old_term;
-    install_signals(&old_int, &old_term);
+    apply_install_signals(&old_int, &old_term);
     char cwd[4096];
     bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
     int rc = run(&a);
@@ -867,7 +796,7 @@ int apply_run(const apply_opts *o, apply_result *r)
     else if (r->status == APPLY_DONE)
         r->status = APPLY_FAILED;
     if (r->status == APPLY_CANCELLED && !r->signal)
-        r->signal = caught_signal;
+        r->signal = apply_signal();
     applier_free(&a);
     if (have_cwd && chdir(cwd) != 0)
         fprintf(stderr, "pgward: cannot return to '%s'\n", cwd);

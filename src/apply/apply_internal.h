@@ -1,12 +1,14 @@
 /*
  * apply_internal.h: what apply.c (the run: verify, lint, connect, lock, history,
- * transactions, audit) and apply_exec.c (sending statements: one at a time or
- * pipelined, and recording each outcome) share. Not a public interface.
+ * transactions, audit), apply_exec.c (sending statements: one at a time or
+ * pipelined, and recording each outcome) and run_state.c (what both use: signals,
+ * the journal, the approved statements) share. Not a public interface.
  */
 #ifndef PGWARD_APPLY_INTERNAL_H
 #define PGWARD_APPLY_INTERNAL_H
 
 #include <stdbool.h>
+#include <signal.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -70,8 +72,18 @@ typedef struct applier {
     char *fail_message, *fail_detail, *fail_hint;
 } applier;
 
+/* run_state.c */
+
 /* The signal SIGINT/SIGTERM delivered during this run, or 0. */
 int apply_signal(void);
+void apply_reset_signal(void);
+
+/* Catches SIGINT and SIGTERM for the run (the old actions in *old_int, *old_term):
+   the statement running is cancelled through the handle apply_set_cancel() set. */
+void apply_install_signals(struct sigaction *old_int, struct sigaction *old_term);
+
+/* Sets the connection a signal cancels (NULL: none); returns the previous one. */
+PGcancel *apply_set_cancel(PGcancel *h);
 
 /* Milliseconds on a monotonic clock. */
 static inline double apply_now_ms(void)
@@ -85,13 +97,18 @@ static inline double apply_now_ms(void)
    -v variables its manifest records. Returns -1 when one has an invalid name. */
 int apply_script_options(const applier *a, script_options *opt);
 
+/* Sorts a->approved for apply_find_approved(). */
+void apply_sort_approved(applier *a);
+
 /* The approved statement at st's file and offset, or NULL. */
 const statement *apply_find_approved(const applier *a, const statement *st);
 
 /* Journals rec (fsynced when sync); a journal that cannot be written stops the run. */
 int apply_journal_put(applier *a, cJSON *rec, bool sync);
 
-/* Writes the batched statement records (apply_exec.c); fsyncs when sync. */
+/* apply_exec.c */
+
+/* Writes the batched statement records; fsyncs when sync. */
 int apply_flush_journal(applier *a, bool sync);
 
 /*

@@ -1,42 +1,18 @@
 /*
- * walk_ddl.c: the part of the walk about DDL: the objects a statement creates,
- * alters, renames and drops, the relations it locks (and how strongly), the names
- * it defines, and the settings in function clauses and ALTER ... SET; see facts.h.
- *
+ * ddl.c: what DDL statements mean, read off the statement's own node without
+ * walking it (walk.c walks): the objects they create, alter, rename and drop, the
+ * relations they lock and how strongly, the names they define, the bodies of
+ * functions and DO blocks they hold, and the settings of ALTER ROLE / DATABASE.
  * Objects and locks are recorded for a unit's own statement (and the elements of a
  * CREATE SCHEMA), not for statements nested in rule actions or bodies: those do
  * not run when the script does.
  */
+#include <stdlib.h>
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
+#include "analyze/walker.h"
 #include "base/util.h"
 
-/* Names at least this long may be truncated ones (identifier-too-long). */
-#define DEFINED_NAME_MIN 60
-
-void walk_defined(walker *w, const char *name)
-{
-    if (name && strlen(name) >= DEFINED_NAME_MIN) {
-        stmt_facts *f = w->f;
-        GROW(f->defined, f->capdefined, f->ndefined + 1);
-        f->defined[f->ndefined++] = name;
-    }
-}
-
-obj_ref *walk_object(walker *w, obj_action action, obj_kind kind, qname name, unsigned flags,
-                     long loc, const cJSON *node)
-{
-    obj_ref *o = FACTS_PUSH(w->f->objects, w->f->nobjects, w->f->capobjects);
-    o->action = action;
-    o->kind = kind;
-    o->name = name;
-    o->flags = flags;
-    o->location = loc;
-    o->unit = w->unit;
-    o->node = node;
-    return o;
-}
 
 static obj_kind objtype_kind(const char *objtype)
 {
@@ -59,38 +35,6 @@ static obj_kind objtype_kind(const char *objtype)
         if (strcmp(map[i].objtype, objtype) == 0)
             return map[i].kind;
     return OBJ_OTHER;
-}
-
-static void add_lock(walker *w, qname rel, long loc, bool aex)
-{
-    if (!rel.name)
-        return;
-    lock_ref *l = FACTS_PUSH(w->f->locks, w->f->nlocks, w->f->caplocks);
-    l->rel = rel;
-    l->location = loc;
-    l->access_exclusive = aex;
-    l->unit = w->unit;
-}
-
-/* A boolean option as PostgreSQL's defGetBoolean() reads it (no argument: true). */
-bool option_true(const cJSON *list, const char *name)
-{
-    const cJSON *d = find_option(list, name);
-    if (!d)
-        return false;
-    const cJSON *arg = field(d, PGF_arg);
-    if (!arg)
-        return true;
-    const cJSON *i = field(arg, PGN_Integer);
-    if (i) {
-        const cJSON *v = field(i, PGF_ival); /* libpg_query omits 0 */
-        return cJSON_IsNumber(v) && v->valuedouble != 0;
-    }
-    const cJSON *b = field(arg, PGN_Boolean);
-    if (b)
-        return bool_field(b, PGF_boolval);
-    const char *s = string_node(arg);
-    return !(s && (ascii_strcasecmp(s, "false") == 0 || ascii_strcasecmp(s, "off") == 0));
 }
 
 /* ALTER TABLE subcommands that take less than ACCESS EXCLUSIVE (PostgreSQL 15). */
@@ -131,20 +75,20 @@ static void describe_locks(walker *w, pg_kind k, const cJSON *f)
         }
         what = str_is(str_field(f, PGF_objtype), "OBJECT_INDEX") ? "ALTER INDEX" : "ALTER TABLE";
         u->lock_is_alter = true;
-        add_lock(w, rangevar_qname(rv), location_of(rv), aex);
+        record_lock(w, rangevar_qname(rv), location_of(rv), aex);
         break;
     }
     case PGK_RenameStmt:
         if (rv) {
             what = "ALTER TABLE ... RENAME";
             u->lock_is_alter = true;
-            add_lock(w, rangevar_qname(rv), location_of(rv), true);
+            record_lock(w, rangevar_qname(rv), location_of(rv), true);
         }
         break;
     case PGK_IndexStmt:
         if (!bool_field(f, PGF_concurrent)) {
             what = "CREATE INDEX";
-            add_lock(w, rangevar_qname(rv), location_of(rv), false); /* SHARE */
+            record_lock(w, rangevar_qname(rv), location_of(rv), false); /* SHARE */
         }
         break;
     case PGK_DropStmt: {
@@ -155,7 +99,7 @@ static void describe_locks(walker *w, pg_kind k, const cJSON *f)
             what = index ? "DROP INDEX" : "DROP TABLE";
             cJSON_ArrayForEach(it, field(f, PGF_objects)) {
                 const cJSON *items = field(field(it, PGN_List), PGF_items);
-                add_lock(w, list_qname(items ? items : it), -1, true);
+                record_lock(w, list_qname(items ? items : it), -1, true);
             }
         }
         break;
@@ -171,14 +115,14 @@ static void describe_locks(walker *w, pg_kind k, const cJSON *f)
         what = k == PGK_LockStmt ? "LOCK TABLE" : "TRUNCATE";
         cJSON_ArrayForEach(it, field(f, PGF_relations)) {
             const cJSON *r = field(it, PGN_RangeVar);
-            add_lock(w, rangevar_qname(r), location_of(r), aex);
+            record_lock(w, rangevar_qname(r), location_of(r), aex);
         }
         break;
     }
     case PGK_ReindexStmt:
         if (rv && !option_true(field(f, PGF_params), "concurrently")) {
             what = "REINDEX";
-            add_lock(w, rangevar_qname(rv), location_of(rv), true);
+            record_lock(w, rangevar_qname(rv), location_of(rv), true);
         }
         break;
     case PGK_VacuumStmt:
@@ -186,19 +130,19 @@ static void describe_locks(walker *w, pg_kind k, const cJSON *f)
             what = "VACUUM FULL";
             cJSON_ArrayForEach(it, field(f, PGF_rels)) {
                 const cJSON *r = field(field(it, PGN_VacuumRelation), PGF_relation);
-                add_lock(w, rangevar_qname(r), location_of(r), true);
+                record_lock(w, rangevar_qname(r), location_of(r), true);
             }
         }
         break;
     case PGK_ClusterStmt:
         if (rv) {
             what = "CLUSTER";
-            add_lock(w, rangevar_qname(rv), location_of(rv), true);
+            record_lock(w, rangevar_qname(rv), location_of(rv), true);
         }
         break;
     case PGK_CreateTrigStmt:
         what = "CREATE TRIGGER";
-        add_lock(w, rangevar_qname(rv), location_of(rv), false); /* SHARE ROW EXCLUSIVE */
+        record_lock(w, rangevar_qname(rv), location_of(rv), false); /* SHARE ROW EXCLUSIVE */
         break;
     default:
         break;
@@ -214,7 +158,7 @@ static qname drop_on_table(const cJSON *items, const char **object_name)
     return (qname){n >= 3 ? list_str(items, n - 3) : NULL, n >= 2 ? list_str(items, n - 2) : NULL};
 }
 
-static void walk_drop(walker *w, const cJSON *f, bool record)
+void ddl_drop(walker *w, const cJSON *f, bool record)
 {
     const char *type = str_field(f, PGF_removeType);
     obj_kind kind = objtype_kind(type);
@@ -265,47 +209,7 @@ static void walk_drop(walker *w, const cJSON *f, bool record)
     }
 }
 
-/* A function's options: its SET clauses are the function's, located at their SET. */
-static void walk_function_options(walker *w, const cJSON *opts)
-{
-    const cJSON *o;
-    cJSON_ArrayForEach(o, opts) {
-        const cJSON *d = field(o, PGN_DefElem);
-        const cJSON *vs = field(field(d, PGF_arg), PGN_VariableSetStmt);
-        if (vs && str_is(str_field(d, PGF_defname), "set"))
-            walk_variable_set(w, vs, SCOPE_FUNCTION, walk_loc(w, location_of(d)));
-        else
-            walk_node(w, o, ACC_READ, CLASS_SELECT);
-    }
-}
-
-static void walk_create_schema(walker *w, const cJSON *f, bool record)
-{
-    const char *name = str_field(f, PGF_schemaname);
-    if (!name)
-        name = str_field(field(f, PGF_authrole), PGF_rolename);
-    if (name)
-        walk_add_rel(w, name, NULL, ACC_DEFINE, CLASS_DDL, -1, false);
-    walk_defined(w, str_field(f, PGF_schemaname));
-    if (record && name)
-        walk_object(w, OBJ_CREATE, OBJ_SCHEMA, (qname){NULL, name},
-                    bool_field(f, PGF_if_not_exists) ? OBJF_IF_NOT_EXISTS : 0, -1, f);
-    const cJSON *e;
-    cJSON_ArrayForEach(e, field(f, PGF_schemaElts)) {
-        /* its CREATE TABLE elements go in the new schema (named in the parent only) */
-        const cJSON *cs = field(e, PGN_CreateStmt);
-        const cJSON *rv = field(cs, PGF_relation);
-        if (record && cs && str_field(rv, PGF_relname)) {
-            const char *sn = str_field(rv, PGF_schemaname);
-            walk_object(w, OBJ_CREATE, OBJ_TABLE,
-                        (qname){sn ? sn : name, str_field(rv, PGF_relname)},
-                        OBJF_SCHEMA_ELEMENT, location_of(rv), cs);
-        }
-    }
-    walk_node(w, field(f, PGF_schemaElts), ACC_DEFINE, CLASS_DDL);
-}
-
-void walk_ddl_select_into(walker *w, const cJSON *select, const cJSON *into)
+void ddl_select_into(walker *w, const cJSON *select, const cJSON *into)
 {
     const cJSON *rv = field(into, PGF_rel);
     walk_defined(w, str_field(rv, PGF_relname));
@@ -318,7 +222,7 @@ void walk_ddl_select_into(walker *w, const cJSON *select, const cJSON *into)
                     location_of(rv), select);
 }
 
-void walk_ddl_dcl(walker *w, pg_kind k, const cJSON *f)
+void ddl_dcl(walker *w, pg_kind k, const cJSON *f)
 {
     bool record = w->body < 0 && f == w->f->units[w->unit].node;
     if (k == PGK_CreateRoleStmt) {
@@ -534,78 +438,119 @@ static void defined_names(walker *w, pg_kind k, const cJSON *f)
     }
 }
 
-void walk_ddl_statement(walker *w, pg_kind k, const cJSON *f)
+
+/* CREATE SCHEMA: the schema defined, and the tables its elements create there. */
+void ddl_create_schema(walker *w, const cJSON *f, bool record)
 {
-    bool own = w->body < 0 && f == w->f->units[w->unit].node && !w->plan_only;
+    const char *name = str_field(f, PGF_schemaname);
+    if (!name)
+        name = str_field(field(f, PGF_authrole), PGF_rolename);
+    if (name)
+        walk_add_rel(w, name, NULL, ACC_DEFINE, CLASS_DDL, -1, false);
+    walk_defined(w, str_field(f, PGF_schemaname));
+    if (record && name)
+        walk_object(w, OBJ_CREATE, OBJ_SCHEMA, (qname){NULL, name},
+                    bool_field(f, PGF_if_not_exists) ? OBJF_IF_NOT_EXISTS : 0, -1, f);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, field(f, PGF_schemaElts)) {
+        /* its CREATE TABLE elements go in the new schema (named in the parent only) */
+        const cJSON *cs = field(e, PGN_CreateStmt);
+        const cJSON *rv = field(cs, PGF_relation);
+        if (record && cs && str_field(rv, PGF_relname)) {
+            const char *sn = str_field(rv, PGF_schemaname);
+            walk_object(w, OBJ_CREATE, OBJ_TABLE,
+                        (qname){sn ? sn : name, str_field(rv, PGF_relname)},
+                        OBJF_SCHEMA_ELEMENT, location_of(rv), cs);
+        }
+    }
+}
+
+/* What a DDL statement creates, alters or drops (when it is the unit's own), the
+   relations it locks, and the names it defines. */
+void ddl_describe(walker *w, pg_kind k, const cJSON *f, bool own)
+{
     defined_names(w, k, f);
     if (own) {
         record_object(w, k, f);
         describe_locks(w, k, f);
     }
-    switch (k) {
-    case PGK_TruncateStmt:
-    case PGK_CheckPointStmt: case PGK_ClusterStmt: case PGK_ReindexStmt: case PGK_VacuumStmt:
-        return; /* their relations: walked by the caller */
-    case PGK_CreateTableAsStmt:
-        /* CREATE TABLE AS / CREATE MATERIALIZED VIEW: defines a table, runs a query */
-        walk_rangevar(w, field(field(f, PGF_into), PGF_rel), ACC_DEFINE, CLASS_DDL);
-        walk_node(w, field(f, PGF_query), ACC_READ, CLASS_SELECT);
-        return;
-    case PGK_CreateSchemaStmt:
-        walk_create_schema(w, f, own);
-        return;
-    case PGK_DropStmt:
-        walk_drop(w, f, own);
-        return;
-    case PGK_AlterDatabaseSetStmt:
-        walk_variable_set(w, field(f, PGF_setstmt), SCOPE_ROLE_DB, walk_unit_loc(w));
-        return;
-    default:
-        break;
-    }
-    /* Its own relation is defined; relations it mentions (foreign keys, view
-       queries, trigger tables) are read. */
-    static const char *const targets[] = {PGF_relation, PGF_view, PGF_table, PGF_sequence};
-    for (size_t i = 0; i < ARRAY_SIZE(targets); i++) {
-        const cJSON *t = field(f, targets[i]);
-        if (t && field(t, PGF_relname))
-            walk_rangevar(w, t, ACC_DEFINE, CLASS_DDL);
-    }
-    if (k == PGK_CreateForeignTableStmt)
-        walk_rangevar(w, field(field(f, PGF_base), PGF_relation), ACC_DEFINE, CLASS_DDL);
-    if (k == PGK_CreateTrigStmt) {
-        /* the trigger's function: a reference into its schema */
-        const cJSON *fn = field(f, PGF_funcname);
-        if (cJSON_GetArraySize(fn) >= 2) {
-            const char *sv = list_str(fn, -2);
-            if (sv)
-                walk_add_rel(w, sv, NULL, ACC_READ, CLASS_SELECT, -1, false);
-        }
-    }
-    if (k == PGK_CreateFunctionStmt) {
-        qname fn = list_qname(field(f, PGF_funcname));
-        if (fn.name)
-            walk_add_rel(w, cJSON_GetArraySize(field(f, PGF_funcname)) >= 2 ? fn.schema : NULL,
-                         fn.name, ACC_DEFINE, CLASS_DDL, -1, false);
-        bodies_record(w, k, f);
-        walk_function_options(w, field(f, PGF_options));
-        static const char *const skip[] = {PGF_options, PGF_sql_body};
-        walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
-        return;
-    }
-    if (k == PGK_AlterFunctionStmt) {
-        walk_function_options(w, field(f, PGF_actions));
-        static const char *const skip[] = {PGF_actions};
-        walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
-        return;
-    }
-    /* (only CREATE FOREIGN TABLE has a base: its CREATE TABLE, walked below) */
-    static const char *const skip[] = {PGF_relation, PGF_view, PGF_table, PGF_sequence, PGF_base};
-    w->no_dml += k == PGK_RuleStmt;
-    walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
-    w->no_dml -= k == PGK_RuleStmt;
-    if (k == PGK_CreateForeignTableStmt) {
-        static const char *const base_skip[] = {PGF_relation};
-        walk_rest(w, field(f, PGF_base), base_skip, 1, ACC_READ, CLASS_SELECT);
-    }
 }
+
+/* ------------------------------------------------------------------ bodies */
+
+/* The SET search_path of a function's options (a VariableSetStmt's fields), or NULL. */
+static const cJSON *search_path_clause(const cJSON *opts)
+{
+    const cJSON *o;
+    cJSON_ArrayForEach(o, opts) {
+        const cJSON *d = field(o, PGN_DefElem);
+        const cJSON *vs = field(field(d, PGF_arg), PGN_VariableSetStmt);
+        if (str_is(str_field(d, PGF_defname), "set") &&
+            str_is(str_field(vs, PGF_name), "search_path"))
+            return vs;
+    }
+    return NULL;
+}
+
+
+/* Where the body string starts in the statement text (searched after the AS), or -1. */
+static long body_offset(const walker *w, const cJSON *as, const char *text)
+{
+    long loc = walk_loc(w, location_of(as));
+    const unit_info *u = &w->f->units[w->unit];
+    size_t end = u->offset + u->length;
+    const char *t = w->f->st->text;
+    if (loc < 0 || !text || !*text || (size_t)loc > end)
+        return -1;
+    const char *hit = strstr(t + loc, text);
+    if (!hit || (size_t)(hit - t) + strlen(text) > end)
+        return -1;
+    return (long)(hit - t);
+}
+
+
+int ddl_body(walker *w, pg_kind k, const cJSON *f)
+{
+    stmt_facts *facts = w->f;
+    bool is_do = k == PGK_DoStmt;
+    const cJSON *opts = field(f, is_do ? PGF_args : PGF_options);
+    body_info *b = FACTS_PUSH(facts->bodies, facts->nbodies, facts->capbodies);
+    size_t index = facts->nbodies - 1;
+    b->is_do = is_do;
+    b->node = f;
+    b->unit = w->unit;
+    b->parent = w->body;
+    b->depth = w->body < 0 ? 0 : facts->bodies[w->body].depth + 1;
+    const cJSON *lang = find_option(opts, "language");
+    b->language = lang ? string_node(field(lang, PGF_arg)) : is_do ? "plpgsql" : NULL;
+    const cJSON *as = find_option(opts, "as");
+    const cJSON *arg = field(as, PGF_arg);
+    const cJSON *items = field(field(arg, PGN_List), PGF_items);
+    b->text = string_node(items ? cJSON_GetArrayItem(items, 0) : arg);
+    b->offset = body_offset(w, as, b->text);
+    const cJSON *sec = find_option(opts, "security");
+    b->security_definer = bool_field(field(field(sec, PGF_arg), PGN_Boolean), PGF_boolval);
+    const char *pin = str_field(search_path_clause(opts), PGF_kind);
+    b->pins_search_path = str_is(pin, "VAR_SET_VALUE") || str_is(pin, "VAR_SET_CURRENT");
+    b->lang = !b->language ? BODY_OTHER
+              : ascii_strcasecmp(b->language, "sql") == 0     ? BODY_SQL
+              : ascii_strcasecmp(b->language, "plpgsql") == 0 ? BODY_PLPGSQL
+                                                               : BODY_OTHER;
+    if (!w->sql) {
+        const unit_info *u = &facts->units[w->unit];
+        b->stmt_sql = facts->st->text + u->offset;
+        b->stmt_len = u->length;
+        b->line_base = (long)u->offset;
+    } else {
+        b->stmt_sql = w->sql;
+        b->stmt_len = w->sql_len;
+        b->line_base = w->sql_base;
+    }
+    if (field(f, PGF_sql_body)) {
+        /* BEGIN ATOMIC / RETURN: in this very tree (the walk walks it) */
+        b->atomic = b->parsed = true;
+        b->lang = BODY_SQL;
+    }
+    return (int)index;
+}
+

@@ -1,9 +1,11 @@
 /*
- * analyze_internal.h: what the analysis's own files share (walk.c, bodies.c,
- * analyze.c, session.c); not for other layers.
+ * walker.h: what the analysis's own files share (analyze.c starts a walk; walk.c
+ * walks; record.c records what it finds; ddl.c reads DDL's meaning off a node;
+ * bodies.c parses and walks bodies; txn.c, session.c), and the node helpers the
+ * rules use too.
  */
-#ifndef PGWARD_ANALYZE_INTERNAL_H
-#define PGWARD_ANALYZE_INTERNAL_H
+#ifndef PGWARD_WALKER_H
+#define PGWARD_WALKER_H
 
 #include "analyze/facts.h"
 #include "analyze/session.h"
@@ -43,46 +45,56 @@ typedef struct walker {
     bool plan_only;          /* plain EXPLAIN: everything is only read */
 } walker;
 
-/* walk.c: the generic walk and what it records */
+/* walk.c: the walk (recursive) */
+
+/* Walks a statement node (top level or nested) of kind k with fields fl. */
+void walk_statement(walker *w, pg_kind k, const cJSON *fl);
 void walk_node(walker *w, const cJSON *v, unsigned acc, unsigned classes);
 void walk_rest(walker *w, const cJSON *fields, const char *const *skip, size_t nskip,
                unsigned acc, unsigned classes);
-void walk_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned classes);
-void walk_add_rel(walker *w, const char *schema, const char *name, unsigned acc,
-                  unsigned classes, long loc, bool temp);
-void walk_variable_set(walker *w, const cJSON *vs, setting_scope scope, long loc);
+
+/* record.c: what the walk records (no walking) */
+
+/* A location in the statement text for node location loc of the walked SQL. */
+long walk_loc(const walker *w, long loc);
 /* The location of the unit being walked (its start), or of the body's line. */
 long walk_unit_loc(const walker *w);
-
-/* walk_ddl.c: DDL's objects, locks and defined names */
-void walk_ddl_statement(walker *w, pg_kind k, const cJSON *f);
-void walk_ddl_select_into(walker *w, const cJSON *select, const cJSON *into);
-void walk_ddl_dcl(walker *w, pg_kind k, const cJSON *f);
+/* Marks the statement as holding code the analysis cannot see into. */
+void walk_mark_dynamic(walker *w, const char *what);
+/* Whether name is a WITH query in scope. */
+bool walk_is_cte(const walker *w, const char *name);
+void walk_add_rel(walker *w, const char *schema, const char *name, unsigned acc,
+                  unsigned classes, long loc, bool temp);
+void walk_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned classes);
+void record_call(walker *w, const cJSON *names, long loc, bool procedure, bool op,
+                 const cJSON *node);
+/* nextval()/setval() (a write of the sequence), set_config() (a setting). */
+void record_special_call(walker *w, const cJSON *call, long loc);
+void walk_variable_set(walker *w, const cJSON *vs, setting_scope scope, long loc);
 void walk_defined(walker *w, const char *name);
 obj_ref *walk_object(walker *w, obj_action action, obj_kind kind, qname name, unsigned flags,
                      long loc, const cJSON *node);
-
+void record_lock(walker *w, qname rel, long loc, bool aex);
 /* A boolean option of a list as PostgreSQL's defGetBoolean() reads it (absent:
    false; no argument: true). */
 bool option_true(const cJSON *list, const char *name);
 
+/* ddl.c: what DDL means, read off its node (no walking) */
+
+/* Objects (when own: the unit's statement), locks and defined names of k. */
+void ddl_describe(walker *w, pg_kind k, const cJSON *f, bool own);
+void ddl_create_schema(walker *w, const cJSON *f, bool record);
+void ddl_drop(walker *w, const cJSON *f, bool record);
+void ddl_select_into(walker *w, const cJSON *select, const cJSON *into);
+void ddl_dcl(walker *w, pg_kind k, const cJSON *f);
+/* Records the body of a CREATE FUNCTION or DO (fl: its fields); its index. */
+int ddl_body(walker *w, pg_kind k, const cJSON *fl);
+
+/* bodies.c: parses and walks body i (once) */
+void bodies_analyse(stmt_facts *f, size_t i, int body_depth);
+
 /* txn.c: what PostgreSQL refuses in a transaction block, transaction control */
 void txn_describe_unit(unit_info *u);
-
-/* Walks a statement node (top level or nested) of kind k with fields fl. */
-void walk_statement(walker *w, pg_kind k, const cJSON *fl);
-
-/* Marks the statement as holding code the analysis cannot see into. */
-void walk_mark_dynamic(walker *w, const char *what);
-
-/* A location in the statement text for node location loc of the walked SQL. */
-long walk_loc(const walker *w, long loc);
-
-/* Records the body of a CREATE FUNCTION or DO (fl: its fields). */
-void bodies_record(walker *w, pg_kind k, const cJSON *fl);
-
-/* Parses and walks body i (once). */
-void bodies_analyse(stmt_facts *f, size_t i, int body_depth);
 
 /* A lowercase copy of s that lives as long as the facts. */
 const char *facts_lower(stmt_facts *f, const char *s);

@@ -1,0 +1,100 @@
+/*
+ * run_state.c: what every step of a run shares (apply.c runs the steps,
+ * apply_exec.c sends the statements): the signals that cancel it, the journal,
+ * how the bundle's files are read, and the statements the lint approved.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "apply/apply_internal.h"
+#include "base/util.h"
+
+/* ------------------------------------------------------------------ signals */
+
+static volatile sig_atomic_t caught_signal;
+static PGcancel *volatile cancel_handle;
+
+static void on_signal(int sig)
+{
+    caught_signal = sig;
+    PGcancel *h = cancel_handle;
+    if (h) {
+        char buf[256];
+        PQcancel(h, buf, sizeof(buf));
+    }
+}
+
+int apply_signal(void)
+{
+    return caught_signal;
+}
+
+void apply_reset_signal(void)
+{
+    caught_signal = 0;
+}
+
+void apply_install_signals(struct sigaction *old_int, struct sigaction *old_term)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old_int);
+    sigaction(SIGTERM, &sa, old_term);
+}
+
+PGcancel *apply_set_cancel(PGcancel *h)
+{
+    PGcancel *old = cancel_handle;
+    cancel_handle = h;
+    return old;
+}
+
+/* Journals rec; a journal that cannot be written stops the run (nothing is lost). */
+int apply_journal_put(applier *a, cJSON *rec, bool sync)
+{
+    char *err = NULL;
+    if (journal_append(a->j, rec, sync, &err) < 0) {
+        fprintf(a->o->err, "pgward: %s\n", err);
+        free(err);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ files and statements */
+
+int apply_script_options(const applier *a, script_options *opt)
+{
+    *opt = script_options_default();
+    opt->root = ".";
+    int rc = 0;
+    for (size_t i = 0; i < a->info.nvars; i++)
+        if (script_set_var(opt, a->info.vars[i].name, a->info.vars[i].value) < 0)
+            rc = -1;
+    return rc;
+}
+
+static int cmp_approved(const void *x, const void *y)
+{
+    const approved *p = x, *q = y;
+    int c = strcmp(p->file, q->file);
+    if (c)
+        return c;
+    return p->offset < q->offset ? -1 : p->offset > q->offset;
+}
+
+const statement *apply_find_approved(const applier *a, const statement *st)
+{
+    approved key = {.file = st->src->name, .offset = st->offset};
+    approved *hit = bsearch(&key, a->approved, a->napproved, sizeof(approved), cmp_approved);
+    return hit ? hit->st : NULL;
+}
+
+void apply_sort_approved(applier *a)
+{
+    qsort(a->approved, a->napproved, sizeof(approved), cmp_approved);
+}
