@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 
 #include "analyze/stmt_class.h"
+#include "parse/pgnode.h"
 #include "script/script.h"
 
 /* How a relation is used. */
@@ -254,6 +255,19 @@ void facts_all_bodies(stmt_facts *f);
 /* The elements of a search_path string as PostgreSQL's SplitIdentifierString reads
    them: commas outside double quotes, blanks trimmed, unquoted names lowercased. */
 size_t facts_split_path(stmt_facts *f, const char *value, const char ***elts);
+
+/* A name list (["s", "t"]) as a qname: the last item and the one before it. */
+static inline qname list_qname(const cJSON *list)
+{
+    int n = cJSON_GetArraySize(list);
+    return (qname){n > 1 ? list_str(list, n - 2) : NULL, n > 0 ? list_str(list, n - 1) : NULL};
+}
+
+/* A RangeVar as a qname. */
+static inline qname rangevar_qname(const cJSON *rv)
+{
+    return (qname){str_field(rv, PGF_schemaname), str_field(rv, PGF_relname)};
+}
 
 /* Whether two written names can be the same object: equal names, and equal
    schemas when both are written. */

@@ -1,8 +1,7 @@
 /*
  * walker.h: what the analysis's own files share (analyze.c starts a walk; walk.c
  * walks; record.c records what it finds; ddl.c reads DDL's meaning off a node;
- * bodies.c parses and walks bodies; txn.c, session.c), and the node helpers the
- * rules use too.
+ * bodies.c parses and walks bodies; txn.c, session.c). Not for other layers.
  */
 #ifndef PGWARD_WALKER_H
 #define PGWARD_WALKER_H
@@ -75,9 +74,6 @@ void walk_defined(walker *w, const char *name);
 obj_ref *walk_object(walker *w, obj_action action, obj_kind kind, qname name, unsigned flags,
                      long loc, const cJSON *node);
 void record_lock(walker *w, qname rel, long loc, bool aex);
-/* A boolean option of a list as PostgreSQL's defGetBoolean() reads it (absent:
-   false; no argument: true). */
-bool option_true(const cJSON *list, const char *name);
 
 /* ddl.c: what DDL means, read off its node (no walking) */
 
@@ -98,46 +94,5 @@ void txn_describe_unit(unit_info *u);
 
 /* A lowercase copy of s that lives as long as the facts. */
 const char *facts_lower(stmt_facts *f, const char *s);
-
-/* Whether c can be part of an unquoted identifier. */
-static inline bool ident_char(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '$' || (unsigned char)c >= 0x80;
-}
-
-/* The string of a {"String": {"sval": ...}} node, or NULL. */
-static inline const char *string_node(const cJSON *n)
-{
-    return str_field(field(n, PGN_String), PGF_sval);
-}
-
-/* The sval of an {"A_Const": {"sval": {"sval": ...}}} node, or NULL. */
-static inline const char *const_string(const cJSON *n)
-{
-    return str_field(field(field(n, PGN_A_Const), PGF_sval), PGF_sval);
-}
-
-/* The sval of the String at index i of a name list (negative: from the end). */
-static inline const char *list_str(const cJSON *list, int i)
-{
-    int n = cJSON_GetArraySize(list);
-    if (i < 0)
-        i += n;
-    return i >= 0 && i < n ? string_node(cJSON_GetArrayItem(list, i)) : NULL;
-}
-
-/* A name list (["s", "t"]) as a qname: the last item and the one before it. */
-static inline qname list_qname(const cJSON *list)
-{
-    int n = cJSON_GetArraySize(list);
-    return (qname){n > 1 ? list_str(list, n - 2) : NULL, n > 0 ? list_str(list, n - 1) : NULL};
-}
-
-/* A RangeVar as a qname. */
-static inline qname rangevar_qname(const cJSON *rv)
-{
-    return (qname){str_field(rv, PGF_schemaname), str_field(rv, PGF_relname)};
-}
 
 #endif

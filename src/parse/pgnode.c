@@ -5,6 +5,8 @@
 #define PG_NODES_NAMES
 #include "parse/pgnode.h"
 
+#include "base/util.h"
+
 #include <pthread.h>
 #include <stdint.h>
 
@@ -46,4 +48,25 @@ pg_kind pg_kind_of(const char *key)
 const char *pg_kind_name(pg_kind k)
 {
     return (unsigned)k < PGK_COUNT ? pg_kind_names[k] : "";
+}
+
+/* A boolean option as PostgreSQL's defGetBoolean() reads it (no argument: true). */
+bool option_true(const cJSON *list, const char *name)
+{
+    const cJSON *d = find_option(list, name);
+    if (!d)
+        return false;
+    const cJSON *arg = field(d, PGF_arg);
+    if (!arg)
+        return true;
+    const cJSON *i = field(arg, PGN_Integer);
+    if (i) {
+        const cJSON *v = field(i, PGF_ival); /* libpg_query omits 0 */
+        return cJSON_IsNumber(v) && v->valuedouble != 0;
+    }
+    const cJSON *b = field(arg, PGN_Boolean);
+    if (b)
+        return bool_field(b, PGF_boolval);
+    const char *s = string_node(arg);
+    return !(s && (ascii_strcasecmp(s, "false") == 0 || ascii_strcasecmp(s, "off") == 0));
 }

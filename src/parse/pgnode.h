@@ -76,6 +76,38 @@ static inline pg_kind node_kind(const cJSON *o, const cJSON **fields)
     return pg_kind_of(only->string);
 }
 
+/* Whether c can be part of an unquoted identifier. */
+static inline bool ident_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '$' || (unsigned char)c >= 0x80;
+}
+
+/* The string of a {"String": {"sval": ...}} node, or NULL. */
+static inline const char *string_node(const cJSON *n)
+{
+    return str_field(field(n, PGN_String), PGF_sval);
+}
+
+/* The sval of an {"A_Const": {"sval": {"sval": ...}}} node, or NULL. */
+static inline const char *const_string(const cJSON *n)
+{
+    return str_field(field(field(n, PGN_A_Const), PGF_sval), PGF_sval);
+}
+
+/* The sval of the String at index i of a name list (negative: from the end). */
+static inline const char *list_str(const cJSON *list, int i)
+{
+    int n = cJSON_GetArraySize(list);
+    if (i < 0)
+        i += n;
+    return i >= 0 && i < n ? string_node(cJSON_GetArrayItem(list, i)) : NULL;
+}
+
+/* A boolean option of a list as PostgreSQL's defGetBoolean() reads it (absent:
+   false; no argument: true). */
+bool option_true(const cJSON *list, const char *name);
+
 /* The DefElem named name in a list of DefElem nodes (an options list), or NULL. */
 static inline const cJSON *find_option(const cJSON *list, const char *name)
 {

@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
 #include "rules/checks.h"
 
 typedef struct created_table {

@@ -45,7 +45,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
 #include "base/util.h"
 #include "rules/checks.h"
 

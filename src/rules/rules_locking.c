@@ -17,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
 #include "base/util.h"
 #include "pg_catalog_functions.h"
 #include "rules/checks.h"

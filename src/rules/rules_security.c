@@ -39,7 +39,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/analyze_internal.h"
 #include "base/util.h"
 #include "pg_catalog_functions.h"
 #include "policy/query.h"
