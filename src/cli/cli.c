@@ -1,5 +1,7 @@
 /*
- * cli.c: option handling and path walking shared by the subcommands; see cli.h.
+ * cli.c: what the subcommands share (cli.h): the callbacks of the shared option
+ * fragments, script-reading commands' PATH arguments (walked, filtered by globs, or
+ * from git for --changed), the policy and the connection options.
  */
 #include "cli/cli.h"
 
@@ -9,7 +11,6 @@
 #include "policy/policy.h"
 
 #include <dirent.h>
-#include <getopt.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,25 +39,47 @@ void cli_read_opts_free(cli_read_opts *ro)
 {
     script_options_free(&ro->script);
     path_list_free(&ro->paths);
-    free(ro->includes);
-    free(ro->excludes);
-    ro->includes = ro->excludes = NULL;
+    free(ro->includes.items);
+    free(ro->excludes.items);
+    ro->includes = ro->excludes = (cli_globs){0};
 }
 
-enum {
-    OPT_ROOT = 1000,
-    OPT_ALLOW_OUTSIDE_ROOT,
-    OPT_FORMAT,
-    OPT_POLICY,
-    OPT_ROLE,
-    OPT_SIGN,
-    OPT_PG_VERSION,
-    OPT_INCLUDE,
-    OPT_EXCLUDE,
-    OPT_ERROR_ON_WARNINGS,
-    OPT_CHANGED,
-    OPT_SINCE,
-};
+void cli_read_opts_init(cli_read_opts *ro)
+{
+    memset(ro, 0, sizeof(*ro));
+    ro->script = script_options_default();
+    ro->jobs = batch_default_jobs();
+    ro->pg_version = 15;
+}
+
+/* ------------------------------------------------------------------ options */
+
+int cli_opt_set_var(const char *cmd, const char *arg, void *script_opts)
+{
+    if (script_set_var_assignment(script_opts, arg) < 0)
+        return usage_error(cmd, "invalid variable assignment '%s': expected NAME=VALUE", arg);
+    return -1;
+}
+
+int cli_opt_root(const char *cmd, const char *arg, void *root)
+{
+    struct stat st;
+    if (stat(arg, &st) != 0 || !S_ISDIR(st.st_mode))
+        return usage_error(cmd, "invalid --root '%s': not a folder", arg);
+    *(const char **)root = arg;
+    return -1;
+}
+
+int cli_opt_jobs(const char *cmd, const char *arg, void *jobs)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || n < 1 || n > 256)
+        return usage_error(cmd, "invalid --jobs value '%s': expected a number from 1 to 256",
+                           arg);
+    *(int *)jobs = (int)n;
+    return -1;
+}
 
 static const struct {
     const char *name;
@@ -66,157 +89,86 @@ static const struct {
     {"github", CLI_FORMAT_GITHUB}, {"gitlab", CLI_FORMAT_GITLAB}, {"junit", CLI_FORMAT_JUNIT},
 };
 
-static void push_glob(const char ***arr, size_t *n, const char *glob)
+/* Stores the format arg names among the first n of formats[]; false when none. */
+static bool pick_format(const char *arg, size_t n, cli_format *format)
 {
-    *arr = xrealloc(*arr, (*n + 1) * sizeof(**arr));
-    (*arr)[(*n)++] = glob;
-}
-
-int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, int argc,
-                           char **argv, cli_read_opts *ro)
-{
-    static const struct option longopts[] = {
-        {"allow-include-outside-root", no_argument, NULL, OPT_ALLOW_OUTSIDE_ROOT},
-        {"changed", no_argument, NULL, OPT_CHANGED},
-        {"error-on-warnings", no_argument, NULL, OPT_ERROR_ON_WARNINGS},
-        {"exclude", required_argument, NULL, OPT_EXCLUDE},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"include", required_argument, NULL, OPT_INCLUDE},
-        {"pg-version", required_argument, NULL, OPT_PG_VERSION},
-        {"since", required_argument, NULL, OPT_SINCE},
-        {"help", no_argument, NULL, 'h'},
-        {"jobs", required_argument, NULL, 'j'},
-        {"output", required_argument, NULL, 'o'},
-        {"sign", required_argument, NULL, OPT_SIGN},
-        {"policy", required_argument, NULL, OPT_POLICY},
-        {"role", required_argument, NULL, OPT_ROLE},
-        {"root", required_argument, NULL, OPT_ROOT},
-        {"set", required_argument, NULL, 'v'},
-        {NULL, 0, NULL, 0},
-    };
-    memset(ro, 0, sizeof(*ro));
-    ro->script = script_options_default();
-    ro->jobs = batch_default_jobs();
-    ro->pg_version = 15;
-    bool lint = (flags & CLI_WITH_LINT) != 0;
-    int opt;
-    char *end;
-    long n;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":hj:o:v:", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'h':
-            fputs(usage, stdout);
-            return EXIT_CLEAN;
-        case 'j':
-            n = strtol(optarg, &end, 10);
-            if (*optarg == '\0' || *end != '\0' || n < 1 || n > 256)
-                return usage_error(cmd, "invalid --jobs value '%s': expected a number from 1 to 256",
-                                   optarg);
-            ro->jobs = (int)n;
-            break;
-        case 'v':
-            if (script_set_var_assignment(&ro->script, optarg) < 0)
-                return usage_error(cmd, "invalid variable assignment '%s': expected NAME=VALUE",
-                                   optarg);
-            break;
-        case OPT_ROOT: {
-            struct stat st;
-            if (stat(optarg, &st) != 0 || !S_ISDIR(st.st_mode))
-                return usage_error(cmd, "invalid --root '%s': not a folder", optarg);
-            ro->script.root = optarg;
-            break;
-        }
-        case OPT_ALLOW_OUTSIDE_ROOT:
-            ro->script.allow_outside_root = true;
-            break;
-        case OPT_FORMAT: {
-            size_t k = 0, nformats = lint ? ARRAY_SIZE(formats) : 2;
-            while (k < nformats && strcmp(optarg, formats[k].name) != 0)
-                k++;
-            if (k == nformats) {
-                if (lint)
-                    return usage_error(cmd,
-                                       "unknown format '%s': expected text, json, sarif, "
-                                       "github, gitlab or junit",
-                                       optarg);
-                return usage_error(cmd, "unknown format '%s': expected text or json", optarg);
-            }
-            ro->format = formats[k].format;
-            ro->json = ro->format == CLI_FORMAT_JSON;
-            break;
-        }
-        case OPT_PG_VERSION:
-        case OPT_INCLUDE:
-        case OPT_EXCLUDE:
-        case OPT_ERROR_ON_WARNINGS:
-        case OPT_CHANGED:
-        case OPT_SINCE:
-            if (!lint)
-                return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-            if (opt == OPT_PG_VERSION) {
-                n = strtol(optarg, &end, 10);
-                if (*optarg == '\0' || *end != '\0' || n < 10 || n > 17)
-                    return usage_error(cmd,
-                                       "invalid --pg-version '%s': expected a major version "
-                                       "from 10 to 17",
-                                       optarg);
-                ro->pg_version = (int)n;
-            } else if (opt == OPT_INCLUDE || opt == OPT_EXCLUDE) {
-                if (*optarg == '\0')
-                    return usage_error(cmd, "empty --%s pattern",
-                                       opt == OPT_INCLUDE ? "include" : "exclude");
-                if (opt == OPT_INCLUDE)
-                    push_glob(&ro->includes, &ro->nincludes, optarg);
-                else
-                    push_glob(&ro->excludes, &ro->nexcludes, optarg);
-            } else if (opt == OPT_ERROR_ON_WARNINGS) {
-                ro->error_on_warnings = true;
-            } else if (opt == OPT_CHANGED) {
-                ro->changed = true;
-            } else {
-                ro->since = optarg;
-            }
-            break;
-        case OPT_POLICY:
-        case OPT_ROLE:
-            if (!(flags & CLI_WITH_POLICY))
-                return usage_error(cmd, "unknown option '%s'",
-                                   opt == OPT_POLICY ? "--policy" : "--role");
-            if (opt == OPT_POLICY)
-                ro->policy_path = optarg;
-            else
-                ro->role = optarg;
-            break;
-        case 'o':
-        case OPT_SIGN:
-            if (!(flags & CLI_WITH_BUNDLE))
-                return usage_error(cmd, "unknown option '%s'", opt == 'o' ? "-o" : "--sign");
-            if (opt == 'o')
-                ro->output = optarg;
-            else
-                ro->sign_key = optarg;
-            break;
-        case ':':
-            return usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+    for (size_t k = 0; k < n; k++) {
+        if (strcmp(arg, formats[k].name) == 0) {
+            *format = formats[k].format;
+            return true;
         }
     }
+    return false;
+}
+
+int cli_opt_format(const char *cmd, const char *arg, void *format)
+{
+    if (!pick_format(arg, 2, format))
+        return usage_error(cmd, "unknown format '%s': expected text or json", arg);
+    return -1;
+}
+
+int cli_opt_lint_format(const char *cmd, const char *arg, void *format)
+{
+    if (!pick_format(arg, ARRAY_SIZE(formats), format))
+        return usage_error(cmd,
+                           "unknown format '%s': expected text, json, sarif, github, gitlab "
+                           "or junit",
+                           arg);
+    return -1;
+}
+
+int cli_opt_pg_version(const char *cmd, const char *arg, void *version)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (*arg == '\0' || *end != '\0' || n < 10 || n > 17)
+        return usage_error(cmd, "invalid --pg-version '%s': expected a major version from 10 "
+                                "to 17",
+                           arg);
+    *(int *)version = (int)n;
+    return -1;
+}
+
+static int push_glob(const char *cmd, const char *opt, const char *arg, cli_globs *globs)
+{
+    if (*arg == '\0')
+        return usage_error(cmd, "empty --%s pattern", opt);
+    globs->items = xrealloc(globs->items, (globs->count + 1) * sizeof(*globs->items));
+    globs->items[globs->count++] = arg;
+    return -1;
+}
+
+int cli_opt_include(const char *cmd, const char *arg, void *globs)
+{
+    return push_glob(cmd, "include", arg, globs);
+}
+
+int cli_opt_exclude(const char *cmd, const char *arg, void *globs)
+{
+    return push_glob(cmd, "exclude", arg, globs);
+}
+
+int cli_parse_read_command(const cli_usage *u, const cli_option *opts, int argc, char **argv,
+                           cli_read_opts *ro)
+{
+    const char *cmd = u->cmd;
+    int argi, rc = cli_parse_options(u, opts, argc, argv, &argi);
+    if (rc >= 0)
+        return rc;
     if (ro->since && !ro->changed)
         return usage_error(cmd, "--since needs --changed");
     if (ro->since && (ro->since[0] == '-' || ro->since[0] == '\0'))
         return usage_error(cmd, "invalid --since '%s': expected a commit, branch or tag",
                            ro->since);
     if (ro->changed) {
-        if (optind < argc)
+        if (argi < argc)
             return usage_error(cmd, "--changed takes no PATH: git says which files to lint");
         return cli_collect_changed(cmd, ro);
     }
-    if (optind >= argc)
+    if (argi >= argc)
         return usage_error(cmd, "no PATH given");
-    if (cli_collect_paths(cmd, argv + optind, argc - optind, &ro->paths) < 0)
+    if (cli_collect_paths(cmd, argv + argi, argc - argi, &ro->paths) < 0)
         return EXIT_USAGE;
     return -1;
 }
@@ -466,11 +418,11 @@ void cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nex
         bool keep = true;
         if (strcmp(p, "-") != 0) {
             const char *why = NULL;
-            if (ro->nincludes && !first_match(ro->includes, ro->nincludes, p)) {
+            if (ro->includes.count && !first_match(ro->includes.items, ro->includes.count, p)) {
                 keep = false;
                 if (given)
                     fprintf(stderr, "pgward: note: skipping '%s': it matches no --include\n", p);
-            } else if ((why = first_match(ro->excludes, ro->nexcludes, p)) != NULL) {
+            } else if ((why = first_match(ro->excludes.items, ro->excludes.count, p)) != NULL) {
                 keep = false;
                 if (given)
                     fprintf(stderr, "pgward: note: skipping '%s': excluded by --exclude '%s'\n",
@@ -669,24 +621,6 @@ int cli_load_policy(const char *cmd, const cli_read_opts *ro, bool required, pol
     return -1;
 }
 
-bool cli_conn_option(cli_conn_opts *co, int opt, const char *value)
-{
-    switch (opt) {
-    case CLI_OPT_DB:
-        co->db = value;
-        return true;
-    case CLI_OPT_ENV_FILE:
-        co->env_file = value;
-        return true;
-    case CLI_OPT_JOURNAL:
-        free(co->journal);
-        co->journal = xstrdup(value);
-        return true;
-    default:
-        return false;
-    }
-}
-
 int cli_conn_open_params(const char *cmd, cli_conn_opts *co)
 {
     (void)cmd;
@@ -696,8 +630,8 @@ int cli_conn_open_params(const char *cmd, cli_conn_opts *co)
         free(err);
         return EXIT_USAGE;
     }
-    if (!co->journal)
-        co->journal = apply_default_journal();
+    free(co->journal);
+    co->journal = co->journal_path ? xstrdup(co->journal_path) : apply_default_journal();
     return -1;
 }
 

@@ -1,7 +1,8 @@
 /*
  * cli.h: what the subcommands share: the command table entry type, the exit
- * codes, the options that say how scripts are read (-v, --root, ...), and the
- * walk that turns PATH arguments into a sorted list of script files.
+ * codes, the option table fragments (options.h) several commands list (how scripts
+ * are read, -v, --root, ...; the policy; the connection), and the walk that turns
+ * PATH arguments into a sorted list of script files.
  *
  * Only the CLI layer (main.c and cmd_*.c) prints usage and decides exit codes.
  */
@@ -11,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cli/options.h"
 #include "conn/conn.h"
 #include "script/script.h"
 
@@ -34,37 +36,6 @@ extern const size_t pgward_ncommands;
 /* Prints "pgward: <message>" and "see 'pgward <cmd> --help'" on stderr; returns 2. */
 int usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
-/* Help text for the options every script-reading command takes. */
-#define CLI_READ_OPTIONS_HELP                                                         \
-    "      --format FORMAT        text (default) or json\n" CLI_READ_COMMON_HELP
-
-/* The same without --format (lint documents its own formats: CLI_LINT_OPTIONS_HELP). */
-#define CLI_READ_COMMON_HELP                                                          \
-    "  -v, --set NAME=VALUE       set a psql variable (as psql -v)\n"                 \
-    "      --root DIR             includes must stay inside DIR (default: the\n"      \
-    "                             folder of each script given)\n"                     \
-    "      --allow-include-outside-root\n"                                            \
-    "                             let \\i and \\ir read files outside the root\n"        \
-    "  -j, --jobs N               read N files at a time (default: the processors,\n"  \
-    "                             at most 8); output order does not change\n"          \
-    "  -h, --help                 show this help\n"
-
-/* Help text for the options only lint takes (CLI_WITH_LINT). */
-#define CLI_LINT_OPTIONS_HELP                                                         \
-    "      --format FORMAT        text (default), json, sarif (SARIF 2.1.0), github\n"  \
-    "                             (workflow annotations), gitlab (Code Quality) or\n"  \
-    "                             junit (JUnit XML)\n"                                 \
-    "      --pg-version N         the PostgreSQL major version the scripts target\n"   \
-    "                             (10 to 17; default 15)\n"                            \
-    "      --include GLOB         lint only files matching GLOB (repeatable)\n"        \
-    "      --exclude GLOB         skip files matching GLOB (repeatable; adds to the\n" \
-    "                             policy's exclude patterns)\n"                      \
-    "      --error-on-warnings    exit 1 when any warning is reported, too\n"          \
-    "      --changed              lint the *.sql files git reports changed (against\n" \
-    "                             HEAD, plus untracked files) instead of PATHs\n"      \
-    "      --since REF            with --changed: changed since REF (a commit,\n"      \
-    "                             branch or tag) instead of HEAD\n"
-
 /* Output formats (lint takes them all; parse and bundle only text and json). */
 typedef enum cli_format {
     CLI_FORMAT_TEXT,
@@ -82,43 +53,117 @@ typedef struct path_list {
     size_t count, cap, capgiven;
 } path_list;
 
-/* What a script-reading command (lint, parse) was asked to do. */
+/* Glob patterns given to a repeatable option (--include, --exclude), in order. */
+typedef struct cli_globs {
+    const char **items;
+    size_t count;
+} cli_globs;
+
+/* What a script-reading command (lint, parse, bundle) was asked to do. */
 typedef struct cli_read_opts {
-    script_options script;
-    int jobs;
-    bool json;
+    script_options script;   /* -v, --root, --allow-include-outside-root */
+    int jobs;                /* -j/--jobs */
     path_list paths;
-    const char *policy_path; /* --policy (CLI_WITH_POLICY) */
-    const char *role;        /* --role (CLI_WITH_POLICY) */
-    const char *output;      /* -o/--output (CLI_WITH_BUNDLE) */
-    const char *sign_key;    /* --sign (CLI_WITH_BUNDLE) */
-    cli_format format;       /* --format (json is also set for CLI_FORMAT_JSON) */
-    int pg_version;          /* --pg-version (CLI_WITH_LINT; default 15) */
-    const char **includes;   /* --include GLOB, in order (CLI_WITH_LINT) */
-    size_t nincludes;
-    const char **excludes;   /* --exclude GLOB */
-    size_t nexcludes;
+    const char *policy_path; /* --policy (CLI_POLICY_OPTIONS) */
+    const char *role;        /* --role (CLI_POLICY_OPTIONS) */
+    const char *output;      /* -o/--output (CLI_BUNDLE_OPTIONS) */
+    const char *sign_key;    /* --sign (CLI_BUNDLE_OPTIONS) */
+    cli_format format;       /* --format */
+    int pg_version;          /* --pg-version (CLI_LINT_OPTIONS; default 15) */
+    cli_globs includes;      /* --include GLOB (CLI_LINT_OPTIONS) */
+    cli_globs excludes;      /* --exclude GLOB */
     bool error_on_warnings;  /* --error-on-warnings */
     bool changed;            /* --changed: paths come from git */
     const char *since;       /* --since REF */
 } cli_read_opts;
 
-/* Help text for --policy and --role (commands that take CLI_WITH_POLICY). */
-#define CLI_POLICY_OPTIONS_HELP                                                       \
-    "      --policy FILE          check every statement against this policy (default:\n" \
-    "                             pgward.policy in this folder or the nearest above)\n"  \
-    "      --role ROLE            the role the scripts will run as (default: the\n"    \
-    "                             policy's default role)\n"
-enum { CLI_WITH_POLICY = 1, CLI_WITH_BUNDLE = 2, CLI_WITH_LINT = 4 };
+/*
+ * Option table fragments (options.h) that store into a cli_read_opts; a command
+ * lists those it takes, in the order its --help shows them.
+ */
+
+/* How scripts are read: -v/--set, --root, --allow-include-outside-root, -j/--jobs. */
+#define CLI_READ_OPTIONS(ro)                                                          \
+    CLI_OPT_CALLBACK('v', "set", "NAME=VALUE", &(ro)->script, cli_opt_set_var,       \
+                     "set a psql variable (as psql -v)"),                             \
+        CLI_OPT_CALLBACK(0, "root", "DIR", &(ro)->script.root, cli_opt_root,          \
+                         "includes must stay inside DIR (default: the\n"              \
+                         "folder of each script given)"),                             \
+        CLI_OPT_BOOL(0, "allow-include-outside-root", &(ro)->script.allow_outside_root, \
+                     "let \\i and \\ir read files outside the root"),                 \
+        CLI_OPT_CALLBACK('j', "jobs", "N", &(ro)->jobs, cli_opt_jobs,                 \
+                         "read N files at a time (default: the processors,\n"         \
+                         "at most 8); output order does not change")
+
+/* --format text|json (parse, bundle). */
+#define CLI_FORMAT_OPTION(ro)                                                         \
+    CLI_OPT_CALLBACK(0, "format", "FORMAT", &(ro)->format, cli_opt_format,            \
+                     "text (default) or json")
+
+/* --policy and --role (lint, bundle). */
+#define CLI_POLICY_OPTIONS(ro)                                                        \
+    CLI_OPT_STRING(0, "policy", "FILE", &(ro)->policy_path,                           \
+                   "check every statement against this policy (default:\n"            \
+                   "pgward.policy in this folder or the nearest above)"),             \
+        CLI_OPT_STRING(0, "role", "ROLE", &(ro)->role,                                \
+                       "the role the scripts will run as (default: the\n"             \
+                       "policy's default role)")
+
+/* What only lint takes: every --format, the target version, the path filters. */
+#define CLI_LINT_OPTIONS(ro)                                                          \
+    CLI_OPT_CALLBACK(0, "format", "FORMAT", &(ro)->format, cli_opt_lint_format,       \
+                     "text (default), json, sarif (SARIF 2.1.0), github\n"            \
+                     "(workflow annotations), gitlab (Code Quality) or\n"             \
+                     "junit (JUnit XML)"),                                            \
+        CLI_OPT_CALLBACK(0, "pg-version", "N", &(ro)->pg_version, cli_opt_pg_version, \
+                         "the PostgreSQL major version the scripts target\n"          \
+                         "(10 to 17; default 15)"),                                   \
+        CLI_OPT_CALLBACK(0, "include", "GLOB", &(ro)->includes, cli_opt_include,      \
+                         "lint only files matching GLOB (repeatable)"),               \
+        CLI_OPT_CALLBACK(0, "exclude", "GLOB", &(ro)->excludes, cli_opt_exclude,      \
+                         "skip files matching GLOB (repeatable; adds to the\n"        \
+                         "policy's exclude patterns)"),                               \
+        CLI_OPT_BOOL(0, "error-on-warnings", &(ro)->error_on_warnings,                \
+                     "exit 1 when any warning is reported, too"),                     \
+        CLI_OPT_BOOL(0, "changed", &(ro)->changed,                                    \
+                     "lint the *.sql files git reports changed (against\n"            \
+                     "HEAD, plus untracked files) instead of PATHs"),                 \
+        CLI_OPT_STRING(0, "since", "REF", &(ro)->since,                               \
+                       "with --changed: changed since REF (a commit,\n"               \
+                       "branch or tag) instead of HEAD")
+
+/* Where bundle writes, and its signing key. */
+#define CLI_BUNDLE_OPTIONS(ro)                                                        \
+    CLI_OPT_STRING('o', "output", "OUT", &(ro)->output,                               \
+                   "the bundle folder to create (must not exist)"),                   \
+        CLI_OPT_STRING(0, "sign", "KEY", &(ro)->sign_key,                             \
+                       "sign the manifest with this Ed25519 private key\n"            \
+                       "(pgward keygen makes one)")
+
+/* The callbacks of the fragments above (cli_opt_format also serves other --format
+   options that take text or json). dest: the type the fragment points at. */
+int cli_opt_set_var(const char *cmd, const char *arg, void *script_opts); /* script_options */
+int cli_opt_root(const char *cmd, const char *arg, void *root);           /* const char * */
+int cli_opt_jobs(const char *cmd, const char *arg, void *jobs);           /* int */
+int cli_opt_format(const char *cmd, const char *arg, void *format);       /* cli_format */
+int cli_opt_lint_format(const char *cmd, const char *arg, void *format);  /* cli_format */
+int cli_opt_pg_version(const char *cmd, const char *arg, void *version);  /* int */
+int cli_opt_include(const char *cmd, const char *arg, void *globs);       /* cli_globs */
+int cli_opt_exclude(const char *cmd, const char *arg, void *globs);       /* cli_globs */
+
+/* Sets ro to the defaults (jobs: the processors; PostgreSQL 15), before the table
+   that points into it is parsed. */
+void cli_read_opts_init(cli_read_opts *ro);
 
 /*
- * Parses the options and PATH arguments of a script-reading command (argv[0] is
- * the command name). Returns -1 when the command should go on, or the exit status
- * to return now (after --help, or a usage error it has reported). ro must be freed
- * with cli_read_opts_free() either way.
+ * Parses the options (a table of the fragments above) and the PATH arguments of a
+ * script-reading command (argv[0] is the command name) into ro, which
+ * cli_read_opts_init() has set up. Returns -1 when the command should go on, or the
+ * exit status to return now (after --help, or a usage error it has reported). ro
+ * must be freed with cli_read_opts_free() either way.
  */
-int cli_parse_read_command(const char *cmd, const char *usage, unsigned flags, int argc,
-                           char **argv, cli_read_opts *ro);
+int cli_parse_read_command(const cli_usage *u, const cli_option *opts, int argc, char **argv,
+                           cli_read_opts *ro);
 
 /*
  * Loads --policy (or the nearest pgward.policy) and picks the role (--role or the
@@ -170,31 +215,25 @@ void cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nex
  */
 int cli_collect_changed(const char *cmd, cli_read_opts *ro);
 
-/* Help text for the connection options of apply and audit. */
-#define CLI_CONN_OPTIONS_HELP                                                         \
-    "      --db CONNINFO          a conninfo string or postgresql:// URI (default: the\n" \
-    "                             PG* environment variables)\n"                      \
-    "      --env-file FILE        KEY=VALUE lines of PG* variables (e.g. .env.staging)\n" \
-    "      --journal FILE         the local journal (default: $PGWARD_JOURNAL, else\n"  \
-    "                             ~/.local/state/pgward/journal.jsonl)\n"
-
-/* Where apply and audit connect, and their journal. */
+/* Where apply, audit and verify connect, and their journal. */
 typedef struct cli_conn_opts {
-    const char *db;
-    const char *env_file;
-    char *journal;        /* malloc'd: --journal or apply_default_journal() */
-    conn_params params;   /* from the env file */
+    const char *db;           /* --db */
+    const char *env_file;     /* --env-file */
+    const char *journal_path; /* --journal */
+    char *journal;            /* malloc'd: --journal or apply_default_journal() */
+    conn_params params;       /* from the env file */
 } cli_conn_opts;
 
-/* getopt_long codes and entries of --db, --env-file and --journal. */
-enum { CLI_OPT_DB = 1000, CLI_OPT_ENV_FILE, CLI_OPT_JOURNAL };
-#define CLI_CONN_LONGOPTS                                                             \
-    {"db", required_argument, NULL, CLI_OPT_DB},                                      \
-        {"env-file", required_argument, NULL, CLI_OPT_ENV_FILE},                      \
-        {"journal", required_argument, NULL, CLI_OPT_JOURNAL}
-
-/* Records a connection option; returns false when opt is not one of them. */
-bool cli_conn_option(cli_conn_opts *co, int opt, const char *value);
+/* --db, --env-file and --journal, stored into a cli_conn_opts. */
+#define CLI_CONN_OPTIONS(co)                                                          \
+    CLI_OPT_STRING(0, "db", "CONNINFO", &(co)->db,                                    \
+                   "a conninfo string or postgresql:// URI (default: the\n"           \
+                   "PG* environment variables)"),                                     \
+        CLI_OPT_STRING(0, "env-file", "FILE", &(co)->env_file,                        \
+                       "KEY=VALUE lines of PG* variables (e.g. .env.staging)"),       \
+        CLI_OPT_STRING(0, "journal", "FILE", &(co)->journal_path,                     \
+                       "the local journal (default: $PGWARD_JOURNAL, else\n"          \
+                       "~/.local/state/pgward/journal.jsonl)")
 
 /* Reads the env file and picks the journal. Returns -1 to go on, or 2 after a
    reported error. */

@@ -5,7 +5,6 @@
  * or input error, 3 a statement, the server or the network failed (rolled back),
  * 130/143 cancelled by SIGINT/SIGTERM (rolled back).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,45 +13,17 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 
-static const char apply_usage[] =
-    "usage: pgward apply [options] BUNDLE\n"
-    "\n"
-    "Run an approved bundle against PostgreSQL: verify it, lint it again with its\n"
-    "policy, check the role, then run every statement as analysed, in one\n"
-    "transaction (or one per file), recording each outcome in the audit trail.\n"
-    "\n"
-    "options:\n" CLI_CONN_OPTIONS_HELP
-    "      --role ROLE            the role the bundle must run as (checked against it)\n"
-    "      --set-role             SET ROLE to the bundle's role when connected as another\n"
-    "      --pubkey KEY           the bundle's signature must verify with this Ed25519\n"
-    "                             public key (default: $PGWARD_PUBKEY); unsigned bundles\n"
-    "                             are then refused\n"
-    "      --txn MODE             bundle (default: one transaction for everything) or\n"
-    "                             file (one per file)\n"
-    "      --dry-run              run everything, report rows per statement, roll back\n"
-    "      --lock-timeout T       lock_timeout for every statement (default: the policy's)\n"
-    "      --statement-timeout T  statement_timeout (default: the policy's)\n"
-    "      --retry N              retry a transaction up to N times after a lock timeout\n"
-    "                             (SQLSTATE 55P03), with backoff (default 0)\n"
-    "      --lock-wait SECONDS    wait this long for another apply on the same database\n"
-    "                             (default 10)\n"
-    "      --verbose              a line per statement\n"
-    "  -h, --help                 show this help\n"
-    "\n"
-    "exit status: 0 applied, 1 refused (nothing sent), 2 usage or input error,\n"
-    "3 failed (rolled back), 130/143 cancelled by SIGINT/SIGTERM (rolled back)\n";
-
-enum {
-    OPT_ROLE = 256,
-    OPT_SET_ROLE,
-    OPT_PUBKEY,
-    OPT_TXN,
-    OPT_DRY_RUN,
-    OPT_LOCK_TIMEOUT,
-    OPT_STATEMENT_TIMEOUT,
-    OPT_RETRY,
-    OPT_LOCK_WAIT,
-    OPT_VERBOSE,
+static const cli_usage apply_usage = {
+    .cmd = "apply",
+    .text = "usage: pgward apply [options] BUNDLE\n"
+            "\n"
+            "Run an approved bundle against PostgreSQL: verify it, lint it again with its\n"
+            "policy, check the role, then run every statement as analysed, in one\n"
+            "transaction (or one per file), recording each outcome in the audit trail.\n"
+            "\n",
+    .footer = "\n"
+              "exit status: 0 applied, 1 refused (nothing sent), 2 usage or input error,\n"
+              "3 failed (rolled back), 130/143 cancelled by SIGINT/SIGTERM (rolled back)\n",
 };
 
 static int parse_count(const char *cmd, const char *opt, const char *v, int max, int *out)
@@ -65,86 +36,66 @@ static int parse_count(const char *cmd, const char *opt, const char *v, int max,
     return -1;
 }
 
+static int opt_txn(const char *cmd, const char *arg, void *per_file)
+{
+    if (strcmp(arg, "file") != 0 && strcmp(arg, "bundle") != 0)
+        return usage_error(cmd, "invalid --txn '%s': expected bundle or file", arg);
+    *(bool *)per_file = strcmp(arg, "file") == 0;
+    return -1;
+}
+
+static int opt_retry(const char *cmd, const char *arg, void *retries)
+{
+    return parse_count(cmd, "--retry", arg, 100, retries);
+}
+
+static int opt_lock_wait(const char *cmd, const char *arg, void *seconds)
+{
+    return parse_count(cmd, "--lock-wait", arg, 86400, seconds);
+}
+
 int cmd_apply(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_CONN_LONGOPTS,
-        {"role", required_argument, NULL, OPT_ROLE},
-        {"set-role", no_argument, NULL, OPT_SET_ROLE},
-        {"pubkey", required_argument, NULL, OPT_PUBKEY},
-        {"txn", required_argument, NULL, OPT_TXN},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"lock-timeout", required_argument, NULL, OPT_LOCK_TIMEOUT},
-        {"statement-timeout", required_argument, NULL, OPT_STATEMENT_TIMEOUT},
-        {"retry", required_argument, NULL, OPT_RETRY},
-        {"lock-wait", required_argument, NULL, OPT_LOCK_WAIT},
-        {"verbose", no_argument, NULL, OPT_VERBOSE},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     apply_opts o = apply_opts_default();
     cli_conn_opts co = {0};
-    int opt, rc = -1;
-    opterr = 0;
-    optind = 1;
-    while (rc < 0 && (opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'h':
-            fputs(apply_usage, stdout);
-            rc = EXIT_CLEAN;
-            break;
-        case OPT_ROLE:
-            o.role = optarg;
-            break;
-        case OPT_SET_ROLE:
-            o.set_role = true;
-            break;
-        case OPT_PUBKEY:
-            o.pubkey = optarg;
-            break;
-        case OPT_TXN:
-            if (strcmp(optarg, "file") == 0)
-                o.txn_per_file = true;
-            else if (strcmp(optarg, "bundle") != 0)
-                rc = usage_error("apply", "invalid --txn '%s': expected bundle or file", optarg);
-            break;
-        case OPT_DRY_RUN:
-            o.dry_run = true;
-            break;
-        case OPT_LOCK_TIMEOUT:
-            o.lock_timeout = optarg;
-            break;
-        case OPT_STATEMENT_TIMEOUT:
-            o.statement_timeout = optarg;
-            break;
-        case OPT_RETRY:
-            rc = parse_count("apply", "--retry", optarg, 100, &o.retries);
-            break;
-        case OPT_LOCK_WAIT:
-            rc = parse_count("apply", "--lock-wait", optarg, 86400, &o.lock_wait_seconds);
-            break;
-        case OPT_VERBOSE:
-            o.verbose = true;
-            break;
-        case ':':
-            rc = usage_error("apply", "option '%s' needs a value", argv[optind - 1]);
-            break;
-        default:
-            if (cli_conn_option(&co, opt, optarg))
-                break;
-            rc = usage_error("apply", "unknown option '%s'", argv[optind - 1]);
-            break;
-        }
-    }
-    if (rc < 0 && optind != argc - 1)
-        rc = usage_error("apply", optind >= argc ? "no BUNDLE given" : "apply takes one BUNDLE");
+    const cli_option options[] = {
+        CLI_CONN_OPTIONS(&co),
+        CLI_OPT_STRING(0, "role", "ROLE", &o.role,
+                       "the role the bundle must run as (checked against it)"),
+        CLI_OPT_BOOL(0, "set-role", &o.set_role,
+                     "SET ROLE to the bundle's role when connected as another"),
+        CLI_OPT_STRING(0, "pubkey", "KEY", &o.pubkey,
+                       "the bundle's signature must verify with this Ed25519\n"
+                       "public key (default: $PGWARD_PUBKEY); unsigned bundles\n"
+                       "are then refused"),
+        CLI_OPT_CALLBACK(0, "txn", "MODE", &o.txn_per_file, opt_txn,
+                         "bundle (default: one transaction for everything) or\n"
+                         "file (one per file)"),
+        CLI_OPT_BOOL(0, "dry-run", &o.dry_run,
+                     "run everything, report rows per statement, roll back"),
+        CLI_OPT_STRING(0, "lock-timeout", "T", &o.lock_timeout,
+                       "lock_timeout for every statement (default: the policy's)"),
+        CLI_OPT_STRING(0, "statement-timeout", "T", &o.statement_timeout,
+                       "statement_timeout (default: the policy's)"),
+        CLI_OPT_CALLBACK(0, "retry", "N", &o.retries, opt_retry,
+                         "retry a transaction up to N times after a lock timeout\n"
+                         "(SQLSTATE 55P03), with backoff (default 0)"),
+        CLI_OPT_CALLBACK(0, "lock-wait", "SECONDS", &o.lock_wait_seconds, opt_lock_wait,
+                         "wait this long for another apply on the same database\n"
+                         "(default 10)"),
+        CLI_OPT_BOOL(0, "verbose", &o.verbose, "a line per statement"),
+        CLI_OPT_END(),
+    };
+    int argi, rc = cli_parse_options(&apply_usage, options, argc, argv, &argi);
+    if (rc < 0 && argi != argc - 1)
+        rc = usage_error("apply", argi >= argc ? "no BUNDLE given" : "apply takes one BUNDLE");
     if (rc < 0)
         rc = cli_conn_open_params("apply", &co);
     if (rc >= 0) {
         cli_conn_opts_free(&co);
         return rc;
     }
-    o.bundle = argv[optind];
+    o.bundle = argv[argi];
     o.db = co.db;
     o.params = &co.params;
     o.journal = co.journal;

@@ -9,7 +9,6 @@
  * show: prints the recent runs, or one run's statements (--run), as text or JSON.
  * Exit: 0, 2 usage, 3 database error.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,25 +19,30 @@
 #include "audit/journal.h"
 #include "base/util.h"
 
-static const char audit_usage[] =
-    "usage: pgward audit sync [options]\n"
-    "       pgward audit show [--run ID] [--format text|json] [--limit N] [options]\n"
-    "\n"
-    "sync: record in the audit trail whatever the local journal holds and the database\n"
-    "does not (runs cut short by a crash, a lost connection or a kill), asking the\n"
-    "database whether an unanswered COMMIT took effect. Idempotent.\n"
-    "show: print the recent runs, or every statement of one run.\n"
-    "\n"
-    "options:\n" CLI_CONN_OPTIONS_HELP
-    "      --run ID               show: the run to print in full\n"
-    "      --format FORMAT        show: text (default) or json\n"
-    "      --limit N              show: how many recent runs (default 20)\n"
-    "  -h, --help                 show this help\n"
-    "\n"
-    "exit status: 0 ok, 1 sync left a run in doubt, 2 usage or input error,\n"
-    "3 database error\n";
+static const cli_usage audit_usage = {
+    .cmd = "audit",
+    .text = "usage: pgward audit sync [options]\n"
+            "       pgward audit show [--run ID] [--format text|json] [--limit N] [options]\n"
+            "\n"
+            "sync: record in the audit trail whatever the local journal holds and the database\n"
+            "does not (runs cut short by a crash, a lost connection or a kill), asking the\n"
+            "database whether an unanswered COMMIT took effect. Idempotent.\n"
+            "show: print the recent runs, or every statement of one run.\n"
+            "\n",
+    .footer = "\n"
+              "exit status: 0 ok, 1 sync left a run in doubt, 2 usage or input error,\n"
+              "3 database error\n",
+};
 
-enum { OPT_RUN = 256, OPT_FORMAT, OPT_LIMIT };
+static int opt_limit(const char *cmd, const char *arg, void *limit)
+{
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (!*arg || *end || n < 1 || n > 100000)
+        return usage_error(cmd, "invalid --limit '%s': expected 1 to 100000", arg);
+    *(int *)limit = (int)n;
+    return -1;
+}
 
 static int do_sync(cli_conn_opts *co)
 {
@@ -86,60 +90,32 @@ static int do_sync(cli_conn_opts *co)
 
 int cmd_audit(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_CONN_LONGOPTS,
-        {"run", required_argument, NULL, OPT_RUN},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"limit", required_argument, NULL, OPT_LIMIT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     cli_conn_opts co = {0};
     const char *run = NULL;
-    bool json = false;
-    int limit = 20, opt, rc = -1;
-    opterr = 0;
-    optind = 1;
-    while (rc < 0 && (opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        char *end;
-        switch (opt) {
-        case 'h':
-            fputs(audit_usage, stdout);
-            rc = EXIT_CLEAN;
-            break;
-        case OPT_RUN:
-            run = optarg;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                json = true;
-            else if (strcmp(optarg, "text") != 0)
-                rc = usage_error("audit", "unknown format '%s': expected text or json", optarg);
-            break;
-        case OPT_LIMIT:
-            limit = (int)strtol(optarg, &end, 10);
-            if (!*optarg || *end || limit < 1 || limit > 100000)
-                rc = usage_error("audit", "invalid --limit '%s': expected 1 to 100000", optarg);
-            break;
-        case ':':
-            rc = usage_error("audit", "option '%s' needs a value", argv[optind - 1]);
-            break;
-        default:
-            if (cli_conn_option(&co, opt, optarg))
-                break;
-            rc = usage_error("audit", "unknown option '%s'", argv[optind - 1]);
-            break;
-        }
-    }
-    const char *action = optind < argc ? argv[optind] : NULL;
+    cli_format format = CLI_FORMAT_TEXT;
+    int limit = 0; /* 0: not given (20) */
+    const cli_option options[] = {
+        CLI_CONN_OPTIONS(&co),
+        CLI_OPT_STRING(0, "run", "ID", &run, "show: the run to print in full"),
+        CLI_OPT_CALLBACK(0, "format", "FORMAT", &format, cli_opt_format,
+                         "show: text (default) or json"),
+        CLI_OPT_CALLBACK(0, "limit", "N", &limit, opt_limit,
+                         "show: how many recent runs (default 20)"),
+        CLI_OPT_END(),
+    };
+    int argi, rc = cli_parse_options(&audit_usage, options, argc, argv, &argi);
+    bool json = format == CLI_FORMAT_JSON;
+    const char *action = argi < argc ? argv[argi] : NULL;
     if (rc < 0 && (!action || (strcmp(action, "sync") != 0 && strcmp(action, "show") != 0)))
         rc = usage_error("audit", action ? "unknown action '%s': expected sync or show"
                                          : "no action given: expected sync or show",
                          action);
-    if (rc < 0 && optind + 1 < argc)
-        rc = usage_error("audit", "unexpected argument '%s'", argv[optind + 1]);
-    if (rc < 0 && strcmp(action, "sync") == 0 && (run || json))
-        rc = usage_error("audit", "--run and --format are for 'audit show'");
+    if (rc < 0 && argi + 1 < argc)
+        rc = usage_error("audit", "unexpected argument '%s'", argv[argi + 1]);
+    if (rc < 0 && strcmp(action, "sync") == 0 && (run || json || limit))
+        rc = usage_error("audit", "--run, --format and --limit are for 'audit show'");
+    if (!limit)
+        limit = 20;
     if (rc < 0)
         rc = cli_conn_open_params("audit", &co);
     if (rc >= 0) {

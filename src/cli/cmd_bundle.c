@@ -23,41 +23,57 @@
 #include "rules/lint.h"
 #include "report/report.h"
 
-static const char bundle_usage[] =
-    "usage: pgward bundle [options] -o OUT PATH...\n"
-    "       pgward bundle verify BUNDLE [--pubkey KEY]\n"
-    "\n"
-    "Check scripts against the policy for the role that will run them and, when no\n"
-    "error-level finding remains, write a bundle: the scripts and everything they\n"
-    "include, the policy, and a hash-chained manifest (signed with --sign).\n"
-    "\n"
-    "options:\n"
-    "  -o, --output OUT           the bundle folder to create (must not exist)\n"
-    "      --sign KEY             sign the manifest with this Ed25519 private key\n"
-    "                             (pgward keygen makes one)\n"
-    "      --pubkey KEY           verify: the signature must verify with this key\n" CLI_POLICY_OPTIONS_HELP
-        CLI_READ_OPTIONS_HELP
-    "\n"
-    "exit status: 0 written or verified, 1 refused or does not verify, 2 usage or\n"
-    "input error\n";
+static const cli_usage bundle_usage = {
+    .cmd = "bundle",
+    .text = "usage: pgward bundle [options] -o OUT PATH...\n"
+            "       pgward bundle verify BUNDLE [--pubkey KEY]\n"
+            "\n"
+            "Check scripts against the policy for the role that will run them and, when no\n"
+            "error-level finding remains, write a bundle: the scripts and everything they\n"
+            "include, the policy, and a hash-chained manifest (signed with --sign).\n"
+            "\n",
+    .footer = "\n"
+              "exit status: 0 written or verified, 1 refused or does not verify, 2 usage or\n"
+              "input error\n",
+};
+
+static const cli_usage bundle_verify_usage = {
+    .cmd = "bundle verify",
+    .text = "usage: pgward bundle verify BUNDLE [--pubkey KEY]\n"
+            "\n"
+            "Check a bundle: the hash of every file, the manifest's hash chain, the policy's\n"
+            "digest and, with --pubkey, the signature (then an unsigned bundle is refused).\n"
+            "\n",
+    .footer = "\n"
+              "exit status: 0 verified, 1 does not verify, 2 usage or input error\n",
+};
+
+/* --pubkey: bundle verify takes it; bundle lists it for bundle verify and refuses it. */
+#define BUNDLE_PUBKEY_HELP "verify: the signature must verify with this key"
+
+static int opt_pubkey_for_verify(const char *cmd, const char *arg, void *dest)
+{
+    (void)arg;
+    (void)dest;
+    return usage_error(cmd, "--pubkey is for 'bundle verify'");
+}
 
 static int cmd_bundle_verify(int argc, char **argv)
 {
-    const char *dir = NULL, *pubkey = NULL;
-    for (int i = 2; i < argc; i++) {
-        if (strcmp(argv[i], "--pubkey") == 0 && i + 1 < argc)
-            pubkey = argv[++i];
-        else if (strncmp(argv[i], "--pubkey=", 9) == 0)
-            pubkey = argv[i] + 9;
-        else if (argv[i][0] == '-')
-            return usage_error("bundle", "unknown option '%s'", argv[i]);
-        else if (!dir)
-            dir = argv[i];
-        else
-            return usage_error("bundle", "'bundle verify' takes one BUNDLE");
-    }
-    if (!dir)
-        return usage_error("bundle", "'bundle verify' needs a BUNDLE");
+    const char *pubkey = NULL;
+    const cli_option options[] = {
+        CLI_OPT_STRING(0, "pubkey", "KEY", &pubkey, BUNDLE_PUBKEY_HELP),
+        CLI_OPT_END(),
+    };
+    /* argv[1] is "verify": its options and BUNDLE follow */
+    int argi, rc = cli_parse_options(&bundle_verify_usage, options, argc - 1, argv + 1, &argi);
+    if (rc >= 0)
+        return rc;
+    if (argi >= argc - 1)
+        return usage_error(bundle_verify_usage.cmd, "'bundle verify' needs a BUNDLE");
+    if (argi < argc - 2)
+        return usage_error(bundle_verify_usage.cmd, "'bundle verify' takes one BUNDLE");
+    const char *dir = argv[1 + argi];
     char *manifest = xasprintf("%s/manifest", dir);
     struct stat st;
     int missing = stat(manifest, &st) != 0;
@@ -130,8 +146,15 @@ int cmd_bundle(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "verify") == 0)
         return cmd_bundle_verify(argc, argv);
     cli_read_opts ro;
-    int rc = cli_parse_read_command("bundle", bundle_usage, CLI_WITH_POLICY | CLI_WITH_BUNDLE,
-                                    argc, argv, &ro);
+    cli_read_opts_init(&ro);
+    const cli_option options[] = {
+        CLI_BUNDLE_OPTIONS(&ro),
+        CLI_OPT_CALLBACK(0, "pubkey", "KEY", NULL, opt_pubkey_for_verify, BUNDLE_PUBKEY_HELP),
+        CLI_POLICY_OPTIONS(&ro),
+        CLI_READ_OPTIONS(&ro),
+        CLI_OPT_END(),
+    };
+    int rc = cli_parse_read_command(&bundle_usage, options, argc, argv, &ro);
     if (rc >= 0) {
         cli_read_opts_free(&ro);
         return rc;

@@ -11,31 +11,32 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 
-static const char keygen_usage[] =
-    "usage: pgward keygen KEY\n"
-    "\n"
-    "Make an Ed25519 key pair for signing bundles: the private key in KEY (mode\n"
-    "0600; an existing file is never overwritten) and the public key in KEY.pub.\n"
-    "\n"
-    "options:\n"
-    "  -h, --help                 show this help\n";
+static const cli_usage keygen_usage = {
+    .cmd = "keygen",
+    .text = "usage: pgward keygen KEY\n"
+            "\n"
+            "Make an Ed25519 key pair for signing bundles: the private key in KEY (mode\n"
+            "0600; an existing file is never overwritten) and the public key in KEY.pub.\n"
+            "\n",
+};
 
 int cmd_keygen(int argc, char **argv)
 {
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(keygen_usage, stdout);
-        return EXIT_CLEAN;
-    }
-    if (argc != 2)
+    const cli_option options[] = {CLI_OPT_END()};
+    int argi, rc = cli_parse_options(&keygen_usage, options, argc, argv, &argi);
+    if (rc >= 0)
+        return rc;
+    if (argc - argi != 1)
         return usage_error("keygen", "'keygen' takes exactly one KEY path");
-    if (argv[1][0] == '-')
-        return usage_error("keygen", "unknown option '%s'", argv[1]);
+    const char *key = argv[argi];
+    if (key[0] == '-') /* "-", or a name after "--": not a file name keygen writes */
+        return usage_error("keygen", "invalid KEY '%s': it starts with '-'", key);
     char *err = NULL;
-    if (bundle_keygen(argv[1], &err) < 0) {
+    if (bundle_keygen(key, &err) < 0) {
         fprintf(stderr, "pgward: %s\n", err);
         free(err);
         return EXIT_USAGE;
     }
-    printf("%s: Ed25519 private key\n%s.pub: public key\n", argv[1], argv[1]);
+    printf("%s: Ed25519 private key\n%s.pub: public key\n", key, key);
     return EXIT_CLEAN;
 }

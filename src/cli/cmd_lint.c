@@ -21,23 +21,23 @@
 #include "report/report.h"
 #include "report/report_formats.h"
 
-static const char lint_usage[] =
-    "usage: pgward lint [options] PATH...\n"
-    "       pgward lint [options] --changed [--since REF]\n"
-    "\n"
-    "Check scripts (files, directories of *.sql, or - for stdin) and report\n"
-    "findings: statements the PostgreSQL parser rejects, script problems\n"
-    "(unsupported meta-commands, bad includes, unbalanced \\if), transaction,\n"
-    "migration-safety and security rules and, with a policy, every statement the\n"
-    "role that will run it may not run. Silence one finding with a comment line\n"
-    "'-- pgward-ignore RULE: reason' before the statement, or a whole file with\n"
-    "'-- pgward-ignore-file RULE: reason'.\n"
-    "\n"
-    "options:\n"
-    CLI_POLICY_OPTIONS_HELP CLI_LINT_OPTIONS_HELP CLI_READ_COMMON_HELP
-    "\n"
-    "exit status: 0 no error-level finding, 1 error-level findings (or warnings\n"
-    "with --error-on-warnings), 2 usage or unreadable input\n";
+static const cli_usage lint_usage = {
+    .cmd = "lint",
+    .text = "usage: pgward lint [options] PATH...\n"
+            "       pgward lint [options] --changed [--since REF]\n"
+            "\n"
+            "Check scripts (files, directories of *.sql, or - for stdin) and report\n"
+            "findings: statements the PostgreSQL parser rejects, script problems\n"
+            "(unsupported meta-commands, bad includes, unbalanced \\if), transaction,\n"
+            "migration-safety and security rules and, with a policy, every statement the\n"
+            "role that will run it may not run. Silence one finding with a comment line\n"
+            "'-- pgward-ignore RULE: reason' before the statement, or a whole file with\n"
+            "'-- pgward-ignore-file RULE: reason'.\n"
+            "\n",
+    .footer = "\n"
+              "exit status: 0 no error-level finding, 1 error-level findings (or warnings\n"
+              "with --error-on-warnings), 2 usage or unreadable input\n",
+};
 
 typedef struct lint_run {
     lint_config cfg;
@@ -85,8 +85,14 @@ static const report_format collected_formats[] = {
 int cmd_lint(int argc, char **argv)
 {
     cli_read_opts ro;
-    int rc = cli_parse_read_command("lint", lint_usage, CLI_WITH_POLICY | CLI_WITH_LINT, argc,
-                                    argv, &ro);
+    cli_read_opts_init(&ro);
+    const cli_option options[] = {
+        CLI_POLICY_OPTIONS(&ro),
+        CLI_LINT_OPTIONS(&ro),
+        CLI_READ_OPTIONS(&ro),
+        CLI_OPT_END(),
+    };
+    int rc = cli_parse_read_command(&lint_usage, options, argc, argv, &ro);
     if (rc >= 0) {
         cli_read_opts_free(&ro);
         return rc;

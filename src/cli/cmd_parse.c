@@ -14,14 +14,14 @@
 #include "cli/commands.h"
 #include "report/report.h"
 
-static const char parse_usage[] =
-    "usage: pgward parse [options] PATH...\n"
-    "\n"
-    "List the statements read from each script (files, directories of *.sql, or -\n"
-    "for stdin) exactly as psql would send them.\n"
-    "\n"
-    "options:\n"
-    CLI_READ_OPTIONS_HELP;
+static const cli_usage parse_usage = {
+    .cmd = "parse",
+    .text = "usage: pgward parse [options] PATH...\n"
+            "\n"
+            "List the statements read from each script (files, directories of *.sql, or -\n"
+            "for stdin) exactly as psql would send them.\n"
+            "\n",
+};
 
 /* One statement on one line: newlines and tabs shown as \n and \t. */
 static void print_statement_text(const statement *st)
@@ -78,20 +78,27 @@ static void parse_print(void *ctx, size_t index, void *result)
 int cmd_parse(int argc, char **argv)
 {
     cli_read_opts ro;
-    int rc = cli_parse_read_command("parse", parse_usage, 0, argc, argv, &ro);
+    cli_read_opts_init(&ro);
+    const cli_option options[] = {
+        CLI_FORMAT_OPTION(&ro),
+        CLI_READ_OPTIONS(&ro),
+        CLI_OPT_END(),
+    };
+    int rc = cli_parse_read_command(&parse_usage, options, argc, argv, &ro);
     if (rc >= 0) {
         cli_read_opts_free(&ro);
         return rc;
     }
-    parse_run run = {.json = ro.json, .ro = &ro};
-    cJSON *doc = ro.json ? cJSON_CreateObject() : NULL;
+    bool json = ro.format == CLI_FORMAT_JSON;
+    parse_run run = {.json = json, .ro = &ro};
+    cJSON *doc = json ? cJSON_CreateObject() : NULL;
     if (doc)
         cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
-    run.jstmts = ro.json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
-    run.jfind = ro.json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    run.jstmts = json ? cJSON_AddArrayToObject(doc, "statements") : NULL;
+    run.jfind = json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
     run.color = report_want_color(2);
     batch_run(ro.paths.count, ro.jobs, parse_one, parse_print, &run);
-    if (ro.json)
+    if (json)
         report_print_json(stdout, doc);
     cli_read_opts_free(&ro);
     if (run.tally.input_error)

@@ -11,42 +11,41 @@
 #include "cli/commands.h"
 #include "policy/policy.h"
 
-static const char policy_usage[] =
-    "usage: pgward policy check FILE\n"
-    "       pgward policy show FILE\n"
-    "\n"
-    "check: parse and validate a policy; print its digest.\n"
-    "show:  print the policy's canonical form (sorted, comments dropped) and digest.\n"
-    "The digest is the SHA-256 of the canonical form, so it changes only when what the\n"
-    "policy means changes.\n"
-    "\n"
-    "options:\n"
-    "  -h, --help                 show this help\n"
-    "\n"
-    "exit status: 0 valid, 2 usage error or invalid policy (file:line:col: message)\n";
+static const cli_usage policy_usage = {
+    .cmd = "policy",
+    .text = "usage: pgward policy check FILE\n"
+            "       pgward policy show FILE\n"
+            "\n"
+            "check: parse and validate a policy; print its digest.\n"
+            "show:  print the policy's canonical form (sorted, comments dropped) and digest.\n"
+            "The digest is the SHA-256 of the canonical form, so it changes only when what the\n"
+            "policy means changes.\n"
+            "\n",
+    .footer = "\n"
+              "exit status: 0 valid, 2 usage error or invalid policy (file:line:col: message)\n",
+};
 
 int cmd_policy(int argc, char **argv)
 {
-    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-        fputs(policy_usage, stdout);
-        return EXIT_CLEAN;
-    }
-    if (argc < 2)
+    const cli_option options[] = {CLI_OPT_END()};
+    int argi, rc = cli_parse_options(&policy_usage, options, argc, argv, &argi);
+    if (rc >= 0)
+        return rc;
+    if (argi >= argc)
         return usage_error("policy", "missing action: check or show");
-    const char *action = argv[1];
+    const char *action = argv[argi];
     bool show = strcmp(action, "show") == 0;
     if (!show && strcmp(action, "check") != 0)
         return usage_error("policy", "unknown action '%s': expected check or show", action);
-    if (argc != 3)
+    if (argc - argi != 2)
         return usage_error("policy", "'policy %s' takes exactly one FILE", action);
-    if (argv[2][0] == '-')
-        return usage_error("policy", "unknown option '%s'", argv[2]);
+    const char *file = argv[argi + 1];
 
     char *err = NULL;
-    policy *p = policy_load(argv[2], &err);
+    policy *p = policy_load(file, &err);
     if (!p) {
         /* a located error names its file first; a read error gets our prefix */
-        if (strncmp(err, argv[2], strlen(argv[2])) == 0 && err[strlen(argv[2])] == ':')
+        if (strncmp(err, file, strlen(file)) == 0 && err[strlen(file)] == ':')
             fprintf(stderr, "%s\n", err);
         else
             error("%s", err);
@@ -56,7 +55,7 @@ int cmd_policy(int argc, char **argv)
     if (show)
         printf("%s# sha256 %s\n", p->canonical, p->digest);
     else
-        printf("%s: ok: %zu famil%s, %zu role%s; sha256 %s\n", argv[2], p->nfamilies,
+        printf("%s: ok: %zu famil%s, %zu role%s; sha256 %s\n", file, p->nfamilies,
                p->nfamilies == 1 ? "y" : "ies", p->nroles, p->nroles == 1 ? "" : "s",
                p->digest);
     policy_free(p);

@@ -5,7 +5,6 @@
  * that names the closest ids. Exit: 0 printed, 1 the rule has no doc (a build
  * defect), 2 usage error or unknown rule.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,21 +15,19 @@
 #include "cli/commands.h"
 #include "rules/rules.h"
 
-static const char rules_usage[] =
-    "usage: pgward rules [options]\n"
-    "       pgward rules [options] ID\n"
-    "\n"
-    "List every rule pgward reports: its id, default severity (opt-in rules run\n"
-    "only when the policy gives them a severity), group and one-line summary.\n"
-    "With ID, print that rule's doc: why it matters, a bad example, a good example\n"
-    "and how to fix it.\n"
-    "\n"
-    "options:\n"
-    "      --format FORMAT        text (default) or json (with ID: the rule and its\n"
-    "                             doc as one object)\n"
-    "  -h, --help                 show this help\n"
-    "\n"
-    "exit status: 0 ok, 2 usage error or unknown rule\n";
+static const cli_usage rules_usage = {
+    .cmd = "rules",
+    .text = "usage: pgward rules [options]\n"
+            "       pgward rules [options] ID\n"
+            "\n"
+            "List every rule pgward reports: its id, default severity (opt-in rules run\n"
+            "only when the policy gives them a severity), group and one-line summary.\n"
+            "With ID, print that rule's doc: why it matters, a bad example, a good example\n"
+            "and how to fix it.\n"
+            "\n",
+    .footer = "\n"
+              "exit status: 0 ok, 2 usage error or unknown rule\n",
+};
 
 /* "warning" or "warning (opt-in)" */
 static void severity_label(const rule_def *r, char *buf, size_t size)
@@ -144,41 +141,23 @@ static int unknown_rule(const char *id)
     return EXIT_USAGE;
 }
 
-enum { OPT_FORMAT = 1000 };
-
 int cmd_rules(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    cli_format format = CLI_FORMAT_TEXT;
+    const cli_option options[] = {
+        CLI_OPT_CALLBACK(0, "format", "FORMAT", &format, cli_opt_format,
+                         "text (default) or json (with ID: the rule and its\n"
+                         "doc as one object)"),
+        CLI_OPT_END(),
     };
-    bool json = false;
-    int opt;
-    opterr = 0;
-    optind = 1;
-    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'h':
-            fputs(rules_usage, stdout);
-            return EXIT_CLEAN;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "json") == 0)
-                json = true;
-            else if (strcmp(optarg, "text") != 0)
-                return usage_error("rules", "unknown format '%s': expected text or json",
-                                   optarg);
-            break;
-        case ':':
-            return usage_error("rules", "option '%s' needs a value", argv[optind - 1]);
-        default:
-            return usage_error("rules", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (argc - optind > 1)
+    int argi, rc = cli_parse_options(&rules_usage, options, argc, argv, &argi);
+    if (rc >= 0)
+        return rc;
+    bool json = format == CLI_FORMAT_JSON;
+    if (argc - argi > 1)
         return usage_error("rules", "'rules' takes at most one rule ID");
 
-    if (optind == argc) {
+    if (argi == argc) {
         if (json) {
             cJSON *arr = cJSON_CreateArray();
             for (size_t i = 0; i < rules_count(); i++)
@@ -190,7 +169,7 @@ int cmd_rules(int argc, char **argv)
         return EXIT_CLEAN;
     }
 
-    const char *id = argv[optind];
+    const char *id = argv[argi];
     const rule_def *r = rules_find(id);
     if (!r)
         return unknown_rule(id);

@@ -7,7 +7,6 @@
  * the stage exists but does not run), 2 usage error (status: there is no stage),
  * 130/143 up was interrupted by SIGINT/SIGTERM (nothing is left behind).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,42 +18,73 @@
 #include "stage/provision.h"
 #include "stage/stage.h"
 
-static const char stage_usage[] =
-    "usage: pgward stage up [--policy FILE] [--port PORT] [--dir DIR] [--ttl DURATION]\n"
-    "       pgward stage status [--dir DIR]\n"
-    "       pgward stage down [--dir DIR]\n"
-    "       pgward stage sql [--policy FILE]\n"
-    "\n"
-    "A throwaway PostgreSQL 15 on 127.0.0.1 to try bundles on before they go further.\n"
-    "up: start a cluster in DIR (as the postgres OS user when run as root), create the\n"
-    "database staging and set it up for the policy: the audit trail, its roles,\n"
-    "schemas, extensions and privileges, row-level security on its sensitive tables\n"
-    "(sql/audit.sql, sql/bootstrap.sql and what the policy says); give its admin (the\n"
-    "first unrestricted role) and its automation role (the default role) random\n"
-    "passwords (the automation role's expires after --ttl), write DIR/.env.admin and\n"
-    "DIR/.env.staging (mode 0600) and print the evidence; passwords are never\n"
-    "printed. A stage that runs is reported and left as it is; a stale one (its\n"
-    "server gone) is replaced.\n"
-    "status: whether the stage runs, and how long codex's credentials stay valid.\n"
-    "down: stop the server and remove DIR (only a folder that holds a stage).\n"
-    "sql: print the script up runs to set a database up for the policy (for psql -1\n"
-    "as a superuser, on a database of your own).\n"
-    "\n"
-    "options:\n"
-    "      --policy FILE          up, sql: the policy to set up (default:\n"
-    "                             pgward.policy in this folder or the nearest above,\n"
-    "                             else the built-in rules/staging.policy)\n"
-    "      --port PORT            up: the TCP port on 127.0.0.1 (default 5434)\n"
-    "      --dir DIR              the stage folder (default: $PGWARD_STAGE_DIR, else\n"
-    "                             .pgward/stage in the current folder)\n"
-    "      --ttl DURATION         up: how long the automation role's password is valid:\n"
-    "                             30m, 8h, 2d, 3600s or seconds (default 8h, at most 7d)\n"
-    "  -h, --help                 show this help\n"
-    "\n"
-    "exit status: 0 ok (status: running), 1 failure (status: not running), 2 usage\n"
-    "error (status: no stage), 130/143 up interrupted (nothing left behind)\n";
+static const cli_usage stage_usage = {
+    .cmd = "stage",
+    .text =
+        "usage: pgward stage up [--policy FILE] [--port PORT] [--dir DIR] [--ttl DURATION]\n"
+        "       pgward stage status [--dir DIR]\n"
+        "       pgward stage down [--dir DIR]\n"
+        "       pgward stage sql [--policy FILE]\n"
+        "\n"
+        "A throwaway PostgreSQL 15 on 127.0.0.1 to try bundles on before they go further.\n"
+        "up: start a cluster in DIR (as the postgres OS user when run as root), create the\n"
+        "database staging and set it up for the policy: the audit trail, its roles,\n"
+        "schemas, extensions and privileges, row-level security on its sensitive tables\n"
+        "(sql/audit.sql, sql/bootstrap.sql and what the policy says); give its admin (the\n"
+        "first unrestricted role) and its automation role (the default role) random\n"
+        "passwords (the automation role's expires after --ttl), write DIR/.env.admin and\n"
+        "DIR/.env.staging (mode 0600) and print the evidence; passwords are never\n"
+        "printed. A stage that runs is reported and left as it is; a stale one (its\n"
+        "server gone) is replaced.\n"
+        "status: whether the stage runs, and how long codex's credentials stay valid.\n"
+        "down: stop the server and remove DIR (only a folder that holds a stage).\n"
+        "sql: print the script up runs to set a database up for the policy (for psql -1\n"
+        "as a superuser, on a database of your own).\n"
+        "\n",
+    .footer =
+        "\n"
+        "exit status: 0 ok (status: running), 1 failure (status: not running), 2 usage\n"
+        "error (status: no stage), 130/143 up interrupted (nothing left behind)\n",
+};
 
-enum { OPT_PORT = 256, OPT_DIR, OPT_TTL, OPT_POLICY };
+/* What the options say; --port and --ttl remember that they were given. */
+typedef struct stage_cli {
+    stage_opts o;
+    bool port_set, ttl_set;
+    const char *policy_path;
+} stage_cli;
+
+static int opt_port(const char *cmd, const char *arg, void *dest)
+{
+    stage_cli *sc = dest;
+    char *end;
+    long n = strtol(arg, &end, 10);
+    if (!*arg || *end || n < 1024 || n > 65535)
+        return usage_error(cmd, "invalid --port '%s': expected 1024 to 65535", arg);
+    sc->o.port = (int)n;
+    sc->port_set = true;
+    return -1;
+}
+
+static int opt_dir(const char *cmd, const char *arg, void *dir)
+{
+    if (!*arg)
+        return usage_error(cmd, "--dir needs a folder");
+    *(const char **)dir = arg;
+    return -1;
+}
+
+static int opt_ttl(const char *cmd, const char *arg, void *dest)
+{
+    stage_cli *sc = dest;
+    if (stage_parse_ttl(arg, &sc->o.ttl_seconds) < 0)
+        return usage_error(cmd,
+                           "invalid --ttl '%s': expected a duration above zero and at most 7d, "
+                           "such as 30m, 8h, 2d, 3600s or 3600",
+                           arg);
+    sc->ttl_set = true;
+    return -1;
+}
 
 /* --policy, else the nearest pgward.policy, else the built-in staging policy. */
 static policy *stage_policy(const char *path, int *rc)
@@ -76,72 +106,37 @@ static policy *stage_policy(const char *path, int *rc)
 
 int cmd_stage(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"port", required_argument, NULL, OPT_PORT},
-        {"dir", required_argument, NULL, OPT_DIR},
-        {"ttl", required_argument, NULL, OPT_TTL},
-        {"policy", required_argument, NULL, OPT_POLICY},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    stage_cli sc = {.o = stage_opts_default()};
+    const cli_option options[] = {
+        CLI_OPT_STRING(0, "policy", "FILE", &sc.policy_path,
+                       "up, sql: the policy to set up (default:\n"
+                       "pgward.policy in this folder or the nearest above,\n"
+                       "else the built-in rules/staging.policy)"),
+        CLI_OPT_CALLBACK(0, "port", "PORT", &sc, opt_port,
+                         "up: the TCP port on 127.0.0.1 (default 5434)"),
+        CLI_OPT_CALLBACK(0, "dir", "DIR", &sc.o.dir, opt_dir,
+                         "the stage folder (default: $PGWARD_STAGE_DIR, else\n"
+                         ".pgward/stage in the current folder)"),
+        CLI_OPT_CALLBACK(0, "ttl", "DURATION", &sc, opt_ttl,
+                         "up: how long the automation role's password is valid:\n"
+                         "30m, 8h, 2d, 3600s or seconds (default 8h, at most 7d)"),
+        CLI_OPT_END(),
     };
-    stage_opts o = stage_opts_default();
-    bool port_set = false, ttl_set = false;
-    const char *policy_path = NULL;
-    int opt, rc = -1;
-    opterr = 0;
-    optind = 1;
-    while (rc < 0 && (opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        char *end;
-        long n;
-        switch (opt) {
-        case 'h':
-            fputs(stage_usage, stdout);
-            rc = EXIT_CLEAN;
-            break;
-        case OPT_PORT:
-            n = strtol(optarg, &end, 10);
-            if (!*optarg || *end || n < 1024 || n > 65535)
-                rc = usage_error("stage", "invalid --port '%s': expected 1024 to 65535",
-                                 optarg);
-            o.port = (int)n;
-            port_set = true;
-            break;
-        case OPT_DIR:
-            if (!*optarg)
-                rc = usage_error("stage", "--dir needs a folder");
-            o.dir = optarg;
-            break;
-        case OPT_POLICY:
-            policy_path = optarg;
-            break;
-        case OPT_TTL:
-            if (stage_parse_ttl(optarg, &o.ttl_seconds) < 0)
-                rc = usage_error("stage",
-                                 "invalid --ttl '%s': expected a duration above zero and at "
-                                 "most 7d, such as 30m, 8h, 2d, 3600s or 3600",
-                                 optarg);
-            ttl_set = true;
-            break;
-        case ':':
-            rc = usage_error("stage", "option '%s' needs a value", argv[optind - 1]);
-            break;
-        default:
-            rc = usage_error("stage", "unknown option '%s'", argv[optind - 1]);
-            break;
-        }
-    }
+    int argi, rc = cli_parse_options(&stage_usage, options, argc, argv, &argi);
     if (rc >= 0)
         return rc;
-    const char *action = optind < argc ? argv[optind] : NULL;
+    stage_opts o = sc.o;
+    const char *policy_path = sc.policy_path;
+    const char *action = argi < argc ? argv[argi] : NULL;
     if (!action || (strcmp(action, "up") != 0 && strcmp(action, "status") != 0 &&
                     strcmp(action, "down") != 0 && strcmp(action, "sql") != 0))
         return usage_error("stage",
                            action ? "unknown action '%s': expected up, status, down or sql"
                                   : "no action given: expected up, status, down or sql",
                            action);
-    if (optind + 1 < argc)
-        return usage_error("stage", "unexpected argument '%s'", argv[optind + 1]);
-    if (strcmp(action, "up") != 0 && (port_set || ttl_set))
+    if (argi + 1 < argc)
+        return usage_error("stage", "unexpected argument '%s'", argv[argi + 1]);
+    if (strcmp(action, "up") != 0 && (sc.port_set || sc.ttl_set))
         return usage_error("stage", "--port and --ttl are for 'stage up'");
     if (policy_path && strcmp(action, "up") != 0 && strcmp(action, "sql") != 0)
         return usage_error("stage", "--policy is for 'stage up' and 'stage sql'");

@@ -6,7 +6,6 @@
  * Exit: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy: file:line:col),
  * 3 cannot connect, or a database error.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +18,35 @@
 #include "base/util.h"
 #include "verify/verify.h"
 
-static const char verify_usage[] =
-    "usage: pgward verify [--db CONNINFO | --env-file FILE] [--policy FILE]\n"
-    "                     [--format text|json|markdown]\n"
-    "\n"
-    "Check a live database against the policy, read-only, and print GO or NO-GO with\n"
-    "the evidence of every gate: schemas, extensions, row_security, row-level security\n"
-    "on sensitive tables, roles, privileges, credential lifetimes, views, isolation\n"
-    "between families, and the audit trail with the local journal.\n"
-    "\n"
-    "options:\n" CLI_CONN_OPTIONS_HELP
-    "      --policy FILE          the policy (default: pgward.policy in this folder or\n"
-    "                             the nearest above)\n"
-    "      --format FORMAT        text (default), json, or markdown (the audit log's\n"
-    "                             checklists with [x] and [ ] and their evidence)\n"
-    "  -h, --help                 show this help\n"
-    "\n"
-    "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy),\n"
-    "3 cannot connect or database error\n";
+static const cli_usage verify_usage = {
+    .cmd = "verify",
+    .text = "usage: pgward verify [--db CONNINFO | --env-file FILE] [--policy FILE]\n"
+            "                     [--format text|json|markdown]\n"
+            "\n"
+            "Check a live database against the policy, read-only, and print GO or NO-GO with\n"
+            "the evidence of every gate: schemas, extensions, row_security, row-level security\n"
+            "on sensitive tables, roles, privileges, credential lifetimes, views, isolation\n"
+            "between families, and the audit trail with the local journal.\n"
+            "\n",
+    .footer = "\n"
+              "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy),\n"
+              "3 cannot connect or database error\n",
+};
 
-enum { OPT_POLICY = 256, OPT_FORMAT };
 typedef enum { FMT_TEXT, FMT_JSON, FMT_MARKDOWN } out_format;
+
+static int opt_format(const char *cmd, const char *arg, void *format)
+{
+    static const char *const names[] = {[FMT_TEXT] = "text", [FMT_JSON] = "json",
+                                        [FMT_MARKDOWN] = "markdown"};
+    for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+        if (strcmp(arg, names[i]) == 0) {
+            *(out_format *)format = (out_format)i;
+            return -1;
+        }
+    }
+    return usage_error(cmd, "unknown format '%s': expected text, json or markdown", arg);
+}
 
 /* "privileges, lifetime": the ids of the failed gates. */
 static char *failed_ids(const verify_report *r)
@@ -339,51 +346,22 @@ static void render_markdown(const verify_report *r, FILE *out)
 
 int cmd_verify(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        CLI_CONN_LONGOPTS,
-        {"policy", required_argument, NULL, OPT_POLICY},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     cli_conn_opts co = {0};
     const char *policy_path = NULL;
     out_format fmt = FMT_TEXT;
-    int opt, rc = -1;
-    opterr = 0;
-    optind = 1;
-    while (rc < 0 && (opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (opt) {
-        case 'h':
-            fputs(verify_usage, stdout);
-            rc = EXIT_CLEAN;
-            break;
-        case OPT_POLICY:
-            policy_path = optarg;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "text") == 0)
-                fmt = FMT_TEXT;
-            else if (strcmp(optarg, "json") == 0)
-                fmt = FMT_JSON;
-            else if (strcmp(optarg, "markdown") == 0)
-                fmt = FMT_MARKDOWN;
-            else
-                rc = usage_error("verify",
-                                 "unknown format '%s': expected text, json or markdown", optarg);
-            break;
-        case ':':
-            rc = usage_error("verify", "option '%s' needs a value", argv[optind - 1]);
-            break;
-        default:
-            if (cli_conn_option(&co, opt, optarg))
-                break;
-            rc = usage_error("verify", "unknown option '%s'", argv[optind - 1]);
-            break;
-        }
-    }
-    if (rc < 0 && optind < argc)
-        rc = usage_error("verify", "unexpected argument '%s'", argv[optind]);
+    const cli_option options[] = {
+        CLI_CONN_OPTIONS(&co),
+        CLI_OPT_STRING(0, "policy", "FILE", &policy_path,
+                       "the policy (default: pgward.policy in this folder or\n"
+                       "the nearest above)"),
+        CLI_OPT_CALLBACK(0, "format", "FORMAT", &fmt, opt_format,
+                         "text (default), json, or markdown (the audit log's\n"
+                         "checklists with [x] and [ ] and their evidence)"),
+        CLI_OPT_END(),
+    };
+    int argi, rc = cli_parse_options(&verify_usage, options, argc, argv, &argi);
+    if (rc < 0 && argi < argc)
+        rc = usage_error("verify", "unexpected argument '%s'", argv[argi]);
 
     /* the policy first: an invalid one is reported without connecting */
     policy *pol = NULL;

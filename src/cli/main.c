@@ -2,8 +2,9 @@
  * main.c: `pgward <command> [options]`: global options and dispatch.
  *
  * The command table below is sorted by name; each entry's run() lives in its own
- * file (cmd_<name>.c) with its usage text, option parsing and exit status. Exit
- * codes: 0 clean, 1 findings or failure, 2 usage, configuration or input error.
+ * file (cmd_<name>.c) with its usage text, option table (options.h) and exit
+ * status. Exit codes: 0 clean, 1 findings or failure, 2 usage, configuration or
+ * input error.
  */
 #include <stdio.h>
 #include <string.h>
