@@ -19,7 +19,7 @@
  * handler); the run then rolls back and is recorded as cancelled. The handler's
  * state is the one piece of global state here, as a signal handler needs it.
  */
-#include "apply/apply_internal.h"
+#include "apply/applier.h"
 
 #include <errno.h>
 #include <pwd.h>

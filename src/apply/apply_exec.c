@@ -1,13 +1,13 @@
 /*
  * apply_exec.c: sending a bundle's statements and recording each outcome; see
- * apply_internal.h.
+ * applier.h.
  *
  * Every statement passes prepare() (approved? resumed? journaled when it runs
  * outside a transaction) and complete() (its audit row and journal record, the
  * failure with its position mapped back into the script). In between it is either
  * sent alone (run_statement, the interpreter's runner) or pipelined (run_static).
  */
-#include "apply/apply_internal.h"
+#include "apply/applier.h"
 
 #include <errno.h>
 #include <poll.h>

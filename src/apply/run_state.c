@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "apply/apply_internal.h"
+#include "apply/applier.h"
 #include "base/util.h"
 
 /* ------------------------------------------------------------------ signals */

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "audit/journal_internal.h"
+#include "audit/journal_record.h"
 #include "base/util.h"
 
 #define RUN_ID_MAX 64

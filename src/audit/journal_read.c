@@ -22,7 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "audit/journal_internal.h"
+#include "audit/journal_record.h"
 #include "base/util.h"
 
 /* ---- reading and folding ---- */

@@ -252,3 +252,11 @@ bool str_ends_with(const char *s, const char *suffix)
     size_t ls = strlen(s), lx = strlen(suffix);
     return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
 }
+
+bool str_list_has(char *const *items, size_t n, const char *s)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcmp(items[i], s) == 0)
+            return true;
+    return false;
+}

@@ -71,4 +71,7 @@ int ascii_strncasecmp(const char *a, const char *b, size_t n);
 
 bool str_ends_with(const char *s, const char *suffix);
 
+/* Whether s (NULL: never) is one of the n strings of items. */
+bool str_list_has(char *const *items, size_t n, const char *s);
+
 #endif

@@ -20,21 +20,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-int usage_error(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *msg = xvasprintf(fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "pgward: %s\n", msg);
-    if (cmd)
-        fprintf(stderr, "see 'pgward %s --help'\n", cmd);
-    else
-        fprintf(stderr, "see 'pgward --help'\n");
-    free(msg);
-    return EXIT_USAGE;
-}
-
 void cli_read_opts_free(cli_read_opts *ro)
 {
     script_options_free(&ro->script);

@@ -1,7 +1,7 @@
 /*
- * cli.h: what the subcommands share: the command table entry type, the exit
- * codes, the option table fragments (options.h) several commands list (how scripts
- * are read, -v, --root, ...; the policy; the connection), and the walk that turns
+ * cli.h: what the subcommands share: the command table entry type, the option
+ * table fragments (options.h) several commands list (how scripts are read, -v,
+ * --root, ...; the policy; the connection), and the walk that turns
  * PATH arguments into a sorted list of script files.
  *
  * Only the CLI layer (main.c and cmd_*.c) prints usage and decides exit codes.
@@ -16,13 +16,6 @@
 #include "conn/conn.h"
 #include "script/script.h"
 
-enum {
-    EXIT_CLEAN = 0,    /* nothing at error level */
-    EXIT_FINDINGS = 1, /* findings at error level, or a failure */
-    EXIT_USAGE = 2,    /* usage, configuration or input error */
-    EXIT_FAILED = 3,   /* apply: a statement, the server or the network failed */
-};
-
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv); /* argv[0] is the command name */
@@ -32,9 +25,6 @@ typedef struct command {
 /* The sorted command table (main.c). */
 extern const command pgward_commands[];
 extern const size_t pgward_ncommands;
-
-/* Prints "pgward: <message>" and "see 'pgward <cmd> --help'" on stderr; returns 2. */
-int usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* Output formats (lint takes them all; parse and bundle only text and json). */
 typedef enum cli_format {

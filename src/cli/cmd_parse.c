@@ -23,6 +23,49 @@ static const cli_usage parse_usage = {
             "\n",
 };
 
+static const char *stmt_end_name(stmt_end end)
+{
+    switch (end) {
+    case END_SEMICOLON:
+        return "semicolon";
+    case END_G:
+        return "g";
+    case END_GSET:
+        return "gset";
+    default:
+        return "eof";
+    }
+}
+
+/* {"file","line","column","offset","length","kind","end","text","status",...} */
+static cJSON *statement_json(const statement *st)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "file", st->src->name);
+    cJSON_AddNumberToObject(o, "line", st->line);
+    cJSON_AddNumberToObject(o, "column", st->column);
+    cJSON_AddNumberToObject(o, "offset", (double)st->offset);
+    cJSON_AddNumberToObject(o, "length", (double)st->length);
+    cJSON_AddStringToObject(o, "kind", st->kind);
+    cJSON_AddStringToObject(o, "end", stmt_end_name(st->end));
+    /* cJSON strings stop at NUL: a NUL byte in a statement is shown up to there */
+    cJSON_AddStringToObject(o, "text", st->text);
+    cJSON_AddStringToObject(o, "status", st->parse.error ? "error" : "ok");
+    if (st->parse.error)
+        cJSON_AddStringToObject(o, "error", st->parse.error);
+    if (st->gset_prefix)
+        cJSON_AddStringToObject(o, "gset_prefix", st->gset_prefix);
+    if (st->conditional)
+        cJSON_AddTrueToObject(o, "conditional");
+    if (st->uses_runtime_vars)
+        cJSON_AddTrueToObject(o, "uses_runtime_vars");
+    if (st->copy_data) {
+        cJSON_AddNumberToObject(o, "copy_data_offset", (double)(st->copy_data - st->src->text));
+        cJSON_AddNumberToObject(o, "copy_data_length", (double)st->copy_data_len);
+    }
+    return o;
+}
+
 /* One statement on one line: newlines and tabs shown as \n and \t. */
 static void print_statement_text(const statement *st)
 {
@@ -66,7 +109,7 @@ static void parse_print(void *ctx, size_t index, void *result)
     script *s = result;
     for (size_t j = 0; j < s->nstmts; j++) {
         if (run->json)
-            cJSON_AddItemToArray(run->jstmts, report_statement_json(&s->stmts[j]));
+            cJSON_AddItemToArray(run->jstmts, statement_json(&s->stmts[j]));
         else
             print_statement_text(&s->stmts[j]);
     }

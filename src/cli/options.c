@@ -1,16 +1,32 @@
 /*
  * options.c: option tables (options.h): the getopt_long tables built from a
- * cli_option array, what each option stores, and the "options:" lines of --help.
+ * cli_option array, what each option stores, the "options:" lines of --help, and
+ * the one way a usage error is reported.
  */
 #include "cli/options.h"
 
 #include <ctype.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+
+int usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "pgward: %s\n", msg);
+    if (cmd)
+        fprintf(stderr, "see 'pgward %s --help'\n", cmd);
+    else
+        fprintf(stderr, "see 'pgward --help'\n");
+    free(msg);
+    return EXIT_USAGE;
+}
 
 /* getopt_long returns OPT_BASE + i for the long name of entry i (above any char). */
 enum { OPT_BASE = 256 };

@@ -28,6 +28,17 @@
 
 #include "base/util.h"
 
+/* The exit codes of every command (README: Exit codes). */
+enum {
+    EXIT_CLEAN = 0,    /* nothing at error level */
+    EXIT_FINDINGS = 1, /* findings at error level, or a failure */
+    EXIT_USAGE = 2,    /* usage, configuration or input error */
+    EXIT_FAILED = 3,   /* apply: a statement, the server or the network failed */
+};
+
+/* Prints "pgward: <message>" and "see 'pgward <cmd> --help'" on stderr; returns 2. */
+int usage_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
 typedef enum cli_option_kind {
     CLI_OPTION_END,      /* ends a table */
     CLI_OPTION_FLAG,     /* no value: sets *(bool *)dest */

@@ -7,14 +7,6 @@
 
 #include "base/util.h"
 
-static bool list_has(char *const *items, size_t n, const char *s)
-{
-    for (size_t i = 0; s && i < n; i++)
-        if (strcmp(items[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* Whether "schema.name" target names schema and (name NULL: any) name. */
 static bool target_is(const char *target, const char *schema, const char *name)
 {
@@ -25,7 +17,7 @@ static bool target_is(const char *target, const char *schema, const char *name)
 
 bool policy_is_protected(const policy *p, const char *schema)
 {
-    return list_has(p->protected_schemas, p->nprotected, schema);
+    return str_list_has(p->protected_schemas, p->nprotected, schema);
 }
 
 unsigned policy_schema_classes(const policy *p, const policy_role *r, const char *schema)
@@ -88,7 +80,7 @@ bool policy_ddl_on_some_family(const policy_role *r)
 
 bool policy_is_isolated(const policy *p, const char *family)
 {
-    return list_has(p->isolated, p->nisolated, family);
+    return str_list_has(p->isolated, p->nisolated, family);
 }
 
 int policy_isolated_index(const policy *p, const char *schema)
@@ -112,7 +104,7 @@ bool policy_bridge_reads(const policy *p, const char *schema, const char *family
 {
     for (size_t i = 0; i < p->nbridges; i++)
         if (strcmp(p->bridges[i].schema, schema) == 0 &&
-            list_has(p->bridges[i].families, p->bridges[i].nfamilies, family))
+            str_list_has(p->bridges[i].families, p->bridges[i].nfamilies, family))
             return true;
     return false;
 }

@@ -68,48 +68,6 @@ cJSON *report_finding_json(const finding *f)
     return o;
 }
 
-const char *stmt_end_name(stmt_end end)
-{
-    switch (end) {
-    case END_SEMICOLON:
-        return "semicolon";
-    case END_G:
-        return "g";
-    case END_GSET:
-        return "gset";
-    default:
-        return "eof";
-    }
-}
-
-cJSON *report_statement_json(const statement *st)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "file", st->src->name);
-    cJSON_AddNumberToObject(o, "line", st->line);
-    cJSON_AddNumberToObject(o, "column", st->column);
-    cJSON_AddNumberToObject(o, "offset", (double)st->offset);
-    cJSON_AddNumberToObject(o, "length", (double)st->length);
-    cJSON_AddStringToObject(o, "kind", st->kind);
-    cJSON_AddStringToObject(o, "end", stmt_end_name(st->end));
-    /* cJSON strings stop at NUL: a NUL byte in a statement is shown up to there */
-    cJSON_AddStringToObject(o, "text", st->text);
-    cJSON_AddStringToObject(o, "status", st->parse.error ? "error" : "ok");
-    if (st->parse.error)
-        cJSON_AddStringToObject(o, "error", st->parse.error);
-    if (st->gset_prefix)
-        cJSON_AddStringToObject(o, "gset_prefix", st->gset_prefix);
-    if (st->conditional)
-        cJSON_AddTrueToObject(o, "conditional");
-    if (st->uses_runtime_vars)
-        cJSON_AddTrueToObject(o, "uses_runtime_vars");
-    if (st->copy_data) {
-        cJSON_AddNumberToObject(o, "copy_data_offset", (double)(st->copy_data - st->src->text));
-        cJSON_AddNumberToObject(o, "copy_data_length", (double)st->copy_data_len);
-    }
-    return o;
-}
-
 void report_script_findings(finding_list *list, cJSON *jarr, FILE *out, bool color,
                             finding_tally *tally)
 {

@@ -1,5 +1,6 @@
 /*
- * report.h: printing findings and statements for people (text) and tools (JSON).
+ * report.h: printing findings for people (text) and tools (JSON). Reporters see
+ * findings only, never statements or parse trees.
  *
  * Text is gcc-style: "file:line:col: severity: message [rule]", then the source
  * line and a caret under the column. Colour only when asked (the CLI asks when
@@ -15,7 +16,6 @@
 #include <cjson/cJSON.h>
 
 #include "base/finding.h"
-#include "script/script.h"
 
 void report_finding_text(FILE *out, const finding *f, bool color);
 
@@ -28,9 +28,6 @@ void report_finding_text_help(FILE *out, const finding *f, bool color);
 /* {"file","line","column","end_line","end_column","offset","rule","severity",
     "message","statement"}: statement is the text of the statement, or null */
 cJSON *report_finding_json(const finding *f);
-
-/* {"file","line","column","offset","length","kind","end","text","status",...} */
-cJSON *report_statement_json(const statement *st);
 
 /* How many findings of each severity a run printed, and whether an input failed. */
 typedef struct finding_tally {
@@ -57,7 +54,5 @@ void report_print_json(FILE *out, cJSON *doc);
 
 /* Whether to colour output on fd: a terminal and NO_COLOR unset. */
 bool report_want_color(int fd);
-
-const char *stmt_end_name(stmt_end end);
 
 #endif

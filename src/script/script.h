@@ -1,8 +1,8 @@
 /*
  * script.h: read a script the way psql 15 does and turn it into statements.
  *
- * The interpreter (script.c) drives the boundary scanner (grammar/script_scan.l):
- * it owns the variables, the \if stack, includes and the error policy; the scanner
+ * The interpreter (interp.h) drives the boundary scanner (grammar/script_scan.l): it
+ * owns the variables, the \if stack, includes and the error policy; the scanner
  * only finds where statements and meta-commands begin and end and calls back for
  * variables. Every statement is parsed once with libpg_query (sqlparse.h) and keeps
  * its true origin: the file, line, column, byte offset and length in the original

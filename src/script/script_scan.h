@@ -1,5 +1,6 @@
 /*
- * script_scan.h: the boundary scanner behind script.c (grammar/script_scan.l).
+ * script_scan.h: the boundary scanner (grammar/script_scan.l) behind the
+ * interpreter (interp.h).
  *
  * Like psql's psqlscan.l + psqlscanslash.l, it only finds boundaries: it copies
  * SQL text into a query_buf (suppressing leading whitespace and -- comments, exactly

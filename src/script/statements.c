@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "pg_nodes.h"
-#include "script/script_internal.h"
+#include "script/interp.h"
 
 /* ------------------------------------------------------------------ statements */
 

@@ -28,7 +28,7 @@
 #include "policy/query.h"
 #include "stage/provision.h"
 
-#include "stage/stage_internal.h"
+#include "stage/instance.h"
 
 /* ------------------------------------------------------------------ SQL */
 

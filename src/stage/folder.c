@@ -28,7 +28,7 @@
 #include "policy/query.h"
 #include "stage/provision.h"
 
-#include "stage/stage_internal.h"
+#include "stage/instance.h"
 
 /* ------------------------------------------------------------------ the folder */
 
@@ -291,61 +291,6 @@ bool stage_dir_is_empty(const char *path)
             empty = false;
     closedir(d);
     return empty;
-}
-
-/*
- * Whether the postgres OS user can reach DIR: a forked child becomes that user and
- * tries to enter every folder on the way; the first it cannot enter is named.
- */
-int stage_postgres_can_reach(stage *s)
-{
-    if (!s->as_postgres)
-        return 0;
-    fflush(s->o->out);
-    fflush(s->o->err);
-    pid_t pid = fork();
-    if (pid < 0)
-        return stage_fail(s, "cannot fork: %s", strerror(errno));
-    if (pid == 0) {
-        if (stage_child_become_postgres(s) < 0)
-            _exit(255);
-        char *p = s->dir; /* this copy of the process only */
-        int k = 0;
-        for (char *slash = p + 1;; slash++) {
-            bool end = *slash == '\0';
-            if (!end && *slash != '/')
-                continue;
-            k++;
-            *slash = '\0';
-            if (access(p, X_OK) < 0)
-                _exit(k > 250 ? 250 : k);
-            if (end)
-                break;
-            *slash = '/';
-        }
-        _exit(0);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return stage_fail(s, "cannot wait for a child: %s", strerror(errno));
-    int k = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
-    if (k == 0)
-        return 0;
-    if (k == 255)
-        return stage_fail(s, "cannot switch to the postgres OS user to check '%s'", s->shown);
-    char *p = xstrdup(s->dir);
-    int seen = 0;
-    for (char *c = p + 1; *c; c++)
-        if (*c == '/' && ++seen == k) {
-            *c = '\0';
-            break;
-        }
-    stage_fail(s, "the postgres OS user, which runs the server, cannot reach '%s': it may not "
-            "enter '%s'; choose a --dir it can reach (e.g. under /tmp)",
-         s->shown, p);
-    free(p);
-    return -1;
 }
 
 /* Creates path exclusively with mode and text (owned by postgres when chown_pg). */

@@ -26,8 +26,8 @@
  * `runuser -u postgres --` does, without needing runuser or PAM. Their output is
  * captured for error messages; the postmaster itself writes only to server.log.
  *
- * The signal flag below is the one piece of global state, as a signal handler
- * needs it: SIGINT/SIGTERM/SIGHUP during up make it clean up and return.
+ * SIGINT/SIGTERM/SIGHUP during up set the signal flag (instance.c), which makes
+ * up clean up and return.
  */
 #define _GNU_SOURCE
 #include "stage/stage.h"
@@ -61,25 +61,9 @@
 #include "conn/conn.h"
 #include "policy/query.h"
 #include "stage/provision.h"
-#include "stage/stage_internal.h"
-
-/* ------------------------------------------------------------------ signals */
-
-static volatile sig_atomic_t caught_signal;
-
-static void on_signal(int sig)
-{
-    caught_signal = sig;
-}
-
-int stage_signal(void)
-{
-    return caught_signal;
-}
+#include "stage/instance.h"
 
 /* ------------------------------------------------------------------ state */
-
-
 
 static void marker_free(marker *m)
 {
@@ -92,18 +76,6 @@ static void marker_free(marker *m)
     memset(m, 0, sizeof(*m));
 }
 
-int stage_fail(stage *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *m = xvasprintf(fmt, ap);
-    va_end(ap);
-    fprintf(s->o->err, "pgward: %s\n", m);
-    fflush(s->o->err);
-    free(m);
-    return -1;
-}
-
 stage_opts stage_opts_default(void)
 {
     stage_opts o;
@@ -114,12 +86,6 @@ stage_opts stage_opts_default(void)
     o.out = stdout;
     o.err = stderr;
     return o;
-}
-
-const char *stage_default_dir(void)
-{
-    const char *env = getenv("PGWARD_STAGE_DIR");
-    return env && *env ? env : ".pgward/stage";
 }
 
 int stage_parse_ttl(const char *text, long *seconds)
@@ -154,85 +120,6 @@ int stage_parse_ttl(const char *text, long *seconds)
         return -1;
     *seconds = (long)(n * unit);
     return 0;
-}
-
-/* Sets every path from dir (absolute). */
-void stage_set_paths(stage *s, char *dir)
-{
-    free(s->dir);
-    free(s->data);
-    free(s->run);
-    free(s->log);
-    free(s->marker);
-    free(s->pwfile);
-    free(s->env_admin);
-    free(s->env_staging);
-    s->dir = dir;
-    s->data = xasprintf("%s/data", dir);
-    s->run = xasprintf("%s/run", dir);
-    s->log = xasprintf("%s/server.log", dir);
-    s->marker = xasprintf("%s/" MARKER_NAME, dir);
-    s->pwfile = xasprintf("%s/.pwfile", dir);
-    s->env_admin = xasprintf("%s/.env.admin", dir);
-    s->env_staging = xasprintf("%s/.env.staging", dir);
-}
-
-static void stage_init(stage *s, const stage_opts *o)
-{
-    memset(s, 0, sizeof(*s));
-    s->o = o;
-    s->lock_fd = -1;
-    s->shown = o->dir && *o->dir ? o->dir : stage_default_dir();
-    size_t n = strlen(s->shown);
-    const char *sep = n && s->shown[n - 1] == '/' ? "" : "/";
-    s->shown_env_admin = xasprintf("%s%s.env.admin", s->shown, sep);
-    s->shown_env_staging = xasprintf("%s%s.env.staging", s->shown, sep);
-    char *dir;
-    if (s->shown[0] == '/') {
-        dir = xstrdup(s->shown);
-    } else {
-        char *cwd = getcwd(NULL, 0);
-        dir = xasprintf("%s/%s", cwd ? cwd : ".", s->shown);
-        free(cwd);
-    }
-    while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
-        dir[strlen(dir) - 1] = '\0';
-    stage_set_paths(s, dir);
-}
-
-static void stage_free(stage *s)
-{
-    if (s->lock_fd >= 0)
-        close(s->lock_fd);
-    free(s->dir);
-    free(s->data);
-    free(s->run);
-    free(s->log);
-    free(s->marker);
-    free(s->pwfile);
-    free(s->env_admin);
-    free(s->env_staging);
-    free(s->shown_env_admin);
-    free(s->shown_env_staging);
-    free(s->bindir);
-    free(s->pg_home);
-    for (size_t i = 0; i < s->ncreated; i++)
-        free(s->created[i]);
-    free(s->created);
-}
-
-/* ------------------------------------------------------------------ status */
-
-void stage_format_left(long secs, char *out, size_t n)
-{
-    if (secs >= 86400)
-        snprintf(out, n, "%ldd%ldh", secs / 86400, secs % 86400 / 3600);
-    else if (secs >= 3600)
-        snprintf(out, n, "%ldh%02ldm", secs / 3600, secs % 3600 / 60);
-    else if (secs >= 60)
-        snprintf(out, n, "%ldm", secs / 60);
-    else
-        snprintf(out, n, "%lds", secs);
 }
 
 /* "2026-01-02T03:04:05Z (7h59m left)" or "... (expired)". */
@@ -437,11 +324,11 @@ static stage_result create_stage(stage *s, marker *m)
         stage_fail(s, "cannot get random bytes from OpenSSL for the passwords");
         goto done;
     }
-    if (caught_signal || stage_initdb(s, superuser_pw) < 0 || caught_signal ||
+    if (stage_signal() || stage_initdb(s, superuser_pw) < 0 || stage_signal() ||
         stage_append_config(s, o->port) < 0 || stage_start_server(s, o->port) < 0)
         goto done;
     fault_point("stage-started");
-    if (caught_signal)
+    if (stage_signal())
         goto done;
 
     /* the database, the audit trail, the bootstrap, the passwords */
@@ -473,7 +360,7 @@ static stage_result create_stage(stage *s, marker *m)
     PQfinish(c);
     c = NULL;
     m->expires = xstrdup(until);
-    if (caught_signal)
+    if (stage_signal())
         goto done;
 
     /* the env files, and connecting through them */
@@ -521,7 +408,7 @@ done:
     stage_evidence_free(&ev);
     if (rc == 0)
         return STAGE_DONE;
-    return caught_signal ? STAGE_INTERRUPTED : STAGE_FAILED;
+    return stage_signal() ? STAGE_INTERRUPTED : STAGE_FAILED;
 }
 
 /* Undoes a failed up: the server stopped, the folder and the parents made removed. */
@@ -588,7 +475,7 @@ static stage_result up(stage *s)
     if (r != STAGE_DONE) {
         if (r == STAGE_INTERRUPTED)
             fprintf(o->err, "pgward: interrupted by signal %d: removing the half-made stage\n",
-                    (int)caught_signal);
+                    stage_signal());
         undo_up(s);
     }
     return r;
@@ -608,9 +495,9 @@ stage_result stage_up(const stage_opts *o)
     }
     struct sigaction sa, old_int, old_term, old_hup;
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
+    sa.sa_handler = stage_on_signal;
     sigemptyset(&sa.sa_mask);
-    caught_signal = 0;
+    stage_signal_reset();
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
     sigaction(SIGHUP, &sa, &old_hup);

@@ -7,7 +7,7 @@
 #include <cjson/cJSON.h>
 
 #include "audit/journal.h"
-#include "verify/verify_internal.h"
+#include "verify/gate.h"
 
 /* ------------------------------------------------------------------ audit trail */
 
@@ -15,23 +15,23 @@ static void check_journal(verify_gate *g, const char *path)
 {
     struct stat st;
     if (!path) {
-        evidence(g, "no journal given");
+        gate_evidence(g, "no journal given");
         return;
     }
     if (stat(path, &st) != 0) {
-        evidence(g, "journal %s: none (nothing to sync)", path);
+        gate_evidence(g, "journal %s: none (nothing to sync)", path);
         return;
     }
     journal_runs runs;
     char *err = NULL;
     if (journal_read(path, &runs, &err) < 0) {
-        problem(g, "cannot read the journal: %s", err);
+        gate_problem(g, "cannot read the journal: %s", err);
         free(err);
         journal_runs_free(&runs);
         return;
     }
     for (size_t i = 0; i < runs.nwarnings; i++)
-        evidence(g, "%s", runs.warnings[i]);
+        gate_evidence(g, "%s", runs.warnings[i]);
     size_t unsynced = 0;
     for (size_t i = 0; i < runs.count; i++) {
         const journal_run *r = &runs.items[i];
@@ -40,12 +40,12 @@ static void check_journal(verify_gate *g, const char *path)
         unsynced++;
         const cJSON *t = r->begin ? cJSON_GetObjectItemCaseSensitive(r->begin, "time") : NULL;
         const cJSON *role = r->begin ? cJSON_GetObjectItemCaseSensitive(r->begin, "role") : NULL;
-        problem(g, "run %s not synced (journal %s:%d%s%s%s%s): run pgward audit sync", r->run,
+        gate_problem(g, "run %s not synced (journal %s:%d%s%s%s%s): run pgward audit sync", r->run,
                 path, r->first_line, cJSON_IsString(t) ? ", started " : "",
                 cJSON_IsString(t) ? t->valuestring : "", cJSON_IsString(role) ? ", role " : "",
                 cJSON_IsString(role) ? role->valuestring : "");
     }
-    evidence(g, "journal %s: %zu run%s, %zu synced", path, runs.count, runs.count == 1 ? "" : "s",
+    gate_evidence(g, "journal %s: %zu run%s, %zu synced", path, runs.count, runs.count == 1 ? "" : "s",
              runs.count - unsynced);
     journal_runs_free(&runs);
 }
@@ -56,18 +56,18 @@ void gate_audit_trail(vctx *v, const char *journal_path)
                               "every run has a final status and the local journal is synced");
     verify_runs *vr = &v->r->runs;
     vr->failed_statements = -1;
-    PGresult *res = q(v, "cannot look for audit.runs",
+    PGresult *res = catalog_query(v, "cannot look for audit.runs",
                       "SELECT to_regclass('audit.runs') IS NOT NULL, "
                       "to_regclass('audit.statements') IS NOT NULL",
                       0, NULL);
     if (!res)
         return;
-    bool have_runs = tval(res, 0, 0), have_statements = tval(res, 0, 1);
+    bool have_runs = cell_bool(res, 0, 0), have_statements = cell_bool(res, 0, 1);
     PQclear(res);
     char *msg = NULL;
     if (!have_runs) {
-        problem(g, "audit.runs does not exist: the audit trail was never set up (sql/audit.sql)");
-    } else if (!(res = run_query(v,
+        gate_problem(g, "audit.runs does not exist: the audit trail was never set up (sql/audit.sql)");
+    } else if (!(res = catalog_try(v,
                                  "SELECT count(*), count(*) FILTER (WHERE status = 'committed'), "
                                  "count(*) FILTER (WHERE status = 'failed'), "
                                  "count(*) FILTER (WHERE status = 'cancelled'), "
@@ -78,37 +78,37 @@ void gate_audit_trail(vctx *v, const char *journal_path)
             free(msg);
             return;
         }
-        problem(g, "cannot read audit.runs as %s: %s (verify as a role that may read the audit "
+        gate_problem(g, "cannot read audit.runs as %s: %s (verify as a role that may read the audit "
                    "trail, such as the staging bootstrap's ehg_admin)",
                 v->r->user, msg);
         free(msg);
         msg = NULL;
     } else {
         vr->readable = true;
-        vr->total = lval(res, 0, 0);
-        vr->committed = lval(res, 0, 1);
-        vr->failed = lval(res, 0, 2);
-        vr->cancelled = lval(res, 0, 3);
-        vr->dry_run = lval(res, 0, 4);
-        vr->running = lval(res, 0, 5);
+        vr->total = cell_long(res, 0, 0);
+        vr->committed = cell_long(res, 0, 1);
+        vr->failed = cell_long(res, 0, 2);
+        vr->cancelled = cell_long(res, 0, 3);
+        vr->dry_run = cell_long(res, 0, 4);
+        vr->running = cell_long(res, 0, 5);
         PQclear(res);
-        evidence(g,
+        gate_evidence(g,
                  "audit.runs: %ld run%s: %ld committed, %ld failed, %ld cancelled, %ld dry-run, "
                  "%ld running",
                  vr->total, vr->total == 1 ? "" : "s", vr->committed, vr->failed, vr->cancelled,
                  vr->dry_run, vr->running);
-        res = q(v, "cannot read the running runs",
+        res = catalog_query(v, "cannot read the running runs",
                 "SELECT r.id::text, " UTC_TEXT("r.started_at") ", r.role, "
                 "EXISTS (SELECT 1 FROM pg_stat_activity a "
                 "        WHERE a.application_name = 'pgward apply ' || r.id::text) "
                 "FROM audit.runs r WHERE r.status = 'running' ORDER BY r.started_at, r.id",
                 0, NULL);
         for (int i = 0; res && i < PQntuples(res); i++) {
-            if (tval(res, i, 3))
-                evidence(g, "run %s (role %s, started %s) is running now: its session is alive",
+            if (cell_bool(res, i, 3))
+                gate_evidence(g, "run %s (role %s, started %s) is running now: its session is alive",
                          PQgetvalue(res, i, 0), PQgetvalue(res, i, 2), PQgetvalue(res, i, 1));
             else
-                problem(g, "run %s (role %s, started %s) has no final status and no live "
+                gate_problem(g, "run %s (role %s, started %s) has no final status and no live "
                            "session: run pgward audit sync where it ran",
                         PQgetvalue(res, i, 0), PQgetvalue(res, i, 2), PQgetvalue(res, i, 1));
         }
@@ -116,9 +116,9 @@ void gate_audit_trail(vctx *v, const char *journal_path)
         if (v->err)
             return;
         if (have_statements &&
-            (res = run_query(v, "SELECT count(*) FROM audit.statements WHERE status = 'failed'",
+            (res = catalog_try(v, "SELECT count(*) FROM audit.statements WHERE status = 'failed'",
                              0, NULL, &msg))) {
-            vr->failed_statements = lval(res, 0, 0);
+            vr->failed_statements = cell_long(res, 0, 0);
             PQclear(res);
         } else {
             free(msg);

@@ -4,7 +4,7 @@
  */
 #include <ctype.h>
 
-#include "verify/verify_internal.h"
+#include "verify/gate.h"
 
 /* ------------------------------------------------------------------ isolation */
 
@@ -99,11 +99,11 @@ void gate_isolation(vctx *v)
                               "no foreign key, view, trigger or function couples isolated "
                               "families (bridges excepted)");
     if (p->nisolated < 2) {
-        evidence(g, "the policy isolates no families");
+        gate_evidence(g, "the policy isolates no families");
         return;
     }
     if (p->nisolated > MAX_ISOLATED)
-        problem(g, "only the first %d isolated families are checked", MAX_ISOLATED);
+        gate_problem(g, "only the first %d isolated families are checked", MAX_ISOLATED);
     {
         strbuf sb = {0};
         for (size_t j = 0; j < p->nisolated && j < MAX_ISOLATED; j++) {
@@ -119,12 +119,12 @@ void gate_isolation(vctx *v)
             for (size_t k = 0; k < p->bridges[i].nfamilies; k++)
                 sb_addf(&sb, "%s%s", k ? ", " : "", p->bridges[i].families[k]);
         }
-        evidence(g, "isolated: %s", sb.buf);
+        gate_evidence(g, "isolated: %s", sb.buf);
         sb_free(&sb);
     }
 
     /* foreign keys */
-    PGresult *res = q(v, "cannot list the foreign keys",
+    PGresult *res = catalog_query(v, "cannot list the foreign keys",
                       "SELECT con.conname, n1.nspname, c1.relname, n2.nspname, c2.relname "
                       "FROM pg_constraint con "
                       "JOIN pg_class c1 ON c1.oid = con.conrelid "
@@ -139,7 +139,7 @@ void gate_isolation(vctx *v)
     for (int i = 0; i < nfk; i++) {
         int a = schema_iso(v, PQgetvalue(res, i, 1)), b = schema_iso(v, PQgetvalue(res, i, 3));
         if (a >= 0 && b >= 0 && a != b)
-            problem(g, "foreign key %s: %s.%s (family %s) references %s.%s (family %s)",
+            gate_problem(g, "foreign key %s: %s.%s (family %s) references %s.%s (family %s)",
                     PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
                     family_name(p, a), PQgetvalue(res, i, 3), PQgetvalue(res, i, 4),
                     family_name(p, b));
@@ -149,7 +149,7 @@ void gate_isolation(vctx *v)
     /* functions: what they depend on, and what their bodies name */
     iso_fn *fns = NULL;
     size_t nfns = 0, capfns = 0;
-    PGresult *fl = q(v, "cannot list the functions",
+    PGresult *fl = catalog_query(v, "cannot list the functions",
                      "SELECT p.oid::text, n.nspname, p.proname, "
                      "pg_get_function_identity_arguments(p.oid), "
                      "CASE WHEN l.lanname IN ('c', 'internal') THEN NULL ELSE p.prosrc END "
@@ -169,7 +169,7 @@ void gate_isolation(vctx *v)
         f->name = xasprintf("%s.%s(%s)", f->schema, PQgetvalue(fl, i, 2), PQgetvalue(fl, i, 3));
         f->self = schema_iso(v, f->schema);
         f->bridge = policy_is_bridge(p, f->schema);
-        const char *body = val(fl, i, 4);
+        const char *body = cell_text(fl, i, 4);
         for (size_t s = 0; body && s < v->nschemas; s++) {
             int fam = v->iso[s];
             if (fam < 0 || fam == f->self || !verify_body_mentions_schema(body, v->schemas[s]))
@@ -179,7 +179,7 @@ void gate_isolation(vctx *v)
                     v->schemas[s], family_name(p, fam));
         }
     }
-    res = q(v, "cannot read the functions' dependencies",
+    res = catalog_query(v, "cannot read the functions' dependencies",
             "SELECT DISTINCT d.objid::text, rn.nspname, "
             "coalesce(rc.relname, rp.proname, rt.typname) "
             "FROM pg_depend d " DEP_TARGETS
@@ -206,14 +206,14 @@ void gate_isolation(vctx *v)
         if (popcount64(all) < 2 || (f->bridge && bridge_reads(p, f->schema, all)))
             continue;
         char *fams = families_text(p, all);
-        problem(g, "function %s%s%s%s refers to %s: couples %s", f->name,
+        gate_problem(g, "function %s%s%s%s refers to %s: couples %s", f->name,
                 f->self >= 0 ? " (family " : "", f->self >= 0 ? family_name(p, f->self) : "",
                 f->self >= 0 ? ")" : "", f->why.len ? f->why.buf : "?", fams);
         free(fams);
     }
 
     /* triggers */
-    res = q(v, "cannot list the triggers",
+    res = catalog_query(v, "cannot list the triggers",
             "SELECT t.tgname, n.nspname, c.relname, t.tgfoid::text "
             "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -234,7 +234,7 @@ void gate_isolation(vctx *v)
         if (popcount64(all) < 2 || bridge_reads(p, schema, all))
             continue;
         char *fams = families_text(p, all);
-        problem(g, "trigger %s on %s.%s%s%s%s runs %s%s%s: couples %s", PQgetvalue(res, i, 0),
+        gate_problem(g, "trigger %s on %s.%s%s%s%s runs %s%s%s: couples %s", PQgetvalue(res, i, 0),
                 schema, PQgetvalue(res, i, 2), self >= 0 ? " (family " : "",
                 self >= 0 ? family_name(p, self) : "", self >= 0 ? ")" : "", f->name,
                 f->why.len ? ", which refers to " : "", f->why.len ? f->why.buf : "", fams);
@@ -243,7 +243,7 @@ void gate_isolation(vctx *v)
     PQclear(res);
 
     /* views and materialized views */
-    res = q(v, "cannot read the views' dependencies",
+    res = catalog_query(v, "cannot read the views' dependencies",
             "SELECT DISTINCT vn.nspname, v.relname, v.relkind::text, rn.nspname, "
             "coalesce(rc.relname, rp.proname, rt.typname) "
             "FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace "
@@ -273,7 +273,7 @@ void gate_isolation(vctx *v)
         nviews++;
         if (popcount64(all) >= 2 && !bridge_reads(p, schema, all)) {
             char *fams = families_text(p, all);
-            problem(g, "%s %s.%s%s%s%s reads %s: couples %s%s",
+            gate_problem(g, "%s %s.%s%s%s%s reads %s: couples %s%s",
                     relkind_word(PQgetvalue(res, i, 2)), schema, name,
                     self >= 0 ? " (family " : "", self >= 0 ? family_name(p, self) : "",
                     self >= 0 ? ")" : "", why.buf, fams,
@@ -285,7 +285,7 @@ void gate_isolation(vctx *v)
         i = j;
     }
     PQclear(res);
-    evidence(g, "checked %d foreign key%s, %zu view%s, %d trigger%s, %zu function%s", nfk,
+    gate_evidence(g, "checked %d foreign key%s, %zu view%s, %d trigger%s, %zu function%s", nfk,
              nfk == 1 ? "" : "s", nviews, nviews == 1 ? "" : "s", ntrig, ntrig == 1 ? "" : "s",
              nfns, nfns == 1 ? "" : "s");
     for (size_t k = 0; k < nfns; k++) {

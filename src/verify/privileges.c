@@ -4,7 +4,7 @@
  * owning, against what the policy grants it (policy/query.h); see verify.c for how
  * the policy maps to PostgreSQL's privileges.
  */
-#include "verify/verify_internal.h"
+#include "verify/gate.h"
 
 /* ------------------------------------------------------------------ privileges */
 
@@ -141,12 +141,12 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     size_t nsums = 0, capsums = 0, extra = 0, nexec = 0;
     strbuf owned = {0};
 
-    PGresult *res = q(v, "cannot read the role's table privileges", q_rel_privs, 1, params);
+    PGresult *res = catalog_query(v, "cannot read the role's table privileges", q_rel_privs, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *schema = PQgetvalue(res, i, 0), *rel = PQgetvalue(res, i, 1);
         const char *kind = PQgetvalue(res, i, 2), *priv = PQgetvalue(res, i, 3);
-        const char *col = val(res, i, 7);
-        bool grantable = tval(res, i, 4);
+        const char *col = cell_text(res, i, 7);
+        bool grantable = cell_bool(res, i, 4);
         unsigned need, have;
         if (kind[0] == 'S' && strcmp(priv, "USAGE") == 0) {
             need = CLASS_INSERT;
@@ -166,16 +166,16 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         if (ok)
             continue;
         extra++;
-        char *how = how_held(PQgetvalue(res, i, 5), val(res, i, 6));
+        char *how = how_held(PQgetvalue(res, i, 5), cell_text(res, i, 6));
         char *classes = class_list(have);
         char *target = col ? xasprintf("%s (%s) on %s %s.%s", priv, col, relkind_word(kind),
                                        schema, rel)
                            : xasprintf("%s on %s %s.%s", priv, relkind_word(kind), schema, rel);
         if (have & need)
-            problem(g, "%s holds %s WITH GRANT OPTION (%s): its grants there lack dcl (%s)",
+            gate_problem(g, "%s holds %s WITH GRANT OPTION (%s): its grants there lack dcl (%s)",
                     rl->name, target, how, classes);
         else
-            problem(g, "%s holds %s (%s): beyond its grants there (%s)", rl->name, target, how,
+            gate_problem(g, "%s holds %s (%s): beyond its grants there (%s)", rl->name, target, how,
                     classes);
         free(target);
         free(classes);
@@ -183,10 +183,10 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     }
     PQclear(res);
 
-    res = q(v, "cannot read the role's schema privileges", q_nsp_privs, 1, params);
+    res = catalog_query(v, "cannot read the role's schema privileges", q_nsp_privs, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *schema = PQgetvalue(res, i, 0), *priv = PQgetvalue(res, i, 1);
-        bool grantable = tval(res, i, 2);
+        bool grantable = cell_bool(res, i, 2);
         unsigned have = policy_schema_classes(p, rl, schema);
         bool ok;
         const char *why;
@@ -205,26 +205,26 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         if (ok)
             continue;
         extra++;
-        char *how = how_held(PQgetvalue(res, i, 3), val(res, i, 4));
+        char *how = how_held(PQgetvalue(res, i, 3), cell_text(res, i, 4));
         char *classes = class_list(have);
-        problem(g, "%s holds %s on schema %s (%s): %s (its grants there: %s)", rl->name, priv,
+        gate_problem(g, "%s holds %s on schema %s (%s): %s (its grants there: %s)", rl->name, priv,
                 schema, how, why, classes);
         free(classes);
         free(how);
     }
     PQclear(res);
 
-    res = q(v, "cannot read the role's function privileges", q_fn_privs, 1, params);
+    res = catalog_query(v, "cannot read the role's function privileges", q_fn_privs, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *schema = PQgetvalue(res, i, 0), *name = PQgetvalue(res, i, 1);
         nexec++;
         bool allowed = policy_function_allowed_in(rl, schema, name);
-        bool grant_ok = !tval(res, i, 4) || (policy_schema_classes(p, rl, schema) & CLASS_DCL);
+        bool grant_ok = !cell_bool(res, i, 4) || (policy_schema_classes(p, rl, schema) & CLASS_DCL);
         if (allowed && grant_ok)
             continue;
         extra++;
-        char *how = how_held(PQgetvalue(res, i, 5), val(res, i, 6));
-        problem(g, "%s holds EXECUTE%s on %s %s.%s(%s) (%s): %s", rl->name,
+        char *how = how_held(PQgetvalue(res, i, 5), cell_text(res, i, 6));
+        gate_problem(g, "%s holds EXECUTE%s on %s %s.%s(%s) (%s): %s", rl->name,
                 grant_ok ? "" : " WITH GRANT OPTION", PQgetvalue(res, i, 3), schema, name,
                 PQgetvalue(res, i, 2), how,
                 allowed ? "its grants there lack dcl" : "not on its allow function list");
@@ -232,10 +232,10 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     }
     PQclear(res);
 
-    res = q(v, "cannot read what the role owns", q_owned, 1, params);
+    res = catalog_query(v, "cannot read what the role owns", q_owned, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
-        const char *kind = PQgetvalue(res, i, 0), *schema = val(res, i, 1);
-        const char *name = val(res, i, 2), *owner = PQgetvalue(res, i, 3);
+        const char *kind = PQgetvalue(res, i, 0), *schema = cell_text(res, i, 1);
+        const char *name = cell_text(res, i, 2), *owner = PQgetvalue(res, i, 3);
         const char *word = strlen(kind) == 1 ? relkind_word(kind) : kind;
         char *what = strcmp(kind, "schema") == 0 ? xasprintf("schema %s", schema)
                      : schema                    ? xasprintf("%s %s.%s", word, schema, name)
@@ -245,12 +245,12 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         sb_addf(&owned, "%s%s", owned.len ? ", " : "", what);
         if (!schema) {
             extra++;
-            problem(g, "%s owns %s%s: a restricted role may not own the database", rl->name,
+            gate_problem(g, "%s owns %s%s: a restricted role may not own the database", rl->name,
                     what, as);
         } else if (!(policy_schema_classes(p, rl, schema) & CLASS_DDL)) {
             extra++;
             char *classes = class_list(policy_schema_classes(p, rl, schema));
-            problem(g, "%s owns %s%s: owning needs ddl on %s (its grants there: %s)", rl->name,
+            gate_problem(g, "%s owns %s%s: owning needs ddl on %s (its grants there: %s)", rl->name,
                     what, as, schema, classes);
             free(classes);
         }
@@ -259,32 +259,32 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     }
     PQclear(res);
 
-    res = q(v, "cannot read the role's database privileges", q_db_privs, 1, params);
+    res = catalog_query(v, "cannot read the role's database privileges", q_db_privs, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *priv = PQgetvalue(res, i, 0);
         if (strcmp(priv, "CREATE") != 0 || policy_ddl_on_some_family(rl))
             continue;
         extra++;
-        char *how = how_held(PQgetvalue(res, i, 2), val(res, i, 3));
-        problem(g, "%s holds CREATE on database %s (%s): creating schemas needs ddl on a family",
+        char *how = how_held(PQgetvalue(res, i, 2), cell_text(res, i, 3));
+        gate_problem(g, "%s holds CREATE on database %s (%s): creating schemas needs ddl on a family",
                 rl->name, v->r->database, how);
         free(how);
     }
     PQclear(res);
 
-    res = q(v, "cannot read the role's memberships", q_predefined, 1, params);
+    res = catalog_query(v, "cannot read the role's memberships", q_predefined, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
         extra++;
-        problem(g, "%s is a member of the predefined role %s", rl->name, PQgetvalue(res, i, 0));
+        gate_problem(g, "%s is a member of the predefined role %s", rl->name, PQgetvalue(res, i, 0));
     }
     PQclear(res);
 
-    res = q(v, "cannot read the default privileges", q_default_privs, 1, params);
+    res = catalog_query(v, "cannot read the default privileges", q_default_privs, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
-        const char *creator = PQgetvalue(res, i, 0), *schema = val(res, i, 1);
+        const char *creator = PQgetvalue(res, i, 0), *schema = cell_text(res, i, 1);
         char type = PQgetvalue(res, i, 2)[0];
         const char *priv = PQgetvalue(res, i, 3);
-        bool grantable = tval(res, i, 4);
+        bool grantable = cell_bool(res, i, 4);
         unsigned have = schema ? policy_schema_classes(p, rl, schema) : 0;
         unsigned need = table_priv_class(priv);
         const char *objects;
@@ -323,7 +323,7 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         char *reason = type == 'f'
                            ? xstrdup("future functions are on no allow function list")
                            : xasprintf("beyond its grants there (%s)", list);
-        problem(g, "%s gets %s%s on the %s %s creates %s%s (default privileges%s): %s", rl->name,
+        gate_problem(g, "%s gets %s%s on the %s %s creates %s%s (default privileges%s): %s", rl->name,
                 priv, grantable ? " WITH GRANT OPTION" : "", objects, creator,
                 schema ? "in schema " : "in every schema", schema ? schema : "", via, reason);
         free(reason);
@@ -360,7 +360,7 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         sb_adds(&sb, "; no EXECUTE granted to it");
     sb_addf(&sb, "; owns %s; %s", owned.len ? owned.buf : "nothing",
             extra ? "BEYOND its grants" : "within its grants");
-    evidence(g, "%s", sb.buf);
+    gate_evidence(g, "%s", sb.buf);
     sb_free(&sb);
     sb_free(&owned);
 }
@@ -402,21 +402,21 @@ static void check_public(vctx *v, verify_gate *g)
 {
     const policy *p = v->p;
     strbuf usage = {0}, reads = {0};
-    PGresult *res = q(v, "cannot read the privileges of PUBLIC", q_public_rel, 0, NULL);
+    PGresult *res = catalog_query(v, "cannot read the privileges of PUBLIC", q_public_rel, 0, NULL);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *schema = PQgetvalue(res, i, 0), *rel = PQgetvalue(res, i, 1);
-        const char *priv = PQgetvalue(res, i, 3), *col = val(res, i, 5);
+        const char *priv = PQgetvalue(res, i, 3), *col = cell_text(res, i, 5);
         if (strcmp(priv, "SELECT") == 0 && policy_is_protected(p, schema)) {
             sb_addf(&reads, "%s%s.%s%s%s%s", reads.len ? ", " : "", schema, rel,
                     col ? " (" : "", col ? col : "", col ? ")" : "");
             continue;
         }
-        problem(g, "PUBLIC holds %s%s%s%s on %s %s.%s (granted by %s): every role gets it",
+        gate_problem(g, "PUBLIC holds %s%s%s%s on %s %s.%s (granted by %s): every role gets it",
                 priv, col ? " (" : "", col ? col : "", col ? ")" : "",
                 relkind_word(PQgetvalue(res, i, 2)), schema, rel, PQgetvalue(res, i, 4));
     }
     PQclear(res);
-    res = q(v, "cannot read the privileges of PUBLIC", q_public_other, 0, NULL);
+    res = catalog_query(v, "cannot read the privileges of PUBLIC", q_public_other, 0, NULL);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *kind = PQgetvalue(res, i, 0), *name = PQgetvalue(res, i, 1);
         const char *priv = PQgetvalue(res, i, 2), *by = PQgetvalue(res, i, 3);
@@ -425,15 +425,15 @@ static void check_public(vctx *v, verify_gate *g)
             if (strcmp(priv, "USAGE") == 0 && !fam)
                 sb_addf(&usage, "%s%s", usage.len ? ", " : "", name);
             else if (strcmp(priv, "USAGE") == 0)
-                problem(g, "PUBLIC holds USAGE on schema %s of family %s (granted by %s): every "
+                gate_problem(g, "PUBLIC holds USAGE on schema %s of family %s (granted by %s): every "
                            "role reaches its functions",
                         name, fam->name, by);
             else
-                problem(g, "PUBLIC holds %s on schema %s (granted by %s): every role gets it",
+                gate_problem(g, "PUBLIC holds %s on schema %s (granted by %s): every role gets it",
                         priv, name, by);
         } else if (strcmp(kind, "database") == 0) {
             if (strcmp(priv, "CREATE") == 0)
-                problem(g, "PUBLIC holds CREATE on database %s: every role may create schemas",
+                gate_problem(g, "PUBLIC holds CREATE on database %s: every role may create schemas",
                         name);
         } else {
             char type = kind[8];
@@ -441,7 +441,7 @@ static void check_public(vctx *v, verify_gate *g)
                       ((type == 'r' || type == 'S') && strcmp(priv, "SELECT") == 0 && *name &&
                        policy_is_protected(p, name));
             if (!ok)
-                problem(g, "PUBLIC gets %s on every new %s %s creates%s%s (default privileges)",
+                gate_problem(g, "PUBLIC gets %s on every new %s %s creates%s%s (default privileges)",
                         priv,
                         type == 'r'   ? "table"
                         : type == 'S' ? "sequence"
@@ -450,7 +450,7 @@ static void check_public(vctx *v, verify_gate *g)
         }
     }
     PQclear(res);
-    evidence(g, "PUBLIC: USAGE on schemas %s; SELECT on %s (protected: readable); EXECUTE on "
+    gate_evidence(g, "PUBLIC: USAGE on schemas %s; SELECT on %s (protected: readable); EXECUTE on "
                 "functions as PostgreSQL grants by default",
              usage.len ? usage.buf : "none", reads.len ? reads.buf : "nothing");
     sb_free(&usage);
@@ -465,18 +465,18 @@ void gate_privileges(vctx *v)
     for (size_t k = 0; k < p->nroles && !v->err; k++) {
         const policy_role *rl = &p->roles[k];
         const char *params[] = {rl->name};
-        PGresult *res = q(v, "cannot read the role",
+        PGresult *res = catalog_query(v, "cannot read the role",
                           "SELECT rolsuper FROM pg_roles WHERE rolname = $1", 1, params);
         if (!res)
             return;
-        bool exists = PQntuples(res) == 1, super = exists && tval(res, 0, 0);
+        bool exists = PQntuples(res) == 1, super = exists && cell_bool(res, 0, 0);
         PQclear(res);
         if (!exists)
-            evidence(g, "%s: not in the database (see roles)", rl->name);
+            gate_evidence(g, "%s: not in the database (see roles)", rl->name);
         else if (super)
-            evidence(g, "%s: SUPERUSER, holds every privilege (see roles)", rl->name);
+            gate_evidence(g, "%s: SUPERUSER, holds every privilege (see roles)", rl->name);
         else if (!rl->restricted)
-            evidence(g, "%s (unrestricted): privileges not limited by the policy", rl->name);
+            gate_evidence(g, "%s (unrestricted): privileges not limited by the policy", rl->name);
         else
             check_restricted_role(v, g, rl);
     }

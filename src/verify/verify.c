@@ -28,13 +28,13 @@
 
 #include <cjson/cJSON.h>
 
-#include "verify/verify_internal.h"
+#include "verify/gate.h"
 
 /* ------------------------------------------------------------------ header */
 
 static void read_header(vctx *v)
 {
-    PGresult *h = q(v, "cannot read the server's identity",
+    PGresult *h = catalog_query(v, "cannot read the server's identity",
                     "SELECT version(), current_database(), current_user, " UTC_TEXT("now()")
                     ", " UTC_TEXT("pg_postmaster_start_time()"),
                     0, NULL);
@@ -47,7 +47,7 @@ static void read_header(vctx *v)
     v->r->server_started = xstrdup(PQgetvalue(h, 0, 4));
     PQclear(h);
 
-    PGresult *s = q(v, "cannot list the schemas",
+    PGresult *s = catalog_query(v, "cannot list the schemas",
                     "SELECT n.nspname, pg_get_userbyid(n.nspowner) FROM pg_namespace n "
                     "WHERE " USER_NSP("n") " ORDER BY 1",
                     0, NULL);
@@ -75,7 +75,7 @@ static void gate_schemas(vctx *v)
     size_t n = 0, cap = 0, capw = 0;
 #define REQUIRE(s, w)                                                                   \
     do {                                                                                \
-        if (!list_has(req, n, (s))) {                                                   \
+        if (!str_list_has(req, n, (s))) {                                                   \
             GROW(req, cap, n + 1);                                                      \
             GROW(why, capw, n + 1);                                                     \
             req[n] = (s);                                                               \
@@ -91,16 +91,16 @@ static void gate_schemas(vctx *v)
         REQUIRE(p->protected_schemas[i], xstrdup("protected"));
 #undef REQUIRE
     if (n == 0)
-        evidence(g, "the policy names no schema");
+        gate_evidence(g, "the policy names no schema");
     for (size_t i = 0; i < n; i++) {
         const char *owner = NULL;
         for (size_t k = 0; k < v->nschemas; k++)
             if (strcmp(v->schemas[k], req[i]) == 0)
                 owner = v->owners[k];
         if (owner)
-            evidence(g, "%s (%s): present, owner %s", req[i], why[i], owner);
+            gate_evidence(g, "%s (%s): present, owner %s", req[i], why[i], owner);
         else
-            problem(g, "schema %s (%s) does not exist", req[i], why[i]);
+            gate_problem(g, "schema %s (%s) does not exist", req[i], why[i]);
     }
     for (size_t i = 0; i < n; i++)
         free(why[i]);
@@ -115,10 +115,10 @@ static void gate_extensions(vctx *v)
     const policy *p = v->p;
     verify_gate *g = gate_add(v, "extensions", "the policy's extensions are installed");
     if (p->nextensions == 0) {
-        evidence(g, "the policy requires no extension");
+        gate_evidence(g, "the policy requires no extension");
         return;
     }
-    PGresult *res = q(v, "cannot list the extensions",
+    PGresult *res = catalog_query(v, "cannot list the extensions",
                       "SELECT e.extname, e.extversion, n.nspname, NULL FROM pg_extension e "
                       "JOIN pg_namespace n ON n.oid = e.extnamespace "
                       "UNION ALL "
@@ -132,14 +132,14 @@ static void gate_extensions(vctx *v)
         for (int k = 0; k < PQntuples(res); k++)
             if (strcmp(PQgetvalue(res, k, 0), p->extensions[i]) == 0)
                 row = k;
-        if (row >= 0 && val(res, row, 1))
-            evidence(g, "%s %s: installed in schema %s", p->extensions[i], val(res, row, 1),
-                     val(res, row, 2) ? val(res, row, 2) : "?");
+        if (row >= 0 && cell_text(res, row, 1))
+            gate_evidence(g, "%s %s: installed in schema %s", p->extensions[i], cell_text(res, row, 1),
+                     cell_text(res, row, 2) ? cell_text(res, row, 2) : "?");
         else if (row >= 0)
-            problem(g, "extension %s is not installed (the server offers version %s)",
-                    p->extensions[i], val(res, row, 3) ? val(res, row, 3) : "?");
+            gate_problem(g, "extension %s is not installed (the server offers version %s)",
+                    p->extensions[i], cell_text(res, row, 3) ? cell_text(res, row, 3) : "?");
         else
-            problem(g, "extension %s is not installed (the server does not offer it)",
+            gate_problem(g, "extension %s is not installed (the server does not offer it)",
                     p->extensions[i]);
     }
     PQclear(res);
@@ -156,17 +156,17 @@ static bool setting_on(const char *s)
 static void gate_row_security(vctx *v)
 {
     verify_gate *g = gate_add(v, "row-security", "row_security is on");
-    PGresult *res = q(v, "cannot read row_security", "SELECT current_setting('row_security')", 0,
+    PGresult *res = catalog_query(v, "cannot read row_security", "SELECT current_setting('row_security')", 0,
                       NULL);
     if (!res)
         return;
     const char *s = PQgetvalue(res, 0, 0);
     if (setting_on(s))
-        evidence(g, "SHOW row_security: %s", s);
+        gate_evidence(g, "SHOW row_security: %s", s);
     else
-        problem(g, "SHOW row_security: %s (row-level security is not enforced by default)", s);
+        gate_problem(g, "SHOW row_security: %s (row-level security is not enforced by default)", s);
     PQclear(res);
-    res = q(v, "cannot read the role and database settings",
+    res = catalog_query(v, "cannot read the role and database settings",
             "SELECT coalesce(r.rolname, 'every role'), coalesce(d.datname, 'every database'), "
             "substr(c, 14) FROM pg_db_role_setting x "
             "LEFT JOIN pg_roles r ON r.oid = x.setrole "
@@ -182,11 +182,11 @@ static void gate_row_security(vctx *v)
         if (setting_on(PQgetvalue(res, i, 2)))
             continue;
         off++;
-        problem(g, "row_security = %s is set for %s in %s", PQgetvalue(res, i, 2),
+        gate_problem(g, "row_security = %s is set for %s in %s", PQgetvalue(res, i, 2),
                 PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
     }
     if (!off)
-        evidence(g, "no role or database setting turns it off");
+        gate_evidence(g, "no role or database setting turns it off");
     PQclear(res);
 }
 
@@ -199,10 +199,10 @@ static void gate_sensitive_rls(vctx *v)
                               "sensitive tables have row-level security enabled, forced and a "
                               "policy");
     if (p->nsensitive_tables == 0 && p->nsensitive_columns == 0) {
-        evidence(g, "the policy declares no sensitive table or column pattern");
+        gate_evidence(g, "the policy declares no sensitive table or column pattern");
         return;
     }
-    PGresult *res = q(
+    PGresult *res = catalog_query(
         v, "cannot list the tables",
         "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
         "coalesce((SELECT json_agg(p.polname ORDER BY p.polname) FROM pg_policy p "
@@ -249,12 +249,12 @@ static void gate_sensitive_rls(vctx *v)
                     sb_addf(&pols, "%s%s", npol++ ? ", " : "", it->valuestring);
             }
             cJSON_Delete(pl);
-            bool on = tval(res, i, 2), forced = tval(res, i, 3);
+            bool on = cell_bool(res, i, 2), forced = cell_bool(res, i, 3);
             if (on && forced && npol)
-                evidence(g, "%s (sensitive: %s): RLS enabled and forced; policies: %s", qname,
+                gate_evidence(g, "%s (sensitive: %s): RLS enabled and forced; policies: %s", qname,
                          why.buf, pols.buf);
             else
-                problem(g, "%s (sensitive: %s): RLS %s, %s; %s%s", qname, why.buf,
+                gate_problem(g, "%s (sensitive: %s): RLS %s, %s; %s%s", qname, why.buf,
                         on ? "enabled" : "NOT enabled", forced ? "forced" : "NOT forced",
                         npol ? "policies: " : "no policy", npol ? pols.buf : "");
         }
@@ -262,7 +262,7 @@ static void gate_sensitive_rls(vctx *v)
         sb_free(&pols);
         free(qname);
     }
-    evidence(g, "%zu sensitive of %d tables", nsens, PQntuples(res));
+    gate_evidence(g, "%zu sensitive of %d tables", nsens, PQntuples(res));
     PQclear(res);
 }
 
@@ -275,7 +275,7 @@ static void gate_roles(vctx *v)
                               "the policy's roles exist; only the bootstrap superuser has "
                               "SUPERUSER or BYPASSRLS; restricted roles lack CREATEROLE, "
                               "CREATEDB, REPLICATION");
-    PGresult *res = q(
+    PGresult *res = catalog_query(
         v, "cannot list the roles",
         "SELECT r.rolname, r.oid = 10, r.rolsuper, r.rolbypassrls, r.rolcreaterole, "
         "r.rolcreatedb, r.rolreplication, r.rolcanlogin, "
@@ -296,38 +296,38 @@ static void gate_roles(vctx *v)
             if (strcmp(PQgetvalue(res, i, 0), rl->name) == 0)
                 row = i;
         if (row < 0) {
-            problem(g, "role %s of the policy does not exist", rl->name);
+            gate_problem(g, "role %s of the policy does not exist", rl->name);
             continue;
         }
         strbuf sb = {0};
         for (int a = 0; a < 5; a++)
-            if (tval(res, row, 2 + a))
+            if (cell_bool(res, row, 2 + a))
                 sb_addf(&sb, "%s ", attr[a]);
-        sb_adds(&sb, tval(res, row, 7) ? "LOGIN" : "NOLOGIN");
+        sb_adds(&sb, cell_bool(res, row, 7) ? "LOGIN" : "NOLOGIN");
         const char *member = PQgetvalue(res, row, 8);
-        evidence(g, "%s (%s): %s; member of: %s", rl->name,
+        gate_evidence(g, "%s (%s): %s; member of: %s", rl->name,
                  rl->restricted ? "restricted" : "unrestricted", sb.buf,
                  *member ? member : "none");
         sb_free(&sb);
         if (rl->restricted)
             for (int a = 2; a < 5; a++)
-                if (tval(res, row, 2 + a))
-                    problem(g, "%s is restricted but has %s", rl->name, attr[a]);
+                if (cell_bool(res, row, 2 + a))
+                    gate_problem(g, "%s is restricted but has %s", rl->name, attr[a]);
     }
     for (int i = 0; i < PQntuples(res); i++) {
         const char *name = PQgetvalue(res, i, 0);
-        if (tval(res, i, 1)) {
-            evidence(g, "bootstrap superuser: %s", name);
+        if (cell_bool(res, i, 1)) {
+            gate_evidence(g, "bootstrap superuser: %s", name);
             continue;
         }
         if (!policy_find_role(p, name))
             others++;
-        if (tval(res, i, 2))
-            problem(g, "%s has SUPERUSER (only the bootstrap superuser may)", name);
-        if (tval(res, i, 3))
-            problem(g, "%s has BYPASSRLS (row-level security does not apply to it)", name);
+        if (cell_bool(res, i, 2))
+            gate_problem(g, "%s has SUPERUSER (only the bootstrap superuser may)", name);
+        if (cell_bool(res, i, 3))
+            gate_problem(g, "%s has BYPASSRLS (row-level security does not apply to it)", name);
     }
-    evidence(g, "%zu other role%s checked for SUPERUSER and BYPASSRLS", others,
+    gate_evidence(g, "%zu other role%s checked for SUPERUSER and BYPASSRLS", others,
              others == 1 ? "" : "s");
     PQclear(res);
 }
@@ -358,7 +358,7 @@ static void gate_lifetime(vctx *v)
             continue;
         n++;
         const char *params[] = {rl->name};
-        PGresult *res = q(
+        PGresult *res = catalog_query(
             v, "cannot read the role's expiry",
             "SELECT rolcanlogin, "
             "CASE WHEN rolvaliduntil IS NULL THEN NULL WHEN isfinite(rolvaliduntil) THEN " UTC_TEXT(
@@ -371,31 +371,31 @@ static void gate_lifetime(vctx *v)
         if (!res)
             return;
         char *life = lifetime_text(rl->lifetime_seconds);
-        const char *until = PQntuples(res) == 1 ? val(res, 0, 1) : NULL;
+        const char *until = PQntuples(res) == 1 ? cell_text(res, 0, 1) : NULL;
         if (PQntuples(res) != 1) {
-            evidence(g, "%s (lifetime %s): not in the database (see roles)", rl->name, life);
-        } else if (!tval(res, 0, 0)) {
-            evidence(g, "%s (lifetime %s): NOLOGIN, no credential to expire; VALID UNTIL %s",
+            gate_evidence(g, "%s (lifetime %s): not in the database (see roles)", rl->name, life);
+        } else if (!cell_bool(res, 0, 0)) {
+            gate_evidence(g, "%s (lifetime %s): NOLOGIN, no credential to expire; VALID UNTIL %s",
                      rl->name, life, until ? until : "not set");
         } else if (!until) {
-            evidence(g, "%s (lifetime %s): LOGIN, VALID UNTIL not set", rl->name, life);
-            problem(g, "%s: never expires (no VALID UNTIL); its lifetime is %s", rl->name, life);
+            gate_evidence(g, "%s (lifetime %s): LOGIN, VALID UNTIL not set", rl->name, life);
+            gate_problem(g, "%s: never expires (no VALID UNTIL); its lifetime is %s", rl->name, life);
         } else if (PQgetisnull(res, 0, 2)) {
-            evidence(g, "%s (lifetime %s): LOGIN, VALID UNTIL %s", rl->name, life, until);
-            if (tval(res, 0, 3))
-                problem(g, "%s: expired (VALID UNTIL -infinity)", rl->name);
+            gate_evidence(g, "%s (lifetime %s): LOGIN, VALID UNTIL %s", rl->name, life, until);
+            if (cell_bool(res, 0, 3))
+                gate_problem(g, "%s: expired (VALID UNTIL -infinity)", rl->name);
             else
-                problem(g, "%s: never expires (VALID UNTIL infinity); its lifetime is %s",
+                gate_problem(g, "%s: never expires (VALID UNTIL infinity); its lifetime is %s",
                         rl->name, life);
         } else {
             long long left = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
             char *d = duration_text(left);
-            evidence(g, "%s (lifetime %s): LOGIN, VALID UNTIL %s, %s %s", rl->name, life, until,
+            gate_evidence(g, "%s (lifetime %s): LOGIN, VALID UNTIL %s, %s %s", rl->name, life, until,
                      d, left > 0 ? "from now" : "ago");
             if (left <= 0)
-                problem(g, "%s: expired at %s, %s ago", rl->name, until, d);
+                gate_problem(g, "%s: expired at %s, %s ago", rl->name, until, d);
             else if (left > rl->lifetime_seconds + 60)
-                problem(g, "%s: valid for %s more, longer than its lifetime %s", rl->name, d,
+                gate_problem(g, "%s: valid for %s more, longer than its lifetime %s", rl->name, d,
                         life);
             free(d);
         }
@@ -403,7 +403,7 @@ static void gate_lifetime(vctx *v)
         free(life);
     }
     if (n == 0)
-        evidence(g, "no role of the policy has a lifetime");
+        gate_evidence(g, "no role of the policy has a lifetime");
 }
 
 /* ------------------------------------------------------------------ views */
@@ -419,7 +419,7 @@ static const char *setting_of(const policy *p, const char *name, const char *dfl
 static void gate_views(vctx *v)
 {
     verify_gate *g = gate_add(v, "views", "every view compiles (planned with EXPLAIN, never run)");
-    PGresult *list = q(v, "cannot list the views",
+    PGresult *list = catalog_query(v, "cannot list the views",
                        "SELECT n.nspname, c.relname FROM pg_class c "
                        "JOIN pg_namespace n ON n.oid = c.relnamespace "
                        "WHERE c.relkind = 'v' AND " USER_NSP("n") " ORDER BY 1, 2",
@@ -427,7 +427,7 @@ static void gate_views(vctx *v)
     if (!list)
         return;
     char *msg = NULL;
-    PGresult *res = run_query(v, "BEGIN TRANSACTION READ ONLY", 0, NULL, &msg);
+    PGresult *res = catalog_try(v, "BEGIN TRANSACTION READ ONLY", 0, NULL, &msg);
     if (!res) {
         if (!v->err)
             v->err = xasprintf("cannot start a read-only transaction: %s", msg);
@@ -445,25 +445,25 @@ static void gate_views(vctx *v)
         char *sql = xasprintf("EXPLAIN SELECT * FROM %s.%s", qs ? qs : "", qn ? qn : "");
         PQfreemem(qs);
         PQfreemem(qn);
-        PGresult *sp = q(v, "cannot set a savepoint", "SAVEPOINT pgward_verify_view", 0, NULL);
+        PGresult *sp = catalog_query(v, "cannot set a savepoint", "SAVEPOINT pgward_verify_view", 0, NULL);
         PQclear(sp);
         if (v->err) {
             free(sql);
             break;
         }
-        res = run_query(v, sql, 0, NULL, &msg);
+        res = catalog_try(v, sql, 0, NULL, &msg);
         free(sql);
         if (res) {
             PQclear(res);
             sb_addf(&names, "%s%s.%s", names.len ? ", " : "", schema, name);
             ok++;
-            sp = q(v, "cannot release a savepoint", "RELEASE SAVEPOINT pgward_verify_view", 0,
+            sp = catalog_query(v, "cannot release a savepoint", "RELEASE SAVEPOINT pgward_verify_view", 0,
                    NULL);
         } else {
-            problem(g, "view %s.%s does not compile: %s", schema, name, msg);
+            gate_problem(g, "view %s.%s does not compile: %s", schema, name, msg);
             free(msg);
             msg = NULL;
-            sp = q(v, "cannot roll back to a savepoint",
+            sp = catalog_query(v, "cannot roll back to a savepoint",
                    "ROLLBACK TO SAVEPOINT pgward_verify_view", 0, NULL);
         }
         PQclear(sp);
@@ -475,7 +475,7 @@ static void gate_views(vctx *v)
         free(m);
     }
     PQclear(res);
-    evidence(g, "%zu of %d views plan as %s%s%s", ok, PQntuples(list), v->r->user,
+    gate_evidence(g, "%zu of %d views plan as %s%s%s", ok, PQntuples(list), v->r->user,
              names.len ? ": " : "", names.len ? names.buf : "");
     sb_free(&names);
     PQclear(list);
@@ -492,7 +492,7 @@ static void read_automation(vctx *v)
     verify_automation *a = &v->r->automation;
     a->role = xstrdup(name);
     const char *params[] = {name};
-    PGresult *res = q(
+    PGresult *res = catalog_query(
         v, "cannot read the automation role",
         "SELECT rolcanlogin, has_database_privilege(oid, current_database(), 'CONNECT'), "
         "CASE WHEN rolvaliduntil IS NULL THEN NULL WHEN isfinite(rolvaliduntil) THEN " UTC_TEXT(
@@ -503,10 +503,10 @@ static void read_automation(vctx *v)
         return;
     if (PQntuples(res) == 1) {
         a->exists = true;
-        a->login = tval(res, 0, 0);
-        a->connect = tval(res, 0, 1);
-        a->valid_until = val(res, 0, 2) ? xstrdup(val(res, 0, 2)) : NULL;
-        a->expired = tval(res, 0, 3);
+        a->login = cell_bool(res, 0, 0);
+        a->connect = cell_bool(res, 0, 1);
+        a->valid_until = cell_text(res, 0, 2) ? xstrdup(cell_text(res, 0, 2)) : NULL;
+        a->expired = cell_bool(res, 0, 3);
     }
     PQclear(res);
 }
@@ -526,7 +526,7 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path, verify
     const char *lt = setting_of(p, "lock_timeout", "5s");
     const char *st = setting_of(p, "statement_timeout", "60s");
     const char *params[] = {lt, st};
-    PGresult *res = q(&v, "cannot set up the session",
+    PGresult *res = catalog_query(&v, "cannot set up the session",
                       "SELECT set_config('default_transaction_read_only', 'on', false), "
                       "set_config('search_path', 'pg_catalog, pg_temp', false), "
                       "set_config('lock_timeout', $1, false), "

@@ -1,10 +1,11 @@
 /*
- * script_internal.h: what the interpreter's files share (script.c: variables, the
- * \if stack, the main loop and the API; statements.c: sending a statement;
- * meta.c: the meta-commands): the interpreter's and the file's state.
+ * interp.h: what the interpreter's files share: the interpreter's and the file's
+ * state, variables, findings and the \if stack (interp.c); sending a statement
+ * (statements.c); the main loop and the meta-commands (mainloop.c). reader.c, the
+ * API of script.h, sits on top of them.
  */
-#ifndef PGWARD_SCRIPT_INTERNAL_H
-#define PGWARD_SCRIPT_INTERNAL_H
+#ifndef PGWARD_SCRIPT_INTERP_H
+#define PGWARD_SCRIPT_INTERP_H
 
 #include "script/script.h"
 #include "script/script_scan.h"
@@ -57,23 +58,30 @@ typedef struct file_ctx {
 
 typedef enum cmd_status { CMD_SKIP, CMD_SEND } cmd_status;
 
-
-
-bool interp_active(const file_ctx *fc);
-void interp_add_finding(file_ctx *fc, severity sev, rule_id rule, size_t off, size_t len,
-                        const char *fmt, ...) PRINTF_LIKE(6, 7);
-int interp_assign_var(file_ctx *fc, const char *name, const char *value, size_t off,
-                      size_t len);
-char *interp_dir_of(const char *path);
-bool interp_ends_with_line_break(const file_ctx *fc, size_t at);
-void interp_handle_backslash(file_ctx *fc);
-bool interp_in_unknown_branch(const file_ctx *fc);
+/* interp.c: life, variables, findings, branches */
+void interp_init(interp *ip, script *out, const script_options *opt, const char *root);
+void interp_free(interp *ip);
+void interp_put_var(script_var **vars, size_t *n, size_t *cap, const char *name,
+                    const char *value);
+bool interp_valid_var_name(const char *name);
 bool interp_is_hooked_var(const char *name);
 bool interp_parse_bool(const char *value, bool *result);
-void interp_process_file(interp *ip, source *src);
-void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix);
+int interp_assign_var(file_ctx *fc, const char *name, const char *value, size_t off,
+                      size_t len);
 void interp_set_runtime(interp *ip, const char *name, bool on);
+void interp_add_finding(file_ctx *fc, severity sev, rule_id rule, size_t off, size_t len,
+                        const char *fmt, ...) PRINTF_LIKE(6, 7);
+bool interp_active(const file_ctx *fc);
+bool interp_in_unknown_branch(const file_ctx *fc);
+bool interp_ends_with_line_break(const file_ctx *fc, size_t at);
+char *interp_dir_of(const char *path);
+extern const scan_callbacks interp_scan_callbacks;
+
+/* statements.c */
+void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix);
 void interp_statement_free(statement *st);
-bool interp_valid_var_name(const char *name);
+
+/* mainloop.c */
+void interp_process_file(interp *ip, source *src);
 
 #endif

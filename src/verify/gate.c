@@ -1,63 +1,25 @@
 /*
- * verify_internal.h: what the files of pgward verify share (verify.c, the smaller
- * gates and the report; privileges.c, isolation.c, audit_trail.c, the larger
- * gates): the run's context, recording evidence and problems, catalog queries.
+ * gate.c: the building blocks of verify's gates (gate.h): recording a gate's
+ * evidence and problems, catalog queries, and the words the report uses.
  */
-#ifndef PGWARD_VERIFY_INTERNAL_H
-#define PGWARD_VERIFY_INTERNAL_H
+#include "verify/gate.h"
 
 #include <stdarg.h>
-#include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
 #include "base/util.h"
 #include "conn/conn.h"
-#include "policy/query.h"
-#include "verify/verify.h"
 
-/* Schemas that are not the system's (pg_catalog, pg_toast, temp schemas, ...). */
-#define USER_NSP(n) "(" n ".nspname !~ '^pg_' AND " n ".nspname <> 'information_schema')"
-#define UTC_TEXT(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
-#define NOT_EXT_MEMBER(cls, oid)                                                        \
-    "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" cls "'::regclass AND " \
-    "e.objid = " oid " AND e.deptype = 'e')"
-/* "" when the ACL entry is the role's own, else the role it holds it through. */
-#define VIA "CASE WHEN a.grantee = r.oid THEN '' ELSE pg_get_userbyid(a.grantee) END"
-#define REL_ACL                                                                         \
-    "aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' "      \
-    "ELSE 'r' END::\"char\", c.relowner)))"
-#define REL_KINDS "c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
-
-/* At most this many isolated families are told apart (bits of a uint64_t). */
-#define MAX_ISOLATED 64
-
-typedef struct vctx {
-    PGconn *c;
-    const policy *p;
-    verify_report *r;
-    char *err;               /* a fatal error: verify_database returns -1 */
-    char **schemas;          /* the database's user schemas */
-    char **owners;
-    int *iso;                /* each one's isolated family (index into p->isolated) or -1 */
-    size_t nschemas, capschemas, capowners, capiso;
-} vctx;
-
-/* ------------------------------------------------------------------ helpers */
-
-static inline void add_line(char ***items, size_t *n, size_t *cap, const char *fmt, va_list ap)
+static void add_line(char ***items, size_t *n, size_t *cap, const char *fmt, va_list ap)
     PRINTF_LIKE(4, 0);
-static inline void add_line(char ***items, size_t *n, size_t *cap, const char *fmt, va_list ap)
+static void add_line(char ***items, size_t *n, size_t *cap, const char *fmt, va_list ap)
 {
     GROW(*items, *cap, *n + 1);
     (*items)[(*n)++] = xvasprintf(fmt, ap);
 }
 
-static inline void evidence(verify_gate *g, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static inline void evidence(verify_gate *g, const char *fmt, ...)
+void gate_evidence(verify_gate *g, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -65,8 +27,7 @@ static inline void evidence(verify_gate *g, const char *fmt, ...)
     va_end(ap);
 }
 
-static inline void problem(verify_gate *g, const char *fmt, ...) PRINTF_LIKE(2, 3);
-static inline void problem(verify_gate *g, const char *fmt, ...)
+void gate_problem(verify_gate *g, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -74,7 +35,7 @@ static inline void problem(verify_gate *g, const char *fmt, ...)
     va_end(ap);
 }
 
-static inline verify_gate *gate_add(vctx *v, const char *id, const char *title)
+verify_gate *gate_add(vctx *v, const char *id, const char *title)
 {
     verify_report *r = v->r;
     GROW(r->gates, r->capgates, r->ngates + 1);
@@ -87,7 +48,7 @@ static inline verify_gate *gate_add(vctx *v, const char *id, const char *title)
 
 /* Runs a query; NULL with *msg ("message [SQLSTATE x]") when it fails. A lost
    connection is also fatal (v->err). */
-static inline PGresult *run_query(vctx *v, const char *sql, int n, const char *const *params,
+PGresult *catalog_try(vctx *v, const char *sql, int n, const char *const *params,
                            char **msg)
 {
     PGresult *res = PQexecParams(v->c, sql, n, NULL, params, NULL, NULL, 0);
@@ -105,35 +66,35 @@ static inline PGresult *run_query(vctx *v, const char *sql, int n, const char *c
 }
 
 /* A catalog query that must work: NULL after setting v->err. */
-static inline PGresult *q(vctx *v, const char *what, const char *sql, int n, const char *const *params)
+PGresult *catalog_query(vctx *v, const char *what, const char *sql, int n, const char *const *params)
 {
     if (v->err)
         return NULL;
     char *msg = NULL;
-    PGresult *res = run_query(v, sql, n, params, &msg);
+    PGresult *res = catalog_try(v, sql, n, params, &msg);
     if (!res && !v->err)
         v->err = xasprintf("%s: %s", what, msg);
     free(msg);
     return res;
 }
 
-static inline const char *val(const PGresult *res, int row, int col)
+const char *cell_text(const PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
 }
 
-static inline bool tval(const PGresult *res, int row, int col)
+bool cell_bool(const PGresult *res, int row, int col)
 {
     return !PQgetisnull(res, row, col) && strcmp(PQgetvalue(res, row, col), "t") == 0;
 }
 
-static inline long lval(const PGresult *res, int row, int col)
+long cell_long(const PGresult *res, int row, int col)
 {
     return PQgetisnull(res, row, col) ? 0 : strtol(PQgetvalue(res, row, col), NULL, 10);
 }
 
 /* "select, insert" for a set of classes, "none" when empty. */
-static inline char *class_list(unsigned bits)
+char *class_list(unsigned bits)
 {
     strbuf sb = {0};
     for (size_t k = 0; k < stmt_nclasses; k++)
@@ -144,16 +105,8 @@ static inline char *class_list(unsigned bits)
     return sb_detach(&sb, NULL);
 }
 
-static inline bool list_has(char *const *items, size_t n, const char *s)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(items[i], s) == 0)
-            return true;
-    return false;
-}
-
 /* "3h05m", "2d04h", "45s": a duration for people. */
-static inline char *duration_text(long long secs)
+char *duration_text(long long secs)
 {
     if (secs < 0)
         secs = -secs;
@@ -168,13 +121,13 @@ static inline char *duration_text(long long secs)
 
 /* The isolated family (index into p->isolated) of a schema, or -1; only the first
    MAX_ISOLATED families are told apart. */
-static inline int iso_of(const policy *p, const char *schema)
+int iso_of(const policy *p, const char *schema)
 {
     int i = policy_isolated_index(p, schema);
     return i < MAX_ISOLATED ? i : -1;
 }
 
-static inline int schema_iso(const vctx *v, const char *schema)
+int schema_iso(const vctx *v, const char *schema)
 {
     for (size_t i = 0; i < v->nschemas; i++)
         if (strcmp(v->schemas[i], schema) == 0)
@@ -182,10 +135,8 @@ static inline int schema_iso(const vctx *v, const char *schema)
     return iso_of(v->p, schema);
 }
 
-/* ------------------------------------------------------------------ the role's grants */
-
 /* The class a table privilege needs (0: unknown privilege, treated as ddl). */
-static inline unsigned table_priv_class(const char *priv)
+unsigned table_priv_class(const char *priv)
 {
     static const struct {
         const char *name;
@@ -201,7 +152,7 @@ static inline unsigned table_priv_class(const char *priv)
     return CLASS_DDL;
 }
 
-static inline const char *relkind_word(const char *kind)
+const char *relkind_word(const char *kind)
 {
     switch (kind ? kind[0] : '?') {
     case 'r':
@@ -222,16 +173,9 @@ static inline const char *relkind_word(const char *kind)
 }
 
 /* "granted directly by X" / "through membership in Y, granted by X". */
-static inline char *how_held(const char *via, const char *grantor)
+char *how_held(const char *via, const char *grantor)
 {
     if (!via || !*via)
         return xasprintf("granted directly by %s", grantor ? grantor : "?");
     return xasprintf("through membership in %s, granted by %s", via, grantor ? grantor : "?");
 }
-
-/* The larger gates, one file each. */
-void gate_privileges(vctx *v);
-void gate_isolation(vctx *v);
-void gate_audit_trail(vctx *v, const char *journal_path);
-
-#endif

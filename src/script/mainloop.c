@@ -1,7 +1,10 @@
 /*
- * meta.c: the meta-commands the interpreter runs (\set \unset \echo \qecho \i \ir
- * \include \include_relative \if \elif \else \endif \g \gset \q), and every other
- * one reported, never silently skipped; see script.c.
+ * mainloop.c: psql's MainLoop and the meta-commands it runs. interp_process_file()
+ * asks the scanner (script_scan.h) for the next boundary, sends a finished
+ * statement (statements.c) and runs meta-commands: \set \unset \echo \qecho \i \ir
+ * \include \include_relative \if \elif \else \endif \g \gset \q; every other one
+ * is reported, never silently skipped. \i and \ir read the included file through
+ * interp_process_file() again, which is why the loop and the commands share a file.
  */
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +14,7 @@
 #include <unistd.h>
 
 #include "pg_nodes.h"
-#include "script/script_internal.h"
+#include "script/interp.h"
 
 /* ------------------------------------------------------------------ meta-commands */
 
@@ -259,16 +262,6 @@ static bool path_is_under(const char *path, const char *dir)
     return strncmp(path, dir, n) == 0 && (path[n] == '/' || path[n] == '\0');
 }
 
-char *interp_dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return xstrdup(".");
-    if (slash == path)
-        return xstrdup("/");
-    return xstrndup(path, (size_t)(slash - path));
-}
-
 static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t off, size_t len)
 {
     interp *ip = fc->ip;
@@ -460,26 +453,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
     return CMD_SKIP;
 }
 
-/*
- * Whether the query buffer ends with the line break psql would have added before
- * the line that starts at source offset at (only empty lines in between).
- */
-bool interp_ends_with_line_break(const file_ctx *fc, size_t at)
-{
-    const query_buf *qb = &fc->qb;
-    if (qb->text.len == 0 || qb->text.buf[qb->text.len - 1] != '\n' || qb->nspans == 0)
-        return false;
-    const text_span *last = &qb->spans[qb->nspans - 1];
-    size_t end = last->src_off + last->src_len;
-    if (last->substituted || end > at || end == 0 || fc->src->text[end - 1] != '\n')
-        return false;
-    for (size_t i = end; i < at; i++)
-        if (fc->src->text[i] != '\n')
-            return false;
-    return at == fc->src->len || fc->src->text[at - 1] == '\n';
-}
-
-void interp_handle_backslash(file_ctx *fc)
+static void handle_backslash(file_ctx *fc)
 {
     size_t off = scan_stop_offset(fc->sc);
     query_buf *qb = &fc->qb;
@@ -524,3 +498,53 @@ void interp_handle_backslash(file_ctx *fc)
     free(cmd);
 }
 
+/* ------------------------------------------------------------------ main loop */
+
+void interp_process_file(interp *ip, source *src)
+{
+    file_ctx fc = {.ip = ip, .src = src};
+    fc.sc = scan_create(src->text, src->len, &interp_scan_callbacks, &fc);
+    scan_set_std_strings(fc.sc, ip->std_strings);
+    /* psql skips a UTF-8 byte order mark at the start of a file */
+    if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0)
+        scan_jump(fc.sc, 0, 0, 3);
+    if (src->real_path) {
+        GROW(ip->include_stack, ip->capinclude, ip->ninclude + 1);
+        ip->include_stack[ip->ninclude++] = src;
+    }
+    for (;;) {
+        scan_result r = scan_sql(fc.sc, &fc.qb);
+        if (r == SCAN_SEMICOLON) {
+            if (interp_active(&fc))
+                interp_send_query(&fc, END_SEMICOLON, NULL);
+            else
+                qbuf_reset(&fc.qb);
+        } else if (r == SCAN_BACKSLASH) {
+            handle_backslash(&fc);
+            if (fc.quit)
+                break;
+        } else {
+            break;
+        }
+        if (ip->out->stopped)
+            break;
+    }
+    /*
+     * psql sends an unterminated last statement too. It joins lines with newlines,
+     * so the newline that ends the file's last line is not part of it.
+     */
+    if (interp_ends_with_line_break(&fc, src->len))
+        qbuf_truncate(&fc.qb, fc.qb.text.len - 1);
+    if (fc.qb.text.len > 0 && interp_active(&fc) && !ip->out->stopped)
+        interp_send_query(&fc, END_EOF, NULL);
+    /* a runner that stopped the script ends every file early: not an error of its own */
+    for (size_t i = fc.quit || ip->out->stopped ? 0 : fc.nconds; i-- > 0;)
+        interp_add_finding(&fc, SEV_ERROR, RULE_SCRIPT_ERROR, fc.conds[i].if_off, 3,
+                    "\\if without \\endif: reached the end of '%s'", src->name);
+    if (src->real_path)
+        ip->ninclude--;
+    scan_free(fc.sc);
+    qbuf_free(&fc.qb);
+    qbuf_free(&fc.prev);
+    free(fc.conds);
+}

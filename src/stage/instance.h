@@ -1,10 +1,11 @@
 /*
- * stage_internal.h: what the files of pgward stage share: a stage being worked on
- * (stage.c: up, status, down), its cluster's processes (process.c), its folder and
- * marker (folder.c), and its database: setup, passwords, evidence (database.c).
+ * instance.h: what the files of pgward stage share: a stage being worked on and
+ * its failure and signal handling (instance.c), its folder and marker (folder.c),
+ * its cluster's processes (process.c, above folder.c), its database: setup,
+ * passwords, evidence (database.c); stage.c runs up, status and down on them all.
  */
-#ifndef PGWARD_STAGE_INTERNAL_H
-#define PGWARD_STAGE_INTERNAL_H
+#ifndef PGWARD_STAGE_INSTANCE_H
+#define PGWARD_STAGE_INSTANCE_H
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -60,6 +61,16 @@ typedef struct evidence {
     bool unhealthy;
 } evidence;
 
+/* instance.c */
+void stage_init(stage *s, const stage_opts *o);
+void stage_free(stage *s);
+void stage_set_paths(stage *s, char *dir);
+int stage_fail(stage *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void stage_format_left(long secs, char *out, size_t n);
+void stage_on_signal(int sig);
+void stage_signal_reset(void);
+
+/* the other files */
 int stage_append_config(stage *s, int port);
 int stage_check_path_text(stage *s);
 int stage_child_become_postgres(const stage *s);
@@ -69,11 +80,9 @@ PGconn *stage_connect_superuser(int port, const char *password, const char *db, 
 bool stage_dir_is_empty(const char *path);
 void stage_evidence_free(evidence *e);
 int stage_exec_sql(PGconn *c, const char *sql, const char *what, char **err);
-int stage_fail(stage *s, const char *fmt, ...) PRINTF_LIKE(2, 3);
 char *stage_file_tail(const char *path, int max);
 int stage_find_bindir(stage *s, const char *preferred);
 int stage_find_postgres_user(stage *s);
-void stage_format_left(long secs, char *out, size_t n);
 int stage_initdb(stage *s, const char *superuser_pw);
 void stage_iso_utc(time_t t, char out[32]);
 int stage_lock(stage *s, bool create);
@@ -93,7 +102,6 @@ PGresult *stage_run_sql(PGconn *c, const char *sql, int nparams, const char *con
                          const char *what, char **err);
 int stage_set_password(PGconn *c, const char *role, const char *password, const char *until,
                         char **err);
-void stage_set_paths(stage *s, char *dir);
 bool stage_running(const stage *s, int port);
 int stage_start_server(stage *s, int port);
 int stage_write_marker(stage *s, const marker *m);

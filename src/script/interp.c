@@ -1,39 +1,16 @@
 /*
- * script.c: the psql-compatible script interpreter; see script.h.
- *
- * process_file() is psql's MainLoop: it asks the scanner (script_scan.h) for the
- * next boundary, sends a finished statement (parse it once, record it), and runs
- * meta-commands: \set \unset \echo \qecho \i \ir \include \include_relative
- * \if \elif \else \endif \g \gset. Every other meta-command is reported, never
- * silently skipped. The interpreter owns the variables, the \if stack and the
- * error policy; the scanner only finds boundaries and calls back for :variables.
- *
- * Two things psql only learns at run time are modelled statically:
- *   - variables set by \gset: their names are derived from the query's target list
- *     and their values are unknown; a reference becomes a placeholder that parses
- *     (NULL, '', "?column?") and marks the
- *     statement (uses_runtime_vars);
- *   - an \if on such a value: every branch may run, so every branch is read as
- *     active and its statements are marked conditional.
- *
- * With a runner (script_options.runner) nothing is modelled: pgward behaves as psql
- * at run time. Each statement is handed to run() once it is complete, \gset assigns
- * the values run() returns, the connection's variables come from opt->vars like any
- * other, \echo text goes to echo(), and when run() says stop, every file stops at
- * once (script.stopped). Findings are those of reading statically, less the notes
- * on placeholders, plus what \gset refuses to assign.
+ * interp.c: the interpreter's state (interp.h): its variables (psql's defaults,
+ * the booleans, the hooked ones, those only known at run time), its findings,
+ * whether the current \if branch is active, and the callbacks through which the
+ * scanner substitutes :variables. Every other file of the interpreter builds on
+ * this one.
  */
-#include "script/script.h"
+#include "script/interp.h"
 
-#include <errno.h>
-#include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "pg_nodes.h"
-#include "script/script_internal.h"
+#include "base/util.h"
 
 /* ------------------------------------------------------------------ findings */
 
@@ -71,7 +48,7 @@ static script_var *find_var(script_var *vars, size_t n, const char *name)
     return NULL;
 }
 
-static void put_var(script_var **vars, size_t *n, size_t *cap, const char *name,
+void interp_put_var(script_var **vars, size_t *n, size_t *cap, const char *name,
                     const char *value)
 {
     script_var *v = find_var(*vars, *n, name);
@@ -229,7 +206,7 @@ int interp_assign_var(file_ctx *fc, const char *name, const char *value, size_t 
         value = "off";
     interp_set_runtime(ip, name, false);
     if (value)
-        put_var(&ip->vars, &ip->nvars, &ip->capvars, name, value);
+        interp_put_var(&ip->vars, &ip->nvars, &ip->capvars, name, value);
     else
         del_var(ip->vars, &ip->nvars, name);
     return 0;
@@ -282,7 +259,7 @@ bool interp_in_unknown_branch(const file_ctx *fc)
     return false;
 }
 
-/* ------------------------------------------------------------------ callbacks */
+/* ------------------------------------------------------------------ scanner callbacks */
 
 static char *cb_get_variable(void *ctx, const char *name, var_quote q, size_t off, size_t len)
 {
@@ -343,176 +320,77 @@ static void cb_report(void *ctx, severity sev, size_t off, size_t len, const cha
     interp_add_finding(fc, sev, RULE_SCRIPT_ERROR, off, len, "%s", message);
 }
 
-static const scan_callbacks callbacks = {
+const scan_callbacks interp_scan_callbacks = {
     .get_variable = cb_get_variable,
     .is_defined = cb_is_defined,
     .report = cb_report,
 };
 
-/* ------------------------------------------------------------------ main loop */
+/* ------------------------------------------------------------------ text */
 
-void interp_process_file(interp *ip, source *src)
+char *interp_dir_of(const char *path)
 {
-    file_ctx fc = {.ip = ip, .src = src};
-    fc.sc = scan_create(src->text, src->len, &callbacks, &fc);
-    scan_set_std_strings(fc.sc, ip->std_strings);
-    /* psql skips a UTF-8 byte order mark at the start of a file */
-    if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0)
-        scan_jump(fc.sc, 0, 0, 3);
-    if (src->real_path) {
-        GROW(ip->include_stack, ip->capinclude, ip->ninclude + 1);
-        ip->include_stack[ip->ninclude++] = src;
-    }
-    for (;;) {
-        scan_result r = scan_sql(fc.sc, &fc.qb);
-        if (r == SCAN_SEMICOLON) {
-            if (interp_active(&fc))
-                interp_send_query(&fc, END_SEMICOLON, NULL);
-            else
-                qbuf_reset(&fc.qb);
-        } else if (r == SCAN_BACKSLASH) {
-            interp_handle_backslash(&fc);
-            if (fc.quit)
-                break;
-        } else {
-            break;
-        }
-        if (ip->out->stopped)
-            break;
-    }
-    /*
-     * psql sends an unterminated last statement too. It joins lines with newlines,
-     * so the newline that ends the file's last line is not part of it.
-     */
-    if (interp_ends_with_line_break(&fc, src->len))
-        qbuf_truncate(&fc.qb, fc.qb.text.len - 1);
-    if (fc.qb.text.len > 0 && interp_active(&fc) && !ip->out->stopped)
-        interp_send_query(&fc, END_EOF, NULL);
-    /* a runner that stopped the script ends every file early: not an error of its own */
-    for (size_t i = fc.quit || ip->out->stopped ? 0 : fc.nconds; i-- > 0;)
-        interp_add_finding(&fc, SEV_ERROR, RULE_SCRIPT_ERROR, fc.conds[i].if_off, 3,
-                    "\\if without \\endif: reached the end of '%s'", src->name);
-    if (src->real_path)
-        ip->ninclude--;
-    scan_free(fc.sc);
-    qbuf_free(&fc.qb);
-    qbuf_free(&fc.prev);
-    free(fc.conds);
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return xstrdup(".");
+    if (slash == path)
+        return xstrdup("/");
+    return xstrndup(path, (size_t)(slash - path));
 }
 
-/* ------------------------------------------------------------------ API */
-
-script_options script_options_default(void)
+/*
+ * Whether the query buffer ends with the line break psql would have added before
+ * the line that starts at source offset at (only empty lines in between).
+ */
+bool interp_ends_with_line_break(const file_ctx *fc, size_t at)
 {
-    script_options o = {0};
-    o.max_include_depth = SCRIPT_MAX_INCLUDE_DEPTH;
-    return o;
+    const query_buf *qb = &fc->qb;
+    if (qb->text.len == 0 || qb->text.buf[qb->text.len - 1] != '\n' || qb->nspans == 0)
+        return false;
+    const text_span *last = &qb->spans[qb->nspans - 1];
+    size_t end = last->src_off + last->src_len;
+    if (last->substituted || end > at || end == 0 || fc->src->text[end - 1] != '\n')
+        return false;
+    for (size_t i = end; i < at; i++)
+        if (fc->src->text[i] != '\n')
+            return false;
+    return at == fc->src->len || fc->src->text[at - 1] == '\n';
 }
 
-int script_set_var(script_options *opt, const char *name, const char *value)
-{
-    if (!interp_valid_var_name(name))
-        return -1;
-    put_var(&opt->vars, &opt->nvars, &opt->capvars, name, value);
-    return 0;
-}
+/* ------------------------------------------------------------------ life */
 
-int script_set_var_assignment(script_options *opt, const char *assignment)
+void interp_init(interp *ip, script *out, const script_options *opt, const char *root)
 {
-    const char *eq = strchr(assignment, '=');
-    if (!eq)
-        return -1;
-    char *name = xstrndup(assignment, (size_t)(eq - assignment));
-    int rc = script_set_var(opt, name, eq + 1);
-    free(name);
-    return rc;
-}
-
-void script_options_free(script_options *opt)
-{
-    for (size_t i = 0; i < opt->nvars; i++) {
-        free(opt->vars[i].name);
-        free(opt->vars[i].value);
-    }
-    free(opt->vars);
-    opt->vars = NULL;
-    opt->nvars = opt->capvars = 0;
-}
-
-static script *run_script(source *src, const script_options *opt, const char *root)
-{
-    script *s = xcalloc(1, sizeof(*s));
-    interp ip = {.out = s, .opt = opt, .std_strings = true};
+    memset(ip, 0, sizeof(*ip));
+    ip->out = out;
+    ip->opt = opt;
+    ip->std_strings = true;
     for (size_t i = 0; i < ARRAY_SIZE(default_vars); i++)
-        put_var(&ip.vars, &ip.nvars, &ip.capvars, default_vars[i][0], default_vars[i][1]);
+        interp_put_var(&ip->vars, &ip->nvars, &ip->capvars, default_vars[i][0], default_vars[i][1]);
     /* run-time mode: the runner passes the connection's values in opt->vars */
     for (size_t i = 0; !opt->runner && i < ARRAY_SIZE(runtime_vars); i++)
-        interp_set_runtime(&ip, runtime_vars[i], true);
+        interp_set_runtime(ip, runtime_vars[i], true);
     for (size_t i = 0; i < opt->nvars; i++) {
-        interp_set_runtime(&ip, opt->vars[i].name, false);
-        put_var(&ip.vars, &ip.nvars, &ip.capvars, opt->vars[i].name, opt->vars[i].value);
+        interp_set_runtime(ip, opt->vars[i].name, false);
+        interp_put_var(&ip->vars, &ip->nvars, &ip->capvars, opt->vars[i].name, opt->vars[i].value);
     }
     if (root) {
-        ip.root = realpath(root, NULL);
-        ip.root_name = xstrdup(root);
+        ip->root = realpath(root, NULL);
+        ip->root_name = xstrdup(root);
     }
-    GROW(s->sources, s->capsources, 1);
-    s->sources[s->nsources++] = src;
-    interp_process_file(&ip, src);
-
-    for (size_t i = 0; i < ip.nvars; i++) {
-        free(ip.vars[i].name);
-        free(ip.vars[i].value);
-    }
-    free(ip.vars);
-    for (size_t i = 0; i < ip.nruntime; i++)
-        free(ip.runtime[i]);
-    free(ip.runtime);
-    free(ip.include_stack);
-    free(ip.root);
-    free(ip.root_name);
-    return s;
 }
 
-script *script_read_file(const char *path, const script_options *opt)
+void interp_free(interp *ip)
 {
-    char *err = NULL;
-    source *src = source_load(path, &err);
-    if (!src) {
-        script *s = xcalloc(1, sizeof(*s));
-        finding_add(&s->findings, SEV_ERROR, RULE_INPUT_ERROR, NULL, path, 0, 0, "%s", err);
-        free(err);
-        return s;
+    for (size_t i = 0; i < ip->nvars; i++) {
+        free(ip->vars[i].name);
+        free(ip->vars[i].value);
     }
-    if (opt->root)
-        return run_script(src, opt, opt->root);
-    if (!src->real_path) {
-        /* stdin: includes stay below the current folder */
-        return run_script(src, opt, ".");
-    }
-    char *dir = interp_dir_of(path);
-    script *s = run_script(src, opt, dir);
-    free(dir);
-    return s;
-}
-
-script *script_read_memory(const char *name, const char *text, size_t len,
-                           const script_options *opt)
-{
-    source *src = source_from_memory(name, NULL, text, len);
-    return run_script(src, opt, opt->root ? opt->root : ".");
-}
-
-void script_free(script *s)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < s->nstmts; i++)
-        interp_statement_free(&s->stmts[i]);
-    free(s->stmts);
-    for (size_t i = 0; i < s->nsources; i++)
-        source_free(s->sources[i]);
-    free(s->sources);
-    finding_list_free(&s->findings);
-    free(s);
+    free(ip->vars);
+    for (size_t i = 0; i < ip->nruntime; i++)
+        free(ip->runtime[i]);
+    free(ip->runtime);
+    free(ip->include_stack);
+    free(ip->root);
+    free(ip->root_name);
 }

@@ -1,10 +1,10 @@
 /*
- * journal_internal.h: what writing (journal.c) and reading (journal_read.c) the
+ * journal_record.h: what writing (journal.c) and reading (journal_read.c) the
  * journal share: the events, and the one check of a record both apply, so that a
  * record the reader would refuse is never written.
  */
-#ifndef PGWARD_JOURNAL_INTERNAL_H
-#define PGWARD_JOURNAL_INTERNAL_H
+#ifndef PGWARD_JOURNAL_RECORD_H
+#define PGWARD_JOURNAL_RECORD_H
 
 #include <cjson/cJSON.h>
 

@@ -1,11 +1,12 @@
 /*
- * apply_internal.h: what apply.c (the run: verify, lint, connect, lock, history,
- * transactions, audit), apply_exec.c (sending statements: one at a time or
- * pipelined, and recording each outcome) and run_state.c (what both use: signals,
- * the journal, the approved statements) share. Not a public interface.
+ * applier.h: one apply run, as its files share it: run_state.c (what the others
+ * use: signals, the journal, the approved statements), apply_exec.c (sending
+ * statements: one at a time or pipelined, and recording each outcome) and apply.c
+ * (the run: verify, lint, connect, lock, history, transactions, audit), from the
+ * bottom up. Not a public interface.
  */
-#ifndef PGWARD_APPLY_INTERNAL_H
-#define PGWARD_APPLY_INTERNAL_H
+#ifndef PGWARD_APPLY_APPLIER_H
+#define PGWARD_APPLY_APPLIER_H
 
 #include <stdbool.h>
 #include <signal.h>

@@ -1,0 +1,97 @@
+/*
+ * gate.h: what every gate of pgward verify builds on (gate.c): the run's context,
+ * recording evidence and problems, catalog queries and the words of the report.
+ * The gates: privileges.c, isolation.c, audit_trail.c (one larger gate each) and
+ * verify.c (the smaller gates, the order they run in, the report).
+ */
+#ifndef PGWARD_VERIFY_GATE_H
+#define PGWARD_VERIFY_GATE_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "base/util.h"
+#include "conn/conn.h"
+#include "policy/query.h"
+#include "verify/verify.h"
+
+/* Schemas that are not the system's (pg_catalog, pg_toast, temp schemas, ...). */
+#define USER_NSP(n) "(" n ".nspname !~ '^pg_' AND " n ".nspname <> 'information_schema')"
+#define UTC_TEXT(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+#define NOT_EXT_MEMBER(cls, oid)                                                        \
+    "NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = '" cls "'::regclass AND " \
+    "e.objid = " oid " AND e.deptype = 'e')"
+/* "" when the ACL entry is the role's own, else the role it holds it through. */
+#define VIA "CASE WHEN a.grantee = r.oid THEN '' ELSE pg_get_userbyid(a.grantee) END"
+#define REL_ACL                                                                         \
+    "aclexplode(coalesce(c.relacl, acldefault(CASE WHEN c.relkind = 'S' THEN 's' "      \
+    "ELSE 'r' END::\"char\", c.relowner)))"
+#define REL_KINDS "c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')"
+
+/* At most this many isolated families are told apart (bits of a uint64_t). */
+#define MAX_ISOLATED 64
+
+typedef struct vctx {
+    PGconn *c;
+    const policy *p;
+    verify_report *r;
+    char *err;               /* a fatal error: verify_database returns -1 */
+    char **schemas;          /* the database's user schemas */
+    char **owners;
+    int *iso;                /* each one's isolated family (index into p->isolated) or -1 */
+    size_t nschemas, capschemas, capowners, capiso;
+} vctx;
+
+/* ------------------------------------------------------------------ recording */
+
+/* A new gate of the report, named id (e.g. "privileges"), with no lines yet. */
+verify_gate *gate_add(vctx *v, const char *id, const char *title);
+/* Adds a line of evidence (what was seen) or a problem (what makes it NO-GO). */
+void gate_evidence(verify_gate *g, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void gate_problem(verify_gate *g, const char *fmt, ...) PRINTF_LIKE(2, 3);
+
+/* ------------------------------------------------------------------ catalog queries */
+
+/* Runs a query; NULL with *msg ("message [SQLSTATE x]") when it fails. A lost
+   connection is also fatal (v->err). */
+PGresult *catalog_try(vctx *v, const char *sql, int n, const char *const *params, char **msg);
+/* A catalog query that must work: NULL after setting v->err ("what: message"). */
+PGresult *catalog_query(vctx *v, const char *what, const char *sql, int n,
+                        const char *const *params);
+/* A cell as text (NULL when null), as a boolean ('t'), as a number (0 when null). */
+const char *cell_text(const PGresult *res, int row, int col);
+bool cell_bool(const PGresult *res, int row, int col);
+long cell_long(const PGresult *res, int row, int col);
+
+/* ------------------------------------------------------------------ words */
+
+/* "select, insert" for a set of classes, "none" when empty; the caller frees it. */
+char *class_list(unsigned bits);
+/* "3h05m", "2d04h", "45s": a duration for people; the caller frees it. */
+char *duration_text(long long secs);
+/* "table", "view", ... for a pg_class.relkind. */
+const char *relkind_word(const char *kind);
+/* "granted directly by X" / "through membership in Y, granted by X"; freed by the caller. */
+char *how_held(const char *via, const char *grantor);
+/* The class a table privilege needs (an unknown privilege counts as ddl). */
+unsigned table_priv_class(const char *priv);
+
+/* ------------------------------------------------------------------ isolation */
+
+/* The isolated family (index into p->isolated) of a schema, or -1; only the first
+   MAX_ISOLATED families are told apart. schema_iso() reads the database's schemas
+   first. */
+int iso_of(const policy *p, const char *schema);
+int schema_iso(const vctx *v, const char *schema);
+
+/* The larger gates, one file each. */
+void gate_privileges(vctx *v);
+void gate_isolation(vctx *v);
+void gate_audit_trail(vctx *v, const char *journal_path);
+
+#endif
