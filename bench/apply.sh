@@ -19,8 +19,13 @@
 #    Every run must exit 0 and leave the expected table (row count, updated rows
 #    and an md5 of the content equal to psql's); pgward's also a committed run in
 #    audit.runs with one audit.statements row per statement. Any failure: exit 1.
-# Prints each time, the medians and the ratio pgward/psql. Exit 0 whatever the
-# ratio: this is a measurement, not a test.
+# Prints each time, the medians and the ratio pgward/psql, with the commit and the
+# load average before the runs. Exit 0 whatever the ratio: this is a measurement,
+# not a test.
+#
+# BENCH_BUSY=N keeps N processes spinning on the CPU during the runs (0 by
+# default), to see the ratio on a machine where other work takes a core: the
+# ratio depends on it (bench/README.md says why).
 #
 # hyperfine is not used: every run needs its own database prepared and its result
 # checked, and a run lasts about half a second, so the ~1 ms of `date` is noise.
@@ -182,6 +187,17 @@ median() {
         END { if (NR % 2) printf "%.4f", v[(NR + 1) / 2]; else printf "%.4f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+BUSY=${BENCH_BUSY:-0}
+case $BUSY in '' | *[!0-9]*) echo "apply.sh: BENCH_BUSY must be a number" >&2; exit 2 ;; esac
+busy_pids=()
+stop_busy() { [ ${#busy_pids[@]} -eq 0 ] || kill "${busy_pids[@]}" 2>/dev/null || true; }
+trap stop_busy EXIT
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+for ((b = 0; b < BUSY; b++)); do
+    bash -c 'while :; do :; done' &
+    busy_pids+=($!)
+done
+
 server=$(q postgres "SHOW server_version" | awk '{ print $1 }')
 echo "== PostgreSQL $server (throwaway cluster, fsync off), $N statements, $RUNS runs each"
 echo "warm-up (not timed)"
@@ -203,7 +219,13 @@ ratio=$(awk -v a="$pgward_med" -v b="$psql_med" 'BEGIN { printf "%.2f", a / b }'
 per_stmt() { awk -v t="$1" -v n="$N" 'BEGIN { printf "%.1f", t / n * 1e6 }'; }
 
 echo
-echo "== summary ($(nproc) cores, $(uname -m), PostgreSQL $server, $N statements, median of $RUNS)"
+stop_busy
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+    commit="$commit+changes"
+fi
+echo "== summary (commit $commit, $(nproc) cores, $(uname -m), PostgreSQL $server, $N statements, median of $RUNS)"
+echo "load average before the runs: $LOAD_BEFORE; processes kept spinning during them: $BUSY"
 printf '%-44s %-40s %9s %8s\n' "command" "runs (s)" "median s" "us/stmt"
 printf '%-44s %-40s %9s %8s\n' "psql -1 -v ON_ERROR_STOP=1 -f FILE" "${psql_times[*]}" \
     "$psql_med" "$(per_stmt "$psql_med")"

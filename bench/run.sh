@@ -15,8 +15,15 @@
 #    wrapper). Files squawk crashes on are left out of its run, and
 #    pgward is timed on the same file list too. Skipped when npm or the package
 #    cannot be had, or with BENCH_SQUAWK=0.
-# Prints a table at the end. BENCH_RUNS (default 10) sets the wall-time runs;
-# BENCH_HYPERFINE=0 uses the bash loop even when hyperfine is installed.
+#    On that file list pgward runs twice: at its default --jobs and with -j 1.
+# 5. Peak memory (max RSS) and wall time of `pgward lint` on a generated 50 MB
+#    script of single-row INSERTs (goal: under 256 MB), measured by python3's
+#    resource.getrusage; BENCH_BIG_MB sets the size, 0 skips it.
+# Prints a table at the end with the commit measured and the ratios the goals are
+# stated in: pgward/squawk (best of the runs, both at their default parallelism;
+# goal 0.5 or less) and default jobs/-j 1 (goal 1.0 or less).
+# BENCH_RUNS (default 10) sets the wall-time runs; BENCH_HYPERFINE=0 uses the bash
+# loop even when hyperfine is installed.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -127,18 +134,62 @@ if [ "${BENCH_SQUAWK:-1}" != 0 ]; then
         echo "== squawk and pgward on the same ${#ok[@]} files"
         wall "pgward lint FILES" "$PGWARD" lint "${ok[@]}"
         row "pgward lint FILES" "${#ok[@]}" "$MEAN" "$SD" "$MIN" "$ok_bytes"
+        PGWARD_MIN=$MIN
+        wall "pgward lint -j 1 FILES" "$PGWARD" lint -j 1 "${ok[@]}"
+        row "pgward lint -j 1 FILES" "${#ok[@]}" "$MEAN" "$SD" "$MIN" "$ok_bytes"
+        J1_MIN=$MIN
         wall "squawk FILES" "$SQUAWK" "${ok[@]}"
         row "squawk $("$SQUAWK" --version | awk '{print $2}') FILES" "${#ok[@]}" "$MEAN" "$SD" "$MIN" "$ok_bytes"
+        SQUAWK_MIN=$MIN
     else
         squawk_note="squawk not available (npm install --prefix $TOOLS squawk-cli failed), comparison skipped"
         echo "$squawk_note"
     fi
 fi
 
+# Peak memory on a generated script of single-row INSERTs.
+BIG_MB=${BENCH_BIG_MB:-50}
+big_line=""
+if [ "$BIG_MB" != 0 ]; then
+    big="$tmp/big.sql"
+    echo
+    echo "== generating a ${BIG_MB} MB script of single-row INSERTs"
+    awk -v limit="$((BIG_MB * 1000000))" 'BEGIN {
+        line = "CREATE TABLE IF NOT EXISTS public.t (id bigint PRIMARY KEY, v text);\n"
+        printf "%s", line; n = length(line)
+        for (k = 0; n < limit; k++) {
+            line = sprintf("INSERT INTO public.t (id, v) VALUES (%d, '\''value %d'\'');\n", k, k)
+            printf "%s", line; n += length(line)
+        }
+    }' >"$big"
+    big_bytes=$(wc -c <"$big")
+    big_stmts=$(wc -l <"$big")
+    read -r big_kb big_s < <(python3 - "$PGWARD" "$big" <<'PY'
+import resource, subprocess, sys, time
+t0 = time.monotonic()
+subprocess.run([sys.argv[1], "lint", sys.argv[2]], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "%.2f" % (time.monotonic() - t0))
+PY
+)
+    big_line="pgward lint of a generated script ($big_bytes bytes, $big_stmts statements): peak RSS $((big_kb / 1024)) MB (goal: under 256 MB), ${big_s}s"
+    echo "$big_line"
+fi
+
+commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+    commit="$commit+changes"
+fi
 echo
-echo "== summary ($(nproc) cores, $(uname -m), corpus ${#files[@]} files, $bytes bytes)"
+echo "== summary (commit $commit, $(nproc) cores, $(uname -m), corpus ${#files[@]} files, $bytes bytes)"
 echo "front end in memory (bench_frontend, best of 5): ${fe_mbps} MB/s, ${fe_sps} statements/s, ${fe_stmts} statements"
 printf '%-34s %6s %10s %8s %10s %9s\n' "wall time ($RUNS runs)" files "mean s" "sd s" "min s" "MB/s(min)"
 printf '%s\n' "${rows[@]}"
+if [ -n "${SQUAWK_MIN:-}" ]; then
+    awk -v p="$PGWARD_MIN" -v s="$SQUAWK_MIN" -v r="$RUNS" \
+        'BEGIN { printf "pgward/squawk, best of %d each: %.2f (goal: 0.50 or less)\n", r, p / s }'
+    awk -v p="$PGWARD_MIN" -v j="$J1_MIN" -v r="$RUNS" \
+        'BEGIN { printf "pgward default jobs / -j 1, best of %d each: %.2f (goal: 1.00 or less)\n", r, p / j }'
+fi
+[ -n "$big_line" ] && echo "$big_line"
 [ -n "$squawk_note" ] && echo "note: $squawk_note"
 exit 0

@@ -13,8 +13,8 @@
  * belongs to. Strings are borrowed from the parse tree or owned by the facts'
  * arena: facts live as long as the statement's parse tree.
  *
- *   stmt_facts *f = facts_new(st);
- *   for (u = 0; u < st->parse.nstmts; u++) { analyze_unit(sess, f, u); ...; session_advance(sess, f, u); }
+ *   stmt_facts *f = analyze_begin(sess, st);
+ *   for (u = 0; u < f->nunits; u++) { analyze_unit(f, u); ...; session_advance(sess, f, u); }
  *   facts_free(f);
  */
 #ifndef PGWARD_FACTS_H

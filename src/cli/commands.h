@@ -1,5 +1,5 @@
 /*
- * commands.h: one entry point per subcommand, each in src/cmd_<name>.c. Each takes
+ * commands.h: one entry point per subcommand, each in cli/cmd_<name>.c. Each takes
  * argc/argv starting at the command name and returns the process exit status.
  */
 #ifndef PGWARD_COMMANDS_H

@@ -1,5 +1,5 @@
 /*
- * report.c: text and JSON rendering of findings and statements; see report.h.
+ * report.c: text and JSON rendering of findings; see report.h.
  */
 #include "report/report.h"
 
