@@ -154,9 +154,9 @@ static int check_files(applier *a)
         unit_file *uf = &a->files[a->nfiles++];
         memset(uf, 0, sizeof(*uf));
         uf->path = a->info.files[i].path;
-        script *s = uf->checked = script_read_file(uf->path, &opt);
         lint_config cfg = {.policy = a->pol, .pg_version = 15};
-        lint_check_script(&cfg, a->role, s); /* exactly the checks bundle ran */
+        /* exactly the checks bundle ran; the parse trees go once checked */
+        script *s = uf->checked = lint_file_keeping(&cfg, a->role, uf->path, &opt);
         finding_list_sort(&s->findings);
         for (size_t k = 0; k < s->findings.count; k++) {
             const finding *f = &s->findings.items[k];

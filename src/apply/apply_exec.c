@@ -371,15 +371,6 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
     return rc;
 }
 
-/* The runner's parse cache: an approved statement of the same text was parsed. */
-static const parsed_sql *approved_parse(void *ctx, const statement *st)
-{
-    const statement *ok = apply_find_approved(ctx, st);
-    return ok && ok->text_len == st->text_len && memcmp(ok->text, st->text, st->text_len) == 0
-               ? &ok->parse
-               : NULL;
-}
-
 static void echo_text(void *ctx, const char *text, bool newline)
 {
     applier *a = ctx;
@@ -579,7 +570,7 @@ int apply_run_file(applier *a, unit_file *uf)
         rc = run_static(a, uf->checked);
     } else {
         script_runner runner = {
-            .ctx = a, .run = run_statement, .parsed = approved_parse, .echo = echo_text};
+            .ctx = a, .run = run_statement, .echo = echo_text};
         script_options opt;
         apply_script_options(a, &opt); /* checked when the bundle was linted */
         opt.runner = &runner;

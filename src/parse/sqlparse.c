@@ -129,6 +129,15 @@ parsed_sql sql_parse(const char *text)
     return p;
 }
 
+void parsed_sql_drop_tree(parsed_sql *p)
+{
+    arena_free(p->arena);
+    free(p->stmts);
+    p->arena = NULL;
+    p->tree = NULL;
+    p->stmts = NULL;
+}
+
 void parsed_sql_free(parsed_sql *p)
 {
     arena_free(p->arena);

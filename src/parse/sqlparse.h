@@ -36,6 +36,10 @@ parsed_sql sql_parse(const char *text);
 
 void parsed_sql_free(parsed_sql *p);
 
+/* Frees the tree but keeps what was learned from it (nstmts, error, error_offset):
+   for statements kept after their analysis (apply runs them, never walks them). */
+void parsed_sql_drop_tree(parsed_sql *p);
+
 /* The node type name of a node object ("SelectStmt"), or NULL. */
 const char *sql_node_kind(const cJSON *node);
 

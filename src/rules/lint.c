@@ -125,16 +125,36 @@ static void on_statement(void *ctx, script *s, const statement *st)
     lint_statement(c, st);
 }
 
-script *lint_file(const lint_config *cfg, const policy_role *role, const char *path,
-                  const script_options *opt)
+/* The same, keeping each statement without its parse tree (lint_file_keeping). */
+static void on_statement_keep(void *ctx, script *s, const statement *st)
+{
+    on_statement(ctx, s, st);
+    parsed_sql_drop_tree(&s->stmts[s->nstmts - 1].parse);
+}
+
+static script *lint_stream(const lint_config *cfg, const policy_role *role, const char *path,
+                           const script_options *opt, bool keep)
 {
     lint_ctx *c = lint_begin(cfg, role, NULL);
-    script_sink sink = {.ctx = c, .statement = on_statement};
+    script_sink sink = {
+        .ctx = c, .statement = keep ? on_statement_keep : on_statement, .keep = keep};
     script_options o = *opt;
     o.sink = &sink;
     script *s = script_read_file(path, &o);
     c->s = s;
     lint_end(c);
     return s;
+}
+
+script *lint_file(const lint_config *cfg, const policy_role *role, const char *path,
+                  const script_options *opt)
+{
+    return lint_stream(cfg, role, path, opt, false);
+}
+
+script *lint_file_keeping(const lint_config *cfg, const policy_role *role, const char *path,
+                          const script_options *opt)
+{
+    return lint_stream(cfg, role, path, opt, true);
 }
 

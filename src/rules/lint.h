@@ -38,6 +38,14 @@ void lint_check_modules(const lint_config *cfg, const policy_role *role, script 
 script *lint_file(const lint_config *cfg, const policy_role *role, const char *path,
                   const script_options *opt);
 
+/*
+ * The same, keeping every statement (s->stmts: its text, origin, kind and how
+ * many raw statements it holds) but not its parse tree, which is freed once its
+ * checks have run: for apply, which runs the statements and never walks them.
+ */
+script *lint_file_keeping(const lint_config *cfg, const policy_role *role, const char *path,
+                          const script_options *opt);
+
 /* The streaming form: begin, each statement in order, end (suppressions included). */
 lint_ctx *lint_begin(const lint_config *cfg, const policy_role *role, script *s);
 void lint_statement(lint_ctx *c, const statement *st);

@@ -69,7 +69,6 @@ typedef struct statement {
     const char *copy_data;   /* COPY ... FROM STDIN: inline data (in src->text) */
     size_t copy_data_len;    /* bytes of inline data, excluding the \. line */
     parsed_sql parse;        /* libpg_query result */
-    bool parse_borrowed;     /* parse belongs to the runner (script_runner.parsed) */
     char *kind;              /* sql_kind_string(), or "Error" when it did not parse */
 } statement;
 
@@ -95,12 +94,6 @@ typedef struct script_runner {
      */
     int (*run)(void *ctx, const struct script *s, const statement *st,
                script_var **vars, size_t *nvars);
-    /*
-     * Optional: the parse of exactly st->text made earlier (st has its text and
-     * origin, nothing else yet), to use instead of parsing it again; NULL to parse.
-     * It must outlive the script, which never frees it.
-     */
-    const parsed_sql *(*parsed)(void *ctx, const statement *st);
     /*
      * Prints the text of \echo or \qecho: the arguments joined by single spaces,
      * without a newline; newline says whether psql adds one (false for "-n").

@@ -213,8 +213,7 @@ void interp_statement_free(statement *st)
     free(st->spans);
     free(st->gset_prefix);
     free(st->kind);
-    if (!st->parse_borrowed)
-        parsed_sql_free(&st->parse);
+    parsed_sql_free(&st->parse);
     memset(st, 0, sizeof(*st));
 }
 
@@ -249,15 +248,7 @@ void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
     st->gset_prefix = gset_prefix ? xstrdup(gset_prefix) : NULL;
     st->conditional = interp_in_unknown_branch(fc);
     st->uses_runtime_vars = fc->stmt_runtime;
-    /* a runner may hold this very text parsed already (apply's static read) */
-    const script_runner *runner = fc->ip->opt->runner;
-    const parsed_sql *earlier = runner && runner->parsed ? runner->parsed(runner->ctx, st) : NULL;
-    if (earlier) {
-        st->parse = *earlier;
-        st->parse_borrowed = true;
-    } else {
-        st->parse = sql_parse(st->text);
-    }
+    st->parse = sql_parse(st->text);
     st->kind = sql_kind_string(&st->parse);
     if (st->parse.error) {
         size_t at = st->parse.error_offset >= 0

@@ -619,40 +619,6 @@ static void test_static_mode_unchanged(void **state)
     fake_runner_free(&fr);
 }
 
-/* A runner's earlier parse of the same text is used, not parsed again, never freed. */
-static const parsed_sql *reuse_parse(void *ctx, const statement *st)
-{
-    const parsed_sql *earlier = ctx;
-    return strcmp(st->text, "SELECT 1;") == 0 ? earlier : NULL;
-}
-
-static int accept_statement(void *ctx, const script *s, const statement *st,
-                            script_var **vars, size_t *nvars)
-{
-    (void)ctx, (void)s, (void)st, (void)vars, (void)nvars;
-    return 0;
-}
-
-static void test_runner_reuses_parse(void **state)
-{
-    (void)state;
-    parsed_sql earlier = sql_parse("SELECT 1;");
-    script_runner runner = {.ctx = &earlier, .run = accept_statement, .parsed = reuse_parse};
-    script_options opt = script_options_default();
-    opt.runner = &runner;
-    const char *in = "SELECT 1;\nSELECT 2;\n";
-    script *s = script_read_memory("p.sql", in, strlen(in), &opt);
-    assert_int_equal(s->nstmts, 2);
-    assert_true(s->stmts[0].parse_borrowed);
-    assert_ptr_equal(s->stmts[0].parse.tree, earlier.tree);
-    assert_string_equal(s->stmts[0].kind, "SelectStmt");
-    assert_false(s->stmts[1].parse_borrowed);
-    assert_ptr_not_equal(s->stmts[1].parse.tree, earlier.tree);
-    script_free(s); /* must not free earlier's tree: freed below, once */
-    parsed_sql_free(&earlier);
-    script_options_free(&opt);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -668,7 +634,6 @@ int main(void)
         cmocka_unit_test(test_runner_cases),
         cmocka_unit_test(test_runner_stop_in_include),
         cmocka_unit_test(test_static_mode_unchanged),
-        cmocka_unit_test(test_runner_reuses_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
