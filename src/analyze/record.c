@@ -111,25 +111,14 @@ void record_call(walker *w, const cJSON *names, long loc, bool procedure, bool o
 {
     if (w->plan_only)
         return;
-    strbuf sb = {0};
-    const cJSON *it;
-    cJSON_ArrayForEach(it, names) {
-        const char *sv = string_node(it);
-        if (!sv)
-            continue;
-        if (sb.len)
-            sb_addc(&sb, '.');
-        sb_adds(&sb, sv);
-    }
-    if (!sb.len) {
-        sb_free(&sb);
+    char *display = dotted_name(names);
+    if (!display)
         return;
-    }
     qname q = list_qname(names);
     call_ref *c = FACTS_PUSH(w->f->calls, w->f->ncalls, w->f->capcalls);
     c->schema = cJSON_GetArraySize(names) > 1 ? q.schema : NULL;
     c->name = q.name;
-    c->display = facts_strndup(w->f, sb.buf, sb.len);
+    c->display = facts_strndup(w->f, display, strlen(display));
     c->procedure = procedure;
     c->op = op;
     c->location = name_loc(w, loc, q.name);
@@ -137,7 +126,7 @@ void record_call(walker *w, const cJSON *names, long loc, bool procedure, bool o
     c->unit = w->unit;
     c->seq = w->f->nseq++;
     c->node = node;
-    sb_free(&sb);
+    free(display);
 }
 
 

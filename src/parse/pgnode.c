@@ -70,3 +70,22 @@ bool option_true(const cJSON *list, const char *name)
     const char *s = string_node(arg);
     return !(s && (ascii_strcasecmp(s, "false") == 0 || ascii_strcasecmp(s, "off") == 0));
 }
+
+char *dotted_name(const cJSON *items)
+{
+    strbuf sb = {0};
+    const cJSON *it;
+    cJSON_ArrayForEach(it, items) {
+        const char *sv = string_node(it);
+        if (!sv)
+            continue;
+        if (sb.len)
+            sb_addc(&sb, '.');
+        sb_adds(&sb, sv);
+    }
+    if (!sb.len) {
+        sb_free(&sb);
+        return NULL;
+    }
+    return sb_detach(&sb, NULL);
+}

@@ -104,6 +104,10 @@ static inline const char *list_str(const cJSON *list, int i)
     return i >= 0 && i < n ? string_node(cJSON_GetArrayItem(list, i)) : NULL;
 }
 
+/* The names of a name list (["s", "f"]) joined with dots ("s.f"), malloc'd; NULL
+   when it holds none. */
+char *dotted_name(const cJSON *items);
+
 /* A boolean option of a list as PostgreSQL's defGetBoolean() reads it (absent:
    false; no argument: true). */
 bool option_true(const cJSON *list, const char *name);

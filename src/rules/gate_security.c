@@ -148,12 +148,6 @@ static void check_alter_table(lint_ctx *c, rls_state *rs, const cJSON *f)
     free(q);
 }
 
-static bool defelem_true(const cJSON *opts, const char *name)
-{
-    const cJSON *d = find_option(opts, name);
-    return d && bool_field(field(field(d, PGF_arg), PGN_Boolean), PGF_boolval);
-}
-
 static bool sets_search_path(const cJSON *opts)
 {
     const cJSON *o;
@@ -234,19 +228,19 @@ static void check_unit(lint_ctx *c, rls_state *rs, pg_kind k, const cJSON *f)
         break;
     case PGK_AlterRoleStmt:
     case PGK_CreateRoleStmt:
-        if (defelem_true(field(f, PGF_options), "bypassrls"))
+        if (option_true(field(f, PGF_options), "bypassrls"))
             lint_report(c, RULE_RLS_REQUIRED, -1,
                         "grants BYPASSRLS, which skips every row-level security policy");
         break;
     case PGK_CreateFunctionStmt:
-        if (defelem_true(field(f, PGF_options), "security") &&
+        if (option_true(field(f, PGF_options), "security") &&
             !sets_search_path(field(f, PGF_options)))
             lint_report(c, RULE_SECURITY_DEFINER_SEARCH_PATH, -1,
                         "SECURITY DEFINER function without SET search_path: callers can "
                         "shadow the objects it uses");
         break;
     case PGK_AlterFunctionStmt:
-        if (defelem_true(field(f, PGF_actions), "security") &&
+        if (option_true(field(f, PGF_actions), "security") &&
             !sets_search_path(field(f, PGF_actions)))
             lint_report(c, RULE_SECURITY_DEFINER_SEARCH_PATH, -1,
                         "makes a function SECURITY DEFINER without SET search_path in the "

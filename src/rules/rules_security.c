@@ -81,19 +81,8 @@ typedef struct sec_state {
 /* A name list (["s", "f"]) joined with dots, malloc'd. */
 static char *joined_name(const cJSON *items)
 {
-    strbuf sb = {0};
-    const cJSON *it;
-    cJSON_ArrayForEach(it, items) {
-        const char *sv = string_node(it);
-        if (!sv)
-            continue;
-        if (sb.len)
-            sb_addc(&sb, '.');
-        sb_adds(&sb, sv);
-    }
-    if (!sb.len)
-        sb_adds(&sb, "?");
-    return sb_detach(&sb, NULL);
+    char *name = dotted_name(items);
+    return name ? name : xstrdup("?");
 }
 
 

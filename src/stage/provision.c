@@ -26,28 +26,27 @@
 #include "policy/query.h"
 #include "staging_policy.h"
 
-/* "name" quoted as an SQL identifier. */
-static void ident(strbuf *sb, const char *name)
+/* text between quote characters q, each q inside doubled: "name" quotes an SQL
+   identifier, 'text' an SQL literal (standard_conforming_strings on). */
+static void quoted(strbuf *sb, const char *text, char q)
 {
-    sb_addc(sb, '"');
-    for (const char *p = name; *p; p++) {
-        if (*p == '"')
-            sb_addc(sb, '"');
+    sb_addc(sb, q);
+    for (const char *p = text; *p; p++) {
+        if (*p == q)
+            sb_addc(sb, q);
         sb_addc(sb, *p);
     }
-    sb_addc(sb, '"');
+    sb_addc(sb, q);
 }
 
-/* 'text' quoted as an SQL literal (standard_conforming_strings on). */
+static void ident(strbuf *sb, const char *name)
+{
+    quoted(sb, name, '"');
+}
+
 static void literal(strbuf *sb, const char *text)
 {
-    sb_addc(sb, '\'');
-    for (const char *p = text; *p; p++) {
-        if (*p == '\'')
-            sb_addc(sb, '\'');
-        sb_addc(sb, *p);
-    }
-    sb_addc(sb, '\'');
+    quoted(sb, text, '\'');
 }
 
 /* ARRAY['a', 'b']::text[] */
