@@ -45,8 +45,7 @@ int stage_fail(stage *s, const char *fmt, ...)
     return -1;
 }
 
-/* Sets every path from dir (absolute). */
-void stage_set_paths(stage *s, char *dir)
+static void free_paths(stage *s)
 {
     free(s->dir);
     free(s->data);
@@ -56,6 +55,12 @@ void stage_set_paths(stage *s, char *dir)
     free(s->pwfile);
     free(s->env_admin);
     free(s->env_staging);
+}
+
+/* Sets every path from dir (absolute). */
+void stage_set_paths(stage *s, char *dir)
+{
+    free_paths(s);
     s->dir = dir;
     s->data = xasprintf("%s/data", dir);
     s->run = xasprintf("%s/run", dir);
@@ -99,14 +104,7 @@ void stage_free(stage *s)
 {
     if (s->lock_fd >= 0)
         close(s->lock_fd);
-    free(s->dir);
-    free(s->data);
-    free(s->run);
-    free(s->log);
-    free(s->marker);
-    free(s->pwfile);
-    free(s->env_admin);
-    free(s->env_staging);
+    free_paths(s);
     free(s->shown_env_admin);
     free(s->shown_env_staging);
     free(s->bindir);

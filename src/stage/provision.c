@@ -187,6 +187,27 @@ static void privilege_list(strbuf *sb, unsigned bits)
     }
 }
 
+/* privs on all objects of a kind ("TABLES", "SEQUENCES") in schema, now and, with
+   admin, on those admin creates there later. */
+static void grant_on_all(strbuf *sb, const char *privs, const char *kind, const char *schema,
+                         const policy_role *r, const policy_role *admin)
+{
+    sb_addf(sb, "GRANT %s ON ALL %s IN SCHEMA ", privs, kind);
+    ident(sb, schema);
+    sb_adds(sb, " TO ");
+    ident(sb, r->name);
+    sb_adds(sb, ";\n");
+    if (!admin)
+        return;
+    sb_adds(sb, "ALTER DEFAULT PRIVILEGES FOR ROLE ");
+    ident(sb, admin->name);
+    sb_adds(sb, " IN SCHEMA ");
+    ident(sb, schema);
+    sb_addf(sb, " GRANT %s ON %s TO ", privs, kind);
+    ident(sb, r->name);
+    sb_adds(sb, ";\n");
+}
+
 static void schema_privileges(strbuf *sb, const policy *p, const policy_role *r,
                               const char *schema, const policy_role *admin)
 {
@@ -202,39 +223,11 @@ static void schema_privileges(strbuf *sb, const policy *p, const policy_role *r,
     sb_adds(sb, ";\n");
     strbuf privs = {0};
     privilege_list(&privs, bits);
-    if (privs.len) {
-        sb_addf(sb, "GRANT %s ON ALL TABLES IN SCHEMA ", privs.buf);
-        ident(sb, schema);
-        sb_adds(sb, " TO ");
-        ident(sb, r->name);
-        sb_adds(sb, ";\n");
-        if (admin) {
-            sb_adds(sb, "ALTER DEFAULT PRIVILEGES FOR ROLE ");
-            ident(sb, admin->name);
-            sb_adds(sb, " IN SCHEMA ");
-            ident(sb, schema);
-            sb_addf(sb, " GRANT %s ON TABLES TO ", privs.buf);
-            ident(sb, r->name);
-            sb_adds(sb, ";\n");
-        }
-    }
+    if (privs.len)
+        grant_on_all(sb, privs.buf, "TABLES", schema, r, admin);
     sb_free(&privs);
-    if (bits & CLASS_INSERT) { /* identity columns: inserting needs the sequence */
-        sb_adds(sb, "GRANT USAGE ON ALL SEQUENCES IN SCHEMA ");
-        ident(sb, schema);
-        sb_adds(sb, " TO ");
-        ident(sb, r->name);
-        sb_adds(sb, ";\n");
-        if (admin) {
-            sb_adds(sb, "ALTER DEFAULT PRIVILEGES FOR ROLE ");
-            ident(sb, admin->name);
-            sb_adds(sb, " IN SCHEMA ");
-            ident(sb, schema);
-            sb_adds(sb, " GRANT USAGE ON SEQUENCES TO ");
-            ident(sb, r->name);
-            sb_adds(sb, ";\n");
-        }
-    }
+    if (bits & CLASS_INSERT) /* identity columns: inserting needs the sequence */
+        grant_on_all(sb, "USAGE", "SEQUENCES", schema, r, admin);
 }
 
 static void table_grant(strbuf *sb, const policy_role *r, const policy_grant *g)
