@@ -1,5 +1,5 @@
 /*
- * fuzz_envfile.c: libFuzzer target for the env-file parser (src/conn.c,
+ * fuzz_envfile.c: libFuzzer target for the env-file parser (src/conn/conn.c,
  * conn_params_parse_env, what `--env-file` reads).
  *
  * Feeds arbitrary bytes to conn_params_parse_env(). An invalid file must give an

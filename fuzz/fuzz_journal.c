@@ -1,5 +1,5 @@
 /*
- * fuzz_journal.c: libFuzzer target for the journal reader (src/journal.c).
+ * fuzz_journal.c: libFuzzer target for the journal reader (src/audit/journal_read.c).
  *
  * Feeds arbitrary bytes to journal_read_memory(). An invalid journal must give an
  * error of the form "fuzz.journal:LINE:COL: message" and an empty result; a valid

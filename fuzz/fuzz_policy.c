@@ -1,6 +1,6 @@
 /*
  * fuzz_policy.c: libFuzzer target for the policy parser (grammar/policy_*.{l,y},
- * src/policy.c).
+ * src/policy/policy.c).
  *
  * Feeds arbitrary bytes to policy_parse(). A valid policy must give a canonical
  * text that parses again to the same canonical text and digest (a fixed point);

@@ -1,6 +1,6 @@
 /*
- * test_journal.c: the journal of apply runs (src/journal.c): every kind of bad line
- * is refused at its line and column, records survive a round trip through a file,
+ * test_journal.c: the journal of apply runs (src/audit/journal.c, journal_read.c):
+ * every kind of bad line is refused at its line and column, records survive a round trip through a file,
  * runs fold to the right state (transactions, the statement in doubt, end,
  * audited), concurrent writers never split a line, a torn last line is a warning,
  * and 100k-line journals read in (near) linear time.
