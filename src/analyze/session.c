@@ -400,10 +400,7 @@ bool session_schema_created(const session *s, const char *schema)
 
 bool session_subscription_slotless(const session *s, const char *name)
 {
-    for (size_t i = 0; name && i < s->nslotless; i++)
-        if (strcmp(s->slotless[i], name) == 0)
-            return true;
-    return false;
+    return str_list_has(s->slotless, s->nslotless, name);
 }
 
 /*
@@ -419,19 +416,7 @@ static void track_slot(session *s, const obj_ref *o)
         return;
     const char *slot = d ? string_node(field(d, PGF_arg)) : NULL;
     bool none = slot && strcmp(slot, "none") == 0;
-    for (size_t i = 0; i < s->nslotless; i++) {
-        if (strcmp(s->slotless[i], name) == 0) {
-            if (!none) {
-                free(s->slotless[i]);
-                s->slotless[i] = s->slotless[--s->nslotless];
-            }
-            return;
-        }
-    }
-    if (none) {
-        GROW(s->slotless, s->capslotless, s->nslotless + 1);
-        s->slotless[s->nslotless++] = xstrdup(name);
-    }
+    str_set_put(&s->slotless, &s->nslotless, &s->capslotless, name, none);
 }
 
 static void track_object(session *s, const obj_ref *o)

@@ -260,3 +260,20 @@ bool str_list_has(char *const *items, size_t n, const char *s)
             return true;
     return false;
 }
+
+void str_set_put(char ***items, size_t *n, size_t *cap, const char *s, bool on)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if (strcmp((*items)[i], s) == 0) {
+            if (!on) {
+                free((*items)[i]);
+                (*items)[i] = (*items)[--*n];
+            }
+            return;
+        }
+    }
+    if (on) {
+        GROW(*items, *cap, *n + 1);
+        (*items)[(*n)++] = xstrdup(s);
+    }
+}

@@ -74,4 +74,7 @@ bool str_ends_with(const char *s, const char *suffix);
 /* Whether s (NULL: never) is one of the n strings of items. */
 bool str_list_has(char *const *items, size_t n, const char *s);
 
+/* Puts s in (on) or takes it out of (!on) a set of malloc'd strings, order not kept. */
+void str_set_put(char ***items, size_t *n, size_t *cap, const char *s, bool on);
+
 #endif

@@ -138,19 +138,7 @@ static bool is_runtime(const interp *ip, const char *name)
 
 void interp_set_runtime(interp *ip, const char *name, bool on)
 {
-    for (size_t i = 0; i < ip->nruntime; i++) {
-        if (strcmp(ip->runtime[i], name) == 0) {
-            if (!on) {
-                free(ip->runtime[i]);
-                ip->runtime[i] = ip->runtime[--ip->nruntime];
-            }
-            return;
-        }
-    }
-    if (on) {
-        GROW(ip->runtime, ip->capruntime, ip->nruntime + 1);
-        ip->runtime[ip->nruntime++] = xstrdup(name);
-    }
+    str_set_put(&ip->runtime, &ip->nruntime, &ip->capruntime, name, on);
 }
 
 /*
