@@ -112,6 +112,7 @@ void facts_free(stmt_facts *f)
     free(f->units);
     free(f->rels);
     free(f->calls);
+    free(f->path_refs);
     free(f->settings);
     free(f->objects);
     free(f->locks);

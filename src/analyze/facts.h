@@ -67,6 +67,16 @@ typedef struct call_ref {
     const cJSON *node;   /* the FuncCall (or A_Expr) */
 } call_ref;
 
+/* An operator or a type named without a schema: search_path decides which one
+   (pg_catalog first unless the path places it later). */
+typedef struct path_ref {
+    const char *what;    /* "operator" or "type" */
+    const char *name;
+    long location;
+    int body;
+    size_t unit;
+} path_ref;
+
 typedef enum setting_how {
     SETTING_VALUE,    /* SET name = value, set_config(name, value, ...) */
     SETTING_DEFAULT,  /* SET name TO DEFAULT, RESET name */
@@ -218,6 +228,8 @@ typedef struct stmt_facts {
     size_t nrels, caprels;
     call_ref *calls;
     size_t ncalls, capcalls;
+    path_ref *path_refs;
+    size_t npath_refs, cappath_refs;
     setting_ref *settings;
     size_t nsettings, capsettings;
     obj_ref *objects;

@@ -81,6 +81,14 @@ void walk_add_rel(walker *w, const char *schema, const char *name, unsigned acc,
     r->name = name;
     r->qualified = schema != NULL;
     r->ambiguous = !schema && name && session_search_path_ambiguous(w->sess);
+    /* every relation of pg_catalog is named pg_*, and an existing relation is looked
+       up there before the schemas search_path lists after it (not where a new one
+       is created) */
+    if (!schema && name && strncmp(name, "pg_", 3) == 0 && !(acc & ACC_DEFINE) &&
+        session_catalog_searched_first(w->sess)) {
+        r->schema = "pg_catalog";
+        r->ambiguous = false;
+    }
     r->temp = temp;
     r->access = acc;
     r->classes = classes;
@@ -109,8 +117,7 @@ void walk_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned classes)
 void record_call(walker *w, const cJSON *names, long loc, bool procedure, bool op,
                      const cJSON *node)
 {
-    if (w->plan_only)
-        return;
+    /* (also under plain EXPLAIN: the planner runs immutable functions to fold them) */
     char *display = dotted_name(names);
     if (!display)
         return;
@@ -130,15 +137,33 @@ void record_call(walker *w, const cJSON *names, long loc, bool procedure, bool o
 }
 
 
+void record_path_ref(walker *w, const char *what, const char *name, long loc)
+{
+    if (!name)
+        return;
+    path_ref *p = FACTS_PUSH(w->f->path_refs, w->f->npath_refs, w->f->cappath_refs);
+    p->what = what;
+    p->name = name;
+    p->location = walk_loc(w, loc);
+    p->body = w->body;
+    p->unit = w->unit;
+}
+
+void record_type_name(walker *w, const cJSON *type_name, long loc)
+{
+    const cJSON *names = field(type_name, PGF_names);
+    if (cJSON_GetArraySize(names) == 1)
+        record_path_ref(w, "type", list_str(names, 0), loc);
+}
+
 /* The value of an A_Const as text (integers and floats spelled out), or NULL. */
 static const char *const_text(walker *w, const cJSON *n)
 {
     const cJSON *c = field(n, PGN_A_Const);
     if (!c)
         return NULL;
-    const char *s = str_field(field(c, PGF_sval), PGF_sval);
-    if (s)
-        return s;
+    if (field(c, PGF_sval))
+        return const_string(n); /* NULL for a run-time value's placeholder */
     const cJSON *iv = field(c, PGF_ival);
     if (iv) {
         const cJSON *v = field(iv, PGF_ival); /* libpg_query omits 0 */

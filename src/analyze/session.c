@@ -67,9 +67,12 @@ struct session {
     char **slotless;
     size_t nslotless, capslotless;
     rel_set gset_reads, declared_reads;
+    char **base_path;        /* search_path before the script sets one (NULL: the
+                                server's default, "$user", public) */
+    size_t nbase_path;
 };
 
-static const char *const default_path[] = {"$user", "public"};
+static const char *const server_default_path[] = {"$user", "public"};
 
 /* ------------------------------------------------------------------ values */
 
@@ -316,6 +319,16 @@ setting_value session_setting(const session *s, const char *name)
     return (setting_value){(const char *const *)v->elts, v->n, v->is_default, v->known};
 }
 
+static const char *const *base_path(const session *s, size_t *n)
+{
+    if (s->base_path) {
+        *n = s->nbase_path;
+        return (const char *const *)s->base_path;
+    }
+    *n = ARRAY_SIZE(server_default_path);
+    return server_default_path;
+}
+
 const char *const *session_search_path(const session *s, size_t *n)
 {
     setting_value v = session_setting(s, "search_path");
@@ -323,10 +336,8 @@ const char *const *session_search_path(const session *s, size_t *n)
         *n = 0;
         return NULL;
     }
-    if (v.is_default) {
-        *n = ARRAY_SIZE(default_path);
-        return default_path;
-    }
+    if (v.is_default)
+        return base_path(s, n);
     *n = v.nelts;
     return v.elts;
 }
@@ -334,13 +345,31 @@ const char *const *session_search_path(const session *s, size_t *n)
 const char *session_default_schema(const session *s)
 {
     setting_value v = session_setting(s, "search_path");
-    const char *const *elts = v.is_default ? default_path : v.elts;
-    size_t n = v.is_default ? ARRAY_SIZE(default_path) : v.nelts;
+    size_t n = v.nelts;
+    const char *const *elts = v.is_default ? base_path(s, &n) : v.elts;
     for (size_t i = 0; i < n; i++)
         if (strcmp(elts[i], "$user") != 0 && strcmp(elts[i], "pg_catalog") != 0 &&
             strcmp(elts[i], "pg_temp") != 0)
             return elts[i];
     return "public";
+}
+
+bool session_catalog_searched_first(const session *s)
+{
+    size_t n;
+    const char *const *elts = session_search_path(s, &n);
+    if (!elts)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(elts[i], "pg_catalog") == 0)
+            return true;
+        if (strcmp(elts[i], "pg_temp") != 0 && strcmp(elts[i], "information_schema") != 0)
+            break;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(elts[i], "pg_catalog") == 0)
+            return false; /* listed after another schema */
+    return true;
 }
 
 bool session_search_path_ambiguous(const session *s)
@@ -495,11 +524,27 @@ session *session_new(void)
     return xcalloc(1, sizeof(session));
 }
 
+void session_pin_search_path(session *s, const char *path)
+{
+    statement none = {0};
+    stmt_facts *tmp = facts_new(&none);
+    const char **elts;
+    size_t n = facts_split_path(tmp, path, &elts);
+    s->base_path = xmalloc((n ? n : 1) * sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        s->base_path[i] = xstrdup(elts[i]);
+    s->nbase_path = n;
+    facts_free(tmp);
+}
+
 void session_free(session *s)
 {
     if (!s)
         return;
     gucs_free(&s->settings);
+    for (size_t i = 0; i < s->nbase_path; i++)
+        free(s->base_path[i]);
+    free(s->base_path);
     pop_frames(s, 0);
     free(s->frames);
     for (size_t i = 0; i < s->nobjects; i++) {

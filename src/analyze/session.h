@@ -38,6 +38,10 @@ typedef struct stmt_anchor {
 } stmt_anchor;
 
 session *session_new(void);
+/* The search_path the session starts with (and RESET returns to), when something
+   other than the server's default pins it: pgward apply pins a restricted role's
+   (policy/pinned.h). path is read as PostgreSQL reads a search_path string. */
+void session_pin_search_path(session *s, const char *path);
 void session_free(session *s);
 
 /* Where the statement about to be analysed comes from (analyze_begin calls it). */
@@ -90,6 +94,9 @@ setting_value session_setting(const session *s, const char *name);
 const char *const *session_search_path(const session *s, size_t *n);
 /* The schema an unqualified name resolves to: the first real entry. */
 const char *session_default_schema(const session *s);
+/* Whether search_path is known and pg_catalog is searched before every schema
+   other than pg_temp and information_schema (not listed: it is searched first). */
+bool session_catalog_searched_first(const session *s);
 /* Whether search_path has several schemas an unqualified name could land in
    (or is unknown). */
 bool session_search_path_ambiguous(const session *s);

@@ -390,8 +390,11 @@ void walk_statement(walker *w, pg_kind k, const cJSON *f)
             s->node = f;
         }
         return;
+    case PGK_ExecuteStmt: /* its arguments are expressions like any other */
+        walk(w, field(f, PGF_params), ACC_READ, CLASS_SELECT);
+        return;
     case PGK_TransactionStmt: case PGK_ClosePortalStmt: case PGK_ConstraintsSetStmt:
-    case PGK_DeallocateStmt: case PGK_ExecuteStmt: case PGK_FetchStmt:
+    case PGK_DeallocateStmt: case PGK_FetchStmt:
     case PGK_ListenStmt: case PGK_NotifyStmt: case PGK_UnlistenStmt:
     case PGK_VariableShowStmt:
         return; /* transaction control and session commands: no class */
@@ -454,6 +457,8 @@ static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
                 const cJSON *name = field(only, PGF_name);
                 if (cJSON_GetArraySize(name) >= 2)
                     record_call(w, name, location_of(only), false, true, only);
+                else if (cJSON_GetArraySize(name) == 1)
+                    record_path_ref(w, "operator", list_str(name, 0), location_of(only));
                 walk(w, only, acc, classes);
                 break;
             }
@@ -463,7 +468,12 @@ static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
                     record_special_call(w, only, location_of(only));
                 walk(w, only, acc, classes);
                 break;
+            case PGK_TypeCast:
+                record_type_name(w, field(only, PGF_typeName), location_of(only));
+                walk(w, only, acc, classes);
+                break;
             case PGK_ColumnDef:
+                record_type_name(w, field(only, PGF_typeName), location_of(only));
                 walk_defined(w, str_field(only, PGF_colname));
                 walk(w, only, acc, classes);
                 break;

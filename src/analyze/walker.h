@@ -68,6 +68,10 @@ void walk_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned classes);
 void record_call(walker *w, const cJSON *names, long loc, bool procedure, bool op,
                  const cJSON *node);
 /* nextval()/setval() (a write of the sequence), set_config() (a setting). */
+/* An operator or type named without a schema (facts.h: path_ref). */
+void record_path_ref(walker *w, const char *what, const char *name, long loc);
+/* A TypeName's names, when unqualified. */
+void record_type_name(walker *w, const cJSON *type_name, long loc);
 void record_special_call(walker *w, const cJSON *call, long loc);
 void walk_variable_set(walker *w, const cJSON *vs, setting_scope scope, long loc);
 void walk_defined(walker *w, const char *name);

@@ -89,10 +89,16 @@ static inline const char *string_node(const cJSON *n)
     return str_field(field(n, PGN_String), PGF_sval);
 }
 
-/* The sval of an {"A_Const": {"sval": {"sval": ...}}} node, or NULL. */
+/* The text a psql variable known only at run time reads as when quoted as a
+   literal (:'var'): a string constant whose value is not known (see const_string). */
+#define RUNTIME_LITERAL_TEXT "pgward:value-known-at-run-time"
+
+/* The sval of an {"A_Const": {"sval": {"sval": ...}}} node, or NULL (also for the
+   placeholder of a run-time value: it names nothing known). */
 static inline const char *const_string(const cJSON *n)
 {
-    return str_field(field(field(n, PGN_A_Const), PGF_sval), PGF_sval);
+    const char *s = str_field(field(field(n, PGN_A_Const), PGF_sval), PGF_sval);
+    return s && strcmp(s, RUNTIME_LITERAL_TEXT) == 0 ? NULL : s;
 }
 
 /* The sval of the String at index i of a name list (negative: from the end). */

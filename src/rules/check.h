@@ -20,6 +20,7 @@
 /* The check modules (a bit each, for lint_check_modules). */
 typedef enum lint_module {
     LINT_GATE,          /* the policy gate (needs a policy and a role) */
+    LINT_GATE_COVERAGE, /* unproven: the edge of the gate's model (needs a role) */
     LINT_GATE_SECURITY, /* rls-required, security-definer-search-path, grant-to-public */
     LINT_TXN,           /* what pgward apply runs in a transaction */
     LINT_LOCKING,       /* locks, rewrites, destructive DDL */

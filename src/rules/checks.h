@@ -8,6 +8,7 @@
 #include "rules/check.h"
 
 extern const lint_checker gate_checker;          /* gate.c */
+extern const lint_checker gate_coverage_checker; /* gate_coverage.c */
 extern const lint_checker gate_security_checker; /* gate_security.c */
 extern const lint_checker txn_checker;           /* txn_rules.c */
 extern const lint_checker locking_checker;       /* rules_locking.c */

@@ -5,10 +5,9 @@
  * the policy allows the role: policy/query.h) and reports
  * everything the policy does not allow:
  *   role-allowlist        the role lacks a grant for what the statement does; for a
- *                         restricted role also whatever cannot be proven (a statement
- *                         that does not parse, DO blocks, server files and programs,
- *                         dangerous built-ins, functions not allowlisted); writes to
- *                         schemas only pgward may write
+ *                         restricted role also server files and programs and LOAD;
+ *                         writes to schemas only pgward may write
+ *   unproven              whatever the model does not cover: gate_coverage.c
  *   no-identity-change    a restricted role changes who it is or what it may do
  *   cross-boundary-write  a statement writes one isolated family while reading another
  *   rls-required, security-definer-search-path, grant-to-public: gate_security.c
@@ -18,18 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pg_catalog_functions.h"
 #include "policy/query.h"
 #include "rules/checks.h"
-
-/* Built-ins that reach outside the database or change the server: never provable. */
-static const char *const dangerous_functions[] = {
-    "dblink", "dblink_exec", "dblink_connect", "dblink_open", "dblink_send_query",
-    "lo_export", "lo_import", "pg_cancel_backend", "pg_file_write", "pg_file_rename",
-    "pg_file_unlink", "pg_logdir_ls", "pg_ls_dir", "pg_promote", "pg_read_binary_file",
-    "pg_read_file", "pg_reload_conf", "pg_rotate_logfile", "pg_stat_file",
-    "pg_terminate_backend", "set_config",
-};
 
 /* A relation as the gate sees it: every reference to it in the statement merged. */
 typedef struct gate_rel {
@@ -108,6 +97,11 @@ static void check_grants(lint_ctx *c, const gate_rels *rels)
                         "unqualified '%s' may resolve to any schema of search_path; a "
                         "restricted role must qualify it or set a search_path of one schema",
                         r->name);
+        } else if (role->restricted && !writes &&
+                   (strcmp(r->schema, "pg_catalog") == 0 ||
+                    strcmp(r->schema, "information_schema") == 0)) {
+            /* reading the catalog: what PostgreSQL shows any role (gate_coverage.c
+               refuses the catalog relations that hold rows' values) */
         } else if (role->restricted) {
             unsigned have = r->name ? policy_table_classes(p, role, r->schema, r->name)
                                     : policy_schema_classes(p, role, r->schema);
@@ -127,57 +121,11 @@ static void check_grants(lint_ctx *c, const gate_rels *rels)
     }
 }
 
-static int cmp_name(const void *key, const void *item)
-{
-    return strcmp((const char *)key, *(const char *const *)item);
-}
-
-/* Whether name is one of pg_catalog's functions (from the server's postgres.bki). */
-static bool catalog_function(const char *name)
-{
-    return bsearch(name, pg_catalog_functions, ARRAY_SIZE(pg_catalog_functions),
-                   sizeof(pg_catalog_functions[0]), cmp_name) != NULL;
-}
-
-static void check_calls(lint_ctx *c, const stmt_facts *f)
-{
-    const policy_role *role = c->role;
-    for (size_t i = 0; i < f->ncalls; i++) {
-        const call_ref *call = &f->calls[i];
-        const char *fn = call->display;
-        const char *base = strrchr(fn, '.') ? strrchr(fn, '.') + 1 : fn;
-        /* unqualified: pg_catalog comes first, so only its own names are built-ins */
-        bool catalog = strchr(fn, '.') ? strncmp(fn, "pg_catalog.", 11) == 0
-                                       : catalog_function(fn);
-        bool dangerous = false;
-        for (size_t k = 0; k < ARRAY_SIZE(dangerous_functions) && catalog; k++)
-            dangerous |= strcmp(dangerous_functions[k], base) == 0;
-        if (dangerous && !policy_function_allowed(role, fn))
-            lint_report(c, RULE_ROLE_ALLOWLIST, call->location,
-                        "%s() reaches outside the database or changes the server: not allowed "
-                        "for restricted role '%s'",
-                        fn, role->name);
-        else if ((!catalog || call->procedure) && !policy_function_allowed(role, fn))
-            lint_report(c, RULE_ROLE_ALLOWLIST, call->location,
-                        "%s() is not on the function allowlist of restricted role '%s'", fn,
-                        role->name);
-    }
-}
-
 static void check_restricted(lint_ctx *c, const stmt_facts *f, const gate_rels *rels)
 {
     const policy_role *role = c->role;
-    if (f->unparsed) {
-        lint_report(c, RULE_ROLE_ALLOWLIST, -1,
-                    "a statement that does not parse cannot be proven allowed for restricted "
-                    "role '%s'",
-                    role->name);
-        return;
-    }
-    if (f->dynamic_what)
-        lint_report(c, RULE_ROLE_ALLOWLIST, -1,
-                    "%s cannot be proven allowed for restricted role '%s'", f->dynamic_what,
-                    role->name);
+    if (f->unparsed)
+        return; /* unproven (gate_coverage.c) */
     if (f->server_access)
         lint_report(c, RULE_ROLE_ALLOWLIST, -1, "%s is not allowed for restricted role '%s'",
                     f->server_access, role->name);
@@ -202,7 +150,6 @@ static void check_restricted(lint_ctx *c, const stmt_facts *f, const gate_rels *
                     role->name, need.buf);
         sb_free(&need);
     }
-    check_calls(c, f);
 }
 
 /* A statement that writes one isolated family and reads another couples them. */

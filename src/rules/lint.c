@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "policy/pinned.h"
 #include "rules/checks.h"
 #include "rules/suppress.h"
 
 static const lint_checker *const checkers[LINT_NMODULES] = {
     [LINT_GATE] = &gate_checker,
+    [LINT_GATE_COVERAGE] = &gate_coverage_checker,
     [LINT_GATE_SECURITY] = &gate_security_checker,
     [LINT_TXN] = &txn_checker,
     [LINT_LOCKING] = &locking_checker,
@@ -41,7 +43,10 @@ static lint_ctx *begin(const lint_config *cfg, const policy_role *role, script *
     c->s = s;
     c->sess = session_new();
     if (!c->role)
-        mask &= ~(1u << LINT_GATE);
+        mask &= ~(1u << LINT_GATE | 1u << LINT_GATE_COVERAGE);
+    /* apply pins a restricted role's search_path before the first statement */
+    if (c->role && c->role->restricted)
+        session_pin_search_path(c->sess, policy_pinned_search_path(cfg->policy));
     r->mask = mask;
     r->sup = suppress ? suppress_begin() : NULL;
     for (int m = 0; m < LINT_NMODULES; m++) {

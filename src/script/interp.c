@@ -7,10 +7,15 @@
  */
 #include "script/interp.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "base/util.h"
+#include "parse/pgnode.h"
 
 /* ------------------------------------------------------------------ findings */
 
@@ -23,6 +28,90 @@ void interp_add_finding(file_ctx *fc, severity sev, rule_id rule, size_t off, si
     va_end(ap);
     finding_add(&fc->ip->out->findings, sev, rule, fc->src, NULL, off, len, "%s", msg);
     free(msg);
+}
+
+/* Notes beyond this many are summed up in one (a hostile file can hold millions). */
+#define MAX_NOTES 1000
+
+void interp_add_note(file_ctx *fc, size_t off, size_t len, const char *fmt, ...)
+{
+    finding_list *notes = &fc->ip->out->notes;
+    if (notes->count > MAX_NOTES)
+        return;
+    if (notes->count == MAX_NOTES) {
+        finding_add(notes, SEV_ERROR, RULE_UNPROVEN, fc->src, NULL, off, len,
+                    "more than %d constructs cannot be proven; the rest are not listed",
+                    MAX_NOTES);
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    finding_add(notes, SEV_ERROR, RULE_UNPROVEN, fc->src, NULL, off, len, "%s", msg);
+    free(msg);
+}
+
+/* Where the first byte sequence that is not UTF-8 starts, or len when all of it is
+   (PCRE2's UTF check rejects what PostgreSQL's UTF8 verifier rejects: overlong
+   forms, surrogates, code points past U+10FFFF, truncated sequences). */
+static size_t first_invalid_utf8(const char *text, size_t len)
+{
+    int err;
+    PCRE2_SIZE erroff;
+    pcre2_code *re = pcre2_compile((PCRE2_SPTR) "", 0, PCRE2_UTF, &err, &erroff, NULL);
+    if (!re)
+        die_out_of_memory();
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    if (!md)
+        die_out_of_memory();
+    int rc = pcre2_match(re, (PCRE2_SPTR)text, len, 0, 0, md, NULL);
+    size_t at = len;
+    if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21)
+        at = pcre2_get_startchar(md);
+    pcre2_match_data_free(md);
+    pcre2_code_free(re);
+    return at;
+}
+
+/*
+ * Notes the bytes of the file that psql may read otherwise than pgward does: a NUL
+ * (psql stops a line there), other control bytes (never part of SQL a reviewer
+ * reads), bytes that are not UTF-8 (apply sends UTF8; in another client encoding
+ * psql splits multibyte characters its own way). The first of each kind, with a
+ * count.
+ */
+void interp_note_bytes(file_ctx *fc)
+{
+    const source *src = fc->src;
+    size_t nul = 0, ctrl = 0, first_nul = 0, first_ctrl = 0;
+    for (size_t i = 0; i < src->len; i++) {
+        unsigned char b = (unsigned char)src->text[i];
+        if (b == 0) {
+            if (nul++ == 0)
+                first_nul = i;
+        } else if ((b < 0x20 && b != '\t' && b != '\n' && b != '\r') || b == 0x7f) {
+            /* (\v and \f too: psql 15 reads \v as part of a word in meta-commands) */
+            if (ctrl++ == 0)
+                first_ctrl = i;
+        }
+    }
+    if (nul)
+        interp_add_note(fc, first_nul, 1,
+                        "a NUL byte (%zu in this file): psql and pgward may read the text "
+                        "after it differently",
+                        nul);
+    if (ctrl)
+        interp_add_note(fc, first_ctrl, 1,
+                        "control byte 0x%02x (%zu in this file): not part of a script "
+                        "pgward can prove",
+                        (unsigned char)src->text[first_ctrl], ctrl);
+    size_t bad = first_invalid_utf8(src->text, src->len);
+    if (bad < src->len)
+        interp_add_note(fc, bad, 1,
+                        "byte 0x%02x is not valid UTF-8: in another encoding psql may "
+                        "split the text otherwise",
+                        (unsigned char)src->text[bad]);
 }
 
 /* ------------------------------------------------------------------ variables */
@@ -262,8 +351,15 @@ static char *cb_get_variable(void *ctx, const char *name, var_quote q, size_t of
                     "variable '%s' is only known at run time (\\gset or connection); "
                     "analysed with a placeholder",
                     name);
+        if (q == VARQ_PLAIN && !fc->in_meta)
+            interp_add_note(fc, off, len,
+                            "run-time value of '%s' is interpolated as SQL text: quote it as "
+                            "a literal (:'%s') or an identifier (:\"%s\")",
+                            name, name, name);
         /* a placeholder that parses where such a reference usually stands */
-        return xstrdup(q == VARQ_LITERAL ? "''" : q == VARQ_IDENT ? "\"?column?\"" : "NULL");
+        return xstrdup(q == VARQ_LITERAL ? "'" RUNTIME_LITERAL_TEXT "'"
+                       : q == VARQ_IDENT ? "\"?column?\""
+                                         : "NULL");
     }
     const script_var *v = find_var(fc->ip->vars, fc->ip->nvars, name);
     if (!v)
@@ -306,6 +402,8 @@ static void cb_report(void *ctx, severity sev, size_t off, size_t len, const cha
     if (!interp_active(fc) && sev < SEV_ERROR)
         return;
     interp_add_finding(fc, sev, RULE_SCRIPT_ERROR, off, len, "%s", message);
+    if (interp_active(fc) && strncmp(message, "backquote", 9) == 0)
+        interp_add_note(fc, off, len, "psql runs a shell command for a backquoted argument");
 }
 
 const scan_callbacks interp_scan_callbacks = {

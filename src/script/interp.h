@@ -54,6 +54,7 @@ typedef struct file_ctx {
     bool quit;               /* \q: stop reading this file */
     bool stmt_runtime;       /* the statement being collected uses a \gset variable */
     bool expr_runtime;       /* the \if expression being read uses one */
+    bool in_meta;            /* reading a meta-command's arguments (not SQL text) */
 } file_ctx;
 
 typedef enum cmd_status { CMD_SKIP, CMD_SEND } cmd_status;
@@ -71,6 +72,9 @@ int interp_assign_var(file_ctx *fc, const char *name, const char *value, size_t 
 void interp_set_runtime(interp *ip, const char *name, bool on);
 void interp_add_finding(file_ctx *fc, severity sev, rule_id rule, size_t off, size_t len,
                         const char *fmt, ...) PRINTF_LIKE(6, 7);
+void interp_add_note(file_ctx *fc, size_t off, size_t len, const char *fmt, ...)
+    PRINTF_LIKE(4, 5);
+void interp_note_bytes(file_ctx *fc);
 bool interp_active(const file_ctx *fc);
 bool interp_in_unknown_branch(const file_ctx *fc);
 bool interp_ends_with_line_break(const file_ctx *fc, size_t at);

@@ -189,6 +189,21 @@ static void exec_endif(file_ctx *fc, size_t off, size_t len)
     fc->nconds--;
 }
 
+/* psql variables that change how psql splits or sends what follows (or what it
+   sends besides): pgward reads as if they kept their defaults. */
+static const char *const splitting_vars[] = {"AUTOCOMMIT", "FETCH_COUNT", "ON_ERROR_ROLLBACK",
+                                             "SINGLELINE", "SINGLESTEP"};
+
+static void note_psql_setting(file_ctx *fc, const char *name, size_t off, size_t len)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(splitting_vars); i++)
+        if (strcmp(splitting_vars[i], name) == 0)
+            interp_add_note(fc, off, len,
+                            "psql variable %s changes how psql splits or sends statements; "
+                            "pgward reads with its default",
+                            name);
+}
+
 static void exec_set(file_ctx *fc, size_t off, size_t len)
 {
     size_t name_off = off;
@@ -200,8 +215,12 @@ static void exec_set(file_ctx *fc, size_t off, size_t len)
     if (!interp_valid_var_name(name))
         interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, name_off, strlen(name),
                     "invalid variable name: '%s'", name);
-    else if (interp_assign_var(fc, name, value, off, len) == 0 && fc->expr_runtime)
-        interp_set_runtime(fc->ip, name, true); /* built from a run-time value */
+    else if (interp_assign_var(fc, name, value, off, len) == 0 &&
+             (fc->expr_runtime || interp_in_unknown_branch(fc)))
+        interp_set_runtime(fc->ip, name, true); /* built from a run-time value, or set
+                                                   only if a run-time value says so */
+    if (interp_valid_var_name(name))
+        note_psql_setting(fc, name, off, len);
     fc->expr_runtime = false;
     free(name);
     free(value);
@@ -219,8 +238,10 @@ static void exec_unset(file_ctx *fc, size_t off, size_t len)
     if (!interp_valid_var_name(name))
         interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, name_off, strlen(name),
                     "invalid variable name: '%s'", name);
-    else
-        interp_assign_var(fc, name, NULL, off, len);
+    else if (interp_assign_var(fc, name, NULL, off, len) == 0 && interp_in_unknown_branch(fc))
+        interp_set_runtime(fc->ip, name, true); /* unset only if a run-time value says so */
+    if (interp_valid_var_name(name))
+        note_psql_setting(fc, name, off, len);
     free(name);
 }
 
@@ -352,6 +373,9 @@ out:
 static const char *const whole_line_cmds[] = {"!", "copy", "ef", "ev", "h", "help", "sf", "sv"};
 /* Meta-commands whose argument may be "|command" (the rest of the line). */
 static const char *const filepipe_cmds[] = {"g", "gx", "o", "out", "w", "write"};
+/* Meta-commands that only change how psql shows results (their arguments are read
+   as psql reads them, then dropped). */
+static const char *const display_cmds[] = {"pset", "t", "timing", "x"};
 /* Unsupported meta-commands that still send the query buffer. */
 static const char *const sending_cmds[] = {"crosstabview", "gdesc", "gexec", "gx", "watch"};
 
@@ -372,6 +396,36 @@ static void skip_command_args(file_ctx *fc, const char *cmd)
         free(gather_args(fc, OPT_FILEPIPE, NULL, NULL));
     else
         skip_args(fc);
+}
+
+/* Whether an encoding name is UTF8 as PostgreSQL's pg_char_to_encoding reads it
+   (case and every character but letters and digits ignored; "unicode" an alias). */
+static bool is_utf8_name(const char *name)
+{
+    char clean[16];
+    size_t n = 0;
+    for (const char *p = name; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9'))
+            clean[n++] = *p;
+        else if (*p >= 'A' && *p <= 'Z')
+            clean[n++] = (char)(*p - 'A' + 'a');
+        if (n == sizeof(clean) - 1)
+            return false;
+    }
+    clean[n] = 0;
+    return strcmp(clean, "utf8") == 0 || strcmp(clean, "unicode") == 0;
+}
+
+/* \encoding: without an argument psql prints the encoding; UTF8 (what pgward reads
+   and apply sends) changes nothing; any other encoding changes how psql splits. */
+static void exec_encoding(file_ctx *fc, size_t off, size_t len)
+{
+    size_t aoff = off;
+    char *enc = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, &aoff);
+    if (enc && !is_utf8_name(enc))
+        interp_add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META_COMMAND, off, len,
+                           "\\encoding '%s': pgward reads scripts as UTF8 only", enc);
+    free(enc);
 }
 
 /*
@@ -401,8 +455,10 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         return CMD_SKIP;
     }
 
-    bool supported = strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0 ||
+    bool display = in_list(display_cmds, ARRAY_SIZE(display_cmds), cmd);
+    bool supported = display || strcmp(cmd, "set") == 0 || strcmp(cmd, "unset") == 0 ||
                      strcmp(cmd, "echo") == 0 || strcmp(cmd, "qecho") == 0 ||
+                     strcmp(cmd, "warn") == 0 || strcmp(cmd, "encoding") == 0 ||
                      strcmp(cmd, "i") == 0 || strcmp(cmd, "include") == 0 ||
                      strcmp(cmd, "ir") == 0 || strcmp(cmd, "include_relative") == 0 ||
                      strcmp(cmd, "g") == 0 || strcmp(cmd, "gset") == 0 ||
@@ -421,6 +477,12 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         exec_unset(fc, off, len);
     } else if (strcmp(cmd, "echo") == 0 || strcmp(cmd, "qecho") == 0) {
         exec_echo(fc);
+    } else if (strcmp(cmd, "warn") == 0) {
+        exec_echo(fc); /* \warn writes to stderr: the same text */
+    } else if (display) {
+        free(gather_args(fc, OPT_NORMAL, NULL, NULL)); /* psql's output only */
+    } else if (strcmp(cmd, "encoding") == 0) {
+        exec_encoding(fc, off, len);
     } else if (strcmp(cmd, "i") == 0 || strcmp(cmd, "include") == 0) {
         exec_include(fc, cmd, false, off, len);
     } else if (strcmp(cmd, "ir") == 0 || strcmp(cmd, "include_relative") == 0) {
@@ -435,8 +497,10 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         }
         return CMD_SEND;
     } else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
-        /* psql: ends this script (the pending statement is still sent) */
-        fc->quit = true;
+        /* psql: ends this script (the pending statement is still sent); in a branch
+           a run-time value decides, psql may go on: so read on */
+        if (!interp_in_unknown_branch(fc))
+            fc->quit = true;
     } else if (strcmp(cmd, "gset") == 0) {
         char *prefix = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, NULL);
         *gset_prefix = prefix ? prefix : xstrdup("");
@@ -444,6 +508,7 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
     } else {
         interp_add_finding(fc, SEV_ERROR, RULE_UNSUPPORTED_META_COMMAND, off, len,
                     "unsupported meta-command \\%s", cmd);
+        interp_add_note(fc, off, len, "psql runs \\%s, which pgward does not follow", cmd);
         skip_command_args(fc, cmd);
         if (strcmp(cmd, "r") == 0 || strcmp(cmd, "reset") == 0)
             qbuf_reset(&fc->qb);
@@ -467,7 +532,9 @@ static void handle_backslash(file_ctx *fc)
     char *gset_prefix = NULL;
     /* run-time variables in a meta-command's arguments do not mark the statement */
     bool stmt_runtime = fc->stmt_runtime;
+    fc->in_meta = true;
     cmd_status status = exec_command(fc, cmd, off, &gset_prefix);
+    fc->in_meta = false;
     fc->stmt_runtime = stmt_runtime;
     if (fc->ip->out->stopped) {
         /* an included file stopped the script: read nothing more */
@@ -505,6 +572,7 @@ void interp_process_file(interp *ip, source *src)
     file_ctx fc = {.ip = ip, .src = src};
     fc.sc = scan_create(src->text, src->len, &interp_scan_callbacks, &fc);
     scan_set_std_strings(fc.sc, ip->std_strings);
+    interp_note_bytes(&fc);
     /* psql skips a UTF-8 byte order mark at the start of a file */
     if (src->len >= 3 && memcmp(src->text, "\xEF\xBB\xBF", 3) == 0)
         scan_jump(fc.sc, 0, 0, 3);

@@ -120,5 +120,6 @@ void script_free(script *s)
         source_free(s->sources[i]);
     free(s->sources);
     finding_list_free(&s->findings);
+    finding_list_free(&s->notes);
     free(s);
 }

@@ -133,6 +133,10 @@ typedef struct script {
     source **sources;        /* the top-level file first, then each included file */
     size_t nsources, capsources;
     finding_list findings;   /* front-end findings (syntax errors included) */
+    finding_list notes;      /* what psql reads exactly but a static gate cannot prove
+                                (bytes psql may read otherwise, run-time SQL text,
+                                psql settings that change splitting): rule unproven,
+                                reported by the gate for a restricted role only */
     bool stopped;            /* a runner asked to stop */
     size_t nechos;           /* \echo and \qecho run (in active branches) */
 } script;

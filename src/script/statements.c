@@ -32,65 +32,194 @@ size_t statement_source_offset(const statement *st, size_t text_off)
     return st->offset;
 }
 
-/* The name psql gives a result column (FigureColname, for the common cases). */
-static const char *column_name(const cJSON *res_target)
+static const char *last_string(const cJSON *list)
+{
+    const cJSON *last = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
+    const cJSON *sv = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(last, PGN_String), PGF_sval);
+    return cJSON_IsString(sv) ? sv->valuestring : NULL;
+}
+
+static const char *field_str(const cJSON *f, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, name);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* An enum value's name after its prefix, lowercased into buf ("SVFOP_USER" -> "user";
+   a trailing "_n", as in SVFOP_CURRENT_TIME_N, dropped). */
+static const char *enum_word(const char *v, const char *prefix, char *buf, size_t size)
+{
+    size_t n = strlen(prefix);
+    if (!v || strncmp(v, prefix, n) != 0)
+        return NULL;
+    size_t k = 0;
+    for (const char *p = v + n; *p && k + 1 < size; p++)
+        buf[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    buf[k] = 0;
+    if (k > 2 && strcmp(buf + k - 2, "_n") == 0)
+        buf[k - 2] = 0;
+    return buf;
+}
+
+/*
+ * The name PostgreSQL gives a result column without an alias, as its
+ * FigureColnameInternal decides it: returns how sure the name is (2 strong, 1 weak,
+ * 0 none: "?column?"), or -1 for an expression this does not model (a \gset then
+ * may set any variable).
+ */
+static int figure_colname(const cJSON *node, const char **name, char *buf, size_t size,
+                          int depth)
+{
+    const char *kind = sql_node_kind(node);
+    const cJSON *f = sql_node_fields(node);
+    if (!kind || depth > 32)
+        return -1;
+    if (strcmp(kind, PGN_ColumnRef) == 0) {
+        const cJSON *fields = cJSON_GetObjectItemCaseSensitive(f, PGF_fields);
+        return (*name = last_string(fields)) ? 2 : -1; /* "*": many columns */
+    }
+    if (strcmp(kind, PGN_A_Indirection) == 0) {
+        const char *n = last_string(cJSON_GetObjectItemCaseSensitive(f, PGF_indirection));
+        if (n) {
+            *name = n;
+            return 2;
+        }
+        const cJSON *ind = cJSON_GetObjectItemCaseSensitive(f, PGF_indirection);
+        const cJSON *last = cJSON_GetArrayItem(ind, cJSON_GetArraySize(ind) - 1);
+        if (sql_node_kind(last) && strcmp(sql_node_kind(last), PGN_A_Star) == 0)
+            return -1;
+        return figure_colname(cJSON_GetObjectItemCaseSensitive(f, PGF_arg), name, buf, size,
+                              depth + 1);
+    }
+    if (strcmp(kind, PGN_FuncCall) == 0)
+        return (*name = last_string(cJSON_GetObjectItemCaseSensitive(f, PGF_funcname))) ? 2
+                                                                                        : -1;
+    if (strcmp(kind, PGN_A_Expr) == 0) {
+        if (strcmp(field_str(f, PGF_kind) ? field_str(f, PGF_kind) : "", "AEXPR_NULLIF") == 0) {
+            *name = "nullif";
+            return 2;
+        }
+        return 0;
+    }
+    if (strcmp(kind, PGN_TypeCast) == 0) {
+        int strength = figure_colname(cJSON_GetObjectItemCaseSensitive(f, PGF_arg), name, buf,
+                                      size, depth + 1);
+        if (strength < 0)
+            return -1;
+        if (strength <= 1) {
+            const cJSON *tn = cJSON_GetObjectItemCaseSensitive(f, PGF_typeName);
+            const char *t = last_string(cJSON_GetObjectItemCaseSensitive(tn, PGF_names));
+            if (!t)
+                return -1;
+            *name = t;
+            return 1;
+        }
+        return strength;
+    }
+    if (strcmp(kind, PGN_CollateClause) == 0)
+        return figure_colname(cJSON_GetObjectItemCaseSensitive(f, PGF_arg), name, buf, size,
+                              depth + 1);
+    if (strcmp(kind, PGN_SubLink) == 0) {
+        const char *t = field_str(f, PGF_subLinkType);
+        if (t && strcmp(t, "EXISTS_SUBLINK") == 0)
+            return (*name = "exists"), 2;
+        if (t && strcmp(t, "ARRAY_SUBLINK") == 0)
+            return (*name = "array"), 2;
+        if (t && strcmp(t, "EXPR_SUBLINK") == 0) {
+            const cJSON *sel = sql_node_fields(cJSON_GetObjectItemCaseSensitive(f, PGF_subselect));
+            const cJSON *tl = cJSON_GetObjectItemCaseSensitive(sel, PGF_targetList);
+            const cJSON *rt = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(tl, 0),
+                                                               PGN_ResTarget);
+            if (!tl) /* a set operation or VALUES: not modelled */
+                return -1;
+            const char *n = field_str(rt, PGF_name);
+            if (n) {
+                *name = n;
+                return 2;
+            }
+        }
+        return 0;
+    }
+    static const struct { const char *kind, *word; int strength; } fixed[] = {
+        {PGN_GroupingFunc, "grouping", 2}, {PGN_CaseExpr, "case", 1},
+        {PGN_A_ArrayExpr, "array", 1},     {PGN_RowExpr, "row", 1},
+        {PGN_CoalesceExpr, "coalesce", 2}, {PGN_XmlSerialize, "xmlserialize", 2},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+        if (strcmp(kind, fixed[i].kind) == 0)
+            return (*name = fixed[i].word), fixed[i].strength;
+    if (strcmp(kind, PGN_MinMaxExpr) == 0)
+        return (*name = enum_word(field_str(f, PGF_op), "IS_", buf, size)) ? 2 : -1;
+    if (strcmp(kind, PGN_SQLValueFunction) == 0)
+        return (*name = enum_word(field_str(f, PGF_op), "SVFOP_", buf, size)) ? 2 : -1;
+    if (strcmp(kind, PGN_XmlExpr) == 0) {
+        const char *op = field_str(f, PGF_op);
+        if (op && strcmp(op, "IS_DOCUMENT") == 0)
+            return 0;
+        return (*name = enum_word(op, "IS_", buf, size)) ? 2 : -1;
+    }
+    static const char *const unnamed[] = {PGN_A_Const, PGN_ParamRef, PGN_BoolExpr,
+                                          PGN_NullTest, PGN_BooleanTest};
+    for (size_t i = 0; i < ARRAY_SIZE(unnamed); i++)
+        if (strcmp(kind, unnamed[i]) == 0)
+            return 0;
+    return -1;
+}
+
+/* The name a result column gets (in buf when computed), or NULL when pgward cannot
+   say exactly which. */
+static const char *column_name(const cJSON *res_target, char *buf, size_t size)
 {
     const cJSON *rt = cJSON_GetObjectItemCaseSensitive(res_target, PGN_ResTarget);
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(rt, PGF_name);
-    if (cJSON_IsString(name))
-        return name->valuestring;
-    const cJSON *val = cJSON_GetObjectItemCaseSensitive(rt, PGF_val);
-    for (int guard = 0; val && guard < 16; guard++) {
-        const char *kind = sql_node_kind(val);
-        const cJSON *f = sql_node_fields(val);
-        const cJSON *list = NULL;
-        if (!kind)
-            break;
-        if (strcmp(kind, PGN_ColumnRef) == 0)
-            list = cJSON_GetObjectItemCaseSensitive(f, PGF_fields);
-        else if (strcmp(kind, PGN_FuncCall) == 0)
-            list = cJSON_GetObjectItemCaseSensitive(f, PGF_funcname);
-        else if (strcmp(kind, PGN_TypeCast) == 0) {
-            val = cJSON_GetObjectItemCaseSensitive(f, PGF_arg);
-            continue;
-        }
-        if (!list)
-            break;
-        const cJSON *last = cJSON_GetArrayItem(list, cJSON_GetArraySize(list) - 1);
-        if (sql_node_kind(last) && strcmp(sql_node_kind(last), PGN_A_Star) == 0)
-            return "*";
-        const cJSON *sv = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(last, PGN_String), PGF_sval);
-        if (cJSON_IsString(sv))
-            return sv->valuestring;
-        break;
-    }
-    return "?column?";
+    const char *alias = field_str(rt, PGF_name);
+    if (alias)
+        return alias;
+    const char *name = NULL;
+    int strength = figure_colname(cJSON_GetObjectItemCaseSensitive(rt, PGF_val), &name, buf,
+                                  size, 0);
+    if (strength < 0)
+        return NULL;
+    return strength == 0 ? "?column?" : name;
 }
 
 /* Marks the variables a \gset would set as known only at run time. */
 static void note_gset_vars(file_ctx *fc, const statement *st)
 {
-    if (st->parse.nstmts != 1)
+    /* several results (\;) or columns pgward cannot name exactly: any variable
+       with the prefix may be set */
+    char *all = xasprintf("%s*", st->gset_prefix);
+    if (st->parse.nstmts != 1) {
+        interp_set_runtime(fc->ip, all, true);
+        free(all);
         return;
+    }
     const cJSON *fields = sql_node_fields(st->parse.stmts[0]);
     const cJSON *targets = cJSON_GetObjectItemCaseSensitive(fields, PGF_targetList);
     if (!targets)
         targets = cJSON_GetObjectItemCaseSensitive(fields, PGF_returningList);
     if (!targets) {
         /* FETCH, EXECUTE, ...: the columns are unknown, so is every such variable */
-        char *all = xasprintf("%s*", st->gset_prefix);
         interp_set_runtime(fc->ip, all, true);
         free(all);
         return;
     }
     const cJSON *t;
     cJSON_ArrayForEach(t, targets) {
-        const char *col = column_name(t);
-        char *name = xasprintf("%s%s", st->gset_prefix, col);
+        char buf[64];
+        if (!column_name(t, buf, sizeof(buf))) {
+            interp_set_runtime(fc->ip, all, true);
+            free(all);
+            return;
+        }
+    }
+    cJSON_ArrayForEach(t, targets) {
+        char buf[64];
+        char *name = xasprintf("%s%s", st->gset_prefix, column_name(t, buf, sizeof(buf)));
         interp_set_runtime(fc->ip, name, true);
         free(name);
     }
+    free(all);
 }
 
 /*

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- CALL of a procedure not allowlisted
 CALL eng.rebuild();

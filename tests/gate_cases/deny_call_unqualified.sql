@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- CALL of an unqualified procedure
 CALL rebuild_everything();

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- dblink
 SELECT * FROM dblink('host=x', 'DROP TABLE t') AS t(a int);

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: no-identity-change no-transaction-required
+-- expect: no-identity-change no-transaction-required unproven
 -- DISCARD ALL includes SET SESSION AUTHORIZATION DEFAULT
 DISCARD ALL;

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- DO blocks cannot be proven
 DO $$ BEGIN EXECUTE 'DROP TABLE eng.projects'; END $$;

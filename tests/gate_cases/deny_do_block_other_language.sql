@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- a DO block in a language pgward cannot analyse
 DO LANGUAGE plpython3u $$ import os $$;

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- PERFORM of a dangerous built-in
 DO $$ BEGIN PERFORM pg_terminate_backend(1); END $$;

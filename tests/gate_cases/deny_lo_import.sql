@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- large-object import
 SELECT lo_import('/etc/passwd');

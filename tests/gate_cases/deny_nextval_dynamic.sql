@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- a sequence named at run time
 SELECT nextval(name) FROM eng.projects;

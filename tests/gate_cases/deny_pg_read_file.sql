@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- server file access
 SELECT pg_read_file('/etc/passwd');

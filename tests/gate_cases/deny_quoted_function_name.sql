@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- a dangerous built-in as a quoted identifier
 SELECT "pg_read_file"('/etc/passwd');

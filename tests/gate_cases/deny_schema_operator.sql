@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- OPERATOR(eng.+) runs a function in eng that is not allowlisted
 SELECT 1 OPERATOR(eng.+) 1;

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist syntax-error
+-- expect: syntax-error unproven
 -- a statement that does not parse cannot be proven
 DELET FROM eng.projects;

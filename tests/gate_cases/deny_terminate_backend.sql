@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- signalling backends
 SELECT pg_terminate_backend(pid) FROM pg_stat_activity;

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- pg_read_file spelt with U& escapes
 SELECT U&"pg\005fread\005ffile"('/etc/passwd');

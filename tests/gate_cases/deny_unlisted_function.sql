@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- functions outside the allowlist
 SELECT eng.recalculate();

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist
+-- expect: unproven
 -- an unqualified call that is not one of pg_catalog's functions resolves through search_path
 SET search_path = eng; SELECT recalc_totals();

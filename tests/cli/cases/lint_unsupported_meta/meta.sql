@@ -5,6 +5,6 @@ SELECT 1;
 \o out.txt
 \set ok 1
 \if false
-\pset format csv
+\lo_import /etc/passwd
 \endif
 SELECT :ok;

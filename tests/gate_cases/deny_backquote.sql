@@ -1,0 +1,4 @@
+-- role: codex_staging
+-- expect: script-error unproven
+\set q `echo DELETE FROM eng.projects`
+SELECT 1;

@@ -1,0 +1,3 @@
+-- role: codex_staging
+-- expect: unproven
+SELECT set_config(name, 'x', false) FROM eng.projects;
