@@ -359,16 +359,14 @@ static void database(strbuf *sb, const scope *sc)
         const policy_role *r = &p->roles[i];
         if (!in_scope(sc, r))
             continue;
-        strbuf who = {0}, privs = {0};
-        sql_ident(&who, r->name);
+        strbuf privs = {0};
         priv_words(&privs, policy_database_privs(p, r));
-        sb_adds(sb, "    EXECUTE format('REVOKE ALL ON DATABASE %I FROM ' || ");
-        sql_literal(sb, who.buf);
-        sb_adds(sb, ", current_database());\n");
-        sb_addf(sb, "    EXECUTE format('GRANT %s ON DATABASE %%I TO ' || ", privs.buf);
-        sql_literal(sb, who.buf);
-        sb_adds(sb, ", current_database());\n");
-        sb_free(&who);
+        sb_adds(sb, "    EXECUTE format('REVOKE ALL ON DATABASE %I FROM %I', current_database(), ");
+        sql_literal(sb, r->name);
+        sb_addf(sb, ");\n    EXECUTE format('GRANT %s ON DATABASE %%I TO %%I', current_database(), ",
+                privs.buf);
+        sql_literal(sb, r->name);
+        sb_adds(sb, ");\n");
         sb_free(&privs);
     }
     sb_adds(sb, "END\n$db$;\n");
@@ -475,12 +473,16 @@ static void revoke_group(strbuf *sb, const scope *sc, const char *what, const ch
                 "            FOREACH r IN ARRAY roles LOOP\n"
                 "                IF o.owner <> r::regrole THEN\n"
                 "                    EXECUTE format('REVOKE ALL ON %%s FROM %%I', o.obj, r);\n"
-                "                END IF;\n            END LOOP;\n"
-                "            IF o.pub IS NOT NULL THEN\n"
-                "                EXECUTE format('REVOKE %%s ON %%s FROM PUBLIC', o.pub, o.obj);\n"
-                "            END IF;\n        END LOOP;\n",
+                "                END IF;\n            END LOOP;\n",
             seq_q, tab_q, fn_q);
-    sb_adds(sb, "        -- default privileges in it, for the roles and PUBLIC\n"
+    if (!sc->only)
+        sb_adds(sb, "            IF o.pub IS NOT NULL THEN\n"
+                    "                EXECUTE format('REVOKE %s ON %s FROM PUBLIC', o.pub, o.obj);\n"
+                    "            END IF;\n");
+    sb_adds(sb, "        END LOOP;\n");
+    sb_adds(sb, sc->only ? "        -- default privileges in it, for the role\n"
+                         : "        -- default privileges in it, for the roles and PUBLIC\n");
+    sb_adds(sb, ""
                 "        FOR o IN SELECT pg_get_userbyid(d.defaclrole) AS creator,\n"
                 "                        CASE d.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' "
                 "THEN 'SEQUENCES'\n"
@@ -746,13 +748,15 @@ char *policy_grants_sql(const policy *p, const policy_role *only)
             open[nopen++] = sc.named[i];
     }
     revoke_group(&sb, &sc,
-                 "the schemas of the families (named, or matching a pattern) and bridges\n"
-                 "-- (PUBLIC: nothing)",
+                 only ? "the schemas of the families (named, or matching a pattern) and bridges"
+                      : "the schemas of the families (named, or matching a pattern) and bridges\n"
+                        "-- (PUBLIC: nothing)",
                  open, nopen, true, (policy_privs){0});
     if (nprot)
         revoke_group(&sb, &sc,
-                     "the protected schemas (PUBLIC keeps what pgward's audit trail gives it: "
-                     "USAGE,\n-- SELECT on the tables, EXECUTE on the functions)",
+                     only ? "the protected schemas"
+                          : "the protected schemas (PUBLIC keeps what pgward's audit trail gives "
+                            "it: USAGE,\n-- SELECT on the tables, EXECUTE on the functions)",
                      prot, nprot, false, policy_public_privs(p, prot[0]));
     elsewhere(&sb, &sc);
 
