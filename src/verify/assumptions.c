@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "policy/pinned.h"
 #include "verify/gate.h"
 
 /* ------------------------------------------------------------------ sensitive-rls */
@@ -103,6 +104,57 @@ static char *text_array(char *const *names, size_t n)
     return sb_detach(&sb, NULL);
 }
 
+/*
+ * The schemas the pinned search_path (policy/pinned.h) puts ahead of pg_catalog, as a
+ * text[] literal: there a function wins over pg_catalog's even with the same
+ * arguments. "$user" stands for each restricted role's own schema; pg_temp is never
+ * searched for functions. "{}" when pg_catalog comes first, or is not named (then
+ * PostgreSQL searches it first).
+ */
+static char *schemas_before_catalog(const policy *p, char *const *roles, size_t nroles)
+{
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    const char *s = policy_pinned_search_path(p);
+    bool catalog = false;
+    while (*s && !catalog) {
+        while (*s == ' ' || *s == '\t' || *s == ',')
+            s++;
+        strbuf item = {0};
+        if (*s == '"') {
+            for (s++; *s && !(s[0] == '"' && s[1] != '"'); s++) {
+                if (s[0] == '"')
+                    s++;
+                sb_addf(&item, "%c", *s);
+            }
+            if (*s)
+                s++;
+        } else {
+            for (; *s && *s != ','; s++)
+                if (*s != ' ' && *s != '\t')
+                    sb_addf(&item, "%c", *s >= 'A' && *s <= 'Z' ? *s - 'A' + 'a' : *s);
+        }
+        const char *name = item.buf ? item.buf : "";
+        if (strcmp(name, "pg_catalog") == 0) {
+            catalog = true;
+        } else if (strcmp(name, "$user") == 0) {
+            for (size_t i = 0; i < nroles; i++) {
+                GROW(names, cap, n + 1);
+                names[n++] = xstrdup(roles[i]);
+            }
+        } else if (*name && strcmp(name, "pg_temp") != 0) {
+            GROW(names, cap, n + 1);
+            names[n++] = xstrdup(name);
+        }
+        sb_free(&item);
+    }
+    char *arr = text_array(catalog ? names : NULL, catalog ? n : 0);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return arr;
+}
+
 /* Schemas outside the system's that role r may use (USAGE, through membership too). */
 #define USABLE(r, n) USER_NSP(n) " AND has_schema_privilege(" r ".oid, " n ".oid, 'USAGE')"
 
@@ -137,8 +189,8 @@ void assume_no_shadowing(vctx *v, verify_gate *g, const policy_role *role)
         free(names);
         return;
     }
-    char *arr = text_array(names, n);
-    const char *params[] = {arr};
+    char *arr = text_array(names, n), *ahead = schemas_before_catalog(p, names, n);
+    const char *params[] = {arr, ahead};
     PGresult *res = catalog_query(
         v, "cannot list the schemas the restricted roles can use",
         "SELECT r.rolname, "
@@ -169,22 +221,27 @@ void assume_no_shadowing(vctx *v, verify_gate *g, const policy_role *role)
     res = catalog_query(
         v, "cannot list the functions that shadow pg_catalog's",
         "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), "
-        "string_agg(r.rolname, ', ' ORDER BY r.rolname) "
+        "string_agg(r.rolname, ', ' ORDER BY r.rolname), "
+        "EXISTS (SELECT 1 FROM pg_proc s WHERE s.pronamespace = 'pg_catalog'::regnamespace "
+        "        AND s.proname = p.proname AND s.proargtypes = p.proargtypes) "
         "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
         "JOIN pg_roles r ON r.rolname = ANY ($1::text[]) AND has_schema_privilege(r.oid, n.oid, "
         "'USAGE') "
         "WHERE " USER_NSP("n") " AND EXISTS (SELECT 1 FROM pg_proc s WHERE s.pronamespace = "
         "'pg_catalog'::regnamespace AND s.proname = p.proname) "
-        "AND NOT EXISTS (SELECT 1 FROM pg_proc s WHERE s.pronamespace = "
-        "'pg_catalog'::regnamespace AND s.proname = p.proname AND s.proargtypes = p.proargtypes) "
+        "AND (n.nspname = ANY ($2::text[]) OR NOT EXISTS (SELECT 1 FROM pg_proc s "
+        "     WHERE s.pronamespace = 'pg_catalog'::regnamespace AND s.proname = p.proname "
+        "     AND s.proargtypes = p.proargtypes)) "
         "GROUP BY p.oid, n.nspname, p.proname ORDER BY 1, 2, 3",
-        1, params);
+        2, params);
     for (int i = 0; res && i < PQntuples(res); i++)
-        gate_problem(g,
-                     "function %s.%s(%s) shadows pg_catalog.%s (same name, other arguments) in "
-                     "a schema %s can use",
+        gate_problem(g, "function %s.%s(%s) shadows pg_catalog.%s (%s) in a schema %s can use",
                      PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-                     PQgetvalue(res, i, 1), PQgetvalue(res, i, 3));
+                     PQgetvalue(res, i, 1),
+                     cell_bool(res, i, 4)
+                         ? "same name and arguments, ahead of pg_catalog in the pinned search_path"
+                         : "same name, other arguments",
+                     PQgetvalue(res, i, 3));
     PQclear(res);
     res = catalog_query(
         v, "cannot list the operators outside pg_catalog",
@@ -202,6 +259,7 @@ void assume_no_shadowing(vctx *v, verify_gate *g, const policy_role *role)
                      PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
                      PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
     PQclear(res);
+    free(ahead);
     free(arr);
     free(names);
 }
@@ -266,9 +324,27 @@ catalog_assumptions assumptions_check(PGconn *c, const policy *p, const policy_r
     verify_report scratch;
     memset(&scratch, 0, sizeof(scratch));
     vctx v = {.c = c, .p = p, .r = &scratch};
-    vctx_read_schemas(&v);
+    /* the queries name pg_catalog's functions and operators unqualified: they run with
+       pg_catalog alone on the path (a pinned search_path may put a schema the role
+       creates in first), set for the transaction and put back after */
+    PGresult *sp = catalog_query(&v, "cannot set search_path for the catalog queries",
+                                 "SELECT pg_catalog.current_setting('search_path'), "
+                                 "pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', "
+                                 "true)",
+                                 0, NULL);
+    char *saved = sp ? xstrdup(PQgetvalue(sp, 0, 0)) : NULL;
+    PQclear(sp);
+    if (!v.err)
+        vctx_read_schemas(&v);
     if (!v.err)
         assumptions_into(&v, &out.gate, role, false);
+    if (saved && !v.err) {
+        const char *params[] = {saved};
+        PQclear(catalog_query(&v, "cannot put search_path back",
+                              "SELECT pg_catalog.set_config('search_path', $1, true)", 1,
+                              params));
+    }
+    free(saved);
     vctx_free_schemas(&v);
     verify_report_free(&scratch);
     out.err = v.err;

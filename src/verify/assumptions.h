@@ -19,7 +19,9 @@
  *   else if (!ca.gate.pass) ...           // ca.gate.problems[0]: "isolation: view ..."
  *   assumptions_free(&ca);
  *
- * Read-only: catalog queries, in whatever transaction the connection is in.
+ * Read-only: catalog queries, inside the transaction the caller has open; search_path
+ * is pg_catalog's alone while they run (set_config local to the transaction) and put
+ * back after.
  */
 #ifndef PGWARD_VERIFY_ASSUMPTIONS_H
 #define PGWARD_VERIFY_ASSUMPTIONS_H

@@ -179,10 +179,10 @@ def expect_go(env):
           "expected GO\nstdout: %s\nstderr: %s" % (r.stdout, r.stderr))
 
 
-def expect_no_go(env, gate, pattern):
+def expect_no_go(env, gate, pattern, also=()):
     r, gates = env.verify()
     failed = sorted(g for g, v in gates.items() if v == "NO-GO")
-    check(r.returncode == 1 and failed == [gate],
+    check(r.returncode == 1 and failed == sorted([gate, *also]),
           "expected NO-GO from %s only, got %s\nstdout: %s\nstderr: %s" % (
               gate, failed, r.stdout, r.stderr))
     check(re.search(pattern, section(r.stdout, gate)),
@@ -190,12 +190,14 @@ def expect_no_go(env, gate, pattern):
 
 
 def violation_case(env, create, drop, assumption, problem, gate="catalog-assumptions",
-                   admin=True):
-    """The whole cycle for one violating object (see the module's docstring)."""
+                   admin=True, also=()):
+    """The whole cycle for one violating object (see the module's docstring); also:
+    other gates the object fails in verify."""
     b = env.bundle("bump", BUMP)
     (env.as_admin if admin else env.psql)(create)
     expect_no_go(env, gate, r"problem: %s%s" % (
-        "" if gate != "catalog-assumptions" else re.escape(assumption) + ": ", problem))
+        "" if gate != "catalog-assumptions" else re.escape(assumption) + ": ", problem),
+        also=also)
     r = env.apply(b)
     check(r.returncode == 1, "apply: exit %d, expected 1 (refused)\nstdout: %s\nstderr: %s" % (
         r.returncode, r.stdout, r.stderr))
@@ -349,6 +351,26 @@ def same_signature_duplicate_is_harmless(env):
     expect_go(env)
     r = env.apply(env.bundle("bump", BUMP))
     check(r.returncode == 0 and env.n() == 1, "not applied: %s" % r.stderr)
+
+
+@test
+def same_signature_ahead_of_pg_catalog(env):
+    """A policy whose search_path puts eng before pg_catalog: there even a function
+    with pg_catalog's arguments wins, and is reported; the catalog queries themselves
+    run with pg_catalog alone on the path, so such a function cannot fool them."""
+    with open(POLICY) as f:
+        text = f.read()
+    env.policy = env.write("ahead.policy", text + '\nset search_path = "eng, pg_catalog";\n')
+    # would hide every function from the check if its queries resolved it; PUBLIC may
+    # execute it, which the privileges gate reports too
+    violation_case(env,
+                   "CREATE FUNCTION eng.has_schema_privilege(oid, oid, text) RETURNS boolean "
+                   "LANGUAGE sql AS 'SELECT false'",
+                   "DROP FUNCTION eng.has_schema_privilege(oid, oid, text)", "no-shadowing",
+                   r"function eng\.has_schema_privilege\(oid, oid, text\) shadows "
+                   r"pg_catalog\.has_schema_privilege \(same name and arguments, ahead of "
+                   r"pg_catalog in the pinned search_path\) in a schema [a-z_, ]*codex_staging",
+                   admin=False, also=("privileges",))
 
 
 @test
