@@ -12,17 +12,19 @@
  *   ddl          schema CREATE, owning objects, REFERENCES and TRIGGER on tables,
  *                CREATE on the database (with ddl on some family)
  *   dcl          holding a privilege WITH GRANT OPTION
- *   sequences    USAGE where insert is granted somewhere in the schema, SELECT with
- *                select, UPDATE with update
+ *   sequences    USAGE with insert on the schema or the table owning the sequence,
+ *                SELECT and UPDATE with ddl
  *   schema USAGE where the role has any grant or an allowed function in the schema
  *   EXECUTE      granted to the role itself (or a role it belongs to): only on its
- *                `allow function` list (PUBLIC's default EXECUTE is not counted)
+ *                `allow function` list
  *   maintenance, call, copy: no privilege of their own in PostgreSQL 15
- * A privilege counts when the role holds it directly, through membership (any role
- * it can SET ROLE to) or by owning the object. Grants to PUBLIC are checked once,
- * for PUBLIC: USAGE on schemas outside the families, EXECUTE on functions and SELECT
- * on relations of protected schemas (the audit trail is readable evidence) are
- * allowed, nothing else.
+ * The model is policy/grants.h, the one `pgward policy grants` and `pgward stage`
+ * grant from (privileges.c). A privilege counts when the role holds it directly,
+ * through membership (any role it can SET ROLE to) or by owning the object. Grants
+ * to PUBLIC are checked once, for PUBLIC: nothing in the families and bridges; in
+ * protected schemas USAGE, SELECT on relations (the audit trail is readable
+ * evidence) and EXECUTE; elsewhere USAGE and EXECUTE; no CREATE, nothing on the
+ * database.
  */
 #include "verify/verify.h"
 
