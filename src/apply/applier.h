@@ -19,6 +19,7 @@
 #include "apply/apply.h"
 #include "bundle/bundle.h"
 #include "audit/journal.h"
+#include "policy/pinned.h"
 #include "policy/policy.h"
 #include "script/script.h"
 
@@ -65,8 +66,17 @@ typedef struct applier {
     size_t nbatch, capbatch;
     cJSON *file_rows;
     size_t nstatements, nskipped;
+    /* a restricted role's pinned settings (policy/pinned.h), as the server reported
+       them once set, and the one query that reads them back */
+    bool pinned;
+    policy_pin pins[POLICY_NPINNED];
+    char *pin_values[POLICY_NPINNED];
+    char *pin_sql;
+    bool assumptions_checked; /* the catalog's assumptions, before the first statement */
     /* the failure, if any */
     bool failed, cancelled, conn_lost;
+    bool refused;          /* a failure that is a refusal (exit 1): the catalog's
+                              assumptions, a pinned setting changed */
     char *fail_file;
     int fail_line, fail_col;
     char sqlstate[6];
@@ -106,6 +116,10 @@ const statement *apply_find_approved(const applier *a, const statement *st);
 
 /* Journals rec (fsynced when sync); a journal that cannot be written stops the run. */
 int apply_journal_put(applier *a, cJSON *rec, bool sync);
+
+/* Whether the pinned settings still hold (one query); 0, or -1 with a->failed set
+   (a->refused when one has changed, naming it). 0 when nothing is pinned. */
+int apply_check_pinned(applier *a);
 
 /* apply_exec.c */
 

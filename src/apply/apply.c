@@ -15,6 +15,14 @@
  *      the gate again with those values)
  *   7. commit with the audit rows inside the transaction, or roll back and record
  *
+ * A restricted role's session is pinned in step 3 (policy/pinned.h: client_encoding,
+ * standard_conforming_strings, search_path), read back before every COMMIT and after
+ * each statement outside a transaction; a change is refused (rolled back, exit 1).
+ * Before the first statement of step 6, inside the run's first transaction (or a
+ * short one of its own for a no-transaction file), the catalog's assumptions the
+ * gate relies on (verify/assumptions.h) are checked for a restricted role; one that
+ * does not hold refuses the run with nothing sent.
+ *
  * Signals: SIGINT/SIGTERM cancel the running statement (PQcancel is safe in a signal
  * handler); the run then rolls back and is recorded as cancelled. The handler's
  * state is the one piece of global state here, as a signal handler needs it.
@@ -43,6 +51,7 @@
 #include "script/script.h"
 #include "rules/txn_rules.h"
 #include "base/util.h"
+#include "verify/assumptions.h"
 
 /* The advisory lock every apply takes: pg_advisory_lock(1885827950 ("pgwa"), 0),
    also taken (in its transaction) by sql/audit.sql's first lines with key 1. */
@@ -203,6 +212,41 @@ static PGresult *query1(applier *a, PGconn *c, const char *sql, int n, const cha
     return r;
 }
 
+/*
+ * A restricted role's session settings, pinned (policy/pinned.h): set in one round
+ * trip, and what the server reports for them kept, with the query that reads them
+ * back (apply_check_pinned). Names are qualified: the role's own search_path is in
+ * force until this has run.
+ */
+static int pin_settings(applier *a)
+{
+    policy_pinned_settings(a->pol, a->pins);
+    const char *v[2 * POLICY_NPINNED];
+    strbuf set = {0}, get = {0};
+    for (int i = 0; i < POLICY_NPINNED; i++) {
+        v[2 * i] = a->pins[i].name;
+        v[2 * i + 1] = a->pins[i].value;
+        sb_addf(&set, "%spg_catalog.set_config($%d, $%d, false)", i ? ", " : "SELECT ",
+                2 * i + 1, 2 * i + 2);
+        sb_addf(&get, "%spg_catalog.current_setting('%s')", i ? ", " : "SELECT ",
+                a->pins[i].name);
+    }
+    PGresult *r = query1(a, a->c, set.buf, 2 * POLICY_NPINNED, v);
+    sb_free(&set);
+    if (!r) {
+        sb_free(&get);
+        return refuse(a, "cannot pin the session settings of restricted role '%s' "
+                         "(search_path '%s'); nothing was sent",
+                      a->role->name, a->pins[POLICY_NPINNED - 1].value);
+    }
+    for (int i = 0; i < POLICY_NPINNED; i++)
+        a->pin_values[i] = xstrdup(PQgetvalue(r, 0, i));
+    PQclear(r);
+    a->pin_sql = sb_detach(&get, NULL);
+    a->pinned = true;
+    return 0;
+}
+
 static int connect_and_check_role(applier *a)
 {
     char *err = NULL;
@@ -271,7 +315,7 @@ static int connect_and_check_role(applier *a)
                           flags[i][1]);
         PQclear(r);
     }
-    return 0;
+    return a->role->restricted ? pin_settings(a) : 0;
 }
 
 static int take_lock(applier *a)
@@ -434,6 +478,43 @@ static void record_after_rollback(applier *a)
     }
 }
 
+/*
+ * The catalog's assumptions the gate relies on, for a restricted role, once per run,
+ * inside a transaction before the first statement. Returns 0, or -1 with a->failed
+ * (and a->refused, unless the connection was lost) and the first violation named.
+ */
+static int check_assumptions(applier *a)
+{
+    a->assumptions_checked = true;
+    if (!a->role->restricted)
+        return 0;
+    catalog_assumptions ca = assumptions_check(a->c, a->pol, a->role);
+    int rc = 0;
+    if (ca.err || !ca.gate.pass) {
+        a->failed = true;
+        if (PQstatus(a->c) == CONNECTION_BAD)
+            a->conn_lost = true;
+        a->refused = !a->conn_lost;
+        free(a->fail_message);
+        if (ca.err) {
+            a->fail_message = xasprintf("cannot check the catalog's assumptions: %s", ca.err);
+        } else {
+            /* "isolation: view eng.v ...": the assumption, then the object */
+            const char *first = ca.gate.problems[0], *sep = strstr(first, ": ");
+            int idlen = sep ? (int)(sep - first) : 0;
+            size_t more = ca.gate.nproblems - 1;
+            char *also = more ? xasprintf(" (and %zu more; pgward verify lists them)", more)
+                              : xstrdup("");
+            a->fail_message = xasprintf("catalog assumption %.*s does not hold: %s%s", idlen,
+                                        first, sep ? sep + 2 : first, also);
+            free(also);
+        }
+        rc = -1;
+    }
+    assumptions_free(&ca);
+    return rc;
+}
+
 /* Runs files [from, to) as one unit. Returns 0 committed, -1 failed (rolled back). */
 static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
 {
@@ -444,17 +525,32 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
         a->rows = cJSON_CreateArray();
         a->file_rows = cJSON_CreateArray();
         a->in_txn = txn;
+        int rc = 0;
+        if (!txn && !a->assumptions_checked) {
+            /* a short transaction of its own, before the first statement */
+            if (simple(a, "BEGIN") < 0)
+                return -1;
+            rc = check_assumptions(a);
+            if (!a->conn_lost && simple(a, "ROLLBACK") < 0)
+                return -1;
+            if (rc < 0)
+                return -1;
+        }
         if (txn) {
             a->txn++;
             if (simple(a, "BEGIN") < 0)
                 return -1;
+            if (!a->assumptions_checked)
+                rc = check_assumptions(a);
         }
-        int rc = 0;
         for (size_t i = from; i < to && rc == 0; i++) {
             if (a->files[i].skip)
                 continue;
             rc = apply_run_file(a, &a->files[i]);
         }
+        /* the pinned settings must hold when the transaction commits */
+        if (txn && rc == 0 && apply_check_pinned(a) < 0)
+            rc = -1;
         if (!txn) {
             if (rc == 0) {
                 char *err = NULL;
@@ -687,6 +783,9 @@ static void applier_free(applier *a)
     free(a->fail_message);
     free(a->fail_detail);
     free(a->fail_hint);
+    for (int i = 0; i < POLICY_NPINNED; i++)
+        free(a->pin_values[i]);
+    free(a->pin_sql);
 }
 
 static int run(applier *a)
@@ -751,6 +850,19 @@ static int run(applier *a)
                 a->role->name, a->target, ms,
                 a->nskipped ? " (resumed after statements that had run)" : "", a->r->run_id);
         return 0;
+    }
+    if (a->refused) {
+        /* refused before COMMIT: nothing of the run stays; one line says why */
+        fprintf(o->err, "pgward: refusing to apply: %s; %s\n", a->fail_message,
+                a->ncommitted                  ? "the transactions before it stay committed"
+                : !a->in_txn && a->nstatements ? "what ran outside a transaction stays"
+                : a->nstatements               ? "rolled back, nothing was committed"
+                                               : "nothing was sent");
+        a->r->status = APPLY_REFUSED;
+        char *m = xasprintf("refused: %s", a->fail_message);
+        finish(a, "failed", m);
+        free(m);
+        return -1;
     }
     report_failure(a);
     if (a->cancelled) {

@@ -51,7 +51,9 @@ typedef struct apply_opts {
 
 typedef enum apply_status {
     APPLY_DONE,      /* everything ran and committed (or, dry run, rolled back) */
-    APPLY_REFUSED,   /* verification, lint, role, history or lock: nothing sent */
+    APPLY_REFUSED,   /* verification, lint, role, history, lock or the catalog's
+                        assumptions: nothing sent; or a pinned setting changed:
+                        rolled back */
     APPLY_FAILED,    /* a statement, the server or the network failed: rolled back */
     APPLY_CANCELLED, /* SIGINT/SIGTERM: cancelled and rolled back */
     APPLY_INPUT,     /* the bundle or an option cannot be read at all */

@@ -368,6 +368,9 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
     PGresult *res = send_statement(a, st);
     rc = complete(a, &p, res, vars, nvars);
     PQclear(res);
+    /* outside a transaction it has committed: the pinned settings must still hold */
+    if (rc == 0 && !a->in_txn && apply_check_pinned(a) < 0)
+        rc = -1;
     return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include "apply/applier.h"
 #include "base/util.h"
+#include "conn/conn.h"
 
 /* ------------------------------------------------------------------ signals */
 
@@ -63,6 +64,47 @@ int apply_journal_put(applier *a, cJSON *rec, bool sync)
         return -1;
     }
     return 0;
+}
+
+/* ------------------------------------------------------------------ pinned settings */
+
+int apply_check_pinned(applier *a)
+{
+    if (!a->pinned)
+        return 0;
+    PGresult *r = PQexec(a->c, a->pin_sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
+        PQnfields(r) != POLICY_NPINNED) {
+        char *m = conn_error_message(a->c, r);
+        if (PQstatus(a->c) == CONNECTION_BAD)
+            a->conn_lost = true;
+        if (!a->failed) {
+            a->failed = true;
+            snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", conn_sqlstate(r));
+            free(a->fail_message);
+            a->fail_message = xasprintf("cannot read the pinned settings back: %s", m);
+        }
+        free(m);
+        PQclear(r);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < POLICY_NPINNED && rc == 0; i++) {
+        const char *now = PQgetvalue(r, 0, i);
+        if (strcmp(now, a->pin_values[i]) == 0)
+            continue;
+        a->failed = a->refused = true;
+        a->sqlstate[0] = '\0';
+        free(a->fail_message);
+        free(a->fail_file);
+        a->fail_file = NULL;
+        a->fail_message = xasprintf("pinned setting %s changed during the run: now '%s', "
+                                    "pinned '%s'",
+                                    a->pins[i].name, now, a->pin_values[i]);
+        rc = -1;
+    }
+    PQclear(r);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ files and statements */

@@ -25,8 +25,9 @@ static const cli_usage verify_usage = {
             "\n"
             "Check a live database against the policy, read-only, and print GO or NO-GO with\n"
             "the evidence of every gate: schemas, extensions, row_security, row-level security\n"
-            "on sensitive tables, roles, privileges, credential lifetimes, views, isolation\n"
-            "between families, and the audit trail with the local journal.\n"
+            "on sensitive tables, roles, privileges, credential lifetimes, views, the catalog\n"
+            "assumptions of the static gate (isolated families, no shadowed built-in), and the\n"
+            "audit trail with the local journal.\n"
             "\n",
     .footer = "\n"
               "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy),\n"
@@ -98,6 +99,25 @@ static cJSON *string_array(char *const *items, size_t n)
     return a;
 }
 
+/* {id, title, pass, evidence, problems}, and the gate's parts under "assumptions". */
+static cJSON *gate_json(const verify_gate *g)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "id", g->id);
+    cJSON_AddStringToObject(j, "title", g->title);
+    cJSON_AddBoolToObject(j, "pass", g->pass);
+    cJSON_AddItemToObject(j, "evidence", string_array(g->evidence, g->nevidence));
+    cJSON_AddItemToObject(j, "problems", string_array(g->problems, g->nproblems));
+    if (g->reported_by)
+        cJSON_AddStringToObject(j, "reported_by", g->reported_by);
+    if (g->nparts) {
+        cJSON *parts = cJSON_AddArrayToObject(j, "assumptions");
+        for (size_t k = 0; k < g->nparts; k++)
+            cJSON_AddItemToArray(parts, gate_json(&g->parts[k]));
+    }
+    return j;
+}
+
 static void render_json(const verify_report *r, FILE *out)
 {
     cJSON *o = cJSON_CreateObject();
@@ -119,13 +139,7 @@ static void render_json(const verify_report *r, FILE *out)
     cJSON *failed = cJSON_CreateArray();
     for (size_t i = 0; i < r->ngates; i++) {
         const verify_gate *g = &r->gates[i];
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "id", g->id);
-        cJSON_AddStringToObject(j, "title", g->title);
-        cJSON_AddBoolToObject(j, "pass", g->pass);
-        cJSON_AddItemToObject(j, "evidence", string_array(g->evidence, g->nevidence));
-        cJSON_AddItemToObject(j, "problems", string_array(g->problems, g->nproblems));
-        cJSON_AddItemToArray(gates, j);
+        cJSON_AddItemToArray(gates, gate_json(g));
         if (!g->pass)
             cJSON_AddItemToArray(failed, cJSON_CreateString(g->id));
     }
@@ -338,7 +352,7 @@ static void render_markdown(const verify_report *r, FILE *out)
         free(e2);
         free(ev);
     }
-    md_gate(out, r, "isolation", "cross-boundary isolation verified");
+    md_gate(out, r, "catalog-assumptions", "cross-boundary isolation verified");
     md_item(out, false, "performance impact under 10%", "not measured by pgward");
 }
 

@@ -46,6 +46,67 @@ verify_gate *gate_add(vctx *v, const char *id, const char *title)
     return g;
 }
 
+verify_gate *gate_part(verify_gate *g, const char *id, const char *title)
+{
+    GROW(g->parts, g->capparts, g->nparts + 1);
+    verify_gate *part = &g->parts[g->nparts++];
+    memset(part, 0, sizeof(*part));
+    part->id = id;
+    part->title = title;
+    return part;
+}
+
+void gate_free(verify_gate *g)
+{
+    for (size_t k = 0; k < g->nevidence; k++)
+        free(g->evidence[k]);
+    for (size_t k = 0; k < g->nproblems; k++)
+        free(g->problems[k]);
+    for (size_t k = 0; k < g->nparts; k++)
+        gate_free(&g->parts[k]);
+    free(g->evidence);
+    free(g->problems);
+    free(g->parts);
+    g->evidence = g->problems = NULL;
+    g->parts = NULL;
+    g->nevidence = g->nproblems = g->nparts = 0;
+    g->capevidence = g->capproblems = g->capparts = 0;
+}
+
+void vctx_read_schemas(vctx *v)
+{
+    PGresult *s = catalog_query(v, "cannot list the schemas",
+                                "SELECT n.nspname, pg_get_userbyid(n.nspowner) FROM pg_namespace n "
+                                "WHERE " USER_NSP("n") " ORDER BY 1",
+                                0, NULL);
+    if (!s)
+        return;
+    for (int i = 0; i < PQntuples(s); i++) {
+        GROW(v->schemas, v->capschemas, v->nschemas + 1);
+        GROW(v->owners, v->capowners, v->nschemas + 1);
+        GROW(v->iso, v->capiso, v->nschemas + 1);
+        v->schemas[v->nschemas] = xstrdup(PQgetvalue(s, i, 0));
+        v->owners[v->nschemas] = xstrdup(PQgetvalue(s, i, 1));
+        v->iso[v->nschemas] = iso_of(v->p, PQgetvalue(s, i, 0));
+        v->nschemas++;
+    }
+    PQclear(s);
+}
+
+void vctx_free_schemas(vctx *v)
+{
+    for (size_t i = 0; i < v->nschemas; i++) {
+        free(v->schemas[i]);
+        free(v->owners[i]);
+    }
+    free(v->schemas);
+    free(v->owners);
+    free(v->iso);
+    v->schemas = v->owners = NULL;
+    v->iso = NULL;
+    v->nschemas = v->capschemas = v->capowners = v->capiso = 0;
+}
+
 /* Runs a query; NULL with *msg ("message [SQLSTATE x]") when it fails. A lost
    connection is also fatal (v->err). */
 PGresult *catalog_try(vctx *v, const char *sql, int n, const char *const *params,

@@ -1,8 +1,9 @@
 /*
  * gate.h: what every gate of pgward verify builds on (gate.c): the run's context,
  * recording evidence and problems, catalog queries and the words of the report.
- * The gates: privileges.c, isolation.c, audit_trail.c (one larger gate each) and
- * verify.c (the smaller gates, the order they run in, the report).
+ * The gates: privileges.c, isolation.c, audit_trail.c (one larger gate each),
+ * assumptions.c (the catalog's assumptions, which apply checks too) and verify.c (the
+ * smaller gates, the order they run in, the report).
  */
 #ifndef PGWARD_VERIFY_GATE_H
 #define PGWARD_VERIFY_GATE_H
@@ -51,11 +52,20 @@ typedef struct vctx {
 
 /* A new gate of the report, named id (e.g. "privileges"), with no lines yet. */
 verify_gate *gate_add(vctx *v, const char *id, const char *title);
+/* A part of gate g (one check it is made of), named id, with no lines yet. */
+verify_gate *gate_part(verify_gate *g, const char *id, const char *title);
+/* Frees a gate's lines and parts (not g itself). */
+void gate_free(verify_gate *g);
 /* Adds a line of evidence (what was seen) or a problem (what makes it NO-GO). */
 void gate_evidence(verify_gate *g, const char *fmt, ...) PRINTF_LIKE(2, 3);
 void gate_problem(verify_gate *g, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
 /* ------------------------------------------------------------------ catalog queries */
+
+/* Lists the database's user schemas, their owners and isolated families into v;
+   vctx_free_schemas() frees them. */
+void vctx_read_schemas(vctx *v);
+void vctx_free_schemas(vctx *v);
 
 /* Runs a query; NULL with *msg ("message [SQLSTATE x]") when it fails. A lost
    connection is also fatal (v->err). */
@@ -91,7 +101,18 @@ int schema_iso(const vctx *v, const char *schema);
 
 /* The larger gates, one file each. */
 void gate_privileges(vctx *v);
-void gate_isolation(vctx *v);
 void gate_audit_trail(vctx *v, const char *journal_path);
+
+/* The catalog's assumptions (assumptions.c, isolation.c), each into a gate or part g:
+   no object of one isolated family depends on another (isolation.c); no function a
+   restricted role can reach shadows a pg_catalog one, no operator outside
+   pg_catalog (role NULL: every restricted role of the policy); sensitive tables
+   under RLS. gate_catalog_assumptions() adds verify's gate of all three. */
+#define SENSITIVE_RLS_TITLE                                                             \
+    "sensitive tables have row-level security enabled, forced and a policy"
+void assume_isolation(vctx *v, verify_gate *g);
+void assume_no_shadowing(vctx *v, verify_gate *g, const policy_role *role);
+void assume_sensitive_rls(vctx *v, verify_gate *g);
+void gate_catalog_assumptions(vctx *v);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * isolation.c: the isolation gate of pgward verify: no view, foreign key, trigger,
- * rule or function couples two isolated families, unless a bridge may read them.
+ * isolation.c: the catalog assumption `isolation` (assumptions.h): no view, partition
+ * or inheritance link, foreign key, trigger, rule, function or column default couples
+ * two isolated families, unless a bridge may read them.
  */
 #include <ctype.h>
 
@@ -92,12 +93,68 @@ static char *families_text(const policy *p, uint64_t mask)
     "JOIN pg_namespace rn ON rn.oid = coalesce(rc.relnamespace, rp.pronamespace, "       \
     "rt.typnamespace) "
 
-void gate_isolation(vctx *v)
+static const iso_fn *find_fn(const iso_fn *fns, size_t nfns, const char *oid)
+{
+    for (size_t k = 0; oid && k < nfns; k++)
+        if (strcmp(fns[k].oid, oid) == 0)
+            return &fns[k];
+    return NULL;
+}
+
+/*
+ * Objects that depend on relations, functions and types: sql's rows are (the schema
+ * of the object's table, "view eng.v" naming the object, a target's schema, its
+ * name, its function oid or NULL), ordered by the first two. An object whose targets
+ * (and what its target functions refer to) span two isolated families, outside a
+ * bridge that reads them all, is a problem: "<object> (family f) <verb> <targets>".
+ * Returns the number of objects seen.
+ */
+static size_t coupled_objects(vctx *v, verify_gate *g, const iso_fn *fns, size_t nfns,
+                              const char *sql, const char *verb)
 {
     const policy *p = v->p;
-    verify_gate *g = gate_add(v, "isolation",
-                              "no foreign key, view, trigger or function couples isolated "
-                              "families (bridges excepted)");
+    PGresult *res = catalog_query(v, "cannot read the catalog's dependencies", sql, 0, NULL);
+    size_t nobjects = 0;
+    for (int i = 0; res && i < PQntuples(res);) {
+        const char *schema = PQgetvalue(res, i, 0), *name = PQgetvalue(res, i, 1);
+        int self = schema_iso(v, schema);
+        uint64_t all = self >= 0 ? (uint64_t)1 << self : 0;
+        strbuf why = {0};
+        int j = i;
+        for (; j < PQntuples(res) && strcmp(PQgetvalue(res, j, 0), schema) == 0 &&
+               strcmp(PQgetvalue(res, j, 1), name) == 0;
+             j++) {
+            int fam = schema_iso(v, PQgetvalue(res, j, 2));
+            const iso_fn *f = find_fn(fns, nfns, cell_text(res, j, 4));
+            uint64_t refs = f ? f->refs & ~(self >= 0 ? (uint64_t)1 << self : 0) : 0;
+            if ((fam < 0 || fam == self) && !refs)
+                continue;
+            all |= refs | (fam >= 0 ? (uint64_t)1 << fam : 0);
+            sb_addf(&why, "%s%s.%s (family %s)", why.len ? ", " : "", PQgetvalue(res, j, 2),
+                    PQgetvalue(res, j, 3), family_name(p, fam));
+            if (refs)
+                sb_addf(&why, ", which refers to %s", f->why.buf);
+        }
+        nobjects++;
+        if (popcount64(all) >= 2 && !bridge_reads(p, schema, all)) {
+            char *fams = families_text(p, all);
+            gate_problem(g, "%s%s%s%s %s %s: couples %s%s", name, self >= 0 ? " (family " : "",
+                         self >= 0 ? family_name(p, self) : "", self >= 0 ? ")" : "", verb,
+                         why.buf, fams,
+                         policy_is_bridge(p, schema) ? " (the bridge does not read all of them)"
+                                                     : " outside a bridge");
+            free(fams);
+        }
+        sb_free(&why);
+        i = j;
+    }
+    PQclear(res);
+    return nobjects;
+}
+
+void assume_isolation(vctx *v, verify_gate *g)
+{
+    const policy *p = v->p;
     if (p->nisolated < 2) {
         gate_evidence(g, "the policy isolates no families");
         return;
@@ -212,21 +269,39 @@ void gate_isolation(vctx *v)
         free(fams);
     }
 
-    /* triggers */
+    /* triggers: a family's table runs a function of its family or of the system */
     res = catalog_query(v, "cannot list the triggers",
-            "SELECT t.tgname, n.nspname, c.relname, t.tgfoid::text "
+            "SELECT t.tgname, n.nspname, c.relname, t.tgfoid::text, fn.nspname, p.proname, "
+            "pg_get_function_identity_arguments(p.oid), NOT " USER_NSP("fn") " "
             "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
             "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = p.pronamespace "
             "WHERE NOT t.tgisinternal AND " USER_NSP("n") " ORDER BY 2, 3, 1",
             0, NULL);
     int ntrig = res ? PQntuples(res) : 0;
     for (int i = 0; i < ntrig; i++) {
-        const char *schema = PQgetvalue(res, i, 1);
+        const char *schema = PQgetvalue(res, i, 1), *fschema = PQgetvalue(res, i, 4);
         int self = schema_iso(v, schema);
-        const iso_fn *f = NULL;
-        for (size_t k = 0; k < nfns; k++)
-            if (strcmp(fns[k].oid, PQgetvalue(res, i, 3)) == 0)
-                f = &fns[k];
+        bool fsys = cell_bool(res, i, 7);
+        int ffam = fsys ? -1 : schema_iso(v, fschema);
+        if (self >= 0 && !fsys && ffam != self) {
+            if (ffam >= 0)
+                gate_problem(g, "trigger %s on %s.%s (family %s) runs %s.%s(%s) of family %s: "
+                             "couples %s and %s",
+                             PQgetvalue(res, i, 0), schema, PQgetvalue(res, i, 2),
+                             family_name(p, self), fschema, PQgetvalue(res, i, 5),
+                             PQgetvalue(res, i, 6), family_name(p, ffam), family_name(p, self),
+                             family_name(p, ffam));
+            else
+                gate_problem(g, "trigger %s on %s.%s (family %s) runs %s.%s(%s), a function "
+                             "outside its family and the system: what it reaches cannot be "
+                             "proven",
+                             PQgetvalue(res, i, 0), schema, PQgetvalue(res, i, 2),
+                             family_name(p, self), fschema, PQgetvalue(res, i, 5),
+                             PQgetvalue(res, i, 6));
+            continue;
+        }
+        const iso_fn *f = find_fn(fns, nfns, PQgetvalue(res, i, 3));
         if (!f)
             continue; /* a function of the system or of an extension */
         uint64_t all = f->refs | (f->self >= 0 ? (uint64_t)1 << f->self : 0);
@@ -242,52 +317,84 @@ void gate_isolation(vctx *v)
     }
     PQclear(res);
 
-    /* views and materialized views */
-    res = catalog_query(v, "cannot read the views' dependencies",
-            "SELECT DISTINCT vn.nspname, v.relname, v.relkind::text, rn.nspname, "
-            "coalesce(rc.relname, rp.proname, rt.typname) "
-            "FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace "
-            "JOIN pg_rewrite rw ON rw.ev_class = v.oid "
-            "JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid "
-            DEP_TARGETS
-            "WHERE v.relkind IN ('v', 'm') AND " USER_NSP("vn") " AND " USER_NSP("rn")
-            " AND d.refobjid <> v.oid ORDER BY 1, 2, 4, 5",
+    /* views and materialized views: what their query reads */
+    size_t nviews = coupled_objects(
+        v, g, fns, nfns,
+        "SELECT DISTINCT vn.nspname, CASE v.relkind WHEN 'm' THEN 'materialized view ' "
+        "ELSE 'view ' END || vn.nspname || '.' || v.relname, rn.nspname, "
+        "coalesce(rc.relname, rp.proname, rt.typname), rp.oid::text "
+        "FROM pg_class v JOIN pg_namespace vn ON vn.oid = v.relnamespace "
+        "JOIN pg_rewrite rw ON rw.ev_class = v.oid AND rw.rulename = '_RETURN' "
+        "JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid "
+        DEP_TARGETS
+        "WHERE v.relkind IN ('v', 'm') AND " USER_NSP("vn") " AND " USER_NSP("rn")
+        " AND d.refobjid <> v.oid ORDER BY 1, 2, 3, 4",
+        "reads");
+    /* rules: what their actions and conditions touch */
+    size_t nrules = coupled_objects(
+        v, g, fns, nfns,
+        "SELECT DISTINCT tn.nspname, 'rule ' || rw.rulename || ' on ' || tn.nspname || '.' "
+        "|| t.relname, rn.nspname, coalesce(rc.relname, rp.proname, rt.typname), rp.oid::text "
+        "FROM pg_rewrite rw JOIN pg_class t ON t.oid = rw.ev_class "
+        "JOIN pg_namespace tn ON tn.oid = t.relnamespace "
+        "JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid "
+        DEP_TARGETS
+        "WHERE rw.rulename <> '_RETURN' AND " USER_NSP("tn") " AND " USER_NSP("rn")
+        " AND d.refobjid <> t.oid ORDER BY 1, 2, 3, 4",
+        "touches");
+    /* column defaults and generated columns: the functions, sequences and types they use */
+    size_t ndefaults = coupled_objects(
+        v, g, fns, nfns,
+        "SELECT DISTINCT n.nspname, CASE WHEN a.attgenerated = 's' THEN 'generated column ' "
+        "ELSE 'default of column ' END || n.nspname || '.' || c.relname || '.' || a.attname, "
+        "rn.nspname, coalesce(rc.relname, rp.proname, rt.typname), rp.oid::text "
+        "FROM pg_attrdef ad JOIN pg_class c ON c.oid = ad.adrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum "
+        "JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid "
+        DEP_TARGETS
+        "WHERE " USER_NSP("n") " AND " USER_NSP("rn") " AND d.refobjid <> c.oid "
+        "ORDER BY 1, 2, 3, 4",
+        "uses");
+
+    /* partitions and inheritance, at any depth */
+    res = catalog_query(v, "cannot read the inheritance links",
+            "WITH RECURSIVE up(child, parent, depth) AS ("
+            " SELECT i.inhrelid, i.inhparent, 1 FROM pg_inherits i "
+            " UNION ALL SELECT u.child, i.inhparent, u.depth + 1 FROM up u "
+            " JOIN pg_inherits i ON i.inhrelid = u.parent WHERE u.depth < 100) "
+            "SELECT cn.nspname, c.relname, c.relispartition, pn.nspname, pc.relname, "
+            "min(u.depth) "
+            "FROM up u JOIN pg_class c ON c.oid = u.child "
+            "JOIN pg_namespace cn ON cn.oid = c.relnamespace "
+            "JOIN pg_class pc ON pc.oid = u.parent "
+            "JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
+            "WHERE c.relkind IN ('r', 'p', 'f') AND " USER_NSP("cn") " AND " USER_NSP("pn")
+            " GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 4, 5",
             0, NULL);
-    size_t nviews = 0;
-    for (int i = 0; res && i < PQntuples(res);) {
-        const char *schema = PQgetvalue(res, i, 0), *name = PQgetvalue(res, i, 1);
-        int self = schema_iso(v, schema);
-        uint64_t all = self >= 0 ? (uint64_t)1 << self : 0;
-        strbuf why = {0};
-        int j = i;
-        for (; j < PQntuples(res) && strcmp(PQgetvalue(res, j, 0), schema) == 0 &&
-               strcmp(PQgetvalue(res, j, 1), name) == 0;
-             j++) {
-            int fam = schema_iso(v, PQgetvalue(res, j, 3));
-            if (fam < 0 || fam == self)
-                continue;
-            all |= (uint64_t)1 << fam;
-            sb_addf(&why, "%s%s.%s (family %s)", why.len ? ", " : "", PQgetvalue(res, j, 3),
-                    PQgetvalue(res, j, 4), family_name(p, fam));
-        }
-        nviews++;
-        if (popcount64(all) >= 2 && !bridge_reads(p, schema, all)) {
-            char *fams = families_text(p, all);
-            gate_problem(g, "%s %s.%s%s%s%s reads %s: couples %s%s",
-                    relkind_word(PQgetvalue(res, i, 2)), schema, name,
-                    self >= 0 ? " (family " : "", self >= 0 ? family_name(p, self) : "",
-                    self >= 0 ? ")" : "", why.buf, fams,
-                    policy_is_bridge(p, schema) ? " (the bridge does not read all of them)"
-                                         : " outside a bridge");
-            free(fams);
-        }
-        sb_free(&why);
-        i = j;
+    int ninh = res ? PQntuples(res) : 0;
+    for (int i = 0; i < ninh; i++) {
+        int a = schema_iso(v, PQgetvalue(res, i, 0)), b = schema_iso(v, PQgetvalue(res, i, 3));
+        if (a < 0 || b < 0 || a == b)
+            continue;
+        long depth = cell_long(res, i, 5);
+        gate_problem(g, "%s %s.%s (family %s) %s %s.%s (family %s)%s: couples %s and %s",
+                     cell_bool(res, i, 2) ? "partition" : "table", PQgetvalue(res, i, 0),
+                     PQgetvalue(res, i, 1), family_name(p, a),
+                     cell_bool(res, i, 2) ? "is attached to" : "inherits from",
+                     PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), family_name(p, b),
+                     depth > 1 ? " through intermediate tables" : "", family_name(p, a),
+                     family_name(p, b));
     }
     PQclear(res);
-    gate_evidence(g, "checked %d foreign key%s, %zu view%s, %d trigger%s, %zu function%s", nfk,
-             nfk == 1 ? "" : "s", nviews, nviews == 1 ? "" : "s", ntrig, ntrig == 1 ? "" : "s",
-             nfns, nfns == 1 ? "" : "s");
+
+    gate_evidence(g,
+                  "checked %d foreign key%s, %d inheritance link%s, %zu view%s, %zu rule%s, "
+                  "%d trigger%s, %zu column default%s, %zu function%s",
+                  nfk, nfk == 1 ? "" : "s", ninh, ninh == 1 ? "" : "s", nviews,
+                  nviews == 1 ? "" : "s", nrules, nrules == 1 ? "" : "s", ntrig,
+                  ntrig == 1 ? "" : "s", ndefaults, ndefaults == 1 ? "" : "s", nfns,
+                  nfns == 1 ? "" : "s");
     for (size_t k = 0; k < nfns; k++) {
         free(fns[k].oid);
         free(fns[k].name);

@@ -1,9 +1,12 @@
 /*
  * privileges.c: the privileges gate of pgward verify: what every role of the
  * policy (and PUBLIC) holds in the database, directly, through membership or by
- * owning, against what the policy grants it (policy/query.h); see verify.c for how
- * the policy maps to PostgreSQL's privileges.
+ * owning, against what the policy grants it: the model of policy/grants.h, the one
+ * `pgward policy grants` and `pgward stage` grant from, so that what they set up is
+ * what this gate accepts. Beyond the privileges themselves: memberships in
+ * predefined roles and in roles with more power than a restricted role may have.
  */
+#include "policy/grants.h"
 #include "verify/gate.h"
 
 /* ------------------------------------------------------------------ privileges */
@@ -15,18 +18,6 @@ typedef struct priv_sum {
     long nrels;
     char *last;              /* last relation counted */
 } priv_sum;
-
-static const char *const priv_words[] = {"USAGE",  "CREATE",   "SELECT",     "INSERT",
-                                         "UPDATE", "DELETE",   "TRUNCATE",   "REFERENCES",
-                                         "TRIGGER", "EXECUTE"};
-
-static unsigned priv_bit(const char *priv)
-{
-    for (size_t i = 0; i < ARRAY_SIZE(priv_words); i++)
-        if (strcmp(priv_words[i], priv) == 0)
-            return 1u << i;
-    return 0;
-}
 
 static priv_sum *sum_for(priv_sum **sums, size_t *n, size_t *cap, const char *schema)
 {
@@ -42,26 +33,27 @@ static priv_sum *sum_for(priv_sum **sums, size_t *n, size_t *cap, const char *sc
 
 static void sum_words(strbuf *sb, unsigned privs, unsigned mask)
 {
-    bool first = true;
-    for (size_t i = 0; i < ARRAY_SIZE(priv_words); i++)
-        if (privs & mask & (1u << i)) {
-            sb_addf(sb, "%s%s", first ? "" : ", ", priv_words[i]);
-            first = false;
-        }
+    priv_words(sb, privs & mask);
 }
 
-#define SCHEMA_PRIVS ((1u << 0) | (1u << 1))
+#define SCHEMA_PRIVS (PRIV_USAGE | PRIV_CREATE)
+
+/* The table a sequence belongs to (serial or identity column), or NULL. */
+#define SEQ_OWNER                                                                       \
+    "(SELECT t.relname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid "        \
+    "WHERE c.relkind = 'S' AND d.classid = 'pg_class'::regclass AND d.objid = c.oid "  \
+    "AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1)"
 
 static const char q_rel_privs[] =
     "SELECT n.nspname, c.relname, c.relkind, a.privilege_type, a.is_grantable, " VIA ", "
-    "pg_get_userbyid(a.grantor), NULL::name "
+    "pg_get_userbyid(a.grantor), NULL::name, " SEQ_OWNER " "
     "FROM pg_roles r CROSS JOIN pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
     "CROSS JOIN LATERAL " REL_ACL " a "
     "WHERE r.rolname = $1 AND " REL_KINDS " AND " USER_NSP("n") " AND a.grantee <> 0 "
     "AND pg_has_role(r.oid, a.grantee, 'MEMBER') AND NOT pg_has_role(r.oid, c.relowner, 'MEMBER') "
     "UNION ALL "
     "SELECT n.nspname, c.relname, c.relkind, a.privilege_type, a.is_grantable, " VIA ", "
-    "pg_get_userbyid(a.grantor), t.attname "
+    "pg_get_userbyid(a.grantor), t.attname, NULL::name "
     "FROM pg_roles r CROSS JOIN pg_attribute t JOIN pg_class c ON c.oid = t.attrelid "
     "JOIN pg_namespace n ON n.oid = c.relnamespace CROSS JOIN LATERAL aclexplode(t.attacl) a "
     "WHERE r.rolname = $1 AND t.attacl IS NOT NULL AND t.attnum > 0 AND NOT t.attisdropped "
@@ -118,10 +110,17 @@ static const char q_db_privs[] =
     "WHERE r.rolname = $1 AND d.datname = current_database() AND a.grantee <> 0 "
     "AND pg_has_role(r.oid, a.grantee, 'MEMBER') AND NOT pg_has_role(r.oid, d.datdba, 'MEMBER')";
 
+/* Roles it belongs to that give what no grant can: predefined ones, and roles with
+   attributes a restricted role may not have (SET ROLE reaches them). */
 static const char q_predefined[] =
-    "SELECT g.rolname FROM pg_roles r CROSS JOIN pg_roles g "
-    "WHERE r.rolname = $1 AND g.rolname ~ '^pg_' AND g.rolname <> 'pg_database_owner' "
-    "AND g.oid <> r.oid AND pg_has_role(r.oid, g.oid, 'MEMBER') ORDER BY 1";
+    "SELECT g.rolname, g.rolname ~ '^pg_', concat_ws(', ', "
+    "CASE WHEN g.rolsuper THEN 'SUPERUSER' END, CASE WHEN g.rolcreaterole THEN 'CREATEROLE' END, "
+    "CASE WHEN g.rolcreatedb THEN 'CREATEDB' END, CASE WHEN g.rolbypassrls THEN 'BYPASSRLS' END, "
+    "CASE WHEN g.rolreplication THEN 'REPLICATION' END) "
+    "FROM pg_roles r CROSS JOIN pg_roles g "
+    "WHERE r.rolname = $1 AND g.oid <> r.oid AND pg_has_role(r.oid, g.oid, 'MEMBER') "
+    "AND ((g.rolname ~ '^pg_' AND g.rolname <> 'pg_database_owner') OR g.rolsuper "
+    "OR g.rolcreaterole OR g.rolcreatedb OR g.rolbypassrls OR g.rolreplication) ORDER BY 1";
 
 static const char q_default_privs[] =
     "SELECT pg_get_userbyid(d.defaclrole), n.nspname, d.defaclobjtype, a.privilege_type, "
@@ -147,14 +146,11 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         const char *kind = PQgetvalue(res, i, 2), *priv = PQgetvalue(res, i, 3);
         const char *col = cell_text(res, i, 7);
         bool grantable = cell_bool(res, i, 4);
-        unsigned need, have;
-        if (kind[0] == 'S' && strcmp(priv, "USAGE") == 0) {
-            need = CLASS_INSERT;
-            have = policy_table_classes(p, rl, schema, NULL);
-        } else {
-            need = table_priv_class(priv);
-            have = policy_table_classes(p, rl, schema, rel);
-        }
+        /* what the model gives it there (policy/grants.h), and the classes behind it */
+        unsigned privs = kind[0] == 'S'
+                             ? policy_sequence_privs(p, rl, schema, cell_text(res, i, 8))
+                             : policy_table_privs(p, rl, schema, rel);
+        unsigned have = policy_table_classes(p, rl, schema, rel);
         priv_sum *s = sum_for(&sums, &nsums, &capsums, schema);
         s->privs |= priv_bit(priv);
         if (!s->last || strcmp(s->last, rel) != 0) {
@@ -162,7 +158,8 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
             s->last = xstrdup(rel);
             s->nrels++;
         }
-        bool ok = (have & need) && (!grantable || (have & CLASS_DCL));
+        bool held = privs & priv_bit(priv);
+        bool ok = held && (!grantable || (have & CLASS_DCL));
         if (ok)
             continue;
         extra++;
@@ -171,7 +168,7 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         char *target = col ? xasprintf("%s (%s) on %s %s.%s", priv, col, relkind_word(kind),
                                        schema, rel)
                            : xasprintf("%s on %s %s.%s", priv, relkind_word(kind), schema, rel);
-        if (have & need)
+        if (held)
             gate_problem(g, "%s holds %s WITH GRANT OPTION (%s): its grants there lack dcl (%s)",
                     rl->name, target, how, classes);
         else
@@ -188,15 +185,10 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         const char *schema = PQgetvalue(res, i, 0), *priv = PQgetvalue(res, i, 1);
         bool grantable = cell_bool(res, i, 2);
         unsigned have = policy_schema_classes(p, rl, schema);
-        bool ok;
-        const char *why;
-        if (strcmp(priv, "CREATE") == 0) {
-            ok = have & CLASS_DDL;
-            why = "CREATE needs ddl on the schema";
-        } else {
-            ok = policy_table_classes(p, rl, schema, NULL) || policy_function_allowed_in(rl, schema, NULL);
-            why = "USAGE needs a grant or an allowed function there";
-        }
+        bool ok = policy_role_privs(p, rl, schema).schema & priv_bit(priv);
+        const char *why = strcmp(priv, "CREATE") == 0
+                              ? "CREATE needs ddl on the schema"
+                              : "USAGE needs a grant or an allowed function there";
         if (ok && grantable && !(have & CLASS_DCL)) {
             ok = false;
             why = "WITH GRANT OPTION needs dcl on the schema";
@@ -262,12 +254,13 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     res = catalog_query(v, "cannot read the role's database privileges", q_db_privs, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *priv = PQgetvalue(res, i, 0);
-        if (strcmp(priv, "CREATE") != 0 || policy_ddl_on_some_family(rl))
+        if (policy_database_privs(p, rl) & priv_bit(priv))
             continue;
         extra++;
         char *how = how_held(PQgetvalue(res, i, 2), cell_text(res, i, 3));
-        gate_problem(g, "%s holds CREATE on database %s (%s): creating schemas needs ddl on a family",
-                rl->name, v->r->database, how);
+        gate_problem(g, "%s holds %s on database %s (%s): %s", rl->name, priv, v->r->database,
+                how, strcmp(priv, "CREATE") == 0 ? "creating schemas needs ddl on a family"
+                                                 : "the policy gives the roles only CONNECT");
         free(how);
     }
     PQclear(res);
@@ -275,7 +268,12 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
     res = catalog_query(v, "cannot read the role's memberships", q_predefined, 1, params);
     for (int i = 0; res && i < PQntuples(res); i++) {
         extra++;
-        gate_problem(g, "%s is a member of the predefined role %s", rl->name, PQgetvalue(res, i, 0));
+        if (cell_bool(res, i, 1))
+            gate_problem(g, "%s is a member of the predefined role %s", rl->name,
+                    PQgetvalue(res, i, 0));
+        else
+            gate_problem(g, "%s is a member of %s, which has %s: a restricted role may not reach "
+                    "it (SET ROLE)", rl->name, PQgetvalue(res, i, 0), PQgetvalue(res, i, 2));
     }
     PQclear(res);
 
@@ -286,34 +284,33 @@ static void check_restricted_role(vctx *v, verify_gate *g, const policy_role *rl
         const char *priv = PQgetvalue(res, i, 3);
         bool grantable = cell_bool(res, i, 4);
         unsigned have = schema ? policy_schema_classes(p, rl, schema) : 0;
-        unsigned need = table_priv_class(priv);
+        policy_privs model = schema ? policy_role_privs(p, rl, schema) : (policy_privs){0};
+        unsigned privs;
         const char *objects;
         switch (type) {
         case 'r':
+            privs = model.tables;
             objects = "tables";
             break;
         case 'S':
-            if (strcmp(priv, "USAGE") == 0) {
-                need = CLASS_INSERT;
-                have = schema ? policy_table_classes(p, rl, schema, NULL) : 0;
-            }
+            privs = model.sequences;
             objects = "sequences";
             break;
         case 'f':
-            have = 0; /* never covered: future functions are on no allowlist */
+            privs = 0; /* never covered: future functions are on no allowlist */
             objects = "functions";
             break;
         case 'n':
-            need = strcmp(priv, "CREATE") == 0 ? CLASS_DDL : 0;
+            privs = PRIV_USAGE | (policy_ddl_on_some_family(rl) ? PRIV_CREATE : 0);
             have = policy_ddl_on_some_family(rl) ? CLASS_DDL : 0;
             objects = "schemas";
             break;
         default:
-            need = 0; /* types: USAGE */
+            privs = PRIV_USAGE; /* types: USAGE, as PostgreSQL gives PUBLIC */
             objects = "types";
             break;
         }
-        if (!need || ((have & need) && (!grantable || (have & CLASS_DCL))))
+        if ((privs & priv_bit(priv)) && (!grantable || (have & CLASS_DCL)))
             continue;
         extra++;
         char *via = PQgetvalue(res, i, 5)[0]
@@ -397,17 +394,30 @@ static const char q_public_other[] =
     "CROSS JOIN LATERAL aclexplode(d.defaclacl) a WHERE a.grantee = 0 "
     "ORDER BY 1, 2, 3";
 
-/* PUBLIC: every role holds what it holds. */
+static const char q_public_fn[] =
+    "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), "
+    "CASE p.prokind WHEN 'p' THEN 'procedure' WHEN 'a' THEN 'aggregate' ELSE 'function' END, "
+    "pg_get_userbyid(a.grantor) "
+    "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+    "CROSS JOIN LATERAL aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a "
+    "WHERE " USER_NSP("n") " AND " NOT_EXT_MEMBER("pg_proc", "p.oid") " AND a.grantee = 0 "
+    "ORDER BY 1, 2, 3";
+
+/* PUBLIC: every role holds what it holds; it may hold what policy_public_privs()
+   says (policy/grants.h). */
 static void check_public(vctx *v, verify_gate *g)
 {
     const policy *p = v->p;
     strbuf usage = {0}, reads = {0};
+    size_t nexec = 0;
     PGresult *res = catalog_query(v, "cannot read the privileges of PUBLIC", q_public_rel, 0, NULL);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *schema = PQgetvalue(res, i, 0), *rel = PQgetvalue(res, i, 1);
         const char *priv = PQgetvalue(res, i, 3), *col = cell_text(res, i, 5);
-        if (strcmp(priv, "SELECT") == 0 && policy_is_protected(p, schema)) {
-            sb_addf(&reads, "%s%s.%s%s%s%s", reads.len ? ", " : "", schema, rel,
+        policy_privs pub = policy_public_privs(p, schema);
+        unsigned may = PQgetvalue(res, i, 2)[0] == 'S' ? pub.sequences : pub.tables;
+        if (may & priv_bit(priv)) {
+            sb_addf(&reads, "%s%s %s.%s%s%s%s", reads.len ? ", " : "", priv, schema, rel,
                     col ? " (" : "", col ? col : "", col ? ")" : "");
             continue;
         }
@@ -416,43 +426,63 @@ static void check_public(vctx *v, verify_gate *g)
                 relkind_word(PQgetvalue(res, i, 2)), schema, rel, PQgetvalue(res, i, 4));
     }
     PQclear(res);
+    res = catalog_query(v, "cannot read the privileges of PUBLIC", q_public_fn, 0, NULL);
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *schema = PQgetvalue(res, i, 0);
+        if (policy_public_privs(p, schema).routines & PRIV_EXECUTE) {
+            nexec++;
+            continue;
+        }
+        gate_problem(g, "PUBLIC holds EXECUTE on %s %s.%s(%s) (granted by %s): every role may "
+                   "call it, and it is on no allow function list",
+                PQgetvalue(res, i, 3), schema, PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+                PQgetvalue(res, i, 4));
+    }
+    PQclear(res);
     res = catalog_query(v, "cannot read the privileges of PUBLIC", q_public_other, 0, NULL);
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *kind = PQgetvalue(res, i, 0), *name = PQgetvalue(res, i, 1);
         const char *priv = PQgetvalue(res, i, 2), *by = PQgetvalue(res, i, 3);
         if (strcmp(kind, "schema") == 0) {
             const policy_family *fam = policy_family_of(p, name);
-            if (strcmp(priv, "USAGE") == 0 && !fam)
+            if (policy_public_privs(p, name).schema & priv_bit(priv))
                 sb_addf(&usage, "%s%s", usage.len ? ", " : "", name);
             else if (strcmp(priv, "USAGE") == 0)
-                gate_problem(g, "PUBLIC holds USAGE on schema %s of family %s (granted by %s): every "
-                           "role reaches its functions",
-                        name, fam->name, by);
+                gate_problem(g, "PUBLIC holds USAGE on schema %s%s%s (granted by %s): every "
+                           "role reaches its objects",
+                        name, fam ? " of family " : "", fam ? fam->name : "", by);
             else
                 gate_problem(g, "PUBLIC holds %s on schema %s (granted by %s): every role gets it",
                         priv, name, by);
         } else if (strcmp(kind, "database") == 0) {
-            if (strcmp(priv, "CREATE") == 0)
-                gate_problem(g, "PUBLIC holds CREATE on database %s: every role may create schemas",
-                        name);
+            if (!(policy_database_privs(p, NULL) & priv_bit(priv)))
+                gate_problem(g, "PUBLIC holds %s on database %s: every role %s", priv, name,
+                        strcmp(priv, "CREATE") == 0    ? "may create schemas"
+                        : strcmp(priv, "CONNECT") == 0 ? "may connect, not only the policy's"
+                                                       : "may create temporary objects");
         } else {
             char type = kind[8];
-            bool ok = type == 'f' || type == 'T' || (type == 'n' && strcmp(priv, "USAGE") == 0) ||
-                      ((type == 'r' || type == 'S') && strcmp(priv, "SELECT") == 0 && *name &&
-                       policy_is_protected(p, name));
-            if (!ok)
+            policy_privs pub = *name ? policy_public_privs(p, name)
+                                     : (policy_privs){0, 0, 0, PRIV_EXECUTE};
+            unsigned may = type == 'r'   ? pub.tables
+                           : type == 'S' ? pub.sequences
+                           : type == 'f' ? pub.routines
+                                         : PRIV_USAGE; /* types, schemas: USAGE */
+            if (!(may & priv_bit(priv)))
                 gate_problem(g, "PUBLIC gets %s on every new %s %s creates%s%s (default privileges)",
                         priv,
                         type == 'r'   ? "table"
                         : type == 'S' ? "sequence"
+                        : type == 'f' ? "function"
                                       : "schema",
                         by, *name ? " in schema " : "", name);
         }
     }
     PQclear(res);
-    gate_evidence(g, "PUBLIC: USAGE on schemas %s; SELECT on %s (protected: readable); EXECUTE on "
-                "functions as PostgreSQL grants by default",
-             usage.len ? usage.buf : "none", reads.len ? reads.buf : "nothing");
+    gate_evidence(g, "PUBLIC: USAGE on schemas %s; %s (protected: readable); EXECUTE on %zu "
+                "function%s outside the families and bridges",
+             usage.len ? usage.buf : "none", reads.len ? reads.buf : "nothing", nexec,
+             nexec == 1 ? "" : "s");
     sb_free(&usage);
     sb_free(&reads);
 }

@@ -12,17 +12,19 @@
  *   ddl          schema CREATE, owning objects, REFERENCES and TRIGGER on tables,
  *                CREATE on the database (with ddl on some family)
  *   dcl          holding a privilege WITH GRANT OPTION
- *   sequences    USAGE where insert is granted somewhere in the schema, SELECT with
- *                select, UPDATE with update
+ *   sequences    USAGE with insert on the schema or the table owning the sequence,
+ *                SELECT and UPDATE with ddl
  *   schema USAGE where the role has any grant or an allowed function in the schema
  *   EXECUTE      granted to the role itself (or a role it belongs to): only on its
- *                `allow function` list (PUBLIC's default EXECUTE is not counted)
+ *                `allow function` list
  *   maintenance, call, copy: no privilege of their own in PostgreSQL 15
- * A privilege counts when the role holds it directly, through membership (any role
- * it can SET ROLE to) or by owning the object. Grants to PUBLIC are checked once,
- * for PUBLIC: USAGE on schemas outside the families, EXECUTE on functions and SELECT
- * on relations of protected schemas (the audit trail is readable evidence) are
- * allowed, nothing else.
+ * The model is policy/grants.h, the one `pgward policy grants` and `pgward stage`
+ * grant from (privileges.c). A privilege counts when the role holds it directly,
+ * through membership (any role it can SET ROLE to) or by owning the object. Grants
+ * to PUBLIC are checked once, for PUBLIC: nothing in the families and bridges; in
+ * protected schemas USAGE, SELECT on relations (the audit trail is readable
+ * evidence) and EXECUTE; elsewhere USAGE and EXECUTE; no CREATE, nothing on the
+ * database.
  */
 #include "verify/verify.h"
 
@@ -46,23 +48,7 @@ static void read_header(vctx *v)
     v->r->time = xstrdup(PQgetvalue(h, 0, 3));
     v->r->server_started = xstrdup(PQgetvalue(h, 0, 4));
     PQclear(h);
-
-    PGresult *s = catalog_query(v, "cannot list the schemas",
-                    "SELECT n.nspname, pg_get_userbyid(n.nspowner) FROM pg_namespace n "
-                    "WHERE " USER_NSP("n") " ORDER BY 1",
-                    0, NULL);
-    if (!s)
-        return;
-    for (int i = 0; i < PQntuples(s); i++) {
-        GROW(v->schemas, v->capschemas, v->nschemas + 1);
-        GROW(v->owners, v->capowners, v->nschemas + 1);
-        GROW(v->iso, v->capiso, v->nschemas + 1);
-        v->schemas[v->nschemas] = xstrdup(PQgetvalue(s, i, 0));
-        v->owners[v->nschemas] = xstrdup(PQgetvalue(s, i, 1));
-        v->iso[v->nschemas] = iso_of(v->p, PQgetvalue(s, i, 0));
-        v->nschemas++;
-    }
-    PQclear(s);
+    vctx_read_schemas(v);
 }
 
 /* ------------------------------------------------------------------ schemas */
@@ -194,76 +180,7 @@ static void gate_row_security(vctx *v)
 
 static void gate_sensitive_rls(vctx *v)
 {
-    const policy *p = v->p;
-    verify_gate *g = gate_add(v, "sensitive-rls",
-                              "sensitive tables have row-level security enabled, forced and a "
-                              "policy");
-    if (p->nsensitive_tables == 0 && p->nsensitive_columns == 0) {
-        gate_evidence(g, "the policy declares no sensitive table or column pattern");
-        return;
-    }
-    PGresult *res = catalog_query(
-        v, "cannot list the tables",
-        "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
-        "coalesce((SELECT json_agg(p.polname ORDER BY p.polname) FROM pg_policy p "
-        "          WHERE p.polrelid = c.oid), '[]'), "
-        "coalesce((SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a "
-        "          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped), '[]') "
-        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE c.relkind IN ('r', 'p') AND " USER_NSP("n") " ORDER BY 1, 2",
-        0, NULL);
-    if (!res)
-        return;
-    size_t nsens = 0;
-    for (int i = 0; i < PQntuples(res); i++) {
-        char *qname = xasprintf("%s.%s", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
-        strbuf why = {0}, pols = {0};
-        if (policy_patterns_match(p->sensitive_tables, p->nsensitive_tables, qname))
-            sb_adds(&why, "name");
-        cJSON *cols = cJSON_Parse(PQgetvalue(res, i, 5));
-        const cJSON *col;
-        strbuf colnames = {0};
-        size_t ncols = 0;
-        cJSON_ArrayForEach(col, cols)
-        {
-            if (cJSON_IsString(col) &&
-                policy_patterns_match(p->sensitive_columns, p->nsensitive_columns,
-                                      col->valuestring)) {
-                sb_addf(&colnames, "%s%s", ncols ? ", " : "", col->valuestring);
-                ncols++;
-            }
-        }
-        if (ncols)
-            sb_addf(&why, "%scolumn%s %s", why.len ? "; " : "", ncols == 1 ? "" : "s",
-                    colnames.buf);
-        sb_free(&colnames);
-        cJSON_Delete(cols);
-        if (why.len) {
-            nsens++;
-            cJSON *pl = cJSON_Parse(PQgetvalue(res, i, 4));
-            const cJSON *it;
-            size_t npol = 0;
-            cJSON_ArrayForEach(it, pl)
-            {
-                if (cJSON_IsString(it))
-                    sb_addf(&pols, "%s%s", npol++ ? ", " : "", it->valuestring);
-            }
-            cJSON_Delete(pl);
-            bool on = cell_bool(res, i, 2), forced = cell_bool(res, i, 3);
-            if (on && forced && npol)
-                gate_evidence(g, "%s (sensitive: %s): RLS enabled and forced; policies: %s", qname,
-                         why.buf, pols.buf);
-            else
-                gate_problem(g, "%s (sensitive: %s): RLS %s, %s; %s%s", qname, why.buf,
-                        on ? "enabled" : "NOT enabled", forced ? "forced" : "NOT forced",
-                        npol ? "policies: " : "no policy", npol ? pols.buf : "");
-        }
-        sb_free(&why);
-        sb_free(&pols);
-        free(qname);
-    }
-    gate_evidence(g, "%zu sensitive of %d tables", nsens, PQntuples(res));
-    PQclear(res);
+    assume_sensitive_rls(v, gate_add(v, "sensitive-rls", SENSITIVE_RLS_TITLE));
 }
 
 /* ------------------------------------------------------------------ roles */
@@ -537,7 +454,7 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path, verify
 
     void (*const gates[])(vctx *) = {gate_schemas,  gate_extensions, gate_row_security,
                                      gate_sensitive_rls, gate_roles, gate_privileges,
-                                     gate_lifetime, gate_views,      gate_isolation};
+                                     gate_lifetime, gate_views,      gate_catalog_assumptions};
     for (size_t i = 0; i < ARRAY_SIZE(gates) && !v.err; i++)
         gates[i](&v);
     if (!v.err)
@@ -545,20 +462,18 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path, verify
     if (!v.err)
         read_automation(&v);
 
-    for (size_t i = 0; i < v.nschemas; i++) {
-        free(v.schemas[i]);
-        free(v.owners[i]);
-    }
-    free(v.schemas);
-    free(v.owners);
-    free(v.iso);
+    vctx_free_schemas(&v);
     if (v.err) {
         *err = v.err;
         verify_report_free(out);
         return -1;
     }
-    for (size_t i = 0; i < out->ngates; i++)
-        out->gates[i].pass = out->gates[i].nproblems == 0;
+    for (size_t i = 0; i < out->ngates; i++) {
+        verify_gate *g = &out->gates[i];
+        g->pass = g->nproblems == 0;
+        for (size_t k = 0; k < g->nparts; k++)
+            g->parts[k].pass = g->parts[k].nproblems == 0;
+    }
     return 0;
 }
 
@@ -580,15 +495,8 @@ const verify_gate *verify_find_gate(const verify_report *r, const char *id)
 
 void verify_report_free(verify_report *r)
 {
-    for (size_t i = 0; i < r->ngates; i++) {
-        verify_gate *g = &r->gates[i];
-        for (size_t k = 0; k < g->nevidence; k++)
-            free(g->evidence[k]);
-        for (size_t k = 0; k < g->nproblems; k++)
-            free(g->problems[k]);
-        free(g->evidence);
-        free(g->problems);
-    }
+    for (size_t i = 0; i < r->ngates; i++)
+        gate_free(&r->gates[i]);
     free(r->gates);
     free(r->time);
     free(r->target);

@@ -15,7 +15,10 @@
  *
  * Gates (ids are stable; the README lists what each checks):
  *   schemas, extensions, row-security, sensitive-rls, roles, privileges, lifetime,
- *   views, isolation, audit-trail
+ *   views, catalog-assumptions, audit-trail
+ * catalog-assumptions has parts, one per assumption the static gate makes about the
+ * catalog (isolation, no-shadowing, sensitive-rls; assumptions.h), each with its own
+ * evidence and problems; the gate's lines are theirs, prefixed with the part's id.
  */
 #ifndef PGWARD_VERIFY_H
 #define PGWARD_VERIFY_H
@@ -35,6 +38,10 @@ typedef struct verify_gate {
     size_t nevidence, capevidence;
     char **problems;         /* what is wrong, one line each */
     size_t nproblems, capproblems;
+    struct verify_gate *parts; /* the checks it is made of (catalog-assumptions), or none */
+    size_t nparts, capparts;
+    const char *reported_by; /* a part another gate reports (that gate's id): its
+                                problems are not the parent gate's */
 } verify_gate;
 
 /* audit.runs in numbers (the go/no-go items pgward can only report). */
