@@ -21,10 +21,14 @@
  *               places a schema other than pg_catalog before it (or is unknown)
  *   code        statements that do not parse, code the analysis cannot see into
  *               (dynamic SQL, other languages)
+ *   COPY data   inline data psql would read as SQL if the server refused the COPY
+ *               before asking for it, unless that reading cannot run anything
  * Unrestricted roles are not held to any of it.
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <pg_query.h>
 
 #include "function_allowlist.h"
 #include "policy/query.h"
@@ -319,6 +323,115 @@ static bool catalog_holds_data(const rel_ref *r)
            (strncmp(r->name, "pg_stats", 8) == 0 || strncmp(r->name, "pg_statistic", 12) == 0);
 }
 
+/* ------------------------------------------------------------------ COPY data */
+
+/* psql's meta-commands with an effect (everything else psql accepts only shows
+   things, and a name it does not know is an error that changes nothing). */
+static const char *const effective_metas[] = {
+    "!", "bind", "c", "cd", "connect", "copy", "crosstabview", "e", "edit", "ef", "elif",
+    "else", "encoding", "endif", "ev", "g", "gdesc", "getenv", "gexec", "gset", "gx", "i",
+    "if", "include", "include_relative", "ir", "o", "out", "password", "prompt", "set",
+    "setenv", "unset", "w", "watch", "write"};
+
+/* Keywords a statement can begin with: text that begins otherwise never parses. */
+static const char *const leading_keywords[] = {
+    "abort", "alter", "analyse", "analyze", "begin", "call", "checkpoint", "close",
+    "cluster", "comment", "commit", "copy", "create", "deallocate", "declare", "delete",
+    "discard", "do", "drop", "end", "execute", "explain", "fetch", "grant", "import",
+    "insert", "listen", "load", "lock", "merge", "move", "notify", "prepare", "reassign",
+    "refresh", "reindex", "release", "reset", "revoke", "rollback", "savepoint", "security",
+    "select", "set", "show", "start", "table", "truncate", "unlisten", "update", "vacuum",
+    "values", "with"};
+
+/* Whether text, sent to the server, could be a statement: it begins with '(' or a
+   statement keyword (or with text that is not there yet: a variable). */
+static bool could_be_statement(const char *t)
+{
+    for (;;) {
+        while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r' || *t == '\f' || *t == '\v')
+            t++;
+        if (t[0] == '-' && t[1] == '-') {
+            while (*t && *t != '\n')
+                t++;
+        } else if (t[0] == '/' && t[1] == '*') {
+            const char *e = strstr(t + 2, "*/");
+            if (!e)
+                return true; /* an open comment: what follows joins it */
+            t = e + 2;
+        } else {
+            break;
+        }
+    }
+    if (*t == '(' || *t == ':' || *t == 0)
+        return *t != 0;
+    size_t n = 0;
+    char word[16];
+    while (n < sizeof(word) - 1 && ((t[n] >= 'a' && t[n] <= 'z') || (t[n] >= 'A' && t[n] <= 'Z')))
+        word[n] = (char)(t[n] | 0x20), n++;
+    word[n] = 0;
+    return n > 0 && in_names(leading_keywords, ARRAY_SIZE(leading_keywords), word);
+}
+
+static bool scans_cleanly(const char *text)
+{
+    PgQueryScanResult r = pg_query_scan(text);
+    bool ok = r.error == NULL;
+    pg_query_free_scan_result(r);
+    return ok;
+}
+
+/*
+ * COPY ... FROM STDIN with its data inline: when the server refuses the COPY before
+ * asking for the data (a column that does not exist, a privilege), psql reads the
+ * data as script. The data is proven only when that other reading cannot run
+ * anything: no meta-command with an effect, no text that could begin a statement,
+ * nothing left open (a quote, a comment) for what follows the data to join.
+ */
+static void check_copy_data(lint_ctx *c)
+{
+    const statement *st = c->st;
+    const char *text = st->src->text;
+    size_t end = st->offset + st->length, data = (size_t)(st->copy_data - text);
+    const char *why = NULL;
+    for (size_t i = end; i < data && !why; i++) {
+        if (text[i] == '-' && i + 1 < data && text[i + 1] == '-')
+            break;
+        if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
+            why = "the COPY's line goes on after it";
+    }
+    for (size_t i = 0; i + 1 < st->copy_data_len && !why; i++) {
+        char n = st->copy_data[i + 1];
+        if (st->copy_data[i] == ':' &&
+            ((n >= 'a' && n <= 'z') || (n >= 'A' && n <= 'Z') || n == '_' || n == '\'' ||
+             n == '"' || (unsigned char)n >= 0x80))
+            why = "psql would substitute a variable into it";
+    }
+    script_options opt = script_options_default();
+    opt.forbid_includes = true;
+    script *alt = script_read_memory(st->src->name, st->copy_data, st->copy_data_len, &opt);
+    for (size_t i = 0; i < alt->nmetas && !why; i++)
+        if (in_names(effective_metas, ARRAY_SIZE(effective_metas), alt->metas[i]) ||
+            strncmp(alt->metas[i], "lo_", 3) == 0)
+            why = "a line of it is a meta-command psql would run";
+    for (size_t i = 0; i < alt->nstmts && !why; i++) {
+        if (could_be_statement(alt->stmts[i].text))
+            why = "a line of it could begin a statement";
+        else if (i + 1 == alt->nstmts && !scans_cleanly(alt->stmts[i].text))
+            why = "it leaves a quote or a comment open for what follows to join";
+    }
+    /* (meta-commands were judged above: psql rejects the ones it does not know) */
+    for (size_t i = 0; i < alt->notes.count && !why; i++)
+        if (strncmp(alt->notes.items[i].message, "psql runs \\", 11) != 0)
+            why = "it holds bytes or constructs psql may read otherwise";
+    script_free(alt);
+    script_options_free(&opt);
+    if (why)
+        lint_report(c, RULE_UNPROVEN, -1,
+                    "inline COPY data: if the server refused the COPY before reading its "
+                    "data, psql would read the data as SQL, and %s",
+                    why);
+}
+
 /* ------------------------------------------------------------------ the module */
 
 static void coverage_unit(lint_ctx *c, void *state)
@@ -364,6 +477,8 @@ static void coverage_statement(lint_ctx *c, void *state)
     if (f->dynamic_what)
         lint_report(c, RULE_UNPROVEN, -1, "%s cannot be proven allowed for restricted role '%s'",
                     f->dynamic_what, c->role->name);
+    if (c->st->copy_data)
+        check_copy_data(c);
 }
 
 /* What the interpreter noted while reading: reported for a restricted role. */

@@ -530,6 +530,9 @@ static void handle_backslash(file_ctx *fc)
         qbuf_truncate(qb, qb->text.len - 1);
     char *cmd = scan_slash_command(fc->sc);
     char *gset_prefix = NULL;
+    script *out = fc->ip->out;
+    if (interp_active(fc) && out->nmetas < 64)
+        str_set_put(&out->metas, &out->nmetas, &out->capmetas, cmd, true);
     /* run-time variables in a meta-command's arguments do not mark the statement */
     bool stmt_runtime = fc->stmt_runtime;
     fc->in_meta = true;

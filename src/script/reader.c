@@ -121,5 +121,8 @@ void script_free(script *s)
     free(s->sources);
     finding_list_free(&s->findings);
     finding_list_free(&s->notes);
+    for (size_t i = 0; i < s->nmetas; i++)
+        free(s->metas[i]);
+    free(s->metas);
     free(s);
 }

@@ -137,6 +137,9 @@ typedef struct script {
                                 (bytes psql may read otherwise, run-time SQL text,
                                 psql settings that change splitting): rule unproven,
                                 reported by the gate for a restricted role only */
+    char **metas;            /* the meta-commands psql would run (names, the first 64
+                                distinct ones, in active or run-time branches) */
+    size_t nmetas, capmetas;
     bool stopped;            /* a runner asked to stop */
     size_t nechos;           /* \echo and \qecho run (in active branches) */
 } script;
