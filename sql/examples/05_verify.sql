@@ -5,7 +5,7 @@ SHOW row_security;
 SELECT count(*) AS unlinked FROM eng.projects WHERE directive_id IS NULL \gset
 SELECT count(*) AS mixed_case FROM eng.strategic_directives WHERE status <> lower(status) \gset
 \echo verify: :unlinked projects without a directive, :mixed_case statuses not normalised
-SELECT (:unlinked + :mixed_case) = 0 AS all_clean \gset
+SELECT (:'unlinked'::bigint + :'mixed_case'::bigint) = 0 AS all_clean \gset
 \if :all_clean
 \echo verify: backfill and hydration complete
 \else

@@ -89,7 +89,9 @@ int apply_check_pinned(applier *a)
         return -1;
     }
     int rc = 0;
-    for (int i = 0; i < POLICY_NPINNED && rc == 0; i++) {
+    /* search_path (the last) is the script's to set: the gate follows every change
+       of it from the pinned value, and refuses the routes it cannot follow */
+    for (int i = 0; i < POLICY_NPINNED - 1 && rc == 0; i++) {
         const char *now = PQgetvalue(r, 0, i);
         if (strcmp(now, a->pin_values[i]) == 0)
             continue;

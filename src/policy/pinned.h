@@ -2,8 +2,10 @@
  * pinned.h: the session settings pgward apply pins for a restricted role, the one
  * place that says what they are. apply sets them before the first statement and
  * checks before every COMMIT (and after each statement outside a transaction) that
- * they still hold; the static gate's model of a restricted role's session starts
- * from the same values, so what is proven is what runs.
+ * client_encoding and standard_conforming_strings still hold (the gate refuses any
+ * change of them, so a change means the model was wrong); search_path is the
+ * script's to set: the static gate's model of a restricted role's session starts
+ * from the pinned value and follows every change, so what is proven is what runs.
  *
  *   policy_pin pins[POLICY_NPINNED];
  *   size_t n = policy_pinned_settings(p, pins);   // client_encoding, ..., search_path
