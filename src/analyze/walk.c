@@ -163,11 +163,70 @@ static void walk_create_function(walker *w, pg_kind k, const cJSON *f)
     walk_rest(w, f, skip, ARRAY_SIZE(skip), ACC_READ, CLASS_SELECT);
 }
 
+/* A type, domain or other object named by a name list: defined in its schema. */
+static void define_named(walker *w, const cJSON *names, bool has_member)
+{
+    int n = cJSON_GetArraySize(names);
+    /* [schema, object] or, with a member (a column, a trigger), [schema, table, member] */
+    int obj = n - 1 - (has_member ? 1 : 0);
+    if (obj < 0)
+        return;
+    const char *name = list_str(names, obj);
+    const char *schema = obj >= 1 ? list_str(names, obj - 1) : NULL;
+    if (name)
+        walk_add_rel(w, schema, name, ACC_DEFINE, CLASS_DDL, -1, false);
+}
+
+/* COMMENT ON: the object it describes is defined (changed) in its schema. */
+static void define_commented(walker *w, const cJSON *f)
+{
+    const char *type = str_field(f, PGF_objtype);
+    const cJSON *obj = field(f, PGF_object);
+    const cJSON *list = field(field(obj, PGN_List), PGF_items);
+    if (str_is(type, "OBJECT_SCHEMA")) {
+        const char *schema = string_node(obj);
+        if (schema)
+            walk_add_rel(w, schema, NULL, ACC_DEFINE, CLASS_DDL, -1, false);
+    } else if (str_is(type, "OBJECT_TYPE") || str_is(type, "OBJECT_DOMAIN")) {
+        define_named(w, field(field(obj, PGN_TypeName), PGF_names), false);
+    } else if (str_is(type, "OBJECT_FUNCTION") || str_is(type, "OBJECT_PROCEDURE")) {
+        define_named(w, field(field(obj, PGN_ObjectWithArgs), PGF_objname), false);
+    } else if (str_is(type, "OBJECT_COLUMN") || str_is(type, "OBJECT_TRIGGER") ||
+               str_is(type, "OBJECT_POLICY") || str_is(type, "OBJECT_TABCONSTRAINT")) {
+        define_named(w, list, true);
+    } else if (str_is(type, "OBJECT_TABLE") || str_is(type, "OBJECT_VIEW") ||
+               str_is(type, "OBJECT_MATVIEW") || str_is(type, "OBJECT_SEQUENCE") ||
+               str_is(type, "OBJECT_INDEX") || str_is(type, "OBJECT_FOREIGN_TABLE")) {
+        define_named(w, list, false);
+    }
+    /* anything else names nothing here: the ddl it needs is not covered by a grant */
+}
+
 /* CREATE, ALTER, COMMENT, DROP, ...: what it means (ddl.c), then what it names. */
 static void walk_ddl(walker *w, pg_kind k, const cJSON *f)
 {
     bool own = own_unit(w, f);
     ddl_describe(w, k, f, own);
+    if (!w->plan_only) {
+        /* objects named by a name list rather than a relation */
+        switch (k) {
+        case PGK_CreateEnumStmt: case PGK_AlterEnumStmt: case PGK_CreateRangeStmt:
+        case PGK_AlterDomainStmt:
+            define_named(w, field(f, PGF_typeName), false);
+            break;
+        case PGK_CreateDomainStmt:
+            define_named(w, field(f, PGF_domainname), false);
+            break;
+        case PGK_CompositeTypeStmt:
+            walk_rangevar(w, field(f, PGF_typevar), ACC_DEFINE, CLASS_DDL);
+            break;
+        case PGK_CommentStmt:
+            define_commented(w, f);
+            break;
+        default:
+            break;
+        }
+    }
     switch (k) {
     case PGK_CreateTableAsStmt:
         /* CREATE TABLE AS / CREATE MATERIALIZED VIEW: defines a table, runs a query */
@@ -333,6 +392,20 @@ void walk_statement(walker *w, pg_kind k, const cJSON *f)
         if (!w->plan_only)
             walk_copy(w, f);
         return;
+    case PGK_LockStmt: {
+        /* what PostgreSQL asks of LOCK: SELECT for ACCESS SHARE, a write for ROW SHARE
+           and ROW EXCLUSIVE; stronger modes block other sessions' writes, which only
+           a role with ddl there may do */
+        const cJSON *mode = field(f, PGF_mode);
+        int m = cJSON_IsNumber(mode) ? (int)mode->valuedouble : 8;
+        unsigned cls = m <= 1 ? CLASS_SELECT : m <= 3 ? CLASS_UPDATE : CLASS_DDL;
+        if (w->plan_only)
+            return;
+        facts->classes |= cls;
+        walk(w, field(f, PGF_relations), cls == CLASS_DDL ? ACC_DEFINE : ACC_READ, cls);
+        ddl_describe(w, k, f, own_unit(w, f));
+        return;
+    }
     case PGK_TruncateStmt:
         facts->classes |= CLASS_TRUNCATE;
         walk(w, field(f, PGF_relations), ACC_WRITE, CLASS_TRUNCATE);

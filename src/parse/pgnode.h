@@ -101,6 +101,13 @@ static inline const char *const_string(const cJSON *n)
     return s && strcmp(s, RUNTIME_LITERAL_TEXT) == 0 ? NULL : s;
 }
 
+/* The A_Const of a constant boolean true expression (USING (true)), or NULL. */
+static inline const cJSON *true_const(const cJSON *expr)
+{
+    const cJSON *ac = field(expr, PGN_A_Const);
+    return cJSON_IsTrue(field(field(ac, PGF_boolval), PGF_boolval)) ? ac : NULL;
+}
+
 /* The sval of the String at index i of a name list (negative: from the end). */
 static inline const char *list_str(const cJSON *list, int i)
 {

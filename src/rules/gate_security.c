@@ -2,18 +2,22 @@
  * gate_security.c: the gate's rules about row-level security, SECURITY DEFINER
  * functions and grants to PUBLIC, for every role (and without a policy):
  *
- *   rls-required                  a sensitive table created by the script without
- *                                 ENABLE ROW LEVEL SECURITY and a CREATE POLICY later
- *                                 in the same script; DISABLE or NO FORCE ROW LEVEL
- *                                 SECURITY, or DROP POLICY, on a sensitive table;
- *                                 granting BYPASSRLS
+ *   rls-required                  a table sensitive after the script (created so, by
+ *                                 name, a column, LIKE, INHERITS or PARTITION OF a
+ *                                 sensitive one; given a sensitive column by ADD or
+ *                                 RENAME COLUMN; renamed into a sensitive name)
+ *                                 without ENABLE and FORCE ROW LEVEL SECURITY and a
+ *                                 policy that is not (true) later in the script;
+ *                                 DISABLE or NO FORCE ROW LEVEL SECURITY, DROP
+ *                                 POLICY, or CREATE/ALTER POLICY ... (true), on a
+ *                                 sensitive table; granting BYPASSRLS
  *   security-definer-search-path  CREATE/ALTER FUNCTION ... SECURITY DEFINER without
  *                                 SET search_path
  *   grant-to-public               GRANT ... TO PUBLIC
  * Sensitive means: the qualified table name matches a `sensitive table pattern`, or a
- * column created with it matches a `sensitive column pattern`. Whether a created
- * table got its RLS and policy is known at the end of the script: its finding is
- * made when the table is created and kept then or dropped.
+ * column of it matches a `sensitive column pattern`. Whether such a table got its
+ * RLS and policy is known at the end of the script (the state it leaves behind):
+ * its finding is made when the table becomes sensitive and kept then or dropped.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,10 +25,13 @@
 
 #include "rules/checks.h"
 
+/* A table the script makes sensitive (creates so, adds or renames a sensitive
+   column to, renames into a sensitive name): what it has by the end of the script. */
 typedef struct created_table {
     char *qualified;
     bool rls_enabled;
-    bool has_policy;
+    bool rls_forced;
+    bool has_policy;       /* a policy that is not trivially true */
     size_t finding;        /* its rls-required finding in pending (SIZE_MAX: none) */
 } created_table;
 
@@ -49,10 +56,14 @@ static created_table *find_created(rls_state *rs, const char *q)
     return NULL;
 }
 
+static bool sensitive_name(const policy *p, const char *q)
+{
+    return p && policy_patterns_match(p->sensitive_tables, p->nsensitive_tables, q);
+}
+
 static bool is_sensitive(const policy *p, rls_state *rs, const char *q)
 {
-    return (p && policy_patterns_match(p->sensitive_tables, p->nsensitive_tables, q)) ||
-           find_created(rs, q);
+    return sensitive_name(p, q) || find_created(rs, q);
 }
 
 static bool sensitive_column(const lint_ctx *c, const char *col)
@@ -61,11 +72,11 @@ static bool sensitive_column(const lint_ctx *c, const char *col)
     return col && p && policy_patterns_match(p->sensitive_columns, p->nsensitive_columns, col);
 }
 
-/* Remembers a table the script creates (q is taken) when it is sensitive. */
-static void remember_created(lint_ctx *c, rls_state *rs, char *q, bool sensitive,
-                             const cJSON *rv)
+/* Starts following a table the script makes sensitive (q is taken); its finding,
+   whose message says what is missing, is settled at the end of the script. */
+static void remember_sensitive(lint_ctx *c, rls_state *rs, char *q, long loc)
 {
-    if (!sensitive || find_created(rs, q)) {
+    if (find_created(rs, q)) {
         free(q);
         return;
     }
@@ -73,10 +84,19 @@ static void remember_created(lint_ctx *c, rls_state *rs, char *q, bool sensitive
     created_table *t = &rs->tables[rs->n++];
     *t = (created_table){.qualified = q, .finding = SIZE_MAX};
     size_t before = rs->pending.count;
-    /* the message says what is missing, known at the end */
-    lint_report_to(c, &rs->pending, RULE_RLS_REQUIRED, location_of(rv), "%s", q);
+    lint_report_to(c, &rs->pending, RULE_RLS_REQUIRED, loc, "%s", q);
     if (rs->pending.count > before)
         t->finding = before;
+}
+
+static void remember_created(lint_ctx *c, rls_state *rs, char *q, bool sensitive,
+                             const cJSON *rv)
+{
+    if (!sensitive) {
+        free(q);
+        return;
+    }
+    remember_sensitive(c, rs, q, location_of(rv));
 }
 
 static void check_create(lint_ctx *c, rls_state *rs, const cJSON *f)
@@ -86,10 +106,22 @@ static void check_create(lint_ctx *c, rls_state *rs, const cJSON *f)
     if (!q)
         return;
     const policy *p = c->cfg->policy;
-    bool sensitive = p && policy_patterns_match(p->sensitive_tables, p->nsensitive_tables, q);
+    bool sensitive = sensitive_name(p, q);
     const cJSON *elt;
-    cJSON_ArrayForEach(elt, field(f, PGF_tableElts))
+    cJSON_ArrayForEach(elt, field(f, PGF_tableElts)) {
         sensitive |= sensitive_column(c, str_field(field(elt, PGN_ColumnDef), PGF_colname));
+        /* LIKE a sensitive table copies its sensitive columns */
+        char *like = qualified_name(field(field(elt, PGN_TableLikeClause), PGF_relation));
+        sensitive |= like && is_sensitive(p, rs, like);
+        free(like);
+    }
+    /* INHERITS and PARTITION OF a sensitive table: its columns, its rows */
+    const cJSON *parent;
+    cJSON_ArrayForEach(parent, field(f, PGF_inhRelations)) {
+        char *pq = qualified_name(field(parent, PGN_RangeVar));
+        sensitive |= pq && is_sensitive(p, rs, pq);
+        free(pq);
+    }
     remember_created(c, rs, q, sensitive, rv);
 }
 
@@ -111,8 +143,7 @@ static void check_create_as(lint_ctx *c, rls_state *rs, const cJSON *rv, const c
     char *q = qualified_name(rv);
     if (!q)
         return;
-    const policy *p = c->cfg->policy;
-    bool sensitive = p && policy_patterns_match(p->sensitive_tables, p->nsensitive_tables, q);
+    bool sensitive = sensitive_name(c->cfg->policy, q);
     const cJSON *col;
     cJSON_ArrayForEach(col, field(into, PGF_colNames))
         sensitive |= sensitive_column(c, string_node(col));
@@ -129,22 +160,84 @@ static void check_alter_table(lint_ctx *c, rls_state *rs, const cJSON *f)
         return;
     const cJSON *cmd;
     cJSON_ArrayForEach(cmd, field(f, PGF_cmds)) {
-        const char *sub = str_field(field(cmd, PGN_AlterTableCmd), PGF_subtype);
+        const cJSON *ac = field(cmd, PGN_AlterTableCmd);
+        const char *sub = str_field(ac, PGF_subtype);
         if (!sub)
             continue;
-        if (strcmp(sub, "AT_EnableRowSecurity") == 0 || strcmp(sub, "AT_ForceRowSecurity") == 0) {
-            created_table *t = find_created(rs, q);
-            if (t && strcmp(sub, "AT_EnableRowSecurity") == 0)
+        created_table *t = find_created(rs, q);
+        if (strcmp(sub, "AT_AddColumn") == 0) {
+            const char *col = str_field(field(field(ac, PGF_def), PGN_ColumnDef), PGF_colname);
+            if (sensitive_column(c, col) && !t)
+                remember_sensitive(c, rs, xstrdup(q), location_of(rv));
+        } else if (strcmp(sub, "AT_EnableRowSecurity") == 0) {
+            if (t)
                 t->rls_enabled = true;
+        } else if (strcmp(sub, "AT_ForceRowSecurity") == 0) {
+            if (t)
+                t->rls_forced = true;
         } else if ((strcmp(sub, "AT_DisableRowSecurity") == 0 ||
                     strcmp(sub, "AT_NoForceRowSecurity") == 0) &&
                    is_sensitive(c->cfg->policy, rs, q)) {
+            bool disable = strcmp(sub, "AT_DisableRowSecurity") == 0;
+            if (t && disable)
+                t->rls_enabled = false;
+            else if (t)
+                t->rls_forced = false;
             lint_report(c, RULE_RLS_REQUIRED, location_of(rv),
                         "%s row-level security on sensitive table %s",
-                        strcmp(sub, "AT_DisableRowSecurity") == 0 ? "disables" : "stops forcing",
-                        q);
+                        disable ? "disables" : "stops forcing", q);
         }
     }
+    free(q);
+}
+
+/* ALTER TABLE ... RENAME TO and RENAME COLUMN: a table renamed into a sensitive
+   name, or given a sensitive column, becomes sensitive; one followed keeps going. */
+static void check_rename(lint_ctx *c, rls_state *rs, const cJSON *f)
+{
+    const char *type = str_field(f, PGF_renameType);
+    const cJSON *rv = field(f, PGF_relation);
+    const char *newname = str_field(f, PGF_newname);
+    char *q = qualified_name(rv);
+    if (!q || !newname) {
+        free(q);
+        return;
+    }
+    if (str_is(type, "OBJECT_TABLE")) {
+        const char *schema = str_field(rv, PGF_schemaname);
+        char *nq = xasprintf("%s.%s", schema ? schema : "public", newname);
+        created_table *t = find_created(rs, q);
+        if (t) {
+            free(t->qualified);
+            t->qualified = nq;
+        } else if (sensitive_name(c->cfg->policy, nq) && !sensitive_name(c->cfg->policy, q)) {
+            remember_sensitive(c, rs, nq, location_of(rv));
+        } else {
+            free(nq);
+        }
+    } else if (str_is(type, "OBJECT_COLUMN") && sensitive_column(c, newname) &&
+               !find_created(rs, q)) {
+        remember_sensitive(c, rs, xstrdup(q), location_of(rv));
+    }
+    free(q);
+}
+
+/* CREATE or ALTER POLICY: a trivially true one on a sensitive table opens it. */
+static void check_policy(lint_ctx *c, rls_state *rs, const cJSON *f, bool create)
+{
+    char *q = qualified_name(field(f, PGF_table));
+    if (!q)
+        return;
+    const cJSON *qual = true_const(field(f, PGF_qual));
+    const cJSON *check = true_const(field(f, PGF_with_check));
+    created_table *t = find_created(rs, q);
+    if ((qual || check) && is_sensitive(c->cfg->policy, rs, q))
+        lint_report(c, RULE_RLS_REQUIRED, location_of(qual ? qual : check),
+                    "%s policy %s on sensitive table %s is %s (true): it lets every row %s",
+                    create ? "a new" : "altered", str_field(f, PGF_policy_name), q,
+                    qual ? "USING" : "WITH CHECK", qual ? "through" : "be written");
+    else if (create && t && (field(f, PGF_qual) || field(f, PGF_with_check)))
+        t->has_policy = true;
     free(q);
 }
 
@@ -215,14 +308,15 @@ static void check_unit(lint_ctx *c, rls_state *rs, pg_kind k, const cJSON *f)
     case PGK_AlterTableStmt:
         check_alter_table(c, rs, f);
         break;
-    case PGK_CreatePolicyStmt: {
-        char *q = qualified_name(field(f, PGF_table));
-        created_table *t = q ? find_created(rs, q) : NULL;
-        if (t)
-            t->has_policy = true;
-        free(q);
+    case PGK_CreatePolicyStmt:
+        check_policy(c, rs, f, true);
         break;
-    }
+    case PGK_AlterPolicyStmt:
+        check_policy(c, rs, f, false);
+        break;
+    case PGK_RenameStmt:
+        check_rename(c, rs, f);
+        break;
     case PGK_DropStmt:
         check_drop_policy(c, rs, f);
         break;
@@ -272,15 +366,20 @@ static void rls_end(lint_ctx *c, void *state)
     finding_list keep = {0};
     for (size_t i = 0; i < rs->n; i++) {
         created_table *t = &rs->tables[i];
-        if (t->finding == SIZE_MAX || (t->rls_enabled && t->has_policy))
+        if (t->finding == SIZE_MAX || (t->rls_enabled && t->rls_forced && t->has_policy))
             continue;
         finding *f = &rs->pending.items[t->finding];
+        strbuf missing = {0};
+        const char *parts[3] = {t->rls_enabled ? NULL : "ENABLE ROW LEVEL SECURITY",
+                                t->rls_forced ? NULL : "FORCE ROW LEVEL SECURITY",
+                                t->has_policy ? NULL : "a CREATE POLICY that is not (true)"};
+        for (int k = 0, n = 0; k < 3; k++)
+            if (parts[k])
+                sb_addf(&missing, "%s%s", n++ ? ", " : "", parts[k]);
         free(f->message);
-        f->message = xasprintf(
-            "sensitive table %s is created without %s later in this script", t->qualified,
-            !t->rls_enabled && !t->has_policy ? "ENABLE ROW LEVEL SECURITY and a CREATE POLICY"
-            : !t->rls_enabled                 ? "ENABLE ROW LEVEL SECURITY"
-                                              : "a CREATE POLICY");
+        f->message = xasprintf("table %s is sensitive after this script but lacks %s",
+                               t->qualified, missing.buf);
+        sb_free(&missing);
         GROW(keep.items, keep.cap, keep.count + 1);
         keep.items[keep.count++] = *f;
         memset(f, 0, sizeof(*f));

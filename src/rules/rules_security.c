@@ -355,12 +355,6 @@ static bool roles_include_public(const cJSON *roles)
     return false;
 }
 
-static const cJSON *true_const(const cJSON *expr)
-{
-    const cJSON *ac = field(expr, PGN_A_Const);
-    return cJSON_IsTrue(field(field(ac, PGF_boolval), PGF_boolval)) ? ac : NULL;
-}
-
 /*
  * create-or-replace-foreign for one object: what (e.g. "CREATE OR REPLACE
  * FUNCTION"), its name as written, its schema (NULL: unqualified).
