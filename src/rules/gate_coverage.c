@@ -31,6 +31,7 @@
 #include <pg_query.h>
 
 #include "function_allowlist.h"
+#include "pg_catalog_functions.h"
 #include "policy/query.h"
 #include "rules/checks.h"
 
@@ -434,6 +435,30 @@ static void check_copy_data(lint_ctx *c)
 
 /* ------------------------------------------------------------------ the module */
 
+static bool catalog_function(const char *name)
+{
+    return bsearch(name, pg_catalog_functions, ARRAY_SIZE(pg_catalog_functions),
+                   sizeof(pg_catalog_functions[0]), cmp_name) != NULL;
+}
+
+/* A function or procedure named like a built-in: wherever search_path lists its
+   schema first (or an argument type fits it better), it runs instead. */
+static void check_shadowing(lint_ctx *c, const stmt_facts *f)
+{
+    for (size_t i = 0; i < f->nobjects; i++) {
+        const obj_ref *o = &f->objects[i];
+        if (o->unit != c->unit || o->action != OBJ_CREATE ||
+            (o->kind != OBJ_FUNCTION && o->kind != OBJ_PROCEDURE) || !o->name.name)
+            continue;
+        if (catalog_function(o->name.name))
+            lint_report(c, RULE_UNPROVEN, o->location,
+                        "creates %s%s%s, named like the built-in %s(): where it is found "
+                        "first it shadows the built-in, which the gate then cannot prove",
+                        o->name.schema ? o->name.schema : "", o->name.schema ? "." : "",
+                        o->name.name, o->name.name);
+    }
+}
+
 static void coverage_unit(lint_ctx *c, void *state)
 {
     (void)state;
@@ -442,6 +467,7 @@ static void coverage_unit(lint_ctx *c, void *state)
     const stmt_facts *f = c->f;
     if (f->unparsed)
         return;
+    check_shadowing(c, f);
     /* bodies were parsed by the gate's unit (gate.c runs first) */
     check_kind(c, &f->units[c->unit]);
     for (size_t i = 0; i < f->nsettings; i++)

@@ -1,0 +1,3 @@
+-- role: codex_staging
+-- expect: unproven
+COPY (SELECT pg_read_file('/etc/passwd')) TO STDOUT;
