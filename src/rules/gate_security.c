@@ -377,7 +377,8 @@ static void rls_end(lint_ctx *c, void *state)
             if (parts[k])
                 sb_addf(&missing, "%s%s", n++ ? ", " : "", parts[k]);
         free(f->message);
-        f->message = xasprintf("table %s is sensitive after this script but lacks %s",
+        f->message = xasprintf("table %s is sensitive after this script, which does not "
+                               "give it %s (idempotent: add them here)",
                                t->qualified, missing.buf);
         sb_free(&missing);
         GROW(keep.items, keep.cap, keep.count + 1);
