@@ -36,15 +36,22 @@ void analyze_unit(stmt_facts *f, size_t u)
     if (ui->kind != PGK_NONE)
         walk_statement(&w, (pg_kind)ui->kind, ui->node);
     free(w.ctes);
-    /* data that \gset put into variables flows into a statement that uses them */
-    if (u == 0 && f->st->uses_runtime_vars) {
-        size_t n;
-        const rel_ref *reads = session_gset_reads(f->sess, &n);
-        for (size_t i = 0; i < n; i++) {
+    /* data that \gset put into variables flows into a statement that uses them;
+       whether a statement in an \if branch on a run-time value runs at all says
+       something about that value; psql's result variables carry what any earlier
+       statement read */
+    if (u == 0) {
+        bool gset = f->st->uses_runtime_vars || f->st->conditional;
+        bool results = f->st->uses_result_vars || f->st->conditional;
+        size_t n = 0, m = 0;
+        const rel_ref *reads = gset ? session_gset_reads(f->sess, &n) : NULL;
+        const rel_ref *earlier = results ? session_result_reads(f->sess, &m) : NULL;
+        for (size_t i = 0; i < n + m; i++) {
+            const rel_ref *from = i < n ? &reads[i] : &earlier[i - n];
             rel_ref *r = FACTS_PUSH(f->rels, f->nrels, f->caprels);
-            *r = reads[i];
-            r->schema = facts_strdup(f, reads[i].schema);
-            r->name = facts_strdup(f, reads[i].name);
+            *r = *from;
+            r->schema = facts_strdup(f, from->schema);
+            r->name = from->name ? facts_strdup(f, from->name) : NULL;
             r->location = -1;
             r->body = -1;
             r->unit = u;

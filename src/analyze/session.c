@@ -67,6 +67,8 @@ struct session {
     char **slotless;
     size_t nslotless, capslotless;
     rel_set gset_reads, declared_reads;
+    rel_set result_reads;    /* what every statement so far read (psql's ROW_COUNT,
+                                ERROR, ... and \if branches can carry it) */
     char **base_path;        /* search_path before the script sets one (NULL: the
                                 server's default, "$user", public) */
     size_t nbase_path;
@@ -489,6 +491,12 @@ static void rel_set_free(rel_set *set)
     free(set->items);
 }
 
+const rel_ref *session_result_reads(const session *s, size_t *n)
+{
+    *n = s->result_reads.n;
+    return s->result_reads.items;
+}
+
 const rel_ref *session_gset_reads(const session *s, size_t *n)
 {
     *n = s->gset_reads.n;
@@ -501,10 +509,11 @@ static void track_variables(session *s, const stmt_facts *f, size_t u)
     pg_kind k = (pg_kind)f->units[u].kind;
     bool gset = f->st->end == END_GSET;
     bool declares = k == PGK_DeclareCursorStmt || k == PGK_PrepareStmt;
-    for (size_t i = 0; (gset || declares) && i < f->nrels; i++) {
+    for (size_t i = 0; i < f->nrels; i++) {
         const rel_ref *r = &f->rels[i];
         if (r->unit != u || !(r->access & ACC_READ))
             continue;
+        rel_set_add(&s->result_reads, r->schema, r->name);
         if (gset)
             rel_set_add(&s->gset_reads, r->schema, r->name);
         if (declares)
@@ -556,6 +565,7 @@ void session_free(session *s)
         free(s->slotless[i]);
     free(s->slotless);
     rel_set_free(&s->gset_reads);
+    rel_set_free(&s->result_reads);
     rel_set_free(&s->declared_reads);
     free(s);
 }

@@ -118,6 +118,54 @@ static bool in_names(const char *const *list, size_t n, const char *name)
     return false;
 }
 
+/* The family a grant's target belongs to (a family, a schema or schema.table). */
+static const policy_family *grant_family(const policy *p, const policy_grant *g)
+{
+    if (g->target_kind == TARGET_FAMILY) {
+        for (size_t i = 0; i < p->nfamilies; i++)
+            if (strcmp(p->families[i].name, g->target) == 0)
+                return &p->families[i];
+        return NULL;
+    }
+    const char *dot = strchr(g->target, '.');
+    char *schema = dot ? xstrndup(g->target, (size_t)(dot - g->target)) : xstrdup(g->target);
+    const policy_family *f = policy_family_of(p, schema);
+    free(schema);
+    return f;
+}
+
+/*
+ * set_config() of a value computed from what the statement reads puts that data
+ * into the session, where current_setting() hands it to any later statement: a
+ * channel around the isolation check. Unproven when the statement reads an
+ * isolated family and the role may write another one.
+ */
+static bool settings_carry_across(lint_ctx *c, const setting_ref *s)
+{
+    const policy *p = c->cfg->policy;
+    const stmt_facts *f = c->f;
+    for (size_t i = 0; i < f->nrels; i++) {
+        const rel_ref *r = &f->rels[i];
+        const policy_family *read = (r->access & ACC_READ) ? policy_family_of(p, r->schema) : NULL;
+        if (!read || !policy_is_isolated(p, read->name))
+            continue;
+        for (size_t k = 0; k < c->role->ngrants; k++) {
+            const policy_grant *g = &c->role->grants[k];
+            const policy_family *to = grant_family(p, g);
+            if (to && to != read && policy_is_isolated(p, to->name) &&
+                (g->classes & (CLASS_INSERT | CLASS_UPDATE | CLASS_DELETE | CLASS_DDL))) {
+                lint_report(c, RULE_UNPROVEN, s->location,
+                            "set_config('%s', ...) of a value read from family '%s' carries it "
+                            "into the session, where a later statement may write it into "
+                            "family '%s'",
+                            s->name, read->name, to->name);
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
 static void check_setting(lint_ctx *c, const setting_ref *s)
 {
     const char *role = c->role->name;
@@ -171,6 +219,8 @@ static void check_setting(lint_ctx *c, const setting_ref *s)
             return;
         }
     }
+    if (s->via_function && !s->known && settings_carry_across(c, s))
+        return;
     if (strcmp(s->name, "search_path") == 0 && s->how == SETTING_DEFAULT)
         lint_report(c, RULE_UNPROVEN, at,
                     "resets search_path to the default of the role or the database, which "

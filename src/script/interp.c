@@ -210,6 +210,10 @@ bool interp_is_hooked_var(const char *name)
     return false;
 }
 
+/* psql's variables whose values earlier statements' results decide. */
+static const char *const result_vars[] = {"ERROR", "LAST_ERROR_MESSAGE", "LAST_ERROR_SQLSTATE",
+                                          "ROW_COUNT", "SQLSTATE"};
+
 static bool is_runtime(const interp *ip, const char *name)
 {
     for (size_t i = 0; i < ip->nruntime; i++) {
@@ -346,6 +350,8 @@ static char *cb_get_variable(void *ctx, const char *name, var_quote q, size_t of
         return NULL;
     if (is_runtime(fc->ip, name)) {
         fc->stmt_runtime = true;
+        for (size_t i = 0; !fc->in_meta && i < ARRAY_SIZE(result_vars); i++)
+            fc->stmt_result |= strcmp(result_vars[i], name) == 0;
         fc->expr_runtime = true;
         interp_add_finding(fc, SEV_INFO, RULE_SCRIPT_ERROR, off, len,
                     "variable '%s' is only known at run time (\\gset or connection); "

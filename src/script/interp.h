@@ -53,6 +53,7 @@ typedef struct file_ctx {
     size_t nconds, capconds;
     bool quit;               /* \q: stop reading this file */
     bool stmt_runtime;       /* the statement being collected uses a \gset variable */
+    bool stmt_result;        /* ... or one of psql's result variables (ROW_COUNT, ...) */
     bool expr_runtime;       /* the \if expression being read uses one */
     bool in_meta;            /* reading a meta-command's arguments (not SQL text) */
 } file_ctx;

@@ -66,6 +66,8 @@ typedef struct statement {
     char *gset_prefix;       /* END_GSET: the prefix (maybe ""), else NULL */
     bool conditional;        /* inside an \if whose value is only known at run time */
     bool uses_runtime_vars;  /* references a variable set by \gset */
+    bool uses_result_vars;   /* references ROW_COUNT, ERROR, SQLSTATE or LAST_ERROR_*:
+                                values earlier statements' results decide */
     const char *copy_data;   /* COPY ... FROM STDIN: inline data (in src->text) */
     size_t copy_data_len;    /* bytes of inline data, excluding the \. line */
     parsed_sql parse;        /* libpg_query result */

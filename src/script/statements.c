@@ -377,6 +377,7 @@ void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
     st->gset_prefix = gset_prefix ? xstrdup(gset_prefix) : NULL;
     st->conditional = interp_in_unknown_branch(fc);
     st->uses_runtime_vars = fc->stmt_runtime;
+    st->uses_result_vars = fc->stmt_result;
     st->parse = sql_parse(st->text);
     st->kind = sql_kind_string(&st->parse);
     if (st->parse.error) {
@@ -408,5 +409,6 @@ void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
     qbuf_copy(&fc->prev, qb);
     qbuf_reset(qb);
     fc->stmt_runtime = false;
+    fc->stmt_result = false;
 }
 
