@@ -166,6 +166,51 @@ static bool settings_carry_across(lint_ctx *c, const setting_ref *s)
     return false;
 }
 
+/* A duration as PostgreSQL reads a timeout ("5s", "1min", "250" in ms), in ms;
+   -1 when it is not one. */
+static double duration_ms(const char *v)
+{
+    char *end;
+    double n = strtod(v, &end);
+    if (end == v)
+        return -1;
+    while (*end == ' ')
+        end++;
+    static const struct { const char *unit; double ms; } units[] = {
+        {"", 1}, {"us", 0.001}, {"ms", 1}, {"s", 1000}, {"min", 60000}, {"h", 3600000},
+        {"d", 86400000}};
+    for (size_t i = 0; i < ARRAY_SIZE(units); i++)
+        if (strcmp(end, units[i].unit) == 0)
+            return n * units[i].ms;
+    return -1;
+}
+
+/*
+ * The settings the policy sets (`set statement_timeout = "60s"`) bound what a
+ * restricted role's script runs: it may make a timeout stricter, never looser
+ * (0 turns it off), and may not change any other of them.
+ */
+static bool check_policy_setting(lint_ctx *c, const setting_ref *s)
+{
+    const policy *p = c->cfg->policy;
+    for (size_t i = 0; i < p->nsettings; i++) {
+        if (strcmp(p->settings[i].name, s->name) != 0)
+            continue;
+        double limit = duration_ms(p->settings[i].value);
+        double v = s->known && s->how == SETTING_VALUE && s->nvalues == 1
+                       ? duration_ms(s->values[0])
+                       : -1;
+        if (limit > 0 && strstr(s->name, "timeout") && v > 0 && v <= limit)
+            return false;
+        lint_report(c, RULE_UNPROVEN, s->location,
+                    "the policy sets %s to %s; restricted role '%s' may only make it "
+                    "stricter (a smaller value that is not 0)",
+                    s->name, p->settings[i].value, c->role->name);
+        return true;
+    }
+    return false;
+}
+
 static void check_setting(lint_ctx *c, const setting_ref *s)
 {
     const char *role = c->role->name;
@@ -220,6 +265,8 @@ static void check_setting(lint_ctx *c, const setting_ref *s)
         }
     }
     if (s->via_function && !s->known && settings_carry_across(c, s))
+        return;
+    if (check_policy_setting(c, s))
         return;
     if (strcmp(s->name, "search_path") == 0 && s->how == SETTING_DEFAULT)
         lint_report(c, RULE_UNPROVEN, at,

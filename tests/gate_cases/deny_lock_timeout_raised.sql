@@ -1,0 +1,3 @@
+-- role: codex_staging
+-- expect: unproven
+SET lock_timeout = '10min';
