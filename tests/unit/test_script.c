@@ -623,9 +623,97 @@ static void test_static_mode_unchanged(void **state)
     fake_runner_free(&fr);
 }
 
+static script *read_text(const char *in, size_t len)
+{
+    script_options opt = script_options_default();
+    script *s = script_read_memory("n.sql", in, len, &opt);
+    script_options_free(&opt);
+    return s;
+}
+
+/* What the reader notes for the gate: bytes psql may read otherwise, run-time SQL
+   text, psql variables that change splitting; nothing for a clean script. */
+static void test_notes(void **state)
+{
+    (void)state;
+    static const struct { const char *in; size_t len; const char *expect; } notes[] = {
+        {"SELECT 1;\n", 10, NULL},
+        {"SELECT 1;\r\nSELECT 2;\r\n", 22, NULL},
+        {"SELECT 1;\n\0DELETE FROM t;\n", 26, "a NUL byte"},
+        {"SELECT 1;\x0b\n", 11, "control byte 0x0b"},
+        {"SELECT '\xc3\x28';\n", 13, "not valid UTF-8"},
+        {"SELECT '\xed\xa0\x80';\n", 14, "not valid UTF-8"}, /* a surrogate */
+        {"SELECT '\xc3\xa9';\n", 13, NULL},                   /* é */
+        {"\\set SINGLELINE on\n", 19, "SINGLELINE"},
+        {"SELECT 1 AS a \\gset\nSELECT :a;\n", 31, "interpolated as SQL text"},
+        {"SELECT 1 AS a \\gset\nSELECT :'a', :\"a\";\n", 37, NULL},
+        {"\\! ls\n", 6, "psql runs \\!"},
+    };
+    for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+        script *s = read_text(notes[i].in, notes[i].len);
+        if (!notes[i].expect) {
+            if (s->notes.count)
+                fail_msg("case %zu: unexpected note '%s'", i, s->notes.items[0].message);
+        } else {
+            assert_true(s->notes.count >= 1);
+            if (!strstr(s->notes.items[0].message, notes[i].expect))
+                fail_msg("case %zu: note '%s' lacks '%s'", i, s->notes.items[0].message,
+                         notes[i].expect);
+            assert_int_equal(s->notes.items[0].rule, RULE_UNPROVEN);
+        }
+        script_free(s);
+    }
+}
+
+/* \gset names its variables as PostgreSQL names the columns (FigureColname); where
+   pgward cannot, every variable may be set. A run-time variable reads as a
+   placeholder: NULL, a literal the analysis treats as unknown, "?column?". */
+static void test_gset_names(void **state)
+{
+    (void)state;
+    static const struct { const char *in; const char *stmt; } names[] = {
+        {"SELECT lower('x') \\gset\nSELECT :lower;", "SELECT NULL;"},
+        {"SELECT 'x'::text \\gset\nSELECT :text;", "SELECT NULL;"},
+        {"SELECT 1::int \\gset\nSELECT :int4;", "SELECT NULL;"},
+        {"SELECT CASE WHEN true THEN 1 END \\gset\nSELECT :case;", "SELECT NULL;"},
+        {"SELECT 1 + 1 \\gset\nSELECT :b;", "SELECT :b;"}, /* sets "?column?" only */
+        {"SELECT current_user \\gset\nSELECT :current_user;", "SELECT NULL;"},
+        {"SELECT 1 AS a \\gset\nSELECT :b;", "SELECT :b;"},          /* b is not set */
+        {"SELECT * FROM t \\gset\nSELECT :b;", "SELECT NULL;"},       /* any may be */
+        {"SELECT 1 \\; SELECT 2 AS a \\gset\nSELECT :b;", "SELECT NULL;"},
+        {"SELECT 1 AS a \\gset p_\nSELECT :a, :p_a;", "SELECT :a, NULL;"},
+        {"SELECT 1 AS a \\gset\nSELECT :'a';", "SELECT '" RUNTIME_LITERAL_TEXT "';"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        script *s = read_text(names[i].in, strlen(names[i].in));
+        assert_true(s->nstmts >= 2);
+        if (strcmp(s->stmts[s->nstmts - 1].text, names[i].stmt) != 0)
+            fail_msg("case %zu: got '%s', expected '%s'", i, s->stmts[s->nstmts - 1].text,
+                     names[i].stmt);
+        script_free(s);
+    }
+}
+
+/* In a branch a run-time value decides, \q does not end the reading and \set
+   makes its variable a run-time one. */
+static void test_runtime_branch(void **state)
+{
+    (void)state;
+    const char *in = "SELECT true AS stop \\gset\n\\if :stop\n\\set v 'DELETE'\n\\q\n"
+                     "\\endif\nSELECT :v;\nSELECT 2;\n";
+    script *s = read_text(in, strlen(in));
+    assert_int_equal(s->nstmts, 3);
+    assert_string_equal(s->stmts[1].text, "SELECT NULL;");
+    assert_string_equal(s->stmts[2].text, "SELECT 2;");
+    script_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_notes),
+        cmocka_unit_test(test_gset_names),
+        cmocka_unit_test(test_runtime_branch),
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_error_position_after_substitution),

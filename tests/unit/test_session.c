@@ -306,12 +306,131 @@ static void test_facts(void **state)
     script_free(s);
 }
 
+/* A pinned search_path is where the session starts and what RESET returns to;
+   pg_catalog is searched first unless another schema is listed before it. */
+static void test_pinned_path(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    const char *sql = "SELECT 1;\nSET search_path = eng;\nRESET search_path;\n"
+                      "SET search_path = eng, pg_catalog;\nSELECT 1 FROM pg_class;\n";
+    script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
+    script_options_free(&opt);
+    session *sess = session_new();
+    session_pin_search_path(sess, "pg_catalog, \"Pg_Temp\"");
+    size_t n;
+    const char *const *p = session_search_path(sess, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0], "pg_catalog");
+    assert_string_equal(p[1], "Pg_Temp"); /* quoted: kept as written */
+    const bool first_expected[] = {true, true, true, false, false};
+    for (size_t i = 0; i < s->nstmts; i++) {
+        stmt_facts *f = analyze_begin(sess, &s->stmts[i]);
+        for (size_t u = 0; u < f->nunits; u++) {
+            analyze_unit(f, u);
+            if (i == 4) {
+                /* pg_catalog listed after eng: pg_class is eng's, if eng has one */
+                assert_non_null(find_rel(f, "eng", "pg_class"));
+            }
+            session_advance(sess, f, u);
+        }
+        facts_free(f);
+        assert_int_equal(session_catalog_searched_first(sess), first_expected[i]);
+        if (i == 2) {
+            p = session_search_path(sess, &n);
+            assert_int_equal(n, 2);
+            assert_string_equal(p[0], "pg_catalog");
+        }
+    }
+    session_free(sess);
+    script_free(s);
+
+    /* not pinned: an unqualified pg_* relation is pg_catalog's */
+    stmt_facts *f = facts_of("UPDATE pg_settings SET setting = 'x' WHERE name = 'y';", &s, &sess);
+    const rel_ref *r = find_rel(f, "pg_catalog", "pg_settings");
+    assert_non_null(r);
+    assert_true(r->access & ACC_WRITE);
+    facts_free(f);
+    session_free(sess);
+    script_free(s);
+}
+
+/* Operators and types without a schema are recorded for the search_path check;
+   EXECUTE's arguments and plain EXPLAIN's calls are facts like any others. */
+static void test_path_refs_and_calls(void **state)
+{
+    (void)state;
+    script *s;
+    session *sess;
+    stmt_facts *f = facts_of("SELECT a + 1, b::text, c::pg_catalog.int4, d OPERATOR(pg_catalog.+) 2 "
+                             "FROM t;", &s, &sess);
+    assert_int_equal(f->npath_refs, 2);
+    assert_string_equal(f->path_refs[0].what, "operator");
+    assert_string_equal(f->path_refs[0].name, "+");
+    assert_string_equal(f->path_refs[1].what, "type");
+    assert_string_equal(f->path_refs[1].name, "text");
+    facts_free(f);
+    session_free(sess);
+    script_free(s);
+
+    f = facts_of("EXECUTE p(lo_create(0));", &s, &sess);
+    assert_int_equal(f->ncalls, 1);
+    assert_string_equal(f->calls[0].name, "lo_create");
+    facts_free(f);
+    session_free(sess);
+    script_free(s);
+
+    f = facts_of("EXPLAIN SELECT pg_read_file('/etc/passwd');", &s, &sess);
+    assert_int_equal(f->ncalls, 1);
+    facts_free(f);
+    session_free(sess);
+    script_free(s);
+}
+
+/* What earlier statements read reaches a statement through ROW_COUNT and the
+   like, and through an \if branch on a run-time value. */
+static void test_result_reads(void **state)
+{
+    (void)state;
+    script *s;
+    session *sess = run("SELECT * FROM vh.tasks;\nSELECT 1 FROM eng.projects;\n", &s);
+    size_t n;
+    const rel_ref *r = session_result_reads(sess, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(r[0].schema, "vh");
+    assert_string_equal(r[1].schema, "eng");
+    session_free(sess);
+    script_free(s);
+
+    const char *sql = "SELECT 1 FROM vh.tasks;\nUPDATE eng.projects SET n = :'ROW_COUNT';\n";
+    script_options opt = script_options_default();
+    s = script_read_memory("t.sql", sql, strlen(sql), &opt);
+    script_options_free(&opt);
+    assert_false(s->stmts[0].uses_result_vars);
+    assert_true(s->stmts[1].uses_result_vars);
+    sess = session_new();
+    for (size_t i = 0; i < s->nstmts; i++) {
+        stmt_facts *f = analyze_begin(sess, &s->stmts[i]);
+        for (size_t u = 0; u < f->nunits; u++) {
+            analyze_unit(f, u);
+            session_advance(sess, f, u);
+        }
+        if (i == 1)
+            assert_non_null(find_rel(f, "vh", "tasks")); /* carried by ROW_COUNT */
+        facts_free(f);
+    }
+    session_free(sess);
+    script_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_search_path), cmocka_unit_test(test_transactions),
         cmocka_unit_test(test_generation),  cmocka_unit_test(test_settings),
         cmocka_unit_test(test_created),     cmocka_unit_test(test_facts),
+        cmocka_unit_test(test_pinned_path), cmocka_unit_test(test_path_refs_and_calls),
+        cmocka_unit_test(test_result_reads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
