@@ -204,10 +204,23 @@ static void note_psql_setting(file_ctx *fc, const char *name, size_t off, size_t
                             name);
 }
 
+/* A meta-command argument that names a variable, read as psql reads it; a name
+   known only at run time is noted (psql could set any variable, SINGLELINE too). */
+static char *read_var_name(file_ctx *fc, const char *cmd, size_t *name_off, size_t off,
+                           size_t len)
+{
+    fc->expr_runtime = false;
+    char *name = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, name_off);
+    if (name && fc->expr_runtime)
+        interp_add_note(fc, off, len, "\\%s of a variable named by a run-time value", cmd);
+    fc->expr_runtime = false;
+    return name;
+}
+
 static void exec_set(file_ctx *fc, size_t off, size_t len)
 {
     size_t name_off = off;
-    char *name = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, &name_off);
+    char *name = read_var_name(fc, "set", &name_off, off, len);
     if (!name)
         return; /* \set alone lists the variables */
     fc->expr_runtime = false;
@@ -229,7 +242,7 @@ static void exec_set(file_ctx *fc, size_t off, size_t len)
 static void exec_unset(file_ctx *fc, size_t off, size_t len)
 {
     size_t name_off = off;
-    char *name = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, &name_off);
+    char *name = read_var_name(fc, "unset", &name_off, off, len);
     if (!name) {
         interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
                     "\\unset: missing required argument");
@@ -502,7 +515,8 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         if (!interp_in_unknown_branch(fc))
             fc->quit = true;
     } else if (strcmp(cmd, "gset") == 0) {
-        char *prefix = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, NULL);
+        size_t poff = off;
+        char *prefix = read_var_name(fc, "gset", &poff, off, len);
         *gset_prefix = prefix ? prefix : xstrdup("");
         return CMD_SEND;
     } else {
