@@ -259,6 +259,22 @@ void assume_no_shadowing(vctx *v, verify_gate *g, const policy_role *role)
                      PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
                      PQgetvalue(res, i, 3), PQgetvalue(res, i, 4));
     PQclear(res);
+    /* the gate reads an unqualified pg_* relation as pg_catalog's (every catalog
+       relation is named so); a user relation of such a name would be read instead
+       where pg_catalog has none */
+    res = catalog_query(
+        v, "cannot list the relations named like the catalog's",
+        "SELECT n.nspname, c.relname, string_agg(r.rolname, ', ' ORDER BY r.rolname) "
+        "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_roles r ON r.rolname = ANY ($1::text[]) AND has_schema_privilege(r.oid, n.oid, "
+        "'USAGE') "
+        "WHERE " USER_NSP("n") " AND c.relname LIKE 'pg\\_%' AND c.relkind IN "
+        "('r', 'v', 'm', 'p', 'f', 'S') GROUP BY n.nspname, c.relname ORDER BY 1, 2",
+        1, params);
+    for (int i = 0; res && i < PQntuples(res); i++)
+        gate_problem(g, "relation %s.%s is named like a catalog relation, in a schema %s can use",
+                     PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+    PQclear(res);
     free(ahead);
     free(arr);
     free(names);

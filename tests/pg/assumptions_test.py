@@ -389,6 +389,14 @@ def user_operator_in_public(env):
                    r"schema [a-z_, ]*codex_staging", admin=False)
 
 
+@test
+def relation_named_like_the_catalog(env):
+    violation_case(env, "CREATE TABLE public.pg_settings_copy (name text)",
+                   "DROP TABLE public.pg_settings_copy", "no-shadowing",
+                   r"relation public\.pg_settings_copy is named like a catalog relation, in a "
+                   r"schema [a-z_, ]*codex_staging", admin=False)
+
+
 # ------------------------------------------------------------------ sensitive-rls
 
 @test
