@@ -152,8 +152,15 @@ void record_path_ref(walker *w, const char *what, const char *name, long loc)
 void record_type_name(walker *w, const cJSON *type_name, long loc)
 {
     const cJSON *names = field(type_name, PGF_names);
-    if (cJSON_GetArraySize(names) == 1)
+    int n = cJSON_GetArraySize(names);
+    if (n == 1) {
         record_path_ref(w, "type", list_str(names, 0), loc);
+    } else if (n >= 2) {
+        /* a type of another schema: what uses it depends on that schema */
+        const char *schema = list_str(names, n - 2);
+        if (schema && strcmp(schema, "pg_catalog") != 0)
+            walk_add_rel(w, schema, NULL, ACC_READ, CLASS_SELECT, loc, false);
+    }
 }
 
 /* The value of an A_Const as text (integers and floats spelled out), or NULL. */

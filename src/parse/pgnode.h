@@ -92,6 +92,8 @@ static inline const char *string_node(const cJSON *n)
 /* The text a psql variable known only at run time reads as when quoted as a
    literal (:'var'): a string constant whose value is not known (see const_string). */
 #define RUNTIME_LITERAL_TEXT "pgward:value-known-at-run-time"
+/* ... and quoted as an identifier (:"var"): a name the gate cannot resolve. */
+#define RUNTIME_IDENT_TEXT "?column?"
 
 /* The sval of an {"A_Const": {"sval": {"sval": ...}}} node, or NULL (also for the
    placeholder of a run-time value: it names nothing known). */

@@ -97,7 +97,7 @@ static void check_grants(lint_ctx *c, const gate_rels *rels)
                         "unqualified '%s' may resolve to any schema of search_path; a "
                         "restricted role must qualify it or set a search_path of one schema",
                         r->name);
-        } else if (role->restricted && !writes &&
+        } else if (role->restricted && !writes && r->classes == CLASS_SELECT &&
                    (strcmp(r->schema, "pg_catalog") == 0 ||
                     strcmp(r->schema, "information_schema") == 0)) {
             /* reading the catalog: what PostgreSQL shows any role (gate_coverage.c

@@ -577,6 +577,12 @@ static void coverage_unit(lint_ctx *c, void *state)
         if (f->path_refs[i].unit == c->unit)
             check_path_ref(c, &f->path_refs[i]);
     for (size_t i = 0; i < f->nrels; i++)
+        if (f->rels[i].unit == c->unit && !f->rels[i].qualified && f->rels[i].name &&
+            strcmp(f->rels[i].name, RUNTIME_IDENT_TEXT) == 0)
+            lint_report(c, RULE_UNPROVEN, f->rels[i].location,
+                        "a relation named by a run-time value without a schema: search_path "
+                        "(pg_catalog first) decides which one; qualify it (schema.:\"var\")");
+    for (size_t i = 0; i < f->nrels; i++)
         if (f->rels[i].unit == c->unit && catalog_holds_data(&f->rels[i]))
             lint_report(c, RULE_UNPROVEN, f->rels[i].location,
                         "pg_catalog.%s holds values of other tables' rows (column "

@@ -364,7 +364,7 @@ static char *cb_get_variable(void *ctx, const char *name, var_quote q, size_t of
                             name, name, name);
         /* a placeholder that parses where such a reference usually stands */
         return xstrdup(q == VARQ_LITERAL ? "'" RUNTIME_LITERAL_TEXT "'"
-                       : q == VARQ_IDENT ? "\"?column?\""
+                       : q == VARQ_IDENT ? "\"" RUNTIME_IDENT_TEXT "\""
                                          : "NULL");
     }
     const script_var *v = find_var(fc->ip->vars, fc->ip->nvars, name);
