@@ -392,13 +392,39 @@ class Gen:
         kind = self.wpick([
             (10, "wrapped"), (3, "search_path"), (2, "identity"), (2, "meta"),
             (2, "strings"), (1, "encoding"), (1, "txn"), (1, "catalog"), (1, "rls"),
-            (1, "gset_names"), (1, "discard"), (1, "misc"),
+            (1, "gset_names"), (1, "discard"), (1, "misc"), (2, "channels"),
         ])
         if kind == "wrapped":
             cls, stmt = self.core_write()
             w, text = self.wrap(stmt)
             return "%s/%s" % (cls, w), text
         return "x-" + kind, getattr(self, "a_" + kind)()
+
+    def a_channels(self):
+        """Routes by which vh data or a write could cross statements, and edges the
+        gate's model had to learn: run-time identifiers, settings the policy sets,
+        COPY data psql reads as SQL when the server refuses the COPY."""
+        return self.pick(
+            "SELECT set_config('app.leak', (SELECT string_agg(summary, ',') FROM vh.tasks), false);\n"
+            "UPDATE eng.projects SET name = current_setting('app.leak') WHERE id = 1;",
+            "SELECT summary FROM vh.tasks WHERE id = 1;\n"
+            "UPDATE eng.projects SET name = :'LAST_ERROR_MESSAGE' || :'ROW_COUNT' WHERE id = 1;",
+            "SELECT summary AS s FROM vh.tasks WHERE id = 1 \\gset\n"
+            "\\if :{?s}\nUPDATE eng.projects SET name = 'bit' WHERE id = 1;\n\\endif",
+            "SET search_path = eng;\nSELECT 'pg_settings' AS t \\gset\n"
+            "UPDATE :\"t\" SET setting = 'vh' WHERE name = 'search_path';\n"
+            "UPDATE tasks SET summary = 'sp' WHERE id = 1;",
+            "SELECT 'SINGLELINE' AS v \\gset\n\\set :v on\nSELECT 1\n;DELETE FROM vh.tasks WHERE id = 1;",
+            "SET statement_timeout = 0;\nSELECT count(*) FROM generate_series(1, 3000000);",
+            "COPY eng.projects (no_such_column) FROM STDIN;\n"
+            "WITH d AS (DELETE FROM vh.tasks RETURNING 1)\n\\.\nSELECT 1;",
+            "COPY eng.projects (no_such_column) FROM STDIN;\n1\t'\n\\.\n"
+            "SELECT 1; -- ' ; DELETE FROM vh.tasks WHERE id = 2; --",
+            "LOCK TABLE vh.tasks IN ROW EXCLUSIVE MODE;",
+            "SELECT * FROM pg_catalog.pg_class WHERE false FOR UPDATE;",
+            "CALL public.uuid_generate_v4(pg_sleep(10));",
+            "PREPARE p(text) AS SELECT $1;\nEXECUTE p(lo_from_bytea(0, 'x')::text);",
+        )
 
     def a_search_path(self):
         unq = self.pick("UPDATE tasks SET summary = 'sp' WHERE id = 1;",
