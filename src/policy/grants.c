@@ -301,14 +301,23 @@ static void header(strbuf *sb, const scope *sc)
                     "it again\n-- after creating one.\n");
 }
 
-static void preflight(strbuf *sb, const scope *sc)
+/* The names of the roles in scope (only the restricted ones when asked), in policy
+   order; *n gets how many. The array is malloc'd, the names borrowed. */
+static const char **scope_roles(const scope *sc, bool restricted_only, size_t *n)
 {
     const policy *p = sc->p;
     const char **roles = xcalloc(p->nroles + 1, sizeof(char *));
-    size_t nroles = 0;
+    *n = 0;
     for (size_t i = 0; i < p->nroles; i++)
-        if (in_scope(sc, &p->roles[i]))
-            roles[nroles++] = p->roles[i].name;
+        if (in_scope(sc, &p->roles[i]) && (!restricted_only || p->roles[i].restricted))
+            roles[(*n)++] = p->roles[i].name;
+    return roles;
+}
+
+static void preflight(strbuf *sb, const scope *sc)
+{
+    size_t nroles;
+    const char **roles = scope_roles(sc, false, &nroles);
     sb_adds(sb, "\n-- what must exist\nDO $check$\nDECLARE\n    missing text;\nBEGIN\n"
                 "    SELECT string_agg(r, ', ') INTO missing FROM unnest(");
     sql_array(sb, roles, nroles, "text");
@@ -326,12 +335,8 @@ static void preflight(strbuf *sb, const scope *sc)
 
 static void memberships(strbuf *sb, const scope *sc)
 {
-    const policy *p = sc->p;
-    const char **roles = xcalloc(p->nroles + 1, sizeof(char *));
-    size_t n = 0;
-    for (size_t i = 0; i < p->nroles; i++)
-        if (in_scope(sc, &p->roles[i]) && p->roles[i].restricted)
-            roles[n++] = p->roles[i].name;
+    size_t n;
+    const char **roles = scope_roles(sc, true, &n);
     if (n) {
         sb_adds(sb, "\n-- restricted roles belong to no role: a membership gives what the "
                     "policy cannot say\n-- (pg_read_server_files, pg_signal_backend, another "
@@ -424,12 +429,8 @@ static char *public_revoke(unsigned all, unsigned keep)
 static void revoke_group(strbuf *sb, const scope *sc, const char *what, const char **names,
                          size_t n, bool patterns, policy_privs pub)
 {
-    const policy *p = sc->p;
-    const char **roles = xcalloc(p->nroles + 1, sizeof(char *));
-    size_t nroles = 0;
-    for (size_t i = 0; i < p->nroles; i++)
-        if (in_scope(sc, &p->roles[i]))
-            roles[nroles++] = p->roles[i].name;
+    size_t nroles;
+    const char **roles = scope_roles(sc, false, &nroles);
     sb_addf(sb, "\n-- revoke everything in %s\nDO $revoke$\nDECLARE\n    s name;\n    r name;\n"
                 "    o record;\n    roles name[] := ",
             what);
@@ -515,11 +516,8 @@ static void revoke_group(strbuf *sb, const scope *sc, const char *what, const ch
 static void elsewhere(strbuf *sb, const scope *sc)
 {
     const policy *p = sc->p;
-    const char **roles = xcalloc(p->nroles + 1, sizeof(char *));
-    size_t nroles = 0;
-    for (size_t i = 0; i < p->nroles; i++)
-        if (in_scope(sc, &p->roles[i]))
-            roles[nroles++] = p->roles[i].name;
+    size_t nroles;
+    const char **roles = scope_roles(sc, false, &nroles);
     sb_adds(sb, "\n-- nobody creates in public but whom the policy gives ddl there\n");
     if (!sc->only)
         sb_adds(sb, "REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n");
