@@ -288,10 +288,16 @@ static void track_std_strings(file_ctx *fc, const parsed_sql *p)
             bool b;
             if (cJSON_IsString(sv) && interp_parse_bool(sv->valuestring, &b))
                 on = b;
-            else if (iv)
-                on = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(iv, PGF_ival)) != 0;
-            else
+            else if (iv) {
+                /* libpg_query leaves the ival of 0 out; PostgreSQL takes 0 and 1 only */
+                const cJSON *n = cJSON_GetObjectItemCaseSensitive(iv, PGF_ival);
+                double d = cJSON_IsNumber(n) ? n->valuedouble : 0;
+                if (d != 0 && d != 1)
+                    continue; /* refused by the server: nothing changes */
+                on = d == 1;
+            } else {
                 continue; /* a value the server refuses: nothing changes */
+            }
         }
         fc->ip->std_strings = on;
         scan_set_std_strings(fc->sc, on);
