@@ -76,7 +76,7 @@ static const script_case cases[] = {
       "RESET standard_conforming_strings;", "SELECT 'a\\';"}, {"syntax-error"}},
     {"standard_conforming_strings = 0 is off (libpg_query leaves the 0 out)",
      "SET standard_conforming_strings = 0;\nSELECT 'a\\'; b';\n", {0},
-     {"SET standard_conforming_strings = 0;", "SELECT 'a\\'; b';"}, {0}},
+     {"SET standard_conforming_strings = 0;", "SELECT 'a\\'; b';"}, {"syntax-error"}},
     {"backslash semicolon restarts CREATE FUNCTION check",
      "SELECT 1 \\; CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;", {0},
      {"SELECT 1 ; CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;"}, {0}},
