@@ -17,8 +17,9 @@
  * reported (suppression-without-reason). A rule id pgward does not know is reported
  * (unknown-rule) and suppresses nothing, so a typo never silences anything; each
  * id of an applying suppression that removed no finding is reported
- * (unused-suppression). Findings of input-error and of these three rules cannot be
- * suppressed by a comment.
+ * (unused-suppression). Findings of input-error, of these three rules and of the
+ * policy's rules (role-allowlist, unproven, cross-boundary-write, ...: a restricted
+ * role's script must not lift its own gate) cannot be suppressed by a comment.
  *
  * Read as a stream: each file is scanned up to the end of each statement as it
  * passes (suppression_statement), so the statement a comment covers is known then,
@@ -74,10 +75,12 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
 }
 
-/* Rules a comment may not suppress. */
+/* Rules a comment may not suppress: the policy's (the script's author may be the one
+   the policy is about: only the policy can change them), and the suppressions' own. */
 static bool unsuppressible(rule_id rule)
 {
-    return rule == RULE_INPUT_ERROR || rule_defs[rule].group == RULE_GROUP_META;
+    return rule == RULE_INPUT_ERROR || rule_defs[rule].group == RULE_GROUP_META ||
+           rule_defs[rule].group == RULE_GROUP_POLICY;
 }
 
 static void report(const lint_config *cfg, script *s, const source *src, rule_id rule,
