@@ -424,6 +424,10 @@ class Gen:
             "SELECT * FROM pg_catalog.pg_class WHERE false FOR UPDATE;",
             "CALL public.uuid_generate_v4(pg_sleep(10));",
             "PREPARE p(text) AS SELECT $1;\nEXECUTE p(lo_from_bytea(0, 'x')::text);",
+            "-- pgward-ignore unproven: the author says so\n"
+            "SELECT query_to_xml('DELETE FROM vh.tasks RETURNING 1', true, true, '');",
+            "-- pgward-ignore-file role-allowlist, cross-boundary-write: the author says so\n"
+            "DELETE FROM vh.tasks WHERE id = 1;",
         )
 
     def a_search_path(self):
