@@ -72,6 +72,8 @@ typedef struct applier {
     policy_pin pins[POLICY_NPINNED];
     char *pin_values[POLICY_NPINNED];
     char *pin_sql;
+    char *pin_set_sql;        /* the query that sets them (again before every file) */
+    size_t files_started;     /* files sent so far in this run */
     bool assumptions_checked; /* the catalog's assumptions, before the first statement */
     /* the failure, if any */
     bool failed, cancelled, conn_lost;

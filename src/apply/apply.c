@@ -232,7 +232,7 @@ static int pin_settings(applier *a)
                 a->pins[i].name);
     }
     PGresult *r = query1(a, a->c, set.buf, 2 * POLICY_NPINNED, v);
-    sb_free(&set);
+    a->pin_set_sql = sb_detach(&set, NULL);
     if (!r) {
         sb_free(&get);
         return refuse(a, "cannot pin the session settings of restricted role '%s' "
@@ -245,6 +245,39 @@ static int pin_settings(applier *a)
     a->pin_sql = sb_detach(&get, NULL);
     a->pinned = true;
     return 0;
+}
+
+/*
+ * Before each file after the first: the pinned settings again. The gate reads every
+ * file from the pinned state, so what one file set (SET search_path = public,
+ * pg_catalog) must not reach the next one.
+ */
+static int repin_settings(applier *a)
+{
+    if (!a->pinned)
+        return 0;
+    const char *v[2 * POLICY_NPINNED];
+    for (int i = 0; i < POLICY_NPINNED; i++) {
+        v[2 * i] = a->pins[i].name;
+        v[2 * i + 1] = a->pins[i].value;
+    }
+    PGresult *r = PQexecParams(a->c, a->pin_set_sql, 2 * POLICY_NPINNED, NULL, v, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        PQclear(r);
+        return 0;
+    }
+    char *m = conn_error_message(a->c, r);
+    if (PQstatus(a->c) == CONNECTION_BAD)
+        a->conn_lost = true;
+    if (!a->failed) {
+        a->failed = true;
+        snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", conn_sqlstate(r));
+        free(a->fail_message);
+        a->fail_message = xasprintf("cannot pin the session settings again: %s", m);
+    }
+    free(m);
+    PQclear(r);
+    return -1;
 }
 
 static int connect_and_check_role(applier *a)
@@ -546,7 +579,10 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
         for (size_t i = from; i < to && rc == 0; i++) {
             if (a->files[i].skip)
                 continue;
-            rc = apply_run_file(a, &a->files[i]);
+            if (a->files_started++ > 0)
+                rc = repin_settings(a);
+            if (rc == 0)
+                rc = apply_run_file(a, &a->files[i]);
         }
         /* the pinned settings must hold when the transaction commits */
         if (txn && rc == 0 && apply_check_pinned(a) < 0)
@@ -786,6 +822,7 @@ static void applier_free(applier *a)
     for (int i = 0; i < POLICY_NPINNED; i++)
         free(a->pin_values[i]);
     free(a->pin_sql);
+    free(a->pin_set_sql);
 }
 
 static int run(applier *a)

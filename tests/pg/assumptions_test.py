@@ -126,6 +126,16 @@ class Env:
                  "-o", out, src, check_rc=0)
         return out
 
+    def bundle_files(self, name, files, role="codex_staging"):
+        """A signed bundle of several files src/<name>/<file>, in the order given."""
+        srcs = [os.path.relpath(self.write(os.path.join("src", name, f), text), self.dir)
+                for f, text in files]
+        out = name + ".bundle"
+        shutil.rmtree(os.path.join(self.dir, out), ignore_errors=True)
+        self.run("bundle", "--policy", self.policy, "--role", role, "--sign", self.key,
+                 "-o", out, *srcs, check_rc=0)
+        return out
+
     def apply(self, bundle, user="codex_staging"):
         return self.run("apply", "--pubkey", self.key + ".pub", bundle, user=user)
 
@@ -473,6 +483,23 @@ def search_path_set_by_the_script_is_followed_not_refused(env):
                              "UPDATE items SET n = n + 1 WHERE id = 1;\n"))
     check(r.returncode == 0, "apply: exit %d\nstderr: %s" % (r.returncode, r.stderr))
     check(env.n() == 1, "n = %d, expected 1" % env.n())
+
+
+@test
+def each_file_starts_from_the_pinned_session(env):
+    """The gate reads every file from the pinned search_path: what one file sets must
+    not reach the next. Here the first file puts public before pg_catalog, where a
+    same-signature abs() waits; the second file's abs() must still be pg_catalog's."""
+    env.psql("CREATE FUNCTION public.abs(integer) RETURNS integer LANGUAGE sql "
+             "AS 'SELECT 1000'; GRANT EXECUTE ON FUNCTION public.abs(integer) TO PUBLIC")
+    try:
+        r = env.apply(env.bundle_files("twofiles", [
+            ("1_path.sql", "SET search_path = public, pg_catalog;\n"),
+            ("2_bump.sql", "UPDATE eng.items SET n = abs(n) + 1 WHERE id = 1;\n")]))
+        check(r.returncode == 0, "apply: exit %d\nstderr: %s" % (r.returncode, r.stderr))
+        check(env.n() == 1, "n = %d: the second file ran public.abs()" % env.n())
+    finally:
+        env.psql("DROP FUNCTION public.abs(integer)")
 
 
 def without_unproven(env):
