@@ -67,6 +67,8 @@ struct session {
     char **slotless;
     size_t nslotless, capslotless;
     rel_set gset_reads, declared_reads;
+    char **portals;          /* prepared statements and cursors the script made */
+    size_t nportals, capportals;
     rel_set result_reads;    /* what every statement so far read (psql's ROW_COUNT,
                                 ERROR, ... and \if branches can carry it) */
     char **base_path;        /* search_path before the script sets one (NULL: the
@@ -566,6 +568,9 @@ void session_free(session *s)
     free(s->slotless);
     rel_set_free(&s->gset_reads);
     rel_set_free(&s->result_reads);
+    for (size_t i = 0; i < s->nportals; i++)
+        free(s->portals[i]);
+    free(s->portals);
     rel_set_free(&s->declared_reads);
     free(s);
 }
@@ -585,6 +590,28 @@ void session_enter(session *s, const statement *st)
     }
 }
 
+/* Prepared statements and cursors by name ("p:" and "c:" keep the two apart). */
+static void track_portals(session *s, const unit_info *ui)
+{
+    pg_kind k = (pg_kind)ui->kind;
+    const char *name = k == PGK_PrepareStmt         ? str_field(ui->node, PGF_name)
+                       : k == PGK_DeclareCursorStmt ? str_field(ui->node, PGF_portalname)
+                                                    : NULL;
+    if (!name)
+        return;
+    char *key = xasprintf("%c:%s", k == PGK_PrepareStmt ? 'p' : 'c', name);
+    str_set_put(&s->portals, &s->nportals, &s->capportals, key, true);
+    free(key);
+}
+
+bool session_has_portal(const session *s, bool prepared, const char *name)
+{
+    for (size_t i = 0; name && i < s->nportals; i++)
+        if (s->portals[i][0] == (prepared ? 'p' : 'c') && strcmp(s->portals[i] + 2, name) == 0)
+            return true;
+    return false;
+}
+
 void session_advance(session *s, const stmt_facts *f, size_t u)
 {
     if (u >= f->nunits)
@@ -600,6 +627,7 @@ void session_advance(session *s, const stmt_facts *f, size_t u)
         if (f->objects[i].unit == u)
             track_object(s, &f->objects[i]);
     track_variables(s, f, u);
+    track_portals(s, ui);
     /* outside a transaction every statement is one of its own */
     if (!in_transaction(s))
         s->generation++;

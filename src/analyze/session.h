@@ -115,6 +115,10 @@ bool session_schema_created(const session *s, const char *schema);
 /* Whether subscription name is known to have no replication slot. */
 bool session_subscription_slotless(const session *s, const char *name);
 
+/* Whether the script prepared a statement (prepared) or declared a cursor of that
+   name: an EXECUTE or FETCH of another runs what the analysis never saw. */
+bool session_has_portal(const session *s, bool prepared, const char *name);
+
 /* ---- variables */
 
 /* The relations whose data \gset variables may carry (unit u of f reads them

@@ -83,6 +83,25 @@ static const char *unmodelled_why(pg_kind k)
     }
 }
 
+/* EXECUTE and FETCH run what a PREPARE or DECLARE of this script holds (analysed
+   there); of any other name, what the analysis never saw (another file's, another
+   session's, psql's FETCH_COUNT cursor). */
+static void check_portal(lint_ctx *c, const unit_info *u)
+{
+    pg_kind k = (pg_kind)u->kind;
+    bool prepared = k == PGK_ExecuteStmt;
+    if (k != PGK_ExecuteStmt && k != PGK_FetchStmt)
+        return;
+    const char *name = str_field(u->node, prepared ? PGF_name : PGF_portalname);
+    if (!session_has_portal(c->sess, prepared, name))
+        lint_report(c, RULE_UNPROVEN, (long)u->offset,
+                    "%s of %s '%s' that this script does not %s: what it runs was never "
+                    "analysed",
+                    prepared ? "EXECUTE" : "FETCH",
+                    prepared ? "a prepared statement" : "a cursor", name ? name : "",
+                    prepared ? "PREPARE" : "DECLARE");
+}
+
 static void check_kind(lint_ctx *c, const unit_info *u)
 {
     for (size_t i = 0; i < ARRAY_SIZE(modelled_kinds); i++)
@@ -567,6 +586,7 @@ static void coverage_unit(lint_ctx *c, void *state)
     check_shadowing(c, f);
     /* bodies were parsed by the gate's unit (gate.c runs first) */
     check_kind(c, &f->units[c->unit]);
+    check_portal(c, &f->units[c->unit]);
     for (size_t i = 0; i < f->nsettings; i++)
         if (f->settings[i].unit == c->unit)
             check_setting(c, &f->settings[i]);

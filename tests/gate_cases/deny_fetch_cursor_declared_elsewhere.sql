@@ -1,0 +1,3 @@
+-- role: codex_staging
+-- expect: unproven
+FETCH ALL FROM c;
