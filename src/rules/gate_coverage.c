@@ -504,6 +504,9 @@ static bool scans_cleanly(const char *text)
  * anything: no meta-command with an effect, no text that could begin a statement,
  * nothing left open (a quote, a comment) for what follows the data to join.
  */
+/* Inline data larger than this is not read a second time (as SQL): unproven. */
+#define COPY_DATA_READ_MAX ((size_t)8 << 20)
+
 static void check_copy_data(lint_ctx *c)
 {
     const statement *st = c->st;
@@ -523,8 +526,18 @@ static void check_copy_data(lint_ctx *c)
              n == '"' || (unsigned char)n >= 0x80))
             why = "psql would substitute a variable into it";
     }
+    if (!why && st->copy_data_len > COPY_DATA_READ_MAX)
+        why = "it is too large to read that way too";
+    if (why) {
+        lint_report(c, RULE_UNPROVEN, -1,
+                    "inline COPY data: if the server refused the COPY before reading its "
+                    "data, psql would read the data as SQL, and %s",
+                    why);
+        return;
+    }
     script_options opt = script_options_default();
     opt.forbid_includes = true;
+    opt.max_substitution = COPY_DATA_READ_MAX; /* \set a :a:a ... doubles per line */
     script *alt = script_read_memory(st->src->name, st->copy_data, st->copy_data_len, &opt);
     for (size_t i = 0; i < alt->nmetas && !why; i++)
         if (in_names(effective_metas, ARRAY_SIZE(effective_metas), alt->metas[i]) ||
