@@ -241,15 +241,17 @@ static void check_policy(lint_ctx *c, rls_state *rs, const cJSON *f, bool create
     free(q);
 }
 
-static bool sets_search_path(const cJSON *opts)
+/* Whether the unit's function gets a search_path of its own (SET search_path = ...
+   or FROM CURRENT in its clause): the analysis's reading, the one rules_security.c
+   uses too. */
+static bool sets_search_path(const lint_ctx *c)
 {
-    const cJSON *o;
-    cJSON_ArrayForEach(o, opts) {
-        const cJSON *d = field(o, PGN_DefElem);
-        const cJSON *vs = field(field(d, PGF_arg), PGN_VariableSetStmt);
-        if (str_is(str_field(d, PGF_defname), "set") &&
-            str_is(str_field(vs, PGF_name), "search_path") &&
-            str_is(str_field(vs, PGF_kind), "VAR_SET_VALUE"))
+    const stmt_facts *f = c->f;
+    for (size_t i = 0; i < f->nsettings; i++) {
+        const setting_ref *s = &f->settings[i];
+        if (s->unit == c->unit && s->scope == SCOPE_FUNCTION && s->body < 0 && s->name &&
+            strcmp(s->name, "search_path") == 0 &&
+            (s->how == SETTING_VALUE || s->how == SETTING_CURRENT))
             return true;
     }
     return false;
@@ -328,14 +330,14 @@ static void check_unit(lint_ctx *c, rls_state *rs, pg_kind k, const cJSON *f)
         break;
     case PGK_CreateFunctionStmt:
         if (option_true(field(f, PGF_options), "security") &&
-            !sets_search_path(field(f, PGF_options)))
+            !sets_search_path(c))
             lint_report(c, RULE_SECURITY_DEFINER_SEARCH_PATH, -1,
                         "SECURITY DEFINER function without SET search_path: callers can "
                         "shadow the objects it uses");
         break;
     case PGK_AlterFunctionStmt:
         if (option_true(field(f, PGF_actions), "security") &&
-            !sets_search_path(field(f, PGF_actions)))
+            !sets_search_path(c))
             lint_report(c, RULE_SECURITY_DEFINER_SEARCH_PATH, -1,
                         "makes a function SECURITY DEFINER without SET search_path in the "
                         "same statement");
