@@ -55,6 +55,7 @@ void analyze_unit(stmt_facts *f, size_t u)
             r->location = -1;
             r->body = -1;
             r->unit = u;
+            r->carried = i >= n;
         }
     }
 }

@@ -45,6 +45,9 @@ typedef struct rel_ref {
     bool qualified;      /* written with its schema */
     bool ambiguous;      /* unqualified, and search_path offers several schemas */
     bool temp;           /* a temporary relation the statement creates */
+    bool carried;        /* read by an earlier statement, carried here by psql's result
+                            variables or an \if branch: for isolation (the grants were
+                            checked where it was read) */
     unsigned access;     /* ACC_* */
     unsigned classes;    /* the CLASS_* this access needs */
     long location;       /* byte offset in the statement text, or -1 */

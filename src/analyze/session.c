@@ -515,7 +515,7 @@ static void track_variables(session *s, const stmt_facts *f, size_t u)
         const rel_ref *r = &f->rels[i];
         if (r->unit != u || !(r->access & ACC_READ))
             continue;
-        rel_set_add(&s->result_reads, r->schema, r->name);
+        rel_set_add(&s->result_reads, r->schema, NULL); /* the schema is what isolation asks */
         if (gset)
             rel_set_add(&s->gset_reads, r->schema, r->name);
         if (declares)

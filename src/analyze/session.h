@@ -124,7 +124,7 @@ bool session_has_portal(const session *s, bool prepared, const char *name);
 /* The relations whose data \gset variables may carry (unit u of f reads them
    through variables), and those a FETCH or EXECUTE could read. */
 const rel_ref *session_gset_reads(const session *s, size_t *n);
-/* What every statement so far read: what psql's result variables (ROW_COUNT,
+/* The schemas every statement so far read: what psql's result variables (ROW_COUNT,
    ERROR, SQLSTATE, LAST_ERROR_*) and the choice of an \if branch on a run-time
    value can carry into a statement. */
 const rel_ref *session_result_reads(const session *s, size_t *n);

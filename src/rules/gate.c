@@ -26,6 +26,7 @@ typedef struct gate_rel {
     unsigned access, classes;
     long location;          /* of the first reference */
     bool ambiguous;
+    bool carried;           /* every reference is a carried read (facts.h) */
 } gate_rel;
 
 typedef struct gate_rels {
@@ -47,11 +48,12 @@ static gate_rels merge_rels(const stmt_facts *f)
         if (!g) {
             GROW(m.items, m.cap, m.n + 1);
             g = &m.items[m.n++];
-            *g = (gate_rel){r->schema, r->name, 0, 0, r->location, false};
+            *g = (gate_rel){r->schema, r->name, 0, 0, r->location, false, true};
         }
         g->access |= r->access;
         g->classes |= r->classes;
         g->ambiguous |= r->ambiguous;
+        g->carried &= r->carried;
     }
     return m;
 }
@@ -92,7 +94,9 @@ static void check_grants(lint_ctx *c, const gate_rels *rels)
         if (protected_write)
             lint_report(c, RULE_ROLE_ALLOWLIST, r->location,
                         "writes %s: schema '%s' is written only by pgward", name.buf, r->schema);
-        if (role->restricted && r->ambiguous) {
+        if (r->carried) {
+            /* only its family counts here: its grants were checked where it was read */
+        } else if (role->restricted && r->ambiguous) {
             lint_report(c, RULE_ROLE_ALLOWLIST, r->location,
                         "unqualified '%s' may resolve to any schema of search_path; a "
                         "restricted role must qualify it or set a search_path of one schema",
