@@ -123,6 +123,11 @@ int apply_journal_put(applier *a, cJSON *rec, bool sync);
    (a->refused when one has changed, naming it). 0 when nothing is pinned. */
 int apply_check_pinned(applier *a);
 
+/* Records that query result r failed (what, then the server's message; the
+   connection lost when it is), unless a failure is recorded already; frees r.
+   Returns -1. */
+int apply_query_failed(applier *a, PGresult *r, const char *what);
+
 /* apply_exec.c */
 
 /* Writes the batched statement records; fsyncs when sync. */

@@ -262,22 +262,10 @@ static int repin_settings(applier *a)
         v[2 * i + 1] = a->pins[i].value;
     }
     PGresult *r = PQexecParams(a->c, a->pin_set_sql, 2 * POLICY_NPINNED, NULL, v, NULL, NULL, 0);
-    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-        PQclear(r);
-        return 0;
-    }
-    char *m = conn_error_message(a->c, r);
-    if (PQstatus(a->c) == CONNECTION_BAD)
-        a->conn_lost = true;
-    if (!a->failed) {
-        a->failed = true;
-        snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", conn_sqlstate(r));
-        free(a->fail_message);
-        a->fail_message = xasprintf("cannot pin the session settings again: %s", m);
-    }
-    free(m);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return apply_query_failed(a, r, "cannot pin the session settings again");
     PQclear(r);
-    return -1;
+    return 0;
 }
 
 static int connect_and_check_role(applier *a)

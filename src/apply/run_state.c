@@ -68,26 +68,30 @@ int apply_journal_put(applier *a, cJSON *rec, bool sync)
 
 /* ------------------------------------------------------------------ pinned settings */
 
+int apply_query_failed(applier *a, PGresult *r, const char *what)
+{
+    char *m = conn_error_message(a->c, r);
+    if (PQstatus(a->c) == CONNECTION_BAD)
+        a->conn_lost = true;
+    if (!a->failed) {
+        a->failed = true;
+        snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", conn_sqlstate(r));
+        free(a->fail_message);
+        a->fail_message = xasprintf("%s: %s", what, m);
+    }
+    free(m);
+    PQclear(r);
+    return -1;
+}
+
 int apply_check_pinned(applier *a)
 {
     if (!a->pinned)
         return 0;
     PGresult *r = PQexec(a->c, a->pin_sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
-        PQnfields(r) != POLICY_NPINNED) {
-        char *m = conn_error_message(a->c, r);
-        if (PQstatus(a->c) == CONNECTION_BAD)
-            a->conn_lost = true;
-        if (!a->failed) {
-            a->failed = true;
-            snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", conn_sqlstate(r));
-            free(a->fail_message);
-            a->fail_message = xasprintf("cannot read the pinned settings back: %s", m);
-        }
-        free(m);
-        PQclear(r);
-        return -1;
-    }
+        PQnfields(r) != POLICY_NPINNED)
+        return apply_query_failed(a, r, "cannot read the pinned settings back");
     int rc = 0;
     /* search_path (the last) is the script's to set: the gate follows every change
        of it from the pinned value, and refuses the routes it cannot follow */
