@@ -399,7 +399,14 @@ static bool cb_is_defined(void *ctx, const char *name)
     file_ctx *fc = ctx;
     if (!interp_active(fc))
         return false;
-    return find_var(fc->ip->vars, fc->ip->nvars, name) || is_runtime(fc->ip, name);
+    if (is_runtime(fc->ip, name)) {
+        /* whether \gset set it depends on its query's result (no row: not set), so
+           :{?name} is a run-time value too */
+        fc->stmt_runtime = true;
+        fc->expr_runtime = true;
+        return true;
+    }
+    return find_var(fc->ip->vars, fc->ip->nvars, name) != NULL;
 }
 
 static void cb_report(void *ctx, severity sev, size_t off, size_t len, const char *message)
