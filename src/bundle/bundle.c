@@ -195,18 +195,30 @@ static char *sign_hex(EVP_PKEY *k, const char *msg, size_t len, char **err)
     return sb_detach(&sb, NULL);
 }
 
-static bool verify_hex(EVP_PKEY *k, const char *msg, size_t len, const char *hex)
+/* The value of a lowercase hex digit, or -1. */
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Checks the signature file's text: exactly what sign_hex() writes (128 lowercase
+ * hex digits and a newline), nothing else. Another spelling of the same bytes (upper
+ * case, a sign, spaces, trailing bytes) is refused: the signed bundle is one byte
+ * sequence, its signature too.
+ */
+static bool verify_hex(EVP_PKEY *k, const char *msg, size_t len, const char *hex, size_t hexlen)
 {
     unsigned char sig[64];
-    size_t n = 0;
-    while (n < sizeof(sig) && hex[2 * n] && hex[2 * n + 1]) {
-        unsigned int byte;
-        if (sscanf(hex + 2 * n, "%2x", &byte) != 1)
-            return false;
-        sig[n++] = (unsigned char)byte;
-    }
-    if (n != sizeof(sig))
+    if (hexlen != 2 * sizeof(sig) + 1 || hex[2 * sizeof(sig)] != '\n')
         return false;
+    size_t n = 0;
+    for (; n < sizeof(sig); n++) {
+        int hi = hex_digit(hex[2 * n]), lo = hex_digit(hex[2 * n + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        sig[n] = (unsigned char)(hi << 4 | lo);
+    }
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     bool ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1 &&
               EVP_DigestVerify(md, sig, n, (const unsigned char *)msg, len) == 1;
@@ -406,7 +418,7 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
             rc = -1;
         else if (!sig)
             rc = fail(err, "%s: the bundle is not signed, and a public key was given", dir);
-        else if (!verify_hex(k, m, mlen, sig))
+        else if (!verify_hex(k, m, mlen, sig, slen))
             rc = fail(err, "%s/%s: the signature does not verify with '%s'", dir, SIGNATURE,
                       pubkey_path);
         EVP_PKEY_free(k);

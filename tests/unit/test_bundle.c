@@ -120,6 +120,21 @@ static void test_bundle_round_trip_and_tampering(void **state)
     write_text(m3, mm);
     expect_refused(d3, pub, "the signature does not verify");
 
+    /* the same signature spelled otherwise: upper case, or with bytes after it */
+    char *ds1 = make_bundle("sigcase", key, p), *ss1 = xasprintf("%s/manifest.sig", ds1);
+    char *sig1 = read_text(ss1);
+    for (char *c = sig1; *c; c++)
+        if (*c >= 'a' && *c <= 'f')
+            *c = (char)(*c - 'a' + 'A');
+    write_text(ss1, sig1);
+    expect_refused(ds1, pub, "the signature does not verify");
+    char *ds2 = make_bundle("sigtail", key, p), *ss2 = xasprintf("%s/manifest.sig", ds2);
+    char *sig2 = read_text(ss2), *tail = xasprintf("%sjunk\n", sig2);
+    write_text(ss2, tail);
+    expect_refused(ds2, pub, "the signature does not verify");
+
+    free(tail); free(sig2); free(ss2); free(ds2); free(sig1); free(ss1); free(ds1);
+
     /* unsigned, while a public key is required */
     char *d4 = make_bundle("unsigned", NULL, p);
     expect_refused(d4, pub, "not signed");
