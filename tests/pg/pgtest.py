@@ -1,7 +1,7 @@
 """pgtest.py: what the PostgreSQL integration tests share (apply, stage, verify).
 
 A test is a function taking the file's Env, registered with @test; check() fails it
-with a message; no_sanitizer_report() fails it when a sanitizer build of pgward
+with a message; psql() runs SQL through psql; no_sanitizer_report() fails it when a sanitizer build of pgward
 reported on stderr; run_tests(Env) parses --pgward and -k, runs every test with a
 fresh Env (always closed), prints "ok NAME" or "FAIL NAME: why" and
 "N passed, M failed", and returns the exit status (1 on any failure, or when no
@@ -11,9 +11,22 @@ test ran). Python 3 standard library only.
 import argparse
 import os
 import re
+import subprocess
 import traceback
 
 WAIT = 60.0  # seconds any condition may take before the test fails
+
+
+def psql(sql, db, user=None):
+    """Runs sql with psql in database db (as user, else PGUSER); its output, trimmed.
+    Failure when psql fails."""
+    cmd = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db]
+    if user:
+        cmd += ["-U", user]
+    r = subprocess.run(cmd + ["-c", sql], capture_output=True, text=True, timeout=WAIT)
+    if r.returncode != 0:
+        raise Failure("psql failed: %s: %s" % (sql, r.stderr.strip()))
+    return r.stdout.strip()
 
 TESTS = []
 

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 
+import pgtest
 from pgtest import WAIT, Failure, check, no_sanitizer_report, run_tests, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -105,13 +106,7 @@ class Env:
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def psql(self, sql, db=None, user=None):
-        cmd = ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db or self.db]
-        if user:
-            cmd += ["-U", user]
-        r = subprocess.run(cmd + ["-c", sql], capture_output=True, text=True, timeout=WAIT)
-        if r.returncode != 0:
-            raise Failure("psql failed: %s: %s" % (sql, r.stderr.strip()))
-        return r.stdout.strip()
+        return pgtest.psql(sql, db or self.db, user)
 
     def as_admin(self, sql):
         """Runs sql as ehg_admin, the role that owns eng, vh and views."""
