@@ -758,14 +758,14 @@ def main():
         print("pgward executable not found: %s" % args.pgward)
         return 2
     args.pgward = os.path.abspath(args.pgward)    # it runs in the fixtures folder
-    todo = INPUTS
+    selected = INPUTS
     if args.names:
         byname = {i.name: i for i in INPUTS}
         unknown = [n for n in args.names if n not in byname]
         if unknown:
             print("unknown input(s): %s (see --list)" % ", ".join(unknown))
             return 2
-        todo = [byname[n] for n in args.names]
+        selected = [byname[n] for n in args.names]
 
     problems = check_fixtures(fdir)
     if problems:
@@ -783,7 +783,7 @@ def main():
         return 2
 
     passed, failed = 0, []
-    for inp in todo:
+    for inp in selected:
         shown = inp.name + ("  [-v %s]" % " -v ".join(inp.variables) if inp.variables else "")
         try:
             sent, notes = runner.run_psql(fdir, inp)
