@@ -1,4 +1,4 @@
--- sql/audit.sql: the audit trail pgward apply writes (schema version 1).
+-- sql/audit.sql: the audit trail pgward apply writes (schema version 2).
 --
 -- pgward apply runs this when audit.pgward_schema_version() is missing or older;
 -- it is idempotent and safe to run by hand (psql -1 -f sql/audit.sql) as a role
@@ -9,6 +9,7 @@
 --   audit.statements  one row per statement run: file, line, statement hash,
 --                     command tag, rows, duration, status, SQLSTATE, message
 --   audit.files       file history: each file applied, with its checksum
+--   audit.settlements what became known later of a statement recorded in doubt
 --
 -- Scripts never write here (the policy protects the schema); pgward writes only
 -- through the SECURITY DEFINER functions below, which append and finish runs but
@@ -64,6 +65,20 @@ CREATE TABLE IF NOT EXISTS audit.files (
 );
 CREATE INDEX IF NOT EXISTS files_path_idx ON audit.files (path, applied_at);
 
+-- What was established afterwards about a statement recorded in doubt (it ran
+-- outside a transaction and its outcome was lost): by the operator, or by pgward
+-- from the statement's effect. The in-doubt row itself is never rewritten.
+CREATE TABLE IF NOT EXISTS audit.settlements (
+    run_id        uuid NOT NULL,
+    seq           integer NOT NULL,
+    outcome       text NOT NULL CHECK (outcome IN ('ran', 'did-not-run')),
+    settled_by    name NOT NULL DEFAULT session_user,
+    settled_at    timestamptz NOT NULL DEFAULT clock_timestamp(),
+    note          text,
+    PRIMARY KEY (run_id, seq),
+    FOREIGN KEY (run_id, seq) REFERENCES audit.statements (run_id, seq)
+);
+
 REVOKE ALL ON ALL TABLES IN SCHEMA audit FROM PUBLIC;
 
 -- Starts a run (idempotent: audit sync may replay it).
@@ -108,7 +123,7 @@ $$;
 
 -- The version of this file; pgward applies it again when this is older.
 CREATE OR REPLACE FUNCTION audit.pgward_schema_version()
-RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;
+RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 2 $$;
 
 -- Reading the trail: pgward audit show, pgward verify, and auditors.
 CREATE OR REPLACE VIEW audit.pgward_history AS
@@ -140,6 +155,52 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     ORDER BY s.file_seq, r.started_at DESC;
 $$;
 
+-- Where a resumed no-transaction file picks up: per statement (file_seq) since the
+-- file last completed, the latest that ran ('ok') or may have ('in-doubt', until
+-- settled: 'ran' counts as ok, 'did-not-run' as never sent).
+CREATE OR REPLACE FUNCTION audit.pgward_file_resume(p_path text)
+RETURNS TABLE (file_seq integer, sha256 text, status text, run_id uuid, seq integer)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT DISTINCT ON (s.file_seq) s.file_seq, s.sha256,
+           CASE WHEN s.status = 'ok' OR st.outcome = 'ran' THEN 'ok' ELSE 'in-doubt' END,
+           s.run_id, s.seq
+    FROM audit.statements s JOIN audit.runs r ON r.id = s.run_id
+    LEFT JOIN audit.settlements st ON st.run_id = s.run_id AND st.seq = s.seq
+    WHERE s.file = p_path
+      AND (s.status = 'ok' OR (s.status = 'in-doubt' AND st.outcome IS DISTINCT FROM 'did-not-run'))
+      AND r.started_at > coalesce(
+        (SELECT max(f.applied_at) FROM audit.files f WHERE f.path = p_path), '-infinity')
+    ORDER BY s.file_seq, r.started_at DESC, s.seq DESC;
+$$;
+
+-- Settles a statement recorded in doubt: 'ran' or 'did-not-run', with a note
+-- saying how that is known. Returns the statement's file:line.
+CREATE OR REPLACE FUNCTION audit.pgward_settle(p_run uuid, p_seq integer, p_outcome text,
+                                               p_note text)
+RETURNS text LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_status text;
+    v_where text;
+BEGIN
+    SELECT s.status, s.file || ':' || coalesce(s.line::text, '?') INTO v_status, v_where
+    FROM audit.statements s WHERE s.run_id = p_run AND s.seq = p_seq;
+    IF v_status IS NULL THEN
+        RAISE EXCEPTION 'no statement % in run %', p_seq, p_run USING ERRCODE = 'P0002';
+    END IF;
+    IF v_status <> 'in-doubt' THEN
+        RAISE EXCEPTION 'statement % of run % is %, not in doubt', p_seq, p_run, v_status
+            USING ERRCODE = '22023';
+    END IF;
+    INSERT INTO audit.settlements (run_id, seq, outcome, note)
+    VALUES (p_run, p_seq, p_outcome, p_note) ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'statement % of run % is settled already', p_seq, p_run
+            USING ERRCODE = '23505';
+    END IF;
+    RETURN v_where;
+END
+$$;
+
 -- A run's status, and whether transaction p_txn of it committed (its rows exist).
 CREATE OR REPLACE FUNCTION audit.pgward_run_state(p_run uuid, p_txn integer)
 RETURNS TABLE (status text, txn_committed boolean, statements bigint)
@@ -159,5 +220,6 @@ GRANT USAGE ON SCHEMA audit TO PUBLIC;
 GRANT EXECUTE ON FUNCTION audit.pgward_begin_run(uuid, text, text, text, text, text, timestamptz),
     audit.pgward_record(uuid, jsonb, jsonb), audit.pgward_finish_run(uuid, text, text),
     audit.pgward_schema_version(), audit.pgward_file_history(text[]),
-    audit.pgward_file_progress(text), audit.pgward_run_state(uuid, integer)
+    audit.pgward_file_progress(text), audit.pgward_run_state(uuid, integer),
+    audit.pgward_file_resume(text), audit.pgward_settle(uuid, integer, text, text)
     TO PUBLIC;

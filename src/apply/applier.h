@@ -18,6 +18,7 @@
 
 #include "apply/apply.h"
 #include "bundle/bundle.h"
+#include "audit/audit.h"
 #include "audit/journal.h"
 #include "policy/pinned.h"
 #include "policy/policy.h"
@@ -27,6 +28,9 @@ typedef struct approved {
     const char *file;     /* source name */
     size_t offset;
     const statement *st;
+    bool bare;            /* cannot run inside a transaction block (read while the
+                             parse tree was there: txn_statement_needs_no_transaction,
+                             or transaction control) */
 } approved;
 
 typedef struct unit_file {
@@ -35,7 +39,8 @@ typedef struct unit_file {
     char checksum[65];    /* the file and what it includes */
     bool no_txn;
     bool skip;            /* applied before with the same checksum */
-    char **progress;      /* no-transaction file: hashes already run, by file_seq */
+    audit_progress *progress; /* no-transaction file: statements already run (or in
+                                 doubt), by file_seq */
     size_t nprogress;
 } unit_file;
 
@@ -48,10 +53,13 @@ typedef struct applier {
     unit_file *files;
     size_t nfiles, capfiles;
     size_t ncommitted;     /* transactions committed so far */
+    size_t nautocommitted; /* statements that ran outside any transaction and succeeded */
+    bool commit_unknown;   /* a COMMIT got no answer: whether it committed is for
+                              audit sync to find out */
     bool finished_in_txn;  /* the last transaction also set the run's final status */
     approved *approved;
     size_t napproved, capapproved;
-    PGconn *c, *lockc;
+    PGconn *c;             /* the run's session: statements, audit rows, the lock */
     journal *j;
     char *target;          /* user@host:port/db */
     char *client;          /* os user@machine */
@@ -62,8 +70,8 @@ typedef struct applier {
     bool in_txn;
     size_t findings_seen;  /* run-time findings of the file already looked at */
     cJSON *rows;           /* statement rows of the current transaction */
-    cJSON **batch;         /* journal records not written yet (see flush_journal) */
-    size_t nbatch, capbatch;
+    cJSON *unrecorded;     /* rows of statements outside a transaction that the audit
+                              tables do not have yet (the journal has them) */
     cJSON *file_rows;
     size_t nstatements, nskipped;
     /* a restricted role's pinned settings (policy/pinned.h), as the server reported
@@ -73,10 +81,12 @@ typedef struct applier {
     char *pin_values[POLICY_NPINNED];
     char *pin_sql;
     char *pin_set_sql;        /* the query that sets them (again before every file) */
+    char *run_check_sql;      /* apply_check_run()'s query */
     size_t files_started;     /* files sent so far in this run */
     bool assumptions_checked; /* the catalog's assumptions, before the first statement */
     /* the failure, if any */
     bool failed, cancelled, conn_lost;
+    bool journal_broken;   /* a journal write failed: the run stopped there */
     bool refused;          /* a failure that is a refusal (exit 1): the catalog's
                               assumptions, a pinned setting changed */
     char *fail_file;
@@ -116,12 +126,39 @@ void apply_sort_approved(applier *a);
 /* The approved statement at st's file and offset, or NULL. */
 const statement *apply_find_approved(const applier *a, const statement *st);
 
+/* Whether the approved statement at st's file and offset must run outside any
+   transaction block (false when there is none). */
+bool apply_approved_bare(const applier *a, const statement *st);
+
 /* Journals rec (fsynced when sync); a journal that cannot be written stops the run. */
 int apply_journal_put(applier *a, cJSON *rec, bool sync);
 
-/* Whether the pinned settings still hold (one query); 0, or -1 with a->failed set
-   (a->refused when one has changed, naming it). 0 when nothing is pinned. */
-int apply_check_pinned(applier *a);
+/*
+ * Whether the run still holds what it relies on (one query): the apply lock on
+ * this session, and the pinned settings. Before every COMMIT and after every
+ * statement outside a transaction. 0, or -1 with a->failed set (a->refused when the
+ * lock is gone or a setting has changed, naming it).
+ */
+int apply_check_run(applier *a);
+
+/* Runs sql (no result wanted); a failure is recorded as the run's (apply_query_failed). */
+int apply_simple(applier *a, const char *sql);
+
+/* Starts the next transaction of the run (a->txn, a->in_txn, fresh rows). */
+int apply_begin_txn(applier *a);
+
+/*
+ * Ends the current transaction: when rc is 0 (and not a dry run) commits it with
+ * its audit rows, which are its commit marker (finish: with the run's final status
+ * too); otherwise, or in a dry run, rolls it back and records its rows as rolled
+ * back. A COMMIT without an answer leaves a->commit_unknown. Returns 0 when
+ * committed (or a dry run rolled back as asked), else -1.
+ */
+int apply_end_txn(applier *a, int rc, bool finish);
+
+/* Writes a->unrecorded to the audit tables when it can (else the run's audit is
+   pending: the journal has the rows). */
+void apply_record_unrecorded(applier *a);
 
 /* Records that query result r failed (what, then the server's message; the
    connection lost when it is), unless a failure is recorded already; frees r.
@@ -129,9 +166,6 @@ int apply_check_pinned(applier *a);
 int apply_query_failed(applier *a, PGresult *r, const char *what);
 
 /* apply_exec.c */
-
-/* Writes the batched statement records; fsyncs when sync. */
-int apply_flush_journal(applier *a, bool sync);
 
 /*
  * Runs one file of the current unit: from its approved statements (pipelined in a

@@ -186,7 +186,10 @@ static int check_files(applier *a)
         for (size_t k = 0; k < s->nstmts; k++) {
             GROW(a->approved, a->capapproved, a->napproved + 1);
             a->approved[a->napproved++] = (approved){
-                .file = s->stmts[k].src->name, .offset = s->stmts[k].offset, .st = &s->stmts[k]};
+                .file = s->stmts[k].src->name,
+                .offset = s->stmts[k].offset,
+                .st = &s->stmts[k],
+                .bare = s->stmts[k].outside_txn_block};
         }
     }
     script_options_free(&opt);
@@ -281,6 +284,7 @@ static int connect_and_check_role(applier *a)
         return -1;
     }
     a->target = conn_describe(a->c);
+    PQfreeCancel(apply_set_cancel(PQgetCancel(a->c))); /* a signal cancels what runs */
     PQsetNoticeProcessor(a->c, NULL, NULL);
     if (audit_ensure_schema(a->c, &err) < 0) {
         int rc = refuse(a, "%s", err);
@@ -339,34 +343,37 @@ static int connect_and_check_role(applier *a)
     return a->role->restricted ? pin_settings(a) : 0;
 }
 
+/*
+ * The apply lock lives on the session that does the work: if that session dies,
+ * its transaction and the lock go together, so another apply can never run while
+ * this one may still commit. Waited for in a transaction of its own, with
+ * lock_timeout set for that transaction only (the lock itself is session-level
+ * and outlives it); apply_check_run() proves it is still held before every COMMIT.
+ */
 static int take_lock(applier *a)
 {
-    char *err = NULL;
-    char *app = xasprintf("pgward apply %s (lock)", a->r->run_id);
-    a->lockc = conn_open(a->o->params, a->o->db, app, &err);
-    free(app);
-    if (!a->lockc) {
-        fprintf(a->o->err, "pgward: cannot connect for the lock: %s\n", err);
-        free(err);
-        a->r->status = APPLY_REFUSED;
-        return -1;
-    }
     char wait[32];
     snprintf(wait, sizeof(wait), "%ds", a->o->lock_wait_seconds);
     const char *v[] = {wait};
-    PGresult *r = query1(a, a->lockc, "SELECT set_config('lock_timeout', $1, false)", 1, v);
+    PGresult *r = query1(a, a->c, "BEGIN", 0, NULL);
+    if (!r)
+        return refuse(a, "cannot take the apply lock");
     PQclear(r);
-    apply_set_cancel(PQgetCancel(a->lockc));
-    r = PQexec(a->lockc, "SELECT pg_advisory_lock(1885827950, 0)");
-    PGcancel *h = apply_set_cancel(NULL);
-    PQfreeCancel(h);
+    r = query1(a, a->c, "SELECT pg_catalog.set_config('lock_timeout', $1, true)", 1, v);
+    PQclear(r);
+    r = PQexec(a->c, "SELECT pg_catalog.pg_advisory_lock(1885827950, 0)");
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        PQclear(r);
+        r = query1(a, a->c, "COMMIT", 0, NULL);
+        if (!r)
+            return refuse(a, "cannot take the apply lock");
         PQclear(r);
         return 0;
     }
     bool timeout = strcmp(conn_sqlstate(r), "55P03") == 0;
-    char *m = conn_error_message(a->lockc, r);
+    char *m = conn_error_message(a->c, r);
     PQclear(r);
+    PQclear(PQexec(a->c, "ROLLBACK"));
     if (apply_signal()) {
         free(m);
         a->r->status = APPLY_CANCELLED;
@@ -380,11 +387,12 @@ static int take_lock(applier *a)
         return rc;
     }
     free(m);
-    r = query1(a, a->lockc,
+    r = query1(a, a->c,
                "SELECT a.pid, a.usename, a.application_name, coalesce(host(a.client_addr), "
                "'local'), to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS') FROM pg_locks l "
                "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND "
-               "l.classid = 1885827950 AND l.objid = 0 AND l.granted",
+               "l.classid = 1885827950 AND l.objid = 0 AND l.objsubid = 2 AND l.granted AND "
+               "l.database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                0, NULL);
     if (r && PQntuples(r) > 0)
         refuse(a,
@@ -436,7 +444,7 @@ static int check_history(applier *a)
         for (size_t k = 0; k < uf->nprogress && k < s->nstmts; k++) {
             char h[65];
             sha256_hex_of(s->stmts[k].text, s->stmts[k].text_len, h);
-            if (uf->progress[k] && strcmp(uf->progress[k], h) != 0)
+            if (uf->progress[k].sha256 && strcmp(uf->progress[k].sha256, h) != 0)
                 return refuse(a,
                               "%s:%d:%d: statement %zu of '%s' ran before with other text "
                               "(the file ran partly outside a transaction and has changed "
@@ -444,33 +452,26 @@ static int check_history(applier *a)
                               s->stmts[k].src->name, s->stmts[k].line, s->stmts[k].column,
                               k + 1, uf->path);
         }
+        for (size_t k = 0; k < uf->nprogress && k < s->nstmts; k++) {
+            const audit_progress *p = &uf->progress[k];
+            if (p->sha256 && p->in_doubt)
+                return refuse(a,
+                              "%s:%d:%d: statement %zu of '%s' is in doubt since run %s "
+                              "(statement %d): it ran outside a transaction and its outcome "
+                              "was lost, so it may have run; check its effect, then record "
+                              "it with 'pgward audit settle %s %d ran' (or 'did-not-run') "
+                              "and apply again; nothing was sent",
+                              s->stmts[k].src->name, s->stmts[k].line, s->stmts[k].column,
+                              k + 1, uf->path, p->run, p->seq, p->run, p->seq);
+        }
         size_t done = 0;
         for (size_t k = 0; k < uf->nprogress; k++)
-            done += uf->progress[k] != NULL;
+            done += uf->progress[k].sha256 != NULL;
         if (done)
             fprintf(a->o->out, "%s: resuming: %zu statement%s already ran\n", uf->path, done,
                     done == 1 ? "" : "s");
     }
     return 0;
-}
-
-static int simple(applier *a, const char *sql)
-{
-    PGresult *r = PQexec(a->c, sql);
-    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
-    if (!ok) {
-        char *m = conn_error_message(a->c, r);
-        if (PQstatus(a->c) == CONNECTION_BAD)
-            a->conn_lost = true;
-        if (!a->failed) {
-            a->failed = true;
-            snprintf(a->sqlstate, sizeof(a->sqlstate), "%s", conn_sqlstate(r));
-            a->fail_message = xasprintf("%s: %s", sql, m);
-        }
-        free(m);
-    }
-    PQclear(r);
-    return ok ? 0 : -1;
 }
 
 /* Rows of the transaction that did not commit: ok becomes rolled-back. */
@@ -485,18 +486,201 @@ static void mark_rolled_back(cJSON *rows)
     }
 }
 
-/* Writes rows of a transaction that did not commit, after the rollback. */
+/* Rows of a transaction that did not commit, after the rollback: to be recorded. */
 static void record_after_rollback(applier *a)
 {
-    if (cJSON_GetArraySize(a->rows) == 0)
+    cJSON *row;
+    while ((row = cJSON_DetachItemFromArray(a->rows, 0)) != NULL)
+        cJSON_AddItemToArray(a->unrecorded, row);
+    apply_record_unrecorded(a);
+}
+
+/* pgward's own audit writes never count against the user's statement_timeout:
+   the rows of thousands of statements take their time. Inside a transaction. */
+static int audit_write_untimed(applier *a)
+{
+    return apply_simple(a, "SET LOCAL statement_timeout = 0");
+}
+
+void apply_record_unrecorded(applier *a)
+{
+    if (cJSON_GetArraySize(a->unrecorded) == 0)
         return;
+    /* not while the connection is gone, nor inside a transaction the script opened
+       itself (its rows would go with its rollback): later, or by audit sync */
+    if (a->conn_lost || PQstatus(a->c) != CONNECTION_OK ||
+        PQtransactionStatus(a->c) != PQTRANS_IDLE) {
+        a->r->audit_pending = true;
+        return;
+    }
     char *err = NULL;
-    if (a->conn_lost || audit_record(a->c, a->r->run_id, a->rows, NULL, &err) < 0) {
-        if (err)
-            fprintf(a->o->err, "pgward: %s\n", err);
+    PGresult *r = PQexec(a->c, "BEGIN; SET LOCAL statement_timeout = 0");
+    bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (ok && audit_record(a->c, a->r->run_id, a->unrecorded, NULL, &err) == 0) {
+        r = PQexec(a->c, "COMMIT");
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
+        PQclear(r);
+    } else {
+        ok = false;
+        if (PQstatus(a->c) == CONNECTION_OK)
+            PQclear(PQexec(a->c, "ROLLBACK"));
+    }
+    if (PQstatus(a->c) != CONNECTION_OK)
+        a->conn_lost = true;
+    if (!ok) {
+        fprintf(a->o->err, "pgward: cannot record %d statement%s in the audit tables%s%s\n",
+                cJSON_GetArraySize(a->unrecorded),
+                cJSON_GetArraySize(a->unrecorded) == 1 ? "" : "s", err ? ": " : "",
+                err ? err : "");
         free(err);
         a->r->audit_pending = true;
+        return;
     }
+    cJSON_Delete(a->unrecorded);
+    a->unrecorded = cJSON_CreateArray();
+}
+
+int apply_begin_txn(applier *a)
+{
+    cJSON_Delete(a->rows);
+    a->rows = cJSON_CreateArray();
+    a->txn++;
+    if (apply_simple(a, "BEGIN") < 0)
+        return -1;
+    a->in_txn = true;
+    return 0;
+}
+
+/* The COMMIT went out and no answer came back: it may or may not have committed. */
+static int commit_in_doubt(applier *a)
+{
+    a->conn_lost = true;
+    a->commit_unknown = true;
+    a->r->audit_pending = true;
+    a->in_txn = false;
+    if (!a->failed) {
+        a->failed = true;
+        a->sqlstate[0] = '\0';
+        free(a->fail_file);
+        a->fail_file = NULL;
+        free(a->fail_message);
+        a->fail_message = xasprintf("the connection was lost during COMMIT of transaction %d: "
+                                    "whether it committed is unknown",
+                                    a->txn);
+    }
+    /* its rows stay unwritten: they committed with it, or must be recorded rolled
+       back; audit sync asks the database which (the journal has them) */
+    cJSON_Delete(a->rows);
+    a->rows = cJSON_CreateArray();
+    return -1;
+}
+
+int apply_end_txn(applier *a, int rc, bool finish)
+{
+    if (rc == 0 && a->failed)
+        rc = -1;
+    if (rc == 0 && apply_check_run(a) < 0)
+        rc = -1;
+    if (rc == 0 && !a->o->dry_run) {
+        /* the audit rows commit with the change: they are its commit marker */
+        char *err = NULL;
+        if (audit_write_untimed(a) < 0 ||
+            audit_record(a->c, a->r->run_id, a->rows, a->file_rows, &err) < 0 ||
+            (finish && audit_finish_run(a->c, a->r->run_id, "committed", NULL, &err) < 0)) {
+            if (PQstatus(a->c) == CONNECTION_BAD)
+                a->conn_lost = true;
+            if (err && !a->failed) {
+                a->failed = true;
+                free(a->fail_message);
+                a->fail_message = err;
+            } else {
+                free(err);
+            }
+            rc = -1;
+        }
+    }
+    if (rc == 0 && !a->o->dry_run) {
+        cJSON *p = journal_event(a->r->run_id, "commit-pending");
+        cJSON_AddNumberToObject(p, "txn", a->txn);
+        if (apply_journal_put(a, p, true) < 0)
+            rc = -1;
+    }
+    if (rc == 0 && !a->o->dry_run) {
+        fault_point("before-commit");
+        PGresult *r = PQexec(a->c, "COMMIT");
+        bool committed = PQresultStatus(r) == PGRES_COMMAND_OK &&
+                         strcmp(PQcmdStatus(r), "COMMIT") == 0;
+        if (committed) {
+            PQclear(r);
+            fault_point("after-commit");
+            a->in_txn = false;
+            a->ncommitted++;
+            a->finished_in_txn = finish;
+            cJSON_Delete(a->rows);
+            a->rows = cJSON_CreateArray();
+            cJSON *c = journal_event(a->r->run_id, "commit");
+            cJSON_AddNumberToObject(c, "txn", a->txn);
+            /* committed either way; a journal that cannot say so stops the run */
+            return apply_journal_put(a, c, true);
+        }
+        if (PQstatus(a->c) == CONNECTION_BAD) {
+            PQclear(r);
+            return commit_in_doubt(a);
+        }
+        /* an answer that is not COMMIT (a deferred constraint, a serialization failure,
+           an aborted transaction answering ROLLBACK): it rolled back */
+        if (PQresultStatus(r) == PGRES_COMMAND_OK) {
+            PQclear(r);
+            if (!a->failed) {
+                a->failed = true;
+                free(a->fail_message);
+                a->fail_message = xstrdup("COMMIT rolled the transaction back");
+            }
+        } else {
+            apply_query_failed(a, r, "COMMIT");
+        }
+        rc = -1;
+    }
+    /* failure or dry run: roll back, then record */
+    if (!a->conn_lost && PQstatus(a->c) == CONNECTION_OK &&
+        PQtransactionStatus(a->c) != PQTRANS_IDLE)
+        PQclear(PQexec(a->c, "ROLLBACK"));
+    a->in_txn = false;
+    cJSON *rb = journal_event(a->r->run_id, "rollback");
+    cJSON_AddNumberToObject(rb, "txn", a->txn);
+    apply_journal_put(a, rb, true);
+    mark_rolled_back(a->rows);
+    record_after_rollback(a);
+    return rc == 0 ? 0 : -1;
+}
+
+/* A no-transaction file's row, once all its statements ran: in a transaction of its
+   own (lost, the next apply resumes after every statement and writes it then). */
+static int record_file_row(applier *a)
+{
+    if (a->o->dry_run || cJSON_GetArraySize(a->file_rows) == 0)
+        return 0;
+    char *err = NULL;
+    int rc = apply_simple(a, "BEGIN") < 0 || audit_write_untimed(a) < 0 ||
+                     audit_record(a->c, a->r->run_id, NULL, a->file_rows, &err) < 0 ||
+                     apply_simple(a, "COMMIT") < 0
+                 ? -1
+                 : 0;
+    if (rc < 0) {
+        if (PQstatus(a->c) == CONNECTION_BAD)
+            a->conn_lost = true;
+        else if (PQtransactionStatus(a->c) != PQTRANS_IDLE)
+            PQclear(PQexec(a->c, "ROLLBACK"));
+        if (err && !a->failed) {
+            a->failed = true;
+            free(a->fail_message);
+            a->fail_message = err;
+        } else {
+            free(err);
+        }
+    }
+    return rc;
 }
 
 /*
@@ -540,26 +724,24 @@ static int check_assumptions(applier *a)
 static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
 {
     bool txn = !a->files[from].no_txn;
+    size_t statements_before = a->nstatements;
     for (int attempt = 0;; attempt++) {
-        cJSON_Delete(a->rows);
+        a->nstatements = statements_before; /* a retry runs them again */
         cJSON_Delete(a->file_rows);
-        a->rows = cJSON_CreateArray();
         a->file_rows = cJSON_CreateArray();
-        a->in_txn = txn;
         int rc = 0;
         if (!txn && !a->assumptions_checked) {
             /* a short transaction of its own, before the first statement */
-            if (simple(a, "BEGIN") < 0)
+            if (apply_simple(a, "BEGIN") < 0)
                 return -1;
             rc = check_assumptions(a);
-            if (!a->conn_lost && simple(a, "ROLLBACK") < 0)
+            if (!a->conn_lost && apply_simple(a, "ROLLBACK") < 0)
                 return -1;
             if (rc < 0)
                 return -1;
         }
         if (txn) {
-            a->txn++;
-            if (simple(a, "BEGIN") < 0)
+            if (apply_begin_txn(a) < 0)
                 return -1;
             if (!a->assumptions_checked)
                 rc = check_assumptions(a);
@@ -572,75 +754,16 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
             if (rc == 0)
                 rc = apply_run_file(a, &a->files[i]);
         }
-        /* the pinned settings must hold when the transaction commits */
-        if (txn && rc == 0 && apply_check_pinned(a) < 0)
-            rc = -1;
         if (!txn) {
-            if (rc == 0) {
-                char *err = NULL;
-                if (audit_record(a->c, a->r->run_id, NULL, a->file_rows, &err) < 0) {
-                    fprintf(a->o->err, "pgward: %s\n", err);
-                    free(err);
-                    a->r->audit_pending = true;
-                }
-            }
-            return rc;
+            /* its statements committed one by one, each with its audit row */
+            apply_record_unrecorded(a);
+            return rc == 0 ? record_file_row(a) : -1;
         }
-        if (rc == 0 && !a->o->dry_run) {
-            /* the audit rows commit with the change: they are its commit marker */
-            char *err = NULL;
-            bool finish = last_unit && !a->o->txn_per_file;
-            if (audit_record(a->c, a->r->run_id, a->rows, a->file_rows, &err) < 0 ||
-                (finish && audit_finish_run(a->c, a->r->run_id, "committed", NULL, &err) < 0)) {
-                a->failed = true;
-                a->fail_message = err;
-                if (PQstatus(a->c) == CONNECTION_BAD)
-                    a->conn_lost = true;
-                rc = -1;
-            }
-        }
-        if (apply_flush_journal(a, false) < 0)
-            rc = -1;
-        if (rc == 0 && !a->o->dry_run) {
-            cJSON *p = journal_event(a->r->run_id, "commit-pending");
-            cJSON_AddNumberToObject(p, "txn", a->txn);
-            if (apply_journal_put(a, p, true) < 0) {
-                a->failed = true;
-                rc = -1;
-            }
-        }
-        if (rc == 0 && !a->o->dry_run) {
-            fault_point("before-commit");
-            if (simple(a, "COMMIT") < 0) {
-                /* a COMMIT that got no answer may or may not have happened */
-                if (a->conn_lost) {
-                    a->r->audit_pending = true;
-                    fprintf(a->o->err,
-                            "pgward: the connection was lost during COMMIT: whether it "
-                            "committed is unknown; 'pgward audit sync' will find out\n");
-                }
-                return -1;
-            }
-            fault_point("after-commit");
-            cJSON *c = journal_event(a->r->run_id, "commit");
-            cJSON_AddNumberToObject(c, "txn", a->txn);
-            apply_journal_put(a, c, true);
-            a->ncommitted++;
-            a->finished_in_txn = last_unit && !a->o->txn_per_file;
-            return 0;
-        }
-        /* failure or dry run: roll back, then record */
-        if (!a->conn_lost)
-            simple(a, "ROLLBACK");
-        cJSON *rb = journal_event(a->r->run_id, "rollback");
-        cJSON_AddNumberToObject(rb, "txn", a->txn);
-        apply_journal_put(a, rb, true);
-        mark_rolled_back(a->rows);
-        record_after_rollback(a);
-        if (rc == 0) /* dry run */
-            return 0;
+        if (apply_end_txn(a, rc, last_unit && !a->o->txn_per_file) == 0)
+            return 0; /* committed, or a dry run rolled back as asked */
         bool lock_timeout = strcmp(a->sqlstate, "55P03") == 0;
-        if (!lock_timeout || attempt >= a->o->retries || a->cancelled || a->conn_lost)
+        if (!lock_timeout || attempt >= a->o->retries || a->cancelled || a->conn_lost ||
+            a->refused)
             return -1;
         long delay_ms = 200L << (attempt < 6 ? attempt : 6);
         fprintf(a->o->err, "pgward: %s:%d:%d: lock timeout; retrying in %ld ms (%d of %d)\n",
@@ -701,36 +824,53 @@ static void report_failure(applier *a)
 
 static void finish(applier *a, const char *status, const char *message)
 {
-    apply_flush_journal(a, false);
     cJSON *end = journal_event(a->r->run_id, "end");
     cJSON_AddStringToObject(end, "status", status);
     if (message)
         cJSON_AddStringToObject(end, "message", message);
-    apply_journal_put(a, end, true);
+    bool journal_ok = apply_journal_put(a, end, true) == 0 && !a->journal_broken;
+    if (a->commit_unknown) {
+        /* the database knows whether that COMMIT happened; only audit sync may ask it,
+           once this run's session is gone from the server */
+        fprintf(a->o->err,
+                "pgward: run %s is in doubt: whether transaction %d committed is unknown; "
+                "'pgward audit sync' will ask the database and record it (the journal '%s' "
+                "has every statement)\n",
+                a->r->run_id, a->txn, journal_path(a->j));
+        return;
+    }
     char *err = NULL;
     bool in_txn_already = strcmp(status, "committed") == 0 && a->finished_in_txn;
     int rc = 0;
-    if (!in_txn_already) {
-        if (a->conn_lost) {
-            /* one new connection to record what happened */
-            char *app = xasprintf("pgward apply %s (record)", a->r->run_id);
-            PGconn *c = conn_open(a->o->params, a->o->db, app, &err);
-            free(app);
-            if (c) {
-                PQfinish(a->c);
-                a->c = c;
-                a->conn_lost = false;
-                a->r->audit_pending = false; /* recorded now, unless this fails too */
-                record_after_rollback(a);
-            } else {
-                rc = -1;
-            }
+    if (a->conn_lost) {
+        /* one new connection to record what happened */
+        char *app = xasprintf("pgward apply %s (record)", a->r->run_id);
+        PGconn *c = conn_open(a->o->params, a->o->db, app, &err);
+        free(app);
+        if (c) {
+            PQfinish(a->c);
+            a->c = c;
+            a->conn_lost = false;
+            a->r->audit_pending = false; /* recorded now, unless this fails too */
+        } else {
+            rc = -1;
         }
-        if (rc == 0)
+    }
+    if (rc == 0) {
+        apply_record_unrecorded(a);
+        if (!in_txn_already)
             rc = audit_finish_run(a->c, a->r->run_id, status, message, &err);
     }
-    if (rc == 0 && !a->r->audit_pending) {
+    if (rc == 0 && !a->r->audit_pending && journal_ok) {
         apply_journal_put(a, journal_event(a->r->run_id, "audited"), true);
+    } else if (!journal_ok) {
+        a->r->audit_pending = rc < 0 || a->r->audit_pending;
+        fprintf(a->o->err, "pgward: the journal '%s' could not be written; %s%s%s\n",
+                journal_path(a->j),
+                a->r->audit_pending ? "the audit trail could not be completed either: this "
+                                      "run is recorded incompletely"
+                                    : "the audit tables hold the run",
+                err ? ": " : "", err ? err : "");
     } else {
         a->r->audit_pending = true;
         fprintf(a->o->err,
@@ -760,7 +900,7 @@ static int begin_run(applier *a)
     cJSON_AddStringToObject(b, "client", a->client);
     cJSON_AddBoolToObject(b, "dry_run", a->o->dry_run);
     if (apply_journal_put(a, b, true) < 0)
-        return refuse(a, "cannot write the journal; nothing was sent");
+        return refuse(a, "%s; nothing was sent", a->fail_message);
     audit_run ar = {.id = a->r->run_id,
                     .bundle_sha256 = a->info.manifest_sha256,
                     .policy_sha256 = a->info.policy_digest,
@@ -782,9 +922,7 @@ static void applier_free(applier *a)
 {
     for (size_t i = 0; i < a->nfiles; i++) {
         script_free(a->files[i].checked);
-        for (size_t k = 0; k < a->files[i].nprogress; k++)
-            free(a->files[i].progress[k]);
-        free(a->files[i].progress);
+        audit_progress_free(a->files[i].progress, a->files[i].nprogress);
     }
     free(a->files);
     free(a->approved);
@@ -792,15 +930,12 @@ static void applier_free(applier *a)
     bundle_info_free(&a->info);
     if (a->c)
         PQfinish(a->c);
-    if (a->lockc)
-        PQfinish(a->lockc); /* ends the session: the advisory lock goes with it */
     if (a->j)
         journal_close(a->j);
     cJSON_Delete(a->rows);
     cJSON_Delete(a->file_rows);
-    for (size_t i = 0; i < a->nbatch; i++)
-        cJSON_Delete(a->batch[i]);
-    free(a->batch);
+    cJSON_Delete(a->unrecorded);
+    free(a->run_check_sql);
     free(a->target);
     free(a->client);
     free(a->fail_file);
@@ -811,6 +946,28 @@ static void applier_free(applier *a)
         free(a->pin_values[i]);
     free(a->pin_sql);
     free(a->pin_set_sql);
+}
+
+/* What a failed run leaves committed, in words. */
+static char *what_stays(const applier *a)
+{
+    strbuf sb = {0};
+    if (a->ncommitted || a->nautocommitted) {
+        sb_adds(&sb, "what ran before it stays committed (");
+        if (a->ncommitted)
+            sb_addf(&sb, "%zu transaction%s", a->ncommitted, a->ncommitted == 1 ? "" : "s");
+        if (a->nautocommitted)
+            sb_addf(&sb, "%s%zu statement%s outside a transaction", a->ncommitted ? ", " : "",
+                    a->nautocommitted, a->nautocommitted == 1 ? "" : "s");
+        sb_adds(&sb, ")");
+    }
+    if (a->commit_unknown)
+        sb_addf(&sb, "%swhether transaction %d committed is unknown", sb.len ? "; " : "",
+                a->txn);
+    if (!sb.len)
+        sb_adds(&sb, a->nstatements || a->seq ? "rolled back, nothing was committed"
+                                              : "nothing was sent");
+    return sb_detach(&sb, NULL);
 }
 
 static int run(applier *a)
@@ -860,12 +1017,9 @@ static int run(applier *a)
     }
     if (begin_run(a) < 0)
         return -1;
-    apply_set_cancel(PQgetCancel(a->c));
     double t0 = apply_now_ms();
     int rc = run_units(a);
     double ms = apply_now_ms() - t0;
-    PGcancel *h = apply_set_cancel(NULL);
-    PQfreeCancel(h);
     if (rc == 0) {
         const char *status = o->dry_run ? "dry-run" : "committed";
         finish(a, status, NULL);
@@ -876,13 +1030,11 @@ static int run(applier *a)
                 a->nskipped ? " (resumed after statements that had run)" : "", a->r->run_id);
         return 0;
     }
+    char *stays = what_stays(a);
     if (a->refused) {
-        /* refused before COMMIT: nothing of the run stays; one line says why */
-        fprintf(o->err, "pgward: refusing to apply: %s; %s\n", a->fail_message,
-                a->ncommitted                  ? "the transactions before it stay committed"
-                : !a->in_txn && a->nstatements ? "what ran outside a transaction stays"
-                : a->nstatements               ? "rolled back, nothing was committed"
-                                               : "nothing was sent");
+        /* refused before COMMIT: one line says why, and what stays */
+        fprintf(o->err, "pgward: refusing to apply: %s; %s\n", a->fail_message, stays);
+        free(stays);
         a->r->status = APPLY_REFUSED;
         char *m = xasprintf("refused: %s", a->fail_message);
         finish(a, "failed", m);
@@ -903,13 +1055,9 @@ static int run(applier *a)
         finish(a, "failed", m);
         free(m);
     }
-    if (a->ncommitted == 0)
-        fprintf(o->err, "pgward: run %s %s; nothing was committed\n", a->r->run_id,
-                a->cancelled ? "cancelled" : "failed");
-    else
-        fprintf(o->err, "pgward: run %s %s; the %zu transaction%s before it stay committed\n",
-                a->r->run_id, a->cancelled ? "cancelled" : "failed", a->ncommitted,
-                a->ncommitted == 1 ? "" : "s");
+    fprintf(o->err, "pgward: run %s %s; %s\n", a->r->run_id,
+            a->cancelled ? "cancelled" : "failed", stays);
+    free(stays);
     return -1;
 }
 
@@ -927,7 +1075,9 @@ int apply_run(const apply_opts *o, apply_result *r)
     apply_install_signals(&old_int, &old_term);
     char cwd[4096];
     bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
+    a.unrecorded = cJSON_CreateArray();
     int rc = run(&a);
+    PQfreeCancel(apply_set_cancel(NULL));
     if (rc == 0)
         r->status = APPLY_DONE;
     else if (r->status == APPLY_DONE)

@@ -110,31 +110,15 @@ static cJSON *statement_record(applier *a, const pending *p, const char *status,
 }
 
 /*
- * Journal records of statements inside a transaction are written in batches (one
- * write(2) for many): until COMMIT they describe nothing durable, and the batch is
- * always out, and fsynced, before commit-pending.
+ * Every statement's record is written as soon as its outcome is known (one write,
+ * no fsync inside a transaction: until COMMIT it describes nothing durable, and
+ * the journal is fsynced before commit-pending), so a killed run loses at most the
+ * record of the statement in flight. A record that cannot be written stops the
+ * run before the next statement is sent.
  */
-#define JOURNAL_BATCH 512
-
-int apply_flush_journal(applier *a, bool sync)
+static int journal_statement(applier *a, cJSON *rec, bool sync)
 {
-    if (a->nbatch == 0 && !sync)
-        return 0;
-    char *err = NULL;
-    int rc = journal_append_many(a->j, a->batch, a->nbatch, sync, &err);
-    a->nbatch = 0;
-    if (rc < 0) {
-        fprintf(a->o->err, "pgward: %s\n", err);
-        free(err);
-    }
-    return rc;
-}
-
-static int journal_statement(applier *a, cJSON *rec)
-{
-    GROW(a->batch, a->capbatch, a->nbatch + 1);
-    a->batch[a->nbatch++] = rec;
-    return a->nbatch >= JOURNAL_BATCH ? apply_flush_journal(a, false) : 0;
+    return apply_journal_put(a, rec, sync);
 }
 
 /* Sends st and waits for its result, streaming COPY data both ways. */
@@ -260,31 +244,50 @@ static int prepare(applier *a, const script *s, const statement *st, pending *p)
     sha256_hex_of(st->text, st->text_len, p->sha);
     p->file_seq = ++a->file_seq;
     size_t idx = (size_t)(p->file_seq - 1);
-    if (a->cur->no_txn && idx < a->cur->nprogress && a->cur->progress[idx]) {
-        if (strcmp(a->cur->progress[idx], p->sha) == 0) {
-            a->nskipped++;
-            return 1; /* ran before: resuming after it */
-        }
-        set_failure(a, st, "", "this statement ran before with other text: refusing to resume",
-                    NULL);
-        return -1;
-    }
-    p->seq = ++a->seq;
-    if (!a->in_txn) {
-        cJSON *start = journal_event(a->r->run_id, "statement-start");
-        cJSON_AddNumberToObject(start, "seq", p->seq);
-        cJSON_AddNumberToObject(start, "txn", 0);
-        cJSON_AddStringToObject(start, "file", st->src->name);
-        cJSON_AddNumberToObject(start, "file_seq", p->file_seq);
-        cJSON_AddNumberToObject(start, "line", st->line);
-        cJSON_AddStringToObject(start, "sha256", p->sha);
-        if (apply_journal_put(a, start, true) < 0) {
-            set_failure(a, st, "", "cannot write the journal", NULL);
+    const audit_progress *done =
+        a->cur->no_txn && idx < a->cur->nprogress ? &a->cur->progress[idx] : NULL;
+    if (done && done->sha256) {
+        if (strcmp(done->sha256, p->sha) != 0) {
+            set_failure(a, st, "",
+                        "this statement ran before with other text: refusing to resume", NULL);
             return -1;
         }
+        if (done->in_doubt) {
+            /* it may have run: sending it again could run it twice */
+            char *m = xasprintf("this statement is in doubt since run %s (statement %d): it "
+                                "may have run; check its effect, then record what happened "
+                                "with 'pgward audit settle %s %d ran' (or 'did-not-run') "
+                                "and apply again",
+                                done->run, done->seq, done->run, done->seq);
+            set_failure(a, st, "", m, NULL);
+            free(m);
+            a->refused = true;
+            return -1;
+        }
+        a->nskipped++;
+        return 1; /* ran before: resuming after it */
     }
+    p->seq = ++a->seq;
     p->t0 = apply_now_ms();
     return 0;
+}
+
+/*
+ * Before a statement that must run outside any transaction (CREATE INDEX
+ * CONCURRENTLY, VACUUM, ...): a fsynced statement-start record, so a run that
+ * dies while it runs leaves it in doubt, never forgotten.
+ */
+static int journal_started(applier *a, const pending *p)
+{
+    const statement *st = p->st;
+    cJSON *start = journal_event(a->r->run_id, "statement-start");
+    cJSON_AddNumberToObject(start, "seq", p->seq);
+    cJSON_AddNumberToObject(start, "txn", 0);
+    cJSON_AddStringToObject(start, "file", st->src->name);
+    cJSON_AddNumberToObject(start, "file_seq", p->file_seq);
+    cJSON_AddNumberToObject(start, "line", st->line);
+    cJSON_AddStringToObject(start, "sha256", p->sha);
+    return apply_journal_put(a, start, true);
 }
 
 /*
@@ -328,32 +331,48 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
             a->cancelled = true;
         free(m);
         rc = -1;
-        rec = statement_record(a, p, a->cancelled ? "cancelled" : "failed", NULL, -1, ms);
+        /* outside a transaction, an answer lost with the connection says nothing about
+           whether the statement ran: it is in doubt, never failed */
+        const char *status = a->cancelled                     ? "cancelled"
+                             : !a->in_txn && a->conn_lost ? "in-doubt"
+                                                              : "failed";
+        rec = statement_record(a, p, status, NULL, -1, ms);
     }
     const char *status = cJSON_GetObjectItem(rec, "status")->valuestring;
     if (a->in_txn) {
         cJSON_AddItemToArray(a->rows, audit_statement_row(rec, status));
-        if (journal_statement(a, rec) < 0)
+        if (journal_statement(a, rec, false) < 0)
             rc = -1;
     } else {
-        /* outside a transaction: it is committed (or not) already; say so durably */
-        cJSON *rows = cJSON_CreateArray();
-        cJSON_AddItemToArray(rows, audit_statement_row(rec, status));
-        if (apply_journal_put(a, rec, true) < 0)
+        /* outside a transaction: it is committed (or not) already; say so durably,
+           then in the audit tables (or, when they cannot be reached now, when the
+           run ends or by audit sync) */
+        cJSON *row = audit_statement_row(rec, status);
+        if (strcmp(status, "ok") == 0)
+            a->nautocommitted++;
+        if (journal_statement(a, rec, true) < 0)
             rc = -1;
-        char *err = NULL;
-        if (!a->conn_lost && audit_record(a->c, a->r->run_id, rows, NULL, &err) < 0) {
-            fprintf(a->o->err, "pgward: %s\n", err);
-            free(err);
-            a->r->audit_pending = true;
-        }
-        cJSON_Delete(rows);
+        cJSON_AddItemToArray(a->unrecorded, row);
+        apply_record_unrecorded(a);
     }
     if (rc == 0 && apply_signal()) {
         a->cancelled = true;
         rc = -1;
     }
     return rc;
+}
+
+/*
+ * A statement of a no-transaction file that may run inside a transaction runs in
+ * one of its own, committed with its audit row (apply_end_txn): neither exists
+ * without the other, and a COMMIT whose answer is lost is settled like any other.
+ * The rest (txn_statement_needs_no_transaction) runs bare, after a statement-start
+ * record. Inside a transaction the script opened itself, statements just run.
+ */
+static bool own_transaction(const applier *a, const statement *st)
+{
+    return a->cur->no_txn && !a->in_txn && PQtransactionStatus(a->c) == PQTRANS_IDLE &&
+           !apply_approved_bare(a, st);
 }
 
 /* The interpreter's runner: one statement, sent and answered before the next. */
@@ -365,11 +384,18 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
     int rc = prepare(a, s, st, &p);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
+    bool own = own_transaction(a, st);
+    if (own && apply_begin_txn(a) < 0)
+        return -1;
+    if (!a->in_txn && journal_started(a, &p) < 0)
+        return -1;
     PGresult *res = send_statement(a, st);
     rc = complete(a, &p, res, vars, nvars);
     PQclear(res);
-    /* outside a transaction it has committed: the pinned settings must still hold */
-    if (rc == 0 && !a->in_txn && apply_check_pinned(a) < 0)
+    if (own)
+        return apply_end_txn(a, rc, false);
+    /* outside a transaction it has committed: what was pinned must still hold */
+    if (rc == 0 && !a->in_txn && apply_check_run(a) < 0)
         rc = -1;
     return rc;
 }
@@ -419,9 +445,13 @@ typedef struct pipeline {
 static void pipe_lost(applier *a, pipeline *pl)
 {
     a->conn_lost = true;
-    if (pl->n > 0 && !a->failed) {
-        pending *p = &pl->q[pl->head];
-        complete(a, p, NULL, NULL, NULL);
+    /* the statement the server was running is the first one not answered yet */
+    for (size_t i = 0; i < pl->n && !a->failed; i++) {
+        pending *p = &pl->q[pl->head + i];
+        if (!p->answered) {
+            complete(a, p, NULL, NULL, NULL);
+            break;
+        }
     }
     pl->n = 0;
     pl->syncs = 0;

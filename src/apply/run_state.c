@@ -54,16 +54,26 @@ PGcancel *apply_set_cancel(PGcancel *h)
     return old;
 }
 
-/* Journals rec; a journal that cannot be written stops the run (nothing is lost). */
+/* Journals rec; a journal that cannot be written stops the run (nothing is lost):
+   the failure, naming the journal, becomes the run's. */
 int apply_journal_put(applier *a, cJSON *rec, bool sync)
 {
     char *err = NULL;
-    if (journal_append(a->j, rec, sync, &err) < 0) {
+    if (journal_append(a->j, rec, sync, &err) == 0)
+        return 0;
+    a->journal_broken = true;
+    if (!a->failed) {
+        a->failed = true;
+        a->sqlstate[0] = '\0';
+        free(a->fail_file);
+        a->fail_file = NULL;
+        free(a->fail_message);
+        a->fail_message = err;
+    } else {
         fprintf(a->o->err, "pgward: %s\n", err);
         free(err);
-        return -1;
     }
-    return 0;
+    return -1;
 }
 
 /* ------------------------------------------------------------------ pinned settings */
@@ -84,19 +94,56 @@ int apply_query_failed(applier *a, PGresult *r, const char *what)
     return -1;
 }
 
-int apply_check_pinned(applier *a)
+int apply_simple(applier *a, const char *sql)
 {
-    if (!a->pinned)
+    PGresult *r = PQexec(a->c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        return apply_query_failed(a, r, sql);
+    PQclear(r);
+    return 0;
+}
+
+/* The apply lock is held by this session (column 1 of the check's query). */
+#define LOCK_HELD_SQL                                                                      \
+    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_locks WHERE locktype = 'advisory' AND "    \
+    "database = (SELECT oid FROM pg_catalog.pg_database WHERE datname = "                  \
+    "pg_catalog.current_database()) AND classid = 1885827950 AND objid = 0 AND "           \
+    "objsubid = 2 AND pid = pg_catalog.pg_backend_pid() AND granted)"
+
+int apply_check_run(applier *a)
+{
+    if (!a->run_check_sql) {
+        /* the lock, then the pinned settings (policy order) in one round trip */
+        a->run_check_sql = a->pinned ? xasprintf("SELECT (%s), %s", LOCK_HELD_SQL,
+                                                 a->pin_sql + strlen("SELECT "))
+                                     : xstrdup(LOCK_HELD_SQL);
+    }
+    int ncols = 1 + (a->pinned ? POLICY_NPINNED : 0);
+    PGresult *r = PQexec(a->c, a->run_check_sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != ncols)
+        return apply_query_failed(a, r, "cannot check that the run still holds its lock "
+                                        "and settings");
+    if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
+        /* another apply may hold it now: committing could apply the bundle twice */
+        PQclear(r);
+        a->failed = a->refused = true;
+        a->sqlstate[0] = '\0';
+        free(a->fail_file);
+        a->fail_file = NULL;
+        free(a->fail_message);
+        a->fail_message = xstrdup("this session no longer holds the apply lock (released "
+                                  "by the script, or lost): another apply may be running; stopping");
+        return -1;
+    }
+    if (!a->pinned) {
+        PQclear(r);
         return 0;
-    PGresult *r = PQexec(a->c, a->pin_sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 ||
-        PQnfields(r) != POLICY_NPINNED)
-        return apply_query_failed(a, r, "cannot read the pinned settings back");
+    }
     int rc = 0;
     /* search_path (the last) is the script's to set: the gate follows every change
        of it from the pinned value, and refuses the routes it cannot follow */
     for (int i = 0; i < POLICY_NPINNED - 1 && rc == 0; i++) {
-        const char *now = PQgetvalue(r, 0, i);
+        const char *now = PQgetvalue(r, 0, i + 1);
         if (strcmp(now, a->pin_values[i]) == 0)
             continue;
         a->failed = a->refused = true;
@@ -140,6 +187,15 @@ const statement *apply_find_approved(const applier *a, const statement *st)
     approved key = {.file = st->src->name, .offset = st->offset};
     approved *hit = bsearch(&key, a->approved, a->napproved, sizeof(approved), cmp_approved);
     return hit ? hit->st : NULL;
+}
+
+bool apply_approved_bare(const applier *a, const statement *st)
+{
+    approved key = {.file = st->src->name, .offset = st->offset};
+    approved *hit = a->napproved ? bsearch(&key, a->approved, a->napproved, sizeof(approved),
+                                           cmp_approved)
+                                 : NULL;
+    return hit && hit->bare;
 }
 
 void apply_sort_approved(applier *a)

@@ -125,28 +125,60 @@ int audit_file_last(PGconn *c, const char *path, char **sha256, char **run, char
     return 0;
 }
 
-int audit_file_progress(PGconn *c, const char *path, char ***hashes, size_t *n, char **err)
+int audit_file_progress(PGconn *c, const char *path, audit_progress **progress, size_t *n,
+                        char **err)
 {
-    *hashes = NULL;
+    *progress = NULL;
     *n = 0;
     const char *v[] = {path};
-    PGresult *r = exec_params(c, "SELECT file_seq, sha256 FROM audit.pgward_file_progress($1)",
+    PGresult *r = exec_params(c,
+                              "SELECT file_seq, sha256, status, run_id, seq "
+                              "FROM audit.pgward_file_resume($1)",
                               1, v, "cannot read the progress of a resumed file", err);
     if (!r)
         return -1;
     for (int i = 0; i < PQntuples(r); i++) {
-        long seq = atol(PQgetvalue(r, i, 0)) - 1; /* file_seq counts from 1 */
-        if (seq < 0 || seq > 10000000)
+        long at = atol(PQgetvalue(r, i, 0)) - 1; /* file_seq counts from 1 */
+        if (at < 0 || at > 10000000)
             continue;
-        if ((size_t)seq >= *n) {
-            *hashes = xrealloc(*hashes, ((size_t)seq + 1) * sizeof(char *));
-            for (size_t k = *n; k <= (size_t)seq; k++)
-                (*hashes)[k] = NULL;
-            *n = (size_t)seq + 1;
+        if ((size_t)at >= *n) {
+            *progress = xrealloc(*progress, ((size_t)at + 1) * sizeof(audit_progress));
+            memset(*progress + *n, 0, ((size_t)at + 1 - *n) * sizeof(audit_progress));
+            *n = (size_t)at + 1;
         }
-        free((*hashes)[seq]);
-        (*hashes)[seq] = xstrdup(PQgetvalue(r, i, 1));
+        audit_progress *p = &(*progress)[at];
+        free(p->sha256);
+        free(p->run);
+        p->sha256 = xstrdup(PQgetvalue(r, i, 1));
+        p->in_doubt = strcmp(PQgetvalue(r, i, 2), "in-doubt") == 0;
+        p->run = xstrdup(PQgetvalue(r, i, 3));
+        p->seq = atoi(PQgetvalue(r, i, 4));
     }
+    PQclear(r);
+    return 0;
+}
+
+void audit_progress_free(audit_progress *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(p[i].sha256);
+        free(p[i].run);
+    }
+    free(p);
+}
+
+int audit_settle(PGconn *c, const char *run, int seq, const char *outcome, const char *note,
+                 char **where, char **err)
+{
+    char s[16];
+    snprintf(s, sizeof(s), "%d", seq);
+    const char *v[] = {run, s, outcome, note};
+    *where = NULL;
+    PGresult *r = exec_params(c, "SELECT audit.pgward_settle($1::uuid, $2::int, $3, $4)", 4, v,
+                              "cannot settle the statement", err);
+    if (!r)
+        return -1;
+    *where = xstrdup(PQgetvalue(r, 0, 0));
     PQclear(r);
     return 0;
 }

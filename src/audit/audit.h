@@ -22,7 +22,7 @@
 
 #include "audit/journal.h"
 
-#define AUDIT_SCHEMA_VERSION 1
+#define AUDIT_SCHEMA_VERSION 2
 
 typedef struct audit_run {
     const char *id;          /* uuid text */
@@ -50,9 +50,24 @@ cJSON *audit_statement_row(const cJSON *journal_record, const char *status);
 /* The last committed checksum of path (*sha256 and *run malloc'd, NULL if never). */
 int audit_file_last(PGconn *c, const char *path, char **sha256, char **run, char **err);
 
-/* Statement hashes of path already run outside a transaction since it last completed:
-   (*hashes)[file_seq - 1] (NULL where none), *n entries. */
-int audit_file_progress(PGconn *c, const char *path, char ***hashes, size_t *n, char **err);
+/* One statement of a no-transaction file as a resumed run finds it. */
+typedef struct audit_progress {
+    char *sha256;     /* NULL: not run (yet) */
+    bool in_doubt;    /* it may have run: not settled */
+    char *run;        /* the run and seq that recorded it */
+    int seq;
+} audit_progress;
+
+/* The statements of path already run (or in doubt) outside a transaction since it
+   last completed: (*progress)[file_seq - 1], *n entries. */
+int audit_file_progress(PGconn *c, const char *path, audit_progress **progress, size_t *n,
+                        char **err);
+void audit_progress_free(audit_progress *p, size_t n);
+
+/* Settles statement seq of run, recorded in doubt: outcome "ran" or "did-not-run",
+   note saying how it is known; *where (malloc'd) is its file:line. */
+int audit_settle(PGconn *c, const char *run, int seq, const char *outcome, const char *note,
+                 char **where, char **err);
 
 /*
  * Settles every run of the journal that is not audited yet with the audit tables:

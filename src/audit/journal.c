@@ -522,7 +522,8 @@ int journal_append_many(journal *j, cJSON **records, size_t n, bool sync, char *
         return 0;
     }
     /* the lock keeps journal_open() of another process from taking these lines,
-       half written, for a torn one */
+       half written, for a torn one, and keeps other writers out until a failed
+       write is cut back */
     lock_journal(j->fd, LOCK_EX);
     rc = write_line(j, buf, len, sync, err);
     lock_journal(j->fd, LOCK_UN);
@@ -532,11 +533,13 @@ int journal_append_many(journal *j, cJSON **records, size_t n, bool sync, char *
 /* Writes whole lines (total bytes, newlines included) and fsyncs when asked; frees line. */
 static int write_line(journal *j, char *line, size_t total, bool sync, char **err)
 {
-    /* One write(2) is what makes the line atomic among O_APPEND writers; if the
-       kernel takes less, the rest is still written (so the line is complete) but
-       the record may now be split by another writer's line: that is reported. */
+    /* Every writer holds the journal's lock (journal_append_many), so a write the
+       kernel takes in pieces is finished without another line coming in between. */
     size_t done = 0;
-    bool pieces = false;
+    /* where these lines start: under the lock nobody else appends, so a write that
+       fails part way is cut back to here and the file stays whole lines */
+    struct stat st;
+    off_t start = fstat(j->fd, &st) == 0 ? st.st_size : -1;
     while (done < total) {
         ssize_t w = write(j->fd, line + done, total - done);
         if (w < 0 && errno == EINTR)
@@ -544,16 +547,15 @@ static int write_line(journal *j, char *line, size_t total, bool sync, char **er
         if (w <= 0) {
             int e = w < 0 ? errno : EIO;
             free(line);
-            if (done)
-                *err = xasprintf("cannot write to journal '%s': %s (after %zu of %zu bytes: "
-                                 "its last line is torn)",
-                                 j->path, strerror(e), done, total);
-            else
+            bool cut = done == 0 || (start >= 0 && ftruncate(j->fd, start) == 0);
+            if (cut)
                 *err = xasprintf("cannot write to journal '%s': %s", j->path, strerror(e));
+            else
+                *err = xasprintf("cannot write to journal '%s': %s (after %zu of %zu bytes, "
+                                 "and the torn line could not be cut back: %s)",
+                                 j->path, strerror(e), done, total, strerror(errno));
             return -1;
         }
-        if ((size_t)w < total - done)
-            pieces = true;
         done += (size_t)w;
     }
     free(line);
@@ -565,12 +567,6 @@ static int write_line(journal *j, char *line, size_t total, bool sync, char **er
             *err = xasprintf("cannot sync journal '%s': %s", j->path, strerror(errno));
             return -1;
         }
-    }
-    if (pieces) {
-        *err = xasprintf("cannot write to journal '%s': short write (the record went out in "
-                         "pieces and may be split by another writer's record)",
-                         j->path);
-        return -1;
     }
     return 0;
 }

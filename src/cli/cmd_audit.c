@@ -1,5 +1,5 @@
 /*
- * cmd_audit.c: `pgward audit sync` and `pgward audit show`.
+ * cmd_audit.c: `pgward audit sync`, `pgward audit show` and `pgward audit settle`.
  *
  * sync: reads the local journal, settles every run the audit tables do not fully
  * know yet (audit.h), and marks it audited in the journal; running it twice changes
@@ -8,6 +8,9 @@
  * 3 the database cannot be reached or written.
  * show: prints the recent runs, or one run's statements (--run), as text or JSON.
  * Exit: 0, 2 usage, 3 database error.
+ * settle: records what became known of a statement recorded in doubt (it ran
+ * outside a transaction and its answer was lost), so a resumed apply may go on.
+ * Exit: 0, 1 the statement is not in doubt (or settled already), 2 usage, 3 database.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,14 +26,18 @@ static const cli_usage audit_usage = {
     .cmd = "audit",
     .text = "usage: pgward audit sync [options]\n"
             "       pgward audit show [--run ID] [--format text|json] [--limit N] [options]\n"
+            "       pgward audit settle RUN SEQ ran|did-not-run --note TEXT [options]\n"
             "\n"
             "sync: record in the audit trail whatever the local journal holds and the database\n"
             "does not (runs cut short by a crash, a lost connection or a kill), asking the\n"
             "database whether an unanswered COMMIT took effect. Idempotent.\n"
             "show: print the recent runs, or every statement of one run.\n"
+            "settle: say whether statement SEQ of run RUN, recorded in doubt, ran; a resumed\n"
+            "apply refuses to send an in-doubt statement again until it is settled.\n"
             "\n",
     .footer = "\n"
-              "exit status: 0 ok, 1 sync left a run in doubt, 2 usage or input error,\n"
+              "exit status: 0 ok, 1 sync left a run in doubt (settle: the statement is not\n"
+              "in doubt), 2 usage or input error,\n"
               "3 database error\n",
 };
 
@@ -88,10 +95,41 @@ static int do_sync(cli_conn_opts *co)
     return rc;
 }
 
+static int do_settle(cli_conn_opts *co, char **args, const char *note)
+{
+    char *end;
+    long seq = strtol(args[1], &end, 10);
+    if (!*args[1] || *end || seq < 1 || seq > 2147483647L)
+        return usage_error("audit", "invalid SEQ '%s': expected a statement number", args[1]);
+    if (strcmp(args[2], "ran") != 0 && strcmp(args[2], "did-not-run") != 0)
+        return usage_error("audit", "invalid outcome '%s': expected ran or did-not-run",
+                           args[2]);
+    char *err = NULL, *where = NULL;
+    PGconn *c = conn_open(&co->params, co->db, "pgward audit settle", &err);
+    int rc;
+    if (!c) {
+        error("%s", err);
+        rc = EXIT_FAILED;
+    } else if (audit_settle(c, args[0], (int)seq, args[2], note, &where, &err) < 0) {
+        error("%s", err);
+        /* the database refused it (not in doubt, settled, no such statement) */
+        rc = PQstatus(c) == CONNECTION_OK && !strstr(err, "does not exist") ? EXIT_FINDINGS
+                                                                             : EXIT_FAILED;
+    } else {
+        printf("run %s statement %ld (%s): settled as %s\n", args[0], seq, where, args[2]);
+        rc = EXIT_CLEAN;
+    }
+    free(where);
+    free(err);
+    if (c)
+        PQfinish(c);
+    return rc;
+}
+
 int cmd_audit(int argc, char **argv)
 {
     cli_conn_opts co = {0};
-    const char *run = NULL;
+    const char *run = NULL, *note = NULL;
     cli_format format = CLI_FORMAT_TEXT;
     int limit = 0; /* 0: not given (20) */
     const cli_option options[] = {
@@ -101,16 +139,26 @@ int cmd_audit(int argc, char **argv)
                          "show: text (default) or json"),
         CLI_OPT_CALLBACK(0, "limit", "N", &limit, opt_limit,
                          "show: how many recent runs (default 20)"),
+        CLI_OPT_STRING(0, "note", "TEXT", &note,
+                       "settle: how the outcome is known (required)"),
         CLI_OPT_END(),
     };
     int argi, rc = cli_parse_options(&audit_usage, options, argc, argv, &argi);
     bool json = format == CLI_FORMAT_JSON;
     const char *action = argi < argc ? argv[argi] : NULL;
-    if (rc < 0 && (!action || (strcmp(action, "sync") != 0 && strcmp(action, "show") != 0)))
-        rc = usage_error("audit", action ? "unknown action '%s': expected sync or show"
-                                         : "no action given: expected sync or show",
+    bool settle = action && strcmp(action, "settle") == 0;
+    if (rc < 0 && (!action || (strcmp(action, "sync") != 0 && strcmp(action, "show") != 0 &&
+                               !settle)))
+        rc = usage_error("audit", action ? "unknown action '%s': expected sync, show or settle"
+                                         : "no action given: expected sync, show or settle",
                          action);
-    if (rc < 0 && argi + 1 < argc)
+    if (rc < 0 && settle && argi + 4 != argc)
+        rc = usage_error("audit", "settle takes RUN SEQ and ran or did-not-run");
+    if (rc < 0 && settle && (!note || !*note))
+        rc = usage_error("audit", "settle needs --note saying how the outcome is known");
+    if (rc < 0 && !settle && note)
+        rc = usage_error("audit", "--note is for 'audit settle'");
+    if (rc < 0 && !settle && argi + 1 < argc)
         rc = usage_error("audit", "unexpected argument '%s'", argv[argi + 1]);
     if (rc < 0 && strcmp(action, "sync") == 0 && (run || json || limit))
         rc = usage_error("audit", "--run, --format and --limit are for 'audit show'");
@@ -124,6 +172,8 @@ int cmd_audit(int argc, char **argv)
     }
     if (strcmp(action, "sync") == 0) {
         rc = do_sync(&co);
+    } else if (settle) {
+        rc = do_settle(&co, argv + argi + 1, note);
     } else {
         char *err = NULL;
         PGconn *c = conn_open(&co.params, co.db, "pgward audit show", &err);

@@ -2,6 +2,7 @@
  * lint.c: the one pass of every check over a script; see lint.h.
  */
 #include "rules/lint.h"
+#include "rules/txn_rules.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -134,7 +135,10 @@ static void on_statement(void *ctx, script *s, const statement *st)
 static void on_statement_keep(void *ctx, script *s, const statement *st)
 {
     on_statement(ctx, s, st);
-    parsed_sql_drop_tree(&s->stmts[s->nstmts - 1].parse);
+    statement *kept = &s->stmts[s->nstmts - 1];
+    kept->outside_txn_block =
+        txn_statement_needs_no_transaction(kept) || txn_statement_is_control(kept);
+    parsed_sql_drop_tree(&kept->parse);
 }
 
 static script *lint_stream(const lint_config *cfg, const policy_role *role, const char *path,

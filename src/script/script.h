@@ -72,6 +72,9 @@ typedef struct statement {
     size_t copy_data_len;    /* bytes of inline data, excluding the \. line */
     parsed_sql parse;        /* libpg_query result */
     char *kind;              /* sql_kind_string(), or "Error" when it did not parse */
+    bool outside_txn_block;  /* kept when the parse tree goes (lint_file_keeping): it
+                                cannot run inside a transaction block, or it begins or
+                                ends one (rules/txn_rules.h) */
 } statement;
 
 

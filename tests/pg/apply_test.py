@@ -638,7 +638,7 @@ def transaction_per_file(env):
     b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n"),
                          ("b.sql", "INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (1);\n")])
     r = env.run("apply", "--txn", "file", b, check_rc=3)
-    check("23505" in r.stderr and "1 transaction before it stay committed" in r.stderr, r.stderr)
+    check("23505" in r.stderr and "stays committed (1 transaction)" in r.stderr, r.stderr)
     check(table_rows(env, "t") == "1", "table: " + table_rows(env, "t"))
     check(env.q("SELECT string_agg(path, ',') FROM audit.files") == "src/b/a.sql", "history")
     run = list(env.audit_runs())[0]
@@ -667,9 +667,42 @@ def bundle_variables(env):
 
 
 @test
-def killed_outside_transaction_in_doubt(env):
+def killed_in_own_transaction(env):
+    """A statement of a no-transaction file that can run in a transaction runs in one
+    of its own with its audit row: killed while it waits, neither commits, the run is
+    not in doubt, and applying again runs it."""
     env.q("CREATE TABLE t (x int)")
     b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\nINSERT INTO t VALUES (1);\n"
+                                   "INSERT INTO t VALUES (2);\n")])
+    holder = LockHolder(env, "t")
+    p = env.start("apply", b)
+    env.waiting_apply_pid()
+    p.kill()
+    p.wait()
+    holder.release()
+    no_apply_session(env)
+    r = env.run("audit", "sync", check_rc=0)
+    check("in doubt" not in r.stdout, r.stdout)
+    check(table_rows(env, "t") == "", "table: " + table_rows(env, "t"))
+    env.check_agreement()
+    r = env.run("apply", b, check_rc=0)
+    check(table_rows(env, "t") == "1,2", "table: " + table_rows(env, "t"))
+    run = [x for x in env.audit_runs()][-1]
+    # each statement in a transaction of its own, with its own number
+    st = env.audit_statements(run)
+    check([(s["status"], s["txn"] > 0) for s in st] == [("ok", True), ("ok", True)], str(st))
+    check(len({s["txn"] for s in st}) == 2, str(st))
+    env.check_agreement()
+
+
+@test
+def killed_outside_transaction_in_doubt(env):
+    """A statement that cannot run in a transaction (CREATE INDEX CONCURRENTLY) gets a
+    statement-start record; killed while it runs, it is in doubt, and a resumed apply
+    refuses to send it again until it is settled."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\n"
+                                   "CREATE INDEX CONCURRENTLY t_x ON t (x);\n"
                                    "INSERT INTO t VALUES (2);\n")])
     holder = LockHolder(env, "t")
     p = env.start("apply", b)
@@ -682,10 +715,25 @@ def killed_outside_transaction_in_doubt(env):
     check("in doubt" in r.stdout, r.stdout)
     run = list(env.audit_runs())[0]
     st = env.audit_statements(run)
-    # the statement ran on without its client and committed by itself: pgward cannot
-    # know, so it is recorded in doubt, never as done or undone
+    # pgward cannot know whether it ran on without its client: recorded in doubt,
+    # never as done or undone
     check([s["status"] for s in st] == ["in-doubt"], str(st))
-    check(table_rows(env, "t") == "1", "table: " + table_rows(env, "t"))
+    env.check_agreement()
+    r = env.run("apply", b, check_rc=1)
+    check("in doubt since run %s (statement 1)" % run in r.stderr, r.stderr)
+    check("pgward audit settle %s 1 ran" % run in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "", "nothing sent: " + table_rows(env, "t"))
+    r = env.run("audit", "settle", run, "1", "ran", check_rc=2)
+    check("--note" in r.stderr, r.stderr)
+    r = env.run("audit", "settle", run, "1", "ran", "--note", "index t_x is there", check_rc=0)
+    check("settled as ran" in r.stdout, r.stdout)
+    r = env.run("audit", "settle", run, "1", "ran", "--note", "again", check_rc=1)
+    check("settled already" in r.stderr, r.stderr)
+    r = env.run("apply", b, check_rc=0)
+    check("resuming: 1 statement already ran" in r.stdout, r.stdout)
+    check(table_rows(env, "t") == "2", "table: " + table_rows(env, "t"))
+    check(env.q("SELECT settled_by || ':' || outcome || ':' || note FROM audit.settlements")
+          == "postgres:ran:index t_x is there", "settlement row")
     env.check_agreement()
 
 

@@ -3,6 +3,7 @@
  * every kind of bad line is refused at its line and column, records survive a round trip through a file,
  * runs fold to the right state (transactions, the statement in doubt, end,
  * audited), concurrent writers never split a line, a torn last line is a warning,
+ * a write the disk cuts short is cut back to whole lines,
  * and 100k-line journals read in (near) linear time.
  */
 #include <setjmp.h>
@@ -13,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -679,6 +682,56 @@ static void test_two_handles(void **state)
     free(path);
 }
 
+/*
+ * A disk that fills up in the middle of a line (RLIMIT_FSIZE makes write(2) stop
+ * at a byte the test picks, as ENOSPC does): the append fails, the journal is cut
+ * back to whole lines at once, and once there is room again appends go on and the
+ * whole file still reads.
+ */
+static void test_full_disk_cuts_back(void **state)
+{
+    (void)state;
+    char *path = path_in("full.jsonl"), *err = NULL;
+    journal *j = journal_open(path, &err);
+    assert_non_null(j);
+    append_ok(j, statement("r", 1, 1, "ok"), true);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    off_t whole = st.st_size;
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    void (*old_xfsz)(int) = signal(SIGXFSZ, SIG_IGN);
+    lim = old;
+    lim.rlim_cur = (rlim_t)whole + 20; /* room for 20 bytes of the next line */
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    assert_int_equal(journal_append(j, statement("r", 2, 1, "ok"), false, &err), -1);
+    assert_non_null(strstr(err, "cannot write to journal"));
+    assert_null(strstr(err, "torn"));
+    free(err);
+    err = NULL;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, whole);
+    /* a batch that fails part way leaves none of its lines */
+    cJSON *batch[3] = {statement("r", 3, 1, "ok"), statement("r", 4, 1, "ok"),
+                       statement("r", 5, 1, "ok")};
+    assert_int_equal(journal_append_many(j, batch, 3, false, &err), -1);
+    free(err);
+    err = NULL;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, whole);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    signal(SIGXFSZ, old_xfsz);
+    append_ok(j, statement("r", 6, 1, "ok"), true);
+    journal_close(j);
+    journal_runs runs;
+    assert_int_equal(journal_read(path, &runs, &err), 0);
+    assert_int_equal(runs.nwarnings, 0);
+    assert_int_equal(runs.count, 1);
+    assert_int_equal(runs.items[0].nstatements, 2);
+    journal_runs_free(&runs);
+    free(path);
+}
+
 /* Processes appending at the same time with long records: no line is split. */
 static void test_concurrent_writers(void **state)
 {
@@ -777,6 +830,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_round_trip, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_append_refuses, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_two_handles, tmpdir_setup, tmpdir_teardown),
+        cmocka_unit_test_setup_teardown(test_full_disk_cuts_back, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_writers, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test(test_large),
     };
