@@ -6,12 +6,27 @@
  * one must fold into well-formed runs (unique ids, statements in strictly rising
  * seq, records of the right events), and the records it kept, printed again one
  * per line, must read back to the same runs (what the reader accepts, cJSON prints
- * in a form the reader accepts). Anything else aborts, so libFuzzer reports it.
+ * in a form the reader accepts).
+ *
+ * Then the same bytes as a journal on disk (journal.c's file handling): the first
+ * byte picks what the path is (a regular file, a FIFO, a folder, a symlink to a
+ * file) and a byte limit for the writes (RLIMIT_FSIZE, as a disk that fills up in
+ * the middle of a line). journal_open must refuse anything but a regular file at
+ * once (never hang on a FIFO), cut a torn last line back (keeping it in .torn), and
+ * every append must leave the file whole lines: its old size when the write failed,
+ * old size plus the line when it succeeded; what reads as a journal before the
+ * appends reads with them after. Anything else aborts, so libFuzzer reports it.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "audit/journal.h"
 #include "base/util.h"
@@ -128,8 +143,169 @@ static void check_reprint(journal_runs *runs)
     sb_free(&sb);
 }
 
+/* ---- the file on disk ---- */
+
+static char *dir; /* one folder per process */
+
+static char *slurp(const char *path, size_t *len)
+{
+    *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    strbuf sb = {0};
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        sb_add(&sb, buf, n);
+    fclose(f);
+    return sb_detach(&sb, len);
+}
+
+static off_t size_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        fuzz_fail("the journal is gone", strerror(errno));
+    return st.st_size;
+}
+
+static void write_file(const char *path, const uint8_t *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+        fuzz_fail("cannot write the fuzz file", path);
+}
+
+/* Appends one small record with writes limited to `room` bytes past the current
+   size (0: no limit); checks the file is whole lines either way. */
+static void append_checked(journal *j, const char *path, int seq, size_t room)
+{
+    off_t before = size_of(path);
+    struct rlimit old, lim;
+    if (room) {
+        getrlimit(RLIMIT_FSIZE, &old);
+        lim = old;
+        lim.rlim_cur = (rlim_t)before + room;
+        setrlimit(RLIMIT_FSIZE, &lim);
+    }
+    cJSON *rec = journal_event("fuzz-run", "statement");
+    cJSON_AddNumberToObject(rec, "seq", seq);
+    cJSON_AddNumberToObject(rec, "txn", 1);
+    cJSON_AddStringToObject(rec, "file", "a.sql");
+    cJSON_AddStringToObject(rec, "sha256", "00");
+    cJSON_AddStringToObject(rec, "status", "ok");
+    char *err = NULL;
+    int rc = journal_append(j, rec, false, &err);
+    if (room)
+        setrlimit(RLIMIT_FSIZE, &old);
+    off_t after = size_of(path);
+    if (rc < 0 && after != before)
+        fuzz_fail("a failed append left bytes behind", err);
+    if (rc == 0 && after <= before)
+        fuzz_fail("an append that wrote nothing succeeded", NULL);
+    size_t len;
+    char *text = slurp(path, &len);
+    if (len && text[len - 1] != '\n')
+        fuzz_fail("the journal does not end with a whole line", err);
+    free(text);
+    free(err);
+}
+
+static void check_file(const uint8_t *data, size_t size, bool valid_prefix)
+{
+    if (!dir) {
+        char tmpl[] = "/tmp/fuzz_journal.XXXXXX";
+        if (!mkdtemp(tmpl))
+            abort();
+        dir = xstrdup(tmpl);
+        signal(SIGXFSZ, SIG_IGN); /* a write past RLIMIT_FSIZE fails with EFBIG */
+    }
+    unsigned mode = size ? data[0] : 0;
+    char *path = xasprintf("%s/journal.jsonl", dir), *torn = xasprintf("%s.torn", path);
+    char *target = xasprintf("%s/target", dir);
+    unlink(path);
+    rmdir(path);
+    unlink(torn);
+    unlink(target);
+    char *err = NULL;
+    switch (mode % 8) {
+    case 0: /* a FIFO nobody reads: refused, not waited on */
+        if (mkfifo(path, 0600) != 0)
+            abort();
+        if (journal_open(path, &err))
+            fuzz_fail("a FIFO opened as a journal", NULL);
+        break;
+    case 1: /* a folder */
+        if (mkdir(path, 0700) != 0)
+            abort();
+        if (journal_open(path, &err))
+            fuzz_fail("a folder opened as a journal", NULL);
+        break;
+    default: {
+        if (mode % 8 == 2) { /* a symlink to a regular file: followed, as the user asked */
+            write_file(target, data, size);
+            if (symlink(target, path) != 0)
+                abort();
+        } else {
+            write_file(path, data, size);
+        }
+        journal *j = journal_open(path, &err);
+        if (!j)
+            fuzz_fail("a regular file does not open as a journal", err);
+        size_t len;
+        char *text = slurp(path, &len);
+        /* what stays is the input up to its last newline; the rest went to .torn */
+        size_t whole = size;
+        while (whole > 0 && data[whole - 1] != '\n')
+            whole--;
+        if (len != whole || (len && memcmp(text, data, len) != 0))
+            fuzz_fail("opening changed more than the torn last line", NULL);
+        free(text);
+        /* appends with the disk filling up at a byte the input picks */
+        size_t room = (mode >> 3) % 4 == 0 ? 0 : (size_t)(mode >> 3) * 7 % 200 + 1;
+        append_checked(j, path, 1, room);
+        append_checked(j, path, 2, 0);
+        journal_close(j);
+        journal_runs runs;
+        if (valid_prefix) {
+            if (journal_read(path, &runs, &err) < 0)
+                fuzz_fail("a valid journal does not read after appends", err);
+            if (runs.nwarnings)
+                fuzz_fail("a torn line after appends", runs.warnings[0]);
+            journal_runs_free(&runs);
+        }
+        break;
+    }
+    }
+    free(err);
+    unlink(path);
+    rmdir(path);
+    unlink(torn);
+    unlink(target);
+    free(path);
+    free(torn);
+    free(target);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* the file half first: its checks need to know whether the whole lines read */
+    size_t whole = size;
+    while (whole > 0 && data[whole - 1] != '\n')
+        whole--;
+    journal_runs pre;
+    char *perr = NULL;
+    bool valid_prefix = journal_read_memory(NAME, (const char *)data, whole, &pre, &perr) == 0;
+    /* appended records name run "fuzz-run": a prefix that already began it with
+       records the appends would contradict is still valid, so only a prefix
+       without that run counts */
+    if (valid_prefix && journal_runs_find(&pre, "fuzz-run"))
+        valid_prefix = false;
+    journal_runs_free(&pre);
+    free(perr);
+    check_file(data, size, valid_prefix);
+
     journal_runs runs;
     char *err = NULL;
     if (journal_read_memory(NAME, (const char *)data, size, &runs, &err) < 0) {
