@@ -16,6 +16,7 @@ any failure. Python 3 standard library only.
 """
 
 import json
+import resource
 import os
 import re
 import shutil
@@ -92,10 +93,10 @@ class Env:
     def q(self, sql):
         return self.psql_admin(sql)
 
-    def run(self, *args, check_rc=None, env=None, input=None):
+    def run(self, *args, check_rc=None, env=None, input=None, preexec_fn=None):
         r = subprocess.run([self.pgward] + list(args), capture_output=True, text=True,
                            cwd=self.dir, env=env or self.env(), timeout=WAIT * 2,
-                           input=input)
+                           input=input, preexec_fn=preexec_fn)
         no_sanitizer_report(r.stderr, "pgward " + " ".join(args))
         if check_rc is not None and r.returncode != check_rc:
             raise Failure("pgward %s: exit %d, expected %d\nstdout: %s\nstderr: %s" % (
@@ -734,6 +735,59 @@ def killed_outside_transaction_in_doubt(env):
     check(table_rows(env, "t") == "2", "table: " + table_rows(env, "t"))
     check(env.q("SELECT settled_by || ':' || outcome || ':' || note FROM audit.settlements")
           == "postgres:ran:index t_x is there", "settlement row")
+    env.check_agreement()
+
+
+@test
+def lock_released_by_the_script(env):
+    """The apply lock lives on the session that runs the statements; a script that
+    releases it (an unrestricted role may) cannot commit: another apply could be
+    running the same bundle."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n"
+                                   "SELECT pg_advisory_unlock_all();\n"
+                                   "INSERT INTO t VALUES (2);\n")])
+    r = env.run("apply", b, check_rc=1)
+    check("no longer holds the apply lock" in r.stderr, r.stderr)
+    check("rolled back, nothing was committed" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "", "table: " + table_rows(env, "t"))
+    check(env.q("SELECT count(*) FROM audit.files") == "0", "history")
+    env.check_agreement()
+
+
+@test
+def journal_disk_full_mid_run(env):
+    """The journal's disk fills up in the middle of a pipelined transaction (a file
+    size limit cuts a write in the middle of a line): the run stops before the next
+    statement, rolls back, exits 3 naming the journal; the journal is still whole
+    lines, and once there is room the run applies and the trail agrees."""
+    env.q("CREATE TABLE t (x int)")
+    stmts = "".join("INSERT INTO t VALUES (%d);\n" % i for i in range(1, 2001))
+    b = env.bundle("b", [("a.sql", stmts)])
+    env.run("audit", "sync", check_rc=0)  # creates the journal's folder, nothing else
+    base = os.path.getsize(env.journal) if os.path.exists(env.journal) else 0
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        # room for the begin record and a few hundred statement records, then a
+        # write cut in the middle of a line
+        resource.setrlimit(resource.RLIMIT_FSIZE, (base + 60000, resource.RLIM_INFINITY))
+
+    r = env.run("apply", b, check_rc=3, preexec_fn=small_disk)
+    check("cannot write to journal '%s'" % env.journal in r.stderr, r.stderr)
+    check("nothing was committed" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "", "rolled back")
+    with open(env.journal, "rb") as f:
+        data = f.read()
+    check(data.endswith(b"\n"), "the journal ends with a whole line")
+    n = 0
+    for line in data.splitlines():
+        json.loads(line)  # every line is a record
+        n += 1
+    check(n < 2001, "the run stopped early: %d records" % n)
+    r = env.run("audit", "sync", check_rc=0)
+    r = env.run("apply", b, check_rc=0)
+    check(env.q("SELECT count(*) FROM t") == "2000", "applied once")
     env.check_agreement()
 
 
