@@ -115,6 +115,30 @@ void gate_audit_trail(vctx *v, const char *journal_path)
         PQclear(res);
         if (v->err)
             return;
+        /* a statement in doubt may or may not have run: nothing is final until someone
+           settles it (pgward audit settle) */
+        if (have_statements &&
+            (res = catalog_try(v,
+                               "SELECT s.run_id::text, s.seq, s.file, coalesce(s.line, 0) "
+                               "FROM audit.statements s WHERE s.status = 'in-doubt' AND "
+                               "(to_regclass('audit.settlements') IS NULL OR NOT EXISTS "
+                               "(SELECT 1 FROM audit.settlements st WHERE st.run_id = s.run_id "
+                               "AND st.seq = s.seq)) ORDER BY s.run_id, s.seq",
+                               0, NULL, &msg))) {
+            for (int i = 0; i < PQntuples(res); i++)
+                gate_problem(g,
+                             "statement %s of run %s (%s:%s) is in doubt: it ran outside a "
+                             "transaction and its outcome was lost; check its effect, then "
+                             "pgward audit settle %s %s ran|did-not-run --note ...",
+                             PQgetvalue(res, i, 1), PQgetvalue(res, i, 0), PQgetvalue(res, i, 2),
+                             PQgetvalue(res, i, 3), PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+            PQclear(res);
+        } else {
+            free(msg);
+            msg = NULL;
+            if (v->err)
+                return;
+        }
         if (have_statements &&
             (res = catalog_try(v, "SELECT count(*) FROM audit.statements WHERE status = 'failed'",
                              0, NULL, &msg))) {

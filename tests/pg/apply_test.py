@@ -720,6 +720,8 @@ def killed_outside_transaction_in_doubt(env):
     # never as done or undone
     check([s["status"] for s in st] == ["in-doubt"], str(st))
     env.check_agreement()
+    r = env.run("verify", "--format", "json")
+    check("statement 1 of run %s (src/b/a.sql:2) is in doubt" % run in r.stdout, r.stdout)
     r = env.run("apply", b, check_rc=1)
     check("in doubt since run %s (statement 1)" % run in r.stderr, r.stderr)
     check("pgward audit settle %s 1 ran" % run in r.stderr, r.stderr)
@@ -735,6 +737,8 @@ def killed_outside_transaction_in_doubt(env):
     check(table_rows(env, "t") == "2", "table: " + table_rows(env, "t"))
     check(env.q("SELECT settled_by || ':' || outcome || ':' || note FROM audit.settlements")
           == "postgres:ran:index t_x is there", "settlement row")
+    r = env.run("verify", "--format", "json")
+    check("in doubt" not in r.stdout, r.stdout)
     env.check_agreement()
 
 
