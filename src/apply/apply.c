@@ -407,6 +407,90 @@ static int take_lock(applier *a)
     return -1;
 }
 
+/*
+ * A statement of a resumed file left in doubt, settled from its effect where that
+ * can be seen (txn_statement_resume_check): safe once the session that sent it is
+ * gone, as then the statement has finished one way or the other; that session held
+ * the apply lock this run holds now, and none is left with its run's name. Returns
+ * 0 settled (*p updated), 1 only the operator can tell, -1 refused.
+ */
+static int settle_by_effect(applier *a, const statement *st, audit_progress *p)
+{
+    const char *kind = st->resume_check;
+    if (!kind)
+        return 1;
+    const char *x = kind + strlen(kind) + 1;
+    const char *outcome;
+    char *note;
+    char *app = xasprintf("pgward apply %s", p->run);
+    if (strcmp(kind, "idempotent") == 0) {
+        const char *v[] = {app};
+        PGresult *r = query1(a, a->c,
+                             "SELECT count(*) FROM pg_catalog.pg_stat_activity "
+                             "WHERE application_name = $1",
+                             1, v);
+        bool alive = !r || strcmp(PQgetvalue(r, 0, 0), "0") != 0;
+        PQclear(r);
+        free(app);
+        if (alive)
+            return 1;
+        outcome = "did-not-run";
+        note = xasprintf("pgward: whether it ran is not known; %s is idempotent, so it is "
+                         "sent again",
+                         x);
+    } else {
+        bool create = strcmp(kind, "index") == 0;
+        const char *schema = x, *table = create ? schema + strlen(schema) + 1 : "";
+        const char *name = create ? table + strlen(table) + 1 : schema + strlen(schema) + 1;
+        const char *v[] = {schema, name, app};
+        PGresult *r = query1(
+            a, a->c,
+            "SELECT (SELECT count(*) FROM pg_catalog.pg_stat_activity "
+            "        WHERE application_name = $3), i.indisvalid, t.relname "
+            "FROM (SELECT 1) one LEFT JOIN (pg_catalog.pg_index i "
+            "JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_catalog.pg_class t ON t.oid = i.indrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace) "
+            "ON n.nspname = $1 AND c.relname = $2",
+            3, v);
+        free(app);
+        if (!r || PQntuples(r) != 1) {
+            PQclear(r);
+            return 1;
+        }
+        bool alive = strcmp(PQgetvalue(r, 0, 0), "0") != 0;
+        bool exists = !PQgetisnull(r, 0, 1);
+        bool valid = exists && strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+        bool same_table = exists && strcmp(PQgetvalue(r, 0, 2), table) == 0;
+        PQclear(r);
+        if (alive || (create && exists && (!valid || !same_table)) || (!create && exists && !valid))
+            return 1; /* running still, or half done: for the operator */
+        outcome = create == exists ? "ran" : "did-not-run";
+        note = xasprintf("pgward: index %s.%s %s", schema, name,
+                         create ? (exists ? "exists and is valid" : "does not exist")
+                                : (exists ? "still exists" : "is gone"));
+    }
+    char *where = NULL, *err = NULL;
+    int rc = audit_settle(a->c, p->run, p->seq, outcome, note, &where, &err);
+    if (rc < 0) {
+        rc = refuse(a, "%s", err);
+        free(err);
+        free(note);
+        return rc;
+    }
+    fprintf(a->o->out, "%s: statement %d of run %s was in doubt: settled as %s (%s)\n", where,
+            p->seq, p->run, outcome, note + strlen("pgward: "));
+    free(where);
+    free(note);
+    if (strcmp(outcome, "ran") == 0) {
+        p->in_doubt = false;
+    } else {
+        free(p->sha256);
+        p->sha256 = NULL;
+    }
+    return 0;
+}
+
 static int check_history(applier *a)
 {
     for (size_t i = 0; i < a->nfiles; i++) {
@@ -453,8 +537,11 @@ static int check_history(applier *a)
                               k + 1, uf->path);
         }
         for (size_t k = 0; k < uf->nprogress && k < s->nstmts; k++) {
-            const audit_progress *p = &uf->progress[k];
-            if (p->sha256 && p->in_doubt)
+            audit_progress *p = &uf->progress[k];
+            int settled = p->sha256 && p->in_doubt ? settle_by_effect(a, &s->stmts[k], p) : 0;
+            if (settled < 0)
+                return -1;
+            if (settled > 0)
                 return refuse(a,
                               "%s:%d:%d: statement %zu of '%s' is in doubt since run %s "
                               "(statement %d): it ran outside a transaction and its outcome "

@@ -138,6 +138,8 @@ static void on_statement_keep(void *ctx, script *s, const statement *st)
     statement *kept = &s->stmts[s->nstmts - 1];
     kept->outside_txn_block =
         txn_statement_needs_no_transaction(kept) || txn_statement_is_control(kept);
+    if (kept->outside_txn_block)
+        kept->resume_check = txn_statement_resume_check(kept);
     parsed_sql_drop_tree(&kept->parse);
 }
 

@@ -43,6 +43,51 @@ bool txn_statement_needs_no_transaction(const statement *st)
     return any_unit(st, false);
 }
 
+/* "a\0b\0...\0" of n parts, then an empty part: identifiers never hold a NUL. */
+static char *parts(size_t n, const char *const *p)
+{
+    strbuf sb = {0};
+    for (size_t i = 0; i < n; i++) {
+        sb_adds(&sb, p[i]);
+        sb_addc(&sb, '\0');
+    }
+    sb_addc(&sb, '\0');
+    return sb_detach(&sb, NULL);
+}
+
+char *txn_statement_resume_check(const statement *st)
+{
+    if (st->parse.error || st->parse.nstmts != 1)
+        return NULL;
+    session *s = session_new();
+    stmt_facts *f = analyze_begin(s, st);
+    char *out = NULL;
+    const char *what = f->nunits == 1 ? f->units[0].no_txn_what : NULL;
+    if (what)
+        analyze_unit(f, 0); /* the objects it creates or drops */
+    if (what && (strncmp(what, "VACUUM", 6) == 0 || strncmp(what, "REINDEX", 7) == 0 ||
+                 strncmp(what, "CLUSTER", 7) == 0)) {
+        const char *p[] = {"idempotent", what};
+        out = parts(2, p);
+    } else if (what && f->nobjects == 1 && f->objects[0].kind == OBJ_INDEX &&
+               f->objects[0].name.schema && f->objects[0].name.name) {
+        /* qualified only: where an unqualified name led when it ran is not known now */
+        const obj_ref *o = &f->objects[0];
+        if (o->action == OBJ_CREATE && strcmp(what, "CREATE INDEX CONCURRENTLY") == 0) {
+            const char *table = str_field(field(o->node, PGF_relation), PGF_relname);
+            const char *p[] = {"index", o->name.schema, table, o->name.name};
+            if (table)
+                out = parts(4, p);
+        } else if (o->action == OBJ_DROP && strcmp(what, "DROP INDEX CONCURRENTLY") == 0) {
+            const char *p[] = {"no-index", o->name.schema, o->name.name};
+            out = parts(3, p);
+        }
+    }
+    facts_free(f);
+    session_free(s);
+    return out;
+}
+
 bool txn_statement_is_control(const statement *st)
 {
     return any_unit(st, true);

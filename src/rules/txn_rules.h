@@ -56,6 +56,18 @@ bool txn_source_no_transaction(const source *src);
 bool txn_statement_needs_no_transaction(const statement *st);
 
 /*
+ * For a statement that must run outside a transaction, how a resumed apply can
+ * tell afterwards whether it ran when its outcome was lost, or NULL (only the
+ * operator can). NUL-separated parts ending in an empty one (identifiers never hold
+ * a NUL), malloc'd: "idempotent", WHAT (VACUUM, REINDEX, CLUSTER: running it again
+ * is harmless); "index", SCHEMA, TABLE, NAME (CREATE INDEX CONCURRENTLY on a
+ * schema-qualified table: it ran when the index exists and is valid); "no-index",
+ * SCHEMA, NAME (DROP INDEX CONCURRENTLY of one qualified index: it ran when the
+ * index is gone). NULL when it did not parse.
+ */
+char *txn_statement_resume_check(const statement *st);
+
+/*
  * Whether the statement starts or ends a transaction: BEGIN, START TRANSACTION,
  * COMMIT (END), ROLLBACK (ABORT), PREPARE TRANSACTION, and COMMIT/ROLLBACK PREPARED
  * (which also need no transaction). Not SAVEPOINT, RELEASE or ROLLBACK TO. False when

@@ -75,6 +75,7 @@ typedef struct statement {
     bool outside_txn_block;  /* kept when the parse tree goes (lint_file_keeping): it
                                 cannot run inside a transaction block, or it begins or
                                 ends one (rules/txn_rules.h) */
+    char *resume_check;      /* kept likewise: txn_statement_resume_check(), or NULL */
 } statement;
 
 

@@ -348,6 +348,7 @@ void interp_statement_free(statement *st)
     free(st->spans);
     free(st->gset_prefix);
     free(st->kind);
+    free(st->resume_check);
     parsed_sql_free(&st->parse);
     memset(st, 0, sizeof(*st));
 }

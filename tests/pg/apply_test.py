@@ -795,5 +795,36 @@ def journal_disk_full_mid_run(env):
     env.check_agreement()
 
 
+@test
+def in_doubt_settled_by_its_effect(env):
+    """CREATE INDEX CONCURRENTLY of a qualified table, its outcome lost: the resumed
+    apply looks at the index (valid: it ran; absent: it did not) once the session
+    that sent it is gone, records the settlement and goes on."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\n"
+                                   "CREATE INDEX CONCURRENTLY t_x ON public.t (x);\n"
+                                   "INSERT INTO t VALUES (2);\n")])
+    holder = LockHolder(env, "t")
+    p = env.start("apply", b)
+    env.waiting_apply_pid()
+    p.kill()
+    p.wait()
+    holder.release()
+    no_apply_session(env)
+    env.run("audit", "sync", check_rc=0)
+    run = list(env.audit_runs())[0]
+    r = env.run("apply", b, check_rc=0)
+    check("statement 1 of run %s was in doubt: settled as " % run in r.stdout, r.stdout)
+    settled = env.q("SELECT outcome || ':' || settled_by || ':' || note FROM audit.settlements")
+    check(settled in ("ran:postgres:pgward: index public.t_x exists and is valid",
+                      "did-not-run:postgres:pgward: index public.t_x does not exist"), settled)
+    check(env.q("SELECT indisvalid FROM pg_index WHERE indexrelid = 'public.t_x'::regclass")
+          == "t", "the index is there, valid")
+    check(table_rows(env, "t") == "2", "table: " + table_rows(env, "t"))
+    r = env.run("verify", "--format", "json")
+    check("in doubt" not in r.stdout, r.stdout)
+    env.check_agreement()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(Env))

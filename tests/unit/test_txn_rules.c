@@ -163,6 +163,54 @@ static void test_statements(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* How a resumed apply can tell whether a statement left in doubt ran: parts joined
+   with '|' here (the result separates them with NUL). */
+static void test_resume_check(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sql, *want; /* NULL: only the operator can tell */
+    } cases[] = {
+        {"CREATE INDEX CONCURRENTLY t_x ON app.t (x)", "index|app|t|t_x"},
+        {"CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS \"a b\" ON \"S\".\"T\" (x)",
+         "index|S|T|a b"},
+        {"CREATE INDEX CONCURRENTLY t_x ON t (x)", NULL},   /* unqualified: path unknown */
+        {"CREATE INDEX CONCURRENTLY ON app.t (x)", NULL},   /* the server picks the name */
+        {"DROP INDEX CONCURRENTLY app.t_x", "no-index|app|t_x"},
+        {"DROP INDEX CONCURRENTLY IF EXISTS app.t_x", "no-index|app|t_x"},
+        {"DROP INDEX CONCURRENTLY t_x", NULL},
+        {"VACUUM app.t", "idempotent|VACUUM"},
+        {"REINDEX TABLE CONCURRENTLY app.t", "idempotent|REINDEX CONCURRENTLY"},
+        {"CLUSTER", "idempotent|CLUSTER without a table name"},
+        {"CREATE DATABASE x", NULL},
+        {"ALTER SYSTEM SET work_mem = '8MB'", NULL},
+        {"INSERT INTO app.t VALUES (1)", NULL},
+        {"CREATE INDEX CONCURRENTLY t_x ON app.t (x) \\; SELECT 1", NULL},
+    };
+    script_options opt = script_options_default();
+    int failures = 0;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        script *s = script_read_memory("t.sql", cases[i].sql, strlen(cases[i].sql), &opt);
+        assert_int_equal(s->nstmts, 1);
+        char *got = txn_statement_resume_check(&s->stmts[0]);
+        strbuf sb = {0};
+        for (const char *p = got; p && *p; p += strlen(p) + 1)
+            sb_addf(&sb, "%s%s", sb.len ? "|" : "", p);
+        const char *have = got ? (sb.buf ? sb.buf : "") : NULL;
+        if ((have == NULL) != (cases[i].want == NULL) ||
+            (have && strcmp(have, cases[i].want) != 0)) {
+            print_error("%s: got %s, expected %s\n", cases[i].sql, have ? have : "NULL",
+                        cases[i].want ? cases[i].want : "NULL");
+            failures++;
+        }
+        sb_free(&sb);
+        free(got);
+        script_free(s);
+    }
+    script_options_free(&opt);
+    assert_int_equal(failures, 0);
+}
+
 /* ------------------------------------------------------------------ directive */
 
 typedef struct directive_case {
@@ -426,6 +474,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_statements),
+        cmocka_unit_test(test_resume_check),
         cmocka_unit_test(test_directive),
         cmocka_unit_test(test_check_script),
         cmocka_unit_test(test_messages),
