@@ -911,13 +911,9 @@ static void report_failure(applier *a)
 
 static void finish(applier *a, const char *status, const char *message)
 {
-    cJSON *end = journal_event(a->r->run_id, "end");
-    cJSON_AddStringToObject(end, "status", status);
-    if (message)
-        cJSON_AddStringToObject(end, "message", message);
-    bool journal_ok = apply_journal_put(a, end, true) == 0 && !a->journal_broken;
     if (a->commit_unknown) {
-        /* the database knows whether that COMMIT happened; only audit sync may ask it,
+        /* the database knows whether that COMMIT happened, and with it how the run
+           ended (no end record: it is not known here); only audit sync may ask,
            once this run's session is gone from the server */
         fprintf(a->o->err,
                 "pgward: run %s is in doubt: whether transaction %d committed is unknown; "
@@ -926,6 +922,11 @@ static void finish(applier *a, const char *status, const char *message)
                 a->r->run_id, a->txn, journal_path(a->j));
         return;
     }
+    cJSON *end = journal_event(a->r->run_id, "end");
+    cJSON_AddStringToObject(end, "status", status);
+    if (message)
+        cJSON_AddStringToObject(end, "message", message);
+    bool journal_ok = apply_journal_put(a, end, true) == 0 && !a->journal_broken;
     char *err = NULL;
     bool in_txn_already = strcmp(status, "committed") == 0 && a->finished_in_txn;
     int rc = 0;
