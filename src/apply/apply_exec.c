@@ -515,8 +515,11 @@ static int pipe_send(applier *a, pipeline *pl, const pending *p)
         pipe_lost(a, pl);
         return -1;
     }
-    /* now and then ask the server to send what it has, so an error shows early */
-    if (p->seq % 64 == 0 && !PQsendFlushRequest(a->c)) {
+    /* the server sends each result as soon as it has it (a Flush after every
+       statement): every outcome is journaled when it happens, so a killed run loses
+       at most the statement in flight, and a lost connection is blamed on the
+       statement the server was running, the first one not answered */
+    if (!PQsendFlushRequest(a->c)) {
         pipe_lost(a, pl);
         return -1;
     }
