@@ -26,10 +26,13 @@ the client sent them:
 
 A rule fires once. wait_seen(pred) waits (bounded) until a client message matching
 pred has been seen; wait_fired() until the rule fired; wait_server_gone(), until every
-upstream socket is closed. close() stops everything and joins the threads.
+upstream socket is closed. delivered counts the command tags (CommandComplete) that
+reached the client, e.g. delivered["INSERT 0 1"]. close() stops everything and joins
+the threads.
 Python 3 standard library only.
 """
 
+import collections
 import socket
 import threading
 import time
@@ -130,6 +133,7 @@ class FaultProxy:
         self.rule = None          # (action, pred)
         self.fired = []           # (action, text) of rules that fired
         self.seen = []            # (kind, text) of every client message, in order
+        self.delivered = collections.Counter()  # command tags the client received
         self.all_holed = False
         self.stopping = False
         self.errors = []
@@ -356,6 +360,9 @@ class FaultProxy:
                                 close_now = True
                     if not dropping:
                         out += msg
+                        if msg[0:1] == b"C":
+                            with self.cond:
+                                self.delivered[msg[5:].rstrip(b"\0").decode()] += 1
                     if close_now:
                         break
                 if out:
