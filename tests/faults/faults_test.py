@@ -76,17 +76,20 @@ class FaultEnv(at.Env):
         self.key = None
 
     def close(self):
+        errors = []
         for h in self.holders:
             try:
                 h.release()
-            except Exception:  # noqa: BLE001 - cleanup goes on
-                pass
+            except Exception as e:  # noqa: BLE001 - cleanup goes on, then reports
+                errors.append("lock holder: %s" % e)
         for p in self.proxies:
             try:
                 p.close()
-            except Exception:  # noqa: BLE001
-                pass
+            except Exception as e:  # noqa: BLE001
+                errors.append(str(e))
         super().close()
+        if errors:
+            raise Failure("; ".join(errors))
 
     # ---------------------------------------------------------------- set-up
 
