@@ -416,6 +416,9 @@ def commit_answer_lost(env):
           "does not say the outcome is in doubt:\n" + r.stderr)
     run = env.only_run()
     check("audited" not in env.events(run), "journal says 'audited' before any sync")
+    rc, verdict, section, out = env.verify()
+    check(verdict == "NO-GO", "verify's audit trail is %s with the run in doubt:\n%s" % (
+        verdict, out))
     s = env.run("audit", "sync")
     check(s.returncode == 0, "audit sync: exit %d: %s %s" % (s.returncode, s.stdout, s.stderr))
     check(env.run_status(run) == "committed", "after sync the run is '%s'" % env.run_status(run))
@@ -730,32 +733,109 @@ def signed_bytes(env):
     return "%d alterations refused by bundle verify and apply, none hung" % len(variants)
 
 
+class FifoFeeder:
+    """Feeds a FIFO: the first reader to open it gets first, every later one then."""
+
+    def __init__(self, path, first, then):
+        import threading
+        self.path, self.first, self.then = path, first, then
+        self.opens = 0
+        self.stop = threading.Event()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        import errno
+        while not self.stop.is_set():
+            try:
+                with open(self.path, "wb") as f:  # blocks until a reader opens it
+                    if self.stop.is_set():
+                        return
+                    f.write(self.first if self.opens == 0 else self.then)
+                    self.opens += 1
+            except OSError:
+                return
+            # one content per open: wait until that reader has closed (it sees EOF once
+            # no writer is open, so probing with a writer and closing it is safe)
+            deadline = time.monotonic() + WAIT
+            while not self.stop.is_set() and time.monotonic() < deadline:
+                try:
+                    fd = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+                except OSError as e:
+                    if e.errno == errno.ENXIO:
+                        break  # no reader left
+                    return
+                os.close(fd)
+                time.sleep(0.01)  # polling a condition (the reader gone), bounded
+
+    def close(self):
+        self.stop.set()
+        try:  # a reader that opens and closes at once unblocks the writer's open
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+            os.close(fd)
+        except OSError:
+            pass
+        self.t.join(WAIT)
+
+
+@case
+def signed_bytes_swapped(env):
+    """6: the bytes checked are the bytes run: a script that is a FIFO yields the signed
+    text to the first read and other SQL to every later one; apply refuses it (a FIFO is
+    not a bundle file) and never runs the other SQL."""
+    env.q("CREATE TABLE t (x int)")
+    text = "INSERT INTO t VALUES (1);\n"
+    b = env.signed("b", [("a.sql", text)])
+    fifo = os.path.join(b, "files", "src", "b", "a.sql")
+    os.unlink(fifo)
+    os.mkfifo(fifo)
+    feeder = FifoFeeder(fifo, text.encode(), b"INSERT INTO t VALUES (666);\n")
+    try:
+        try:
+            r = subprocess.run([env.pgward] + env.apply_args(b), capture_output=True, text=True,
+                               cwd=env.dir, env=env.env(), timeout=BLOCK_BOUND)
+        except subprocess.TimeoutExpired:
+            raise Failure("apply hung on a FIFO fed twice (killed after %gs)" % BLOCK_BOUND)
+    finally:
+        feeder.close()
+    pgtest.no_sanitizer_report(r.stderr, "pgward apply")
+    rows = at.table_rows(env, "t")
+    check("666" not in rows, "apply ran SQL that is not in the signed bundle (read %d times): "
+          "t holds %s" % (feeder.opens, rows))
+    check(r.returncode in (1, 2), "exit %d with a FIFO as script (read %d times): %s" % (
+        r.returncode, feeder.opens, (r.stdout + r.stderr).strip()[:200]))
+    check(rows == "", "t holds " + rows)
+    return "refused (exit %d), the FIFO read %d times" % (r.returncode, feeder.opens)
+
+
 @case
 def partition_signals(env):
-    """7: a black-holed network: SIGINT exits within SIGNAL_BOUND seconds, a second SIGINT
-    at once, and the server releases the locks once the proxy is closed."""
+    """7: a black-holed network: SIGINT or SIGTERM exits within SIGNAL_BOUND seconds, a
+    second SIGINT at once, and the server releases the locks once the proxy is closed."""
     env.big_tables()
     b = env.signed("b", [("a.sql", big_script())])
     problems = []
-    for attempt, second in (("one SIGINT", False), ("two SIGINTs", True)):
+    for attempt, sig, second, code in (("one SIGINT", signal.SIGINT, False, 130),
+                                       ("one SIGTERM", signal.SIGTERM, False, 143),
+                                       ("two SIGINTs", signal.SIGINT, True, None)):
         proxy = env.proxy()
         holder = env.hold()
         p = env.start(*env.apply_args(b, proxy=proxy))
         env.waiting_apply_pid()
         proxy.blackhole()
         t0 = time.monotonic()
-        p.send_signal(signal.SIGINT)
+        p.send_signal(sig)
         if second:
-            env.wait_until(lambda: signal_delivered(p.pid, signal.SIGINT), "SIGINT's delivery",
+            env.wait_until(lambda: signal_delivered(p.pid, sig), "the first signal's delivery",
                            timeout=5)
-            p.send_signal(signal.SIGINT)
+            p.send_signal(sig)
         rc = wait_exit(p, SIGNAL_BOUND if not second else 5.0)
         took = time.monotonic() - t0
         if rc is None:
             problems.append("%s: still running after %.1fs" % (attempt, took))
             p.kill()
             p.wait()
-        elif (rc != 130 and not second) or rc == 0:
+        elif (code is not None and rc != code) or rc == 0:
             problems.append("%s: exit %d" % (attempt, rc))
         proxy.close()
         holder.release()
@@ -766,7 +846,7 @@ def partition_signals(env):
         if env.count("SELECT count(*) FROM t"):
             problems.append("%s: rows committed" % attempt)
     check(not problems, "\n  ".join(problems))
-    return "exits within the bound (one and two signals), locks released"
+    return "exits within the bound (SIGINT, SIGTERM, two SIGINTs), locks released"
 
 
 @case
