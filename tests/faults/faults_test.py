@@ -461,6 +461,10 @@ def journal_disk_full(env):
         raise Skip("needs root to mount a small tmpfs in a private mount namespace")
     if os.environ.get("PGWARD_FAULTS_NS") != "1":
         # the case runs again alone in a private mount namespace; its mount dies with it
+        probe = subprocess.run(["unshare", "--mount", "--propagation", "private", "true"],
+                               capture_output=True, text=True, timeout=WAIT)
+        if probe.returncode != 0:  # e.g. a container without CAP_SYS_ADMIN
+            raise Skip("cannot make a private mount namespace: " + probe.stderr.strip())
         r = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable,
                             os.path.abspath(__file__), "--pgward", env.pgward,
                             "--case", "journal_disk_full"],
@@ -478,8 +482,10 @@ def journal_disk_full(env):
         return m.group(2)
     mnt = env.path("jdisk")
     os.makedirs(mnt)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", mnt],
-                   check=True, timeout=WAIT)
+    m = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m,mode=0700", "tmpfs", mnt],
+                       capture_output=True, text=True, timeout=WAIT)
+    if m.returncode != 0:
+        raise Skip("cannot mount a tmpfs: " + m.stderr.strip())
     try:
         journal = os.path.join(mnt, "journal.jsonl")
         e = env.env(PGWARD_JOURNAL=journal)
