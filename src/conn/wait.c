@@ -286,9 +286,11 @@ static int nonblocking(PGconn *c)
     return was;
 }
 
+/* Back to blocking, unless output is still pending (a call that failed on a dead
+   network): libpq would flush it with a wait no signal ends. */
 static void restore_blocking(PGconn *c, int was)
 {
-    if (!was && PQstatus(c) != CONNECTION_BAD)
+    if (!was && PQstatus(c) != CONNECTION_BAD && PQflush(c) == 0)
         PQsetnonblocking(c, 0);
 }
 
