@@ -101,12 +101,11 @@ typedef struct applier {
 int apply_signal(void);
 void apply_reset_signal(void);
 
-/* Catches SIGINT and SIGTERM for the run (the old actions in *old_int, *old_term):
-   the statement running is cancelled through the handle apply_set_cancel() set. */
+/* Catches SIGINT and SIGTERM for the run (the old actions in *old_int, *old_term).
+   The handler only records the first and wakes the waits of conn/wait.h, which
+   cancel what runs with bounded waits; a second exits at once (128 + signal),
+   leaving the run to `pgward audit sync`. */
 void apply_install_signals(struct sigaction *old_int, struct sigaction *old_term);
-
-/* Sets the connection a signal cancels (NULL: none); returns the previous one. */
-PGcancel *apply_set_cancel(PGcancel *h);
 
 /* Milliseconds on a monotonic clock. */
 static inline double apply_now_ms(void)

@@ -23,9 +23,13 @@
  * gate relies on (verify/assumptions.h) are checked for a restricted role; one that
  * does not hold refuses the run with nothing sent.
  *
- * Signals: SIGINT/SIGTERM cancel the running statement (PQcancel is safe in a signal
- * handler); the run then rolls back and is recorded as cancelled. The handler's
- * state is the one piece of global state here, as a signal handler needs it.
+ * Signals: SIGINT/SIGTERM cancel the running statement: the handler (run_state.c)
+ * only records the signal and wakes the wait in progress, and every query goes
+ * through conn/wait.h, whose waits ask the server to cancel with a bounded wait and
+ * close a connection that does not answer; the run then rolls back and is recorded
+ * as cancelled, or, when the server could not be reached, left to `pgward audit
+ * sync`. A second signal exits at once. The handler's state is the one piece of
+ * global state here, as a signal handler needs it.
  */
 #include "apply/applier.h"
 
@@ -52,6 +56,7 @@
 #include "rules/txn_rules.h"
 #include "base/util.h"
 #include "verify/assumptions.h"
+#include "conn/wait.h"
 
 /* The advisory lock every apply takes: pg_advisory_lock(1885827950 ("pgwa"), 0),
    also taken (in its transaction) by sql/audit.sql's first lines with key 1. */
@@ -204,7 +209,7 @@ static int check_files(applier *a)
 
 static PGresult *query1(applier *a, PGconn *c, const char *sql, int n, const char *const *v)
 {
-    PGresult *r = PQexecParams(c, sql, n, NULL, v, NULL, NULL, 0);
+    PGresult *r = conn_exec_params(c, sql, n, v);
     if (PQresultStatus(r) != PGRES_TUPLES_OK && PQresultStatus(r) != PGRES_COMMAND_OK) {
         char *m = conn_error_message(c, r);
         fprintf(a->o->err, "pgward: %s\n", m);
@@ -264,7 +269,7 @@ static int repin_settings(applier *a)
         v[2 * i] = a->pins[i].name;
         v[2 * i + 1] = a->pins[i].value;
     }
-    PGresult *r = PQexecParams(a->c, a->pin_set_sql, 2 * POLICY_NPINNED, NULL, v, NULL, NULL, 0);
+    PGresult *r = conn_exec_params(a->c, a->pin_set_sql, 2 * POLICY_NPINNED, v);
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         return apply_query_failed(a, r, "cannot pin the session settings again");
     PQclear(r);
@@ -284,8 +289,12 @@ static int connect_and_check_role(applier *a)
         return -1;
     }
     a->target = conn_describe(a->c);
-    PQfreeCancel(apply_set_cancel(PQgetCancel(a->c))); /* a signal cancels what runs */
     PQsetNoticeProcessor(a->c, NULL, NULL);
+    if (conn_guard_session(a->c, &err) < 0) {
+        int rc = refuse(a, "%s", err);
+        free(err);
+        return rc;
+    }
     if (audit_ensure_schema(a->c, &err) < 0) {
         int rc = refuse(a, "%s", err);
         free(err);
@@ -361,7 +370,7 @@ static int take_lock(applier *a)
     PQclear(r);
     r = query1(a, a->c, "SELECT pg_catalog.set_config('lock_timeout', $1, true)", 1, v);
     PQclear(r);
-    r = PQexec(a->c, "SELECT pg_catalog.pg_advisory_lock(1885827950, 0)");
+    r = conn_exec(a->c, "SELECT pg_catalog.pg_advisory_lock(1885827950, 0)");
     if (PQresultStatus(r) == PGRES_TUPLES_OK) {
         PQclear(r);
         r = query1(a, a->c, "COMMIT", 0, NULL);
@@ -373,7 +382,7 @@ static int take_lock(applier *a)
     bool timeout = strcmp(conn_sqlstate(r), "55P03") == 0;
     char *m = conn_error_message(a->c, r);
     PQclear(r);
-    PQclear(PQexec(a->c, "ROLLBACK"));
+    PQclear(conn_exec(a->c, "ROLLBACK"));
     if (apply_signal()) {
         free(m);
         a->r->status = APPLY_CANCELLED;
@@ -601,17 +610,17 @@ void apply_record_unrecorded(applier *a)
         return;
     }
     char *err = NULL;
-    PGresult *r = PQexec(a->c, "BEGIN; SET LOCAL statement_timeout = 0");
+    PGresult *r = conn_exec(a->c, "BEGIN; SET LOCAL statement_timeout = 0");
     bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);
     if (ok && audit_record(a->c, a->r->run_id, a->unrecorded, NULL, &err) == 0) {
-        r = PQexec(a->c, "COMMIT");
+        r = conn_exec(a->c, "COMMIT");
         ok = PQresultStatus(r) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(r), "COMMIT") == 0;
         PQclear(r);
     } else {
         ok = false;
         if (PQstatus(a->c) == CONNECTION_OK)
-            PQclear(PQexec(a->c, "ROLLBACK"));
+            PQclear(conn_exec(a->c, "ROLLBACK"));
     }
     if (PQstatus(a->c) != CONNECTION_OK)
         a->conn_lost = true;
@@ -695,7 +704,7 @@ int apply_end_txn(applier *a, int rc, bool finish)
     }
     if (rc == 0 && !a->o->dry_run) {
         fault_point("before-commit");
-        PGresult *r = PQexec(a->c, "COMMIT");
+        PGresult *r = conn_exec(a->c, "COMMIT");
         bool committed = PQresultStatus(r) == PGRES_COMMAND_OK &&
                          strcmp(PQcmdStatus(r), "COMMIT") == 0;
         if (committed) {
@@ -732,7 +741,7 @@ int apply_end_txn(applier *a, int rc, bool finish)
     /* failure or dry run: roll back, then record */
     if (!a->conn_lost && PQstatus(a->c) == CONNECTION_OK &&
         PQtransactionStatus(a->c) != PQTRANS_IDLE)
-        PQclear(PQexec(a->c, "ROLLBACK"));
+        PQclear(conn_exec(a->c, "ROLLBACK"));
     a->in_txn = false;
     cJSON *rb = journal_event(a->r->run_id, "rollback");
     cJSON_AddNumberToObject(rb, "txn", a->txn);
@@ -758,7 +767,7 @@ static int record_file_row(applier *a)
         if (PQstatus(a->c) == CONNECTION_BAD)
             a->conn_lost = true;
         else if (PQtransactionStatus(a->c) != PQTRANS_IDLE)
-            PQclear(PQexec(a->c, "ROLLBACK"));
+            PQclear(conn_exec(a->c, "ROLLBACK"));
         if (err && !a->failed) {
             a->failed = true;
             free(a->fail_message);
@@ -890,6 +899,17 @@ static int run_units(applier *a)
 static void report_failure(applier *a)
 {
     FILE *e = a->o->err;
+    if (a->cancelled && a->conn_lost) {
+        /* nothing was committed after the signal: without COMMIT the server rolls
+           the transaction back when it notices; the record waits for audit sync */
+        fprintf(e,
+                "pgward: cancelled by signal %d%s%s; the server did not answer%s, so the "
+                "connection was closed: its transaction rolls back on the server; 'pgward "
+                "audit sync' records the outcome\n",
+                (int)apply_signal(), a->fail_file ? " at " : "", a->fail_file ? a->fail_file : "",
+                conn_interrupt_gave_up() ? " the cancel request" : "");
+        return;
+    }
     if (a->cancelled) {
         fprintf(e, "pgward: cancelled by signal %d%s%s; rolled back\n", (int)apply_signal(),
                 a->fail_file ? " at " : "", a->fail_file ? a->fail_file : "");
@@ -1165,11 +1185,14 @@ int apply_run(const apply_opts *o, apply_result *r)
     bool have_cwd = getcwd(cwd, sizeof(cwd)) != NULL;
     a.unrecorded = cJSON_CreateArray();
     int rc = run(&a);
-    PQfreeCancel(apply_set_cancel(NULL));
     if (rc == 0)
         r->status = APPLY_DONE;
     else if (r->status == APPLY_DONE)
         r->status = APPLY_FAILED;
+    /* a signal that stopped a wait before anything ran (connecting, the catalog)
+       is a cancel too, not a refusal */
+    if (r->status == APPLY_REFUSED && apply_signal())
+        r->status = APPLY_CANCELLED;
     if (r->status == APPLY_CANCELLED && !r->signal)
         r->signal = apply_signal();
     applier_free(&a);

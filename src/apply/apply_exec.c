@@ -9,8 +9,6 @@
  */
 #include "apply/applier.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 
 #include "audit/audit.h"
 #include "conn/conn.h"
+#include "conn/wait.h"
 #include "base/digest.h"
 #include "rules/lint.h"
 #include "report/report.h"
@@ -121,32 +120,30 @@ static int journal_statement(applier *a, cJSON *rec, bool sync)
     return apply_journal_put(a, rec, sync);
 }
 
-/* Sends st and waits for its result, streaming COPY data both ways. */
+/* Sends st and waits for its result, streaming COPY data both ways; every wait is
+   one a signal interrupts (conn/wait.h). */
 static PGresult *send_statement(applier *a, const statement *st)
 {
-    PGresult *res = PQexec(a->c, st->text);
+    PGresult *res = conn_exec(a->c, st->text);
     ExecStatusType s = PQresultStatus(res);
     if (s == PGRES_COPY_IN) {
         PQclear(res);
-        bool ok = true;
-        if (st->copy_data_len > 0)
-            ok = PQputCopyData(a->c, st->copy_data, (int)st->copy_data_len) == 1;
-        PQputCopyEnd(a->c, ok ? NULL : "pgward could not send the COPY data");
-        res = PQgetResult(a->c);
+        conn_put_copy(a->c, st->copy_data ? st->copy_data : "", st->copy_data_len, NULL);
+        res = conn_get_result(a->c);
         PGresult *extra;
-        while ((extra = PQgetResult(a->c)) != NULL)
+        while ((extra = conn_get_result(a->c)) != NULL)
             PQclear(extra);
     } else if (s == PGRES_COPY_OUT) {
         PQclear(res);
         char *buf;
         int n;
-        while ((n = PQgetCopyData(a->c, &buf, 0)) > 0) {
+        while ((n = conn_get_copy(a->c, &buf)) > 0) {
             fwrite(buf, 1, (size_t)n, a->o->out);
             PQfreemem(buf);
         }
-        res = PQgetResult(a->c);
+        res = conn_get_result(a->c);
         PGresult *extra;
-        while ((extra = PQgetResult(a->c)) != NULL)
+        while ((extra = conn_get_result(a->c)) != NULL)
             PQclear(extra);
     }
     return res;
@@ -325,9 +322,17 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
                connection_failure, so the audit row is never without one */
             if (!*state)
                 state = "08006";
+            if (conn_interrupt_gave_up()) {
+                /* pgward closed it (conn/wait.h): say so, not libpq's guess */
+                free(m);
+                m = xstrdup("no answer from the server after the cancel request: "
+                            "connection closed");
+            }
         }
         set_failure(a, st, state, m, res);
-        if (apply_signal() && strcmp(a->sqlstate, "57014") == 0)
+        /* cancelled: the server says so, or it could not be asked (a lost
+           connection after the signal is the operator's cancel all the same) */
+        if (apply_signal() && (strcmp(a->sqlstate, "57014") == 0 || a->conn_lost))
             a->cancelled = true;
         free(m);
         rc = -1;
@@ -440,6 +445,7 @@ typedef struct pipeline {
     pending *q;          /* sent, not fully answered, oldest first */
     size_t head, n, cap;
     size_t syncs;        /* Sync messages sent and not answered */
+    conn_waiter wait;    /* the pipeline's wait: a signal cancels what runs */
 } pipeline;
 
 static void pipe_lost(applier *a, pipeline *pl)
@@ -494,8 +500,9 @@ static int pipe_pump(applier *a, pipeline *pl, bool block)
         }
         if (f == 0 && (!block || (pl->n == 0 && pl->syncs == 0)))
             return 0;
-        struct pollfd pfd = {.fd = PQsocket(a->c), .events = POLLIN | (f == 1 ? POLLOUT : 0)};
-        if (poll(&pfd, 1, -1) < 0 && errno != EINTR) {
+        /* a signal: the server is asked to cancel, and a connection that does not
+           answer in time is closed (conn/wait.h) */
+        if (conn_wait(a->c, f == 1, &pl->wait) < 0) {
             pipe_lost(a, pl);
             return -1;
         }
@@ -554,6 +561,7 @@ static int pipe_drain(applier *a, pipeline *pl)
         PQsetnonblocking(a->c, 0);
     }
     pl->head = pl->n = pl->syncs = 0;
+    pl->wait = (conn_waiter){0};
     return rc < 0 || a->failed ? -1 : 0;
 }
 

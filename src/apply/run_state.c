@@ -7,24 +7,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apply/applier.h"
 #include "base/util.h"
 #include "conn/conn.h"
+#include "conn/wait.h"
 
 /* ------------------------------------------------------------------ signals */
 
 static volatile sig_atomic_t caught_signal;
-static PGcancel *volatile cancel_handle;
 
+/*
+ * Only records the signal and wakes the waits (conn/wait.h): cancelling happens in
+ * the main loop, with bounded waits. A second signal ends the process at once: a
+ * fixed message by write(2), then _exit with the cancel status (128 + signal); the
+ * journal on disk is what `pgward audit sync` needs (each record one write(2), so at
+ * worst a torn last line, which journal_open moves aside).
+ */
 static void on_signal(int sig)
 {
-    caught_signal = sig;
-    PGcancel *h = cancel_handle;
-    if (h) {
-        char buf[256];
-        PQcancel(h, buf, sizeof(buf));
+    if (caught_signal) {
+        static const char m[] = "pgward: second signal: exiting at once; the run is left "
+                                "for 'pgward audit sync'\n";
+        ssize_t n = write(STDERR_FILENO, m, sizeof(m) - 1);
+        (void)n;
+        _exit(128 + sig);
     }
+    caught_signal = sig;
+    conn_interrupt_raise();
 }
 
 int apply_signal(void)
@@ -35,23 +46,22 @@ int apply_signal(void)
 void apply_reset_signal(void)
 {
     caught_signal = 0;
+    conn_interrupt_reset();
 }
 
 void apply_install_signals(struct sigaction *old_int, struct sigaction *old_term)
 {
+    conn_interrupt_open();
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
+    sigaddset(&sa.sa_mask, SIGINT);
+    sigaddset(&sa.sa_mask, SIGTERM);
+    /* waits do not rely on EINTR (the wake pipe), and nothing else should see it */
+    sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, old_int);
     sigaction(SIGTERM, &sa, old_term);
-}
-
-PGcancel *apply_set_cancel(PGcancel *h)
-{
-    PGcancel *old = cancel_handle;
-    cancel_handle = h;
-    return old;
 }
 
 /* Journals rec; a journal that cannot be written stops the run (nothing is lost):
@@ -96,7 +106,7 @@ int apply_query_failed(applier *a, PGresult *r, const char *what)
 
 int apply_simple(applier *a, const char *sql)
 {
-    PGresult *r = PQexec(a->c, sql);
+    PGresult *r = conn_exec(a->c, sql);
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
         return apply_query_failed(a, r, sql);
     PQclear(r);
@@ -119,7 +129,7 @@ int apply_check_run(applier *a)
                                      : xstrdup(LOCK_HELD_SQL);
     }
     int ncols = 1 + (a->pinned ? POLICY_NPINNED : 0);
-    PGresult *r = PQexec(a->c, a->run_check_sql);
+    PGresult *r = conn_exec(a->c, a->run_check_sql);
     if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1 || PQnfields(r) != ncols)
         return apply_query_failed(a, r, "cannot check that the run still holds its lock "
                                         "and settings");

@@ -6,7 +6,8 @@
  * happened from the journal first and asks the database only what the journal
  * cannot know: whether a COMMIT whose answer never arrived took effect (the rows
  * pgward writes inside each transaction are its commit marker), and whether the
- * session of a run is still alive.
+ * session of a run is still alive. Every query goes through conn/wait.h, so a
+ * signal during apply interrupts these waits too.
  */
 #include "audit/audit.h"
 
@@ -15,6 +16,7 @@
 
 #include "audit_sql.h"
 #include "conn/conn.h"
+#include "conn/wait.h"
 #include "base/util.h"
 
 static int db_fail(char **err, PGconn *c, const PGresult *r, const char *what)
@@ -29,7 +31,7 @@ static int db_fail(char **err, PGconn *c, const PGresult *r, const char *what)
 static PGresult *exec_params(PGconn *c, const char *sql, int n, const char *const *values,
                              const char *what, char **err)
 {
-    PGresult *r = PQexecParams(c, sql, n, NULL, values, NULL, NULL, 0);
+    PGresult *r = conn_exec_params(c, sql, n, values);
     ExecStatusType s = PQresultStatus(r);
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
         db_fail(err, c, r, what);
@@ -58,14 +60,14 @@ int audit_ensure_schema(PGconn *c, char **err)
         /* the CASE still plans the subquery: a missing function errors out */
         free(*err);
         *err = NULL;
-        r = PQexec(c, "SELECT 0");
+        r = conn_exec(c, "SELECT 0");
     }
     int version = PQntuples(r) == 1 ? atoi(PQgetvalue(r, 0, 0)) : 0;
     PQclear(r);
     if (version >= AUDIT_SCHEMA_VERSION)
         return 0;
     /* one simple-protocol string: PostgreSQL runs it as one implicit transaction */
-    r = PQexec(c, audit_sql);
+    r = conn_exec(c, audit_sql);
     if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
         db_fail(err, c, r,
                 "cannot create the audit schema (sql/audit.sql); apply it once as a role "

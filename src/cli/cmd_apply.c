@@ -3,7 +3,8 @@
  *
  * Exit: 0 applied (or dry run done), 1 refused before anything was sent, 2 usage
  * or input error, 3 a statement, the server or the network failed (rolled back),
- * 130/143 cancelled by SIGINT/SIGTERM (rolled back).
+ * 130/143 cancelled by SIGINT/SIGTERM (rolled back; a second signal exits at once, and
+ * when the server did not answer the run is left for `pgward audit sync`).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "base/util.h"
+#include "conn/redact.h"
+#include "conn/wait.h"
 
 #define MAX_ENV_FILE ((size_t)1 << 20)
 
@@ -175,10 +177,118 @@ void conn_params_free(conn_params *p)
     memset(p, 0, sizeof(*p));
 }
 
+/*
+ * The passwords a message about this connection could echo: every value of params
+ * (a dbname may be a whole URI), --db, and libpq's PGPASSWORD/PGSSLPASSWORD.
+ */
+static char *redact_for(const char *message, const conn_params *params, const char *db)
+{
+    size_t n = params ? params->n : 0;
+    const char **conninfos = xcalloc(n + 1, sizeof(char *));
+    const char **secrets = xcalloc(n + 2, sizeof(char *));
+    size_t ns = 0;
+    conninfos[0] = db;
+    for (size_t i = 0; i < n; i++) {
+        conninfos[i + 1] = params->values[i];
+        if (strcmp(params->keys[i], "password") == 0 ||
+            strcmp(params->keys[i], "sslpassword") == 0)
+            secrets[ns++] = params->values[i];
+    }
+    secrets[ns++] = getenv("PGPASSWORD");
+    secrets[ns++] = getenv("PGSSLPASSWORD");
+    char *r = conn_redact(message, conninfos, n + 1, secrets, ns);
+    free(conninfos);
+    free(secrets);
+    return r;
+}
+
+/*
+ * libpq's parse errors quote the token they stopped at, which may be a piece of a
+ * password ("password=my secret" stops at "secret"): a quoted token is kept only
+ * when it is a libpq keyword or punctuation, else hidden.
+ */
+static char *hide_parse_tokens(const char *m)
+{
+    PQconninfoOption *opts = PQconndefaults();
+    strbuf out = {0};
+    bool hidden = false;
+    for (const char *p = m; *p;) {
+        const char *q = strchr(p, '"');
+        const char *e = q ? strchr(q + 1, '"') : NULL;
+        if (!e) {
+            sb_adds(&out, p);
+            break;
+        }
+        sb_add(&out, p, (size_t)(q - p) + 1);
+        size_t len = (size_t)(e - q - 1);
+        bool keep = len == 1 && strchr("=[]", q[1]);
+        for (const PQconninfoOption *o = opts; o && o->keyword && !keep && len > 0; o++)
+            keep = strlen(o->keyword) == len && memcmp(o->keyword, q + 1, len) == 0;
+        if (keep) {
+            sb_add(&out, q + 1, len);
+        } else {
+            sb_adds(&out, CONN_REDACTED);
+            hidden = true;
+        }
+        sb_addc(&out, '"');
+        p = e + 1;
+    }
+    if (hidden)
+        sb_adds(&out, " (the value is not shown: it may hold a password)");
+    PQconninfoFree(opts);
+    return sb_detach(&out, NULL);
+}
+
+/*
+ * A URI whose user name or password holds a raw '@' (or a '/' before its '@') is
+ * read by libpq with part of the password as the host or port, which its errors
+ * then print: refused before libpq sees it.
+ */
+static bool uri_ambiguous(const char *db)
+{
+    size_t start;
+    if (strncmp(db, "postgresql://", 13) == 0)
+        start = 13;
+    else if (strncmp(db, "postgres://", 11) == 0)
+        start = 11;
+    else
+        return false;
+    size_t ats = 0;
+    bool slash = false;
+    for (const char *p = db + start; *p && *p != '?'; p++) {
+        if (*p == '/')
+            slash = true;
+        if (*p == '@' && (++ats > 1 || slash))
+            return true;
+    }
+    return false;
+}
+
+/* TCP keepalives on pgward's side of every connection: a server that vanished is
+   noticed after about a minute of silence (30 s, then 3 probes 10 s apart) instead
+   of the kernel's two hours; --db or the env file may set other values. */
+static const char *const keepalive_keys[][2] = {{"keepalives", "1"},
+                                                {"keepalives_idle", "30"},
+                                                {"keepalives_interval", "10"},
+                                                {"keepalives_count", "3"}};
+
 PGconn *conn_open(const conn_params *params, const char *db, const char *application_name,
                   char **err)
 {
-    size_t n = (params ? params->n : 0) + 3;
+    if (conn_interrupt_gave_up()) {
+        *err = xstrdup("not connecting again: the server did not answer after the signal");
+        return NULL;
+    }
+    if (conn_interrupt_take()) {
+        *err = xstrdup("interrupted by a signal before connecting");
+        return NULL;
+    }
+    if (db && *db && uri_ambiguous(db)) {
+        *err = xstrdup("invalid --db: a URI's user name and password must percent-encode "
+                       "'@' (%40) and '/' (%2F)");
+        return NULL;
+    }
+    size_t n = (params ? params->n : 0) + 3 + ARRAY_SIZE(keepalive_keys);
     const char **keys = xcalloc(n, sizeof(char *));
     const char **values = xcalloc(n, sizeof(char *));
     size_t k = 0;
@@ -200,7 +310,11 @@ PGconn *conn_open(const conn_params *params, const char *db, const char *applica
             size_t plen = perr ? strlen(perr) : 0;
             while (plen > 0 && (perr[plen - 1] == '\n' || perr[plen - 1] == ' '))
                 perr[--plen] = '\0';
-            *err = xasprintf("invalid --db: %s", perr ? perr : "cannot parse");
+            char *hidden = hide_parse_tokens(perr ? perr : "cannot parse");
+            char *m = xasprintf("invalid --db: %s", hidden);
+            *err = redact_for(m, params, db);
+            free(m);
+            free(hidden);
             PQfreemem(perr);
             free(keys);
             free(values);
@@ -217,6 +331,19 @@ PGconn *conn_open(const conn_params *params, const char *db, const char *applica
             values[k++] = params->values[i];
         }
     }
+    for (size_t i = 0; i < ARRAY_SIZE(keepalive_keys); i++) {
+        bool given = false;
+        for (const PQconninfoOption *o = parsed; o && o->keyword; o++)
+            if (o->val && strcmp(o->keyword, keepalive_keys[i][0]) == 0)
+                given = true;
+        for (size_t j = 0; params && j < params->n; j++)
+            if (strcmp(params->keys[j], keepalive_keys[i][0]) == 0)
+                given = true;
+        if (!given) {
+            keys[k] = keepalive_keys[i][0];
+            values[k++] = keepalive_keys[i][1];
+        }
+    }
     PQconninfoFree(parsed);
     keys[k] = "application_name";
     values[k++] = application_name;
@@ -230,11 +357,39 @@ PGconn *conn_open(const conn_params *params, const char *db, const char *applica
         return NULL;
     }
     if (PQstatus(c) != CONNECTION_OK) {
-        *err = conn_error_message(c, NULL);
+        char *m = conn_error_message(c, NULL);
+        *err = redact_for(m, params, db);
+        free(m);
         PQfinish(c);
         return NULL;
     }
     return c;
+}
+
+int conn_guard_session(PGconn *c, char **err)
+{
+    /* the server's side: a client gone silent is noticed after about a minute idle
+       (keepalives), a closed one within 5 s while a statement runs
+       (client_connection_check_interval, PostgreSQL 14+); both only for this session */
+    const char *sql =
+        PQserverVersion(c) >= 140000
+            ? "SELECT pg_catalog.set_config('tcp_keepalives_idle', '30', false), "
+              "pg_catalog.set_config('tcp_keepalives_interval', '10', false), "
+              "pg_catalog.set_config('tcp_keepalives_count', '3', false), "
+              "pg_catalog.set_config('client_connection_check_interval', '5s', false)"
+            : "SELECT pg_catalog.set_config('tcp_keepalives_idle', '30', false), "
+              "pg_catalog.set_config('tcp_keepalives_interval', '10', false), "
+              "pg_catalog.set_config('tcp_keepalives_count', '3', false)";
+    PGresult *r = conn_exec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char *m = conn_error_message(c, r);
+        *err = xasprintf("cannot set the session's keepalives: %s", m);
+        free(m);
+        PQclear(r);
+        return -1;
+    }
+    PQclear(r);
+    return 0;
 }
 
 char *conn_describe(PGconn *c)
@@ -271,5 +426,8 @@ char *conn_error_message(PGconn *c, const PGresult *r)
         memmove(s, s + 7, strlen(s + 7) + 1);
     if (strncmp(s, "FATAL:  ", 8) == 0 || strncmp(s, "ERROR:  ", 8) == 0)
         memmove(s, s + 8, strlen(s + 8) + 1);
-    return s;
+    /* a server may quote a database name that was a URI, password and all */
+    char *safe = conn_redact(s, NULL, 0, NULL, 0);
+    free(s);
+    return safe;
 }

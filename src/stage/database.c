@@ -25,6 +25,7 @@
 #include <openssl/rand.h>
 
 #include "conn/conn.h"
+#include "conn/redact.h"
 #include "policy/query.h"
 #include "stage/provision.h"
 
@@ -97,8 +98,12 @@ PGconn *stage_connect_superuser(int port, const char *password, const char *db, 
                             "disable",   "10",      "",   "pgward stage up", NULL};
     PGconn *c = PQconnectdbParams(keys, values, 0);
     if (!c || PQstatus(c) != CONNECTION_OK) {
+        /* libpq never quotes a password it was given, but no message may hold one */
         char *m = conn_error_message(c, NULL);
-        *err = xasprintf("cannot connect to the new server as postgres: %s", m);
+        const char *secret[] = {password};
+        char *safe = conn_redact(m, NULL, 0, secret, 1);
+        *err = xasprintf("cannot connect to the new server as postgres: %s", safe);
+        free(safe);
         free(m);
         PQfinish(c);
         return NULL;

@@ -10,6 +10,7 @@
 
 #include "base/util.h"
 #include "conn/conn.h"
+#include "conn/wait.h"
 
 static void add_line(char ***items, size_t *n, size_t *cap, const char *fmt, va_list ap)
     PRINTF_LIKE(4, 0);
@@ -112,7 +113,8 @@ void vctx_free_schemas(vctx *v)
 PGresult *catalog_try(vctx *v, const char *sql, int n, const char *const *params,
                            char **msg)
 {
-    PGresult *res = PQexecParams(v->c, sql, n, NULL, params, NULL, NULL, 0);
+    /* interruptible: apply runs the catalog checks inside a run (conn/wait.h) */
+    PGresult *res = conn_exec_params(v->c, sql, n, params);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
         return res;

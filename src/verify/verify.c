@@ -30,6 +30,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "conn/wait.h"
 #include "verify/gate.h"
 
 /* ------------------------------------------------------------------ header */
@@ -385,7 +386,7 @@ static void gate_views(vctx *v)
         }
         PQclear(sp);
     }
-    res = PQexec(v->c, "ROLLBACK");
+    res = conn_exec(v->c, "ROLLBACK");
     if (PQresultStatus(res) != PGRES_COMMAND_OK && !v->err) {
         char *m = conn_error_message(v->c, res);
         v->err = xasprintf("cannot roll back: %s", m);

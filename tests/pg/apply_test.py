@@ -251,6 +251,110 @@ class LockHolder:
             self.p.wait(timeout=WAIT)
 
 
+class BlackHoleProxy:
+    """A loopback TCP proxy to the test server that can black-hole its connections:
+    hole() stops forwarding both ways and keeps every socket open (later connections
+    are accepted and held, never forwarded), as a network partition looks to both
+    ends; heal() then closes them all, as the partition ending with the client gone.
+    Minimal and local to these tests."""
+
+    def __init__(self):
+        import socket
+        import threading
+        self.socket = socket
+        self.target = ("127.0.0.1", int(os.environ["PGPORT"]))
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(16)
+        self.port = self.lsock.getsockname()[1]
+        self.pairs = {}       # socket -> its peer
+        self.held = []        # accepted while holed
+        self.holed = False
+        self.stopping = False
+        self.lock = threading.Lock()
+        self.wake_r, self.wake_w = os.pipe()
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _wake(self):
+        os.write(self.wake_w, b"x")
+
+    def _run(self):
+        import select
+        while not self.stopping:
+            with self.lock:
+                watch = [self.lsock, self.wake_r] + ([] if self.holed else list(self.pairs))
+            try:
+                ready, _, _ = select.select(watch, [], [])
+            except (OSError, ValueError):  # heal() closed a socket under select
+                continue
+            for s in ready:
+                if s == self.wake_r:
+                    os.read(self.wake_r, 64)
+                elif s == self.lsock:
+                    c, _ = self.lsock.accept()
+                    with self.lock:
+                        if self.holed:
+                            self.held.append(c)
+                            continue
+                    srv = self.socket.create_connection(self.target)
+                    with self.lock:
+                        self.pairs[c] = srv
+                        self.pairs[srv] = c
+                else:
+                    with self.lock:
+                        if self.holed or s not in self.pairs:
+                            continue
+                        peer = self.pairs[s]
+                    try:
+                        data = s.recv(65536)
+                    except OSError:
+                        data = b""
+                    try:
+                        if data:
+                            peer.sendall(data)
+                            continue
+                    except OSError:
+                        pass
+                    self._drop(s)
+
+    def _drop(self, s):
+        with self.lock:
+            peer = self.pairs.pop(s, None)
+            if peer is not None:
+                self.pairs.pop(peer, None)
+        for x in (s, peer):
+            if x is not None:
+                x.close()
+
+    def held_count(self):
+        with self.lock:
+            return len(self.held)
+
+    def hole(self):
+        with self.lock:
+            self.holed = True
+        self._wake()
+
+    def heal(self):
+        with self.lock:
+            socks = list(self.pairs) + self.held
+            self.pairs = {}
+            self.held = []
+            self.holed = False
+        for s in socks:
+            s.close()
+        self._wake()
+
+    def close(self):
+        self.stopping = True
+        self.heal()
+        self.t.join(timeout=WAIT)
+        self.lsock.close()
+        os.close(self.wake_r)
+        os.close(self.wake_w)
+
+
 def finish(p, timeout=WAIT * 2, err_reader=None):
     if err_reader:  # stderr belongs to the reader's thread
         out = p.stdout.read()
@@ -824,6 +928,188 @@ def in_doubt_settled_by_its_effect(env):
     r = env.run("verify", "--format", "json")
     check("in doubt" not in r.stdout, r.stdout)
     env.check_agreement()
+
+
+# ---------------------------------------------------------------- signals in a partition
+
+PARTITION_BOUND = 15.0  # seconds from SIGINT to exit when the network is gone
+
+SLEEPY_BUNDLE = [("a.sql", "INSERT INTO t VALUES (1);\nSELECT pg_sleep(300);\n"
+                           "INSERT INTO t VALUES (2);\n")]
+
+
+def apply_through(env, proxy, bundle):
+    """An apply connected through the proxy (its lock connection too)."""
+    return env.start("apply", "--db", "host=127.0.0.1 port=%d dbname=%s" % (proxy.port, env.db),
+                     bundle)
+
+
+def sleeping_apply(env):
+    """Waits until this test's apply runs pg_sleep; returns its backend pid."""
+    return env.wait_for(
+        "SELECT pid FROM pg_stat_activity WHERE datname = '%s' AND application_name LIKE "
+        "'pgward apply %%' AND application_name NOT LIKE '%%(lock)' AND state = 'active' "
+        "AND wait_event = 'PgSleep' LIMIT 1" % env.db, "the apply to sleep")
+
+
+def finish_within(p, bound, what):
+    """Waits for p at most bound seconds; (exit, stdout, stderr, seconds taken)."""
+    t0 = time.monotonic()
+    try:
+        out, err = p.communicate(timeout=bound)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise Failure("%s: still running after %.0f s\nstderr: %s" % (what, bound, err))
+    no_sanitizer_report(err, what)
+    return p.returncode, out, err, time.monotonic() - t0
+
+
+@test
+def partition_then_signal(env):
+    """The network goes silent while a statement runs; SIGINT or SIGTERM still ends
+    pgward in bounded time with the cancel status, the outcome left to audit sync;
+    the server, once the client is gone for good, ends the session well before the
+    statement would have (client_connection_check_interval)."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", SLEEPY_BUNDLE)
+    for sig, code in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        proxy = BlackHoleProxy()
+        try:
+            p = apply_through(env, proxy, b)
+            sleeping_apply(env)
+            proxy.hole()
+            p.send_signal(sig)
+            rc, out, err, took = finish_within(p, PARTITION_BOUND, sig.name)
+            check(rc == code, "%s: exit %d: %s" % (sig.name, rc, err))
+            check("the server did not answer the cancel request" in err and
+                  "'pgward audit sync'" in err, "%s: %s" % (sig.name, err))
+            check("second signal" not in err, err)
+            # the proxy still holds the server's socket: the session lives on until the
+            # partition ends with the client gone
+            proxy.heal()
+            t0 = time.monotonic()
+            no_apply_session(env)
+            check(time.monotonic() - t0 < 30, "the server took %.0f s to notice"
+                  % (time.monotonic() - t0))
+        finally:
+            proxy.close()
+    check(table_rows(env, "t") == "", "table changed: " + table_rows(env, "t"))
+    r = env.run("audit", "sync", check_rc=0)
+    runs = env.audit_runs()
+    check(sorted(v["status"] for v in runs.values()) == ["cancelled", "cancelled"],
+          "%s %s" % (runs, r.stdout))
+    env.check_agreement()
+
+
+@test
+def partition_second_signal_exits_at_once(env):
+    """While the first signal's cancel waits on a silent network, a second one exits
+    at once with the cancel status; audit sync records the run afterwards."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", SLEEPY_BUNDLE)
+    proxy = BlackHoleProxy()
+    try:
+        p = apply_through(env, proxy, b)
+        sleeping_apply(env)
+        proxy.hole()
+        p.send_signal(signal.SIGINT)
+        # the cancel request reaching the (silent) network: the first signal was taken
+        deadline = time.monotonic() + WAIT
+        while proxy.held_count() == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)  # polling a condition, bounded by WAIT
+        check(proxy.held_count() > 0, "no cancel request was sent")
+        p.send_signal(signal.SIGINT)
+        rc, out, err, took = finish_within(p, 5, "second SIGINT")
+        check(rc == 130, "exit %d: %s" % (rc, err))
+        check(took < 2, "the second signal took %.1f s" % took)
+        check("second signal: exiting at once" in err and "audit sync" in err, err)
+        proxy.heal()
+        no_apply_session(env)
+    finally:
+        proxy.close()
+    check(table_rows(env, "t") == "", "table changed: " + table_rows(env, "t"))
+    r = env.run("audit", "sync", check_rc=0)
+    check("pgward stopped before the run ended" in r.stdout, r.stdout)
+    env.check_agreement()
+
+
+@test
+def partition_outside_transaction(env):
+    """The same for a statement sent alone (a no-transaction file): bounded, with the
+    cancel status."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\nSELECT pg_sleep(300);\n")])
+    proxy = BlackHoleProxy()
+    try:
+        p = apply_through(env, proxy, b)
+        sleeping_apply(env)
+        proxy.hole()
+        p.send_signal(signal.SIGINT)
+        rc, out, err, took = finish_within(p, PARTITION_BOUND, "SIGINT")
+        check(rc == 130, "exit %d: %s" % (rc, err))
+        check("'pgward audit sync'" in err, err)
+        proxy.heal()
+        no_apply_session(env)
+    finally:
+        proxy.close()
+
+
+# a malformed or failing --db, each holding the password: every command that
+# connects prints what is wrong and never the password
+SECRET = "Zq8-s3cret"
+BAD_DBS = [
+    "postgresql://postgres:%s%%ZZ@127.0.0.1/db" % SECRET,
+    "postgresql://postgres:%s@127.0.0.1/db%%" % SECRET,
+    "postgresql://postgres:%s@[::1/db" % SECRET,
+    "postgresql://postgres:%s%%00@127.0.0.1/db" % SECRET,
+    "postgresql://postgres:%s@127.0.0.1/db?nosuch=1" % SECRET,
+    "postgresql://postgres:%s@127.0.0.1/db?sslmode" % SECRET,
+    "postgresql://postgres@127.0.0.1/db?password=%s%%ZZ" % SECRET,
+    "postgresql://postgres:%s@zz@127.0.0.1/db" % SECRET,
+    "postgresql://postgres:%s/zz@127.0.0.1/db" % SECRET,
+    "postgresql://postgres:%s@127.0.0.1:99999/db" % SECRET,
+    "postgresql://postgres:%s@127.0.0.1:abc/db" % SECRET,
+    "postgresql://postgres:%s@127.0.0.1/db?sslmode=bogus" % SECRET,
+    "postgresql://postgres:%s@127.0.0.1:{port}/no_such_db_%s" % (SECRET, SECRET),
+    "host=127.0.0.1 password='%s" % SECRET,
+    "host=127.0.0.1 password=%s more" % SECRET,
+    "host=127.0.0.1 password=x %s=1" % SECRET,
+    "host=127.0.0.1 password=%s nosuch=1" % SECRET,
+    "host=127.0.0.1 port=abc password=%s" % SECRET,
+    "host=127.0.0.1 port={port} password=%s dbname=no_such_db_%s" % (SECRET, SECRET),
+]
+
+
+@test
+def malformed_db_never_shows_password(env):
+    b = env.bundle("b", [("a.sql", "SELECT 1;\n")])
+    # a run the journal has and the audit trail lacks, so audit sync connects
+    with open(os.path.join(HERE, "..", "fixtures", "apply", "audited.journal")) as f:
+        begin = f.readline()
+    commands = (["apply", b], ["audit", "show"], ["audit", "sync"],
+                ["verify", "--policy", "pgward.policy"])
+    port = os.environ["PGPORT"]
+    for db in BAD_DBS:
+        db = db.replace("{port}", port)
+        for cmd in commands:
+            with open(env.journal, "w") as f:
+                f.write(begin)
+            r = env.run(*cmd, "--db", db)
+            what = "%s --db %s" % (" ".join(cmd[:2]), db)
+            check(r.returncode != 0, "%s: exit 0" % what)
+            check(SECRET not in r.stdout + r.stderr, "%s printed the password:\n%s%s"
+                  % (what, r.stdout, r.stderr))
+            check("pgward" in r.stderr, "%s: no message: %r" % (what, r.stderr))
+    # the same through an env file: its password is never printed either
+    env.write(".env.bad", "PGHOST=127.0.0.1\nPGPORT=%s\nPGDATABASE=no_such_db_%s\n"
+              "PGPASSWORD=%s\n" % (port, SECRET, SECRET))
+    for cmd in commands:
+        with open(env.journal, "w") as f:
+            f.write(begin)
+        r = env.run(*cmd, "--env-file", ".env.bad")
+        check(r.returncode != 0 and SECRET not in r.stdout + r.stderr,
+              "%s --env-file: exit %d:\n%s%s" % (cmd[0], r.returncode, r.stdout, r.stderr))
 
 
 if __name__ == "__main__":
