@@ -6,7 +6,7 @@
  *   2. read every file statically and lint it (gate + transaction rules): the
  *      statements found are the approved ones, looked up by (file, offset) later
  *   3. connect; make sure the audit schema exists; check or SET ROLE the role
- *   4. take the advisory lock on a second connection (bounded wait, names the holder)
+ *   4. take the advisory lock on the run's own session (bounded wait, names the holder)
  *   5. skip files already applied with the same checksum, refuse changed ones
  *   6. units: consecutive transactional files form one unit (or one per file with
  *      --txn file); a `-- pgward:no-transaction` file is a unit of its own whose
