@@ -115,8 +115,9 @@ static inline double apply_now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-/* Script options for reading the bundle's files (cwd: its files/ folder), with the
-   -v variables its manifest records. Returns -1 when one has an invalid name. */
+/* Script options for reading the bundle's files from the bytes verified (a->info),
+   with the -v variables its manifest records. Returns -1 when one has an invalid
+   name. */
 int apply_script_options(const applier *a, script_options *opt);
 
 /* Sorts a->approved for apply_find_approved(). */

@@ -151,10 +151,10 @@ static void fault_point(const char *point)
 
 /* ------------------------------------------------------------------ step 1-2 */
 
-/* Reads and lints every file of the bundle (cwd is the bundle's files/ folder). */
+/* Reads and lints every file of the bundle, from the bytes bundle_verify() checked. */
 static int check_files(applier *a)
 {
-    size_t errors = 0;
+    size_t errors = 0, nread = 0;
     bool color = report_want_color(2);
     script_options opt;
     if (apply_script_options(a, &opt) < 0) {
@@ -171,6 +171,7 @@ static int check_files(applier *a)
         lint_config cfg = {.policy = a->pol, .pg_version = 15};
         /* exactly the checks bundle ran; the parse trees go once checked */
         script *s = uf->checked = lint_file_keeping(&cfg, a->role, uf->path, &opt);
+        nread += s->nread;
         finding_list_sort(&s->findings);
         for (size_t k = 0; k < s->findings.count; k++) {
             const finding *f = &s->findings.items[k];
@@ -199,6 +200,11 @@ static int check_files(applier *a)
     }
     script_options_free(&opt);
     apply_sort_approved(a);
+    /* bundle_verify() counted the same bytes; a difference is a reader gone wrong */
+    if (nread != a->info.statements)
+        return refuse(a, "the bundle's scripts hold %zu statement%s, its manifest says %zu; "
+                         "nothing was sent",
+                      nread, nread == 1 ? "" : "s", a->info.statements);
     if (errors)
         return refuse(a, "refusing to apply: %zu error-level finding%s for role '%s'", errors,
                       errors == 1 ? "" : "s", a->role->name);
@@ -1087,9 +1093,14 @@ static int run(applier *a)
         free(err);
         return rc;
     }
-    char *ppath = xasprintf("%s/policy", o->bundle);
-    a->pol = policy_load(ppath, &err);
-    free(ppath);
+    /* test-only: a pause after the bundle was read, while its folder is swapped */
+    const char *fault = getenv("PGWARD_TEST_FAULT");
+    if (fault && strcmp(fault, "after-read") == 0)
+        raise(SIGSTOP);
+    /* the policy's bytes verified, not the file again */
+    char *pname = xasprintf("%s/policy", o->bundle);
+    a->pol = policy_parse(pname, a->info.policy_text, a->info.policy_len, &err);
+    free(pname);
     if (!a->pol) {
         int rc = refuse(a, "the bundle's policy does not load: %s", err);
         free(err);
@@ -1108,11 +1119,6 @@ static int run(applier *a)
         free(err);
         return rc;
     }
-    char *files_dir = xasprintf("%s/files", o->bundle);
-    int cd = chdir(files_dir);
-    free(files_dir);
-    if (cd != 0)
-        return refuse(a, "cannot enter the bundle's files: %s", strerror(errno));
     if (check_files(a) < 0 || connect_and_check_role(a) < 0 || take_lock(a) < 0 ||
         check_history(a) < 0)
         return -1;

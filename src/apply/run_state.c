@@ -1,7 +1,7 @@
 /*
  * run_state.c: what every step of a run shares (apply.c runs the steps,
  * apply_exec.c sends the statements): the signals that cancel it, the journal,
- * how the bundle's files are read, and the statements the lint approved.
+ * how the bundle's files are read (from the bytes verified), and the statements the lint approved.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -174,13 +174,8 @@ int apply_check_run(applier *a)
 
 int apply_script_options(const applier *a, script_options *opt)
 {
-    *opt = script_options_default();
-    opt->root = ".";
-    int rc = 0;
-    for (size_t i = 0; i < a->info.nvars; i++)
-        if (script_set_var(opt, a->info.vars[i].name, a->info.vars[i].value) < 0)
-            rc = -1;
-    return rc;
+    /* the bytes bundle_verify() checked, never the folder again */
+    return bundle_script_options(&a->info, opt);
 }
 
 static int cmp_approved(const void *x, const void *y)
@@ -195,7 +190,8 @@ static int cmp_approved(const void *x, const void *y)
 const statement *apply_find_approved(const applier *a, const statement *st)
 {
     approved key = {.file = st->src->name, .offset = st->offset};
-    approved *hit = bsearch(&key, a->approved, a->napproved, sizeof(approved), cmp_approved);
+    approved *hit = a->napproved == 0 ? NULL
+                    : bsearch(&key, a->approved, a->napproved, sizeof(approved), cmp_approved);
     return hit ? hit->st : NULL;
 }
 
@@ -210,5 +206,6 @@ bool apply_approved_bare(const applier *a, const statement *st)
 
 void apply_sort_approved(applier *a)
 {
-    qsort(a->approved, a->napproved, sizeof(approved), cmp_approved);
+    if (a->napproved > 0) /* qsort's array must not be NULL, even empty */
+        qsort(a->approved, a->napproved, sizeof(approved), cmp_approved);
 }

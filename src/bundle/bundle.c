@@ -17,12 +17,15 @@
  */
 #include "bundle/bundle.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -37,7 +40,6 @@
 #define SIGNATURE "manifest.sig"
 #define POLICY_FILE "policy"
 #define FILES_DIR "files"
-#define MAX_BUNDLE_FILE ((size_t)256 << 20)
 
 static int fail(char **err, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
@@ -201,27 +203,12 @@ static int hex_digit(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/*
- * Checks the signature file's text: exactly what sign_hex() writes (128 lowercase
- * hex digits and a newline), nothing else. Another spelling of the same bytes (upper
- * case, a sign, spaces, trailing bytes) is refused: the signed bundle is one byte
- * sequence, its signature too.
- */
-static bool verify_hex(EVP_PKEY *k, const char *msg, size_t len, const char *hex, size_t hexlen)
+/* Whether sig is msg's Ed25519 signature under k. */
+static bool verify_sig(EVP_PKEY *k, const char *msg, size_t len, const unsigned char sig[64])
 {
-    unsigned char sig[64];
-    if (hexlen != 2 * sizeof(sig) + 1 || hex[2 * sizeof(sig)] != '\n')
-        return false;
-    size_t n = 0;
-    for (; n < sizeof(sig); n++) {
-        int hi = hex_digit(hex[2 * n]), lo = hex_digit(hex[2 * n + 1]);
-        if (hi < 0 || lo < 0)
-            return false;
-        sig[n] = (unsigned char)(hi << 4 | lo);
-    }
     EVP_MD_CTX *md = EVP_MD_CTX_new();
     bool ok = md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, k) == 1 &&
-              EVP_DigestVerify(md, sig, n, (const unsigned char *)msg, len) == 1;
+              EVP_DigestVerify(md, sig, 64, (const unsigned char *)msg, len) == 1;
     EVP_MD_CTX_free(md);
     return ok;
 }
@@ -295,46 +282,330 @@ int bundle_write(const char *dir, const bundle_spec *spec, const char *private_k
 
 /* ------------------------------------------------------------------ verify */
 
-static char *read_in(const char *dir, const char *name, size_t *len, char **err)
+/*
+ * Every byte apply uses is read here once, into memory, and verified there; nothing
+ * is read from the bundle folder again. Each file is opened relative to its
+ * folder's descriptor with O_NOFOLLOW (a symbolic link is refused, not followed)
+ * and O_NONBLOCK (a FIFO cannot stall the open), then must be a regular file, the
+ * same one lstat saw, within the size limits of bundle.h.
+ */
+typedef struct bundle_reader {
+    const char *dir;   /* the bundle as named, for messages */
+    size_t total;      /* bytes read so far */
+} bundle_reader;
+
+/* What a file that is not a regular file is, for messages. */
+static const char *kind_of(mode_t m)
 {
-    char *p = xasprintf("%s/%s", dir, name), *data = NULL, *rerr = NULL;
-    if (read_whole_file(p, MAX_BUNDLE_FILE, &data, len, &rerr) < 0) {
-        *err = rerr;
-        data = NULL;
+    return S_ISLNK(m)    ? "a symbolic link"
+           : S_ISFIFO(m) ? "a FIFO"
+           : S_ISSOCK(m) ? "a socket"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISDIR(m)  ? "a folder"
+                         : "not a regular file";
+}
+
+/*
+ * Reads name (one path component) in folder dfd whole: shown is its path in the
+ * bundle, for messages. *absent (when given) is set instead of an error when it
+ * does not exist. Returns the NUL-terminated bytes, or NULL.
+ */
+static char *read_at(bundle_reader *r, int dfd, const char *name, const char *shown,
+                     size_t max, size_t *len, bool *absent, char **err)
+{
+    struct stat st, st2;
+    if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (absent && errno == ENOENT)
+            *absent = true;
+        else
+            fail(err, "cannot read '%s/%s': %s", r->dir, shown, strerror(errno));
+        return NULL;
     }
-    free(p);
+    if (!S_ISREG(st.st_mode)) {
+        fail(err, "cannot read '%s/%s': %s, not a regular file", r->dir, shown,
+             kind_of(st.st_mode));
+        return NULL;
+    }
+    if ((size_t)st.st_size > max) {
+        fail(err, "cannot read '%s/%s': larger than %zu bytes", r->dir, shown, max);
+        return NULL;
+    }
+    int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        fail(err, "cannot read '%s/%s': %s", r->dir, shown,
+             errno == ELOOP ? "a symbolic link, not a regular file" : strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &st2) != 0 || !S_ISREG(st2.st_mode) || st2.st_ino != st.st_ino ||
+        st2.st_dev != st.st_dev) {
+        close(fd);
+        fail(err, "cannot read '%s/%s': it was replaced while being read", r->dir, shown);
+        return NULL;
+    }
+    char *data = NULL, *rerr = NULL, *full = xasprintf("%s/%s", r->dir, shown);
+    int rc = read_whole_stream(fd, full, max, &data, len, &rerr);
+    close(fd);
+    free(full);
+    if (rc < 0) {
+        *err = rerr;
+        return NULL;
+    }
+    r->total += *len;
+    if (r->total > BUNDLE_MAX_TOTAL) {
+        free(data);
+        fail(err, "cannot read bundle '%s': larger than %zu bytes in all", r->dir,
+             (size_t)BUNDLE_MAX_TOTAL);
+        return NULL;
+    }
     return data;
 }
 
-int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, char **err)
+/* Opens folder name in dfd, never through a symbolic link; -1 with *err. */
+static int open_folder_at(bundle_reader *r, int dfd, const char *name, const char *shown,
+                          char **err)
 {
-    memset(info, 0, sizeof(*info));
-    size_t mlen, plen;
-    char *m = read_in(dir, MANIFEST, &mlen, err);
-    if (!m)
-        return -1;
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0)
+        return fd;
+    int e = errno;
+    struct stat st;
+    if ((e == ENOTDIR || e == ELOOP) && fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return fail(err, "cannot read '%s/%s': %s, not a folder", r->dir, shown,
+                    kind_of(st.st_mode));
+    return fail(err, "cannot read '%s/%s': %s", r->dir, shown, strerror(e));
+}
+
+/* Reads files/<path> (path is safe_relative), folder by folder. */
+static char *read_entry(bundle_reader *r, int files_fd, const char *path, size_t *len,
+                        char **err)
+{
+    int d = files_fd;
+    char *data = NULL;
+    const char *p = path;
+    for (const char *slash; (slash = strchr(p, '/')) != NULL; p = slash + 1) {
+        char *part = xstrndup(p, (size_t)(slash - p));
+        char *shown = xasprintf("%s/%.*s", FILES_DIR, (int)(slash - path), path);
+        int nd = open_folder_at(r, d, part, shown, err);
+        free(part);
+        free(shown);
+        if (d != files_fd)
+            close(d);
+        if (nd < 0)
+            return NULL;
+        d = nd;
+    }
+    char *shown = xasprintf("%s/%s", FILES_DIR, path);
+    data = read_at(r, d, p, shown, BUNDLE_MAX_FILE, len, NULL, err);
+    free(shown);
+    if (d != files_fd)
+        close(d);
+    return data;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* Whether the sorted names hold name (a file) or a name below name/ (a folder). */
+static bool listed(char **names, size_t n, const char *name, bool folder)
+{
+    if (!folder)
+        return n > 0 && bsearch(&name, names, n, sizeof(*names), cmp_str) != NULL;
+    size_t lo = 0, hi = n, k = strlen(name);
+    char *prefix = xasprintf("%s/", name);
+    while (lo < hi) { /* the first name not below prefix in sort order */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(names[mid], prefix) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    bool hit = lo < n && strncmp(names[lo], prefix, k + 1) == 0;
+    free(prefix);
+    return hit;
+}
+
+/*
+ * Every entry of folder files/<rel> (rel "" for files/ itself) must be a folder
+ * or a regular file the manifest lists: anything else in a bundle is refused, so
+ * what was verified is all there is.
+ */
+static int check_unlisted(bundle_reader *r, int dfd, const char *rel, char **names, size_t n,
+                          int depth, char **err)
+{
+    if (depth > BUNDLE_MAX_DEPTH)
+        return fail(err, "cannot read '%s/%s/%s': folders nested deeper than %d", r->dir,
+                    FILES_DIR, rel, BUNDLE_MAX_DEPTH);
+    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return fail(err, "cannot list '%s/%s/%s': %s", r->dir, FILES_DIR, rel, strerror(errno));
+    }
     int rc = 0;
-    char chain[65];
-    memset(chain, '0', 64);
-    chain[64] = '\0';
-    int lineno = 0;
-    char *save = NULL;
-    char *copy = xstrndup(m, mlen);
-    bool header = false;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *name = *rel ? xasprintf("%s/%s", rel, e->d_name) : xstrdup(e->d_name);
+        struct stat st;
+        if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            rc = fail(err, "cannot read '%s/%s/%s': %s", r->dir, FILES_DIR, name,
+                      strerror(errno));
+        } else if (S_ISDIR(st.st_mode)) {
+            if (!listed(names, n, name, true)) {
+                rc = fail(err, "unlisted folder in the bundle: '%s/%s/%s' is not in the "
+                               "manifest",
+                          r->dir, FILES_DIR, name);
+            } else {
+                char *shown = xasprintf("%s/%s", FILES_DIR, name);
+                int sub = open_folder_at(r, dirfd(d), e->d_name, shown, err);
+                free(shown);
+                if (sub < 0)
+                    rc = -1;
+                else {
+                    rc = check_unlisted(r, sub, name, names, n, depth + 1, err);
+                    close(sub);
+                }
+            }
+        } else if (!S_ISREG(st.st_mode)) {
+            rc = fail(err, "cannot read '%s/%s/%s': %s, not a regular file", r->dir,
+                      FILES_DIR, name, kind_of(st.st_mode));
+        } else if (!listed(names, n, name, false)) {
+            rc = fail(err, "unlisted file in the bundle: '%s/%s/%s' is not in the manifest",
+                      r->dir, FILES_DIR, name);
+        }
+        free(name);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* The bundle's own top level: the manifest, its signature, the policy, files/. */
+static int check_top_level(bundle_reader *r, int dfd, char **err)
+{
+    int fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        if (fd >= 0)
+            close(fd);
+        return fail(err, "cannot list bundle '%s': %s", r->dir, strerror(errno));
+    }
+    static const char *const known[] = {MANIFEST, SIGNATURE, POLICY_FILE, FILES_DIR};
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        bool ok = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+        for (size_t i = 0; i < ARRAY_SIZE(known) && !ok; i++)
+            ok = strcmp(e->d_name, known[i]) == 0;
+        if (!ok)
+            rc = fail(err, "unlisted file in the bundle: '%s/%s' is not part of a bundle",
+                      r->dir, e->d_name);
+    }
+    closedir(d);
+    return rc;
+}
+
+/* Reads the signature file's text into sig: exactly what sign_hex() writes. */
+static bool parse_sig_hex(const char *hex, size_t hexlen, unsigned char sig[64])
+{
+    if (hexlen != 2 * 64 + 1 || hex[2 * 64] != '\n')
+        return false;
+    for (size_t n = 0; n < 64; n++) {
+        int hi = hex_digit(hex[2 * n]), lo = hex_digit(hex[2 * n + 1]);
+        if (hi < 0 || lo < 0)
+            return false;
+        sig[n] = (unsigned char)(hi << 4 | lo);
+    }
+    return true;
+}
+
+static void drop_statement(void *ctx, script *s, const statement *st)
+{
+    (void)ctx;
+    (void)s;
+    (void)st;
+}
+
+int bundle_script_options(const bundle_info *info, script_options *opt)
+{
+    *opt = script_options_default();
+    opt->files = info->set;
+    opt->nfiles = info->nset;
+    int rc = 0;
+    for (size_t i = 0; i < info->nvars; i++)
+        if (script_set_var(opt, info->vars[i].name, info->vars[i].value) < 0)
+            rc = -1;
+    return rc;
+}
+
+int bundle_count_statements(const bundle_info *info, size_t *count, char **err)
+{
+    script_options opt;
+    if (bundle_script_options(info, &opt) < 0) {
+        script_options_free(&opt);
+        return fail(err, "the manifest sets an invalid variable name");
+    }
+    /* statements are counted, not kept: any size is read in bounded memory */
+    script_sink sink = {.statement = drop_statement};
+    opt.sink = &sink;
+    *count = 0;
+    for (size_t i = 0; i < info->nfiles; i++) {
+        if (info->files[i].included)
+            continue;
+        script *s = script_read_file(info->files[i].path, &opt);
+        *count += s->nread;
+        script_free(s);
+    }
+    script_options_free(&opt);
+    return 0;
+}
+
+/* The manifest's lines; the files it names are read afterwards. */
+static int parse_manifest(const char *dir, const char *m, size_t mlen, bundle_info *info,
+                          char ***chains, char **err)
+{
+    if (mlen == 0)
+        return fail(err, "%s/%s: empty manifest", dir, MANIFEST);
+    if (memchr(m, '\0', mlen))
+        return fail(err, "%s/%s: a NUL byte in the manifest", dir, MANIFEST);
+    if (m[mlen - 1] != '\n')
+        return fail(err, "%s/%s: the manifest is cut short (its last line has no newline)",
+                    dir, MANIFEST);
+    int rc = 0, lineno = 0;
+    bool have_statements = false, have_verdict = false;
+    size_t capchains = 0;
+    char *copy = xstrndup(m, mlen), *save = NULL;
     for (char *line = strtok_r(copy, "\n", &save); line && rc == 0;
          line = strtok_r(NULL, "\n", &save)) {
         lineno++;
         char hash[65], want_chain[65];
         int off = 0;
         if (lineno == 1) {
-            int fmt = 0;
-            header = sscanf(line, "pgward-bundle %d", &fmt) == 1 && fmt == BUNDLE_FORMAT;
-            if (!header)
+            int fmt = 0, end = 0;
+            if (sscanf(line, "pgward-bundle %d%n", &fmt, &end) != 1 || fmt != BUNDLE_FORMAT ||
+                line[end] != '\0')
                 rc = fail(err, "%s/%s:1: not a pgward bundle manifest of format %d", dir,
                           MANIFEST, BUNDLE_FORMAT);
+        } else if (strncmp(line, "pgward ", 7) == 0 || strncmp(line, "created ", 8) == 0) {
+            /* what wrote it and when: for people */
+        } else if (strncmp(line, "verdict ", 8) == 0) {
+            have_verdict = true;
         } else if (strncmp(line, "role ", 5) == 0) {
             free(info->role);
             info->role = xstrdup(line + 5);
+        } else if (strncmp(line, "statements ", 11) == 0) {
+            const char *v = line + 11;
+            char *end = NULL;
+            errno = 0;
+            unsigned long long n = strtoull(v, &end, 10);
+            if (have_statements || *v < '0' || *v > '9' || *end || errno == ERANGE)
+                rc = fail(err, "%s/%s:%d: expected one 'statements N'", dir, MANIFEST, lineno);
+            info->statements = (size_t)n;
+            have_statements = true;
         } else if (strncmp(line, "var ", 4) == 0) {
             const char *name = line + 4, *sp = strchr(name, ' ');
             cJSON *v = sp ? cJSON_Parse(sp + 1) : NULL;
@@ -362,55 +633,127 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
                           lineno, name);
                 break;
             }
-            char *rel = xasprintf("%s/%s", FILES_DIR, name);
-            size_t flen;
-            char *data = read_in(dir, rel, &flen, err);
-            free(rel);
-            if (!data) {
-                rc = -1;
-                break;
-            }
-            char got[65];
-            sha256_hex_of(data, flen, got);
-            free(data);
-            chain_next(chain, got, name);
-            if (strcmp(got, hash) != 0)
-                rc = fail(err, "%s/%s:%d: '%s' was changed after bundling (sha256 %s, manifest says %s)",
-                          dir, MANIFEST, lineno, name, got, hash);
-            else if (strcmp(chain, want_chain) != 0)
-                rc = fail(err, "%s/%s:%d: the file chain breaks at '%s': files were reordered, "
-                          "removed or edited",
-                          dir, MANIFEST, lineno, name);
             GROW(info->files, info->capfiles, info->nfiles + 1);
-            bundle_entry *be = &info->files[info->nfiles++];
+            GROW(*chains, capchains, info->nfiles + 1);
+            bundle_entry *be = &info->files[info->nfiles];
+            memset(be, 0, sizeof(*be));
             be->path = xstrdup(name);
-            memcpy(be->sha256, got, sizeof(be->sha256));
+            memcpy(be->sha256, hash, sizeof(be->sha256));
             be->included = line[0] == 'i';
+            be->line = lineno;
+            (*chains)[info->nfiles++] = xstrdup(want_chain);
+        } else {
+            rc = fail(err, "%s/%s:%d: not a manifest line: '%.40s'", dir, MANIFEST, lineno,
+                      line);
         }
     }
     free(copy);
-    if (rc == 0 && !header)
-        rc = fail(err, "%s/%s: empty manifest", dir, MANIFEST);
+    if (rc == 0 && (!have_statements || !have_verdict || !info->role || !info->policy_digest))
+        rc = fail(err, "%s/%s: the manifest is cut short: no '%s' line", dir, MANIFEST,
+                  !info->role ? "role" : !info->policy_digest ? "policy"
+                  : !have_statements ? "statements" : "verdict");
+    bool any_script = false;
+    for (size_t i = 0; i < info->nfiles; i++)
+        any_script |= !info->files[i].included;
+    if (rc == 0 && !any_script)
+        rc = fail(err, "%s/%s: the manifest lists no script: cut short, or not a bundle",
+                  dir, MANIFEST);
+    return rc;
+}
+
+/* The files the manifest lists, read once: hashes and the chain. */
+static int read_files(bundle_reader *r, int dfd, bundle_info *info, char **chains, char **err)
+{
+    int files_fd = open_folder_at(r, dfd, FILES_DIR, FILES_DIR, err);
+    if (files_fd < 0)
+        return -1;
+    char chain[65];
+    memset(chain, '0', 64);
+    chain[64] = '\0';
+    int rc = 0;
+    for (size_t i = 0; i < info->nfiles && rc == 0; i++) {
+        bundle_entry *be = &info->files[i];
+        be->text = read_entry(r, files_fd, be->path, &be->len, err);
+        if (!be->text) {
+            rc = -1;
+            break;
+        }
+        char got[65];
+        sha256_hex_of(be->text, be->len, got);
+        chain_next(chain, got, be->path);
+        if (strcmp(got, be->sha256) != 0)
+            rc = fail(err, "%s/%s:%d: '%s' was changed after bundling (sha256 %s, manifest says %s)",
+                      r->dir, MANIFEST, be->line, be->path, got, be->sha256);
+        else if (strcmp(chain, chains[i]) != 0)
+            rc = fail(err, "%s/%s:%d: the file chain breaks at '%s': files were reordered, "
+                      "removed or edited",
+                      r->dir, MANIFEST, be->line, be->path);
+    }
+    char **names = xcalloc(info->nfiles + 1, sizeof(char *));
+    for (size_t i = 0; i < info->nfiles; i++)
+        names[i] = info->files[i].path;
+    if (info->nfiles > 0)
+        qsort(names, info->nfiles, sizeof(char *), cmp_str);
+    if (rc == 0)
+        rc = check_unlisted(r, files_fd, "", names, info->nfiles, 0, err);
+    free(names);
+    close(files_fd);
+    /* one path, one content: the script reader finds a file by its path */
+    for (size_t i = 0; i < info->nfiles && rc == 0; i++) {
+        GROW(info->set, info->capset, info->nset + 1);
+        bool dup = false;
+        for (size_t k = 0; k < info->nset && !dup; k++)
+            dup = strcmp(info->set[k].path, info->files[i].path) == 0;
+        if (!dup)
+            info->set[info->nset++] = (script_file){.path = info->files[i].path,
+                                                    .text = info->files[i].text,
+                                                    .len = info->files[i].len};
+    }
+    return rc;
+}
+
+int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, char **err)
+{
+    memset(info, 0, sizeof(*info));
+    bundle_reader r = {.dir = dir};
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+    if (dfd < 0)
+        return fail(err, "cannot read bundle '%s': %s", dir, strerror(errno));
+    size_t mlen = 0, slen = 0;
+    char *m = read_at(&r, dfd, MANIFEST, MANIFEST, BUNDLE_MAX_MANIFEST, &mlen, NULL, err);
+    char *sig = NULL, **chains = NULL;
+    int rc = m ? 0 : -1;
+    if (rc == 0)
+        rc = parse_manifest(dir, m, mlen, info, &chains, err);
+    if (rc == 0)
+        rc = check_top_level(&r, dfd, err);
     if (rc == 0) {
-        char *pol = read_in(dir, POLICY_FILE, &plen, err);
-        if (!pol) {
+        info->policy_text = read_at(&r, dfd, POLICY_FILE, POLICY_FILE, BUNDLE_MAX_FILE,
+                                    &info->policy_len, NULL, err);
+        if (!info->policy_text) {
             rc = -1;
         } else {
             char got[65];
-            sha256_hex_of(pol, plen, got);
-            if (!info->policy_digest || strcmp(got, info->policy_digest) != 0)
+            sha256_hex_of(info->policy_text, info->policy_len, got);
+            if (strcmp(got, info->policy_digest) != 0)
                 rc = fail(err, "%s/%s: the policy does not match the manifest's digest", dir,
                           POLICY_FILE);
-            free(pol);
         }
     }
-    size_t slen;
-    char *sig = NULL;
+    if (rc == 0)
+        rc = read_files(&r, dfd, info, chains, err);
+    unsigned char sigbytes[64];
     if (rc == 0) {
-        char *ignored = NULL;
-        sig = read_in(dir, SIGNATURE, &slen, &ignored);
-        free(ignored);
+        bool absent = false;
+        sig = read_at(&r, dfd, SIGNATURE, SIGNATURE, 4096, &slen, &absent, err);
+        if (!sig && !absent)
+            rc = -1;
         info->signed_ = sig != NULL;
+        /* without a key the signature cannot be checked, but it must be one */
+        if (sig && !parse_sig_hex(sig, slen, sigbytes))
+            rc = fail(err, "%s/%s: not a signature: expected 128 lowercase hex digits and a "
+                           "newline",
+                      dir, SIGNATURE);
     }
     if (rc == 0 && pubkey_path) {
         EVP_PKEY *k = read_key(pubkey_path, false, err);
@@ -418,15 +761,26 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
             rc = -1;
         else if (!sig)
             rc = fail(err, "%s: the bundle is not signed, and a public key was given", dir);
-        else if (!verify_hex(k, m, mlen, sig, slen))
+        else if (!verify_sig(k, m, mlen, sigbytes))
             rc = fail(err, "%s/%s: the signature does not verify with '%s'", dir, SIGNATURE,
                       pubkey_path);
         EVP_PKEY_free(k);
     }
+    size_t counted = 0;
+    if (rc == 0)
+        rc = bundle_count_statements(info, &counted, err);
+    if (rc == 0 && counted != info->statements)
+        rc = fail(err, "%s/%s: the scripts hold %zu statement%s, the manifest says %zu: "
+                       "files were removed or edited",
+                  dir, MANIFEST, counted, counted == 1 ? "" : "s", info->statements);
     if (rc == 0)
         sha256_hex_of(m, mlen, info->manifest_sha256);
+    for (size_t i = 0; chains && i < info->nfiles; i++)
+        free(chains[i]);
+    free(chains);
     free(sig);
     free(m);
+    close(dfd);
     return rc;
 }
 
@@ -434,8 +788,12 @@ void bundle_info_free(bundle_info *info)
 {
     free(info->role);
     free(info->policy_digest);
-    for (size_t i = 0; i < info->nfiles; i++)
+    free(info->policy_text);
+    free(info->set);
+    for (size_t i = 0; i < info->nfiles; i++) {
         free(info->files[i].path);
+        free(info->files[i].text);
+    }
     free(info->files);
     for (size_t i = 0; i < info->nvars; i++) {
         free(info->vars[i].name);

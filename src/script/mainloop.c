@@ -325,7 +325,20 @@ static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t of
     } else
         path = xstrdup(arg);
 
-    char *real = realpath(path, NULL);
+    char *real = NULL;
+    const script_file *mem = NULL;
+    if (ip->opt->files) {
+        /* only the files in memory exist: the disk is never looked at */
+        mem = script_find_file(ip->opt, path);
+        if (!mem) {
+            interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
+                        "included file '%s' is not one of the files read", path);
+            goto out;
+        }
+        real = xstrdup(mem->path);
+        goto resolved;
+    }
+    real = realpath(path, NULL);
     if (!real) {
         interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len,
                     "cannot read included file '%s': %s", path, strerror(errno));
@@ -345,6 +358,7 @@ static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t of
                     path, ip->root_name);
         goto out;
     }
+resolved:
     for (size_t i = 0; i < ip->ninclude; i++) {
         if (strcmp(ip->include_stack[i]->real_path, real) == 0) {
             strbuf chain = {0};
@@ -365,7 +379,8 @@ static void exec_include(file_ctx *fc, const char *cmd, bool relative, size_t of
         goto out;
     }
     char *err = NULL;
-    source *inc = source_load(path, &err);
+    source *inc = mem ? source_from_memory(path, mem->path, mem->text, mem->len)
+                      : source_load(path, &err);
     if (!inc) {
         interp_add_finding(fc, SEV_ERROR, RULE_INCLUDE_ERROR, arg_off, arg_len, "%s", err);
         free(err);

@@ -80,9 +80,70 @@ static script *run_script(source *src, const script_options *opt, const char *ro
     return s;
 }
 
+/*
+ * path with "." parts, ".." parts and repeated slashes resolved by name alone
+ * (malloc'd), or NULL when it is absolute, empty or climbs above its start: in a
+ * set of files in memory there is no folder above the top.
+ */
+static char *normalise_relative(const char *path)
+{
+    if (!*path || path[0] == '/')
+        return NULL;
+    char *out = xmalloc(strlen(path) + 1);
+    size_t n = 0;
+    for (const char *p = path; *p;) {
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            if (n == 0) {
+                free(out);
+                return NULL;
+            }
+            while (n > 0 && out[n - 1] != '/')
+                n--;
+            if (n > 0)
+                n--; /* the slash before the part dropped */
+        } else if (len > 0 && !(len == 1 && p[0] == '.')) {
+            if (n > 0)
+                out[n++] = '/';
+            memcpy(out + n, p, len);
+            n += len;
+        }
+        p += len + (e ? 1 : 0);
+    }
+    out[n] = '\0';
+    if (n == 0) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+const script_file *script_find_file(const script_options *opt, const char *path)
+{
+    char *key = normalise_relative(path);
+    const script_file *hit = NULL;
+    for (size_t i = 0; key && i < opt->nfiles && !hit; i++)
+        if (strcmp(opt->files[i].path, key) == 0)
+            hit = &opt->files[i];
+    free(key);
+    return hit;
+}
+
 script *script_read_file(const char *path, const script_options *opt)
 {
     char *err = NULL;
+    if (opt->files) {
+        /* the verified bytes only: the disk may have changed since they were read */
+        const script_file *f = script_find_file(opt, path);
+        if (!f) {
+            script *s = xcalloc(1, sizeof(*s));
+            finding_add(&s->findings, SEV_ERROR, RULE_INPUT_ERROR, NULL, path, 0, 0,
+                        "'%s' is not one of the files read", path);
+            return s;
+        }
+        return run_script(source_from_memory(path, f->path, f->text, f->len), opt, NULL);
+    }
     source *src = source_load(path, &err);
     if (!src) {
         script *s = xcalloc(1, sizeof(*s));

@@ -119,6 +119,16 @@ typedef struct script_sink {
     bool keep;
 } script_sink;
 
+/*
+ * A file a script may read, held in memory (a verified bundle's files): the script
+ * and its includes are read from these bytes and never from the disk.
+ */
+typedef struct script_file {
+    const char *path;        /* relative, normalised ("a/b.sql": no ".", "..", "//") */
+    const char *text;
+    size_t len;
+} script_file;
+
 typedef struct script_options {
     script_var *vars;        /* -v NAME=VALUE, in order */
     size_t nvars, capvars;
@@ -130,6 +140,11 @@ typedef struct script_options {
     size_t max_substitution; /* 0 = SCRIPT_MAX_SUBSTITUTION */
     const script_runner *runner; /* NULL: read statically (lint, bundle) */
     const script_sink *sink;     /* static reading, statement by statement */
+    const script_file *files;    /* non-NULL: the only files there are (the top-level
+                                    one and every \i, \ir), read from memory; a
+                                    path not among them is an input or include error
+                                    and root does not apply */
+    size_t nfiles;
 } script_options;
 
 typedef struct script {
@@ -158,8 +173,8 @@ int script_set_var_assignment(script_options *opt, const char *assignment);
 void script_options_free(script_options *opt);
 
 /*
- * Reads path ("-" = stdin) and everything it includes. Never returns NULL: an
- * unreadable file becomes an input-error finding. Statements in inactive \if
+ * Reads path ("-" = stdin) and everything it includes (from opt->files when set).
+ * Never returns NULL: an unreadable file becomes an input-error finding. Statements in inactive \if
  * branches are not returned (psql never sends them).
  */
 script *script_read_file(const char *path, const script_options *opt);
@@ -167,6 +182,12 @@ script *script_read_file(const char *path, const script_options *opt);
 /* The same for text in memory (fuzzing, tests); name is used in messages. */
 script *script_read_memory(const char *name, const char *text, size_t len,
                            const script_options *opt);
+
+/*
+ * The file of opt->files at path once "." and ".." parts and repeated slashes are
+ * resolved (never above the top; absolute paths are not in the set), or NULL.
+ */
+const script_file *script_find_file(const script_options *opt, const char *path);
 
 /* Maps an offset in st->text back to the source; never fails. */
 size_t statement_source_offset(const statement *st, size_t text_off);
