@@ -6,8 +6,10 @@
  * --policy --role` does) and refuses (exit 1) while any error-level finding
  * remains; otherwise writes the bundle (bundle.h): every script and every file it
  * includes, the policy's canonical text, and a hash-chained manifest, signed with
- * an Ed25519 key when --sign is given. verify: checks hashes, chain, policy digest
- * and, with --pubkey, the signature (then unsigned bundles are refused).
+ * an Ed25519 key when --sign is given. verify: reads the bundle once (regular files
+ * only, nothing unlisted) and checks hashes, chain, policy digest, the statement
+ * count, the signature's form and, with --pubkey, the signature (then unsigned
+ * bundles are refused).
  * Exit: 0 ok, 1 refused or does not verify, 2 usage or input error.
  */
 #include <errno.h>
@@ -42,7 +44,10 @@ static const cli_usage bundle_verify_usage = {
     .text = "usage: pgward bundle verify BUNDLE [--pubkey KEY]\n"
             "\n"
             "Check a bundle: the hash of every file, the manifest's hash chain, the policy's\n"
-            "digest and, with --pubkey, the signature (then an unsigned bundle is refused).\n"
+            "digest, the statement count, that it holds only the regular files its manifest\n"
+            "lists, and, with --pubkey, the signature (then an unsigned bundle is refused).\n"
+            "Without --pubkey a manifest.sig must still be in its one canonical form, but\n"
+            "nothing says who signed: that protects against accidents, not attackers.\n"
             "\n",
     .footer = "\n"
               "exit status: 0 verified, 1 does not verify, 2 usage or input error\n",
@@ -91,8 +96,9 @@ static int cmd_bundle_verify(int argc, char **argv)
         bundle_info_free(&info);
         return EXIT_FINDINGS;
     }
-    printf("%s: ok: %zu file%s, role %s, policy sha256 %s, %s\n", dir, info.nfiles,
-           info.nfiles == 1 ? "" : "s", info.role ? info.role : "?",
+    printf("%s: ok: %zu file%s, %zu statement%s, role %s, policy sha256 %s, %s\n", dir,
+           info.nfiles, info.nfiles == 1 ? "" : "s", info.statements,
+           info.statements == 1 ? "" : "s", info.role ? info.role : "?",
            info.policy_digest ? info.policy_digest : "?",
            pubkey ? "signature verified" : info.signed_ ? "signed (not checked: no --pubkey)"
                                                       : "unsigned");
