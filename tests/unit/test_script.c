@@ -579,6 +579,44 @@ static void test_runner_stop_in_include(void **state)
  * Read statically (no runner), a \gset/\if script is still modelled: placeholders,
  * conditional branches, run-time connection variables; with a runner, none of it.
  */
+
+/* Scripts read from files in memory: includes resolve among them and nowhere else. */
+#define MEM(lit) .text = (lit), .len = sizeof(lit) - 1
+static void test_files_in_memory(void **state)
+{
+    (void)state;
+    const script_file files[] = {
+        {.path = "m/a.sql", MEM("SELECT 1;\n\\ir inc/b.sql\n\\i m/./inc//b.sql\n")},
+        {.path = "m/inc/b.sql", MEM("SELECT 2;\n\\ir ../../top.sql\n")},
+        {.path = "top.sql", MEM("SELECT 3;\n")},
+        {.path = "loop.sql", MEM("\\i loop.sql\n")},
+        {.path = "out.sql", MEM("\\i ../x.sql\n\\i /etc/hostname\n\\ir ../../x.sql\n")},
+    };
+    script_options opt = script_options_default();
+    opt.files = files;
+    opt.nfiles = ARRAY_SIZE(files);
+    script *s = script_read_file("m/a.sql", &opt);
+    assert_int_equal(s->findings.count, 0);
+    assert_int_equal(s->nstmts, 5);
+    assert_string_equal(s->stmts[2].text, "SELECT 3;");
+    assert_string_equal(s->sources[1]->name, "m/inc/b.sql");
+    script_free(s);
+    /* a cycle is found by the files' paths */
+    s = script_read_file("loop.sql", &opt);
+    assert_int_equal(s->findings.count, 1);
+    assert_non_null(strstr(s->findings.items[0].message, "include cycle"));
+    script_free(s);
+    /* above the top, absolute, or not in the set: include errors, the disk untouched */
+    s = script_read_file("out.sql", &opt);
+    assert_int_equal(s->findings.count, 3);
+    for (size_t i = 0; i < 3; i++)
+        assert_non_null(strstr(s->findings.items[i].message, "is not one of the files read"));
+    script_free(s);
+    s = script_read_file("missing.sql", &opt);
+    assert_int_equal(s->findings.count, 1);
+    script_free(s);
+}
+
 static void test_static_mode_unchanged(void **state)
 {
     (void)state;
@@ -729,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_runner_cases),
         cmocka_unit_test(test_runner_stop_in_include),
         cmocka_unit_test(test_static_mode_unchanged),
+        cmocka_unit_test(test_files_in_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
