@@ -1112,5 +1112,68 @@ def malformed_db_never_shows_password(env):
               "%s --env-file: exit %d:\n%s%s" % (cmd[0], r.returncode, r.stdout, r.stderr))
 
 
+def wait_stopped(p):
+    """Waits until process p is stopped (state T in /proc/PID/stat)."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline:
+        with open("/proc/%d/stat" % p.pid) as f:
+            stat = f.read()
+        state = stat[stat.rindex(")") + 2]
+        if state in "Tt":
+            return
+        if state in "ZX" or p.poll() is not None:
+            raise Failure("pgward ended before it stopped: %s" % (p.communicate(),))
+        time.sleep(0.01)  # polling a condition, bounded by WAIT
+    raise Failure("timed out waiting for pgward to stop after reading the bundle")
+
+
+@test
+def swapped_after_verification(env):
+    # verified once, those bytes run: a script renamed over, an include made a
+    # symbolic link and the policy replaced while apply is paused after reading the
+    # bundle change nothing of what runs
+    env.q("CREATE TABLE t (x int)")
+    key = env.path("key")
+    env.run("keygen", key, check_rc=0)
+    env.write(os.path.join("src", "b", "inc", "two.sql"), "INSERT INTO t VALUES (2);\n")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n\\ir inc/two.sql\n")],
+                   extra=("--sign", key))
+    files = os.path.join(b, "files", "src", "b")
+    evil = env.write("evil.sql", "INSERT INTO t VALUES (667);\n")
+    p = env.start("apply", "--pubkey", key + ".pub", b,
+                  env=env.env(PGWARD_TEST_FAULT="after-read"))
+    wait_stopped(p)
+    new = os.path.join(files, "a.sql.new")
+    with open(new, "w") as f:
+        f.write("INSERT INTO t VALUES (666);\n\\ir inc/two.sql\n")
+    os.rename(new, os.path.join(files, "a.sql"))
+    os.unlink(os.path.join(files, "inc", "two.sql"))
+    os.symlink(evil, os.path.join(files, "inc", "two.sql"))
+    other = env.write("other.policy", "role someone_else {\n    unrestricted;\n}\n")
+    os.unlink(os.path.join(b, "policy"))
+    os.symlink(other, os.path.join(b, "policy"))
+    os.kill(p.pid, signal.SIGCONT)
+    rc, out, err = finish(p)
+    check(rc == 0, "apply: exit %d\n%s%s" % (rc, out, err))
+    check(table_rows(env, "t") == "1,2", "table: " + table_rows(env, "t"))
+    env.check_agreement()
+    # the folder as it is now is refused, and nothing more runs
+    r = env.run("apply", "--pubkey", key + ".pub", b, check_rc=1)
+    check("symbolic link" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "1,2", "table: " + table_rows(env, "t"))
+
+
+@test
+def fifo_script_refused_at_once(env):
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n")])
+    script = os.path.join(b, "files", "src", "b", "a.sql")
+    os.unlink(script)
+    os.mkfifo(script)
+    r = env.run("apply", b, check_rc=1)  # bounded by run()'s timeout: no hang
+    check("a FIFO, not a regular file" in r.stderr and "nothing was sent" in r.stderr, r.stderr)
+    check(env.q("SELECT count(*) FROM t") == "0", "something ran")
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(Env))
