@@ -558,7 +558,21 @@ int bundle_count_statements(const bundle_info *info, size_t *count, char **err)
             continue;
         script *s = script_read_file(info->files[i].path, &opt);
         *count += s->nread;
+        /* bundling refuses an include it cannot read: here one means a file is
+           missing from the bundle, and says which */
+        int rc = 0;
+        for (size_t k = 0; k < s->findings.count && rc == 0; k++) {
+            const finding *f = &s->findings.items[k];
+            if (f->severity == SEV_ERROR &&
+                (f->rule == RULE_INCLUDE_ERROR || f->rule == RULE_INPUT_ERROR))
+                rc = fail(err, "%s:%d: %s: a file the scripts read is not in the bundle",
+                          f->file, f->line, f->message);
+        }
         script_free(s);
+        if (rc < 0) {
+            script_options_free(&opt);
+            return -1;
+        }
     }
     script_options_free(&opt);
     return 0;
