@@ -303,7 +303,8 @@ static const char *kind_of(mode_t m)
            : S_ISCHR(m)  ? "a character device"
            : S_ISBLK(m)  ? "a block device"
            : S_ISDIR(m)  ? "a folder"
-                         : "not a regular file";
+           : S_ISREG(m)  ? "a regular file"
+                         : "of an unknown kind";
 }
 
 /*
