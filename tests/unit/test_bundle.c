@@ -16,11 +16,13 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include "bundle/bundle.h"
+#include "rules/lint.h"
 #include "test_helpers.h"
 
 
@@ -249,6 +251,14 @@ static void test_bundle_refuses_what_is_not_a_regular_listed_file(void **state)
     write_text(f10, "hello\n");
     expect_refused(d10, NULL, "README' is not part of a bundle");
 
+    /* a device, where a process may make it (not every sandbox lets it) */
+    char *d12 = make_bundle("device", NULL, p), *f12 = file_in(d12, "files/inc/b.sql");
+    assert_int_equal(unlink(f12), 0);
+    if (mknod(f12, S_IFCHR | 0600, makedev(1, 3)) == 0)
+        expect_refused(d12, NULL, "files/inc/b.sql': a character device, not a regular file");
+    free(f12);
+    free(d12);
+
     /* larger than the limit (sparse: its size is all that is looked at) */
     char *d11 = make_bundle("big", NULL, p), *f11 = file_in(d11, "files/inc/b.sql");
     int big = open(f11, O_WRONLY | O_TRUNC);
@@ -375,6 +385,14 @@ static void test_bundle_bytes_read_are_bytes_verified(void **state)
     assert_int_equal(s->nstmts, 0);
     assert_int_equal(s->findings.count, 1);
     assert_non_null(strstr(s->findings.items[0].message, "not one of the files read"));
+    script_free(s);
+    /* and what apply lints is the same: the checks read the verified bytes */
+    lint_config cfg = {.policy = p, .pg_version = 15};
+    s = lint_file_keeping(&cfg, policy_find_role(p, "codex"), "a.sql", &opt);
+    got = statements_of(s);
+    assert_string_equal(got, "SELECT 1;\nSELECT 2;\n");
+    assert_int_equal(s->nread, info.statements);
+    free(got);
     script_free(s);
     size_t n = 0;
     assert_int_equal(bundle_count_statements(&info, &n, &err), 0);
