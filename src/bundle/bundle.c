@@ -19,6 +19,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +39,7 @@
 
 #define MANIFEST "manifest"
 #define SIGNATURE "manifest.sig"
+#define SIGNER_KEY "manifest.pub"
 #define POLICY_FILE "policy"
 #define FILES_DIR "files"
 
@@ -135,6 +137,40 @@ static EVP_PKEY *read_key(const char *path, bool private_key, char **err)
         fail(err, "'%s' is not an Ed25519 %s key in PEM form", path,
              private_key ? "private" : "public");
         return NULL;
+    }
+    return k;
+}
+
+/* The public key of k in PEM form (malloc'd, *len bytes), or NULL. */
+static char *public_pem(EVP_PKEY *k, size_t *len)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *out = NULL;
+    if (b && PEM_write_bio_PUBKEY(b, k) == 1) {
+        char *data;
+        long n = BIO_get_mem_data(b, &data);
+        if (n > 0) {
+            out = xmalloc((size_t)n + 1);
+            memcpy(out, data, (size_t)n);
+            out[n] = '\0';
+            *len = (size_t)n;
+        }
+    }
+    BIO_free(b);
+    return out;
+}
+
+/* An Ed25519 public key from PEM text in memory, or NULL. */
+static EVP_PKEY *parse_public_pem(const char *text, size_t len)
+{
+    if (len > INT_MAX)
+        return NULL;
+    BIO *b = BIO_new_mem_buf(text, (int)len);
+    EVP_PKEY *k = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
+    BIO_free(b);
+    if (k && EVP_PKEY_id(k) != EVP_PKEY_ED25519) {
+        EVP_PKEY_free(k);
+        k = NULL;
     }
     return k;
 }
@@ -273,6 +309,19 @@ int bundle_write(const char *dir, const bundle_spec *spec, const char *private_k
             rc = write_file(p, sig, strlen(sig), err);
             free(p);
             free(sig);
+        }
+    }
+    if (rc == 0 && key) {
+        /* the signer's public key, so a damaged signature shows without --pubkey */
+        size_t plen = 0;
+        char *pem = public_pem(key, &plen);
+        if (!pem) {
+            rc = fail(err, "cannot write the public key of '%s'", private_key_path);
+        } else {
+            p = xasprintf("%s/%s", dir, SIGNER_KEY);
+            rc = write_file(p, pem, plen, err);
+            free(p);
+            free(pem);
         }
     }
     sb_free(&m);
@@ -495,7 +544,8 @@ static int check_top_level(bundle_reader *r, int dfd, char **err)
             close(fd);
         return fail(err, "cannot list bundle '%s': %s", r->dir, strerror(errno));
     }
-    static const char *const known[] = {MANIFEST, SIGNATURE, POLICY_FILE, FILES_DIR};
+    static const char *const known[] = {MANIFEST, SIGNATURE, SIGNER_KEY, POLICY_FILE,
+                                        FILES_DIR};
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)) != NULL) {
@@ -770,6 +820,17 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
                            "newline",
                       dir, SIGNATURE);
     }
+    size_t klen = 0;
+    char *signer = NULL;
+    if (rc == 0) {
+        bool absent = false;
+        signer = read_at(&r, dfd, SIGNER_KEY, SIGNER_KEY, 4096, &klen, &absent, err);
+        if (!signer && !absent)
+            rc = -1;
+        else if (signer && !sig)
+            rc = fail(err, "%s/%s: a signer's key without a signature (%s is missing)", dir,
+                      SIGNER_KEY, SIGNATURE);
+    }
     if (rc == 0 && pubkey_path) {
         EVP_PKEY *k = read_key(pubkey_path, false, err);
         if (!k)
@@ -780,7 +841,23 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
             rc = fail(err, "%s/%s: the signature does not verify with '%s'", dir, SIGNATURE,
                       pubkey_path);
         EVP_PKEY_free(k);
+    } else if (rc == 0 && sig) {
+        /* no key given: the signature is checked with the key the bundle carries. That
+           catches damage, not an attacker, who can re-sign with a key of their own */
+        EVP_PKEY *k = signer ? parse_public_pem(signer, klen) : NULL;
+        if (!signer)
+            rc = fail(err, "%s/%s: cannot be checked: the bundle carries no signer's key (%s); "
+                           "give --pubkey",
+                      dir, SIGNATURE, SIGNER_KEY);
+        else if (!k)
+            rc = fail(err, "%s/%s: not an Ed25519 public key in PEM form", dir, SIGNER_KEY);
+        else if (!verify_sig(k, m, mlen, sigbytes))
+            rc = fail(err, "%s/%s: the signature does not verify with the bundle's own signer's "
+                           "key: the manifest or its signature was changed",
+                      dir, SIGNATURE);
+        EVP_PKEY_free(k);
     }
+    free(signer);
     size_t counted = 0;
     if (rc == 0)
         rc = bundle_count_statements(info, &counted, err);

@@ -128,6 +128,24 @@ static void test_bundle_round_trip_and_tampering(void **state)
     memcpy(r, "role xodec", 10);
     write_text(m3, mm);
     expect_refused(d3, pub, "the signature does not verify");
+    /* without a key, checked with the signer's key the bundle carries: damage shows */
+    expect_refused(d3, NULL, "does not verify with the bundle's own signer's key");
+    bundle_info ok_nokey;
+    assert_int_equal(bundle_verify(dir, NULL, &ok_nokey, &err), 0);
+    assert_true(ok_nokey.signed_);
+    bundle_info_free(&ok_nokey);
+    /* a signature whose key is gone cannot be checked without --pubkey; a key alone
+       is not a signature */
+    char *dk = make_bundle("nokey", key, p), *kk = xasprintf("%s/manifest.pub", dk);
+    assert_int_equal(unlink(kk), 0);
+    expect_refused(dk, NULL, "cannot be checked: the bundle carries no signer's key");
+    bundle_info ok_key;
+    assert_int_equal(bundle_verify(dk, pub, &ok_key, &err), 0); /* with the key: fine */
+    bundle_info_free(&ok_key);
+    char *dn = make_bundle("keyonly", key, p), *sn = xasprintf("%s/manifest.sig", dn);
+    assert_int_equal(unlink(sn), 0);
+    expect_refused(dn, NULL, "a signer's key without a signature");
+    free(sn); free(dn); free(kk); free(dk);
 
     /* the same signature spelled otherwise: upper case, or with bytes after it */
     char *ds1 = make_bundle("sigcase", key, p), *ss1 = xasprintf("%s/manifest.sig", ds1);
