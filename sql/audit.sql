@@ -1,22 +1,51 @@
--- sql/audit.sql: the audit trail pgward apply writes (schema version 2).
+-- sql/audit.sql: the audit trail pgward apply writes (schema version 3).
 --
 -- pgward apply runs this when audit.pgward_schema_version() is missing or older;
 -- it is idempotent and safe to run by hand (psql -1 -f sql/audit.sql) as a role
--- that may create the schema. pgward embeds this file at build time.
+-- that may create the schema (and, the first time, the role pgward_audit_writer:
+-- a superuser or a role with CREATEROLE). pgward embeds this file at build time.
 --
 --   audit.runs        one row per apply: bundle and policy digests, the role, who
---                     connected from where, start, end, status, mode
+--                     connected from where, start, end, status, mode, the backend
+--                     that began it, and its place in the hash chain
 --   audit.statements  one row per statement run: file, line, statement hash,
 --                     command tag, rows, duration, status, SQLSTATE, message
 --   audit.files       file history: each file applied, with its checksum
 --   audit.settlements what became known later of a statement recorded in doubt
+--   audit.trail       one row: this trail's id (the journal names it)
 --
 -- Scripts never write here (the policy protects the schema); pgward writes only
 -- through the SECURITY DEFINER functions below, which append and finish runs but
 -- never rewrite history, and take the database user and client address from the
--- session itself, so they cannot be forged by the caller.
+-- session itself, so they cannot be forged by the caller. They accept only a
+-- session whose login (session_user) is a member of pgward_audit_writer, and a run
+-- only from the backend that began it while that backend lives (docs/audit.md).
+-- Every finished run gets a position in a hash chain (pgward_chain_text below);
+-- pgward audit verify and pgward verify recompute it.
+--
+-- Version 1 or 2 -> 3: the columns backend_pid, backend_start, chain_pos, chain_hash,
+-- chain_legacy are added; every run already finished is sealed into the chain with
+-- chain_legacy true (the chain proves it unchanged since the upgrade, not before).
 
 SELECT pg_advisory_xact_lock(1885827950, 1);  -- two first applies at once: one creates
+
+-- The role whose members (as their login, session_user) may write the trail.
+DO $writer$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'pgward_audit_writer') THEN
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = current_user
+                       AND (rolsuper OR rolcreaterole)) THEN
+            RAISE EXCEPTION USING ERRCODE = '42501',
+                MESSAGE = format('role "pgward_audit_writer" does not exist and "%s" may not '
+                                 'create it', current_user),
+                HINT = 'a superuser or a role with CREATEROLE must run CREATE ROLE '
+                       'pgward_audit_writer NOLOGIN, then GRANT pgward_audit_writer TO the '
+                       'operator logins that apply';
+        END IF;
+        CREATE ROLE pgward_audit_writer NOLOGIN;
+    END IF;
+END
+$writer$;
 
 CREATE SCHEMA IF NOT EXISTS audit;
 
@@ -78,25 +107,217 @@ CREATE TABLE IF NOT EXISTS audit.settlements (
     PRIMARY KEY (run_id, seq),
     FOREIGN KEY (run_id, seq) REFERENCES audit.statements (run_id, seq)
 );
+-- Version 3: the backend that began a run, and the hash chain (upgrading from 1 or 2 seals
+-- every run already finished into the chain as legacy, once: the column is new then).
+CREATE TABLE IF NOT EXISTS audit.trail (
+    id         uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    one        boolean NOT NULL DEFAULT true UNIQUE CHECK (one)
+);
+INSERT INTO audit.trail DEFAULT VALUES ON CONFLICT (one) DO NOTHING;
+
+DO $v2$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'audit.runs'::regclass
+                   AND attname = 'chain_pos' AND NOT attisdropped) THEN
+        ALTER TABLE audit.runs ADD COLUMN backend_pid integer,
+                               ADD COLUMN backend_start timestamptz,
+                               ADD COLUMN chain_pos bigint UNIQUE,
+                               ADD COLUMN chain_hash text,
+                               ADD COLUMN chain_legacy boolean NOT NULL DEFAULT false;
+        PERFORM set_config('pgward.seal_legacy', 'on', true);
+    END IF;
+END
+$v2$;
 
 REVOKE ALL ON ALL TABLES IN SCHEMA audit FROM PUBLIC;
 
--- Starts a run (idempotent: audit sync may replay it).
+-- ---------------------------------------------------------------- the hash chain
+--
+-- A run's chain text (docs/audit.md; src/audit/chain.c computes the same in C): lines
+-- ending in "\n": "pgward-audit-chain 1", "prev " and the previous run's chain_hash
+-- (64 zeros for position 1), "run " and the run's fields, "statement " and each
+-- statement's fields (by seq), "file " and each file's fields (by path, bytewise).
+-- Fields are joined by one space; each is "-" for NULL, else its length in UTF-8
+-- bytes, ":" and the text. Timestamps are UTC "YYYY-MM-DDTHH:MM:SS.ffffffZ", a double
+-- is its numeric text, a boolean "true"/"false". chain_hash is the lowercase hex
+-- SHA-256 of the chain text in UTF-8.
+CREATE OR REPLACE FUNCTION audit.pgward_chain_field(v text)
+RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN v IS NULL THEN '-'
+                ELSE octet_length(convert_to(v, 'UTF8'))::text || ':' || v END
+$$;
+
+CREATE OR REPLACE FUNCTION audit.pgward_chain_ts(t timestamptz)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+$$;
+
+CREATE OR REPLACE FUNCTION audit.pgward_chain_text(p_run uuid, p_prev text)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'pgward-audit-chain 1' || E'\n' || 'prev ' || coalesce(p_prev, repeat('0', 64))
+        || E'\n' || 'run ' || concat_ws(' ',
+            audit.pgward_chain_field(r.chain_pos::text), audit.pgward_chain_field(r.id::text),
+            audit.pgward_chain_field(r.bundle_sha256), audit.pgward_chain_field(r.policy_sha256),
+            audit.pgward_chain_field(r.role::text), audit.pgward_chain_field(r.db_user::text),
+            audit.pgward_chain_field(r.client_host::text), audit.pgward_chain_field(r.client),
+            audit.pgward_chain_field(audit.pgward_chain_ts(r.started_at)),
+            audit.pgward_chain_field(audit.pgward_chain_ts(r.finished_at)),
+            audit.pgward_chain_field(r.status), audit.pgward_chain_field(r.mode),
+            audit.pgward_chain_field(r.message), audit.pgward_chain_field(r.backend_pid::text),
+            audit.pgward_chain_field(audit.pgward_chain_ts(r.backend_start)),
+            audit.pgward_chain_field(CASE WHEN r.chain_legacy THEN 'true' ELSE 'false' END))
+        || E'\n'
+        || coalesce((SELECT string_agg('statement ' || concat_ws(' ',
+                audit.pgward_chain_field(s.seq::text), audit.pgward_chain_field(s.txn::text),
+                audit.pgward_chain_field(s.file), audit.pgward_chain_field(s.file_seq::text),
+                audit.pgward_chain_field(s.line::text), audit.pgward_chain_field(s.col::text),
+                audit.pgward_chain_field(s.sha256), audit.pgward_chain_field(s.command_tag),
+                audit.pgward_chain_field(s.rows_affected::text),
+                audit.pgward_chain_field(s.duration_ms::numeric::text),
+                audit.pgward_chain_field(s.status), audit.pgward_chain_field(s.sqlstate),
+                audit.pgward_chain_field(s.message)) || E'\n', '' ORDER BY s.seq)
+            FROM audit.statements s WHERE s.run_id = r.id), '')
+        || coalesce((SELECT string_agg('file ' || concat_ws(' ',
+                audit.pgward_chain_field(f.path), audit.pgward_chain_field(f.sha256),
+                audit.pgward_chain_field(f.txn::text),
+                audit.pgward_chain_field(audit.pgward_chain_ts(f.applied_at))) || E'\n', ''
+                ORDER BY f.path COLLATE "C")
+            FROM audit.files f WHERE f.run_id = r.id), '')
+    FROM audit.runs r WHERE r.id = p_run
+$$;
+
+-- Gives a finished run the next chain position and its hash. The lock makes
+-- positions gap-free: the next finisher waits until this transaction ends.
+CREATE OR REPLACE FUNCTION audit.pgward_chain_seal(p_run uuid, p_legacy boolean)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    last_pos bigint;
+    last_hash text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(1885827950, 3);
+    SELECT chain_pos, chain_hash INTO last_pos, last_hash FROM audit.runs
+    WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1;
+    UPDATE audit.runs SET chain_pos = coalesce(last_pos, 0) + 1, chain_legacy = p_legacy
+    WHERE id = p_run AND chain_pos IS NULL;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    UPDATE audit.runs
+    SET chain_hash = encode(sha256(convert_to(audit.pgward_chain_text(p_run, last_hash),
+                                              'UTF8')), 'hex')
+    WHERE id = p_run;
+END
+$$;
+
+DO $seal$
+DECLARE
+    r record;
+BEGIN
+    IF current_setting('pgward.seal_legacy', true) = 'on' THEN
+        FOR r IN SELECT id FROM audit.runs WHERE status <> 'running'
+                 ORDER BY coalesce(finished_at, started_at), id LOOP
+            PERFORM audit.pgward_chain_seal(r.id, true);
+        END LOOP;
+        PERFORM set_config('pgward.seal_legacy', '', true);
+    END IF;
+END
+$seal$;
+
+-- ---------------------------------------------------------------- who may write
+
+-- Raises unless the session's login is a member of pgward_audit_writer: a role
+-- that logs in itself cannot write, even through SET ROLE from elsewhere.
+CREATE OR REPLACE FUNCTION audit.pgward_check_writer()
+RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF NOT pg_has_role(session_user, 'pgward_audit_writer', 'MEMBER') THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = format('session user "%s" is not a member of pgward_audit_writer: '
+                             'only its members write the audit trail', session_user),
+            HINT = 'connect as an operator login that is a member and run as the restricted '
+                   'role with pgward apply --set-role';
+    END IF;
+END
+$$;
+
+-- The start of this session's backend (NULL when the owner may not see it).
+CREATE OR REPLACE FUNCTION audit.pgward_my_backend_start()
+RETURNS timestamptz LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()
+$$;
+
+-- Raises unless this session may write to run p_run: the backend that began it, or
+-- any writer session once that backend is gone (audit sync after a crash).
+CREATE OR REPLACE FUNCTION audit.pgward_check_binding(p_run uuid, p_pid integer,
+                                                      p_start timestamptz)
+RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF p_pid IS NULL OR (p_pid = pg_backend_pid()
+                         AND p_start IS NOT DISTINCT FROM audit.pgward_my_backend_start()) THEN
+        RETURN;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_stat_activity a
+               WHERE a.pid = p_pid AND a.backend_start IS NOT DISTINCT FROM p_start) THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = format('run %s belongs to the session of backend %s, which is still '
+                             'alive: only that session may write it', p_run, p_pid);
+    END IF;
+END
+$$;
+
+-- Starts a run (idempotent: audit sync may replay it), bound to this backend.
 CREATE OR REPLACE FUNCTION audit.pgward_begin_run(p_id uuid, p_bundle text, p_policy text,
                                                   p_role text, p_mode text, p_client text,
                                                   p_started timestamptz)
-RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    started timestamptz;
+BEGIN
+    PERFORM audit.pgward_check_writer();
+    started := audit.pgward_my_backend_start();
+    IF started IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = '42501',
+            MESSAGE = 'the audit schema''s owner cannot see this session in pg_stat_activity',
+            HINT = 'the owner of the audit functions must be a superuser or hold '
+                   'pg_read_all_stats';
+    END IF;
     INSERT INTO audit.runs (id, bundle_sha256, policy_sha256, role, db_user, client_host,
-                            client, started_at, status, mode)
+                            client, started_at, status, mode, backend_pid, backend_start)
     VALUES (p_id, p_bundle, p_policy, p_role, session_user, inet_client_addr(), p_client,
-            p_started, 'running', p_mode)
+            p_started, 'running', p_mode, pg_backend_pid(), started)
     ON CONFLICT (id) DO NOTHING;
+END
 $$;
 
 -- Appends statement rows and file rows (JSON arrays of objects named like the
--- columns); rows already there are kept as they are (idempotent).
+-- columns); rows already there are kept as they are (idempotent). A finished run is
+-- sealed: replaying rows it has is a no-op, a new row is an error.
 CREATE OR REPLACE FUNCTION audit.pgward_record(p_run uuid, p_statements jsonb, p_files jsonb)
-RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r audit.runs%ROWTYPE;
+BEGIN
+    PERFORM audit.pgward_check_writer();
+    SELECT * INTO r FROM audit.runs WHERE id = p_run;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '23503',
+            MESSAGE = format('run %s is not in audit.runs', p_run);
+    END IF;
+    IF r.status <> 'running' THEN
+        IF EXISTS (SELECT 1 FROM jsonb_to_recordset(coalesce(p_statements, '[]')) AS s(seq integer)
+                   WHERE NOT EXISTS (SELECT 1 FROM audit.statements x
+                                     WHERE x.run_id = p_run AND x.seq = s.seq))
+           OR EXISTS (SELECT 1 FROM jsonb_to_recordset(coalesce(p_files, '[]')) AS f(path text)
+                      WHERE NOT EXISTS (SELECT 1 FROM audit.files x
+                                        WHERE x.run_id = p_run AND x.path = f.path)) THEN
+            RAISE EXCEPTION USING ERRCODE = '55000',
+                MESSAGE = format('run %s is finished (%s): rows cannot be added to it',
+                                 p_run, r.status);
+        END IF;
+        RETURN;
+    END IF;
+    PERFORM audit.pgward_check_binding(p_run, r.backend_pid, r.backend_start);
     INSERT INTO audit.statements (run_id, seq, txn, file, file_seq, line, col, sha256,
                                   command_tag, rows_affected, duration_ms, status, sqlstate,
                                   message)
@@ -111,19 +332,57 @@ RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     SELECT p_run, f.path, f.sha256, f.txn
     FROM jsonb_to_recordset(coalesce(p_files, '[]')) AS f(path text, sha256 text, txn integer)
     ON CONFLICT (run_id, path) DO NOTHING;
+END
 $$;
 
--- Gives a running run its final status; a finished run is never changed.
+-- Gives a running run its final status and seals it into the chain; a finished run
+-- is never changed (finishing it again is a no-op: audit sync may replay it).
 CREATE OR REPLACE FUNCTION audit.pgward_finish_run(p_run uuid, p_status text, p_message text)
-RETURNS void LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r audit.runs%ROWTYPE;
+BEGIN
+    PERFORM audit.pgward_check_writer();
+    IF p_status IS NULL OR p_status = 'running' THEN
+        RAISE EXCEPTION USING ERRCODE = '22023',
+            MESSAGE = format('invalid final status "%s" for run %s', p_status, p_run);
+    END IF;
+    SELECT * INTO r FROM audit.runs WHERE id = p_run;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '23503',
+            MESSAGE = format('run %s is not in audit.runs', p_run);
+    END IF;
+    IF r.status <> 'running' THEN
+        RETURN;
+    END IF;
+    PERFORM audit.pgward_check_binding(p_run, r.backend_pid, r.backend_start);
     UPDATE audit.runs SET status = p_status, message = p_message,
                           finished_at = clock_timestamp()
     WHERE id = p_run AND status = 'running';
+    IF FOUND THEN
+        PERFORM audit.pgward_chain_seal(p_run, false);
+    END IF;
+END
+$$;
+
+-- A run's place in the chain and the trail's id (what the journal's audited
+-- record keeps); no row when the run is not in the chain.
+CREATE OR REPLACE FUNCTION audit.pgward_run_head(p_run uuid)
+RETURNS TABLE (chain_pos bigint, chain_hash text, trail uuid)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT r.chain_pos, r.chain_hash, (SELECT t.id FROM audit.trail t)
+    FROM audit.runs r WHERE r.id = p_run AND r.chain_pos IS NOT NULL;
+$$;
+
+-- Whether this session's login may write the trail (apply asks before anything).
+CREATE OR REPLACE FUNCTION audit.pgward_is_writer()
+RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT pg_has_role(session_user, 'pgward_audit_writer', 'MEMBER')
 $$;
 
 -- The version of this file; pgward applies it again when this is older.
 CREATE OR REPLACE FUNCTION audit.pgward_schema_version()
-RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 2 $$;
+RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 3 $$;
 
 -- Reading the trail: pgward audit show, pgward verify, and auditors.
 CREATE OR REPLACE VIEW audit.pgward_history AS
@@ -182,6 +441,7 @@ DECLARE
     v_status text;
     v_where text;
 BEGIN
+    PERFORM audit.pgward_check_writer();  -- an operator's word, never a restricted login's
     SELECT s.status, s.file || ':' || coalesce(s.line::text, '?') INTO v_status, v_where
     FROM audit.statements s WHERE s.run_id = p_run AND s.seq = p_seq;
     IF v_status IS NULL THEN
@@ -213,13 +473,20 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     FROM audit.runs r WHERE r.id = p_run;
 $$;
 
--- Any role may append and read its way through these functions (a script cannot
--- call them: the policy gate allows restricted roles only their allowlisted
--- functions); the tables themselves are for the owner and whoever it grants.
+-- Any role may read its way through these functions, and members of
+-- pgward_audit_writer append through them (a script cannot call them: the policy
+-- gate allows restricted roles only their allowlisted functions); the tables
+-- themselves are for the owner and whoever it grants.
 GRANT USAGE ON SCHEMA audit TO PUBLIC;
+-- The writers check who calls them (pgward_check_writer, pgward_check_binding).
 GRANT EXECUTE ON FUNCTION audit.pgward_begin_run(uuid, text, text, text, text, text, timestamptz),
     audit.pgward_record(uuid, jsonb, jsonb), audit.pgward_finish_run(uuid, text, text),
     audit.pgward_schema_version(), audit.pgward_file_history(text[]),
     audit.pgward_file_progress(text), audit.pgward_run_state(uuid, integer),
-    audit.pgward_file_resume(text), audit.pgward_settle(uuid, integer, text, text)
+    audit.pgward_file_resume(text), audit.pgward_settle(uuid, integer, text, text),
+    audit.pgward_run_head(uuid), audit.pgward_is_writer()
     TO PUBLIC;
+-- The chain's internals are the owner's (a stray call cannot seal a forged row).
+REVOKE EXECUTE ON FUNCTION audit.pgward_chain_seal(uuid, boolean),
+    audit.pgward_chain_text(uuid, text), audit.pgward_check_binding(uuid, integer, timestamptz)
+    FROM PUBLIC;

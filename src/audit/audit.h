@@ -22,7 +22,7 @@
 
 #include "audit/journal.h"
 
-#define AUDIT_SCHEMA_VERSION 2
+#define AUDIT_SCHEMA_VERSION 3
 
 typedef struct audit_run {
     const char *id;          /* uuid text */
