@@ -124,7 +124,11 @@ BEGIN
                                ADD COLUMN backend_start timestamptz,
                                ADD COLUMN chain_pos bigint UNIQUE,
                                ADD COLUMN chain_hash text,
-                               ADD COLUMN chain_legacy boolean NOT NULL DEFAULT false;
+                               ADD COLUMN chain_legacy boolean NOT NULL DEFAULT false,
+                               ADD COLUMN chain_statements integer,
+                               ADD COLUMN chain_files integer;
+        ALTER TABLE audit.statements ADD COLUMN chain_row text;
+        ALTER TABLE audit.files ADD COLUMN chain_row text;
         PERFORM set_config('pgward.seal_legacy', 'on', true);
     END IF;
 END
@@ -136,8 +140,10 @@ REVOKE ALL ON ALL TABLES IN SCHEMA audit FROM PUBLIC;
 --
 -- A run's chain text (docs/audit.md; src/audit/chain.c computes the same in C): lines
 -- ending in "\n": "pgward-audit-chain 1", "prev " and the previous run's chain_hash
--- (64 zeros for position 1), "run " and the run's fields, "statement " and each
--- statement's fields (by seq), "file " and each file's fields (by path, bytewise).
+-- (64 zeros for position 1), "run " and the run's fields (chain_statements and
+-- chain_files: how many rows it had when sealed), "statement " and each statement's
+-- fields (by seq), "file " and each file's fields (by path, bytewise). Each statement
+-- and file row also keeps chain_row, the SHA-256 of its own line (without "\n").
 -- Fields are joined by one space; each is "-" for NULL, else its length in UTF-8
 -- bytes, ":" and the text. Timestamps are UTC "YYYY-MM-DDTHH:MM:SS.ffffffZ", a double
 -- is its numeric text, a boolean "true"/"false". chain_hash is the lowercase hex
@@ -153,6 +159,27 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 
+CREATE OR REPLACE FUNCTION audit.pgward_chain_statement(s audit.statements)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'statement ' || concat_ws(' ',
+        audit.pgward_chain_field(s.seq::text), audit.pgward_chain_field(s.txn::text),
+        audit.pgward_chain_field(s.file), audit.pgward_chain_field(s.file_seq::text),
+        audit.pgward_chain_field(s.line::text), audit.pgward_chain_field(s.col::text),
+        audit.pgward_chain_field(s.sha256), audit.pgward_chain_field(s.command_tag),
+        audit.pgward_chain_field(s.rows_affected::text),
+        audit.pgward_chain_field(s.duration_ms::numeric::text),
+        audit.pgward_chain_field(s.status), audit.pgward_chain_field(s.sqlstate),
+        audit.pgward_chain_field(s.message))
+$$;
+
+CREATE OR REPLACE FUNCTION audit.pgward_chain_file(f audit.files)
+RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'file ' || concat_ws(' ',
+        audit.pgward_chain_field(f.path), audit.pgward_chain_field(f.sha256),
+        audit.pgward_chain_field(f.txn::text),
+        audit.pgward_chain_field(audit.pgward_chain_ts(f.applied_at)))
+$$;
+
 CREATE OR REPLACE FUNCTION audit.pgward_chain_text(p_run uuid, p_prev text)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'pgward-audit-chain 1' || E'\n' || 'prev ' || coalesce(p_prev, repeat('0', 64))
@@ -166,24 +193,16 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             audit.pgward_chain_field(r.status), audit.pgward_chain_field(r.mode),
             audit.pgward_chain_field(r.message), audit.pgward_chain_field(r.backend_pid::text),
             audit.pgward_chain_field(audit.pgward_chain_ts(r.backend_start)),
-            audit.pgward_chain_field(CASE WHEN r.chain_legacy THEN 'true' ELSE 'false' END))
+            audit.pgward_chain_field(CASE WHEN r.chain_legacy THEN 'true' ELSE 'false' END),
+            audit.pgward_chain_field(r.chain_statements::text),
+            audit.pgward_chain_field(r.chain_files::text))
         || E'\n'
-        || coalesce((SELECT string_agg('statement ' || concat_ws(' ',
-                audit.pgward_chain_field(s.seq::text), audit.pgward_chain_field(s.txn::text),
-                audit.pgward_chain_field(s.file), audit.pgward_chain_field(s.file_seq::text),
-                audit.pgward_chain_field(s.line::text), audit.pgward_chain_field(s.col::text),
-                audit.pgward_chain_field(s.sha256), audit.pgward_chain_field(s.command_tag),
-                audit.pgward_chain_field(s.rows_affected::text),
-                audit.pgward_chain_field(s.duration_ms::numeric::text),
-                audit.pgward_chain_field(s.status), audit.pgward_chain_field(s.sqlstate),
-                audit.pgward_chain_field(s.message)) || E'\n', '' ORDER BY s.seq)
-            FROM audit.statements s WHERE s.run_id = r.id), '')
-        || coalesce((SELECT string_agg('file ' || concat_ws(' ',
-                audit.pgward_chain_field(f.path), audit.pgward_chain_field(f.sha256),
-                audit.pgward_chain_field(f.txn::text),
-                audit.pgward_chain_field(audit.pgward_chain_ts(f.applied_at))) || E'\n', ''
-                ORDER BY f.path COLLATE "C")
-            FROM audit.files f WHERE f.run_id = r.id), '')
+        || coalesce((SELECT string_agg(audit.pgward_chain_statement(s) || E'\n', ''
+                                       ORDER BY s.seq)
+                     FROM audit.statements s WHERE s.run_id = r.id), '')
+        || coalesce((SELECT string_agg(audit.pgward_chain_file(f) || E'\n', ''
+                                       ORDER BY f.path COLLATE "C")
+                     FROM audit.files f WHERE f.run_id = r.id), '')
     FROM audit.runs r WHERE r.id = p_run
 $$;
 
@@ -198,11 +217,20 @@ BEGIN
     PERFORM pg_advisory_xact_lock(1885827950, 3);
     SELECT chain_pos, chain_hash INTO last_pos, last_hash FROM audit.runs
     WHERE chain_pos IS NOT NULL ORDER BY chain_pos DESC LIMIT 1;
-    UPDATE audit.runs SET chain_pos = coalesce(last_pos, 0) + 1, chain_legacy = p_legacy
+    UPDATE audit.runs SET chain_pos = coalesce(last_pos, 0) + 1, chain_legacy = p_legacy,
+        chain_statements = (SELECT count(*) FROM audit.statements WHERE run_id = p_run),
+        chain_files = (SELECT count(*) FROM audit.files WHERE run_id = p_run)
     WHERE id = p_run AND chain_pos IS NULL;
     IF NOT FOUND THEN
         RETURN;
     END IF;
+    -- each row's own hash too: it names the row that changed, not only the run
+    UPDATE audit.statements s
+    SET chain_row = encode(sha256(convert_to(audit.pgward_chain_statement(s), 'UTF8')), 'hex')
+    WHERE s.run_id = p_run;
+    UPDATE audit.files f
+    SET chain_row = encode(sha256(convert_to(audit.pgward_chain_file(f), 'UTF8')), 'hex')
+    WHERE f.run_id = p_run;
     UPDATE audit.runs
     SET chain_hash = encode(sha256(convert_to(audit.pgward_chain_text(p_run, last_hash),
                                               'UTF8')), 'hex')
@@ -374,6 +402,12 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
     FROM audit.runs r WHERE r.id = p_run AND r.chain_pos IS NOT NULL;
 $$;
 
+-- The trail's id (audit.trail), for whoever may not read the table.
+CREATE OR REPLACE FUNCTION audit.pgward_trail_id()
+RETURNS uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT id FROM audit.trail
+$$;
+
 -- Whether this session's login may write the trail (apply asks before anything).
 CREATE OR REPLACE FUNCTION audit.pgward_is_writer()
 RETURNS boolean LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -484,7 +518,7 @@ GRANT EXECUTE ON FUNCTION audit.pgward_begin_run(uuid, text, text, text, text, t
     audit.pgward_schema_version(), audit.pgward_file_history(text[]),
     audit.pgward_file_progress(text), audit.pgward_run_state(uuid, integer),
     audit.pgward_file_resume(text), audit.pgward_settle(uuid, integer, text, text),
-    audit.pgward_run_head(uuid), audit.pgward_is_writer()
+    audit.pgward_run_head(uuid), audit.pgward_is_writer(), audit.pgward_trail_id()
     TO PUBLIC;
 -- The chain's internals are the owner's (a stray call cannot seal a forged row).
 REVOKE EXECUTE ON FUNCTION audit.pgward_chain_seal(uuid, boolean),
