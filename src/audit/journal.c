@@ -55,6 +55,7 @@ typedef enum field_type {
     FT_NUMBER, /* a finite non-negative number (ms) */
     FT_OBJECT,
     FT_TIME,   /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+    FT_HASH,   /* a SHA-256 in 64 lowercase hex digits */
 } field_type;
 
 typedef struct field_spec {
@@ -99,7 +100,8 @@ static const field_spec txn_fields[] = {REQ("txn", FT_TXN), END_FIELDS};
 static const field_spec end_fields[] = {
     {.name = "status", .type = FT_STRING, .required = true, .values = end_statuses},
     OPT("message", FT_STRING), END_FIELDS};
-static const field_spec no_fields[] = {END_FIELDS};
+static const field_spec audited_fields[] = {
+    OPT("chain_pos", FT_COUNT), OPT("chain_hash", FT_HASH), OPT("trail", FT_STRING), END_FIELDS};
 
 static const struct {
     const char *name;
@@ -113,7 +115,7 @@ static const struct {
     {"commit", EV_COMMIT, txn_fields},
     {"rollback", EV_ROLLBACK, txn_fields},
     {"end", EV_END, end_fields},
-    {"audited", EV_AUDITED, no_fields},
+    {"audited", EV_AUDITED, audited_fields},
 };
 
 static bool is_int_in(const cJSON *v, double lo, double hi)
@@ -123,6 +125,15 @@ static bool is_int_in(const cJSON *v, double lo, double hi)
     double d = v->valuedouble;
     /* the range check comes first: it keeps the cast defined (and rejects NaN) */
     return d >= lo && d <= hi && (double)(long long)d == d;
+}
+
+static bool is_hash(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++)
+        if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+            return false;
+    return n == 64;
 }
 
 static bool is_time(const char *s)
@@ -205,6 +216,10 @@ static char *check_field(const char *event, const field_spec *f, const cJSON *v)
                    : xasprintf("\"%s\" must be a non-negative number", f->name);
     case FT_OBJECT:
         return cJSON_IsObject(v) ? NULL : xasprintf("\"%s\" must be an object", f->name);
+    case FT_HASH:
+        return cJSON_IsString(v) && v->valuestring && is_hash(v->valuestring)
+                   ? NULL
+                   : xasprintf("\"%s\" must be 64 lowercase hex digits", f->name);
     case FT_TIME:
         return cJSON_IsString(v) && v->valuestring && is_time(v->valuestring)
                    ? NULL

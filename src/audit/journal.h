@@ -23,7 +23,10 @@
  *   commit           txn* (COMMIT returned success)
  *   rollback         txn*
  *   end              status* ("committed", "failed", "cancelled", "dry-run"), message
- *   audited          (the audit tables hold this run's final state: nothing to sync)
+ *   audited          chain_pos, chain_hash, trail (the audit tables hold this run's
+ *                    final state: nothing to sync; the run's position and hash in the
+ *                    audit trail's hash chain and the trail's id, audit.trail, when the
+ *                    database sealed it: what `audit verify` cross-checks)
  *
  *   journal *j = journal_open(path, &err);
  *   cJSON *e = journal_event(run_id, "commit-pending");
@@ -119,6 +122,10 @@ typedef struct journal_run {
     size_t ntxns, captxns;
     cJSON *end;              /* the end record, or NULL */
     bool audited;            /* an audited record was seen */
+    long long chain_pos;     /* the last audited record's chain_pos, 0 when none */
+    char chain_hash[65];     /* its chain_hash, "" when none */
+    char *trail;             /* its trail, or NULL */
+    int audited_line;        /* the line of that audited record (0: none) */
     int first_line;          /* line of the run's first record */
 } journal_run;
 
@@ -141,7 +148,8 @@ typedef struct journal_runs {
  * "v" 1, "run" (1 to 64 printable ASCII characters, no spaces), a known "event" and
  * that event's fields marked * above; every field listed above, when present, has
  * its type (seq, txn, file_seq, line, col, backend_pid: integers 0 to INT_MAX, txn of
- * commit-pending/commit/rollback from 1; rows_affected, duration_ms: non-negative numbers; status:
+ * commit-pending/commit/rollback from 1; rows_affected, duration_ms, chain_pos:
+ * non-negative numbers (integers but duration_ms); chain_hash: 64 lowercase hex; status:
  * one of the values listed; target: an object; time: as journal_append writes it;
  * the rest strings). null stands for an absent optional field; other fields are
  * kept and not checked. A second begin record for a run is an error; a later end

@@ -15,6 +15,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -299,10 +301,22 @@ static int fold(reader *rd, cJSON *rec, event_kind k, size_t line, char **err)
         cJSON_Delete(r->end); /* the last end record wins */
         r->end = rec;
         return 0;
-    case EV_AUDITED:
+    case EV_AUDITED: {
         r->audited = true;
+        const cJSON *pos = cJSON_GetObjectItemCaseSensitive(rec, "chain_pos");
+        const cJSON *hash = cJSON_GetObjectItemCaseSensitive(rec, "chain_hash");
+        const cJSON *trail = cJSON_GetObjectItemCaseSensitive(rec, "trail");
+        if (cJSON_IsNumber(pos) && cJSON_IsString(hash)) {
+            /* the last sealed head wins (audit sync may write audited again) */
+            r->chain_pos = (long long)pos->valuedouble;
+            snprintf(r->chain_hash, sizeof(r->chain_hash), "%s", hash->valuestring);
+            free(r->trail);
+            r->trail = cJSON_IsString(trail) ? xstrdup(trail->valuestring) : NULL;
+            r->audited_line = (int)(line > INT_MAX ? INT_MAX : line);
+        }
         cJSON_Delete(rec);
         return 0;
+    }
     }
     cJSON_Delete(rec);
     return line_error(rd, err, line, 1, "unknown event");
@@ -450,6 +464,7 @@ void journal_runs_free(journal_runs *runs)
         cJSON_Delete(r->started);
         free(r->txns);
         cJSON_Delete(r->end);
+        free(r->trail);
     }
     free(runs->items);
     for (size_t i = 0; i < runs->nwarnings; i++)
