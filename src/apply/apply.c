@@ -46,6 +46,7 @@
 #include <openssl/rand.h>
 
 #include "audit/audit.h"
+#include "audit/chain.h"
 #include "bundle/bundle.h"
 #include "base/digest.h"
 #include "rules/lint.h"
@@ -301,7 +302,9 @@ static int connect_and_check_role(applier *a)
         free(err);
         return rc;
     }
-    if (audit_ensure_schema(a->c, &err) < 0) {
+    /* only a writer login may apply: a restricted role's own login cannot record */
+    if (audit_ensure_schema(a->c, &err) < 0 ||
+        audit_check_writer(a->c, a->role->name, &err) < 0) {
         int rc = refuse(a, "%s", err);
         free(err);
         return rc;
@@ -976,7 +979,9 @@ static void finish(applier *a, const char *status, const char *message)
             rc = audit_finish_run(a->c, a->r->run_id, status, message, &err);
     }
     if (rc == 0 && !a->r->audit_pending && journal_ok) {
-        apply_journal_put(a, journal_event(a->r->run_id, "audited"), true);
+        cJSON *audited = journal_event(a->r->run_id, "audited");
+        chain_add_head(a->c, a->r->run_id, audited); /* the head verify cross-checks */
+        apply_journal_put(a, audited, true);
     } else if (!journal_ok) {
         a->r->audit_pending = rc < 0 || a->r->audit_pending;
         fprintf(a->o->err, "pgward: the journal '%s' could not be written; %s%s%s\n",

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit/chain.h"
 #include "audit_sql.h"
 #include "conn/conn.h"
 #include "conn/wait.h"
@@ -77,6 +78,22 @@ int audit_ensure_schema(PGconn *c, char **err)
     }
     PQclear(r);
     return 0;
+}
+
+int audit_check_writer(PGconn *c, const char *role, char **err)
+{
+    PGresult *r = exec_params(c, "SELECT session_user, audit.pgward_is_writer()", 0, NULL,
+                              "cannot check who may write the audit trail", err);
+    if (!r)
+        return -1;
+    bool writer = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    if (!writer)
+        *err = xasprintf("session user '%s' may not write the audit trail (not a member of "
+                         "pgward_audit_writer); nothing was sent: connect as an operator login "
+                         "that is a member and give --set-role to run as '%s'",
+                         PQgetvalue(r, 0, 0), role);
+    PQclear(r);
+    return writer ? 0 : -1;
 }
 
 int audit_begin_run(PGconn *c, const audit_run *run, char **err)
@@ -363,7 +380,9 @@ static int sync_run(PGconn *c, journal *j, const journal_run *r, FILE *out, bool
         rc = db_run_status(c, r->run, &final, err);
     if (rc == 0) {
         char *jerr = NULL;
-        if (journal_append(j, journal_event(r->run, "audited"), true, &jerr) < 0) {
+        cJSON *audited = journal_event(r->run, "audited");
+        chain_add_head(c, r->run, audited);
+        if (journal_append(j, audited, true, &jerr) < 0) {
             *err = jerr;
             rc = -1;
         } else {

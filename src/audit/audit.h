@@ -36,6 +36,11 @@ typedef struct audit_run {
 
 /* Creates or upgrades the audit schema when audit.pgward_schema_version() is older. */
 int audit_ensure_schema(PGconn *c, char **err);
+/*
+ * Whether the connection's login (session_user) may write the trail: a member of
+ * pgward_audit_writer. -1 with *err saying how to run role instead when it is not.
+ */
+int audit_check_writer(PGconn *c, const char *role, char **err);
 int audit_begin_run(PGconn *c, const audit_run *run, char **err);
 /* Appends statement and file rows (arrays, may be NULL or empty); idempotent. */
 int audit_record(PGconn *c, const char *run_id, const cJSON *statements, const cJSON *files,
