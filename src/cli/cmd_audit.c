@@ -11,12 +11,17 @@
  * settle: records what became known of a statement recorded in doubt (it ran
  * outside a transaction and its answer was lost), so a resumed apply may go on.
  * Exit: 0, 1 the statement is not in doubt (or settled already), 2 usage, 3 database.
+ * verify: recomputes the audit trail's hash chain from its rows (audit/chain.h) and
+ * cross-checks the local journal when it exists. Exit: 0 GO, 1 NO-GO (a deleted,
+ * edited or forged row, named), 2 usage or a malformed journal, 3 database error.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "audit/audit.h"
+#include "audit/chain.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "audit/journal.h"
@@ -27,6 +32,7 @@ static const cli_usage audit_usage = {
     .text = "usage: pgward audit sync [options]\n"
             "       pgward audit show [--run ID] [--format text|json] [--limit N] [options]\n"
             "       pgward audit settle RUN SEQ ran|did-not-run --note TEXT [options]\n"
+            "       pgward audit verify [options]\n"
             "\n"
             "sync: record in the audit trail whatever the local journal holds and the database\n"
             "does not (runs cut short by a crash, a lost connection or a kill), asking the\n"
@@ -34,10 +40,12 @@ static const cli_usage audit_usage = {
             "show: print the recent runs, or every statement of one run.\n"
             "settle: say whether statement SEQ of run RUN, recorded in doubt, ran; a resumed\n"
             "apply refuses to send an in-doubt statement again until it is settled.\n"
+            "verify: recompute the audit trail's hash chain from its rows and cross-check\n"
+            "the local journal: GO, or NO-GO naming each deleted, edited or forged row.\n"
             "\n",
     .footer = "\n"
               "exit status: 0 ok, 1 sync left a run in doubt (settle: the statement is not\n"
-              "in doubt), 2 usage or input error,\n"
+              "in doubt; verify: NO-GO), 2 usage or input error,\n"
               "3 database error\n",
 };
 
@@ -126,6 +134,49 @@ static int do_settle(cli_conn_opts *co, char **args, const char *note)
     return rc;
 }
 
+static int do_verify(cli_conn_opts *co)
+{
+    char *err = NULL;
+    journal_runs runs;
+    bool have_journal = access(co->journal, F_OK) == 0;
+    if (have_journal && journal_read(co->journal, &runs, &err) < 0) {
+        error("%s", err);
+        free(err);
+        return EXIT_USAGE;
+    }
+    PGconn *c = conn_open(&co->params, co->db, "pgward audit verify", &err);
+    chain_trail t;
+    if (!c || chain_load(c, &t, &err) < 0) {
+        error("%s", err);
+        free(err);
+        if (c)
+            PQfinish(c);
+        if (have_journal)
+            journal_runs_free(&runs);
+        return EXIT_FAILED;
+    }
+    PQfinish(c);
+    chain_report rep = {0};
+    chain_check(&t, have_journal ? &runs : NULL, co->journal, &rep);
+    for (size_t i = 0; i < rep.nevidence; i++)
+        printf("%s\n", rep.evidence[i]);
+    if (!have_journal)
+        printf("journal %s: none (nothing to cross-check)\n", co->journal);
+    for (size_t i = 0; i < rep.nproblems; i++)
+        printf("problem: %s\n", rep.problems[i]);
+    if (rep.nproblems)
+        printf("NO-GO: %zu problem%s in the audit trail\n", rep.nproblems,
+               rep.nproblems == 1 ? "" : "s");
+    else
+        printf("GO: the audit trail's hash chain holds\n");
+    int rc = rep.nproblems ? EXIT_FINDINGS : EXIT_CLEAN;
+    chain_report_free(&rep);
+    chain_trail_free(&t);
+    if (have_journal)
+        journal_runs_free(&runs);
+    return rc;
+}
+
 int cmd_audit(int argc, char **argv)
 {
     cli_conn_opts co = {0};
@@ -148,9 +199,10 @@ int cmd_audit(int argc, char **argv)
     const char *action = argi < argc ? argv[argi] : NULL;
     bool settle = action && strcmp(action, "settle") == 0;
     if (rc < 0 && (!action || (strcmp(action, "sync") != 0 && strcmp(action, "show") != 0 &&
-                               !settle)))
-        rc = usage_error("audit", action ? "unknown action '%s': expected sync, show or settle"
-                                         : "no action given: expected sync, show or settle",
+                               strcmp(action, "verify") != 0 && !settle)))
+        rc = usage_error("audit",
+                         action ? "unknown action '%s': expected sync, show, settle or verify"
+                                : "no action given: expected sync, show, settle or verify",
                          action);
     if (rc < 0 && settle && argi + 4 != argc)
         rc = usage_error("audit", "settle takes RUN SEQ and ran or did-not-run");
@@ -160,7 +212,7 @@ int cmd_audit(int argc, char **argv)
         rc = usage_error("audit", "--note is for 'audit settle'");
     if (rc < 0 && !settle && argi + 1 < argc)
         rc = usage_error("audit", "unexpected argument '%s'", argv[argi + 1]);
-    if (rc < 0 && strcmp(action, "sync") == 0 && (run || json || limit))
+    if (rc < 0 && strcmp(action, "show") != 0 && (run || json || limit))
         rc = usage_error("audit", "--run, --format and --limit are for 'audit show'");
     if (!limit)
         limit = 20;
@@ -174,6 +226,8 @@ int cmd_audit(int argc, char **argv)
         rc = do_sync(&co);
     } else if (settle) {
         rc = do_settle(&co, argv + argi + 1, note);
+    } else if (strcmp(action, "verify") == 0) {
+        rc = do_verify(&co);
     } else {
         char *err = NULL;
         PGconn *c = conn_open(&co.params, co.db, "pgward audit show", &err);

@@ -1,25 +1,44 @@
 /*
  * audit_trail.c: the audit-trail gate of pgward verify: audit.runs and the local
- * journal agree, and every run is settled.
+ * journal agree, every run is settled, and the hash chain holds (audit/chain.h: the
+ * chain recomputed from the rows, cross-checked with the journal's heads).
  */
 #include <sys/stat.h>
 
 #include <cjson/cJSON.h>
 
+#include "audit/chain.h"
 #include "audit/journal.h"
 #include "verify/gate.h"
 
 /* ------------------------------------------------------------------ audit trail */
 
-static void check_journal(verify_gate *g, const char *path)
+/* The chain's findings (with the journal's runs when there are). */
+static void check_chain(verify_gate *g, const chain_trail *t, const journal_runs *runs,
+                        const char *path)
+{
+    if (!t)
+        return;
+    chain_report rep = {0};
+    chain_check(t, runs, path, &rep);
+    for (size_t i = 0; i < rep.nevidence; i++)
+        gate_evidence(g, "%s", rep.evidence[i]);
+    for (size_t i = 0; i < rep.nproblems; i++)
+        gate_problem(g, "%s", rep.problems[i]);
+    chain_report_free(&rep);
+}
+
+static void check_journal(verify_gate *g, const char *path, const chain_trail *chain)
 {
     struct stat st;
     if (!path) {
         gate_evidence(g, "no journal given");
+        check_chain(g, chain, NULL, NULL);
         return;
     }
     if (stat(path, &st) != 0) {
         gate_evidence(g, "journal %s: none (nothing to sync)", path);
+        check_chain(g, chain, NULL, NULL);
         return;
     }
     journal_runs runs;
@@ -47,13 +66,14 @@ static void check_journal(verify_gate *g, const char *path)
     }
     gate_evidence(g, "journal %s: %zu run%s, %zu synced", path, runs.count, runs.count == 1 ? "" : "s",
              runs.count - unsynced);
+    check_chain(g, chain, &runs, path);
     journal_runs_free(&runs);
 }
 
 void gate_audit_trail(vctx *v, const char *journal_path)
 {
     verify_gate *g = gate_add(v, "audit-trail",
-                              "every run has a final status and the local journal is synced");
+                              "every run has a final status, the hash chain holds and the local journal is synced");
     verify_runs *vr = &v->r->runs;
     vr->failed_statements = -1;
     PGresult *res = catalog_query(v, "cannot look for audit.runs",
@@ -150,6 +170,17 @@ void gate_audit_trail(vctx *v, const char *journal_path)
                 return;
         }
     }
-    check_journal(g, journal_path);
+    chain_trail t, *chain = NULL;
+    if (vr->readable) {
+        if (chain_load(v->c, &t, &msg) == 0) {
+            chain = &t;
+        } else {
+            gate_problem(g, "cannot read the hash chain: %s", msg);
+            free(msg);
+        }
+    }
+    check_journal(g, journal_path, chain);
+    if (chain)
+        chain_trail_free(chain);
 }
 
