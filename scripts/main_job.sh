@@ -3,7 +3,8 @@
 # example (sql/examples/) and policy (rules/staging.policy):
 #
 #   stage up -> lint -> bundle (signed) -> apply as ehg_admin, then as codex_staging
-#   -> verify (GO / NO-GO) -> audit show -> stage down
+#   (through the operator ehg_admin, which writes the audit trail, with --set-role)
+#   -> verify (GO / NO-GO) -> audit verify -> audit show -> stage down
 #
 # and, on the side, the script the gate rejects and why. WORKDIR (default
 # .pgward/ in the repository) holds the keys, the bundles and the journal; the
@@ -53,7 +54,9 @@ run bundle --policy "$policy" --role codex_staging --sign "$work/key" \
 
 step "4. apply: verified, linted again, run in one transaction each, audited"
 run apply --pubkey "$work/key.pub" --env-file "$stage/.env.admin" "$work/admin.bundle"
-run apply --pubkey "$work/key.pub" --env-file "$stage/.env.staging" "$work/codex.bundle"
+# codex_staging's own login may not write the audit trail: the operator applies as it
+run apply --pubkey "$work/key.pub" --env-file "$stage/.env.admin" --set-role \
+    "$work/codex.bundle"
 
 step "5. verify the live database against the policy"
 set +e
@@ -61,7 +64,8 @@ run verify --env-file "$stage/.env.admin" --policy "$policy"
 verdict=$?
 set -e
 
-step "6. the audit trail: what ran, as whom, and what happened"
+step "6. the audit trail: its hash chain, what ran, as whom, and what happened"
+run audit verify --env-file "$stage/.env.admin"
 run audit show --env-file "$stage/.env.admin" --limit 5
 
 step "7. stage down"

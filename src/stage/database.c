@@ -323,7 +323,8 @@ void stage_print_evidence(stage *s, const evidence *e, const marker *m)
     fprintf(out, "  %s    %s\n", s->shown_env_admin, m->admin);
     fprintf(out, "  %s  %s, valid until %s (%s)\n", s->shown_env_staging, m->automation,
             m->expires, left);
-    fprintf(out, "use: pgward apply --env-file %s BUNDLE\n", s->shown_env_staging);
+    /* the operator applies (it writes the audit trail), as the bundle's role */
+    fprintf(out, "use: pgward apply --env-file %s --set-role BUNDLE\n", s->shown_env_admin);
     if (e->unhealthy)
         fprintf(s->o->err, "pgward: warning: audit.bootstrap_status reports an item that "
                            "is not healthy\n");

@@ -75,10 +75,27 @@ static void roles_schemas(strbuf *sb, const policy *p, const char **schemas, siz
         const policy_role *r = &p->roles[i];
         sb_adds(sb, "ALTER ROLE ");
         ident(sb, r->name);
-        sb_adds(sb, r == admin ? " LOGIN" : r == automation ? "" : " NOLOGIN");
+        /* NOINHERIT: the admin may SET ROLE to the automation role but does not hold
+           its privileges meanwhile (what verify checks as the admin stays its own) */
+        sb_adds(sb, r == admin ? " LOGIN NOINHERIT" : r == automation ? "" : " NOLOGIN");
         sb_adds(sb, " NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS NOREPLICATION;\n");
     }
 
+    if (admin) {
+        /* the admin is the operator that applies: it writes the audit trail, and runs
+           the automation role's bundles through SET ROLE (pgward apply --set-role) */
+        sb_adds(sb, "\n-- the operator: writes the audit trail, applies as the automation "
+                    "role\nGRANT pgward_audit_writer TO ");
+        ident(sb, admin->name);
+        sb_adds(sb, ";\n");
+        if (automation && automation != admin) {
+            sb_adds(sb, "GRANT ");
+            ident(sb, automation->name);
+            sb_adds(sb, " TO ");
+            ident(sb, admin->name);
+            sb_adds(sb, ";\n");
+        }
+    }
     sb_adds(sb, "\n-- its schemas, owned by the admin (protected ones by this superuser)\n");
     for (size_t i = 0; i < nschemas; i++) {
         bool prot = policy_is_protected(p, schemas[i]);

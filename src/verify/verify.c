@@ -192,14 +192,16 @@ static void gate_roles(vctx *v)
     verify_gate *g = gate_add(v, "roles",
                               "the policy's roles exist; only the bootstrap superuser has "
                               "SUPERUSER or BYPASSRLS; restricted roles lack CREATEROLE, "
-                              "CREATEDB, REPLICATION");
+                              "CREATEDB, REPLICATION and may not write the audit trail");
     PGresult *res = catalog_query(
         v, "cannot list the roles",
         "SELECT r.rolname, r.oid = 10, r.rolsuper, r.rolbypassrls, r.rolcreaterole, "
         "r.rolcreatedb, r.rolreplication, r.rolcanlogin, "
         "coalesce((SELECT string_agg(m.roleid::regrole::text, ', ' "
         "                            ORDER BY m.roleid::regrole::text) "
-        "          FROM pg_auth_members m WHERE m.member = r.oid), '') "
+        "          FROM pg_auth_members m WHERE m.member = r.oid), ''), "
+        "CASE WHEN to_regrole('pgward_audit_writer') IS NULL THEN false "
+        "ELSE pg_has_role(r.oid, 'pgward_audit_writer', 'MEMBER') END "
         "FROM pg_roles r WHERE r.rolname !~ '^pg_' ORDER BY r.rolname",
         0, NULL);
     if (!res)
@@ -231,6 +233,11 @@ static void gate_roles(vctx *v)
             for (int a = 2; a < 5; a++)
                 if (cell_bool(res, row, 2 + a))
                     gate_problem(g, "%s is restricted but has %s", rl->name, attr[a]);
+        /* its own login would write the audit trail: only operators may (docs/audit.md) */
+        if (rl->restricted && cell_bool(res, row, 9))
+            gate_problem(g, "%s is restricted but a member of pgward_audit_writer: it could "
+                            "begin, record and finish audit runs itself",
+                         rl->name);
     }
     for (int i = 0; i < PQntuples(res); i++) {
         const char *name = PQgetvalue(res, i, 0);

@@ -215,7 +215,7 @@ def up_prints_evidence_and_writes_env_files(env):
                 r"^  bootstrap_status: +item +healthy +set up at$",
                 r"^ +schemas +yes +\d{4}-", r"^ +roles +yes ", r"^ +row level security +yes ",
                 r"\.env\.staging +codex_staging, valid until \d{4}-\d\d-\d\dT[\d:]+Z \(2h00m\)",
-                r"^use: pgward apply --env-file %s BUNDLE$" % re.escape(env.path(".env.staging"))]:
+                r"^use: pgward apply --env-file %s --set-role BUNDLE$" % re.escape(env.path(".env.admin"))]:
         check(re.search(pat, out, re.M), "evidence line %r missing:\n%s" % (pat, out))
     check(not re.search(r"\bNO\b", out), "an unhealthy bootstrap item:\n" + out)
 
