@@ -53,6 +53,7 @@ static char *path_in(const char *name)
 #define AUDITED(run) "{\"v\":1,\"run\":\"" run "\",\"event\":\"audited\"," T "}\n"
 /* A record of event with extra fields (a JSON fragment starting with ','). */
 #define REC(event, fields) "{\"v\":1,\"run\":\"r1\",\"event\":\"" event "\"" fields "}\n"
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 #define STMT_FIELDS ",\"txn\":1,\"file\":\"a.sql\",\"sha256\":\"00\",\"status\":\"ok\""
 
 static void read_ok(const char *text, journal_runs *runs)
@@ -168,6 +169,13 @@ static const struct {
     {REC("end", ",\"message\":\"m\""), 0, "t.journal:1:1: end record without \"status\""},
     {REC("end", ",\"status\":\"ok\""), 0,
      "1:1: \"status\" of a end record must be one of committed, failed, cancelled, dry-run"},
+    /* the chain head of an audited record */
+    {REC("audited", ",\"chain_pos\":-1"), 0, "1:1: \"chain_pos\" must be a non-negative integer"},
+    {REC("audited", ",\"chain_hash\":\"ABCD\""), 0,
+     "1:1: \"chain_hash\" must be 64 lowercase hex digits"},
+    {REC("audited", ",\"chain_hash\":\"" HEX64 "0\""), 0,
+     "1:1: \"chain_hash\" must be 64 lowercase hex digits"},
+    {REC("audited", ",\"trail\":1"), 0, "1:1: \"trail\" must be a string"},
     /* a bad line before a torn one is still an error */
     {"x\n{\"v\":1", 0, "t.journal:1:1: not valid JSON"},
 };
@@ -193,6 +201,31 @@ static void test_bad_lines(void **state)
         journal_runs_free(&runs);
         free(err);
     }
+}
+
+/* The audited record's chain head is folded into its run (the last one wins). */
+static void test_fold_chain_head(void **state)
+{
+    (void)state;
+    const char text[] = BEGIN("r1") AUDITED("r1") BEGIN("r2") AUDITED("r2")
+        REC("audited", ",\"chain_pos\":7,\"chain_hash\":\"" HEX64 "\",\"trail\":\"t1\"")
+        REC("audited", ",\"chain_pos\":8,\"chain_hash\":\"" HEX64 "\",\"trail\":\"t2\"");
+    journal_runs runs;
+    char *err = NULL;
+    assert_int_equal(journal_read_memory("t.journal", text, strlen(text), &runs, &err), 0);
+    assert_int_equal(runs.count, 2);
+    const journal_run *r1 = journal_runs_find(&runs, "r1");
+    assert_true(r1->audited);
+    assert_int_equal(r1->chain_pos, 8);
+    assert_string_equal(r1->chain_hash, HEX64);
+    assert_string_equal(r1->trail, "t2");
+    assert_int_equal(r1->audited_line, 6);
+    const journal_run *r2 = journal_runs_find(&runs, "r2");
+    assert_true(r2->audited);
+    assert_int_equal(r2->chain_pos, 0); /* audited without a head */
+    assert_string_equal(r2->chain_hash, "");
+    assert_null(r2->trail);
+    journal_runs_free(&runs);
 }
 
 static void test_long_line(void **state)
@@ -822,6 +855,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_long_line),
+        cmocka_unit_test(test_fold_chain_head),
         cmocka_unit_test_setup_teardown(test_empty, tmpdir_setup, tmpdir_teardown),
         cmocka_unit_test(test_fold_txns),
         cmocka_unit_test(test_fold_statements_by_seq),
