@@ -353,7 +353,7 @@ static void check_journal(const chain_trail *t, const journal_runs *runs, const 
         if (!jr->audited)
             continue;
         if (!jr->chain_pos) {
-            unsealed++; /* audited before version 2, or never sealed (a dry run's end) */
+            unsealed++; /* audited before the chain (schema version 3), or not sealed */
             continue;
         }
         if (!t->trail || !jr->trail || strcmp(jr->trail, t->trail) != 0) {
@@ -391,7 +391,7 @@ static void check_journal(const chain_trail *t, const journal_runs *runs, const 
                  name, elsewhere, elsewhere == 1 ? "" : "s");
     if (unsealed)
         evidence(rep, "journal %s: %zu audited run%s without a chain head (before schema "
-                      "version 2, or not sealed)",
+                      "version 3, or not sealed)",
                  name, unsealed, unsealed == 1 ? "" : "s");
 }
 
@@ -399,7 +399,7 @@ void chain_check(const chain_trail *t, const journal_runs *runs, const char *jou
                  chain_report *rep)
 {
     if (t->unchained) {
-        problem(rep, "audit.runs has no hash chain (audit schema version 1): any run of "
+        problem(rep, "audit.runs has no hash chain (audit schema before version 3): any run of "
                      "pgward apply upgrades it");
         return;
     }
@@ -464,7 +464,7 @@ void chain_check(const chain_trail *t, const journal_runs *runs, const char *jou
         evidence(rep, "hash chain: no sealed run yet");
     if (legacy)
         evidence(rep,
-                 "hash chain: %zu legacy run%s sealed at the upgrade from schema version 1 "
+                 "hash chain: %zu legacy run%s sealed at the upgrade to schema version 3 "
                  "(unchanged since then; not proven before)",
                  legacy, legacy == 1 ? "" : "s");
     if (running)

@@ -422,14 +422,14 @@ def version_1_upgraded_as_legacy(env):
              "'ehg_admin', 'bundle', 'c', now()); SELECT audit.pgward_finish_run("
              "'00000000-0000-4000-8000-0000000000a1', 'committed', NULL)")
     r = env.audit_verify()
-    check(r.returncode == 1 and "audit.runs has no hash chain (audit schema version 1)"
+    check(r.returncode == 1 and "audit.runs has no hash chain (audit schema before version 3)"
           in r.stdout, r.stdout)
     env.bootstrap()  # sql/audit.sql version 2 over it, as apply would
     check(env.psql("SELECT chain_pos || ' ' || chain_legacy FROM audit.runs") == "1 true",
           "not sealed as legacy")
     env.apply(env.bundle("bump", BUMP))
     out = expect_go(env)
-    check("1 legacy run sealed at the upgrade from schema version 1" in out, out)
+    check("1 legacy run sealed at the upgrade to schema version 3" in out, out)
     check("head at position 2" in out, out)
 
 
