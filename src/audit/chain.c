@@ -107,15 +107,16 @@ static const char runs_sql[] =
 static const char statements_sql[] =
     "SELECT seq::text, txn::text, file, file_seq::text, line::text, col::text, sha256, "
     "command_tag, rows_affected::text, duration_ms::numeric::text, status, sqlstate, message, "
-    "chain_row FROM audit.statements WHERE run_id = $1::uuid ORDER BY seq";
+    "chain_row FROM audit.statements s WHERE run_id = $1::uuid ORDER BY s.seq";
 
 #define FILE_FIELDS 4
 static const char files_sql[] =
-    "SELECT path, sha256, txn::text, " UTC("applied_at") ", chain_row FROM audit.files "
+    "SELECT path, sha256, txn::text, " UTC("applied_at") ", chain_row FROM audit.files f "
                                                          "WHERE run_id = $1::uuid ORDER BY "
-                                                         "path COLLATE \"C\"";
+                                                         "f.path COLLATE \"C\"";
 
-/* Reads the statement or file rows of run into its body and rows. */
+/* Reads the statement or file rows of run into its body and rows. ORDER BY names the
+   table's column: the output column of the same name is its text (10 before 9). */
 static int load_rows(PGconn *c, chain_run *run, strbuf *body, bool files, char **err)
 {
     const char *v[] = {run->id};

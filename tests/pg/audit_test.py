@@ -306,11 +306,14 @@ def finished_run_is_sealed(env):
 def legit_apply_verifies(env):
     runs = env.applied(2)
     check(env.n() == 2, "not applied")
+    # a run of 12 statements: seq 10 sorts after 9 in the chain, not after 1
+    env.apply(env.bundle("twelve", BUMP * 12))
+    runs = runs + [env.psql("SELECT id FROM audit.runs WHERE chain_pos = 3")]
     out = expect_go(env)
-    check("hash chain: 2 sealed runs, head at position 2" in out, out)
-    check("2 sealed runs of this trail cross-checked" in out, out)
+    check("hash chain: 3 sealed runs, head at position 3" in out, out)
+    check("3 sealed runs of this trail cross-checked" in out, out)
     audited = env.events("audited")
-    check([a.get("chain_pos") for a in audited] == [1, 2], audited)
+    check([a.get("chain_pos") for a in audited] == [1, 2, 3], audited)
     trail = env.psql("SELECT id FROM audit.trail")
     for a, run in zip(audited, runs):
         check(a["run"] == run and a.get("trail") == trail, a)
