@@ -543,6 +543,18 @@ def blocked_apply(env):
     return holder, p, env.waiting_apply_pid()
 
 
+def killed_while_waiting(env, b):
+    """Applies b while another session locks t, SIGKILLs pgward once it waits on that
+    lock, releases the lock and waits until the server has no pgward session left."""
+    holder = LockHolder(env, "t")
+    p = env.start("apply", b)
+    env.waiting_apply_pid()
+    p.kill()
+    p.wait()
+    holder.release()
+    no_apply_session(env)
+
+
 @test
 def lock_timeout_then_retry(env):
     env.q("CREATE TABLE t (x int)")
@@ -779,13 +791,7 @@ def killed_in_own_transaction(env):
     env.q("CREATE TABLE t (x int)")
     b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\nINSERT INTO t VALUES (1);\n"
                                    "INSERT INTO t VALUES (2);\n")])
-    holder = LockHolder(env, "t")
-    p = env.start("apply", b)
-    env.waiting_apply_pid()
-    p.kill()
-    p.wait()
-    holder.release()
-    no_apply_session(env)
+    killed_while_waiting(env, b)
     r = env.run("audit", "sync", check_rc=0)
     check("in doubt" not in r.stdout, r.stdout)
     check(table_rows(env, "t") == "", "table: " + table_rows(env, "t"))
@@ -809,13 +815,7 @@ def killed_outside_transaction_in_doubt(env):
     b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\n"
                                    "CREATE INDEX CONCURRENTLY t_x ON t (x);\n"
                                    "INSERT INTO t VALUES (2);\n")])
-    holder = LockHolder(env, "t")
-    p = env.start("apply", b)
-    env.waiting_apply_pid()
-    p.kill()
-    p.wait()
-    holder.release()
-    no_apply_session(env)
+    killed_while_waiting(env, b)
     r = env.run("audit", "sync", check_rc=0)
     check("in doubt" in r.stdout, r.stdout)
     run = list(env.audit_runs())[0]
@@ -908,13 +908,7 @@ def in_doubt_settled_by_its_effect(env):
     b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\n"
                                    "CREATE INDEX CONCURRENTLY t_x ON public.t (x);\n"
                                    "INSERT INTO t VALUES (2);\n")])
-    holder = LockHolder(env, "t")
-    p = env.start("apply", b)
-    env.waiting_apply_pid()
-    p.kill()
-    p.wait()
-    holder.release()
-    no_apply_session(env)
+    killed_while_waiting(env, b)
     env.run("audit", "sync", check_rc=0)
     run = list(env.audit_runs())[0]
     r = env.run("apply", b, check_rc=0)
