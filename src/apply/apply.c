@@ -152,7 +152,7 @@ static void fault_point(const char *point)
 
 /* ------------------------------------------------------------------ step 1-2 */
 
-/* Reads and lints every file of the bundle, from the bytes bundle_verify() checked. */
+/* Reads and lints every file of the bundle, from the bytes bundle_verify_bytes() checked. */
 static int check_files(applier *a)
 {
     size_t errors = 0, nread = 0;
@@ -201,11 +201,13 @@ static int check_files(applier *a)
     }
     script_options_free(&opt);
     apply_sort_approved(a);
-    /* bundle_verify() counted the same bytes; a difference is a reader gone wrong */
+    /* the manifest's count, checked here on the one read of the scripts
+       (bundle_verify_bytes() leaves it to us): a file removed from the manifest
+       with its line, or edited, shows */
     if (nread != a->info.statements)
-        return refuse(a, "the bundle's scripts hold %zu statement%s, its manifest says %zu; "
-                         "nothing was sent",
-                      nread, nread == 1 ? "" : "s", a->info.statements);
+        return refuse(a, "%s/manifest: the scripts hold %zu statement%s, the manifest says %zu: "
+                         "files were removed or edited; nothing was sent",
+                      a->o->bundle, nread, nread == 1 ? "" : "s", a->info.statements);
     if (errors)
         return refuse(a, "refusing to apply: %zu error-level finding%s for role '%s'", errors,
                       errors == 1 ? "" : "s", a->role->name);
@@ -1093,7 +1095,7 @@ static int run(applier *a)
 {
     const apply_opts *o = a->o;
     char *err = NULL;
-    if (bundle_verify(o->bundle, o->pubkey, &a->info, &err) < 0) {
+    if (bundle_verify_bytes(o->bundle, o->pubkey, &a->info, &err) < 0) {
         int rc = refuse(a, "%s; nothing was sent", err);
         free(err);
         return rc;

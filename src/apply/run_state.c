@@ -174,7 +174,7 @@ int apply_check_run(applier *a)
 
 int apply_script_options(const applier *a, script_options *opt)
 {
-    /* the bytes bundle_verify() checked, never the folder again */
+    /* the bytes bundle_verify_bytes() checked, never the folder again */
     return bundle_script_options(&a->info, opt);
 }
 

@@ -777,7 +777,8 @@ static int read_files(bundle_reader *r, int dfd, bundle_info *info, char **chain
     return rc;
 }
 
-int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, char **err)
+static int verify(const char *dir, const char *pubkey_path, bool count, bundle_info *info,
+                  char **err)
 {
     memset(info, 0, sizeof(*info));
     bundle_reader r = {.dir = dir};
@@ -858,8 +859,8 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
         EVP_PKEY_free(k);
     }
     free(signer);
-    size_t counted = 0;
-    if (rc == 0)
+    size_t counted = info->statements;
+    if (rc == 0 && count)
         rc = bundle_count_statements(info, &counted, err);
     if (rc == 0 && counted != info->statements)
         rc = fail(err, "%s/%s: the scripts hold %zu statement%s, the manifest says %zu: "
@@ -874,6 +875,16 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
     free(m);
     close(dfd);
     return rc;
+}
+
+int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, char **err)
+{
+    return verify(dir, pubkey_path, true, info, err);
+}
+
+int bundle_verify_bytes(const char *dir, const char *pubkey_path, bundle_info *info, char **err)
+{
+    return verify(dir, pubkey_path, false, info, err);
 }
 
 void bundle_info_free(bundle_info *info)

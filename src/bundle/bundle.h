@@ -97,6 +97,11 @@ typedef struct bundle_info {
  * *info in both cases.
  */
 int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, char **err);
+
+/* The same without reading the scripts to count their statements: for a caller
+   that reads them anyway (apply lints every one) and compares info->statements
+   itself, so nothing is parsed twice. */
+int bundle_verify_bytes(const char *dir, const char *pubkey_path, bundle_info *info, char **err);
 void bundle_info_free(bundle_info *info);
 
 /* Options that read the scripts from info's bytes with the manifest's -v variables

@@ -1169,5 +1169,28 @@ def fifo_script_refused_at_once(env):
     check(env.q("SELECT count(*) FROM t") == "0", "something ran")
 
 
+@test
+def manifest_count_checked_on_the_one_read(env):
+    """apply verifies the bundle's bytes without reading the scripts a second time to
+    count them: the count is checked on the read that lints them, so a manifest that
+    lost its last file (line and file both) is still refused, nothing sent."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n"),
+                         ("b.sql", "INSERT INTO t VALUES (2);\n")])
+    m = os.path.join(b, "manifest")
+    with open(m) as f:
+        lines = f.read().splitlines(True)
+    last = [x for x in lines if x.startswith("file ")][-1]
+    with open(m, "w") as f:
+        f.write("".join(x for x in lines if x is not last))
+    os.remove(os.path.join(b, "files", last.split()[-1]))
+    r = env.run("apply", b, check_rc=1)
+    check("the scripts hold 1 statement, the manifest says 2" in r.stderr, r.stderr)
+    check("nothing was sent" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "", "table: " + table_rows(env, "t"))
+    r = env.run("bundle", "verify", b, check_rc=1)
+    check("the scripts hold 1 statement, the manifest says 2" in r.stderr, r.stderr)
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(Env))
