@@ -843,6 +843,9 @@ def killed_outside_transaction_in_doubt(env):
           == "postgres:ran:index t_x is there", "settlement row")
     r = env.run("verify", "--format", "json")
     check("in doubt" not in r.stdout, r.stdout)
+    last = [x for x in env.audit_runs() if x != run][-1]  # the resumed run: seq 1 ran ok
+    r = env.run("audit", "settle", last, "1", "did-not-run", "--note", "no", check_rc=1)
+    check("is ok, not in doubt" in r.stderr, r.stderr)
     env.check_agreement()
 
 
