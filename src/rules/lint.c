@@ -27,6 +27,10 @@ typedef struct lint_run {
     lint_ctx c;
     unsigned mask;
     suppressions *sup;    /* NULL: no suppressions (lint_check_modules) */
+    bool keep;            /* statements are kept without their trees (lint_file_keeping):
+                             what apply needs of the tree is read from the facts */
+    bool outside;         /* the last statement: txn_facts_outside_block() */
+    char *resume;         /* the last statement: txn_facts_resume_check() */
 } lint_run;
 
 static lint_run *run_of(lint_ctx *c)
@@ -85,6 +89,11 @@ void lint_statement(lint_ctx *c, const statement *st)
         if ((r->mask & (1u << m)) && checkers[m]->statement)
             checkers[m]->statement(c, c->state[m]);
     }
+    if (r->keep) {
+        free(r->resume);
+        r->outside = txn_facts_outside_block(c->f);
+        r->resume = r->outside ? txn_facts_resume_check(c->f) : NULL;
+    }
     facts_free(c->f);
     c->f = NULL;
     c->st = NULL;
@@ -103,6 +112,7 @@ void lint_end(lint_ctx *c)
     if (r->sup)
         suppress_end(r->sup, c->cfg, c->s);
     session_free(c->sess);
+    free(r->resume);
     free(r);
 }
 
@@ -135,11 +145,11 @@ static void on_statement(void *ctx, script *s, const statement *st)
 static void on_statement_keep(void *ctx, script *s, const statement *st)
 {
     on_statement(ctx, s, st);
+    lint_run *r = run_of(ctx);
     statement *kept = &s->stmts[s->nstmts - 1];
-    kept->outside_txn_block =
-        txn_statement_needs_no_transaction(kept) || txn_statement_is_control(kept);
-    if (kept->outside_txn_block)
-        kept->resume_check = txn_statement_resume_check(kept);
+    kept->outside_txn_block = r->outside;
+    kept->resume_check = r->resume;
+    r->resume = NULL;
     parsed_sql_drop_tree(&kept->parse);
 }
 
@@ -147,6 +157,7 @@ static script *lint_stream(const lint_config *cfg, const policy_role *role, cons
                            const script_options *opt, bool keep)
 {
     lint_ctx *c = lint_begin(cfg, role, NULL);
+    run_of(c)->keep = keep;
     script_sink sink = {
         .ctx = c, .statement = keep ? on_statement_keep : on_statement, .keep = keep};
     script_options o = *opt;

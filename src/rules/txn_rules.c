@@ -55,34 +55,51 @@ static char *parts(size_t n, const char *const *p)
     return sb_detach(&sb, NULL);
 }
 
+bool txn_facts_outside_block(const stmt_facts *f)
+{
+    for (size_t u = 0; u < f->nunits; u++)
+        if (f->units[u].no_txn_what ||
+            (f->units[u].txn != TXN_NONE && f->units[u].txn < TXN_SAVEPOINT))
+            return true;
+    return false;
+}
+
+char *txn_facts_resume_check(const stmt_facts *f)
+{
+    if (f->unparsed || f->nunits != 1)
+        return NULL;
+    const char *what = f->units[0].no_txn_what;
+    if (what && (strncmp(what, "VACUUM", 6) == 0 || strncmp(what, "REINDEX", 7) == 0 ||
+                 strncmp(what, "CLUSTER", 7) == 0)) {
+        const char *p[] = {"idempotent", what};
+        return parts(2, p);
+    }
+    if (!what || f->nobjects != 1 || f->objects[0].kind != OBJ_INDEX ||
+        !f->objects[0].name.schema || !f->objects[0].name.name)
+        return NULL;
+    /* qualified only: where an unqualified name led when it ran is not known now */
+    const obj_ref *o = &f->objects[0];
+    if (o->action == OBJ_CREATE && strcmp(what, "CREATE INDEX CONCURRENTLY") == 0) {
+        const char *table = str_field(field(o->node, PGF_relation), PGF_relname);
+        const char *p[] = {"index", o->name.schema, table, o->name.name};
+        return table ? parts(4, p) : NULL;
+    }
+    if (o->action == OBJ_DROP && strcmp(what, "DROP INDEX CONCURRENTLY") == 0) {
+        const char *p[] = {"no-index", o->name.schema, o->name.name};
+        return parts(3, p);
+    }
+    return NULL;
+}
+
 char *txn_statement_resume_check(const statement *st)
 {
     if (st->parse.error || st->parse.nstmts != 1)
         return NULL;
     session *s = session_new();
     stmt_facts *f = analyze_begin(s, st);
-    char *out = NULL;
-    const char *what = f->nunits == 1 ? f->units[0].no_txn_what : NULL;
-    if (what)
-        analyze_unit(f, 0); /* the objects it creates or drops */
-    if (what && (strncmp(what, "VACUUM", 6) == 0 || strncmp(what, "REINDEX", 7) == 0 ||
-                 strncmp(what, "CLUSTER", 7) == 0)) {
-        const char *p[] = {"idempotent", what};
-        out = parts(2, p);
-    } else if (what && f->nobjects == 1 && f->objects[0].kind == OBJ_INDEX &&
-               f->objects[0].name.schema && f->objects[0].name.name) {
-        /* qualified only: where an unqualified name led when it ran is not known now */
-        const obj_ref *o = &f->objects[0];
-        if (o->action == OBJ_CREATE && strcmp(what, "CREATE INDEX CONCURRENTLY") == 0) {
-            const char *table = str_field(field(o->node, PGF_relation), PGF_relname);
-            const char *p[] = {"index", o->name.schema, table, o->name.name};
-            if (table)
-                out = parts(4, p);
-        } else if (o->action == OBJ_DROP && strcmp(what, "DROP INDEX CONCURRENTLY") == 0) {
-            const char *p[] = {"no-index", o->name.schema, o->name.name};
-            out = parts(3, p);
-        }
-    }
+    for (size_t u = 0; u < f->nunits; u++)
+        analyze_unit(f, u); /* the objects it creates or drops */
+    char *out = txn_facts_resume_check(f);
     facts_free(f);
     session_free(s);
     return out;

@@ -34,6 +34,7 @@
 
 #include <stdbool.h>
 
+#include "analyze/facts.h"
 #include "policy/policy.h"
 #include "script/script.h"
 
@@ -66,6 +67,11 @@ bool txn_statement_needs_no_transaction(const statement *st);
  * index is gone). NULL when it did not parse.
  */
 char *txn_statement_resume_check(const statement *st);
+
+/* The same two answers from facts the caller already has (every unit analysed):
+   what lint keeps for apply when the parse tree goes, without a second analysis. */
+bool txn_facts_outside_block(const stmt_facts *f);
+char *txn_facts_resume_check(const stmt_facts *f);
 
 /*
  * Whether the statement starts or ends a transaction: BEGIN, START TRANSACTION,
