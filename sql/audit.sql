@@ -163,17 +163,27 @@ RETURNS text LANGUAGE sql STABLE AS $$
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 
-CREATE OR REPLACE FUNCTION audit.pgward_chain_statement(s audit.statements)
+CREATE OR REPLACE FUNCTION audit.pgward_chain_statement_line(
+    seq integer, txn integer, file text, file_seq integer, line integer, col integer,
+    sha256 text, command_tag text, rows_affected bigint, duration_ms double precision,
+    status text, sqlstate text, message text)
 RETURNS text LANGUAGE sql STABLE AS $$
     SELECT 'statement ' || concat_ws(' ',
-        audit.pgward_chain_field(s.seq::text), audit.pgward_chain_field(s.txn::text),
-        audit.pgward_chain_field(s.file), audit.pgward_chain_field(s.file_seq::text),
-        audit.pgward_chain_field(s.line::text), audit.pgward_chain_field(s.col::text),
-        audit.pgward_chain_field(s.sha256), audit.pgward_chain_field(s.command_tag),
-        audit.pgward_chain_field(s.rows_affected::text),
-        audit.pgward_chain_field(s.duration_ms::numeric::text),
-        audit.pgward_chain_field(s.status), audit.pgward_chain_field(s.sqlstate),
-        audit.pgward_chain_field(s.message))
+        audit.pgward_chain_field(seq::text), audit.pgward_chain_field(txn::text),
+        audit.pgward_chain_field(file), audit.pgward_chain_field(file_seq::text),
+        audit.pgward_chain_field(line::text), audit.pgward_chain_field(col::text),
+        audit.pgward_chain_field(sha256), audit.pgward_chain_field(command_tag),
+        audit.pgward_chain_field(rows_affected::text),
+        audit.pgward_chain_field(duration_ms::numeric::text),
+        audit.pgward_chain_field(status), audit.pgward_chain_field(sqlstate),
+        audit.pgward_chain_field(message))
+$$;
+
+CREATE OR REPLACE FUNCTION audit.pgward_chain_statement(s audit.statements)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT audit.pgward_chain_statement_line(s.seq, s.txn, s.file, s.file_seq, s.line, s.col,
+        s.sha256, s.command_tag, s.rows_affected, s.duration_ms, s.status, s.sqlstate,
+        s.message)
 $$;
 
 CREATE OR REPLACE FUNCTION audit.pgward_chain_file(f audit.files)
@@ -229,9 +239,11 @@ BEGIN
         RETURN;
     END IF;
     -- each row's own hash too: it names the row that changed, not only the run
+    -- (pgward_record writes it with each statement row; rows from before schema
+    -- version 3 get theirs here)
     UPDATE audit.statements s
     SET chain_row = encode(sha256(convert_to(audit.pgward_chain_statement(s), 'UTF8')), 'hex')
-    WHERE s.run_id = p_run;
+    WHERE s.run_id = p_run AND s.chain_row IS NULL;
     UPDATE audit.files f
     SET chain_row = encode(sha256(convert_to(audit.pgward_chain_file(f), 'UTF8')), 'hex')
     WHERE f.run_id = p_run;
@@ -350,11 +362,16 @@ BEGIN
         RETURN;
     END IF;
     PERFORM audit.pgward_check_binding(p_run, r.backend_pid, r.backend_start);
+    -- with its own chain hash (the row never changes once written): sealing the run
+    -- then rewrites no statement row
     INSERT INTO audit.statements (run_id, seq, txn, file, file_seq, line, col, sha256,
                                   command_tag, rows_affected, duration_ms, status, sqlstate,
-                                  message)
+                                  message, chain_row)
     SELECT p_run, s.seq, s.txn, s.file, s.file_seq, s.line, s.col, s.sha256, s.command_tag,
-           s.rows_affected, s.duration_ms, s.status, s.sqlstate, s.message
+           s.rows_affected, s.duration_ms, s.status, s.sqlstate, s.message,
+           encode(sha256(convert_to(audit.pgward_chain_statement_line(s.seq, s.txn, s.file,
+               s.file_seq, s.line, s.col, s.sha256, s.command_tag, s.rows_affected,
+               s.duration_ms, s.status, s.sqlstate, s.message), 'UTF8')), 'hex')
     FROM jsonb_to_recordset(coalesce(p_statements, '[]')) AS s(
              seq integer, txn integer, file text, file_seq integer, line integer,
              col integer, sha256 text, command_tag text, rows_affected bigint,
