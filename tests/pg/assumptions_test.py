@@ -31,12 +31,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 
 import pgtest
-from pgtest import WAIT, Failure, check, no_sanitizer_report, run_tests, test
+from pgtest import Failure, check, run_tests, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -46,29 +44,13 @@ GATE_LINE = re.compile(r"^(GO|NO-GO) +([a-z-]+): ")
 BUMP = "UPDATE eng.items SET n = n + 1 WHERE id = 1;\n"
 
 
-class Env:
-    """One test's database, folder, key, journal and helpers."""
+class Env(pgtest.StagedEnv):
+    """One test's staged database, folder, key, journal and helpers."""
+
+    PREFIX = "a"
 
     def __init__(self, pgward, name):
-        self.pgward = pgward
-        self.name = name
-        self.dir = tempfile.mkdtemp(prefix="pgward-assume-%s-" % name)
-        self.db = "a_" + name
-        self.journal = os.path.join(self.dir, "journal.jsonl")
-        self.policy = POLICY
-        self.psql("DROP DATABASE IF EXISTS %s" % self.db, db="postgres")
-        self.psql("CREATE DATABASE %s" % self.db, db="postgres")
-        setup = subprocess.run([pgward, "stage", "sql", "--policy", POLICY],
-                               capture_output=True, text=True, timeout=WAIT)
-        if setup.returncode != 0:
-            raise Failure("pgward stage sql failed: %s" % setup.stderr.strip())
-        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", self.db],
-                           input=setup.stdout, capture_output=True, text=True, timeout=WAIT)
-        if r.returncode != 0:
-            raise Failure("bootstrap failed: %s" % r.stderr.strip())
-        self.psql("DO $$BEGIN EXECUTE format('ALTER ROLE codex_staging LOGIN VALID UNTIL "
-                  "%L', now() + interval '8 hours'); END$$")
-        self.psql("ALTER ROLE ehg_admin LOGIN")
+        super().__init__(pgward, name, POLICY)
         # created by the admin, so the policy's default privileges give codex_staging
         # SELECT, INSERT, UPDATE on it
         self.as_admin("CREATE TABLE eng.items (id integer PRIMARY KEY, n integer NOT NULL); "
@@ -78,39 +60,7 @@ class Env:
 
     def close(self):
         # roles are the cluster's: put back what a test may have changed
-        try:
-            self.psql("ALTER ROLE codex_staging RESET ALL", db="postgres")
-            self.psql("DROP DATABASE IF EXISTS %s" % self.db, db="postgres")
-        except Failure:
-            pass
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def psql(self, sql, db=None, user=None):
-        return pgtest.psql(sql, db or self.db, user)
-
-    def as_admin(self, sql):
-        """Runs sql as ehg_admin, the role that owns eng, vh and views."""
-        return self.psql(sql, user="ehg_admin")
-
-    def write(self, rel, text):
-        p = os.path.join(self.dir, rel)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "w") as f:
-            f.write(text)
-        return p
-
-    def run(self, *args, user="ehg_admin", check_rc=None):
-        e = dict(os.environ)
-        e["PGDATABASE"] = self.db
-        e["PGUSER"] = user
-        e["PGWARD_JOURNAL"] = self.journal
-        r = subprocess.run([self.pgward] + list(args), capture_output=True, text=True,
-                           cwd=self.dir, env=e, timeout=WAIT * 2)
-        no_sanitizer_report(r.stderr, "pgward " + " ".join(args))
-        if check_rc is not None and r.returncode != check_rc:
-            raise Failure("pgward %s: exit %d, expected %d\nstdout: %s\nstderr: %s" % (
-                " ".join(args), r.returncode, check_rc, r.stdout, r.stderr))
-        return r
+        super().close(reset_roles=["ALTER ROLE codex_staging RESET ALL"])
 
     def bundle(self, name, text, role="codex_staging"):
         """A signed bundle of one file src/<name>.sql for role."""

@@ -34,11 +34,10 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 import pgtest
-from pgtest import WAIT, Failure, check, no_sanitizer_report, run_tests, test
+from pgtest import WAIT, Failure, check, run_tests, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -49,47 +48,28 @@ BUMP = "UPDATE eng.items SET n = n + 1 WHERE id = 1;\n"
 NOT_WRITER = 'session user "codex_staging" is not a member of pgward_audit_writer'
 
 
-class Env:
-    """One test's database, folder, key, journal and helpers."""
+class Env(pgtest.StagedEnv):
+    """One test's staged database, folder, key, journal and helpers."""
+
+    PREFIX = "au"
 
     def __init__(self, pgward, name):
-        self.pgward = pgward
-        self.name = name
-        self.dir = tempfile.mkdtemp(prefix="pgward-audit-%s-" % name)
-        self.db = "au_" + name
-        self.journal = os.path.join(self.dir, "journal.jsonl")
-        self.psql("DROP DATABASE IF EXISTS %s" % self.db, db="postgres")
-        self.psql("CREATE DATABASE %s" % self.db, db="postgres")
-        self.bootstrap()
+        super().__init__(pgward, name, POLICY)
+        self.bootstrap_items()
 
-    def bootstrap(self, audit_v1=False):
-        setup = subprocess.run([self.pgward, "stage", "sql", "--policy", POLICY],
-                               capture_output=True, text=True, timeout=WAIT)
-        if setup.returncode != 0:
-            raise Failure("pgward stage sql failed: %s" % setup.stderr.strip())
-        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", self.db],
-                           input=setup.stdout, capture_output=True, text=True, timeout=WAIT)
-        if r.returncode != 0:
-            raise Failure("bootstrap failed: %s" % r.stderr.strip())
-        self.psql("DO $$BEGIN EXECUTE format('ALTER ROLE codex_staging LOGIN VALID UNTIL "
-                  "%L', now() + interval '8 hours'); END$$")
-        self.psql("ALTER ROLE ehg_admin LOGIN")
+    def bootstrap(self):
+        """The stage again (sql/audit.sql over what is there, as apply would), and
+        the table and key the tests use."""
+        self.stage()
+        self.bootstrap_items()
+
+    def bootstrap_items(self):
         self.as_admin("CREATE TABLE IF NOT EXISTS eng.items (id integer PRIMARY KEY, "
                       "n integer NOT NULL); INSERT INTO eng.items VALUES (1, 0) "
                       "ON CONFLICT DO NOTHING")
         self.key = os.path.join(self.dir, "key")
         if not os.path.exists(self.key):
             self.run("keygen", self.key, check_rc=0)
-
-    def close(self):
-        try:
-            self.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db, db="postgres")
-        except Failure:
-            pass
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def psql(self, sql, db=None, user=None):
-        return pgtest.psql(sql, db or self.db, user)
 
     def psql_fails(self, sql, user):
         """Runs sql as user; its stderr, failing the test when sql succeeds."""
@@ -98,26 +78,6 @@ class Env:
                            timeout=WAIT)
         check(r.returncode != 0, "as %s, this succeeded: %s\n%s" % (user, sql, r.stdout))
         return r.stderr
-
-    def as_admin(self, sql):
-        return self.psql(sql, user="ehg_admin")
-
-    def write(self, rel, text):
-        p = os.path.join(self.dir, rel)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "w") as f:
-            f.write(text)
-        return p
-
-    def run(self, *args, user="ehg_admin", check_rc=None):
-        e = dict(os.environ, PGDATABASE=self.db, PGUSER=user, PGWARD_JOURNAL=self.journal)
-        r = subprocess.run([self.pgward] + list(args), capture_output=True, text=True,
-                           cwd=self.dir, env=e, timeout=WAIT * 2)
-        no_sanitizer_report(r.stderr, "pgward " + " ".join(args))
-        if check_rc is not None and r.returncode != check_rc:
-            raise Failure("pgward %s: exit %d, expected %d\nstdout: %s\nstderr: %s" % (
-                " ".join(args), r.returncode, check_rc, r.stdout, r.stderr))
-        return r
 
     def bundle(self, name, text, role="codex_staging"):
         src = os.path.relpath(self.write(os.path.join("src", name + ".sql"), text), self.dir)

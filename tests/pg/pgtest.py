@@ -1,7 +1,8 @@
 """pgtest.py: what the PostgreSQL integration tests share (apply, stage, verify).
 
 A test is a function taking the file's Env, registered with @test; check() fails it
-with a message; psql() runs SQL through psql; no_sanitizer_report() fails it when a sanitizer build of pgward
+with a message; psql() runs SQL through psql; StagedEnv is a database staged for
+rules/staging.policy, the base of the verify, assumptions and audit tests' Env; no_sanitizer_report() fails it when a sanitizer build of pgward
 reported on stderr; run_tests(Env) parses --pgward and -k, runs every test with a
 fresh Env (always closed), prints "ok NAME" or "FAIL NAME: why" and
 "N passed, M failed", and returns the exit status (1 on any failure, or when no
@@ -11,7 +12,9 @@ test ran). Python 3 standard library only.
 import argparse
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 import traceback
 
 WAIT = 60.0  # seconds any condition may take before the test fails
@@ -29,6 +32,88 @@ def psql(sql, db, user=None):
     return r.stdout.strip()
 
 TESTS = []
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+STAGING_POLICY = os.path.join(ROOT, "rules", "staging.policy")
+
+
+class StagedEnv:
+    """One test's database, staged as `pgward stage up` stages one (the policy's roles,
+    schemas, grants and audit trail, from `pgward stage sql`), in a folder of its own,
+    with the automation role's login valid for 8 hours and the admin's login on.
+    PREFIX names the folder and the database; pgward runs with this env's journal
+    unless JOURNAL is false (then with none)."""
+
+    PREFIX = "staged"
+    JOURNAL = True
+
+    def __init__(self, pgward, name, policy=STAGING_POLICY):
+        self.pgward = pgward
+        self.name = name
+        self.policy = policy
+        self.dir = tempfile.mkdtemp(prefix="pgward-%s-%s-" % (self.PREFIX, name))
+        self.db = "%s_%s" % (self.PREFIX, name)
+        self.journal = os.path.join(self.dir, "journal.jsonl")
+        self.psql("DROP DATABASE IF EXISTS %s" % self.db, db="postgres")
+        self.psql("CREATE DATABASE %s" % self.db, db="postgres")
+        self.stage()
+
+    def stage(self):
+        setup = subprocess.run([self.pgward, "stage", "sql", "--policy", self.policy],
+                               capture_output=True, text=True, timeout=WAIT)
+        if setup.returncode != 0:
+            raise Failure("pgward stage sql failed: %s" % setup.stderr.strip())
+        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", self.db],
+                           input=setup.stdout, capture_output=True, text=True, timeout=WAIT)
+        if r.returncode != 0:
+            raise Failure("bootstrap failed: %s" % r.stderr.strip())
+        self.valid_for("8 hours")
+        self.psql("ALTER ROLE ehg_admin LOGIN")
+
+    def valid_for(self, interval):
+        """The automation role's login, valid for interval from now."""
+        self.psql("DO $$BEGIN EXECUTE format('ALTER ROLE codex_staging LOGIN VALID UNTIL %%L', "
+                  "now() + interval '%s'); END$$" % interval)
+
+    def close(self, reset_roles=()):
+        """Drops the database and the folder; reset_roles: SQL that puts back what a
+        test changed in the cluster's roles, run first."""
+        try:
+            for sql in reset_roles:
+                self.psql(sql, db="postgres")
+            self.psql("DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.db, db="postgres")
+        except Failure:
+            pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def psql(self, sql, db=None, user=None):
+        return psql(sql, db or self.db, user)
+
+    def as_admin(self, sql):
+        """Runs sql as ehg_admin, the role that owns eng, vh and views."""
+        return self.psql(sql, user="ehg_admin")
+
+    def write(self, rel, text):
+        p = os.path.join(self.dir, rel)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "w") as f:
+            f.write(text)
+        return p
+
+    def run(self, *args, user="ehg_admin", check_rc=None):
+        e = dict(os.environ, PGDATABASE=self.db, PGUSER=user)
+        if self.JOURNAL:
+            e["PGWARD_JOURNAL"] = self.journal
+        else:
+            e.pop("PGWARD_JOURNAL", None)
+        r = subprocess.run([self.pgward] + list(args), capture_output=True, text=True,
+                           cwd=self.dir, env=e, timeout=WAIT * 2)
+        no_sanitizer_report(r.stderr, "pgward " + " ".join(args))
+        if check_rc is not None and r.returncode != check_rc:
+            raise Failure("pgward %s: exit %d, expected %d\nstdout: %s\nstderr: %s" % (
+                " ".join(args), r.returncode, check_rc, r.stdout, r.stderr))
+        return r
+
 
 
 def test(fn):

@@ -21,13 +21,10 @@ any failure. Python 3 standard library only.
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 
 import pgtest
-from pgtest import WAIT, Failure, check, no_sanitizer_report, run_tests, test
+from pgtest import Failure, check, run_tests, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -72,69 +69,19 @@ class Result:
         return "\n".join(lines)
 
 
-class Env:
-    """One test's database, folder, journal and helpers."""
+class Env(pgtest.StagedEnv):
+    """One test's staged database and folder (pgward runs without a journal)."""
+
+    PREFIX = "v"
+    JOURNAL = False
 
     def __init__(self, pgward, name):
-        self.pgward = pgward
-        self.name = name
-        self.dir = tempfile.mkdtemp(prefix="pgward-verify-%s-" % name)
-        self.db = "v_" + name
-        self.journal = os.path.join(self.dir, "journal.jsonl")
-        self.psql("DROP DATABASE IF EXISTS %s" % self.db, db="postgres")
-        self.psql("CREATE DATABASE %s" % self.db, db="postgres")
-        setup = subprocess.run([pgward, "stage", "sql", "--policy", POLICY],
-                               capture_output=True, text=True, timeout=WAIT)
-        if setup.returncode != 0:
-            raise Failure("pgward stage sql failed: %s" % setup.stderr.strip())
-        r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", self.db],
-                           input=setup.stdout, capture_output=True, text=True, timeout=WAIT)
-        if r.returncode != 0:
-            raise Failure("bootstrap failed: %s" % r.stderr.strip())
-        # what pgward stage up does for the automation role and the admin
-        self.valid_for("8 hours")
-        self.psql("ALTER ROLE ehg_admin LOGIN")
+        super().__init__(pgward, name, POLICY)
 
     def close(self):
         # roles are the cluster's: put back what a test may have changed
-        try:
-            self.psql("ALTER ROLE analyst_ro NOBYPASSRLS", db="postgres")
-            self.psql("REVOKE eng_service FROM codex_staging", db="postgres")
-            self.psql("DROP DATABASE IF EXISTS %s" % self.db, db="postgres")
-        except Failure:
-            pass
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def psql(self, sql, db=None, user=None):
-        return pgtest.psql(sql, db or self.db, user)
-
-    def as_admin(self, sql):
-        """Runs sql as ehg_admin, the role that owns eng, vh and views."""
-        return self.psql(sql, user="ehg_admin")
-
-    def valid_for(self, interval):
-        self.psql("DO $$BEGIN EXECUTE format('ALTER ROLE codex_staging LOGIN VALID UNTIL %%L', "
-                  "now() + interval '%s'); END$$" % interval)
-
-    def write(self, rel, text):
-        p = os.path.join(self.dir, rel)
-        os.makedirs(os.path.dirname(p), exist_ok=True)
-        with open(p, "w") as f:
-            f.write(text)
-        return p
-
-    def run(self, *args, user="ehg_admin", check_rc=None):
-        e = dict(os.environ)
-        e["PGDATABASE"] = self.db
-        e["PGUSER"] = user
-        e.pop("PGWARD_JOURNAL", None)
-        r = subprocess.run([self.pgward] + list(args), capture_output=True, text=True,
-                           cwd=self.dir, env=e, timeout=WAIT * 2)
-        no_sanitizer_report(r.stderr, "pgward " + " ".join(args))
-        if check_rc is not None and r.returncode != check_rc:
-            raise Failure("pgward %s: exit %d, expected %d\nstdout: %s\nstderr: %s" % (
-                " ".join(args), r.returncode, check_rc, r.stdout, r.stderr))
-        return r
+        super().close(reset_roles=["ALTER ROLE analyst_ro NOBYPASSRLS",
+                                   "REVOKE eng_service FROM codex_staging"])
 
     def verify(self, *extra, user="ehg_admin"):
         args = ["verify", "--policy", POLICY, "--journal", self.journal] + list(extra)
