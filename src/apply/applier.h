@@ -130,6 +130,12 @@ const statement *apply_find_approved(const applier *a, const statement *st);
    transaction block (false when there is none). */
 bool apply_approved_bare(const applier *a, const statement *st);
 
+/* Records message (taken) as the run's failure, one not tied to a statement (no
+   SQLSTATE, no position). The first failure is the run's: a later one is printed
+   instead, unless it is a refusal (refused: the run cannot prove what it relies
+   on, exit 1), which takes over. */
+void apply_fail(applier *a, bool refused, char *message);
+
 /* Journals rec (fsynced when sync); a journal that cannot be written stops the run. */
 int apply_journal_put(applier *a, cJSON *rec, bool sync);
 

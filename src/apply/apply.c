@@ -666,16 +666,11 @@ static int commit_in_doubt(applier *a)
     a->commit_unknown = true;
     a->r->audit_pending = true;
     a->in_txn = false;
-    if (!a->failed) {
-        a->failed = true;
-        a->sqlstate[0] = '\0';
-        free(a->fail_file);
-        a->fail_file = NULL;
-        free(a->fail_message);
-        a->fail_message = xasprintf("the connection was lost during COMMIT of transaction %d: "
-                                    "whether it committed is unknown",
-                                    a->txn);
-    }
+    if (!a->failed)
+        apply_fail(a, false,
+                   xasprintf("the connection was lost during COMMIT of transaction %d: "
+                             "whether it committed is unknown",
+                             a->txn));
     /* its rows stay unwritten: they committed with it, or must be recorded rolled
        back; audit sync asks the database which (the journal has them) */
     cJSON_Delete(a->rows);
@@ -697,13 +692,8 @@ int apply_end_txn(applier *a, int rc, bool finish)
             (finish && audit_finish_run(a->c, a->r->run_id, "committed", NULL, &err) < 0)) {
             if (PQstatus(a->c) == CONNECTION_BAD)
                 a->conn_lost = true;
-            if (err && !a->failed) {
-                a->failed = true;
-                free(a->fail_message);
-                a->fail_message = err;
-            } else {
-                free(err);
-            }
+            if (err)
+                apply_fail(a, false, err);
             rc = -1;
         }
     }
@@ -739,11 +729,8 @@ int apply_end_txn(applier *a, int rc, bool finish)
            an aborted transaction answering ROLLBACK): it rolled back */
         if (PQresultStatus(r) == PGRES_COMMAND_OK) {
             PQclear(r);
-            if (!a->failed) {
-                a->failed = true;
-                free(a->fail_message);
-                a->fail_message = xstrdup("COMMIT rolled the transaction back");
-            }
+            if (!a->failed)
+                apply_fail(a, false, xstrdup("COMMIT rolled the transaction back"));
         } else {
             apply_query_failed(a, r, "COMMIT");
         }
@@ -779,13 +766,8 @@ static int record_file_row(applier *a)
             a->conn_lost = true;
         else if (PQtransactionStatus(a->c) != PQTRANS_IDLE)
             PQclear(conn_exec(a->c, "ROLLBACK"));
-        if (err && !a->failed) {
-            a->failed = true;
-            free(a->fail_message);
-            a->fail_message = err;
-        } else {
-            free(err);
-        }
+        if (err)
+            apply_fail(a, false, err);
     }
     return rc;
 }

@@ -64,6 +64,23 @@ void apply_install_signals(struct sigaction *old_int, struct sigaction *old_term
     sigaction(SIGTERM, &sa, old_term);
 }
 
+void apply_fail(applier *a, bool refused, char *message)
+{
+    if (a->failed && !refused) {
+        /* the first failure is the run's; this one is said, not lost */
+        fprintf(a->o->err, "pgward: %s\n", message);
+        free(message);
+        return;
+    }
+    a->failed = true;
+    a->refused = a->refused || refused;
+    a->sqlstate[0] = '\0';
+    free(a->fail_file);
+    a->fail_file = NULL;
+    free(a->fail_message);
+    a->fail_message = message;
+}
+
 /* Journals rec; a journal that cannot be written stops the run (nothing is lost):
    the failure, naming the journal, becomes the run's. */
 int apply_journal_put(applier *a, cJSON *rec, bool sync)
@@ -72,17 +89,7 @@ int apply_journal_put(applier *a, cJSON *rec, bool sync)
     if (journal_append(a->j, rec, sync, &err) == 0)
         return 0;
     a->journal_broken = true;
-    if (!a->failed) {
-        a->failed = true;
-        a->sqlstate[0] = '\0';
-        free(a->fail_file);
-        a->fail_file = NULL;
-        free(a->fail_message);
-        a->fail_message = err;
-    } else {
-        fprintf(a->o->err, "pgward: %s\n", err);
-        free(err);
-    }
+    apply_fail(a, false, err);
     return -1;
 }
 
@@ -136,13 +143,9 @@ int apply_check_run(applier *a)
     if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
         /* another apply may hold it now: committing could apply the bundle twice */
         PQclear(r);
-        a->failed = a->refused = true;
-        a->sqlstate[0] = '\0';
-        free(a->fail_file);
-        a->fail_file = NULL;
-        free(a->fail_message);
-        a->fail_message = xstrdup("this session no longer holds the apply lock (released "
-                                  "by the script, or lost): another apply may be running; stopping");
+        apply_fail(a, true,
+                   xstrdup("this session no longer holds the apply lock (released by the "
+                           "script, or lost): another apply may be running; stopping"));
         return -1;
     }
     if (!a->pinned) {
@@ -156,14 +159,10 @@ int apply_check_run(applier *a)
         const char *now = PQgetvalue(r, 0, i + 1);
         if (strcmp(now, a->pin_values[i]) == 0)
             continue;
-        a->failed = a->refused = true;
-        a->sqlstate[0] = '\0';
-        free(a->fail_message);
-        free(a->fail_file);
-        a->fail_file = NULL;
-        a->fail_message = xasprintf("pinned setting %s changed during the run: now '%s', "
-                                    "pinned '%s'",
-                                    a->pins[i].name, now, a->pin_values[i]);
+        apply_fail(a, true,
+                   xasprintf("pinned setting %s changed during the run: now '%s', "
+                             "pinned '%s'",
+                             a->pins[i].name, now, a->pin_values[i]));
         rc = -1;
     }
     PQclear(r);
