@@ -155,7 +155,8 @@ static bool contains_ci(const char *text, const char *word)
 
 /*
  * What is unsafe about a search_path (elements in order), or NULL: public,
- * "$user", an empty element, pg_temp before the end; for a function (its SET
+ * "$user", an empty element beside others ('' alone is the safest path), pg_temp
+ * before the end; for a function (its SET
  * clause, or a SET in its body), also pg_temp not listed at all, since then it is
  * searched first. *bad_index is the element to point at (-1: none).
  */
@@ -163,6 +164,12 @@ static const char *path_problem(const char *const *elts, size_t n, bool function
                                 size_t *bad_index)
 {
     bool has_temp = false;
+    *bad_index = (size_t)-1;
+    /* '' alone: nothing but pg_catalog (and, for relations only, the caller's temporary
+       schema, which the unqualified-name checks cover): every other name must be
+       qualified, the safest value there is */
+    if (n == 1 && elts[0][0] == '\0')
+        return NULL;
     for (size_t i = 0; i < n; i++) {
         *bad_index = i;
         if (strcmp(elts[i], "public") == 0)

@@ -403,7 +403,7 @@ static const char *const whole_line_cmds[] = {"!", "copy", "ef", "ev", "h", "hel
 static const char *const filepipe_cmds[] = {"g", "gx", "o", "out", "w", "write"};
 /* Meta-commands that only change how psql shows results (their arguments are read
    as psql reads them, then dropped). */
-static const char *const display_cmds[] = {"pset", "t", "timing", "x"};
+static const char *const display_cmds[] = {"conninfo", "pset", "t", "timing", "x"};
 /* Unsupported meta-commands that still send the query buffer. */
 static const char *const sending_cmds[] = {"crosstabview", "gdesc", "gexec", "gx", "watch"};
 

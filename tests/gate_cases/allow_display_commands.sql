@@ -8,4 +8,5 @@
 \qecho to the output
 \warn to stderr
 \encoding UTF8
+\conninfo
 SELECT count(*) FROM eng.projects;
