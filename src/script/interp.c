@@ -492,4 +492,5 @@ void interp_free(interp *ip)
     free(ip->include_stack);
     free(ip->root);
     free(ip->root_name);
+    free(ip->restrict_key);
 }

@@ -21,6 +21,8 @@ typedef struct interp {
     char *root_name;         /* that folder as the user named it, for messages */
     const source **include_stack; /* the files being read, outermost first */
     bool std_strings;        /* the session's standard_conforming_strings */
+    char *restrict_key;      /* \restrict KEY in force (psql 15.14+): every meta-command
+                                but \unrestrict KEY is refused until then */
     size_t substituted;      /* bytes variables have added so far */
     bool substitution_reported;
     size_t ninclude, capinclude;

@@ -457,6 +457,35 @@ static void exec_encoding(file_ctx *fc, size_t off, size_t len)
 }
 
 /*
+ * \restrict KEY and \unrestrict KEY, which pg_dump writes around a dump (17.6, 16.10,
+ * 15.14 and later): between them psql refuses every meta-command but \unrestrict
+ * with the same key, so a dump's data can never run one. Errors as psql's.
+ */
+static void exec_restrict(file_ctx *fc, const char *cmd, size_t off, size_t len)
+{
+    size_t aoff;
+    char *key = scan_slash_option(fc->sc, OPT_NORMAL, NULL, false, &aoff);
+    interp *ip = fc->ip;
+    if (!key) {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
+                           "\\%s: missing required argument", cmd);
+    } else if (strcmp(cmd, "restrict") == 0) {
+        ip->restrict_key = key; /* refused while restricted, so none is in force */
+        key = NULL;
+    } else if (!ip->restrict_key) {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
+                           "\\unrestrict: not currently in restricted mode");
+    } else if (strcmp(key, ip->restrict_key) != 0) {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
+                           "\\unrestrict: wrong key");
+    } else {
+        free(ip->restrict_key);
+        ip->restrict_key = NULL;
+    }
+    free(key);
+}
+
+/*
  * Runs one meta-command (name already read) whose backslash is at off. Returns
  * CMD_SEND when the query buffer must be sent (\g, \gset); *gset_prefix is then the
  * malloc'd \gset prefix or NULL.
@@ -465,6 +494,17 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
 {
     size_t len = 1 + strlen(cmd);
     *gset_prefix = NULL;
+
+    /* restricted, psql refuses every meta-command but \unrestrict, even \endif and
+       in an inactive branch, before anything else */
+    if (fc->ip->restrict_key && strcmp(cmd, "unrestrict") != 0) {
+        interp_add_finding(fc, SEV_ERROR, RULE_SCRIPT_ERROR, off, len,
+                           "backslash commands are restricted (\\restrict): psql refuses "
+                           "\\%s here; only \\unrestrict is allowed",
+                           cmd);
+        skip_command_args(fc, cmd);
+        return CMD_SKIP;
+    }
 
     if (strcmp(cmd, "if") == 0) {
         exec_if(fc, off);
@@ -490,7 +530,8 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
                      strcmp(cmd, "i") == 0 || strcmp(cmd, "include") == 0 ||
                      strcmp(cmd, "ir") == 0 || strcmp(cmd, "include_relative") == 0 ||
                      strcmp(cmd, "g") == 0 || strcmp(cmd, "gset") == 0 ||
-                     strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0;
+                     strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0 ||
+                     strcmp(cmd, "restrict") == 0 || strcmp(cmd, "unrestrict") == 0;
     if (!interp_active(fc)) {
         if (!supported)
             interp_add_finding(fc, SEV_WARNING, RULE_UNSUPPORTED_META_COMMAND, off, len,
@@ -499,7 +540,9 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
         return CMD_SKIP;
     }
 
-    if (strcmp(cmd, "set") == 0) {
+    if (strcmp(cmd, "restrict") == 0 || strcmp(cmd, "unrestrict") == 0) {
+        exec_restrict(fc, cmd, off, len);
+    } else if (strcmp(cmd, "set") == 0) {
         exec_set(fc, off, len);
     } else if (strcmp(cmd, "unset") == 0) {
         exec_unset(fc, off, len);

@@ -1,0 +1,6 @@
+-- role: codex_staging
+-- expect: script-error
+\restrict dumpkey
+SELECT count(*) FROM eng.projects;
+\i other.sql
+\unrestrict dumpkey
