@@ -551,10 +551,6 @@ static int write_line(journal *j, char *line, size_t total, bool sync, char **er
     /* Every writer holds the journal's lock (journal_append_many), so a write the
        kernel takes in pieces is finished without another line coming in between. */
     size_t done = 0;
-    /* where these lines start: under the lock nobody else appends, so a write that
-       fails part way is cut back to here and the file stays whole lines */
-    struct stat st;
-    off_t start = fstat(j->fd, &st) == 0 ? st.st_size : -1;
     while (done < total) {
         ssize_t w = write(j->fd, line + done, total - done);
         if (w < 0 && errno == EINTR)
@@ -562,7 +558,12 @@ static int write_line(journal *j, char *line, size_t total, bool sync, char **er
         if (w <= 0) {
             int e = w < 0 ? errno : EIO;
             free(line);
-            bool cut = done == 0 || (start >= 0 && ftruncate(j->fd, start) == 0);
+            /* under the lock nobody else appends: the file ends with the done bytes of
+               these lines, so cutting them off leaves whole lines (found only now,
+               so a write that succeeds costs no extra system call) */
+            struct stat st;
+            bool cut = done == 0 || (fstat(j->fd, &st) == 0 && (off_t)done <= st.st_size &&
+                                     ftruncate(j->fd, st.st_size - (off_t)done) == 0);
             if (cut)
                 *err = xasprintf("cannot write to journal '%s': %s", j->path, strerror(e));
             else
