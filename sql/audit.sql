@@ -334,6 +334,22 @@ BEGIN
 END
 $$;
 
+-- Run p_run's row, for the writers below (they run as the owner, who may read it);
+-- raises when there is no such run.
+CREATE OR REPLACE FUNCTION audit.pgward_run_row(p_run uuid)
+RETURNS audit.runs LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r audit.runs%ROWTYPE;
+BEGIN
+    SELECT * INTO r FROM audit.runs WHERE id = p_run;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = '23503',
+            MESSAGE = format('run %s is not in audit.runs', p_run);
+    END IF;
+    RETURN r;
+END
+$$;
+
 -- Appends statement rows and file rows (JSON arrays of objects named like the
 -- columns); rows already there are kept as they are (idempotent). A finished run is
 -- sealed: replaying rows it has is a no-op, a new row is an error.
@@ -343,11 +359,7 @@ DECLARE
     r audit.runs%ROWTYPE;
 BEGIN
     PERFORM audit.pgward_check_writer();
-    SELECT * INTO r FROM audit.runs WHERE id = p_run;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = '23503',
-            MESSAGE = format('run %s is not in audit.runs', p_run);
-    END IF;
+    r := audit.pgward_run_row(p_run);
     IF r.status <> 'running' THEN
         IF EXISTS (SELECT 1 FROM jsonb_to_recordset(coalesce(p_statements, '[]')) AS s(seq integer)
                    WHERE NOT EXISTS (SELECT 1 FROM audit.statements x
@@ -396,11 +408,7 @@ BEGIN
         RAISE EXCEPTION USING ERRCODE = '22023',
             MESSAGE = format('invalid final status "%s" for run %s', p_status, p_run);
     END IF;
-    SELECT * INTO r FROM audit.runs WHERE id = p_run;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION USING ERRCODE = '23503',
-            MESSAGE = format('run %s is not in audit.runs', p_run);
-    END IF;
+    r := audit.pgward_run_row(p_run);
     IF r.status <> 'running' THEN
         RETURN;
     END IF;
