@@ -850,6 +850,30 @@ def killed_outside_transaction_in_doubt(env):
 
 
 @test
+def in_doubt_idempotent_sent_again(env):
+    """VACUUM, its outcome lost: whether it ran cannot be seen, but running it again
+    is harmless, so the resumed apply settles it as not run (saying why) and sends it
+    again."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "-- pgward:no-transaction\n"
+                                   "VACUUM public.t;\n"
+                                   "INSERT INTO t VALUES (2);\n")])
+    killed_while_waiting(env, b)
+    env.run("audit", "sync", check_rc=0)
+    run = list(env.audit_runs())[0]
+    check([s["status"] for s in env.audit_statements(run)] == ["in-doubt"], "in doubt")
+    r = env.run("apply", b, check_rc=0)
+    check("statement 1 of run %s was in doubt: settled as did-not-run" % run in r.stdout,
+          r.stdout)
+    check("VACUUM is idempotent, so it is sent again" in r.stdout, r.stdout)
+    check(table_rows(env, "t") == "2", "table: " + table_rows(env, "t"))
+    last = [x for x in env.audit_runs() if x != run][-1]
+    check([s["status"] for s in env.audit_statements(last)] == ["ok", "ok"],
+          "both sent again: %s" % env.audit_statements(last))
+    env.check_agreement()
+
+
+@test
 def lock_released_by_the_script(env):
     """The apply lock lives on the session that runs the statements; a script that
     releases it (an unrestricted role may) cannot commit: another apply could be
