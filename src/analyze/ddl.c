@@ -60,6 +60,29 @@ static bool weaker_than_aex(const cJSON *cmd)
     return false;
 }
 
+/* A FOREIGN KEY constraint's referenced table: locked SHARE ROW EXCLUSIVE. */
+static bool lock_referenced(walker *w, const cJSON *con)
+{
+    if (!str_is(str_field(con, PGF_contype), "CONSTR_FOREIGN"))
+        return false;
+    const cJSON *pk = field(con, PGF_pktable);
+    record_lock(w, rangevar_qname(pk), location_of(pk), false);
+    return true;
+}
+
+/* The tables the foreign keys of CREATE TABLE's elements reference. */
+static bool lock_referenced_by_elts(walker *w, const cJSON *elts)
+{
+    bool any = false;
+    const cJSON *e, *con;
+    cJSON_ArrayForEach(e, elts) {
+        any |= lock_referenced(w, field(e, PGN_Constraint));
+        cJSON_ArrayForEach(con, field(field(e, PGN_ColumnDef), PGF_constraints))
+            any |= lock_referenced(w, field(con, PGN_Constraint));
+    }
+    return any;
+}
+
 /* The lock-taking DDL a unit's statement is, and the relations it locks. */
 static void describe_locks(walker *w, pg_kind k, const cJSON *f)
 {
@@ -76,8 +99,23 @@ static void describe_locks(walker *w, pg_kind k, const cJSON *f)
         what = str_is(str_field(f, PGF_objtype), "OBJECT_INDEX") ? "ALTER INDEX" : "ALTER TABLE";
         u->lock_is_alter = true;
         record_lock(w, rangevar_qname(rv), location_of(rv), aex);
+        cJSON_ArrayForEach(it, field(f, PGF_cmds)) {
+            const cJSON *c = field(it, PGN_AlterTableCmd);
+            const cJSON *def = field(c, PGF_def);
+            if (str_is(str_field(c, PGF_subtype), "AT_AddConstraint"))
+                lock_referenced(w, field(def, PGN_Constraint));
+            else if (str_is(str_field(c, PGF_subtype), "AT_AddColumn")) {
+                const cJSON *con;
+                cJSON_ArrayForEach(con, field(field(def, PGN_ColumnDef), PGF_constraints))
+                    lock_referenced(w, field(con, PGN_Constraint));
+            }
+        }
         break;
     }
+    case PGK_CreateStmt: /* a new table's foreign keys lock the tables they reference */
+        if (lock_referenced_by_elts(w, field(f, PGF_tableElts)))
+            what = "CREATE TABLE ... REFERENCES";
+        break;
     case PGK_RenameStmt:
         if (rv) {
             what = "ALTER TABLE ... RENAME";

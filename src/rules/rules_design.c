@@ -4,8 +4,8 @@
  * names from pg_nodes.h.
  *
  *   prefer-bigint                int2/int4 (smallint, integer, serial, smallserial)
- *                                columns: CREATE [FOREIGN] TABLE, ADD COLUMN, ALTER
- *                                COLUMN ... TYPE (not arrays: those are not keys)
+ *                                key columns (primary or foreign key, identity,
+ *                                serial) of CREATE [FOREIGN] TABLE and ADD COLUMN
  *   prefer-identity              serial, bigserial, smallserial columns
  *   prefer-text                  varchar(n) columns (varchar without a length is fine)
  *   prefer-timestamptz           timestamp [without time zone] columns
@@ -121,8 +121,9 @@ static long first_typmod(const cJSON *tn)
     return cJSON_IsNumber(v) ? (long)v->valuedouble : (c ? 0 : -1);
 }
 
-/* The column-type rules for column col (its name) of type tn. */
-static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, long at)
+/* The column-type rules for column col (its name) of type tn; key: the column is a
+   primary or foreign key or an identity column (prefer-bigint is about keys only). */
+static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, long at, bool key)
 {
     static const char *const ints[] = {"int2", "int4", "serial", "serial4", "smallserial",
                                        "serial2"};
@@ -134,11 +135,14 @@ static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, lon
     long loc = location_of(tn) >= 0 ? location_of(tn) : at;
     bool array = cJSON_GetArraySize(field(tn, PGF_arrayBounds)) > 0;
     const char *shown = type_display(t);
-    if (name_in(t, ints, ARRAY_SIZE(ints)) && !array)
-        lint_report(c, RULE_PREFER_BIGINT, loc, "column \"%s\" is %s, which runs out at %s; use bigint",
-               col, shown, t[strlen(t) - 1] == '2' || strcmp(t, "smallserial") == 0 ? "32767"
-                                                                                    : "2147483647");
-    if (name_in(t, serials, ARRAY_SIZE(serials)) && pg_version(c) >= 10) /* identity: 10 */
+    bool serial = name_in(t, serials, ARRAY_SIZE(serials));
+    if (name_in(t, ints, ARRAY_SIZE(ints)) && !array && (key || serial))
+        lint_report(c, RULE_PREFER_BIGINT, loc,
+                    "%scolumn \"%s\" is %s, which runs out at %s; use bigint",
+                    serial ? "" : "key ", col, shown,
+                    t[strlen(t) - 1] == '2' || strcmp(t, "smallserial") == 0 ? "32767"
+                                                                             : "2147483647");
+    if (serial && pg_version(c) >= 10) /* identity: 10 */
         lint_report(c, RULE_PREFER_IDENTITY, loc,
                "column \"%s\" is %s; use bigint GENERATED ALWAYS AS IDENTITY", col, t);
     if (strcmp(t, "varchar") == 0 && field(tn, PGF_typmods))
@@ -157,10 +161,50 @@ static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, lon
     }
 }
 
-static void check_column_def(lint_ctx *c, const cJSON *cd, const char *name)
+/* A constraint that makes its columns keys: PRIMARY KEY, FOREIGN KEY, IDENTITY. */
+static bool key_constraint(const cJSON *con)
 {
+    const char *t = str_field(con, PGF_contype);
+    return str_is(t, "CONSTR_PRIMARY") || str_is(t, "CONSTR_FOREIGN") ||
+           str_is(t, "CONSTR_IDENTITY");
+}
+
+/* Whether column def cd is a key by its own constraints (table ones: keys_of). */
+static bool column_is_key(const cJSON *cd)
+{
+    const char *identity = str_field(cd, PGF_identity);
+    if (identity && *identity)
+        return true;
+    const cJSON *con;
+    cJSON_ArrayForEach(con, field(cd, PGF_constraints))
+        if (key_constraint(field(con, PGN_Constraint)))
+            return true;
+    return false;
+}
+
+/* key: a table constraint names the column as a key (table_keys_name). */
+static void check_column_def(lint_ctx *c, const cJSON *cd, const char *name, bool key)
+{
+    bool is_key = key || (!name && column_is_key(cd)); /* ALTER COLUMN TYPE: unknown */
     check_column_type(c, name ? name : str_field(cd, PGF_colname), field(cd, PGF_typeName),
-                      location_of(cd));
+                      location_of(cd), is_key);
+}
+
+/* Whether a table-level PRIMARY KEY or FOREIGN KEY among elts names column col. */
+static bool table_keys_name(const cJSON *elts, const char *col)
+{
+    const cJSON *e, *k;
+    cJSON_ArrayForEach(e, elts) {
+        const cJSON *con = field(e, PGN_Constraint);
+        const char *t = str_field(con, PGF_contype);
+        const cJSON *cols = str_is(t, "CONSTR_PRIMARY")   ? field(con, PGF_keys)
+                            : str_is(t, "CONSTR_FOREIGN") ? field(con, PGF_fk_attrs)
+                                                          : NULL;
+        cJSON_ArrayForEach(k, cols)
+            if (col && str_is(string_node(k), col))
+                return true;
+    }
+    return false;
 }
 
 static void check_table_elts(lint_ctx *c, const cJSON *elts)
@@ -169,7 +213,7 @@ static void check_table_elts(lint_ctx *c, const cJSON *elts)
     cJSON_ArrayForEach(e, elts) {
         const cJSON *cd = field(e, PGN_ColumnDef);
         if (cd)
-            check_column_def(c, cd, NULL);
+            check_column_def(c, cd, NULL, table_keys_name(elts, str_field(cd, PGF_colname)));
     }
 }
 
@@ -488,12 +532,12 @@ static void check_alter_table(lint_ctx *c, const cJSON *f)
         const cJSON *cd = field(field(cmd, PGF_def), PGN_ColumnDef);
         bool missing_ok = bool_field(cmd, PGF_missing_ok);
         if (str_is(sub, "AT_AddColumn") && cd) {
-            check_column_def(c, cd, NULL);
+            check_column_def(c, cd, NULL, false);
             if (!missing_ok)
                 not_idempotent(c, location_of(cd), "ADD COLUMN without IF NOT EXISTS",
                                "write ADD COLUMN IF NOT EXISTS");
         } else if (str_is(sub, "AT_AlterColumnType") && cd) {
-            check_column_def(c, cd, str_field(cmd, PGF_name));
+            check_column_def(c, cd, str_field(cmd, PGF_name), false);
         } else if (str_is(sub, "AT_DropColumn") && !missing_ok) {
             not_idempotent(c, location_of(rv), "DROP COLUMN without IF EXISTS",
                            "write DROP COLUMN IF EXISTS");

@@ -365,8 +365,63 @@ static const char *concurrent_what(const cJSON *node)
     return NULL;
 }
 
+/* What a DROP's removeType is called in SQL, for messages. */
+static const char *drop_kind_word(const char *rt)
+{
+    const char *w = rt && strncmp(rt, "OBJECT_", 7) == 0 ? rt + 7 : "OBJECT";
+    return w;
+}
+
+/*
+ * drop-cascade: DROP ... CASCADE of something the script did not create drops every
+ * object that depends on it, which the script does not name.
+ */
+static void check_drop_cascade(lint_ctx *c, const cJSON *f)
+{
+    if (!str_is(str_field(f, PGF_behavior), "DROP_CASCADE"))
+        return;
+    const char *rt = str_field(f, PGF_removeType);
+    bool schema = str_is(rt, "OBJECT_SCHEMA");
+    const cJSON *it;
+    cJSON_ArrayForEach(it, field(f, PGF_objects)) {
+        char *name = NULL;
+        if (schema) {
+            const char *sn = string_node(it);
+            if (!sn)
+                sn = list_str(field(field(it, PGN_List), PGF_items), -1);
+            if (!sn || session_schema_created(c->sess, sn))
+                continue;
+            name = xstrdup(sn);
+        } else {
+            qname r = items_qname(it);
+            if (!r.name)
+                r = items_qname(field(field(it, PGN_ObjectWithArgs), PGF_objname));
+            if (!r.name)
+                r = items_qname(field(field(it, PGN_TypeName), PGF_names));
+            if (r.name && created(c, r))
+                continue;
+            name = r.name ? qname_text(r) : xstrdup(string_node(it) ? string_node(it) : "?");
+        }
+        if (schema)
+            lint_report(c, RULE_DROP_CASCADE, -1,
+                        "DROP SCHEMA \"%s\" CASCADE drops every table, function and type in "
+                        "it, whatever they are and whoever uses them; drop the objects by name "
+                        "first, then the empty schema without CASCADE",
+                        name);
+        else
+            lint_report(c, RULE_DROP_CASCADE, -1,
+                        "DROP %s \"%s\" CASCADE also drops every object that depends on it "
+                        "(views, foreign keys, defaults, functions), none of them named here; "
+                        "drop the dependents by name first, then drop it without CASCADE",
+                        drop_kind_word(rt), name);
+        free(name);
+        return; /* one finding per statement */
+    }
+}
+
 static void check_drop(lint_ctx *c, const cJSON *f)
 {
+    check_drop_cascade(c, f);
     const char *rt = str_field(f, PGF_removeType);
     bool table = str_is(rt, "OBJECT_TABLE");
     bool index = str_is(rt, "OBJECT_INDEX") && !bool_field(f, PGF_concurrent);
@@ -580,6 +635,84 @@ static bool is_trivial(const cJSON *node)
     return false;
 }
 
+/*
+ * Whether an ALTER TABLE subcommand reads or rewrites the table (a validation scan,
+ * an index build, a rewrite), rather than only changing the catalog.
+ */
+static bool alter_cmd_scans(const cJSON *cmd)
+{
+    static const char *const scanning[] = {
+        "AT_AlterColumnType", "AT_SetNotNull",  "AT_ValidateConstraint", "AT_AddIndex",
+        "AT_AddIdentity",     "AT_SetAccessMethod", "AT_SetTableSpace",  "AT_SetLogged",
+        "AT_SetUnLogged",     "AT_AttachPartition",
+    };
+    const char *sub = str_field(cmd, PGF_subtype);
+    for (size_t i = 0; sub && i < ARRAY_SIZE(scanning); i++)
+        if (strcmp(sub, scanning[i]) == 0)
+            return true;
+    const cJSON *con, *it;
+    if (str_is(sub, "AT_AddConstraint")) {
+        con = field(field(cmd, PGF_def), PGN_Constraint);
+        return !bool_field(con, PGF_skip_validation) && !str_field(con, PGF_indexname);
+    }
+    if (str_is(sub, "AT_AddColumn")) { /* a default or constraint fills or checks rows */
+        const cJSON *cd = field(field(cmd, PGF_def), PGN_ColumnDef);
+        if (field(cd, PGF_raw_default) && !field(field(cd, PGF_raw_default), PGN_A_Const))
+            return true;
+        cJSON_ArrayForEach(it, field(cd, PGF_constraints)) {
+            const char *t = str_field(field(it, PGN_Constraint), PGF_contype);
+            if (t && !str_is(t, "CONSTR_NULL") && !str_is(t, "CONSTR_NOTNULL") &&
+                !(str_is(t, "CONSTR_DEFAULT") &&
+                  field(field(field(it, PGN_Constraint), PGF_raw_expr), PGN_A_Const)))
+                return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Whether a statement does work that takes time while a lock is held: reads or
+ * writes rows, runs code, builds or rewrites. Catalog-only DDL (CREATE TABLE, ADD
+ * COLUMN without a default, DROP, COMMENT, GRANT, settings) does not.
+ */
+static bool does_work(const lint_ctx *c, const cJSON *node)
+{
+    static const char *const working[] = {
+        PGN_InsertStmt,  PGN_UpdateStmt,          PGN_DeleteStmt,       PGN_MergeStmt,
+        PGN_CopyStmt,    PGN_DoStmt,              PGN_CallStmt,         PGN_RefreshMatViewStmt,
+        PGN_CreateTableAsStmt, PGN_ClusterStmt,   PGN_VacuumStmt,       PGN_ReindexStmt,
+    };
+    const char *kind = sql_node_kind(node);
+    const cJSON *f = sql_node_fields(node), *it;
+    for (size_t i = 0; kind && i < ARRAY_SIZE(working); i++)
+        if (strcmp(kind, working[i]) == 0)
+            return true;
+    if (str_is(kind, PGN_SelectStmt))
+        return !is_trivial(node) && (field(f, PGF_fromClause) || field(f, PGF_targetList));
+    if (str_is(kind, PGN_IndexStmt)) {
+        qname r = rangevar_qname(field(f, PGF_relation));
+        return r.name && !created(c, r);
+    }
+    if (str_is(kind, PGN_AlterTableStmt)) {
+        if (created(c, rangevar_qname(field(f, PGF_relation))))
+            return false;
+        cJSON_ArrayForEach(it, field(f, PGF_cmds))
+            if (alter_cmd_scans(field(it, PGN_AlterTableCmd)))
+                return true;
+    }
+    return false;
+}
+
+/* ALTER TABLE ... VALIDATE CONSTRAINT among the statement's subcommands. */
+static bool validates_constraint(const cJSON *node)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, field(field(node, PGN_AlterTableStmt), PGF_cmds))
+        if (str_is(str_field(field(it, PGN_AlterTableCmd), PGF_subtype), "AT_ValidateConstraint"))
+            return true;
+    return false;
+}
+
 /* A name for what a statement does, for messages. */
 static const char *stmt_name(const cJSON *node, const char *lock_what)
 {
@@ -690,7 +823,7 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
     }
     if (!in_txn)
         return;
-    /* work while an ACCESS EXCLUSIVE lock is held (not more locks on held tables) */
+    /* work while an ACCESS EXCLUSIVE lock is held */
     const held_lock *aex = NULL;
     for (size_t i = 0; i < ls->nheld && !aex; i++)
         if (ls->held[i].access_exclusive)
@@ -699,7 +832,9 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
     for (size_t i = 0; i < c->f->nlocks; i++)
         if (c->f->locks[i].unit == c->unit)
             again_only &= find_held(ls, c->f->locks[i].rel) != NULL;
-    if (aex && !ls->aex_reported && !is_trivial(node) && !again_only) {
+    /* a validation of a held table is multiple-locks-same-table's */
+    if (aex && !ls->aex_reported && does_work(c, node) &&
+        !(again_only && validates_constraint(node))) {
         ls->aex_reported = true;
         char *name = qname_text((qname){aex->schema, aex->name});
         lint_report_to(c, txn_findings(c, ls), RULE_ACCESS_EXCLUSIVE_HELD, -1,
@@ -718,23 +853,37 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
             continue;
         held_lock *h = find_held(ls, t->rel);
         if (h) {
+            bool upgrade = t->access_exclusive && !h->access_exclusive;
             h->access_exclusive |= t->access_exclusive;
             if (h->by_lock_only && !u->lock_is_explicit) {
                 h->by_lock_only = false;
                 h->line = c->st->line;
                 h->stmt = ls->nstmt;
                 h->by_alter = u->lock_is_alter;
-            } else if (!u->lock_is_explicit && !h->reported && h->stmt != ls->nstmt) {
+            } else if (!u->lock_is_explicit && !h->reported && h->stmt != ls->nstmt &&
+                       (upgrade || validates_constraint(node))) {
+                /* a lock the transaction already holds costs nothing more: only a
+                   stronger one (waited for while holding the weaker) or a validation
+                   scan under the earlier, stronger lock is worth a finding */
                 h->reported = true;
                 char *name = qname_text(t->rel);
-                lint_report_to(c, txn_findings(c, ls), RULE_MULTIPLE_LOCKS_SAME_TABLE,
-                               t->location,
-                               "\"%s\" is locked again in the transaction that locked it at "
-                               "line %d: the locks pile up and are held until commit; %s",
-                               name, h->line,
-                               u->lock_is_alter && h->by_alter
-                                   ? "combine the ALTER TABLE statements into one"
-                                   : "run them in separate transactions, or combine them");
+                if (upgrade)
+                    lint_report_to(c, txn_findings(c, ls), RULE_MULTIPLE_LOCKS_SAME_TABLE,
+                                   t->location,
+                                   "\"%s\", locked at line %d by a weaker lock, is now locked "
+                                   "ACCESS EXCLUSIVE in the same transaction: the upgrade waits "
+                                   "while holding the first lock, and deadlocks with a session "
+                                   "doing the same; take the strongest lock first or run them in "
+                                   "separate transactions",
+                                   name, h->line);
+                else
+                    lint_report_to(c, txn_findings(c, ls), RULE_MULTIPLE_LOCKS_SAME_TABLE,
+                                   t->location,
+                                   "\"%s\" is validated in the transaction that locked it at "
+                                   "line %d: the validation scan runs under that lock, blocking "
+                                   "writes (or every query), which NOT VALID was meant to "
+                                   "avoid; validate in a later transaction",
+                                   name, h->line);
                 free(name);
             }
             continue;

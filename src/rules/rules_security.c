@@ -17,8 +17,12 @@
  *                                    EXISTS (table, foreign table, index, sequence,
  *                                    table as, statistics, collation, schema,
  *                                    extension) in a schema no earlier plain CREATE
- *                                    SCHEMA made; unqualified names and temporary
- *                                    objects: see the code
+ *                                    SCHEMA made, where another role may have
+ *                                    created it first: in an extension script
+ *                                    (name--version.sql), in public (or unqualified)
+ *                                    before PostgreSQL 15 unless the script revoked
+ *                                    CREATE there from PUBLIC, in a schema the
+ *                                    script granted CREATE on to PUBLIC
  *   unqualified-in-security-definer  unqualified relation or function (not one of
  *                                    pg_catalog's) in a SECURITY DEFINER body: SQL
  *                                    string, BEGIN ATOMIC / RETURN, or PL/pgSQL;
@@ -74,6 +78,10 @@ typedef struct sec_state {
     kept_names no_policy_tables;/* ... by the table it is about */
     finding_list unpinned;      /* function-search-path, decided at the end ... */
     kept_names unpinned_functions; /* ... by the function it is about */
+    /* where roles other than the script's may create objects (create-or-replace-foreign) */
+    bool public_open;           /* PUBLIC may create in schema public (before 15) */
+    int public_line;            /* ... the GRANT or REVOKE that decided it, or 0 */
+    kept_names open_schemas;    /* schemas a GRANT CREATE ... TO PUBLIC opened */
 } sec_state;
 
 /* ------------------------------------------------------------------ helpers */
@@ -363,6 +371,55 @@ static bool roles_include_public(const cJSON *roles)
 }
 
 /*
+ * Whether the script is a PostgreSQL extension's (NAME--VERSION.sql or
+ * NAME--FROM--TO.sql, as CREATE EXTENSION finds them): it runs in a schema the
+ * user picks, which other roles may write.
+ */
+static bool is_extension_script(const script *s)
+{
+    const char *name = s->nsources ? s->sources[0]->name : NULL;
+    if (!name)
+        return false;
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    size_t n = strlen(base);
+    const char *dashes = strstr(base, "--");
+    return n > 4 && strcmp(base + n - 4, ".sql") == 0 && dashes && dashes > base &&
+           dashes[2] != '\0' && dashes + 2 < base + n - 4;
+}
+
+/*
+ * Why a role other than the script's may have created an object in schema (NULL:
+ * unqualified, which resolves to public) before the script ran, as a phrase for
+ * the message; NULL when nothing says another role can create objects there. The
+ * default search_path puts unqualified names in public.
+ */
+static char *foreign_exposure(const lint_ctx *c, const sec_state *ss, const char *schema)
+{
+    if (is_extension_script(c->s))
+        return schema ? xasprintf("schema %s was not created by this extension script, and "
+                                  "other roles may create objects in it",
+                                  schema)
+                      : xstrdup("unqualified, so it lands in the schema the extension is "
+                                "installed in, where other roles may create objects");
+    bool public = !schema || strcmp(schema, "public") == 0;
+    if (public && ss->public_open)
+        return ss->public_line ? xasprintf("%severy role may create objects in public "
+                                           "(granted at line %d)",
+                                           schema ? "" : "unqualified, so it goes to public; ",
+                                           ss->public_line)
+                               : xasprintf("%severy role may create objects in public before "
+                                           "PostgreSQL 15 (--pg-version %d)",
+                                           schema ? "" : "unqualified, so it goes to public; ",
+                                           c->cfg && c->cfg->pg_version ? c->cfg->pg_version
+                                                                        : 15);
+    for (size_t i = 0; schema && i < ss->open_schemas.n; i++)
+        if (strcmp(ss->open_schemas.items[i].name, schema) == 0)
+            return xasprintf("the script granted CREATE on schema %s to PUBLIC", schema);
+    return NULL;
+}
+
+/*
  * create-or-replace-foreign for one object: what (e.g. "CREATE OR REPLACE
  * FUNCTION"), its name as written, its schema (NULL: unqualified).
  */
@@ -371,19 +428,54 @@ static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what
 {
     if (schema && (schema_created(c, schema) || strcmp(schema, "pg_temp") == 0))
         return;
+    char *why = foreign_exposure(c, c->state[LINT_SECURITY], schema);
+    if (!why)
+        return;
     const char *consequence =
         replace ? "one someone else created there first is replaced but keeps its owner, "
                   "who can change it later"
                 : "one someone else created there first is silently kept";
-    if (schema)
-        lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, loc,
-                    "%s %s: schema %s was not created by this script; %s", what, name, schema,
-                    consequence);
-    else
-        lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, loc,
-                    "%s %s: unqualified, so search_path picks a schema this script did not "
-                    "create; %s",
-                    what, name, consequence);
+    lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, loc, "%s %s: %s; %s", what, name, why,
+                consequence);
+    free(why);
+}
+
+/*
+ * GRANT or REVOKE of CREATE (or ALL) on schemas to or from PUBLIC: where others may
+ * create objects from here on.
+ */
+static void track_schema_grant(lint_ctx *c, sec_state *ss, const cJSON *f)
+{
+    if (!str_is(str_field(f, PGF_objtype), "OBJECT_SCHEMA") ||
+        !roles_include_public(field(f, PGF_grantees)))
+        return;
+    const cJSON *privs = field(f, PGF_privileges), *p, *o;
+    bool create = !privs; /* ALL */
+    cJSON_ArrayForEach(p, privs) {
+        const char *name = str_field(field(p, PGN_AccessPriv), PGF_priv_name);
+        create |= !name || ascii_strcasecmp(name, "create") == 0;
+    }
+    if (!create)
+        return;
+    bool grant = bool_field(f, PGF_is_grant);
+    cJSON_ArrayForEach(o, field(f, PGF_objects)) {
+        const char *schema = string_node(o);
+        if (!schema)
+            continue;
+        if (strcmp(schema, "public") == 0) {
+            ss->public_open = grant;
+            ss->public_line = c->st->line;
+        }
+        size_t i = 0;
+        while (i < ss->open_schemas.n && strcmp(ss->open_schemas.items[i].name, schema) != 0)
+            i++;
+        if (grant && i == ss->open_schemas.n)
+            keep_name(&ss->open_schemas, (qname){NULL, schema});
+        else if (!grant && i < ss->open_schemas.n) {
+            free(ss->open_schemas.items[i].name);
+            ss->open_schemas.items[i] = ss->open_schemas.items[--ss->open_schemas.n];
+        }
+    }
 }
 
 /* An IF NOT EXISTS or OR REPLACE on a relation (RangeVar), temporary ones aside. */
@@ -546,10 +638,13 @@ static void check_schema(lint_ctx *c, const cJSON *f)
     const char *name = str_field(f, PGF_schemaname);
     if (!name)
         name = str_field(field(f, PGF_authrole), PGF_rolename);
-    if (name && bool_field(f, PGF_if_not_exists) && !schema_created(c, name))
+    /* schemas are made by roles with CREATE on the database, which PUBLIC lacks:
+       only an extension script's CREATE SCHEMA IF NOT EXISTS is exposed */
+    if (name && bool_field(f, PGF_if_not_exists) && !schema_created(c, name) &&
+        is_extension_script(c->s))
         lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, at(c, -1),
-                    "CREATE SCHEMA IF NOT EXISTS %s: a schema someone else created first is "
-                    "silently kept, with its owner and privileges",
+                    "CREATE SCHEMA IF NOT EXISTS %s in an extension script: a schema someone "
+                    "else created first is silently kept, with its owner and privileges",
                     name);
 }
 
@@ -680,6 +775,9 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
     case PGK_CreateSchemaStmt:
         check_schema(c, f);
         break;
+    case PGK_GrantStmt:
+        track_schema_grant(c, ss, f);
+        break;
     case PGK_CreateExtensionStmt:
         check_extension(c, f);
         break;
@@ -702,8 +800,10 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
 
 static void *security_begin(lint_ctx *c)
 {
-    (void)c;
-    return xcalloc(1, sizeof(sec_state));
+    sec_state *ss = xcalloc(1, sizeof(sec_state));
+    /* PostgreSQL 15 took CREATE on public from PUBLIC */
+    ss->public_open = c->cfg && c->cfg->pg_version > 0 && c->cfg->pg_version < 15;
+    return ss;
 }
 
 static void security_unit(lint_ctx *c, void *state)
@@ -748,6 +848,7 @@ static void security_free(void *state)
     kept_free(&ss->pinned);
     kept_free(&ss->no_policy_tables);
     kept_free(&ss->unpinned_functions);
+    kept_free(&ss->open_schemas);
     finding_list_free(&ss->no_policy);
     finding_list_free(&ss->unpinned);
     free(ss);

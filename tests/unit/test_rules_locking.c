@@ -14,6 +14,7 @@
 
 #include "rules/lint.h"
 #include "base/util.h"
+#include "test_helpers.h"
 
 /* Sets both timeouts, so that the rows below see only the rule they are about. */
 #define TO "SET lock_timeout = '2s'; SET statement_timeout = '10s';\n"
@@ -21,7 +22,8 @@
 static const char *const locking_ids[] = {
     "access-exclusive-held", "add-column-volatile-default", "add-required-column",
     "change-column-type", "concurrently-in-transaction", "constraint-without-not-valid",
-    "detach-partition-not-concurrently", "domain-constraint", "drop-column", "drop-database",
+    "detach-partition-not-concurrently", "domain-constraint", "drop-cascade", "drop-column",
+    "drop-database",
     "drop-not-null", "drop-table", "index-not-concurrently", "missing-lock-timeout",
     "missing-statement-timeout", "multiple-locks-same-table", "rename-column", "rename-table",
     "set-not-null", "table-rewrite", "truncate", "truncate-cascade", "unique-without-index",
@@ -138,7 +140,17 @@ static const lcase cases[] = {
     {TO "ALTER TABLE t SET ACCESS METHOD heap2;", 0, "table-rewrite"},
     /* the timeouts: once per script, at the first lock-taking statement */
     {"ALTER TABLE t ADD COLUMN c int;\nALTER TABLE u ADD COLUMN c int;", 0,
-     "missing-lock-timeout,missing-statement-timeout,access-exclusive-held"},
+     "missing-lock-timeout,missing-statement-timeout"},
+    /* a new table's foreign key locks the table it references */
+    {"CREATE TABLE n (a bigint REFERENCES t (id));", 0,
+     "missing-lock-timeout,missing-statement-timeout"},
+    {"CREATE TABLE n (a bigint, FOREIGN KEY (a) REFERENCES s.t (id));", 0,
+     "missing-lock-timeout,missing-statement-timeout"},
+    {TO "CREATE TABLE n (a bigint REFERENCES t (id));", 0, ""},
+    {"CREATE TABLE p (id bigint PRIMARY KEY);\nCREATE TABLE n (a bigint REFERENCES p (id));", 0,
+     ""},
+    {"CREATE TABLE n (a bigint);\nALTER TABLE n ADD CONSTRAINT f FOREIGN KEY (a) REFERENCES t;",
+     0, "missing-lock-timeout,missing-statement-timeout"},
     {"SET lock_timeout = '1s';\nCREATE INDEX i ON t (a);", 0,
      "index-not-concurrently,missing-statement-timeout"},
     {"SELECT set_config('lock_timeout', '1s', false);\n"
@@ -150,10 +162,27 @@ static const lcase cases[] = {
     {"BEGIN;\nSET LOCAL lock_timeout = '1s';\nSET LOCAL statement_timeout = '1s';\nCOMMIT;\n"
      "BEGIN;\nALTER TABLE t ADD COLUMN c int;\nCOMMIT;", 0,
      "missing-lock-timeout,missing-statement-timeout"},
-    /* multiple-locks-same-table */
-    {TO "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADD COLUMN b int;", 0, "multiple-locks-same-table"},
+    /* multiple-locks-same-table: an upgrade, or a validation under the earlier lock */
+    {TO "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE t ADD COLUMN b int;", 0, ""},
+    {TO "CREATE INDEX i ON t (a);\nALTER TABLE t ADD COLUMN b int;", 0,
+     "index-not-concurrently,multiple-locks-same-table"},
+    {TO "CREATE TRIGGER g AFTER INSERT ON t FOR EACH ROW EXECUTE FUNCTION f();\n"
+        "DROP TABLE t;", 0, "drop-table,multiple-locks-same-table"},
+    {TO "ALTER TABLE t ADD COLUMN b int;\nCREATE INDEX i ON t (a);", 0,
+     "index-not-concurrently,access-exclusive-held"},
+    {TO "ALTER TABLE t ADD CONSTRAINT c CHECK (a > 0) NOT VALID;\n"
+        "ALTER TABLE t VALIDATE CONSTRAINT c;", 0, "multiple-locks-same-table"},
     {TO "ALTER TABLE t ADD COLUMN a int, ADD COLUMN b int;", 0, ""},
-    {TO "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ADD COLUMN b int;", 0, "access-exclusive-held"},
+    {TO "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ADD COLUMN b int;", 0, ""},
+    {TO "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ALTER COLUMN b TYPE bigint;", 0,
+     "change-column-type,access-exclusive-held"},
+    {TO "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ADD COLUMN b uuid DEFAULT f();", 0,
+     "add-column-volatile-default,access-exclusive-held"},
+    {TO "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ADD COLUMN b int DEFAULT 0;", 0, ""},
+    {TO "ALTER TABLE t ADD COLUMN a int;\nALTER TABLE u ADD CONSTRAINT c CHECK (b > 0);", 0,
+     "constraint-without-not-valid,access-exclusive-held"},
+    {TO "ALTER TABLE t ADD COLUMN a int;\nDO $$ BEGIN PERFORM 1; END $$;", 0,
+     "access-exclusive-held"},
     {TO "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nBEGIN;\nALTER TABLE t ADD COLUMN b int;\nCOMMIT;", 0, ""},
     {TO "LOCK TABLE t IN ACCESS EXCLUSIVE MODE;\nALTER TABLE t ADD COLUMN a int;", 0, ""},
     {TO "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u_id) REFERENCES u (id) NOT VALID;\n"
@@ -166,7 +195,15 @@ static const lcase cases[] = {
      "access-exclusive-held"},
     {TO "ALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (u_id) REFERENCES u (id) NOT VALID;\n"
         "UPDATE u SET a = 1 WHERE id = 1;", 0, ""},
-    {TO "DROP TABLE t;\nCREATE TABLE t2 (a int);", 0, "drop-table,access-exclusive-held"},
+    {TO "DROP TABLE t;\nCREATE TABLE t2 (a int);", 0, "drop-table"},
+    /* drop-cascade */
+    {TO "DROP SCHEMA s CASCADE;", 0, "drop-cascade"},
+    {TO "DROP VIEW v CASCADE;", 0, "drop-cascade"},
+    {TO "DROP FUNCTION f(int), g(int) CASCADE;", 0, "drop-cascade"},
+    {TO "DROP TYPE s.t CASCADE;", 0, "drop-cascade"},
+    {TO "CREATE SCHEMA s;\nDROP SCHEMA s CASCADE;", 0, ""},
+    {TO "CREATE VIEW v AS SELECT 1 AS a;\nDROP VIEW v CASCADE;", 0, ""},
+    {TO "DROP SCHEMA s RESTRICT;\nDROP TYPE t;", 0, ""},
     {TO "CREATE TABLE n (a int);\nALTER TABLE n ADD COLUMN b int NOT NULL;\nINSERT INTO n VALUES (1, 2);", 0, ""},
     {TO "BEGIN;\nALTER TABLE t ADD COLUMN a int;\nCOMMIT;\nUPDATE t SET a = 0 WHERE id < 10;", 0, ""},
     /* a stray COMMIT ends the transaction apply runs the file in: its locks go */
@@ -189,8 +226,12 @@ static char *locking_findings(const char *sql, int pg)
 {
     script_options opt = script_options_default();
     script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
-    lint_config cfg = {.policy = NULL, .pg_version = pg ? pg : 15};
+    /* missing-statement-timeout is opt-in: on here, as a policy turns it on */
+    policy *p = must_parse_policy("role r { unrestricted; }\ndefault role r;\n"
+                                  "rule missing-statement-timeout warning;\n");
+    lint_config cfg = {.policy = p, .pg_version = pg ? pg : 15};
     lint_check_modules(&cfg, NULL, s, 1u << LINT_LOCKING);
+    policy_free(p);
     strbuf b = {0};
     for (size_t i = 0; i < s->findings.count; i++) {
         const char *id = rule_name(s->findings.items[i].rule);

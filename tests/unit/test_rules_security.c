@@ -57,35 +57,18 @@ static const sec_case cases[] = {
     {"CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SET search_path FROM CURRENT AS 'SELECT 1';",
      USP},
 
-    /* create-or-replace-foreign */
-    {"CREATE OR REPLACE FUNCTION f() " PINNED "AS 'SELECT 1';", CORF},
-    {"CREATE OR REPLACE FUNCTION s.f() " PINNED "AS 'SELECT 1';", CORF},
-    {"CREATE SCHEMA s;\nCREATE OR REPLACE FUNCTION s.f() " PINNED "AS 'SELECT 1';", ""},
-    {"CREATE OR REPLACE FUNCTION s.f() " PINNED "AS 'SELECT 1';\nCREATE SCHEMA s;", CORF},
-    {"CREATE FUNCTION s.f() " PINNED "AS 'SELECT 1';", ""},
-    {"CREATE OR REPLACE VIEW v AS SELECT 1 AS a;", CORF},
-    {"CREATE SCHEMA s;\nCREATE OR REPLACE VIEW s.v AS SELECT 1 AS a;", ""},
-    {"CREATE OR REPLACE TRIGGER tr AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.f();",
-     CORF},
-    {"CREATE TABLE IF NOT EXISTS t (a int);", CORF},
-    {"CREATE TABLE t (a int);", ""},
-    {"CREATE SCHEMA app;\nCREATE TABLE IF NOT EXISTS app.t (a int);\n"
-     "CREATE INDEX IF NOT EXISTS i ON app.t (a);\nCREATE SEQUENCE IF NOT EXISTS app.q;",
-     ""},
-    {"CREATE INDEX IF NOT EXISTS i ON public.t (a);", CORF},
-    {"CREATE SEQUENCE IF NOT EXISTS q;", CORF},
-    {"CREATE TEMP TABLE IF NOT EXISTS x (a int);", ""},
-    {"CREATE SCHEMA IF NOT EXISTS app;", CORF},
-    {"CREATE SCHEMA IF NOT EXISTS app;\nCREATE TABLE IF NOT EXISTS app.t (a int);", CORF "," CORF},
-    {"CREATE SCHEMA AUTHORIZATION app;\nCREATE TABLE IF NOT EXISTS app.t (a int);", ""},
+    /* create-or-replace-foreign: in a migration (t.sql, PostgreSQL 15) nobody else
+       may create objects in the schemas; foreign_cases has the other contexts */
+    {"CREATE OR REPLACE FUNCTION f() " PINNED "AS 'SELECT 1';", ""},
+    {"CREATE OR REPLACE FUNCTION s.f() " PINNED "AS 'SELECT 1';", ""},
+    {"CREATE TABLE IF NOT EXISTS t (a int);", ""},
+    {"CREATE SCHEMA IF NOT EXISTS app;", ""},
 
     /* extension-in-public (and IF NOT EXISTS) */
     {"CREATE EXTENSION pgcrypto;", EXT},
     {"CREATE EXTENSION pgcrypto WITH SCHEMA public;", EXT},
     {"CREATE EXTENSION pgcrypto WITH SCHEMA ext;", ""},
-    {"CREATE SCHEMA ext;\nCREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;", ""},
-    {"CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;", CORF},
-    {"CREATE EXTENSION IF NOT EXISTS pgcrypto;", CORF "," EXT},
+    {"CREATE EXTENSION IF NOT EXISTS pgcrypto;", EXT},
 
     /* unsafe-search-path */
     {"SET search_path = public;", USP},
@@ -225,6 +208,110 @@ static void test_cases(void **state)
     assert_int_equal(failed, 0);
 }
 
+/*
+ * create-or-replace-foreign where other roles may create objects first: an
+ * extension script (by its file name), public before PostgreSQL 15, a schema the
+ * script opened to PUBLIC; and what closes it again.
+ */
+typedef struct foreign_case {
+    const char *name; /* the script's file name */
+    int pg;           /* --pg-version */
+    const char *sql;
+    const char *ids;
+} foreign_case;
+
+#define EXTF "vector--0.8.0.sql"
+
+static const foreign_case foreign_cases[] = {
+    {EXTF, 15, "CREATE OR REPLACE FUNCTION f() " PINNED "AS 'SELECT 1';", CORF},
+    {EXTF, 15, "CREATE OR REPLACE FUNCTION s.f() " PINNED "AS 'SELECT 1';", CORF},
+    {EXTF, 15, "CREATE SCHEMA s;\nCREATE OR REPLACE FUNCTION s.f() " PINNED "AS 'SELECT 1';", ""},
+    {EXTF, 15, "CREATE OR REPLACE FUNCTION s.f() " PINNED "AS 'SELECT 1';\nCREATE SCHEMA s;", CORF},
+    {EXTF, 15, "CREATE FUNCTION s.f() " PINNED "AS 'SELECT 1';", ""},
+    {EXTF, 15, "CREATE OR REPLACE VIEW v AS SELECT 1 AS a;", CORF},
+    {EXTF, 15, "CREATE SCHEMA s;\nCREATE OR REPLACE VIEW s.v AS SELECT 1 AS a;", ""},
+    {EXTF, 15, "CREATE OR REPLACE TRIGGER tr AFTER INSERT ON app.t FOR EACH ROW EXECUTE FUNCTION app.f();",
+     CORF},
+    {EXTF, 15, "CREATE TABLE IF NOT EXISTS t (a int);", CORF},
+    {EXTF, 15, "CREATE TABLE t (a int);", ""},
+    {EXTF, 15, "CREATE SCHEMA app;\nCREATE TABLE IF NOT EXISTS app.t (a int);\n"
+     "CREATE INDEX IF NOT EXISTS i ON app.t (a);\nCREATE SEQUENCE IF NOT EXISTS app.q;",
+     ""},
+    {EXTF, 15, "CREATE INDEX IF NOT EXISTS i ON public.t (a);", CORF},
+    {EXTF, 15, "CREATE SEQUENCE IF NOT EXISTS q;", CORF},
+    {EXTF, 15, "CREATE TEMP TABLE IF NOT EXISTS x (a int);", ""},
+    {EXTF, 15, "CREATE SCHEMA IF NOT EXISTS app;", CORF},
+    {EXTF, 15, "CREATE SCHEMA IF NOT EXISTS app;\nCREATE TABLE IF NOT EXISTS app.t (a int);", CORF "," CORF},
+    {EXTF, 15, "CREATE SCHEMA AUTHORIZATION app;\nCREATE TABLE IF NOT EXISTS app.t (a int);", ""},
+    {EXTF, 15, "CREATE SCHEMA ext;\nCREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;", ""},
+    {EXTF, 15, "CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;", CORF},
+    {EXTF, 15, "CREATE EXTENSION IF NOT EXISTS pgcrypto;", CORF "," EXT},
+    {"vector--0.7--0.8.sql", 15, "CREATE TABLE IF NOT EXISTS t (a int);", CORF},
+    {"vector--.sql", 15, "CREATE TABLE IF NOT EXISTS t (a int);", ""},
+    {"--0.8.sql", 15, "CREATE TABLE IF NOT EXISTS t (a int);", ""},
+    /* public before 15, and unqualified names (which land there) */
+    {"t.sql", 14, "CREATE TABLE IF NOT EXISTS t (a int);", CORF},
+    {"t.sql", 14, "CREATE OR REPLACE VIEW public.v AS SELECT 1 AS a;", CORF},
+    {"t.sql", 14, "CREATE TABLE IF NOT EXISTS app.t (a int);", ""},
+    {"t.sql", 14, "CREATE SCHEMA IF NOT EXISTS app;", ""},
+    {"t.sql", 14, "REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n"
+                  "CREATE TABLE IF NOT EXISTS t (a int);", ""},
+    {"t.sql", 14, "REVOKE ALL ON SCHEMA public FROM PUBLIC;\n"
+                  "CREATE TABLE IF NOT EXISTS t (a int);", ""},
+    {"t.sql", 14, "REVOKE USAGE ON SCHEMA public FROM PUBLIC;\n"
+                  "CREATE TABLE IF NOT EXISTS t (a int);", CORF},
+    {"t.sql", 14, "REVOKE CREATE ON SCHEMA public FROM app;\n"
+                  "CREATE TABLE IF NOT EXISTS t (a int);", CORF},
+    /* the REVOKE counts only from where it is */
+    {"t.sql", 14, "CREATE TABLE IF NOT EXISTS t (a int);\n"
+                  "REVOKE CREATE ON SCHEMA public FROM PUBLIC;", CORF},
+    {"t.sql", 15, "GRANT CREATE ON SCHEMA public TO PUBLIC;\n"
+                  "CREATE TABLE IF NOT EXISTS t (a int);", CORF},
+    /* a schema opened to PUBLIC, until it is closed again */
+    {"t.sql", 15, "GRANT CREATE ON SCHEMA s TO PUBLIC;\n"
+                  "CREATE OR REPLACE VIEW s.v AS SELECT 1 AS a;", CORF},
+    {"t.sql", 15, "GRANT ALL ON SCHEMA s, u TO app, PUBLIC;\n"
+                  "CREATE TABLE IF NOT EXISTS u.t (a int);", CORF},
+    {"t.sql", 15, "GRANT USAGE ON SCHEMA s TO PUBLIC;\n"
+                  "CREATE OR REPLACE VIEW s.v AS SELECT 1 AS a;", ""},
+    {"t.sql", 15, "GRANT CREATE ON SCHEMA s TO app;\n"
+                  "CREATE OR REPLACE VIEW s.v AS SELECT 1 AS a;", ""},
+    {"t.sql", 15, "GRANT CREATE ON SCHEMA s TO PUBLIC;\nREVOKE CREATE ON SCHEMA s FROM PUBLIC;\n"
+                  "CREATE OR REPLACE VIEW s.v AS SELECT 1 AS a;", ""},
+    {"t.sql", 15, "GRANT CREATE ON SCHEMA s TO PUBLIC;\n"
+                  "CREATE OR REPLACE VIEW t.v AS SELECT 1 AS a;", ""},
+};
+
+/* The security findings of sql read as file name, for --pg-version pg. */
+static script *lint_named(const char *name, int pg, const char *sql)
+{
+    lint_config config = {.policy = NULL, .pg_version = pg};
+    script_options opt = script_options_default();
+    script *s = script_read_memory(name, sql, strlen(sql), &opt);
+    script_options_free(&opt);
+    lint_check_modules(&config, NULL, s, 1u << LINT_SECURITY);
+    return s;
+}
+
+static void test_foreign_contexts(void **state)
+{
+    (void)state;
+    int failed = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(foreign_cases); i++) {
+        const foreign_case *fc = &foreign_cases[i];
+        script *s = lint_named(fc->name, fc->pg, fc->sql);
+        char *got = group_ids(s);
+        if (strcmp(got, fc->ids) != 0) {
+            print_error("foreign case %zu (%s, %d):\n%s\nwant [%s]\ngot  [%s]\n", i, fc->name,
+                        fc->pg, fc->sql, fc->ids, got);
+            failed++;
+        }
+        free(got);
+        script_free(s);
+    }
+    assert_int_equal(failed, 0);
+}
+
 /* The only finding of rule id in s. */
 static const finding *only(const script *s, const char *id)
 {
@@ -328,12 +415,25 @@ static void test_messages(void **state)
     assert_int_equal(n, 3);
     script_free(s);
 
-    s = lint("CREATE OR REPLACE VIEW v AS SELECT 1 AS a;");
-    assert_non_null(strstr(only(s, CORF)->message, "unqualified"));
+    s = lint_named(EXTF, 15, "CREATE OR REPLACE VIEW v AS SELECT 1 AS a;");
+    assert_non_null(strstr(only(s, CORF)->message, "unqualified, so it lands in the schema"));
     script_free(s);
 
-    s = lint("CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;");
-    assert_non_null(strstr(only(s, CORF)->message, "schema ext was not created by this script"));
+    s = lint_named(EXTF, 15, "CREATE EXTENSION IF NOT EXISTS pgcrypto WITH SCHEMA ext;");
+    assert_non_null(
+        strstr(only(s, CORF)->message, "schema ext was not created by this extension script"));
+    script_free(s);
+
+    s = lint_named("t.sql", 14, "CREATE OR REPLACE VIEW v AS SELECT 1 AS a;");
+    assert_non_null(strstr(only(s, CORF)->message,
+                           "unqualified, so it goes to public; every role may create objects in "
+                           "public before PostgreSQL 15 (--pg-version 14)"));
+    script_free(s);
+
+    s = lint_named("t.sql", 15, "GRANT CREATE ON SCHEMA public TO PUBLIC;\n"
+                                "CREATE OR REPLACE VIEW public.v AS SELECT 1 AS a;");
+    assert_non_null(strstr(only(s, CORF)->message,
+                           "every role may create objects in public (granted at line 1)"));
     script_free(s);
 
     s = lint("CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SET search_path = app AS 'SELECT 1';");
@@ -362,7 +462,7 @@ static void test_rule_off(void **state)
 static size_t foreign_findings(const lint_config *config, const char *sql)
 {
     script_options opt = script_options_default();
-    script *s = script_read_memory("t.sql", sql, strlen(sql), &opt);
+    script *s = script_read_memory(EXTF, sql, strlen(sql), &opt); /* where it reports */
     script_options_free(&opt);
     lint_check_modules(config, NULL, s, 1u << LINT_SECURITY);
     size_t n = 0;
@@ -397,6 +497,7 @@ int main(void)
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_rule_off),
         cmocka_unit_test(test_policy_schemas),
+        cmocka_unit_test(test_foreign_contexts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

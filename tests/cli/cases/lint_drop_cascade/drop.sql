@@ -1,0 +1,7 @@
+SET lock_timeout = '5s';
+DROP SCHEMA reporting CASCADE;
+DROP VIEW IF EXISTS app.totals CASCADE;
+DROP FUNCTION app.f(int) CASCADE;
+CREATE SCHEMA scratch;
+DROP SCHEMA scratch CASCADE;
+DROP TYPE app.mood RESTRICT;
