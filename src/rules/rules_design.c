@@ -4,8 +4,9 @@
  * names from pg_nodes.h.
  *
  *   prefer-bigint                int2/int4 (smallint, integer, serial, smallserial)
- *                                key columns (primary or foreign key, identity,
- *                                serial) of CREATE [FOREIGN] TABLE and ADD COLUMN
+ *                                key columns that grow (serial, identity, a
+ *                                sequence's default, foreign keys) of CREATE
+ *                                [FOREIGN] TABLE and ADD COLUMN
  *   prefer-identity              serial, bigserial, smallserial columns
  *   prefer-text                  varchar(n) columns (varchar without a length is fine)
  *   prefer-timestamptz           timestamp [without time zone] columns
@@ -122,7 +123,7 @@ static long first_typmod(const cJSON *tn)
 }
 
 /* The column-type rules for column col (its name) of type tn; key: the column is a
-   primary or foreign key or an identity column (prefer-bigint is about keys only). */
+   key that grows (prefer-bigint is about those only). */
 static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, long at, bool key)
 {
     static const char *const ints[] = {"int2", "int4", "serial", "serial4", "smallserial",
@@ -161,46 +162,51 @@ static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, lon
     }
 }
 
-/* A constraint that makes its columns keys: PRIMARY KEY, FOREIGN KEY, IDENTITY. */
-static bool key_constraint(const cJSON *con)
+/*
+ * Whether column def cd is a key that grows with the rows: one a sequence generates
+ * (identity, DEFAULT nextval(...); serial is reported either way), or a FOREIGN KEY
+ * (by its own constraint, or fk: a table constraint names it), which holds such
+ * keys. A key the application assigns (a shard number, a singleton row's 0, a
+ * composite primary key's parts) does not grow with the rows.
+ */
+static bool column_is_growing_key(const cJSON *cd, bool fk)
 {
-    const char *t = str_field(con, PGF_contype);
-    return str_is(t, "CONSTR_PRIMARY") || str_is(t, "CONSTR_FOREIGN") ||
-           str_is(t, "CONSTR_IDENTITY");
-}
-
-/* Whether column def cd is a key by its own constraints (table ones: keys_of). */
-static bool column_is_key(const cJSON *cd)
-{
+    bool generated = false;
     const char *identity = str_field(cd, PGF_identity);
-    if (identity && *identity)
-        return true;
-    const cJSON *con;
-    cJSON_ArrayForEach(con, field(cd, PGF_constraints))
-        if (key_constraint(field(con, PGN_Constraint)))
-            return true;
-    return false;
+    generated |= identity && *identity;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, field(cd, PGF_constraints)) {
+        const cJSON *con = field(it, PGN_Constraint);
+        const char *t = str_field(con, PGF_contype);
+        fk |= str_is(t, "CONSTR_FOREIGN");
+        generated |= str_is(t, "CONSTR_IDENTITY");
+        if (str_is(t, "CONSTR_DEFAULT")) {
+            const cJSON *fc = field(field(con, PGF_raw_expr), PGN_FuncCall);
+            const cJSON *fn = field(fc, PGF_funcname);
+            const char *name = string_node(cJSON_GetArrayItem(fn, cJSON_GetArraySize(fn) - 1));
+            generated |= name && strcmp(name, "nextval") == 0;
+        }
+    }
+    return fk || generated;
 }
 
-/* key: a table constraint names the column as a key (table_keys_name). */
-static void check_column_def(lint_ctx *c, const cJSON *cd, const char *name, bool key)
+/* fk: a table-level FOREIGN KEY names the column (table_foreign_key_names). */
+static void check_column_def(lint_ctx *c, const cJSON *cd, const char *name, bool fk)
 {
-    bool is_key = key || (!name && column_is_key(cd)); /* ALTER COLUMN TYPE: unknown */
+    bool key = !name && column_is_growing_key(cd, fk); /* ALTER COLUMN TYPE: unknown */
     check_column_type(c, name ? name : str_field(cd, PGF_colname), field(cd, PGF_typeName),
-                      location_of(cd), is_key);
+                      location_of(cd), key);
 }
 
-/* Whether a table-level PRIMARY KEY or FOREIGN KEY among elts names column col. */
-static bool table_keys_name(const cJSON *elts, const char *col)
+/* Whether a table-level FOREIGN KEY among elts names column col. */
+static bool table_foreign_key_names(const cJSON *elts, const char *col)
 {
     const cJSON *e, *k;
     cJSON_ArrayForEach(e, elts) {
         const cJSON *con = field(e, PGN_Constraint);
-        const char *t = str_field(con, PGF_contype);
-        const cJSON *cols = str_is(t, "CONSTR_PRIMARY")   ? field(con, PGF_keys)
-                            : str_is(t, "CONSTR_FOREIGN") ? field(con, PGF_fk_attrs)
-                                                          : NULL;
-        cJSON_ArrayForEach(k, cols)
+        if (!str_is(str_field(con, PGF_contype), "CONSTR_FOREIGN"))
+            continue;
+        cJSON_ArrayForEach(k, field(con, PGF_fk_attrs))
             if (col && str_is(string_node(k), col))
                 return true;
     }
@@ -212,8 +218,9 @@ static void check_table_elts(lint_ctx *c, const cJSON *elts)
     const cJSON *e;
     cJSON_ArrayForEach(e, elts) {
         const cJSON *cd = field(e, PGN_ColumnDef);
+        const char *col = cd ? str_field(cd, PGF_colname) : NULL;
         if (cd)
-            check_column_def(c, cd, NULL, table_keys_name(elts, str_field(cd, PGF_colname)));
+            check_column_def(c, cd, NULL, table_foreign_key_names(elts, col));
     }
 }
 
