@@ -7,7 +7,7 @@
  * views are planned (EXPLAIN, never run) inside a READ ONLY transaction, one
  * savepoint per view, rolled back at the end.
  *
- * How the policy maps to PostgreSQL (README, "pgward verify"):
+ * How the policy maps to PostgreSQL (docs/verify.md, "Privileges"):
  *   select, insert, update, delete, truncate  the table privileges of those names
  *   ddl          schema CREATE, owning objects, REFERENCES and TRIGGER on tables,
  *                CREATE on the database (with ddl on some family)

@@ -13,7 +13,7 @@
  *   size_t failed = verify_failed(&rep);                               // 0 = GO
  *   verify_report_free(&rep);
  *
- * Gates (ids are stable; the README lists what each checks):
+ * Gates (ids are stable; docs/verify.md says what each checks):
  *   schemas, extensions, row-security, sensitive-rls, roles, privileges, lifetime,
  *   views, catalog-assumptions, audit-trail
  * catalog-assumptions has parts, one per assumption the static gate makes about the

@@ -8,7 +8,7 @@ For the rules `pgward rules --format json` lists and the docs REPO/rules/<id>.md
 
   (a) every rule has a doc and every doc names a rule (--allow-missing: a rule
       without a doc is only a warning; a doc without a rule always fails);
-  (b) each doc follows the format (see the README, "Rules and their docs"): the
+  (b) each doc follows the format (see docs/commands/pgward-rules.md, "Rules and their docs"): the
       title is the id, the summary line is the registry's summary, the severity
       line matches the registry, the sections are Why, Bad, Good, How to fix in
       that order, with exactly one ```sql block under Bad and one under Good;
