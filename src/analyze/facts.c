@@ -116,6 +116,7 @@ void facts_free(stmt_facts *f)
     free(f->settings);
     free(f->objects);
     free(f->locks);
+    free(f->public_grants);
     free(f->dml);
     free(f->defined);
     free(f->bodies);

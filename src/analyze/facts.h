@@ -143,6 +143,13 @@ typedef struct obj_ref {
     const cJSON *node;   /* the statement (or schema element) node's fields */
 } obj_ref;
 
+/* A GRANT (or ALTER DEFAULT PRIVILEGES ... GRANT) to PUBLIC, wherever it is. */
+typedef struct public_grant_ref {
+    long location;       /* of PUBLIC in the statement text, or of its body's line */
+    int body;            /* index in bodies, or -1: the statement's own tree */
+    size_t unit;
+} public_grant_ref;
+
 /* A relation a statement locks, and whether ACCESS EXCLUSIVE. */
 typedef struct lock_ref {
     qname rel;
@@ -239,6 +246,8 @@ typedef struct stmt_facts {
     size_t nobjects, capobjects;
     lock_ref *locks;
     size_t nlocks, caplocks;
+    public_grant_ref *public_grants;
+    size_t npublic_grants, cappublic_grants;
     dml_ref *dml;
     size_t ndml, capdml;
     const char **defined;    /* names the statement defines (identifier-too-long) */

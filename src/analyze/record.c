@@ -334,6 +334,23 @@ obj_ref *walk_object(walker *w, obj_action action, obj_kind kind, qname name, un
 }
 
 
+void record_public_grant(walker *w, const cJSON *grant)
+{
+    if (!grant || !bool_field(grant, PGF_is_grant))
+        return;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, field(grant, PGF_grantees)) {
+        const cJSON *spec = field(r, PGN_RoleSpec);
+        if (!str_is(str_field(spec, PGF_roletype), "ROLESPEC_PUBLIC"))
+            continue;
+        public_grant_ref *g =
+            FACTS_PUSH(w->f->public_grants, w->f->npublic_grants, w->f->cappublic_grants);
+        g->location = name_loc(w, location_of(spec), "public");
+        g->body = w->body;
+        g->unit = w->unit;
+    }
+}
+
 void record_lock(walker *w, qname rel, long loc, bool aex)
 {
     if (!rel.name)

@@ -375,6 +375,10 @@ static void walk_dcl(walker *w, pg_kind k, const cJSON *f, const char *change)
         }
     }
     ddl_dcl(w, k, f);
+    record_public_grant(w, k == PGK_AlterDefaultPrivilegesStmt
+                               ? field(field(f, PGF_action), PGN_GrantStmt)
+                           : k == PGK_GrantStmt ? f
+                                                : NULL);
     walk_rest(w, f, NULL, 0, ACC_DEFINE, CLASS_DCL);
 }
 

@@ -78,6 +78,8 @@ void walk_defined(walker *w, const char *name);
 obj_ref *walk_object(walker *w, obj_action action, obj_kind kind, qname name, unsigned flags,
                      long loc, const cJSON *node);
 void record_lock(walker *w, qname rel, long loc, bool aex);
+/* A GRANT's (GrantStmt fields, or NULL) grantees, when PUBLIC is among them. */
+void record_public_grant(walker *w, const cJSON *grant);
 
 /* ddl.c: what DDL means, read off its node (no walking) */
 

@@ -356,10 +356,32 @@ static void *rls_begin(lint_ctx *c)
     return xcalloc(1, sizeof(rls_state));
 }
 
+/*
+ * GRANT ... TO PUBLIC in the bodies of the unit's DO blocks and functions: the same
+ * grant when the block or the function runs (the statement's own are check_grant's).
+ */
+static void check_body_grants(lint_ctx *c)
+{
+    for (size_t i = 0; i < c->f->nbodies; i++) /* nbodies grows with nested bodies */
+        if (c->f->bodies[i].unit == c->unit)
+            facts_body(c->f, i);
+    for (size_t i = 0; i < c->f->npublic_grants; i++) {
+        const public_grant_ref *g = &c->f->public_grants[i];
+        if (g->unit != c->unit || g->body < 0)
+            continue;
+        const body_info *b = &c->f->bodies[g->body];
+        lint_report(c, RULE_GRANT_TO_PUBLIC, g->location,
+                    "grants to PUBLIC when the %s runs: every role, present and future, gets "
+                    "it",
+                    b->is_do ? "DO block" : "function");
+    }
+}
+
 static void rls_unit(lint_ctx *c, void *state)
 {
     const unit_info *u = &c->f->units[c->unit];
     check_unit(c, state, (pg_kind)u->kind, u->node);
+    check_body_grants(c);
 }
 
 static void rls_end(lint_ctx *c, void *state)

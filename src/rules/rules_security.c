@@ -62,6 +62,12 @@ typedef struct kept_names {
     size_t n, cap;
 } kept_names;
 
+/* A function and a relation name (a transition table it may see, or one it uses). */
+typedef struct function_relation {
+    kept_name function;
+    char *relation;
+} function_relation;
+
 /* A policy the script created, and whether it applies to PUBLIC. */
 typedef struct created_policy {
     kept_name table;
@@ -82,6 +88,12 @@ typedef struct sec_state {
     bool public_open;           /* PUBLIC may create in schema public (before 15) */
     int public_line;            /* ... the GRANT or REVOKE that decided it, or 0 */
     kept_names open_schemas;    /* schemas a GRANT CREATE ... TO PUBLIC opened */
+    /* unqualified-in-security-definer on a relation of a trigger function: a later
+       CREATE TRIGGER ... REFERENCING may name it as a transition table */
+    finding_list trigger_unqualified;
+    function_relation *trigger_uses;    /* ... the function and relation of each */
+    function_relation *transitions;     /* CREATE TRIGGER: function, transition table */
+    size_t ntransitions, captransitions, captrigger_uses;
 } sec_state;
 
 /* ------------------------------------------------------------------ helpers */
@@ -294,13 +306,59 @@ static size_t unqualified_names(const stmt_facts *f, int b, unqualified **out)
     return n;
 }
 
+/* CREATE TRIGGER ... REFERENCING {OLD|NEW} TABLE AS name: what its function sees. */
+static void remember_transitions(sec_state *ss, const cJSON *trig)
+{
+    qname fq = list_qname(field(trig, PGF_funcname));
+    const cJSON *t;
+    cJSON_ArrayForEach(t, field(trig, PGF_transitionRels)) {
+        const char *name = str_field(field(t, PGN_TriggerTransition), PGF_name);
+        if (!name || !fq.name)
+            continue;
+        GROW(ss->transitions, ss->captransitions, ss->ntransitions + 1);
+        ss->transitions[ss->ntransitions++] = (function_relation){
+            {fq.schema ? xstrdup(fq.schema) : NULL, xstrdup(fq.name)}, xstrdup(name)};
+    }
+}
+
+/* Whether a trigger of the script gives function fn a transition table named rel. */
+static bool is_transition_of(const sec_state *ss, const function_relation *use)
+{
+    for (size_t i = 0; i < ss->ntransitions; i++) {
+        const function_relation *t = &ss->transitions[i];
+        if (strcmp(t->relation, use->relation) == 0 &&
+            qname_match((qname){t->function.schema, t->function.name},
+                        (qname){use->function.schema, use->function.name}))
+            return true;
+    }
+    return false;
+}
+
+static void free_function_relations(function_relation *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].function.schema);
+        free(list[i].function.name);
+        free(list[i].relation);
+    }
+    free(list);
+}
+
+/* Whether a CREATE FUNCTION (its fields) returns trigger. */
+static bool returns_trigger(const cJSON *fn)
+{
+    const cJSON *names = field(field(fn, PGF_returnType), PGF_names);
+    const char *t = string_node(cJSON_GetArrayItem(names, cJSON_GetArraySize(names) - 1));
+    return t && strcmp(t, "trigger") == 0;
+}
+
 /*
  * The bodies of the unit: parsed when there is something to find (SQL bodies
  * always; PL/pgSQL only for SECURITY DEFINER functions or when it mentions
  * search_path), their settings checked, and for a SECURITY DEFINER function its
  * unqualified names reported (word and name: for the message).
  */
-static void check_bodies(lint_ctx *c, const char *word, const char *name)
+static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const char *name)
 {
     stmt_facts *f = c->f;
     for (size_t i = 0; i < f->nbodies; i++) {
@@ -327,12 +385,29 @@ static void check_bodies(lint_ctx *c, const char *word, const char *name)
                              ? xasprintf(" (and %zu more unqualified names)",
                                          nfound - MAX_UNQUALIFIED_REPORTS)
                              : xstrdup("");
-            lint_report(c, RULE_UNQUALIFIED_IN_SECURITY_DEFINER, at(c, u->loc),
-                        "SECURITY DEFINER %s %s uses %s %s%s without a schema: an object of "
-                        "that name earlier on the search_path runs or is read with the owner's "
-                        "privileges; qualify it%s",
-                        word, name, u->function ? "function" : "relation", u->name,
-                        u->function ? "()" : "", more);
+            /* a relation of a trigger function may be a transition table a later
+               CREATE TRIGGER ... REFERENCING names: decided at the end */
+            bool pending = !u->function && returns_trigger(b->node);
+            size_t before = ss->trigger_unqualified.count;
+            finding_list *to = pending ? &ss->trigger_unqualified : &c->s->findings;
+#define UNQUALIFIED_FMT                                                                   \
+    "SECURITY DEFINER %s %s uses %s %s%s without a schema: an object of that name earlier " \
+    "on the search_path runs or is read with the owner's privileges; qualify it%s"
+            if (pending)
+                lint_report_to(c, to, RULE_UNQUALIFIED_IN_SECURITY_DEFINER, at(c, u->loc),
+                               UNQUALIFIED_FMT, word, name, "relation", u->name, "", more);
+            else
+                lint_report(c, RULE_UNQUALIFIED_IN_SECURITY_DEFINER, at(c, u->loc),
+                            UNQUALIFIED_FMT, word, name, u->function ? "function" : "relation",
+                            u->name, u->function ? "()" : "", more);
+#undef UNQUALIFIED_FMT
+            if (ss->trigger_unqualified.count > before) {
+                GROW(ss->trigger_uses, ss->captrigger_uses, ss->trigger_unqualified.count);
+                qname fq = list_qname(field(b->node, PGF_funcname));
+                ss->trigger_uses[before] = (function_relation){
+                    {fq.schema ? xstrdup(fq.schema) : NULL, xstrdup(fq.name ? fq.name : "")},
+                    xstrdup(u->name)};
+            }
             free(more);
         }
         free(found);
@@ -541,7 +616,7 @@ static void check_function(lint_ctx *c, sec_state *ss, const cJSON *f)
         }
     }
     free(what);
-    check_bodies(c, word, name);
+    check_bodies(c, ss, word, name);
     free(name);
 }
 
@@ -692,7 +767,7 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
         check_alter_function(c, ss, f);
         return;
     case PGK_DoStmt:
-        check_bodies(c, "DO block", "");
+        check_bodies(c, ss, "DO block", "");
         return;
     default:
         check_settings(c);
@@ -706,6 +781,8 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
         break;
     case PGK_CreateTrigStmt:
     case PGK_RuleStmt:
+        if (k == PGK_CreateTrigStmt)
+            remember_transitions(ss, f);
         if (replace) {
             bool trig = k == PGK_CreateTrigStmt;
             const char *on = str_field(f, trig ? PGF_trigname : PGF_rulename);
@@ -833,6 +910,15 @@ static void security_end(lint_ctx *c, void *state)
     sec_state *ss = state;
     keep_unless(c, &ss->no_policy, &ss->no_policy_tables, &ss->policy_tables);
     keep_unless(c, &ss->unpinned, &ss->unpinned_functions, &ss->pinned);
+    finding_list keep = {0};
+    for (size_t i = 0; i < ss->trigger_unqualified.count; i++) {
+        if (is_transition_of(ss, &ss->trigger_uses[i]))
+            continue;
+        GROW(keep.items, keep.cap, keep.count + 1);
+        keep.items[keep.count++] = ss->trigger_unqualified.items[i];
+        memset(&ss->trigger_unqualified.items[i], 0, sizeof(finding));
+    }
+    lint_keep(c, &keep);
 }
 
 static void security_free(void *state)
@@ -851,6 +937,9 @@ static void security_free(void *state)
     kept_free(&ss->open_schemas);
     finding_list_free(&ss->no_policy);
     finding_list_free(&ss->unpinned);
+    free_function_relations(ss->trigger_uses, ss->trigger_unqualified.count);
+    free_function_relations(ss->transitions, ss->ntransitions);
+    finding_list_free(&ss->trigger_unqualified);
     free(ss);
 }
 

@@ -64,6 +64,26 @@ static const sec_case cases[] = {
     {"CREATE TABLE IF NOT EXISTS t (a int);", ""},
     {"CREATE SCHEMA IF NOT EXISTS app;", ""},
 
+    /* a trigger's transition tables are not relations on the search_path */
+    {"CREATE FUNCTION s.f() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+     "SET search_path = pg_catalog, pg_temp AS $$ BEGIN PERFORM 1 FROM n; RETURN NULL; END $$;\n"
+     "CREATE TRIGGER g AFTER INSERT ON s.t REFERENCING NEW TABLE AS n "
+     "FOR EACH STATEMENT EXECUTE FUNCTION s.f();",
+     ""},
+    {"CREATE FUNCTION s.f() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+     "SET search_path = pg_catalog, pg_temp AS $$ BEGIN PERFORM 1 FROM n; RETURN NULL; END $$;\n"
+     "CREATE TRIGGER g AFTER INSERT ON s.t REFERENCING NEW TABLE AS n "
+     "FOR EACH STATEMENT EXECUTE FUNCTION s.other();",
+     UQ},
+    {"CREATE FUNCTION s.f() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+     "SET search_path = pg_catalog, pg_temp AS $$ BEGIN PERFORM 1 FROM m; RETURN NULL; END $$;\n"
+     "CREATE TRIGGER g AFTER INSERT ON s.t REFERENCING NEW TABLE AS n "
+     "FOR EACH STATEMENT EXECUTE FUNCTION s.f();",
+     UQ},
+    {"CREATE FUNCTION s.f() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
+     "SET search_path = pg_catalog, pg_temp AS $$ BEGIN PERFORM 1 FROM n; RETURN NULL; END $$;",
+     UQ},
+
     /* extension-in-public (and IF NOT EXISTS) */
     {"CREATE EXTENSION pgcrypto;", EXT},
     {"CREATE EXTENSION pgcrypto WITH SCHEMA public;", EXT},
