@@ -4,8 +4,8 @@
  * names from pg_nodes.h.
  *
  *   prefer-bigint                int2/int4 (smallint, integer, serial, smallserial)
- *                                key columns that grow (serial, identity, a
- *                                sequence's default, foreign keys) of CREATE
+ *                                key columns (one-column primary key, foreign key,
+ *                                identity, a sequence's default, serial) of CREATE
  *                                [FOREIGN] TABLE and ADD COLUMN
  *   prefer-identity              serial, bigserial, smallserial columns
  *   prefer-text                  varchar(n) columns (varchar without a length is fine)
@@ -123,7 +123,7 @@ static long first_typmod(const cJSON *tn)
 }
 
 /* The column-type rules for column col (its name) of type tn; key: the column is a
-   key that grows (prefer-bigint is about those only). */
+   key (prefer-bigint is about keys only). */
 static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, long at, bool key)
 {
     static const char *const ints[] = {"int2", "int4", "serial", "serial4", "smallserial",
@@ -163,13 +163,13 @@ static void check_column_type(lint_ctx *c, const char *col, const cJSON *tn, lon
 }
 
 /*
- * Whether column def cd is a key that grows with the rows: one a sequence generates
- * (identity, DEFAULT nextval(...); serial is reported either way), or a FOREIGN KEY
- * (by its own constraint, or fk: a table constraint names it), which holds such
- * keys. A key the application assigns (a shard number, a singleton row's 0, a
- * composite primary key's parts) does not grow with the rows.
+ * Whether column def cd is a key: a PRIMARY KEY of one column or a FOREIGN KEY (by
+ * its own constraint, or pk, fk: a table constraint names it), or one a sequence
+ * generates (identity, DEFAULT nextval(...); serial is reported either way). The
+ * parts of a composite primary key (shard numbers, kinds, tenant ids) are not keys
+ * that grow with the rows.
  */
-static bool column_is_growing_key(const cJSON *cd, bool fk)
+static bool column_is_key(const cJSON *cd, bool pk, bool fk)
 {
     bool generated = false;
     const char *identity = str_field(cd, PGF_identity);
@@ -179,6 +179,7 @@ static bool column_is_growing_key(const cJSON *cd, bool fk)
         const cJSON *con = field(it, PGN_Constraint);
         const char *t = str_field(con, PGF_contype);
         fk |= str_is(t, "CONSTR_FOREIGN");
+        pk |= str_is(t, "CONSTR_PRIMARY");
         generated |= str_is(t, "CONSTR_IDENTITY");
         if (str_is(t, "CONSTR_DEFAULT")) {
             const cJSON *fc = field(field(con, PGF_raw_expr), PGN_FuncCall);
@@ -187,26 +188,34 @@ static bool column_is_growing_key(const cJSON *cd, bool fk)
             generated |= name && strcmp(name, "nextval") == 0;
         }
     }
-    return fk || generated;
+    return pk || fk || generated;
 }
 
-/* fk: a table-level FOREIGN KEY names the column (table_foreign_key_names). */
-static void check_column_def(lint_ctx *c, const cJSON *cd, const char *name, bool fk)
+/* pk, fk: a table-level constraint makes the column a key (table_key_names). */
+static void check_column_def(lint_ctx *c, const cJSON *cd, const char *name, bool pk, bool fk)
 {
-    bool key = !name && column_is_growing_key(cd, fk); /* ALTER COLUMN TYPE: unknown */
+    bool key = !name && column_is_key(cd, pk, fk); /* ALTER COLUMN TYPE: unknown */
     check_column_type(c, name ? name : str_field(cd, PGF_colname), field(cd, PGF_typeName),
                       location_of(cd), key);
 }
 
-/* Whether a table-level FOREIGN KEY among elts names column col. */
-static bool table_foreign_key_names(const cJSON *elts, const char *col)
+/*
+ * Whether a table-level constraint of type contype among elts names column col: a
+ * FOREIGN KEY, or a PRIMARY KEY of that one column (a composite key's parts are
+ * partitions, kinds and references, which do not grow with the rows).
+ */
+static bool table_key_names(const cJSON *elts, const char *contype, const char *col)
 {
     const cJSON *e, *k;
+    bool primary = strcmp(contype, "CONSTR_PRIMARY") == 0;
     cJSON_ArrayForEach(e, elts) {
         const cJSON *con = field(e, PGN_Constraint);
-        if (!str_is(str_field(con, PGF_contype), "CONSTR_FOREIGN"))
+        if (!str_is(str_field(con, PGF_contype), contype))
             continue;
-        cJSON_ArrayForEach(k, field(con, PGF_fk_attrs))
+        const cJSON *cols = field(con, primary ? PGF_keys : PGF_fk_attrs);
+        if (primary && cJSON_GetArraySize(cols) != 1)
+            continue;
+        cJSON_ArrayForEach(k, cols)
             if (col && str_is(string_node(k), col))
                 return true;
     }
@@ -220,7 +229,8 @@ static void check_table_elts(lint_ctx *c, const cJSON *elts)
         const cJSON *cd = field(e, PGN_ColumnDef);
         const char *col = cd ? str_field(cd, PGF_colname) : NULL;
         if (cd)
-            check_column_def(c, cd, NULL, table_foreign_key_names(elts, col));
+            check_column_def(c, cd, NULL, table_key_names(elts, "CONSTR_PRIMARY", col),
+                             table_key_names(elts, "CONSTR_FOREIGN", col));
     }
 }
 
@@ -539,12 +549,12 @@ static void check_alter_table(lint_ctx *c, const cJSON *f)
         const cJSON *cd = field(field(cmd, PGF_def), PGN_ColumnDef);
         bool missing_ok = bool_field(cmd, PGF_missing_ok);
         if (str_is(sub, "AT_AddColumn") && cd) {
-            check_column_def(c, cd, NULL, false);
+            check_column_def(c, cd, NULL, false, false);
             if (!missing_ok)
                 not_idempotent(c, location_of(cd), "ADD COLUMN without IF NOT EXISTS",
                                "write ADD COLUMN IF NOT EXISTS");
         } else if (str_is(sub, "AT_AlterColumnType") && cd) {
-            check_column_def(c, cd, str_field(cmd, PGF_name), false);
+            check_column_def(c, cd, str_field(cmd, PGF_name), false, false);
         } else if (str_is(sub, "AT_DropColumn") && !missing_ok) {
             not_idempotent(c, location_of(rv), "DROP COLUMN without IF EXISTS",
                            "write DROP COLUMN IF EXISTS");

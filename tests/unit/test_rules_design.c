@@ -32,7 +32,7 @@ static const design_case cases[] = {
     /* prefer-bigint: keys only (primary, foreign, identity, serial) */
     {"CREATE TABLE IF NOT EXISTS s.t (a int);", ""},
     {"CREATE TABLE IF NOT EXISTS s.t (a integer, b smallint, c int4);", ""},
-    {"CREATE TABLE IF NOT EXISTS s.t (a int PRIMARY KEY);", ""},
+    {"CREATE TABLE IF NOT EXISTS s.t (a int PRIMARY KEY);", "prefer-bigint"},
     {"CREATE TABLE IF NOT EXISTS s.t (a int PRIMARY KEY DEFAULT nextval('s.q'));",
      "prefer-bigint"},
     {"CREATE TABLE IF NOT EXISTS s.t (a int DEFAULT pg_catalog.nextval('s.q'));",
@@ -43,7 +43,7 @@ static const design_case cases[] = {
      "prefer-bigint"},
     {"CREATE TABLE IF NOT EXISTS s.t (a int, b smallint, c int, PRIMARY KEY (a), "
      "FOREIGN KEY (c) REFERENCES s.u (id));",
-     "prefer-bigint"},
+     "prefer-bigint prefer-bigint"},
     /* the columns of a composite primary key do not grow with the rows */
     {"CREATE TABLE IF NOT EXISTS s.t (shard_id int, run_id bytea, PRIMARY KEY (shard_id, "
      "run_id));",
