@@ -8,7 +8,8 @@
 #                      fixed one passes, a hook arg (--error-on-warnings) is passed on
 #   pgward-lint-build  two repositories run it at once on first use: pgward is built
 #                      once into pre-commit's cache (the other run waits on the lock)
-#                      and both report the finding; the fixed script then passes
+#                      and both report the finding; the fixed script then passes;
+#                      without the build tools it says which packages to install
 # Skipped (77) without pre-commit or git.
 set -u
 build=$1 src=$2
@@ -93,6 +94,14 @@ built=$(find "$PRE_COMMIT_HOME" -path '*/build-pre-commit/pgward' -type f | wc -
 [ "$built" = 1 ] || bad "$built pgward binaries in the pre-commit cache, expected 1"
 commit_check "$tmp/b1" "$fixtures/clean.sql" 0 "pgward-lint-build, fixed script"
 grep -q "building pgward" "$tmp/b1.out" && bad "pgward-lint-build built pgward again"
+
+# --- without the build tools, the build hook says what to install
+mkdir "$tmp/nobin" && ln -s "$(command -v dirname)" "$tmp/nobin/dirname"
+PATH=$tmp/nobin "$BASH" "$hookrepo/scripts/pre-commit-build-lint.sh" x.sql >"$tmp/nobuild.out" 2>&1
+rc=$?
+[ $rc = 2 ] && grep -q "cannot build pgward: cmake cc pkg-config flex bison flock not found" "$tmp/nobuild.out" &&
+  grep -q "apt-get install build-essential cmake" "$tmp/nobuild.out" ||
+  { cat "$tmp/nobuild.out"; bad "the build hook without build tools: exit $rc, expected 2 and what to install"; }
 
 [ $fail = 0 ] && echo "both pre-commit hooks fail a broken script with its finding and pass the fixed one"
 exit $fail
