@@ -3,11 +3,12 @@
 # tree into a temporary prefix (`cmake --install`) and uses what was installed: the
 # binary (--version, a lint, a rule's doc), every man page (rendered by man), the
 # bash completion (loaded by bash-completion from the prefix, then completing
-# `pgward li`), the zsh completion (syntax, and found by compinit); then builds the
+# `pgward li`), the zsh completion (syntax, found by compinit, and TAB in an
+# interactive zsh: a command, an option, a rule id, a file); then builds the
 # Debian package with cpack and checks its name, contents and Depends, and runs the
 # binary extracted from it.
 set -u
-build=$1 src=$2 version=$3
+build=$1 src=$(cd "$2" && pwd) version=$3
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail=0
@@ -78,6 +79,14 @@ if command -v zsh >/dev/null; then
   got=$(HOME=$tmp zsh -f -c "fpath=('$prefix/share/zsh/vendor-completions' \$fpath)
         autoload -U compinit && compinit -u -D && print -r -- \$_comps[pgward]" 2>&1)
   [ "$got" = _pgward ] || bad "compinit does not map pgward to _pgward (got '$got')"
+  # what TAB makes of a line in an interactive zsh
+  (cd "$fixtures" && timeout 60 zsh -f "$fixtures/zsh_complete.zsh" "$prefix/share/zsh/vendor-completions" \
+     "$prefix/bin" 'pgward li' 'pgward lint --error-on' 'pgward rules syntax-e' 'pgward lint bro') \
+    >"$tmp/zsh.out" 2>&1
+  printf '%s\n' 'RESULT: pgward lint' 'RESULT: pgward lint --error-on-warnings' \
+    'RESULT: pgward rules syntax-error' 'RESULT: pgward lint broken.sql' >"$tmp/zsh.want"
+  diff "$tmp/zsh.want" "$tmp/zsh.out" >/dev/null ||
+    { diff "$tmp/zsh.want" "$tmp/zsh.out"; bad "zsh does not complete pgward as expected"; }
 fi
 
 # --- the Debian package
