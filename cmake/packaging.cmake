@@ -45,11 +45,12 @@ install(FILES ${COMPLETION_DIR}/_pgward DESTINATION ${PGWARD_ZSH_COMPLETION_DIR}
 
 # --- man pages: each docs/commands/pgward*.md, whose pandoc title block
 # ("% PGWARD-LINT(1) pgward | pgward manual") names the section. Without pandoc
-# they are left out, said once here; scripts/setup.sh installs it for the tests.
+# they are left out, said once here (the install test then fails); scripts/setup.sh
+# installs it.
 file(GLOB MAN_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/docs/commands/pgward*.md)
 find_program(PANDOC pandoc)
 if(NOT PANDOC)
-  message(STATUS "pandoc not found: the man pages are not built (apt-get install pandoc)")
+  message(STATUS "pandoc not found: the man pages are not built (apt-get install pandoc; scripts/setup.sh installs it)")
 elseif(MAN_SOURCES)
   set(MAN_DIR ${CMAKE_BINARY_DIR}/man)
   file(MAKE_DIRECTORY ${MAN_DIR})
@@ -104,7 +105,14 @@ set(CPACK_DEBIAN_PACKAGE_HOMEPAGE ${PGWARD_HOMEPAGE})
 # The Depends line comes from the libraries the binary links (libpg-query, libcjson,
 # libpq5, libpcre2-8, libssl3 and libc), at the versions dpkg-shlibdeps reads from
 # their packages' symbols files.
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+find_program(DPKG_SHLIBDEPS dpkg-shlibdeps)
+if(DPKG_SHLIBDEPS)
+  set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+else()
+  # without dpkg-dev: Debian 12's names, unversioned
+  message(STATUS "dpkg-shlibdeps not found: the package's Depends is Debian 12's list (apt-get install dpkg-dev)")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libc6, libcjson1, libpcre2-8-0, libpg-query1504.0, libpq5, libssl3")
+endif()
 # pgward stage runs a PostgreSQL 15 server of its own
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql-15, bash-completion, pre-commit")
 # (CPack puts the summary above it as the Description's first line)

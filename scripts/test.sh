@@ -2,7 +2,7 @@
 # scripts/test.sh: Quick start command 2: the whole test suite.
 #
 # Installs what is missing (as root; the tests also need PostgreSQL 15, python3,
-# valgrind, and for installing pgward pandoc, man-db, bash-completion, zsh and
+# valgrind, and for installing pgward man-db, bash-completion, zsh and
 # pre-commit), then:
 #   1. build/        Debug build, -Wall -Wextra -Werror, fuzz replay targets:
 #                    ctest: unit, cli, pg (throwaway PostgreSQL 15), corpus replay and
@@ -13,7 +13,7 @@
 # Exits non-zero if any step fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PGWARD_SETUP_EXTRA="postgresql-15 postgresql-client-15 python3 valgrind git pandoc man-db bash-completion zsh pre-commit" \
+PGWARD_SETUP_EXTRA="postgresql-15 postgresql-client-15 python3 valgrind git man-db bash-completion zsh pre-commit" \
   bash scripts/setup.sh
 jobs=$(nproc)
 
