@@ -8,7 +8,7 @@
 set -euo pipefail
 
 PGWARD_PACKAGES=(
-  build-essential cmake pkg-config flex bison
+  build-essential cmake pkg-config flex bison pandoc
   libpg-query-dev libcjson-dev libpq-dev libpcre2-dev libssl-dev libcmocka-dev
   postgresql-15
 )

@@ -8,6 +8,7 @@
 int cmd_apply(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_completion(int argc, char **argv); /* not in the table: --help does not list it */
 int cmd_keygen(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_parse(int argc, char **argv);

@@ -65,6 +65,9 @@ int main(int argc, char **argv)
     }
     if (arg[0] == '-')
         return usage_error(NULL, "unknown option '%s'", arg);
+    /* kept out of the table so that it is not completed or documented as a command */
+    if (strcmp(arg, "completion") == 0)
+        return cmd_completion(argc - 1, argv + 1);
     for (size_t i = 0; i < pgward_ncommands; i++)
         if (strcmp(pgward_commands[i].name, arg) == 0)
             return pgward_commands[i].run(argc - 1, argv + 1);

@@ -128,6 +128,15 @@ void cli_print_help(FILE *out, const cli_usage *u, const cli_option *opts)
 
 /* ------------------------------------------------------------------ parse */
 
+static cli_describe_fn describe_fn;
+static void *describe_ctx;
+
+void cli_set_describe(cli_describe_fn fn, void *ctx)
+{
+    describe_fn = fn;
+    describe_ctx = ctx;
+}
+
 /* Stores the value of opts[i] as its entry says; returns -1 or an exit status. */
 static int store(const char *cmd, const cli_option *o, const char *arg)
 {
@@ -184,6 +193,11 @@ int cli_parse_options(const cli_usage *u, const cli_option *opts, int argc, char
 {
     size_t n = count_options(opts);
     check_table(opts, n);
+    if (describe_fn) {
+        describe_fn(u, opts, describe_ctx);
+        *argi = argc;
+        return EXIT_CLEAN;
+    }
     struct option *longopts = xcalloc(n + 2, sizeof(*longopts));
     char *shortopts = xmalloc(2 * n + 3), *sp = shortopts;
     *sp++ = ':'; /* a missing value is ':', not '?' */

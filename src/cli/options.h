@@ -96,6 +96,17 @@ enum { CLI_HELP_COLUMN = 29 };
 int cli_parse_options(const cli_usage *u, const cli_option *opts, int argc, char **argv,
                       int *argi);
 
+/*
+ * `pgward completion` learns each command's options from the table the command
+ * itself parses with: while a describe function is set, cli_parse_options() hands
+ * it the usage and the table instead of parsing argv, and returns 0 as after
+ * --help (so a command run this way does nothing else). NULL turns it off. The
+ * table lives on the command's stack: fn must copy what it keeps (the strings in
+ * it are static).
+ */
+typedef void (*cli_describe_fn)(const cli_usage *u, const cli_option *opts, void *ctx);
+void cli_set_describe(cli_describe_fn fn, void *ctx);
+
 /* Appends "options:\n" and one entry per option (then -h, --help) to sb. */
 void cli_options_help(strbuf *sb, const cli_option *opts);
 

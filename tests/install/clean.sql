@@ -1,0 +1,2 @@
+-- a script pgward finds nothing wrong with (the install and pre-commit tests)
+SELECT 1;
