@@ -745,6 +745,7 @@ typedef struct held_lock {
     bool access_exclusive;
     bool reported;         /* multiple-locks-same-table said so already */
     bool by_lock_only;     /* only LOCK TABLE so far: a later statement is not "again" */
+    bool index;            /* DROP INDEX: the name is the index, the lock its table's */
 } held_lock;
 
 typedef struct lock_state {
@@ -837,12 +838,15 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
         !(again_only && validates_constraint(node))) {
         ls->aex_reported = true;
         char *name = qname_text((qname){aex->schema, aex->name});
+        char *on = aex->index ? xasprintf("the table of index \"%s\"", name)
+                              : xasprintf("\"%s\"", name);
         lint_report_to(c, txn_findings(c, ls), RULE_ACCESS_EXCLUSIVE_HELD, -1,
-                       "%s runs while the ACCESS EXCLUSIVE lock on \"%s\" taken at line %d is "
-                       "held: every query on \"%s\" waits until the transaction ends; commit "
+                       "%s runs while the ACCESS EXCLUSIVE lock on %s taken at line %d is "
+                       "held: every query on it waits until the transaction ends; commit "
                        "the lock-taking statement first, or move this work to another "
                        "transaction",
-                       stmt_name(node, u->lock_what), name, aex->line, name);
+                       stmt_name(node, u->lock_what), on, aex->line);
+        free(on);
         free(name);
     }
     if (!u->lock_what)
@@ -891,7 +895,8 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
         GROW(ls->held, ls->capheld, ls->nheld + 1);
         ls->held[ls->nheld++] = (held_lock){
             t->rel.schema ? xstrdup(t->rel.schema) : NULL, xstrdup(t->rel.name), c->st->line,
-            ls->nstmt, u->lock_is_alter, t->access_exclusive, false, u->lock_is_explicit};
+            ls->nstmt, u->lock_is_alter, t->access_exclusive, false, u->lock_is_explicit,
+            str_is(u->lock_what, "DROP INDEX")};
     }
 }
 
