@@ -11,6 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/version.h"
+#include "parse/newer_syntax.h"
+#include "parse/placeholders.h"
 #include "pg_nodes.h"
 #include "script/interp.h"
 
@@ -342,6 +345,100 @@ static void run_statement(file_ctx *fc, const statement *st)
         fc->ip->out->stopped = true;
 }
 
+/* Whether key was reported in this file already; notes it as reported. */
+static bool told_before(file_ctx *fc, const char *key)
+{
+    if (str_list_has(fc->told, fc->ntold, key))
+        return true;
+    str_set_put(&fc->told, &fc->ntold, &fc->captold, key, true);
+    return false;
+}
+
+/* Whether source offset off lies in the text st was read from. */
+static bool statement_covers(const statement *st, size_t off)
+{
+    for (size_t i = 0; i < st->nspans; i++)
+        if (off >= st->spans[i].src_off && off < st->spans[i].src_off + st->spans[i].src_len)
+            return true;
+    return false;
+}
+
+/*
+ * A statement that does not parse because psql left an unset :variable in it, or
+ * because it holds another tool's template placeholder: one finding per variable
+ * or placeholder per file, instead of a syntax error on text nobody wrote. Returns
+ * whether the statement holds any (reported now or before).
+ */
+static bool report_unsubstituted(file_ctx *fc, const statement *st)
+{
+    bool any = false;
+    for (size_t i = 0; i < fc->nunset; i++) {
+        const unset_ref *u = &fc->unset[i];
+        if (!statement_covers(st, u->off))
+            continue; /* text dropped before it was sent (\r, an abandoned branch) */
+        any = true;
+        char *key = xasprintf("v:%s", u->name);
+        if (!told_before(fc, key)) {
+            /* :'name' and :"name" carry their own quotes */
+            const char *ref = fc->src->text + u->off;
+            const char *q = memchr(ref, '\'', u->len) || memchr(ref, '"', u->len) ? "" : "'";
+            interp_add_finding(fc, SEV_ERROR, RULE_UNSET_VARIABLE, u->off, u->len,
+                               "variable '%s' is not set: psql leaves %s%.*s%s as it is; set "
+                               "it with -v %s=VALUE",
+                               u->name, q, (int)u->len, ref, q, u->name);
+            finding_set_statement(&fc->ip->out->findings, st->text);
+        }
+        free(key);
+    }
+    sql_placeholder *ph;
+    size_t nph = sql_find_placeholders(st->text, &ph);
+    for (size_t i = 0; i < nph; i++) {
+        any = true;
+        char *key = xasprintf("p:%s", ph[i].text);
+        if (!told_before(fc, key)) {
+            interp_add_finding(fc, SEV_ERROR, RULE_TEMPLATE_PLACEHOLDER,
+                               statement_source_offset(st, ph[i].off), ph[i].len,
+                               "template placeholder '%s' is not SQL: %s substitutes it before "
+                               "the SQL runs, and pgward does not (-v sets psql variables "
+                               "only); lint the script after substitution",
+                               ph[i].text, ph[i].tool);
+            finding_set_statement(&fc->ip->out->findings, st->text);
+        }
+        free(key);
+    }
+    sql_placeholders_free(ph, nph);
+    return any;
+}
+
+/* Reports why st (which did not parse) does not: an unset variable or placeholder,
+   syntax of a newer PostgreSQL, or else a syntax error. */
+static void report_parse_error(file_ctx *fc, const statement *st)
+{
+    size_t at = st->parse.error_offset >= 0
+                    ? statement_source_offset(st, (size_t)st->parse.error_offset)
+                    : st->offset;
+    if (report_unsubstituted(fc, st))
+        return;
+    size_t where;
+    const newer_syntax *e =
+        sql_newer_syntax(st->text, &st->parse, pgward_grammar_major(), &where);
+    if (e) {
+        if (st->parse.error_offset < 0)
+            at = statement_source_offset(st, where);
+        interp_add_finding(fc, SEV_WARNING, RULE_UNSUPPORTED_SYNTAX, at, 0,
+                           "%s needs the PostgreSQL %d grammar; pgward was built with %d (%s)",
+                           e->what, e->major, pgward_grammar_major(), st->parse.error);
+    } else {
+        /* libpg_query always parses with standard_conforming_strings on */
+        interp_add_finding(fc, SEV_ERROR, RULE_SYNTAX_ERROR, at, 0, "%s%s", st->parse.error,
+                           fc->ip->std_strings ? ""
+                                               : " (pgward parses with "
+                                                 "standard_conforming_strings on; this "
+                                                 "script turned it off)");
+    }
+    finding_set_statement(&fc->ip->out->findings, st->text);
+}
+
 void interp_statement_free(statement *st)
 {
     free(st->text);
@@ -387,17 +484,9 @@ void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
     st->uses_result_vars = fc->stmt_result;
     st->parse = sql_parse(st->text);
     st->kind = sql_kind_string(&st->parse);
-    if (st->parse.error) {
-        size_t at = st->parse.error_offset >= 0
-                        ? statement_source_offset(st, (size_t)st->parse.error_offset)
-                        : st->offset;
-        /* libpg_query always parses with standard_conforming_strings on */
-        interp_add_finding(fc, SEV_ERROR, RULE_SYNTAX_ERROR, at, 0, "%s%s", st->parse.error,
-                    fc->ip->std_strings ? ""
-                                        : " (pgward parses with standard_conforming_strings "
-                                          "on; this script turned it off)");
-        finding_set_statement(&fc->ip->out->findings, st->text);
-    }
+    if (st->parse.error)
+        report_parse_error(fc, st);
+    interp_forget_unset(fc);
     if (end == END_GSET && !fc->ip->opt->runner)
         note_gset_vars(fc, st);
     if (end != END_EOF && sql_is_copy_from_stdin(&st->parse))
