@@ -25,7 +25,7 @@
    function call, and only fails in MERGE ... RETURNING, which names it. */
 const newer_syntax newer_syntax_table[] = {
     /* ---- PostgreSQL 16 */
-    {"SQL/JSON constructors JSON_ARRAY(), JSON_ARRAYAGG() and JSON_OBJECTAGG()", 16,
+    {"the SQL/JSON constructor JSON_ARRAY(), JSON_ARRAYAGG() or JSON_OBJECTAGG()", 16,
      NEWER_TOKENS, "{JSON_ARRAY|JSON_ARRAYAGG|JSON_OBJECTAGG} (",
      "SELECT JSON_ARRAYAGG(id ORDER BY id RETURNING jsonb) FROM t"},
     {"the SQL/JSON constructor JSON_OBJECT(key VALUE value)", 16, NEWER_TOKENS,
@@ -33,10 +33,10 @@ const newer_syntax newer_syntax_table[] = {
      "SELECT JSON_OBJECT('a' VALUE 1 ABSENT ON NULL)"},
     {"the IS JSON predicate (IS JSON VALUE, OBJECT, ARRAY, SCALAR)", 16, NEWER_TOKENS,
      "IS [NOT] JSON", "SELECT '{}' IS JSON OBJECT"},
-    {"numeric literals with underscores (1_000_000)", 16, NEWER_AT_ERROR,
+    {"a numeric literal with underscores (1_000_000)", 16, NEWER_AT_ERROR,
      "(?=[0-9._]*_[0-9])[0-9]*(?:_[0-9]+)*(?:\\.[0-9]*(?:_[0-9]+)*)?(?![A-Za-z_0-9])",
      "SELECT 1_000_000"},
-    {"hexadecimal, octal and binary integer literals (0x1F, 0o17, 0b101)", 16,
+    {"a hexadecimal, octal or binary integer literal (0x1F, 0o17, 0b101)", 16,
      NEWER_AT_ERROR,
      "0(?:[xX](?:_?[0-9A-Fa-f])+|[oO](?:_?[0-7])+|[bB](?:_?[01])+)(?![A-Za-z_0-9])",
      "SELECT 0x1F"},
@@ -59,10 +59,10 @@ const newer_syntax newer_syntax_table[] = {
     /* ---- PostgreSQL 17 */
     {"JSON_TABLE()", 17, NEWER_TOKENS, "JSON_TABLE (",
      "SELECT * FROM JSON_TABLE(doc, '$.items[*]' COLUMNS (id int PATH '$.id')) AS jt"},
-    {"the SQL/JSON query functions JSON_EXISTS(), JSON_QUERY() and JSON_VALUE()", 17,
+    {"the SQL/JSON query function JSON_EXISTS(), JSON_QUERY() or JSON_VALUE()", 17,
      NEWER_TOKENS, "{JSON_EXISTS|JSON_QUERY|JSON_VALUE} (",
      "SELECT JSON_VALUE(doc, '$.a' RETURNING int) FROM t"},
-    {"the SQL/JSON functions JSON(), JSON_SCALAR() and JSON_SERIALIZE()", 17, NEWER_TOKENS,
+    {"the SQL/JSON function JSON(), JSON_SCALAR() or JSON_SERIALIZE()", 17, NEWER_TOKENS,
      "{JSON|JSON_SCALAR|JSON_SERIALIZE} (",
      "SELECT JSON_SERIALIZE(doc RETURNING bytea) FROM t"},
     {"MERGE ... WHEN NOT MATCHED BY SOURCE or BY TARGET", 17, NEWER_TOKENS,
@@ -79,7 +79,7 @@ const newer_syntax newer_syntax_table[] = {
      "ALTER TABLE t ALTER COLUMN a SET STATISTICS DEFAULT"},
     {"AT LOCAL", 17, NEWER_TOKENS, "AT LOCAL", "SELECT created AT LOCAL FROM t"},
     /* ---- PostgreSQL 18 */
-    {"virtual generated columns (GENERATED ALWAYS AS (...) without STORED, or VIRTUAL)",
+    {"a virtual generated column (GENERATED ALWAYS AS (...) without STORED, or VIRTUAL)",
      18, NEWER_TOKENS, "GENERATED ALWAYS AS (...) !STORED",
      "CREATE TABLE t (a int, b int GENERATED ALWAYS AS (a * 2) VIRTUAL)"},
     {"WITHOUT OVERLAPS in a key", 18, NEWER_TOKENS, "WITHOUT OVERLAPS",
@@ -88,9 +88,9 @@ const newer_syntax newer_syntax_table[] = {
     {"PERIOD in a foreign key", 18, NEWER_TOKENS, "{KEY|REFERENCES} ... {(|,} PERIOD *",
      "ALTER TABLE t ADD FOREIGN KEY (parent_id, PERIOD valid_at) REFERENCES p (id, "
      "PERIOD valid_at)"},
-    {"NOT ENFORCED constraints", 18, NEWER_TOKENS, "NOT ENFORCED",
+    {"a NOT ENFORCED constraint", 18, NEWER_TOKENS, "NOT ENFORCED",
      "ALTER TABLE t ADD CONSTRAINT positive CHECK (a > 0) NOT ENFORCED"},
-    {"ENFORCED constraints", 18, NEWER_TOKENS, "{CHECK|REFERENCES|CONSTRAINT} ... ENFORCED",
+    {"an ENFORCED constraint", 18, NEWER_TOKENS, "{CHECK|REFERENCES|CONSTRAINT} ... ENFORCED",
      "ALTER TABLE t ALTER CONSTRAINT positive ENFORCED"},
     {"RETURNING WITH (OLD AS ..., NEW AS ...)", 18, NEWER_TOKENS,
      "RETURNING WITH ( {OLD|NEW} AS",
