@@ -205,10 +205,20 @@ static char *compile_tokens(const char *pattern)
 }
 
 static pcre2_code *compiled[ARRAY_SIZE(newer_syntax_table)];
+static pcre2_match_context *limits;
 static pthread_once_t compile_once = PTHREAD_ONCE_INIT;
+
+/* Bounds one match: a pattern with "..." tried at every token of a huge hostile
+   statement is quadratic; past the bound the entry does not match (the statement
+   stays a syntax error), a real statement is far below it. */
+#define MATCH_LIMIT 1000000
 
 static void compile_all(void)
 {
+    limits = pcre2_match_context_create(NULL);
+    if (!limits)
+        die_out_of_memory();
+    pcre2_set_match_limit(limits, MATCH_LIMIT);
     for (size_t i = 0; i < newer_syntax_count; i++) {
         const newer_syntax *e = &newer_syntax_table[i];
         char *re = e->how == NEWER_TOKENS ? compile_tokens(e->pattern) : xstrdup(e->pattern);
@@ -290,7 +300,7 @@ static bool run(size_t i, const char *subject, size_t len, size_t start, size_t 
     pcre2_match_data *md = pcre2_match_data_create_from_pattern(compiled[i], NULL);
     if (!md)
         die_out_of_memory();
-    int rc = pcre2_match(compiled[i], (PCRE2_SPTR)subject, len, start, 0, md, NULL);
+    int rc = pcre2_match(compiled[i], (PCRE2_SPTR)subject, len, start, 0, md, limits);
     if (rc == PCRE2_ERROR_NOMEMORY)
         die_out_of_memory();
     if (rc > 0)

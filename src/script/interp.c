@@ -380,7 +380,9 @@ static char *cb_get_variable(void *ctx, const char *name, var_quote q, size_t of
            why (statements.c reports it once instead of a syntax error) */
         if (!fc->in_meta) {
             GROW(fc->unset, fc->capunset, fc->nunset + 1);
-            fc->unset[fc->nunset++] = (unset_ref){.name = xstrdup(name), .off = off, .len = len};
+            fc->unset[fc->nunset++] = (unset_ref){
+                .name = xstrdup(name), .off = off, .len = len, .text_off = fc->qb.text.len,
+                .quote = q};
         }
         return NULL;
     }

@@ -49,6 +49,8 @@ typedef struct cond {
 typedef struct unset_ref {
     char *name;
     size_t off, len;         /* the reference in the source (":name", ":'name'") */
+    size_t text_off;         /* where it is left in the query buffer */
+    var_quote quote;         /* how it is written */
 } unset_ref;
 
 typedef struct file_ctx {

@@ -345,22 +345,32 @@ static void run_statement(file_ctx *fc, const statement *st)
         fc->ip->out->stopped = true;
 }
 
-/* Whether key was reported in this file already; notes it as reported. */
-static bool told_before(file_ctx *fc, const char *key)
+/* Unset variables and placeholders reported per file; past this many, one finding
+   says the rest are not listed (a hostile file can hold millions). */
+#define MAX_TOLD 1000
+
+/* Whether key is to be reported now: not reported in this file before, and the
+   file is under MAX_TOLD. Notes it as reported. */
+static bool tell_now(file_ctx *fc, const char *key, size_t off, size_t len)
 {
-    if (str_list_has(fc->told, fc->ntold, key))
-        return true;
+    if (fc->ntold > MAX_TOLD || str_list_has(fc->told, fc->ntold, key))
+        return false;
     str_set_put(&fc->told, &fc->ntold, &fc->captold, key, true);
-    return false;
+    if (fc->ntold > MAX_TOLD) {
+        interp_add_finding(fc, SEV_ERROR, RULE_UNSET_VARIABLE, off, len,
+                           "more than %d unset variables and template placeholders in this "
+                           "file; the rest are not listed",
+                           MAX_TOLD);
+        return false;
+    }
+    return true;
 }
 
-/* Whether source offset off lies in the text st was read from. */
-static bool statement_covers(const statement *st, size_t off)
+/* Whether unset reference u is still in st (its text was not dropped before it was
+   sent: \r, an abandoned \if branch). */
+static bool statement_holds(const statement *st, const unset_ref *u)
 {
-    for (size_t i = 0; i < st->nspans; i++)
-        if (off >= st->spans[i].src_off && off < st->spans[i].src_off + st->spans[i].src_len)
-            return true;
-    return false;
+    return u->text_off < st->text_len && st->text[u->text_off] == ':';
 }
 
 /*
@@ -374,18 +384,22 @@ static bool report_unsubstituted(file_ctx *fc, const statement *st)
     bool any = false;
     for (size_t i = 0; i < fc->nunset; i++) {
         const unset_ref *u = &fc->unset[i];
-        if (!statement_covers(st, u->off))
-            continue; /* text dropped before it was sent (\r, an abandoned branch) */
+        if (!statement_holds(st, u))
+            continue;
         any = true;
         char *key = xasprintf("v:%s", u->name);
-        if (!told_before(fc, key)) {
-            /* :'name' and :"name" carry their own quotes */
-            const char *ref = fc->src->text + u->off;
-            const char *q = memchr(ref, '\'', u->len) || memchr(ref, '"', u->len) ? "" : "'";
+        if (tell_now(fc, key, u->off, u->len)) {
+            /* as psql leaves it (the source may show another variable whose value
+               holds this reference) */
+            const char *ref = u->quote == VARQ_LITERAL ? ":'%s'"
+                              : u->quote == VARQ_IDENT ? ":\"%s\""
+                                                       : "':%s'";
+            char *left = xasprintf(ref, u->name);
             interp_add_finding(fc, SEV_ERROR, RULE_UNSET_VARIABLE, u->off, u->len,
-                               "variable '%s' is not set: psql leaves %s%.*s%s as it is; set "
-                               "it with -v %s=VALUE",
-                               u->name, q, (int)u->len, ref, q, u->name);
+                               "variable '%s' is not set: psql leaves %s as it is; set it "
+                               "with -v %s=VALUE",
+                               u->name, left, u->name);
+            free(left);
             finding_set_statement(&fc->ip->out->findings, st->text);
         }
         free(key);
@@ -395,9 +409,9 @@ static bool report_unsubstituted(file_ctx *fc, const statement *st)
     for (size_t i = 0; i < nph; i++) {
         any = true;
         char *key = xasprintf("p:%s", ph[i].text);
-        if (!told_before(fc, key)) {
-            interp_add_finding(fc, SEV_ERROR, RULE_TEMPLATE_PLACEHOLDER,
-                               statement_source_offset(st, ph[i].off), ph[i].len,
+        size_t at = statement_source_offset(st, ph[i].off);
+        if (tell_now(fc, key, at, ph[i].len)) {
+            interp_add_finding(fc, SEV_ERROR, RULE_TEMPLATE_PLACEHOLDER, at, ph[i].len,
                                "template placeholder '%s' is not SQL: %s substitutes it before "
                                "the SQL runs, and pgward does not (-v sets psql variables "
                                "only); lint the script after substitution",

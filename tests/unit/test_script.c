@@ -742,6 +742,35 @@ static void test_gset_names(void **state)
 
 /* In a branch a run-time value decides, \q does not end the reading and \set
    makes its variable a run-time one. */
+/* Unset variables: one finding per variable per file, whatever the number of
+   uses, and a file with thousands is bounded (one finding says the rest are not
+   listed). Included files report their own. */
+static void test_unset_variables_once(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    const char *in = "SELECT :a FROM t;\nSELECT :a, :'a', :\"a\" FROM t;\nSELECT :b;\n";
+    script *s = script_read_memory("u.sql", in, strlen(in), &opt);
+    assert_int_equal(s->findings.count, 2);
+    assert_string_equal(rule_name(s->findings.items[0].rule), "unset-variable");
+    assert_non_null(strstr(s->findings.items[0].message, "variable 'a' is not set"));
+    assert_int_equal(s->findings.items[0].offset, 7);
+    assert_non_null(strstr(s->findings.items[1].message, "variable 'b' is not set"));
+    script_free(s);
+
+    strbuf big = {0};
+    sb_adds(&big, "SELECT 1");
+    for (int i = 0; i < 1100; i++)
+        sb_addf(&big, ", :v%d", i);
+    sb_adds(&big, ";\n");
+    s = script_read_memory("big.sql", big.buf, big.len, &opt);
+    assert_int_equal(s->findings.count, 1001);
+    assert_non_null(strstr(s->findings.items[1000].message, "the rest are not listed"));
+    script_free(s);
+    sb_free(&big);
+    script_options_free(&opt);
+}
+
 static void test_runtime_branch(void **state)
 {
     (void)state;
@@ -760,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_notes),
         cmocka_unit_test(test_gset_names),
         cmocka_unit_test(test_runtime_branch),
+        cmocka_unit_test(test_unset_variables_once),
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_error_position_after_substitution),
