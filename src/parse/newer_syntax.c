@@ -255,7 +255,7 @@ static void render(token_text *tt, const char *text)
     size_t n;
     long err;
     memset(tt, 0, sizeof(*tt));
-    if (sql_scan(text, &toks, &n, &err) < 0)
+    if (strlen(text) > SQL_SCAN_MAX || sql_scan(text, &toks, &n, &err) < 0)
         return;
     tt->ok = true;
     tt->stream_off = xmalloc((n ? n : 1) * sizeof(size_t));

@@ -52,7 +52,7 @@ size_t sql_find_placeholders(const char *text, sql_placeholder **out)
     size_t nt, n = 0, cap = 0;
     long err;
     *out = NULL;
-    if (sql_scan(text, &t, &nt, &err) < 0)
+    if (strlen(text) > SQL_SCAN_MAX || sql_scan(text, &t, &nt, &err) < 0)
         return 0;
     for (size_t i = 0; i < nt; i++) {
         /* ${name}: '$' then '{' ... '}' */

@@ -81,6 +81,11 @@ typedef struct sql_token {
  */
 int sql_scan(const char *text, sql_token **toks, size_t *ntoks, long *err_off);
 
+/* The longest text the matchers built on sql_scan look at (newer syntax, template
+   placeholders, what follows \quit): the lexer's tokens take some 50 times the
+   text's size, and what they look for is in statements far shorter. */
+#define SQL_SCAN_MAX ((size_t)256 << 10)
+
 /*
  * A short kind for the whole statement: the node name of a single statement,
  * "Empty" for none, or the names joined with "+" when \; combined several.

@@ -660,12 +660,15 @@ static void report_unread_rest(file_ctx *fc)
         p++;
     if (p >= src->len)
         return;
-    /* the lexer of PostgreSQL tells comments from text, in quotes too */
-    char *rest = xstrndup(src->text + p, src->len - p);
+    /* the lexer of PostgreSQL tells comments from text, in quotes too; a rest too
+       long to scan cheaply (SQL_SCAN_MAX) that is all comments that far counts as
+       text: it is said once either way */
+    size_t n = src->len - p > SQL_SCAN_MAX ? SQL_SCAN_MAX : src->len - p;
+    char *rest = xstrndup(src->text + p, n);
     sql_token *toks;
     size_t ntoks;
     long err;
-    bool text = sql_scan(rest, &toks, &ntoks, &err) < 0;
+    bool text = sql_scan(rest, &toks, &ntoks, &err) < 0 || n < src->len - p;
     for (size_t i = 0; !text && i < ntoks; i++)
         text = toks[i].kind != SQL_TOK_COMMENT;
     free(toks);

@@ -142,6 +142,24 @@ static void test_token_patterns(void **state)
     assert_int_equal(e->major, 16);
 }
 
+/* A statement longer than SQL_SCAN_MAX is not scanned: a syntax error, bounded. */
+static void test_long_statements_are_not_scanned(void **state)
+{
+    (void)state;
+    size_t pad = SQL_SCAN_MAX;
+    char *sql = malloc(pad + 128);
+    assert_non_null(sql);
+    strcpy(sql, "SELECT * FROM JSON_TABLE(doc, '$' COLUMNS (id int)) AS jt /*");
+    size_t n = strlen(sql);
+    memset(sql + n, 'x', pad);
+    strcpy(sql + n + pad, "*/");
+    assert_null(lookup(sql, pgward_grammar_major()));
+    sql_placeholder *ph;
+    memcpy(sql, "SELECT ${a}", 11);
+    assert_int_equal(sql_find_placeholders(sql, &ph), 0);
+    free(sql);
+}
+
 static void test_scan(void **state)
 {
     (void)state;
@@ -195,6 +213,7 @@ int main(void)
         cmocka_unit_test(test_parsing_statements_are_never_touched),
         cmocka_unit_test(test_entries_the_grammar_has_are_skipped),
         cmocka_unit_test(test_token_patterns),
+        cmocka_unit_test(test_long_statements_are_not_scanned),
         cmocka_unit_test(test_scan),
         cmocka_unit_test(test_placeholders),
     };
