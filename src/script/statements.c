@@ -370,7 +370,13 @@ static bool tell_now(file_ctx *fc, const char *key, size_t off, size_t len)
    sent: \r, an abandoned \if branch). */
 static bool statement_holds(const statement *st, const unset_ref *u)
 {
-    return u->text_off < st->text_len && st->text[u->text_off] == ':';
+    size_t at = u->text_off, n = strlen(u->name);
+    if (at >= st->text_len || st->text[at++] != ':')
+        return false;
+    char quote = u->quote == VARQ_LITERAL ? '\'' : u->quote == VARQ_IDENT ? '"' : 0;
+    if (quote && (at >= st->text_len || st->text[at++] != quote))
+        return false;
+    return n <= st->text_len - at && memcmp(st->text + at, u->name, n) == 0;
 }
 
 /*
