@@ -2,7 +2,7 @@
  * interp.c: the interpreter's state (interp.h): its variables (psql's defaults,
  * the booleans, the hooked ones, those only known at run time), its findings,
  * whether the current \if branch is active, and the callbacks through which the
- * scanner substitutes :variables. Every other file of the interpreter builds on
+ * scanner substitutes :variables (and learns which it leaves unset). Every other file of the interpreter builds on
  * this one.
  */
 #include "script/interp.h"

@@ -1,6 +1,8 @@
 /*
  * statements.c: sending a statement, as psql's SendQuery: recorded with its origin
- * and parsed once, its COPY data taken, \gset's variables marked known only at run
+ * and parsed once (when it does not parse, the most precise reason: an unset
+ * variable, another tool's placeholder, newer syntax, or a syntax error), its COPY
+ * data taken, \gset's variables marked known only at run
  * time, standard_conforming_strings followed, then handed to the runner (run
  * time) or the sink (a stream); see script.h.
  */
