@@ -3,8 +3,9 @@
  * asks the scanner (script_scan.h) for the next boundary, sends a finished
  * statement (statements.c) and runs meta-commands: \set \unset \echo \qecho \i \ir
  * \include \include_relative \if \elif \else \endif \g \gset \q; every other one
- * is reported, never silently skipped; text after \q is said once not to be read. \i and \ir read the included file through
- * interp_process_file() again, which is why the loop and the commands share a file.
+ * is reported, never silently skipped; text after \q is said once not to be read.
+ * \i and \ir read the included file through interp_process_file() again, which is
+ * why the loop and the commands share a file.
  */
 #include <errno.h>
 #include <limits.h>
