@@ -52,6 +52,9 @@ size_t sql_find_placeholders(const char *text, sql_placeholder **out)
     size_t nt, n = 0, cap = 0;
     long err;
     *out = NULL;
+    /* every placeholder holds one of these: most statements need no scan */
+    if (!strpbrk(text, "${@") && !strstr(text, "MODULE_PATHNAME"))
+        return 0;
     if (strlen(text) > SQL_SCAN_MAX || sql_scan(text, &t, &nt, &err) < 0)
         return 0;
     for (size_t i = 0; i < nt; i++) {
