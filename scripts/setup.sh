@@ -9,7 +9,7 @@ set -euo pipefail
 
 PGWARD_PACKAGES=(
   build-essential cmake pkg-config flex bison pandoc
-  libpg-query-dev libcjson-dev libpq-dev libpcre2-dev libssl-dev libcmocka-dev
+  libpg-query-dev libprotobuf-c-dev libcjson-dev libpq-dev libpcre2-dev libssl-dev libcmocka-dev
   postgresql-15
 )
 # shellcheck disable=SC2206

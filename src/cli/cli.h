@@ -59,7 +59,7 @@ typedef struct cli_read_opts {
     const char *output;      /* -o/--output (CLI_BUNDLE_OPTIONS) */
     const char *sign_key;    /* --sign (CLI_BUNDLE_OPTIONS) */
     cli_format format;       /* --format */
-    int pg_version;          /* --pg-version (CLI_LINT_OPTIONS; default 15) */
+    int pg_version;          /* --pg-version (CLI_LINT_OPTIONS; default: the grammar's) */
     cli_globs includes;      /* --include GLOB (CLI_LINT_OPTIONS) */
     cli_globs excludes;      /* --exclude GLOB */
     bool error_on_warnings;  /* --error-on-warnings */
@@ -106,8 +106,10 @@ typedef struct cli_read_opts {
                      "(workflow annotations), gitlab (Code Quality) or\n"             \
                      "junit (JUnit XML)"),                                            \
         CLI_OPT_CALLBACK(0, "pg-version", "N", &(ro)->pg_version, cli_opt_pg_version, \
-                         "the PostgreSQL major version the scripts target\n"          \
-                         "(10 to 17; default 15)"),                                   \
+                         "the PostgreSQL major version the scripts target,\n"        \
+                         "for rules whose advice depends on it (10 to 18;\n"         \
+                         "default " PGWARD_GRAMMAR_MAJOR_TEXT "); statements are parsed with the\n"    \
+                         "built-in PostgreSQL " PGWARD_GRAMMAR_MAJOR_TEXT " grammar"),           \
         CLI_OPT_CALLBACK(0, "include", "GLOB", &(ro)->includes, cli_opt_include,      \
                          "lint only files matching GLOB (repeatable)"),               \
         CLI_OPT_CALLBACK(0, "exclude", "GLOB", &(ro)->excludes, cli_opt_exclude,      \
@@ -141,7 +143,7 @@ int cli_opt_pg_version(const char *cmd, const char *arg, void *version);  /* int
 int cli_opt_include(const char *cmd, const char *arg, void *globs);       /* cli_globs */
 int cli_opt_exclude(const char *cmd, const char *arg, void *globs);       /* cli_globs */
 
-/* Sets ro to the defaults (jobs: the processors; PostgreSQL 15), before the table
+/* Sets ro to the defaults (jobs: the processors; the grammar's PostgreSQL major), before the table
    that points into it is parsed. */
 void cli_read_opts_init(cli_read_opts *ro);
 

@@ -59,8 +59,9 @@ int main(int argc, char **argv)
         return EXIT_CLEAN;
     }
     if (strcmp(arg, "--version") == 0) {
-        printf("pgward %s\nPostgreSQL grammar %s (libpg_query)\n", pgward_version(),
-               pgward_grammar_version());
+        const char *lib = pgward_libpg_query_version();
+        printf("pgward %s\nPostgreSQL %d grammar (%s, libpg_query%s%s)\n", pgward_version(),
+               pgward_grammar_major(), pgward_grammar_version(), *lib ? " " : "", lib);
         return EXIT_CLEAN;
     }
     if (arg[0] == '-')

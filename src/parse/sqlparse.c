@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <pg_query.h>
+#include <pg_query/pg_query.pb-c.h>
 
 #include "pg_nodes.h"
 #include "base/util.h"
@@ -190,6 +191,72 @@ void sql_stmt_span(const parsed_sql *p, size_t text_len, size_t i, size_t *off, 
         n = text_len - loc;
     *off = loc;
     *len = n;
+}
+
+/* ------------------------------------------------------------------ scanning */
+
+static sql_token_kind token_kind(const PgQuery__ScanToken *t, const char *text)
+{
+    switch (t->token) {
+    case PG_QUERY__TOKEN__IDENT:
+    case PG_QUERY__TOKEN__UIDENT: {
+        const char *s = text + t->start; /* NUL-terminated: s[1] can be read */
+        bool quoted = s[0] == '"' || ((s[0] == 'U' || s[0] == 'u') && s[1] == '&');
+        return quoted ? SQL_TOK_QUOTED : SQL_TOK_WORD;
+    }
+    case PG_QUERY__TOKEN__SCONST:
+    case PG_QUERY__TOKEN__USCONST:
+    case PG_QUERY__TOKEN__BCONST:
+    case PG_QUERY__TOKEN__XCONST:
+        return SQL_TOK_STRING;
+    case PG_QUERY__TOKEN__ICONST:
+    case PG_QUERY__TOKEN__FCONST:
+        return SQL_TOK_NUMBER;
+    case PG_QUERY__TOKEN__PARAM:
+        return SQL_TOK_PARAM;
+    case PG_QUERY__TOKEN__SQL_COMMENT:
+    case PG_QUERY__TOKEN__C_COMMENT:
+        return SQL_TOK_COMMENT;
+    default:
+        return t->keyword_kind != PG_QUERY__KEYWORD_KIND__NO_KEYWORD ? SQL_TOK_WORD
+                                                                     : SQL_TOK_OTHER;
+    }
+}
+
+int sql_scan(const char *text, sql_token **toks, size_t *ntoks, long *err_off)
+{
+    *toks = NULL;
+    *ntoks = 0;
+    *err_off = -1;
+    PgQueryScanResult r = pg_query_scan(text);
+    if (r.error) {
+        if (r.error->message && strcmp(r.error->message, "out of memory") == 0)
+            die_out_of_memory();
+        *err_off = char_pos_to_byte(text, r.error->cursorpos);
+        pg_query_free_scan_result(r);
+        return -1;
+    }
+    PgQuery__ScanResult *sr =
+        pg_query__scan_result__unpack(NULL, r.pbuf.len, (const uint8_t *)r.pbuf.data);
+    pg_query_free_scan_result(r);
+    if (!sr)
+        die_out_of_memory(); /* the library's own message: unpacking only allocates */
+    size_t len = strlen(text);
+    sql_token *out = xmalloc((sr->n_tokens ? sr->n_tokens : 1) * sizeof(sql_token));
+    size_t n = 0;
+    for (size_t i = 0; i < sr->n_tokens; i++) {
+        const PgQuery__ScanToken *t = sr->tokens[i];
+        if (t->start < 0 || t->end < t->start || (size_t)t->end > len)
+            continue;
+        out[n].start = (size_t)t->start;
+        out[n].end = (size_t)t->end;
+        out[n].kind = token_kind(t, text);
+        n++;
+    }
+    pg_query__scan_result__free_unpacked(sr, NULL);
+    *toks = out;
+    *ntoks = n;
+    return 0;
 }
 
 char *sql_kind_string(const parsed_sql *p)

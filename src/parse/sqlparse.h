@@ -56,6 +56,36 @@ bool sql_is_copy_from_stdin(const parsed_sql *p);
  */
 void sql_stmt_span(const parsed_sql *p, size_t text_len, size_t i, size_t *off, size_t *len);
 
+/* What a token of PostgreSQL's own lexer is, as far as pgward's matchers care. */
+typedef enum sql_token_kind {
+    SQL_TOK_WORD,      /* a keyword or an unquoted identifier */
+    SQL_TOK_QUOTED,    /* a quoted identifier ("x", U&"x") */
+    SQL_TOK_STRING,    /* any string constant: '', E'', $$...$$, B'', X'', U&'' */
+    SQL_TOK_NUMBER,    /* an integer or numeric constant */
+    SQL_TOK_PARAM,     /* $1 */
+    SQL_TOK_COMMENT,   /* -- or block comment */
+    SQL_TOK_OTHER,     /* an operator or punctuation */
+} sql_token_kind;
+
+typedef struct sql_token {
+    size_t start, end;  /* byte offsets in the text */
+    sql_token_kind kind;
+} sql_token;
+
+/*
+ * Splits text into the tokens of the linked PostgreSQL's lexer (pg_query_scan), so
+ * that nothing inside a string, a comment or a dollar quote is taken for a word.
+ * Returns 0 with *toks (malloc'd, *ntoks of them), or -1 when the lexer rejects the
+ * text (an unterminated quote, trailing junk after a number): *err_off then gets
+ * the byte offset it names, or -1.
+ */
+int sql_scan(const char *text, sql_token **toks, size_t *ntoks, long *err_off);
+
+/* The longest text the matchers built on sql_scan look at (newer syntax, template
+   placeholders, what follows \quit): the lexer's tokens take some 50 times the
+   text's size, and what they look for is in statements far shorter. */
+#define SQL_SCAN_MAX ((size_t)256 << 10)
+
 /*
  * A short kind for the whole statement: the node name of a single statement,
  * "Empty" for none, or the names joined with "+" when \; combined several.

@@ -2,7 +2,7 @@
  * lint.h: every check pgward runs over a script, in one pass over its statements,
  * for lint, bundle and apply alike.
  *
- *   lint_config cfg = {.policy = pol, .pg_version = 15};
+ *   lint_config cfg = {.policy = pol, .pg_version = PGWARD_GRAMMAR_MAJOR};
  *   lint_check_script(&cfg, role, s);    // findings land in s->findings
  *
  * Each statement is analysed once (analyze.h): its units walked against the

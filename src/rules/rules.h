@@ -31,7 +31,7 @@ const char *rules_group_name(rule_group g);
 /* What a lint run was asked for (lint, bundle and apply fill it). */
 typedef struct lint_config {
     const policy *policy;   /* NULL: no policy (its rules do not run) */
-    int pg_version;         /* major version the scripts target (--pg-version, 15) */
+    int pg_version;         /* major version the scripts target (--pg-version; default the grammar's) */
 } lint_config;
 
 /*

@@ -33,7 +33,7 @@
  *   update-without-where,        UPDATE/DELETE without WHERE (data-modifying CTEs
  *   delete-without-where         included; rule actions and function bodies not)
  *
- * --pg-version (0: 15): prefer-identity needs identity columns, PostgreSQL 10 and later.
+ * --pg-version (0: the grammar's major): prefer-identity needs identity columns, PostgreSQL 10 and later.
  * CREATE SCHEMA ... CREATE TABLE elements get the column-type rules, and count as
  * tables of that schema created by the script.
  *
@@ -72,10 +72,10 @@ static char *rv_display(const cJSON *rv)
     return qname_text(rangevar_qname(rv));
 }
 
-/* The major version the script targets (--pg-version; 0 means 15). */
+/* The major version the script targets (--pg-version; 0 means the grammar's). */
 static int pg_version(const lint_ctx *c)
 {
-    return c->cfg && c->cfg->pg_version > 0 ? c->cfg->pg_version : 15;
+    return c->cfg && c->cfg->pg_version > 0 ? c->cfg->pg_version : PGWARD_GRAMMAR_MAJOR;
 }
 
 /* ------------------------------------------------------------------ column types */

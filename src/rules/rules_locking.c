@@ -12,7 +12,7 @@
  * assumed to run the file in holds only if the script never controls transactions
  * itself: those findings wait for the end of the script. Relations are matched by
  * schema and name when both sides are qualified, else by name. Version-dependent
- * behaviour follows cfg->pg_version (0 = 15).
+ * behaviour follows cfg->pg_version (0 = the grammar's major).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +32,10 @@ static bool created(const lint_ctx *c, qname r)
     return session_created(c->sess, CREATED_RELATIONS, r);
 }
 
-/* The major version the script targets (--pg-version; 0 means 15). */
+/* The major version the script targets (--pg-version; 0 means the grammar's). */
 static int pg_version(const lint_ctx *c)
 {
-    return c->cfg && c->cfg->pg_version > 0 ? c->cfg->pg_version : 15;
+    return c->cfg && c->cfg->pg_version > 0 ? c->cfg->pg_version : PGWARD_GRAMMAR_MAJOR;
 }
 
 /* A name list, or a {"List": {"items": ...}} of one: the last item and the one before. */

@@ -2,7 +2,7 @@
  * interp.c: the interpreter's state (interp.h): its variables (psql's defaults,
  * the booleans, the hooked ones, those only known at run time), its findings,
  * whether the current \if branch is active, and the callbacks through which the
- * scanner substitutes :variables. Every other file of the interpreter builds on
+ * scanner substitutes :variables (and learns which it leaves unset). Every other file of the interpreter builds on
  * this one.
  */
 #include "script/interp.h"
@@ -324,6 +324,13 @@ static char *quote_ident(const char *v)
 
 /* ------------------------------------------------------------------ \if stack */
 
+void interp_forget_unset(file_ctx *fc)
+{
+    for (size_t i = 0; i < fc->nunset; i++)
+        free(fc->unset[i].name);
+    fc->nunset = 0;
+}
+
 bool interp_active(const file_ctx *fc)
 {
     if (fc->nconds == 0)
@@ -368,8 +375,17 @@ static char *cb_get_variable(void *ctx, const char *name, var_quote q, size_t of
                                          : "NULL");
     }
     const script_var *v = find_var(fc->ip->vars, fc->ip->nvars, name);
-    if (!v)
+    if (!v) {
+        /* psql leaves it as written: if the statement then does not parse, this is
+           why (statements.c reports it once instead of a syntax error) */
+        if (!fc->in_meta) {
+            GROW(fc->unset, fc->capunset, fc->nunset + 1);
+            fc->unset[fc->nunset++] = (unset_ref){
+                .name = xstrdup(name), .off = off, .len = len, .text_off = fc->qb.text.len,
+                .quote = q};
+        }
         return NULL;
+    }
     /* bound what variables can add (\set a :b:b ... doubles at every line) */
     size_t limit = fc->ip->opt->max_substitution ? fc->ip->opt->max_substitution
                                                    : SCRIPT_MAX_SUBSTITUTION;

@@ -45,6 +45,14 @@ typedef struct cond {
     scan_mark saved_mark;
 } cond;
 
+/* A :variable psql leaves as written because it is not set. */
+typedef struct unset_ref {
+    char *name;
+    size_t off, len;         /* the reference in the source (":name", ":'name'") */
+    size_t text_off;         /* where it is left in the query buffer */
+    var_quote quote;         /* how it is written */
+} unset_ref;
+
 typedef struct file_ctx {
     interp *ip;
     source *src;
@@ -54,10 +62,17 @@ typedef struct file_ctx {
     cond *conds;
     size_t nconds, capconds;
     bool quit;               /* \q: stop reading this file */
+    size_t quit_off, quit_len; /* where that \q is */
     bool stmt_runtime;       /* the statement being collected uses a \gset variable */
     bool stmt_result;        /* ... or one of psql's result variables (ROW_COUNT, ...) */
     bool expr_runtime;       /* the \if expression being read uses one */
     bool in_meta;            /* reading a meta-command's arguments (not SQL text) */
+    unset_ref *unset;        /* unset variables left in the SQL text since the last
+                                statement was sent (the scanner says so as it reads) */
+    size_t nunset, capunset;
+    char **told;             /* unset variables and placeholders already reported in
+                                this file: one finding each */
+    size_t ntold, captold;
 } file_ctx;
 
 typedef enum cmd_status { CMD_SKIP, CMD_SEND } cmd_status;
@@ -73,6 +88,7 @@ bool interp_parse_bool(const char *value, bool *result);
 int interp_assign_var(file_ctx *fc, const char *name, const char *value, size_t off,
                       size_t len);
 void interp_set_runtime(interp *ip, const char *name, bool on);
+void interp_forget_unset(file_ctx *fc);
 void interp_add_finding(file_ctx *fc, severity sev, rule_id rule, size_t off, size_t len,
                         const char *fmt, ...) PRINTF_LIKE(6, 7);
 void interp_add_note(file_ctx *fc, size_t off, size_t len, const char *fmt, ...)

@@ -3,8 +3,9 @@
  * asks the scanner (script_scan.h) for the next boundary, sends a finished
  * statement (statements.c) and runs meta-commands: \set \unset \echo \qecho \i \ir
  * \include \include_relative \if \elif \else \endif \g \gset \q; every other one
- * is reported, never silently skipped. \i and \ir read the included file through
- * interp_process_file() again, which is why the loop and the commands share a file.
+ * is reported, never silently skipped; text after \q is said once not to be read.
+ * \i and \ir read the included file through interp_process_file() again, which is
+ * why the loop and the commands share a file.
  */
 #include <errno.h>
 #include <limits.h>
@@ -570,8 +571,11 @@ static cmd_status exec_command(file_ctx *fc, const char *cmd, size_t off, char *
     } else if (strcmp(cmd, "q") == 0 || strcmp(cmd, "quit") == 0) {
         /* psql: ends this script (the pending statement is still sent); in a branch
            a run-time value decides, psql may go on: so read on */
-        if (!interp_in_unknown_branch(fc))
+        if (!interp_in_unknown_branch(fc)) {
             fc->quit = true;
+            fc->quit_off = off;
+            fc->quit_len = len;
+        }
     } else if (strcmp(cmd, "gset") == 0) {
         size_t poff = off;
         char *prefix = read_var_name(fc, "gset", &poff, off, len);
@@ -642,6 +646,49 @@ static void handle_backslash(file_ctx *fc)
 
 /* ------------------------------------------------------------------ main loop */
 
+/*
+ * After \q: psql reads nothing more of this file. Says so once when SQL or
+ * meta-commands follow (blank lines and comments are no loss), with how many lines
+ * are not read (those after the \q's line: its own rest is \q's ignored arguments).
+ */
+static void report_unread_rest(file_ctx *fc)
+{
+    const source *src = fc->src;
+    size_t p = scan_next_offset(fc->sc);
+    while (p < src->len && src->text[p] != '\n')
+        p++;
+    if (p < src->len)
+        p++;
+    if (p >= src->len)
+        return;
+    /* the lexer of PostgreSQL tells comments from text, in quotes too; a rest too
+       long to scan cheaply (SQL_SCAN_MAX) that is all comments that far counts as
+       text: it is said once either way */
+    size_t n = src->len - p > SQL_SCAN_MAX ? SQL_SCAN_MAX : src->len - p;
+    char *rest = xstrndup(src->text + p, n);
+    sql_token *toks;
+    size_t ntoks;
+    long err;
+    bool text = sql_scan(rest, &toks, &ntoks, &err) < 0 || n < src->len - p;
+    for (size_t i = 0; !text && i < ntoks; i++)
+        text = toks[i].kind != SQL_TOK_COMMENT;
+    free(toks);
+    free(rest);
+    if (!text)
+        return;
+    size_t lines = 0;
+    for (size_t i = p; i < src->len; i++)
+        lines += src->text[i] == '\n';
+    if (src->text[src->len - 1] != '\n')
+        lines++;
+    interp_add_finding(fc, SEV_WARNING, RULE_UNREAD_AFTER_QUIT, fc->quit_off, fc->quit_len,
+                       "the rest of the file is not read (%zu line%s after \\%.*s): psql "
+                       "stops at \\%.*s",
+                       lines, lines == 1 ? "" : "s", (int)fc->quit_len - 1,
+                       src->text + fc->quit_off + 1, (int)fc->quit_len - 1,
+                       src->text + fc->quit_off + 1);
+}
+
 void interp_process_file(interp *ip, source *src)
 {
     file_ctx fc = {.ip = ip, .src = src};
@@ -680,6 +727,8 @@ void interp_process_file(interp *ip, source *src)
         qbuf_truncate(&fc.qb, fc.qb.text.len - 1);
     if (fc.qb.text.len > 0 && interp_active(&fc) && !ip->out->stopped)
         interp_send_query(&fc, END_EOF, NULL);
+    if (fc.quit && !ip->out->stopped)
+        report_unread_rest(&fc);
     /* a runner that stopped the script ends every file early: not an error of its own */
     for (size_t i = fc.quit || ip->out->stopped ? 0 : fc.nconds; i-- > 0;)
         interp_add_finding(&fc, SEV_ERROR, RULE_SCRIPT_ERROR, fc.conds[i].if_off, 3,
@@ -690,4 +739,9 @@ void interp_process_file(interp *ip, source *src)
     qbuf_free(&fc.qb);
     qbuf_free(&fc.prev);
     free(fc.conds);
+    interp_forget_unset(&fc);
+    free(fc.unset);
+    for (size_t i = 0; i < fc.ntold; i++)
+        free(fc.told[i]);
+    free(fc.told);
 }

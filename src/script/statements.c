@@ -1,6 +1,8 @@
 /*
  * statements.c: sending a statement, as psql's SendQuery: recorded with its origin
- * and parsed once, its COPY data taken, \gset's variables marked known only at run
+ * and parsed once (when it does not parse, the most precise reason: an unset
+ * variable, another tool's placeholder, newer syntax, or a syntax error), its COPY
+ * data taken, \gset's variables marked known only at run
  * time, standard_conforming_strings followed, then handed to the runner (run
  * time) or the sink (a stream); see script.h.
  */
@@ -11,6 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/version.h"
+#include "parse/newer_syntax.h"
+#include "parse/placeholders.h"
 #include "pg_nodes.h"
 #include "script/interp.h"
 
@@ -342,6 +347,120 @@ static void run_statement(file_ctx *fc, const statement *st)
         fc->ip->out->stopped = true;
 }
 
+/* Unset variables and placeholders reported per file; past this many, one finding
+   says the rest are not listed (a hostile file can hold millions). */
+#define MAX_TOLD 1000
+
+/* Whether key is to be reported now: not reported in this file before, and the
+   file is under MAX_TOLD. Notes it as reported. */
+static bool tell_now(file_ctx *fc, const char *key, size_t off, size_t len)
+{
+    if (fc->ntold > MAX_TOLD || str_list_has(fc->told, fc->ntold, key))
+        return false;
+    str_set_put(&fc->told, &fc->ntold, &fc->captold, key, true);
+    if (fc->ntold > MAX_TOLD) {
+        interp_add_finding(fc, SEV_ERROR, RULE_UNSET_VARIABLE, off, len,
+                           "more than %d unset variables and template placeholders in this "
+                           "file; the rest are not listed",
+                           MAX_TOLD);
+        return false;
+    }
+    return true;
+}
+
+/* Whether unset reference u is still in st (its text was not dropped before it was
+   sent: \r, an abandoned \if branch). */
+static bool statement_holds(const statement *st, const unset_ref *u)
+{
+    size_t at = u->text_off, n = strlen(u->name);
+    if (at >= st->text_len || st->text[at++] != ':')
+        return false;
+    char quote = u->quote == VARQ_LITERAL ? '\'' : u->quote == VARQ_IDENT ? '"' : 0;
+    if (quote && (at >= st->text_len || st->text[at++] != quote))
+        return false;
+    return n <= st->text_len - at && memcmp(st->text + at, u->name, n) == 0;
+}
+
+/*
+ * A statement that does not parse because psql left an unset :variable in it, or
+ * because it holds another tool's template placeholder: one finding per variable
+ * or placeholder per file, instead of a syntax error on text nobody wrote. Returns
+ * whether the statement holds any (reported now or before).
+ */
+static bool report_unsubstituted(file_ctx *fc, const statement *st)
+{
+    bool any = false;
+    for (size_t i = 0; i < fc->nunset; i++) {
+        const unset_ref *u = &fc->unset[i];
+        if (!statement_holds(st, u))
+            continue;
+        any = true;
+        char *key = xasprintf("v:%s", u->name);
+        if (tell_now(fc, key, u->off, u->len)) {
+            /* as psql leaves it (the source may show another variable whose value
+               holds this reference) */
+            const char *ref = u->quote == VARQ_LITERAL ? ":'%s'"
+                              : u->quote == VARQ_IDENT ? ":\"%s\""
+                                                       : "':%s'";
+            char *left = xasprintf(ref, u->name);
+            interp_add_finding(fc, SEV_ERROR, RULE_UNSET_VARIABLE, u->off, u->len,
+                               "variable '%s' is not set: psql leaves %s as it is; set it "
+                               "with -v %s=VALUE",
+                               u->name, left, u->name);
+            free(left);
+            finding_set_statement(&fc->ip->out->findings, st->text);
+        }
+        free(key);
+    }
+    sql_placeholder *ph;
+    size_t nph = sql_find_placeholders(st->text, &ph);
+    for (size_t i = 0; i < nph; i++) {
+        any = true;
+        char *key = xasprintf("p:%s", ph[i].text);
+        size_t at = statement_source_offset(st, ph[i].off);
+        if (tell_now(fc, key, at, ph[i].len)) {
+            interp_add_finding(fc, SEV_ERROR, RULE_TEMPLATE_PLACEHOLDER, at, ph[i].len,
+                               "template placeholder '%s' is not SQL: %s substitutes it before "
+                               "the SQL runs, and pgward does not (-v sets psql variables "
+                               "only); lint the script after substitution",
+                               ph[i].text, ph[i].tool);
+            finding_set_statement(&fc->ip->out->findings, st->text);
+        }
+        free(key);
+    }
+    sql_placeholders_free(ph, nph);
+    return any;
+}
+
+/* Reports why st (which did not parse) does not: an unset variable or placeholder,
+   syntax of a newer PostgreSQL, or else a syntax error. */
+static void report_parse_error(file_ctx *fc, const statement *st)
+{
+    size_t at = st->parse.error_offset >= 0
+                    ? statement_source_offset(st, (size_t)st->parse.error_offset)
+                    : st->offset;
+    if (report_unsubstituted(fc, st))
+        return;
+    size_t where;
+    const newer_syntax *e =
+        sql_newer_syntax(st->text, &st->parse, pgward_grammar_major(), &where);
+    if (e) {
+        if (st->parse.error_offset < 0)
+            at = statement_source_offset(st, where);
+        interp_add_finding(fc, SEV_WARNING, RULE_UNSUPPORTED_SYNTAX, at, 0,
+                           "%s needs the PostgreSQL %d grammar; pgward was built with %d (%s)",
+                           e->what, e->major, pgward_grammar_major(), st->parse.error);
+    } else {
+        /* libpg_query always parses with standard_conforming_strings on */
+        interp_add_finding(fc, SEV_ERROR, RULE_SYNTAX_ERROR, at, 0, "%s%s", st->parse.error,
+                           fc->ip->std_strings ? ""
+                                               : " (pgward parses with "
+                                                 "standard_conforming_strings on; this "
+                                                 "script turned it off)");
+    }
+    finding_set_statement(&fc->ip->out->findings, st->text);
+}
+
 void interp_statement_free(statement *st)
 {
     free(st->text);
@@ -387,17 +506,9 @@ void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
     st->uses_result_vars = fc->stmt_result;
     st->parse = sql_parse(st->text);
     st->kind = sql_kind_string(&st->parse);
-    if (st->parse.error) {
-        size_t at = st->parse.error_offset >= 0
-                        ? statement_source_offset(st, (size_t)st->parse.error_offset)
-                        : st->offset;
-        /* libpg_query always parses with standard_conforming_strings on */
-        interp_add_finding(fc, SEV_ERROR, RULE_SYNTAX_ERROR, at, 0, "%s%s", st->parse.error,
-                    fc->ip->std_strings ? ""
-                                        : " (pgward parses with standard_conforming_strings "
-                                          "on; this script turned it off)");
-        finding_set_statement(&fc->ip->out->findings, st->text);
-    }
+    if (st->parse.error)
+        report_parse_error(fc, st);
+    interp_forget_unset(fc);
     if (end == END_GSET && !fc->ip->opt->runner)
         note_gset_vars(fc, st);
     if (end != END_EOF && sql_is_copy_from_stdin(&st->parse))

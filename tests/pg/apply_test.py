@@ -512,6 +512,25 @@ def runtime_meta_commands_and_copy(env):
 
 
 @test
+def stops_at_quit(env):
+    """psql stops reading a file at \\quit; apply sends nothing after it, sent in the
+    pipeline (no run-time values) or through the interpreter (\\gset), and lint,
+    bundle and apply agree on the statement count."""
+    env.q("CREATE TABLE t (x int)")
+    b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (1);\n\\quit\nINSERT INTO t VALUES (2);\n"),
+                         ("b.sql", "SELECT 10 AS n \\gset\nINSERT INTO t VALUES (:n);\n\\q\n"
+                                   "INSERT INTO t VALUES (:n + 1);\n"),
+                         ("c.sql", "\\if false\n\\quit\n\\endif\nINSERT INTO t VALUES (3);\n")])
+    r = env.run("apply", b, check_rc=0)
+    check("applied 4 statements in 3 files" in r.stdout, "summary: " + r.stdout)
+    check(table_rows(env, "t") == "1,3,10", "table: " + table_rows(env, "t"))
+    st = env.audit_statements(list(env.audit_runs())[0])
+    check([s["command_tag"] for s in st] == ["INSERT 0 1", "SELECT 1", "INSERT 0 1", "INSERT 0 1"],
+          str(st))
+    env.check_agreement()
+
+
+@test
 def dry_run_rolls_back(env):
     env.q("CREATE TABLE t (x int)")
     env.q("INSERT INTO t SELECT generate_series(1, 5)")

@@ -68,7 +68,12 @@ static const script_case cases[] = {
      {"COPY t FROM STDIN;"}, {"script-error"}},
     {"empty lines dropped as psql", "SELECT 1,\n\n  2;\nSELECT 'a\n\nb';", {0},
      {"SELECT 1,\n  2;", "SELECT 'a\n\nb';"}, {0}},
-    {"q ends the file, pending text sent", "SELECT 1\n\\q\nSELECT 2;", {0}, {"SELECT 1"}, {0}},
+    {"q ends the file, pending text sent", "SELECT 1\n\\q\nSELECT 2;", {0}, {"SELECT 1"},
+     {"unread-after-quit"}},
+    {"q with only comments after says nothing", "SELECT 1;\n\\q\n-- done\n/* x */\n", {0},
+     {"SELECT 1;"}, {0}},
+    {"q in an inactive branch does nothing", "\\if false\n\\q\n\\endif\nSELECT 1;", {0},
+     {"SELECT 1;"}, {0}},
     {"byte order mark skipped", "\xEF\xBB\xBFSELECT 1;", {0}, {"SELECT 1;"}, {0}},
     {"standard_conforming_strings off", "SET standard_conforming_strings = off;\nSELECT 'a\\'; b';\n"
      "RESET standard_conforming_strings;\nSELECT 'a\\';", {0},
@@ -90,7 +95,7 @@ static const script_case cases[] = {
     {"literal variable escaping", "SELECT :'v';", {"v=it's \\x"}, {"SELECT  E'it''s \\\\x';"}, {0}},
     {"identifier variable", "SELECT :\"v\";", {"v=a\"b"}, {"SELECT \"a\"\"b\";"}, {0}},
     {"defined test", "SELECT :{?v}, :{?w};", {"v=1"}, {"SELECT TRUE, FALSE;"}, {0}},
-    {"undefined left as written", "SELECT :nope, :'nope';", {0}, {"SELECT :nope, :'nope';"}, {"syntax-error"}},
+    {"undefined left as written", "SELECT :nope, :'nope';", {0}, {"SELECT :nope, :'nope';"}, {"unset-variable"}},
     {"typecast is not a variable", "SELECT 1::int;", {"int=bad"}, {"SELECT 1::int;"}, {0}},
     {"variables not in literals or comments", "SELECT ':v', \":v\", $$:v$$ -- :v\n;", {"v=X"},
      {"SELECT ':v', \":v\", $$:v$$ -- :v\n;"}, {0}},
@@ -98,7 +103,7 @@ static const script_case cases[] = {
      {"SELECT 1;", "SELECT 2;"}, {0}},
     {"recursive variable", "\\set a ':a'\nSELECT :a;", {0}, {"SELECT :a;"},
      {"script-error", "syntax-error"}},
-    {"unset", "\\set x 1\n\\unset x\nSELECT :x;", {0}, {"SELECT :x;"}, {"syntax-error"}},
+    {"unset", "\\set x 1\n\\unset x\nSELECT :x;", {0}, {"SELECT :x;"}, {"unset-variable"}},
     {"escaped colon", "SELECT \\:x;", {"x=1"}, {"SELECT :x;"}, {"syntax-error"}},
     {"if true", "\\if true\nSELECT 1;\n\\else\nSELECT 2;\n\\endif", {0}, {"SELECT 1;"}, {0}},
     {"if false elif else", "\\if 0\nSELECT 1;\n\\elif off\nSELECT 2;\n\\else\nSELECT 3;\n\\endif", {0},
@@ -432,7 +437,7 @@ static const runner_case runner_cases[] = {
      {"SELECT 5 AS x ", "SELECT 5, '5', \"5\";"}, "", {0}},
     {"gset NULL unsets, the reference stays as written",
      "\\set p_x old\nSELECT NULL AS x \\gset p_\nSELECT :p_x;", {0}, {{"x"}}, NULL,
-     {"SELECT NULL AS x ", "SELECT :p_x;"}, "", {"syntax-error"}},
+     {"SELECT NULL AS x ", "SELECT :p_x;"}, "", {"unset-variable"}},
     {"gset value used by set and a later gset",
      "SELECT 2 AS n \\gset\n\\set m :n:n\nSELECT :m AS n \\gset\nSELECT :n;", {0},
      {{"n=2"}, {"n=22"}}, NULL, {"SELECT 2 AS n ", "SELECT 22 AS n ", "SELECT 22;"}, "", {0}},
@@ -445,7 +450,7 @@ static const runner_case runner_cases[] = {
      {"SELECT 1, 2 AS k "}, ":k\n", {"script-error"}},
     {"connection variables come from the caller",
      "SELECT :'DBNAME', :'USER';", {"DBNAME=app"}, {{0}}, NULL,
-     {"SELECT 'app', :'USER';"}, "", {"syntax-error"}},
+     {"SELECT 'app', :'USER';"}, "", {"unset-variable"}},
     {"g is not gset", "SELECT 1 AS a \\g\n\\echo :a", {0}, {{0}}, NULL, {"SELECT 1 AS a "},
      ":a\n", {0}},
     {"echo joins arguments and substitutes",
@@ -737,6 +742,35 @@ static void test_gset_names(void **state)
 
 /* In a branch a run-time value decides, \q does not end the reading and \set
    makes its variable a run-time one. */
+/* Unset variables: one finding per variable per file, whatever the number of
+   uses, and a file with thousands is bounded (one finding says the rest are not
+   listed). Included files report their own. */
+static void test_unset_variables_once(void **state)
+{
+    (void)state;
+    script_options opt = script_options_default();
+    const char *in = "SELECT :a FROM t;\nSELECT :a, :'a', :\"a\" FROM t;\nSELECT :b;\n";
+    script *s = script_read_memory("u.sql", in, strlen(in), &opt);
+    assert_int_equal(s->findings.count, 2);
+    assert_string_equal(rule_name(s->findings.items[0].rule), "unset-variable");
+    assert_non_null(strstr(s->findings.items[0].message, "variable 'a' is not set"));
+    assert_int_equal(s->findings.items[0].offset, 7);
+    assert_non_null(strstr(s->findings.items[1].message, "variable 'b' is not set"));
+    script_free(s);
+
+    strbuf big = {0};
+    sb_adds(&big, "SELECT 1");
+    for (int i = 0; i < 1100; i++)
+        sb_addf(&big, ", :v%d", i);
+    sb_adds(&big, ";\n");
+    s = script_read_memory("big.sql", big.buf, big.len, &opt);
+    assert_int_equal(s->findings.count, 1001);
+    assert_non_null(strstr(s->findings.items[1000].message, "the rest are not listed"));
+    script_free(s);
+    sb_free(&big);
+    script_options_free(&opt);
+}
+
 static void test_runtime_branch(void **state)
 {
     (void)state;
@@ -755,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_notes),
         cmocka_unit_test(test_gset_names),
         cmocka_unit_test(test_runtime_branch),
+        cmocka_unit_test(test_unset_variables_once),
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_origin),
         cmocka_unit_test(test_error_position_after_substitution),

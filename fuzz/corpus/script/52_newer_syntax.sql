@@ -1,0 +1,43 @@
+-- PostgreSQL 16
+SELECT JSON_OBJECT('id' VALUE 1 ABSENT ON NULL);
+SELECT JSON_ARRAY(1, 2 RETURNING jsonb);
+SELECT JSON_OBJECTAGG(k VALUE v) FROM eng.kv;
+SELECT JSON_ARRAYAGG(id ORDER BY id ABSENT ON NULL) FROM eng.kv;
+SELECT doc IS JSON OBJECT, doc IS NOT JSON SCALAR FROM eng.docs;
+SELECT 1_000_000, 0x1F, 0o17, 0b101;
+SELECT 0o17;
+SELECT 0b101;
+CREATE STATISTICS ON a, b FROM eng.kv;
+SELECT * FROM (SELECT 1);
+GRANT reader TO app WITH INHERIT FALSE;
+-- PostgreSQL 17
+SELECT * FROM JSON_TABLE(doc, '$.items[*]' COLUMNS (id int PATH '$.id')) AS jt;
+SELECT JSON_VALUE(doc, '$.a' RETURNING int) FROM eng.docs;
+SELECT JSON_EXISTS(doc, '$.a' ERROR ON ERROR) FROM eng.docs;
+SELECT JSON_QUERY(doc, '$.a' WITH WRAPPER) FROM eng.docs;
+SELECT JSON('{"a": 1}' WITH UNIQUE KEYS);
+SELECT JSON_SCALAR(1 RETURNING json);
+SELECT JSON_SERIALIZE(doc RETURNING bytea) FROM eng.docs;
+MERGE INTO eng.kv AS t USING eng.kv_new AS s ON t.k = s.k
+WHEN MATCHED THEN UPDATE SET v = s.v
+WHEN NOT MATCHED BY SOURCE THEN DELETE;
+MERGE INTO eng.kv AS t USING eng.kv_new AS s ON t.k = s.k
+WHEN NOT MATCHED BY TARGET THEN INSERT VALUES (s.k, s.v);
+MERGE INTO eng.kv AS t USING eng.kv_new AS s ON t.k = s.k
+WHEN MATCHED THEN DELETE
+RETURNING merge_action(), t.*;
+ALTER TABLE eng.kv ALTER COLUMN total SET EXPRESSION AS (a + b);
+SELECT created AT LOCAL FROM eng.kv;
+-- PostgreSQL 18
+CREATE TABLE eng.g (a int, b int GENERATED ALWAYS AS (a * 2) VIRTUAL);
+CREATE TABLE eng.g2 (a int, b int GENERATED ALWAYS AS (a * 2));
+CREATE TABLE eng.booking (room int4range, during tstzrange,
+    PRIMARY KEY (room, during WITHOUT OVERLAPS));
+ALTER TABLE eng.usage ADD FOREIGN KEY (room, PERIOD during)
+    REFERENCES eng.booking (room, PERIOD during);
+ALTER TABLE eng.kv ADD CONSTRAINT positive CHECK (v > 0) NOT ENFORCED;
+UPDATE eng.kv SET v = v + 1 RETURNING WITH (OLD AS o, NEW AS n) o.v, n.v;
+ALTER TABLE eng.kv ADD CONSTRAINT k_not_null NOT NULL k;
+VACUUM ONLY eng.parent;
+-- an ordinary syntax error stays one
+CREATE TABLE eng.t (id int,);

@@ -1,0 +1,3 @@
+SELECT 1;
+\q
+SELECT 2;
