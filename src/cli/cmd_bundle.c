@@ -112,6 +112,7 @@ typedef struct bundle_run {
     const cli_read_opts *ro;
     script **scripts;
     size_t errors;
+    bool input_error; /* a file could not be read, or is not SQL text: exit 2 */
     bool color;
     bundle_spec *spec;
 } bundle_run;
@@ -133,6 +134,7 @@ static void bundle_take(void *ctx, size_t i, void *result)
         const finding *f = &s->findings.items[k];
         if (f->severity == SEV_ERROR) {
             run->errors++;
+            run->input_error |= f->rule == RULE_INPUT_ERROR;
             report_finding_text(stderr, f, run->color);
         }
     }
@@ -192,7 +194,7 @@ int cmd_bundle(int argc, char **argv)
     if (errors) {
         fprintf(stderr, "pgward: refusing to bundle: %zu error-level finding%s for role '%s'\n",
                 errors, errors == 1 ? "" : "s", role->name);
-        rc = EXIT_FINDINGS;
+        rc = run.input_error ? EXIT_USAGE : EXIT_FINDINGS;
     } else {
         char *err = NULL;
         if (bundle_write(ro.output, &spec, ro.sign_key, &err) < 0) {
