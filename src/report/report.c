@@ -102,11 +102,20 @@ static size_t text_unit(strbuf *sb, const char *s, size_t len, size_t i, bool ke
     return i + n;
 }
 
-void report_text_escape(strbuf *sb, const char *s, size_t len, bool keep_newlines)
+void report_text_escape(strbuf *sb, const char *s, size_t len, bool keep_newlines,
+                        int max_cols)
 {
-    int w;
-    for (size_t i = 0; i < len;)
-        i = text_unit(sb, s, len, i, keep_newlines, &w);
+    int w, cols = 0;
+    for (size_t i = 0; i < len;) {
+        size_t next = text_unit(NULL, s, len, i, keep_newlines, &w);
+        if (max_cols > 0 && cols + w > max_cols - 3 && next < len) {
+            sb_adds(sb, "...");
+            break;
+        }
+        text_unit(sb, s, len, i, keep_newlines, &w);
+        cols += w;
+        i = next;
+    }
     if (!sb->buf)
         sb_adds(sb, "");
 }
@@ -179,8 +188,8 @@ void report_finding_text(FILE *out, const finding *f, bool color)
 {
     const char *bold = color ? "\033[1m" : "", *reset = color ? "\033[0m" : "";
     strbuf file = {0}, msg = {0};
-    report_text_escape(&file, f->file, strlen(f->file), false);
-    report_text_escape(&msg, f->message, strlen(f->message), false);
+    report_text_escape(&file, f->file, strlen(f->file), false, 0);
+    report_text_escape(&msg, f->message, strlen(f->message), false, REPORT_MESSAGE_WIDTH);
     if (f->line > 0)
         fprintf(out, "%s%s:%d:%d:%s ", bold, file.buf, f->line, f->column, reset);
     else

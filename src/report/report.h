@@ -25,6 +25,8 @@
 
 /* Columns of a source line shown under a finding (then cut with "..." marks). */
 #define REPORT_SNIPPET_WIDTH 120
+/* Columns of a message on the terminal: a quoted name can be a megabyte long. */
+#define REPORT_MESSAGE_WIDTH 300
 
 void report_finding_text(FILE *out, const finding *f, bool color);
 
@@ -71,9 +73,11 @@ size_t report_utf8_len(const char *s);
 /*
  * Appends len bytes of s for a terminal: tab kept, other control characters and
  * bytes that are not UTF-8 as \xNN, C1 controls and bidirectional controls as
- * \uNNNN; newline and carriage return kept when keep_newlines.
+ * \uNNNN; newline and carriage return kept when keep_newlines. With max_cols > 0,
+ * what is wider is cut, ending with "...".
  */
-void report_text_escape(strbuf *sb, const char *s, size_t len, bool keep_newlines);
+void report_text_escape(strbuf *sb, const char *s, size_t len, bool keep_newlines,
+                        int max_cols);
 
 /* Whether to colour output on fd: a terminal and NO_COLOR unset. */
 bool report_want_color(int fd);

@@ -294,7 +294,7 @@ static void print_github(const report_collector *rc, FILE *out)
         sb_adds(&sb, "::");
         /* the log is a terminal too: no escape sequence from a script reaches it */
         strbuf msg = {0};
-        report_text_escape(&msg, f->message, strlen(f->message), true);
+        report_text_escape(&msg, f->message, strlen(f->message), true, REPORT_MESSAGE_WIDTH);
         report_github_escape(&sb, msg.buf ? msg.buf : "", false);
         sb_free(&msg);
         fprintf(out, "%s\n", sb.buf);
