@@ -173,7 +173,7 @@ void cli_read_opts_free(cli_read_opts *ro);
 /*
  * Expands PATH arguments: files as given, directories walked recursively for *.sql
  * (sorted, hidden entries skipped), "-" for stdin. Returns -1 after printing an
- * error for a path that does not exist.
+ * error for a path that does not exist or a folder that holds no *.sql file.
  */
 int cli_collect_paths(const char *cmd, char **args, int nargs, path_list *out);
 void path_list_free(path_list *pl);
@@ -192,9 +192,12 @@ bool cli_glob_match(const char *pattern, const char *path);
 /*
  * Drops from ro->paths the files --include leaves out and those --exclude or one
  * of the extra patterns (the policy's exclude) matches; "-" is always kept. Prints
- * a note on stderr for each PATH argument dropped.
+ * a note on stderr for each PATH argument dropped. Returns -1 to go on, or 2 after
+ * an error: an --include that matches none of the files found, or no file left.
+ * With --changed neither is an error: nothing changed is a clean run (a note says
+ * so).
  */
-void cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nextra);
+int cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nextra);
 
 /*
  * --changed: fills ro->paths with the *.sql files below the current folder git

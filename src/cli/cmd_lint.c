@@ -106,7 +106,12 @@ int cmd_lint(int argc, char **argv)
         return rc;
     }
     run.cfg = (lint_config){.policy = pol, .pg_version = ro.pg_version};
-    cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
+    rc = cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
+    if (rc >= 0) {
+        policy_free(pol);
+        cli_read_opts_free(&ro);
+        return rc;
+    }
     run.paths = ro.paths.paths;
     run.script = &ro.script;
 
