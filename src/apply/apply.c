@@ -292,9 +292,11 @@ static int connect_and_check_role(applier *a)
     a->c = conn_open(a->o->params, a->o->db, app, &err);
     free(app);
     if (!a->c) {
-        fprintf(a->o->err, "pgward: cannot connect: %s\n", err);
+        fprintf(a->o->err, "pgward: cannot connect: %s; nothing was sent\n", err);
         free(err);
-        a->r->status = APPLY_REFUSED;
+        /* the server or the network, as for verify and audit: exit 3, not a refusal
+           (a signal that stopped the connect is a cancel: apply_run() says so) */
+        a->r->status = apply_signal() ? APPLY_REFUSED : APPLY_FAILED;
         return -1;
     }
     a->target = conn_describe(a->c);
@@ -1077,6 +1079,13 @@ static int run(applier *a)
 {
     const apply_opts *o = a->o;
     char *err = NULL;
+    if (bundle_check_present(o->bundle, &err) < 0) {
+        /* not a bundle at all: an input error, as for bundle verify */
+        fprintf(o->err, "pgward: %s; nothing was sent\n", err);
+        free(err);
+        a->r->status = APPLY_INPUT;
+        return -1;
+    }
     if (bundle_verify_bytes(o->bundle, o->pubkey, &a->info, &err) < 0) {
         int rc = refuse(a, "%s; nothing was sent", err);
         free(err);
@@ -1104,9 +1113,11 @@ static int run(applier *a)
                       o->role);
     a->j = journal_open(o->journal, &err);
     if (!a->j) {
-        int rc = refuse(a, "%s", err);
+        /* a local file that cannot be opened: an input error (2), as for audit */
+        fprintf(o->err, "pgward: %s; nothing was sent\n", err);
         free(err);
-        return rc;
+        a->r->status = APPLY_INPUT;
+        return -1;
     }
     if (check_files(a) < 0 || connect_and_check_role(a) < 0 || take_lock(a) < 0 ||
         check_history(a) < 0)

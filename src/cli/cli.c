@@ -648,6 +648,13 @@ int cli_conn_open_params(const char *cmd, cli_conn_opts *co)
         free(err);
         return EXIT_USAGE;
     }
+    /* a malformed --db is a usage error (2), whatever the command, not a failure to
+       connect (3) */
+    if (conn_check_db(&co->params, co->db, &err) < 0) {
+        error("%s", err);
+        free(err);
+        return EXIT_USAGE;
+    }
     free(co->journal);
     co->journal = co->journal_path ? xstrdup(co->journal_path) : apply_default_journal();
     return -1;

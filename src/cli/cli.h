@@ -228,8 +228,8 @@ typedef struct cli_conn_opts {
                        "the local journal (default: $PGWARD_JOURNAL, else\n"          \
                        "~/.local/state/pgward/journal.jsonl)")
 
-/* Reads the env file and picks the journal. Returns -1 to go on, or 2 after a
-   reported error. */
+/* Reads the env file, checks that --db parses and picks the journal. Returns -1 to
+   go on, or 2 after a reported error (a malformed --db is a usage error). */
 int cli_conn_open_params(const char *cmd, cli_conn_opts *co);
 void cli_conn_opts_free(cli_conn_opts *co);
 

@@ -36,7 +36,8 @@ static const cli_usage bundle_usage = {
             "\n",
     .footer = "\n"
               "exit status: 0 written or verified, 1 refused or does not verify, 2 usage or\n"
-              "input error\n",
+              "input error (a file unreadable or not SQL text, a PATH without SQL, not a\n"
+              "bundle)\n",
 };
 
 static const cli_usage bundle_verify_usage = {
@@ -50,7 +51,8 @@ static const cli_usage bundle_verify_usage = {
             "nothing says who signed: that protects against accidents, not attackers.\n"
             "\n",
     .footer = "\n"
-              "exit status: 0 verified, 1 does not verify, 2 usage or input error\n",
+              "exit status: 0 verified, 1 does not verify, 2 usage or input error (not a\n"
+              "bundle)\n",
 };
 
 /* --pubkey: bundle verify takes it; bundle lists it for bundle verify and refuses it. */
@@ -79,17 +81,13 @@ static int cmd_bundle_verify(int argc, char **argv)
     if (argi < argc - 2)
         return usage_error(bundle_verify_usage.cmd, "'bundle verify' takes one BUNDLE");
     const char *dir = argv[1 + argi];
-    char *manifest = xasprintf("%s/manifest", dir);
-    struct stat st;
-    int missing = stat(manifest, &st) != 0;
-    if (missing) {
-        error("cannot read '%s': %s", manifest, strerror(errno)); /* not a bundle: input error */
-        free(manifest);
-        return EXIT_USAGE;
-    }
-    free(manifest);
     bundle_info info;
     char *err = NULL;
+    if (bundle_check_present(dir, &err) < 0) {
+        error("%s", err); /* not a bundle: an input error, as for apply */
+        free(err);
+        return EXIT_USAGE;
+    }
     if (bundle_verify(dir, pubkey, &info, &err) < 0) {
         fprintf(stderr, "pgward: %s\n", err);
         free(err);

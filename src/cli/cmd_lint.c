@@ -36,7 +36,8 @@ static const cli_usage lint_usage = {
             "\n",
     .footer = "\n"
               "exit status: 0 no error-level finding, 1 error-level findings (or warnings\n"
-              "with --error-on-warnings), 2 usage or unreadable input\n",
+              "with --error-on-warnings), 2 usage or input error (a file unreadable or not\n"
+              "SQL text, a PATH without SQL)\n",
 };
 
 typedef struct lint_run {

@@ -3,7 +3,7 @@
  * and tests. Each statement with its origin (file:line:col, byte offset and length),
  * its kind (the parse tree's node name), how it ended, its text after variable
  * substitution and whether it parsed. Front-end findings go to stderr (text) or
- * into the "findings" array (json). Exit: 0, 1 when a finding is an error, 2 usage.
+ * into the "findings" array (json). Exit: 0, 1 when a finding is an error, 2 usage or input error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +21,10 @@ static const cli_usage parse_usage = {
             "List the statements read from each script (files, directories of *.sql, or -\n"
             "for stdin) exactly as psql would send them.\n"
             "\n",
+    .footer = "\n"
+              "exit status: 0 no error-level finding, 1 error-level findings (a statement\n"
+              "the parser rejects), 2 usage or input error (a file unreadable or not SQL\n"
+              "text, a PATH without SQL)\n",
 };
 
 static const char *stmt_end_name(stmt_end end)

@@ -3,7 +3,8 @@
  * prints GO or NO-GO with the evidence of every gate (verify.h), as text, JSON or
  * markdown (the checklists of the staging audit trail, ready to append to an audit
  * log). The policy is loaded, and the env file read, before anything connects.
- * Exit: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy: file:line:col),
+ * Exit: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy: file:line:col;
+ * a malformed --db),
  * 3 cannot connect, or a database error.
  */
 #include <stdio.h>
@@ -30,8 +31,8 @@ static const cli_usage verify_usage = {
             "audit trail with the local journal.\n"
             "\n",
     .footer = "\n"
-              "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy),\n"
-              "3 cannot connect or database error\n",
+              "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy, a\n"
+              "malformed --db), 3 cannot connect or database error\n",
 };
 
 typedef enum { FMT_TEXT, FMT_JSON, FMT_MARKDOWN } out_format;
