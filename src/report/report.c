@@ -106,9 +106,17 @@ void report_text_escape(strbuf *sb, const char *s, size_t len, bool keep_newline
                         int max_cols)
 {
     int w, cols = 0;
+    /* whether it all fits (stop counting once it cannot) */
+    bool fits = true;
+    for (size_t i = 0; max_cols > 0 && i < len && fits;) {
+        i = text_unit(NULL, s, len, i, keep_newlines, &w);
+        cols += w;
+        fits = cols <= max_cols;
+    }
+    cols = 0;
     for (size_t i = 0; i < len;) {
         size_t next = text_unit(NULL, s, len, i, keep_newlines, &w);
-        if (max_cols > 0 && cols + w > max_cols - 3 && next < len) {
+        if (!fits && cols + w > max_cols - 3) {
             sb_adds(sb, "...");
             break;
         }
