@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
 #include "report/report.h"
 #include "rules/lint.h"
 #include "policy/policy.h"
@@ -188,7 +189,7 @@ static void render_finding(const finding *f)
     report_print_json_doc(out, report_finding_json(f), false);
     fclose(out);
     for (size_t i = 0; i < len;) {
-        size_t n = report_utf8_len(buf + i);
+        size_t n = text_utf8_len(buf + i);
         if (n == 0)
             fuzz_fail("JSON output that is not UTF-8");
         i += n;

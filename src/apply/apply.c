@@ -49,6 +49,7 @@
 #include "audit/chain.h"
 #include "bundle/bundle.h"
 #include "base/digest.h"
+#include "base/text.h"
 #include "rules/lint.h"
 #include "audit/journal.h"
 #include "policy/policy.h"
@@ -910,18 +911,28 @@ static void report_failure(applier *a)
                 a->fail_file ? " at " : "", a->fail_file ? a->fail_file : "");
         return;
     }
+    /* the server's words may quote the script (RAISE EXCEPTION): shown, not obeyed */
+    strbuf msg = {0}, detail = {0}, hint = {0};
+    const char *m = a->fail_message ? a->fail_message : "failed";
+    text_escape(&msg, m, strlen(m), true, 0);
+    if (a->fail_detail)
+        text_escape(&detail, a->fail_detail, strlen(a->fail_detail), true, 0);
+    if (a->fail_hint)
+        text_escape(&hint, a->fail_hint, strlen(a->fail_hint), true, 0);
     if (a->fail_file)
         fprintf(e, "%s:%d:%d: error: %s%s%s%s\n", a->fail_file, a->fail_line, a->fail_col,
-                a->fail_message ? a->fail_message : "failed", *a->sqlstate ? " [SQLSTATE " : "",
-                *a->sqlstate ? a->sqlstate : "", *a->sqlstate ? "]" : "");
-    else
-        fprintf(e, "pgward: error: %s%s%s%s\n", a->fail_message ? a->fail_message : "failed",
-                *a->sqlstate ? " [SQLSTATE " : "", *a->sqlstate ? a->sqlstate : "",
+                msg.buf, *a->sqlstate ? " [SQLSTATE " : "", *a->sqlstate ? a->sqlstate : "",
                 *a->sqlstate ? "]" : "");
+    else
+        fprintf(e, "pgward: error: %s%s%s%s\n", msg.buf, *a->sqlstate ? " [SQLSTATE " : "",
+                *a->sqlstate ? a->sqlstate : "", *a->sqlstate ? "]" : "");
     if (a->fail_detail)
-        fprintf(e, "  detail: %s\n", a->fail_detail);
+        fprintf(e, "  detail: %s\n", detail.buf);
     if (a->fail_hint)
-        fprintf(e, "  hint: %s\n", a->fail_hint);
+        fprintf(e, "  hint: %s\n", hint.buf);
+    sb_free(&msg);
+    sb_free(&detail);
+    sb_free(&hint);
 }
 
 static void finish(applier *a, const char *status, const char *message)

@@ -66,19 +66,6 @@ void report_print_json(FILE *out, cJSON *doc);
 /* The same, indented when pretty; bytes that are not UTF-8 become U+FFFD. */
 void report_print_json_doc(FILE *out, cJSON *doc, bool pretty);
 
-/* Length (1-4) of the valid UTF-8 character at s (NUL-terminated), or 0 when the
-   bytes there are not one (overlong, surrogate, past U+10FFFF, U+FFFE, U+FFFF). */
-size_t report_utf8_len(const char *s);
-
-/*
- * Appends len bytes of s for a terminal: tab kept, other control characters and
- * bytes that are not UTF-8 as \xNN, C1 controls and bidirectional controls as
- * \uNNNN; newline and carriage return kept when keep_newlines. With max_cols > 0,
- * what is wider is cut, ending with "...".
- */
-void report_text_escape(strbuf *sb, const char *s, size_t len, bool keep_newlines,
-                        int max_cols);
-
 /* Whether to colour output on fd: a terminal and NO_COLOR unset. */
 bool report_want_color(int fd);
 

@@ -4,6 +4,7 @@
 #include "report/report_formats.h"
 
 #include "report/report.h"
+#include "base/text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +102,7 @@ void report_xml_escape(strbuf *sb, const char *s, bool attr)
                 sb_adds(sb, "\xEF\xBF\xBD");
                 break;
             }
-            size_t n = report_utf8_len((const char *)p);
+            size_t n = text_utf8_len((const char *)p);
             if (n == 0) {
                 sb_adds(sb, "\xEF\xBF\xBD");
                 break;
@@ -294,7 +295,7 @@ static void print_github(const report_collector *rc, FILE *out)
         sb_adds(&sb, "::");
         /* the log is a terminal too: no escape sequence from a script reaches it */
         strbuf msg = {0};
-        report_text_escape(&msg, f->message, strlen(f->message), true, REPORT_MESSAGE_WIDTH);
+        text_escape(&msg, f->message, strlen(f->message), true, REPORT_MESSAGE_WIDTH);
         report_github_escape(&sb, msg.buf ? msg.buf : "", false);
         sb_free(&msg);
         fprintf(out, "%s\n", sb.buf);

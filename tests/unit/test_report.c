@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/finding.h"
+#include "base/text.h"
 #include "report/report.h"
 
 static void test_text_escape(void **state)
@@ -28,7 +29,7 @@ static void test_text_escape(void **state)
         {"a\tb", 3, false, 0, "a\tb"},
         {"\x1b[2Jx", 5, false, 0, "\\x1b[2Jx"},
         {"a\nb\r", 4, false, 0, "a\\x0ab\\x0d"},
-        {"a\nb\r", 4, true, 0, "a\nb\r"},
+        {"a\nb\r", 4, true, 0, "a\nb\\x0d"},
         {"\x7f\x01", 2, false, 0, "\\x7f\\x01"},
         {"caf\xc3\xa9", 5, false, 0, "caf\xc3\xa9"},             /* é kept */
         {"\xff\xfe", 2, false, 0, "\\xff\\xfe"},                 /* not UTF-8 */
@@ -47,7 +48,7 @@ static void test_text_escape(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         strbuf sb = {0};
-        report_text_escape(&sb, cases[i].in, cases[i].len, cases[i].keep_newlines,
+        text_escape(&sb, cases[i].in, cases[i].len, cases[i].keep_newlines,
                            cases[i].max);
         if (strcmp(sb.buf, cases[i].out) != 0)
             fail_msg("case %zu: got '%s', want '%s'", i, sb.buf, cases[i].out);
@@ -58,14 +59,14 @@ static void test_text_escape(void **state)
 static void test_utf8_len(void **state)
 {
     (void)state;
-    assert_int_equal(report_utf8_len("a"), 1);
-    assert_int_equal(report_utf8_len("\xc3\xa9"), 2);
-    assert_int_equal(report_utf8_len("\xe2\x82\xac"), 3);
-    assert_int_equal(report_utf8_len("\xf0\x9d\x84\x9e"), 4);
-    assert_int_equal(report_utf8_len("\xff"), 0);
-    assert_int_equal(report_utf8_len("\xc3"), 0);             /* then the NUL */
-    assert_int_equal(report_utf8_len("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
-    assert_int_equal(report_utf8_len("\xef\xbf\xbf"), 0);     /* U+FFFF */
+    assert_int_equal(text_utf8_len("a"), 1);
+    assert_int_equal(text_utf8_len("\xc3\xa9"), 2);
+    assert_int_equal(text_utf8_len("\xe2\x82\xac"), 3);
+    assert_int_equal(text_utf8_len("\xf0\x9d\x84\x9e"), 4);
+    assert_int_equal(text_utf8_len("\xff"), 0);
+    assert_int_equal(text_utf8_len("\xc3"), 0);             /* then the NUL */
+    assert_int_equal(text_utf8_len("\xf4\x90\x80\x80"), 0); /* past U+10FFFF */
+    assert_int_equal(text_utf8_len("\xef\xbf\xbf"), 0);     /* U+FFFF */
 }
 
 /* What report_finding_text() prints for a finding at offset of text. */
