@@ -3,13 +3,15 @@
 
 Writes scripts whose statements, identifiers and strings hold every byte from 0x01
 to 0xff (control characters, ESC sequences, bytes that are not UTF-8, C1 controls,
-bidirectional overrides) and a 1 MB line, lints them in every format, and checks:
+bidirectional overrides) and a 1 MB line, lints them in every format (and parses
+them, as text and JSON), and checks:
 
   json, sarif, gitlab  stdout is strict UTF-8 and json.loads() reads it
   junit                xml.etree reads it
   text, github         strict UTF-8, no control character but tab and newline, no
                        C1 or bidirectional control; no line longer than 400
                        characters (a snippet is cut around its caret)
+  parse text           the same, but lines as long as the statement
 
   tests/cli/output_test.py build/pgward
 
@@ -47,7 +49,7 @@ def check_text(name, fmt, out, problems):
         bad = sorted({hex(ord(c)) for c in line if ord(c) in HIDDEN})
         if bad:
             problems.append("%s %s line %d: raw control characters %s" % (name, fmt, n, bad))
-        if len(line) > 400:
+        if len(line) > 400 and fmt != "parse text":
             problems.append("%s %s line %d: %d characters long" % (name, fmt, n, len(line)))
 
 
@@ -61,15 +63,18 @@ def main():
         for name, data in scripts():
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
-            for fmt in ("text", "json", "sarif", "github", "gitlab", "junit"):
-                p = subprocess.run([pgward, "lint", "--format", fmt, name], cwd=d,
+            for cmd, fmt in [("lint", f) for f in ("text", "json", "sarif", "github",
+                                                   "gitlab", "junit")] + \
+                    [("parse", "text"), ("parse", "json")]:
+                p = subprocess.run([pgward, cmd, "--format", fmt, name], cwd=d,
                                    capture_output=True, timeout=120,
                                    env=dict(os.environ, NO_COLOR="1"))
+                fmt = fmt if cmd == "lint" else "parse " + fmt
                 if p.returncode not in (0, 1):
                     problems.append("%s %s: exit %d: %s" % (name, fmt, p.returncode,
                                                             p.stderr[-300:]))
                     continue
-                if fmt in ("text", "github"):
+                if fmt in ("text", "github", "parse text"):
                     check_text(name, fmt, p.stdout, problems)
                     continue
                 try:
