@@ -61,10 +61,8 @@ source *source_from_memory(const char *name, const char *real_path, const char *
 int source_check_text(const source *src, size_t *offset, char **err)
 {
     const unsigned char *t = (const unsigned char *)src->text;
-    const char *nul = memchr(src->text, '\0', src->len);
-    if (!nul)
-        return 0;
-    /* a byte-order mark names the encoding: say which instead of "binary" */
+    /* a byte-order mark names the encoding: say which instead of "binary" (text
+       of characters past U+00FF has no NUL in UTF-16, but never reads as UTF-8) */
     const char *bom = NULL;
     if (src->len >= 4 && memcmp(t, "\xff\xfe\0\0", 4) == 0)
         bom = "UTF-32LE";
@@ -81,6 +79,9 @@ int source_check_text(const source *src, size_t *offset, char **err)
                          bom, bom);
         return -1;
     }
+    const char *nul = memchr(src->text, '\0', src->len);
+    if (!nul)
+        return 0;
     *offset = (size_t)(nul - src->text);
     *err = xstrdup("not SQL text: a NUL byte (a binary file?); psql stops reading a "
                    "line at a NUL");

@@ -722,6 +722,7 @@ static void test_not_text(void **state)
         {"\xfe\xff\0S\0E", 6, 0, 1, 1, "a UTF-16BE byte-order mark"},
         {"\xff\xfe\0\0S\0\0\0", 8, 0, 1, 1, "a UTF-32LE byte-order mark"},
         {"\0\0\xfe\xff\0\0\0S", 8, 0, 1, 1, "a UTF-32BE byte-order mark"},
+        {"\xff\xfe\x2d\x4e\x87\x65", 6, 0, 1, 1, "a UTF-16LE byte-order mark"}, /* no NUL */
     };
     for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
         script *s = read_text(bins[i].in, bins[i].len);
