@@ -10,13 +10,12 @@
  * only, nothing unlisted) and checks hashes, chain, policy digest, the statement
  * count, the signature's form and, with --pubkey, the signature (then unsigned
  * bundles are refused).
- * Exit: 0 ok, 1 refused or does not verify, 2 usage or input error.
+ * Exit: 0 ok, 1 refused or does not verify, 2 usage or input error (a file
+ * unreadable or not SQL text, a PATH without SQL, not a bundle).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/batch.h"
 #include "bundle/bundle.h"

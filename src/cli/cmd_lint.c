@@ -7,7 +7,8 @@
  * summary line; JSON output is {"findings":[...],"summary":{...}}; sarif, github,
  * gitlab and junit are printed at the end (report_formats.h). Exit: 0 when no
  * finding is at error level, 1 when one is (or a warning, with
- * --error-on-warnings), 2 for usage errors and unreadable inputs.
+ * --error-on-warnings), 2 for usage errors and input errors (a file unreadable or
+ * not SQL text, a PATH that holds no SQL; --changed with nothing changed is 0).
  */
 #include <stdio.h>
 #include <stdlib.h>
