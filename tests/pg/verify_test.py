@@ -406,6 +406,15 @@ def json_report(env):
 
 
 @test
+def database_error_is_3(env):
+    """A query the database refuses (no audit schema in that database) is exit 3, as
+    cannot connect is: the database failed, not the input."""
+    res = env.run("audit", "show", "--db", "dbname=postgres")
+    check(res.returncode == 3, "exit %d\n%s" % (res.returncode, res.stderr))
+    check("audit.runs" in res.stderr and res.stdout == "", res.stderr)
+
+
+@test
 def cannot_connect(env):
     res = env.run("verify", "--policy", POLICY, "--db", "dbname=v_no_such_database")
     check(res.returncode == 3, "exit %d\n%s" % (res.returncode, res.stderr))
