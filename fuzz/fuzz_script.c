@@ -13,6 +13,10 @@
  * The walk below checks it: a script with more than one source means an include
  * was read, and that is a crash. pgward never runs \! or `backticks`.
  *
+ * Every finding is also rendered as the terminal and JSON reporters print it: the
+ * text must hold no control byte but tab and newline (a script must not drive the
+ * terminal) and no line over 400 bytes of snippet, the JSON must be valid UTF-8.
+ *
  * Built with -fsanitize=fuzzer under clang, or with replay_main.c under gcc.
  */
 #include <stdint.h>
@@ -20,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/text.h"
+#include "report/report.h"
 #include "rules/lint.h"
 #include "policy/policy.h"
 #include "script/script.h"
@@ -140,6 +146,57 @@ static void walk_statement(const script *s, const statement *st)
     sink += (size_t)st->end + st->conditional + st->uses_runtime_vars;
 }
 
+/* The finding as lint prints it, on the terminal and in JSON: see the header. */
+static void render_finding(const finding *f)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&buf, &len);
+    if (!out)
+        fuzz_fail("open_memstream");
+    report_finding_text_help(out, f, true);
+    fclose(out);
+    size_t line_start = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)buf[i];
+        /* colour is pgward's own ESC: only "ESC [" then digits, ';' and 'm' */
+        if (c == 0x1b) {
+            size_t k = i + 1;
+            if (k >= len || buf[k] != '[')
+                fuzz_fail("a raw ESC in the text output");
+            for (k++; k < len && (buf[k] == ';' || (buf[k] >= '0' && buf[k] <= '9')); k++)
+                ;
+            if (k >= len || buf[k] != 'm')
+                fuzz_fail("a raw ESC in the text output");
+            i = k;
+            continue;
+        }
+        if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+            fuzz_fail("a raw control byte in the text output");
+        if (c == 0xc2 && i + 1 < len && (unsigned char)buf[i + 1] >= 0x80 &&
+            (unsigned char)buf[i + 1] <= 0x9f)
+            fuzz_fail("a raw C1 control in the text output");
+        if (c == '\n')
+            line_start = i + 1;
+        else if (i - line_start > 2000) /* 300 columns of message, each up to 6 bytes */
+            fuzz_fail("a text output line over 2000 bytes");
+    }
+    free(buf);
+    buf = NULL;
+    out = open_memstream(&buf, &len);
+    if (!out)
+        fuzz_fail("open_memstream");
+    report_print_json_doc(out, report_finding_json(f), false);
+    fclose(out);
+    for (size_t i = 0; i < len;) {
+        size_t n = text_utf8_len(buf + i);
+        if (n == 0)
+            fuzz_fail("JSON output that is not UTF-8");
+        i += n;
+    }
+    free(buf);
+}
+
 static void walk_finding(const script *s, const finding *f)
 {
     if (!rule_name(f->rule) || !f->message || !f->file)
@@ -160,6 +217,7 @@ static void walk_finding(const script *s, const finding *f)
         touch(line, len);
     }
     sink += (size_t)f->line + (size_t)f->column;
+    render_finding(f);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

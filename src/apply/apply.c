@@ -49,6 +49,7 @@
 #include "audit/chain.h"
 #include "bundle/bundle.h"
 #include "base/digest.h"
+#include "base/text.h"
 #include "rules/lint.h"
 #include "audit/journal.h"
 #include "policy/policy.h"
@@ -292,9 +293,11 @@ static int connect_and_check_role(applier *a)
     a->c = conn_open(a->o->params, a->o->db, app, &err);
     free(app);
     if (!a->c) {
-        fprintf(a->o->err, "pgward: cannot connect: %s\n", err);
+        fprintf(a->o->err, "pgward: cannot connect: %s; nothing was sent\n", err);
         free(err);
-        a->r->status = APPLY_REFUSED;
+        /* the server or the network, as for verify and audit: exit 3, not a refusal
+           (a signal that stopped the connect is a cancel: apply_run() says so) */
+        a->r->status = apply_signal() ? APPLY_REFUSED : APPLY_FAILED;
         return -1;
     }
     a->target = conn_describe(a->c);
@@ -908,18 +911,28 @@ static void report_failure(applier *a)
                 a->fail_file ? " at " : "", a->fail_file ? a->fail_file : "");
         return;
     }
+    /* the server's words may quote the script (RAISE EXCEPTION): shown, not obeyed */
+    strbuf msg = {0}, detail = {0}, hint = {0};
+    const char *m = a->fail_message ? a->fail_message : "failed";
+    text_escape(&msg, m, strlen(m), true, 0);
+    if (a->fail_detail)
+        text_escape(&detail, a->fail_detail, strlen(a->fail_detail), true, 0);
+    if (a->fail_hint)
+        text_escape(&hint, a->fail_hint, strlen(a->fail_hint), true, 0);
     if (a->fail_file)
         fprintf(e, "%s:%d:%d: error: %s%s%s%s\n", a->fail_file, a->fail_line, a->fail_col,
-                a->fail_message ? a->fail_message : "failed", *a->sqlstate ? " [SQLSTATE " : "",
-                *a->sqlstate ? a->sqlstate : "", *a->sqlstate ? "]" : "");
-    else
-        fprintf(e, "pgward: error: %s%s%s%s\n", a->fail_message ? a->fail_message : "failed",
-                *a->sqlstate ? " [SQLSTATE " : "", *a->sqlstate ? a->sqlstate : "",
+                msg.buf, *a->sqlstate ? " [SQLSTATE " : "", *a->sqlstate ? a->sqlstate : "",
                 *a->sqlstate ? "]" : "");
+    else
+        fprintf(e, "pgward: error: %s%s%s%s\n", msg.buf, *a->sqlstate ? " [SQLSTATE " : "",
+                *a->sqlstate ? a->sqlstate : "", *a->sqlstate ? "]" : "");
     if (a->fail_detail)
-        fprintf(e, "  detail: %s\n", a->fail_detail);
+        fprintf(e, "  detail: %s\n", detail.buf);
     if (a->fail_hint)
-        fprintf(e, "  hint: %s\n", a->fail_hint);
+        fprintf(e, "  hint: %s\n", hint.buf);
+    sb_free(&msg);
+    sb_free(&detail);
+    sb_free(&hint);
 }
 
 static void finish(applier *a, const char *status, const char *message)
@@ -1077,6 +1090,13 @@ static int run(applier *a)
 {
     const apply_opts *o = a->o;
     char *err = NULL;
+    if (bundle_check_present(o->bundle, &err) < 0) {
+        /* not a bundle at all: an input error, as for bundle verify */
+        fprintf(o->err, "pgward: %s; nothing was sent\n", err);
+        free(err);
+        a->r->status = APPLY_INPUT;
+        return -1;
+    }
     if (bundle_verify_bytes(o->bundle, o->pubkey, &a->info, &err) < 0) {
         int rc = refuse(a, "%s; nothing was sent", err);
         free(err);
@@ -1104,9 +1124,11 @@ static int run(applier *a)
                       o->role);
     a->j = journal_open(o->journal, &err);
     if (!a->j) {
-        int rc = refuse(a, "%s", err);
+        /* a local file that cannot be opened: an input error (2), as for audit */
+        fprintf(o->err, "pgward: %s; nothing was sent\n", err);
         free(err);
-        return rc;
+        a->r->status = APPLY_INPUT;
+        return -1;
     }
     if (check_files(a) < 0 || connect_and_check_role(a) < 0 || take_lock(a) < 0 ||
         check_history(a) < 0)

@@ -18,6 +18,7 @@
 #include "audit_sql.h"
 #include "conn/conn.h"
 #include "conn/wait.h"
+#include "base/text.h"
 #include "base/util.h"
 
 static int db_fail(char **err, PGconn *c, const PGresult *r, const char *what)
@@ -437,6 +438,19 @@ static const char *val(const PGresult *r, int row, int col)
     return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
 }
 
+/*
+ * A value for the terminal: file names and messages come from scripts and from
+ * the server's errors about them (RAISE EXCEPTION), so an escape sequence in one
+ * is shown, not obeyed (text.h). Valid until the next call with the same buf.
+ */
+static const char *shown(strbuf *buf, const PGresult *r, int row, int col)
+{
+    const char *v = val(r, row, col);
+    sb_truncate(buf, 0);
+    text_escape(buf, v, strlen(v), false, 0);
+    return buf->buf;
+}
+
 int audit_show(PGconn *c, const char *run_id, bool json, int limit, FILE *out, char **err)
 {
     char lim[16];
@@ -487,22 +501,28 @@ int audit_show(PGconn *c, const char *run_id, bool json, int limit, FILE *out, c
         cJSON_free(text);
         cJSON_Delete(root);
     } else {
+        strbuf b1 = {0}, b2 = {0}, b3 = {0};
         for (int i = 0; i < PQntuples(runs); i++) {
             fprintf(out, "run %s  %-9s %s  role %s as %s from %s%s%s\n", val(runs, i, 0),
-                    val(runs, i, 1), val(runs, i, 7), val(runs, i, 3), val(runs, i, 4),
+                    val(runs, i, 1), val(runs, i, 7), shown(&b1, runs, i, 3),
+                    shown(&b2, runs, i, 4),
                     *val(runs, i, 5) ? val(runs, i, 5) : "local",
-                    *val(runs, i, 11) ? "\n    " : "", val(runs, i, 11));
+                    *val(runs, i, 11) ? "\n    " : "", shown(&b3, runs, i, 11));
             if (run_id)
                 fprintf(out, "    mode %s, bundle %s, policy %s, ended %s\n", val(runs, i, 2),
                         val(runs, i, 9), val(runs, i, 10), val(runs, i, 8));
         }
         for (int i = 0; stmts && i < PQntuples(stmts); i++) {
             fprintf(out, "  %4s %s:%s:%s  %-11s %s%s%s  %s ms%s%s%s%s\n", val(stmts, i, 0),
-                    val(stmts, i, 2), val(stmts, i, 3), val(stmts, i, 4), val(stmts, i, 9),
-                    val(stmts, i, 6), *val(stmts, i, 7) ? " " : "", val(stmts, i, 7),
-                    val(stmts, i, 8), *val(stmts, i, 10) ? "  " : "", val(stmts, i, 10),
-                    *val(stmts, i, 11) ? ": " : "", val(stmts, i, 11));
+                    shown(&b1, stmts, i, 2), val(stmts, i, 3), val(stmts, i, 4),
+                    val(stmts, i, 9), shown(&b2, stmts, i, 6), *val(stmts, i, 7) ? " " : "",
+                    val(stmts, i, 7), val(stmts, i, 8), *val(stmts, i, 10) ? "  " : "",
+                    val(stmts, i, 10), *val(stmts, i, 11) ? ": " : "",
+                    shown(&b3, stmts, i, 11));
         }
+        sb_free(&b1);
+        sb_free(&b2);
+        sb_free(&b3);
     }
     PQclear(runs);
     PQclear(stmts);

@@ -58,6 +58,36 @@ source *source_from_memory(const char *name, const char *real_path, const char *
     return source_adopt(name, real_path, xstrndup(text, len), len);
 }
 
+int source_check_text(const source *src, size_t *offset, char **err)
+{
+    const unsigned char *t = (const unsigned char *)src->text;
+    /* a byte-order mark names the encoding: say which instead of "binary" (text
+       of characters past U+00FF has no NUL in UTF-16, but never reads as UTF-8) */
+    const char *bom = NULL;
+    if (src->len >= 4 && memcmp(t, "\xff\xfe\0\0", 4) == 0)
+        bom = "UTF-32LE";
+    else if (src->len >= 4 && memcmp(t, "\0\0\xfe\xff", 4) == 0)
+        bom = "UTF-32BE";
+    else if (src->len >= 2 && memcmp(t, "\xff\xfe", 2) == 0)
+        bom = "UTF-16LE";
+    else if (src->len >= 2 && memcmp(t, "\xfe\xff", 2) == 0)
+        bom = "UTF-16BE";
+    if (bom) {
+        *offset = 0;
+        *err = xasprintf("not SQL text: a %s byte-order mark; pgward reads UTF-8 "
+                         "(convert with: iconv -f %s -t UTF-8)",
+                         bom, bom);
+        return -1;
+    }
+    const char *nul = memchr(src->text, '\0', src->len);
+    if (!nul)
+        return 0;
+    *offset = (size_t)(nul - src->text);
+    *err = xstrdup("not SQL text: a NUL byte (a binary file?); psql stops reading a "
+                   "line at a NUL");
+    return -1;
+}
+
 void source_free(source *src)
 {
     if (!src)

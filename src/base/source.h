@@ -36,6 +36,16 @@ source *source_from_memory(const char *name, const char *real_path, const char *
 
 void source_free(source *src);
 
+/*
+ * Whether src is text pgward can read as a script. A NUL byte is the test: psql
+ * reads a line only up to a NUL (the rest of its buffer is lost), no SQL text holds
+ * one, and every binary file (ELF, gzip, PNG) and UTF-16 or UTF-32 text of ASCII
+ * does; a UTF-16 or UTF-32 byte-order mark at the start is refused too.
+ * Returns 0, or -1 with *offset at the first NUL (0 for a UTF-16/32 byte-order
+ * mark) and *err a malloc'd message (no location: the caller's finding adds it).
+ */
+int source_check_text(const source *src, size_t *offset, char **err);
+
 /* 1-based line and column of a byte offset (clamped to the text). */
 void source_position(const source *src, size_t offset, int *line, int *col);
 

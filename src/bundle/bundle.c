@@ -882,6 +882,19 @@ int bundle_verify(const char *dir, const char *pubkey_path, bundle_info *info, c
     return verify(dir, pubkey_path, true, info, err);
 }
 
+int bundle_check_present(const char *dir, char **err)
+{
+    char *manifest = xasprintf("%s/manifest", dir);
+    struct stat st;
+    int rc = 0;
+    if (lstat(manifest, &st) != 0) {
+        *err = xasprintf("cannot read '%s': %s", manifest, strerror(errno));
+        rc = -1;
+    }
+    free(manifest);
+    return rc;
+}
+
 int bundle_verify_bytes(const char *dir, const char *pubkey_path, bundle_info *info, char **err)
 {
     return verify(dir, pubkey_path, false, info, err);

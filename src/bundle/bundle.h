@@ -89,6 +89,14 @@ typedef struct bundle_info {
 } bundle_info;
 
 /*
+ * Whether dir is a bundle at all: its manifest exists (lstat: a FIFO or symlink
+ * there is a bundle that does not verify, not a missing one). Returns 0, or -1
+ * with *err "cannot read 'DIR/manifest': reason": an input error (exit 2), where
+ * a bundle that does not verify is a refusal (exit 1).
+ */
+int bundle_check_present(const char *dir, char **err);
+
+/*
  * Reads the bundle's files once (see above) and checks every file's hash, the
  * chain, the policy digest, that nothing unlisted is there, that the scripts hold
  * the manifest's `statements N` and that a manifest.sig present is in the one

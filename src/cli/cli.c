@@ -246,11 +246,21 @@ int cli_collect_paths(const char *cmd, char **args, int nargs, path_list *out)
             continue;
         }
         struct stat st;
-        if (stat(args[i], &st) != 0)
+        if (stat(args[i], &st) != 0) {
+            /* a pattern the shell left as it was: say so, the reason is not the file */
+            if (errno == ENOENT && strpbrk(args[i], "*?["))
+                return error("cannot read '%s': no such file (a pattern the shell did "
+                             "not expand: no file matches it)",
+                             args[i]);
             return error("cannot read '%s': %s", args[i], strerror(errno));
+        }
         if (S_ISDIR(st.st_mode)) {
+            size_t before = out->count;
             if (walk_dir(args[i], out, 0) < 0)
                 return -1;
+            /* a CI gate on a mistyped or emptied folder must fail, not pass */
+            if (out->count == before)
+                return error("no *.sql file in folder '%s'", args[i]);
         } else {
             add_path_given(out, args[i], true);
         }
@@ -395,10 +405,21 @@ static const char *first_match(const char *const *globs, size_t n, const char *p
     return NULL;
 }
 
-void cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nextra)
+int cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nextra)
 {
     path_list *pl = &ro->paths;
-    size_t out = 0;
+    /* an --include that matches nothing is a typo (a changed set may miss it) */
+    for (size_t g = 0; g < ro->includes.count && !ro->changed; g++) {
+        bool hit = false;
+        for (size_t i = 0; i < pl->count && !hit; i++)
+            hit = strcmp(pl->paths[i], "-") != 0 &&
+                  cli_glob_match(ro->includes.items[g], pl->paths[i]);
+        if (!hit)
+            return error("no file matches --include '%s' (of the %zu found)",
+                         ro->includes.items[g], pl->count),
+                   EXIT_USAGE;
+    }
+    size_t found = pl->count, out = 0;
     for (size_t i = 0; i < pl->count; i++) {
         const char *p = pl->paths[i];
         bool given = pl->given && pl->given[i];
@@ -433,6 +454,18 @@ void cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nex
         out++;
     }
     pl->count = out;
+    if (out > 0)
+        return -1;
+    if (ro->changed) {
+        /* a pre-commit hook on a commit without SQL passes: the empty report is right */
+        fprintf(stderr, "pgward: note: no *.sql file changed since %s: nothing to lint\n",
+                ro->since ? ro->since : "HEAD");
+        return -1;
+    }
+    return error("no file left to read: --include, --exclude and the policy's exclude "
+                 "leave none of the %zu found",
+                 found),
+           EXIT_USAGE;
 }
 
 /* ------------------------------------------------------------------ --changed */
@@ -613,6 +646,13 @@ int cli_conn_open_params(const char *cmd, cli_conn_opts *co)
     (void)cmd;
     char *err = NULL;
     if (co->env_file && conn_params_read_env_file(co->env_file, &co->params, &err) < 0) {
+        error("%s", err);
+        free(err);
+        return EXIT_USAGE;
+    }
+    /* a malformed --db is a usage error (2), whatever the command, not a failure to
+       connect (3) */
+    if (conn_check_db(&co->params, co->db, &err) < 0) {
         error("%s", err);
         free(err);
         return EXIT_USAGE;

@@ -175,7 +175,7 @@ void cli_read_opts_free(cli_read_opts *ro);
 /*
  * Expands PATH arguments: files as given, directories walked recursively for *.sql
  * (sorted, hidden entries skipped), "-" for stdin. Returns -1 after printing an
- * error for a path that does not exist.
+ * error for a path that does not exist or a folder that holds no *.sql file.
  */
 int cli_collect_paths(const char *cmd, char **args, int nargs, path_list *out);
 void path_list_free(path_list *pl);
@@ -194,9 +194,12 @@ bool cli_glob_match(const char *pattern, const char *path);
 /*
  * Drops from ro->paths the files --include leaves out and those --exclude or one
  * of the extra patterns (the policy's exclude) matches; "-" is always kept. Prints
- * a note on stderr for each PATH argument dropped.
+ * a note on stderr for each PATH argument dropped. Returns -1 to go on, or 2 after
+ * an error: an --include that matches none of the files found, or no file left.
+ * With --changed neither is an error: nothing changed is a clean run (a note says
+ * so).
  */
-void cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nextra);
+int cli_filter_paths(cli_read_opts *ro, char *const *extra_excludes, size_t nextra);
 
 /*
  * --changed: fills ro->paths with the *.sql files below the current folder git
@@ -227,8 +230,8 @@ typedef struct cli_conn_opts {
                        "the local journal (default: $PGWARD_JOURNAL, else\n"          \
                        "~/.local/state/pgward/journal.jsonl)")
 
-/* Reads the env file and picks the journal. Returns -1 to go on, or 2 after a
-   reported error. */
+/* Reads the env file, checks that --db parses and picks the journal. Returns -1 to
+   go on, or 2 after a reported error (a malformed --db is a usage error). */
 int cli_conn_open_params(const char *cmd, cli_conn_opts *co);
 void cli_conn_opts_free(cli_conn_opts *co);
 

@@ -2,7 +2,9 @@
  * cmd_apply.c: `pgward apply BUNDLE [options]`: run an approved bundle (apply.h).
  *
  * Exit: 0 applied (or dry run done), 1 refused before anything was sent, 2 usage
- * or input error, 3 a statement, the server or the network failed (rolled back),
+ * or input error (not a bundle, a malformed --db, a journal that cannot be
+ * opened), 3 cannot connect, or a statement, the server or the network failed
+ * (rolled back),
  * 130/143 cancelled by SIGINT/SIGTERM (rolled back; a second signal exits at once, and
  * when the server did not answer the run is left for `pgward audit sync`).
  */
@@ -23,8 +25,10 @@ static const cli_usage apply_usage = {
             "transaction (or one per file), recording each outcome in the audit trail.\n"
             "\n",
     .footer = "\n"
-              "exit status: 0 applied, 1 refused (nothing sent), 2 usage or input error,\n"
-              "3 failed (rolled back), 130/143 cancelled by SIGINT/SIGTERM (rolled back)\n",
+              "exit status: 0 applied, 1 refused (nothing sent), 2 usage or input error (not\n"
+              "a bundle, a malformed --db, a journal that cannot be opened), 3 cannot\n"
+              "connect, or failed (rolled back), 130/143 cancelled by SIGINT/SIGTERM (rolled\n"
+              "back)\n",
 };
 
 static int parse_count(const char *cmd, const char *opt, const char *v, int max, int *out)

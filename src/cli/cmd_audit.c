@@ -4,8 +4,9 @@
  * sync: reads the local journal, settles every run the audit tables do not fully
  * know yet (audit.h), and marks it audited in the journal; running it twice changes
  * nothing the second time. Exit: 0 the journal and the audit trail agree, 1 a run
- * is left in doubt (its session still runs), 2 usage error or a malformed journal,
- * 3 the database cannot be reached or written.
+ * is left in doubt (its session still runs), 2 usage error, a malformed --db or a
+ * journal that is malformed or cannot be opened, 3 the database cannot be reached
+ * or written.
  * show: prints the recent runs, or one run's statements (--run), as text or JSON.
  * Exit: 0, 2 usage, 3 database error.
  * settle: records what became known of a statement recorded in doubt (it ran
@@ -45,8 +46,8 @@ static const cli_usage audit_usage = {
             "\n",
     .footer = "\n"
               "exit status: 0 ok, 1 sync left a run in doubt (settle: the statement is not\n"
-              "in doubt; verify: NO-GO), 2 usage or input error,\n"
-              "3 database error\n",
+              "in doubt; verify: NO-GO), 2 usage or input error (a malformed --db or\n"
+              "journal), 3 cannot connect or database error\n",
 };
 
 static int opt_limit(const char *cmd, const char *arg, void *limit)
@@ -79,10 +80,15 @@ static int do_sync(cli_conn_opts *co)
         journal_runs_free(&runs);
         return EXIT_CLEAN;
     }
-    PGconn *c = conn_open(&co->params, co->db, "pgward audit sync", &err);
-    journal *j = c ? journal_open(co->journal, &err) : NULL;
+    /* the journal first: one that cannot be opened is an input error (2), as for
+       apply, and nothing connects */
+    journal *j = journal_open(co->journal, &err);
+    PGconn *c = j ? conn_open(&co->params, co->db, "pgward audit sync", &err) : NULL;
     int rc;
-    if (!c || !j) {
+    if (!j) {
+        error("%s", err);
+        rc = EXIT_USAGE;
+    } else if (!c) {
         error("%s", err);
         rc = EXIT_FAILED;
     } else {

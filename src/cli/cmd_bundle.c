@@ -10,13 +10,12 @@
  * only, nothing unlisted) and checks hashes, chain, policy digest, the statement
  * count, the signature's form and, with --pubkey, the signature (then unsigned
  * bundles are refused).
- * Exit: 0 ok, 1 refused or does not verify, 2 usage or input error.
+ * Exit: 0 ok, 1 refused or does not verify, 2 usage or input error (a file
+ * unreadable or not SQL text, a PATH without SQL, not a bundle).
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "base/batch.h"
 #include "bundle/bundle.h"
@@ -36,7 +35,8 @@ static const cli_usage bundle_usage = {
             "\n",
     .footer = "\n"
               "exit status: 0 written or verified, 1 refused or does not verify, 2 usage or\n"
-              "input error\n",
+              "input error (a file unreadable or not SQL text, a PATH without SQL, not a\n"
+              "bundle)\n",
 };
 
 static const cli_usage bundle_verify_usage = {
@@ -50,7 +50,8 @@ static const cli_usage bundle_verify_usage = {
             "nothing says who signed: that protects against accidents, not attackers.\n"
             "\n",
     .footer = "\n"
-              "exit status: 0 verified, 1 does not verify, 2 usage or input error\n",
+              "exit status: 0 verified, 1 does not verify, 2 usage or input error (not a\n"
+              "bundle)\n",
 };
 
 /* --pubkey: bundle verify takes it; bundle lists it for bundle verify and refuses it. */
@@ -79,17 +80,13 @@ static int cmd_bundle_verify(int argc, char **argv)
     if (argi < argc - 2)
         return usage_error(bundle_verify_usage.cmd, "'bundle verify' takes one BUNDLE");
     const char *dir = argv[1 + argi];
-    char *manifest = xasprintf("%s/manifest", dir);
-    struct stat st;
-    int missing = stat(manifest, &st) != 0;
-    if (missing) {
-        error("cannot read '%s': %s", manifest, strerror(errno)); /* not a bundle: input error */
-        free(manifest);
-        return EXIT_USAGE;
-    }
-    free(manifest);
     bundle_info info;
     char *err = NULL;
+    if (bundle_check_present(dir, &err) < 0) {
+        error("%s", err); /* not a bundle: an input error, as for apply */
+        free(err);
+        return EXIT_USAGE;
+    }
     if (bundle_verify(dir, pubkey, &info, &err) < 0) {
         fprintf(stderr, "pgward: %s\n", err);
         free(err);
@@ -112,6 +109,7 @@ typedef struct bundle_run {
     const cli_read_opts *ro;
     script **scripts;
     size_t errors;
+    bool input_error; /* a file could not be read, or is not SQL text: exit 2 */
     bool color;
     bundle_spec *spec;
 } bundle_run;
@@ -133,6 +131,7 @@ static void bundle_take(void *ctx, size_t i, void *result)
         const finding *f = &s->findings.items[k];
         if (f->severity == SEV_ERROR) {
             run->errors++;
+            run->input_error |= f->rule == RULE_INPUT_ERROR;
             report_finding_text(stderr, f, run->color);
         }
     }
@@ -192,7 +191,7 @@ int cmd_bundle(int argc, char **argv)
     if (errors) {
         fprintf(stderr, "pgward: refusing to bundle: %zu error-level finding%s for role '%s'\n",
                 errors, errors == 1 ? "" : "s", role->name);
-        rc = EXIT_FINDINGS;
+        rc = run.input_error ? EXIT_USAGE : EXIT_FINDINGS;
     } else {
         char *err = NULL;
         if (bundle_write(ro.output, &spec, ro.sign_key, &err) < 0) {

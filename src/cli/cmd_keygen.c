@@ -18,6 +18,8 @@ static const cli_usage keygen_usage = {
             "Make an Ed25519 key pair for signing bundles: the private key in KEY (mode\n"
             "0600; an existing file is never overwritten) and the public key in KEY.pub.\n"
             "\n",
+    .footer = "\n"
+              "exit status: 0 written, 2 usage error or the key files cannot be made\n",
 };
 
 int cmd_keygen(int argc, char **argv)

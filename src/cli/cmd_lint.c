@@ -7,7 +7,8 @@
  * summary line; JSON output is {"findings":[...],"summary":{...}}; sarif, github,
  * gitlab and junit are printed at the end (report_formats.h). Exit: 0 when no
  * finding is at error level, 1 when one is (or a warning, with
- * --error-on-warnings), 2 for usage errors and unreadable inputs.
+ * --error-on-warnings), 2 for usage errors and input errors (a file unreadable or
+ * not SQL text, a PATH that holds no SQL; --changed with nothing changed is 0).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +37,8 @@ static const cli_usage lint_usage = {
             "\n",
     .footer = "\n"
               "exit status: 0 no error-level finding, 1 error-level findings (or warnings\n"
-              "with --error-on-warnings), 2 usage or unreadable input\n",
+              "with --error-on-warnings), 2 usage or input error (a file unreadable or not\n"
+              "SQL text, a PATH without SQL)\n",
 };
 
 typedef struct lint_run {
@@ -106,7 +108,12 @@ int cmd_lint(int argc, char **argv)
         return rc;
     }
     run.cfg = (lint_config){.policy = pol, .pg_version = ro.pg_version};
-    cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
+    rc = cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
+    if (rc >= 0) {
+        policy_free(pol);
+        cli_read_opts_free(&ro);
+        return rc;
+    }
     run.paths = ro.paths.paths;
     run.script = &ro.script;
 

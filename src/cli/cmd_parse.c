@@ -3,7 +3,7 @@
  * and tests. Each statement with its origin (file:line:col, byte offset and length),
  * its kind (the parse tree's node name), how it ended, its text after variable
  * substitution and whether it parsed. Front-end findings go to stderr (text) or
- * into the "findings" array (json). Exit: 0, 1 when a finding is an error, 2 usage.
+ * into the "findings" array (json). Exit: 0, 1 when a finding is an error, 2 usage or input error.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "base/batch.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "base/text.h"
 #include "report/report.h"
 
 static const cli_usage parse_usage = {
@@ -21,6 +22,10 @@ static const cli_usage parse_usage = {
             "List the statements read from each script (files, directories of *.sql, or -\n"
             "for stdin) exactly as psql would send them.\n"
             "\n",
+    .footer = "\n"
+              "exit status: 0 no error-level finding, 1 error-level findings (a statement\n"
+              "the parser rejects), 2 usage or input error (a file unreadable or not SQL\n"
+              "text, a PATH without SQL)\n",
 };
 
 static const char *stmt_end_name(stmt_end end)
@@ -66,25 +71,28 @@ static cJSON *statement_json(const statement *st)
     return o;
 }
 
-/* One statement on one line: newlines and tabs shown as \n and \t. */
+/* One statement on one line: newlines and tabs shown as \n and \t, other control
+   characters and bytes that are not UTF-8 escaped as on every terminal (text.h). */
 static void print_statement_text(const statement *st)
 {
-    printf("%s:%d:%d: %s %s%s: ", st->src->name, st->line, st->column, st->kind,
+    strbuf sb = {0};
+    text_escape(&sb, st->src->name, strlen(st->src->name), false, 0);
+    printf("%s:%d:%d: %s %s%s: ", sb.buf, st->line, st->column, st->kind,
            st->parse.error ? "error" : "ok", st->conditional ? " conditional" : "");
-    for (size_t i = 0; i < st->text_len; i++) {
+    sb_truncate(&sb, 0);
+    int w;
+    for (size_t i = 0; i < st->text_len;) {
         char c = st->text[i];
-        if (c == '\n')
-            fputs("\\n", stdout);
-        else if (c == '\t')
-            fputs("\\t", stdout);
-        else if (c == '\r')
-            fputs("\\r", stdout);
-        else if (c == '\\')
-            fputs("\\\\", stdout);
-        else
-            putchar(c);
+        if (c == '\n' || c == '\t' || c == '\r' || c == '\\') {
+            sb_adds(&sb, c == '\n' ? "\\n" : c == '\t' ? "\\t" : c == '\r' ? "\\r" : "\\\\");
+            i++;
+        } else {
+            i = text_unit(&sb, st->text, st->text_len, i, false, &w);
+        }
     }
+    fputs(sb.buf ? sb.buf : "", stdout);
     putchar('\n');
+    sb_free(&sb);
 }
 
 typedef struct parse_run {

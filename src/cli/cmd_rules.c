@@ -26,7 +26,8 @@ static const cli_usage rules_usage = {
             "and how to fix it.\n"
             "\n",
     .footer = "\n"
-              "exit status: 0 ok, 2 usage error or unknown rule\n",
+              "exit status: 0 ok, 1 the rule's doc was missing when pgward was built, 2 usage\n"
+              "error or unknown rule\n",
 };
 
 /* "warning" or "warning (opt-in)" */

@@ -3,7 +3,8 @@
  * prints GO or NO-GO with the evidence of every gate (verify.h), as text, JSON or
  * markdown (the checklists of the staging audit trail, ready to append to an audit
  * log). The policy is loaded, and the env file read, before anything connects.
- * Exit: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy: file:line:col),
+ * Exit: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy: file:line:col;
+ * a malformed --db),
  * 3 cannot connect, or a database error.
  */
 #include <stdio.h>
@@ -15,7 +16,9 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "policy/policy.h"
+#include "base/text.h"
 #include "base/util.h"
+#include "report/report.h"
 #include "verify/verify.h"
 
 static const cli_usage verify_usage = {
@@ -30,8 +33,8 @@ static const cli_usage verify_usage = {
             "audit trail with the local journal.\n"
             "\n",
     .footer = "\n"
-              "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy),\n"
-              "3 cannot connect or database error\n",
+              "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy, a\n"
+              "malformed --db), 3 cannot connect or database error\n",
 };
 
 typedef enum { FMT_TEXT, FMT_JSON, FMT_MARKDOWN } out_format;
@@ -72,6 +75,16 @@ static char *verdict_line(const verify_report *r)
 
 /* ------------------------------------------------------------------ text */
 
+/* Prints prefix, then s escaped: names and messages come from the database,
+   where a restricted role may have put an escape sequence in an object's name. */
+static void put_shown(FILE *out, const char *prefix, const char *s)
+{
+    strbuf sb = {0};
+    text_escape(&sb, s, strlen(s), false, 0);
+    fprintf(out, "%s%s\n", prefix, sb.buf);
+    sb_free(&sb);
+}
+
 static void render_text(const verify_report *r, FILE *out)
 {
     fprintf(out, "pgward verify: %s at %s\n", r->target, r->time);
@@ -80,9 +93,9 @@ static void render_text(const verify_report *r, FILE *out)
         const verify_gate *g = &r->gates[i];
         fprintf(out, "%-6s %s: %s\n", g->pass ? "GO" : "NO-GO", g->id, g->title);
         for (size_t k = 0; k < g->nevidence; k++)
-            fprintf(out, "         %s\n", g->evidence[k]);
+            put_shown(out, "         ", g->evidence[k]);
         for (size_t k = 0; k < g->nproblems; k++)
-            fprintf(out, "         problem: %s\n", g->problems[k]);
+            put_shown(out, "         problem: ", g->problems[k]);
     }
     char *v = verdict_line(r);
     fprintf(out, "%s\n", v);
@@ -174,10 +187,7 @@ static void render_json(const verify_report *r, FILE *out)
     } else {
         cJSON_AddNullToObject(o, "automation_role");
     }
-    char *s = cJSON_Print(o);
-    fprintf(out, "%s\n", s);
-    cJSON_free(s);
-    cJSON_Delete(o);
+    report_print_json_doc(out, o, true);
 }
 
 /* ------------------------------------------------------------------ markdown */
@@ -185,13 +195,13 @@ static void render_json(const verify_report *r, FILE *out)
 static void md_item(FILE *out, bool done, const char *item, const char *evidence_text)
 {
     fprintf(out, "- [%c] %s\n", done ? 'x' : ' ', item);
-    fprintf(out, "  - evidence: %s\n", evidence_text && *evidence_text ? evidence_text : "none");
+    put_shown(out, "  - evidence: ", evidence_text && *evidence_text ? evidence_text : "none");
 }
 
 static void md_problems(FILE *out, const verify_gate *g)
 {
     for (size_t k = 0; g && k < g->nproblems; k++)
-        fprintf(out, "  - problem: %s\n", g->problems[k]);
+        put_shown(out, "  - problem: ", g->problems[k]);
 }
 
 /* The gate's evidence lines on one line. */
@@ -297,7 +307,7 @@ static void render_markdown(const verify_report *r, FILE *out)
             const verify_gate *g = verify_find_gate(r, role_gates[i]);
             for (size_t k = 0; g && k < g->nproblems; k++)
                 if (about_role(g->problems[k], a->role))
-                    fprintf(out, "  - problem: %s\n", g->problems[k]);
+                    put_shown(out, "  - problem: ", g->problems[k]);
         }
         free(item);
         sb_free(&sb);

@@ -3,8 +3,9 @@
  *
  * The command table below is sorted by name; each entry's run() lives in its own
  * file (cmd_<name>.c) with its usage text, option table (options.h) and exit
- * status. Exit codes: 0 clean, 1 findings or failure, 2 usage, configuration or
- * input error.
+ * status. Exit codes (docs/exit-codes.md): 0 clean, 1 findings, refused or NO-GO,
+ * 2 usage or input error, 3 cannot connect or the database failed, 130/143
+ * interrupted.
  */
 #include <stdio.h>
 #include <string.h>
@@ -44,8 +45,9 @@ static void print_help(FILE *out)
         fprintf(out, "  %-10s %s\n", pgward_commands[i].name, pgward_commands[i].summary);
     fputs("\n"
           "'pgward <command> --help' describes a command.\n"
-          "exit status: 0 clean, 1 findings or failure, 2 usage, configuration or input "
-          "error\n",
+          "exit status: 0 clean, 1 findings, refused or NO-GO, 2 usage or input error,\n"
+          "3 cannot connect or the database failed, 130/143 interrupted; each command's\n"
+          "--help says which it uses (docs/exit-codes.md has the table)\n",
           out);
 }
 

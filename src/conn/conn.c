@@ -272,6 +272,33 @@ static const char *const keepalive_keys[][2] = {{"keepalives", "1"},
                                                 {"keepalives_interval", "10"},
                                                 {"keepalives_count", "3"}};
 
+int conn_check_db(const conn_params *params, const char *db, char **err)
+{
+    if (!db || !*db)
+        return 0;
+    if (uri_ambiguous(db)) {
+        *err = xstrdup("invalid --db: a URI's user name and password must percent-encode "
+                       "'@' (%40) and '/' (%2F)");
+        return -1;
+    }
+    char *perr = NULL;
+    PQconninfoOption *parsed = PQconninfoParse(db, &perr);
+    if (parsed) {
+        PQconninfoFree(parsed);
+        return 0;
+    }
+    size_t plen = perr ? strlen(perr) : 0;
+    while (plen > 0 && (perr[plen - 1] == '\n' || perr[plen - 1] == ' '))
+        perr[--plen] = '\0';
+    char *hidden = hide_parse_tokens(perr ? perr : "cannot parse");
+    char *m = xasprintf("invalid --db: %s", hidden);
+    *err = redact_for(m, params, db);
+    free(m);
+    free(hidden);
+    PQfreemem(perr);
+    return -1;
+}
+
 PGconn *conn_open(const conn_params *params, const char *db, const char *application_name,
                   char **err)
 {
@@ -283,11 +310,8 @@ PGconn *conn_open(const conn_params *params, const char *db, const char *applica
         *err = xstrdup("interrupted by a signal before connecting");
         return NULL;
     }
-    if (db && *db && uri_ambiguous(db)) {
-        *err = xstrdup("invalid --db: a URI's user name and password must percent-encode "
-                       "'@' (%40) and '/' (%2F)");
+    if (conn_check_db(params, db, err) < 0)
         return NULL;
-    }
     size_t n = (params ? params->n : 0) + 3 + ARRAY_SIZE(keepalive_keys);
     const char **keys = xcalloc(n, sizeof(char *));
     const char **values = xcalloc(n, sizeof(char *));
@@ -302,25 +326,8 @@ PGconn *conn_open(const conn_params *params, const char *db, const char *applica
         keys[k] = "dbname";
         values[k++] = db;
     }
-    PQconninfoOption *parsed = NULL;
-    if (db && *db) {
-        char *perr = NULL;
-        parsed = PQconninfoParse(db, &perr);
-        if (!parsed) {
-            size_t plen = perr ? strlen(perr) : 0;
-            while (plen > 0 && (perr[plen - 1] == '\n' || perr[plen - 1] == ' '))
-                perr[--plen] = '\0';
-            char *hidden = hide_parse_tokens(perr ? perr : "cannot parse");
-            char *m = xasprintf("invalid --db: %s", hidden);
-            *err = redact_for(m, params, db);
-            free(m);
-            free(hidden);
-            PQfreemem(perr);
-            free(keys);
-            free(values);
-            return NULL;
-        }
-    }
+    /* conn_check_db() above: it parses */
+    PQconninfoOption *parsed = db && *db ? PQconninfoParse(db, NULL) : NULL;
     for (size_t i = 0; params && i < params->n; i++) {
         bool set_by_db = false;
         for (const PQconninfoOption *o = parsed; o && o->keyword; o++)

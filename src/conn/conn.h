@@ -45,6 +45,14 @@ int conn_params_read_env_file(const char *path, conn_params *out, char **err);
 void conn_params_free(conn_params *p);
 
 /*
+ * Whether db (a conninfo string or URI; NULL or "" is none) can be parsed, before
+ * anything connects: a malformed --db is a usage error, not a failure to connect.
+ * Returns 0, or -1 with *err as conn_open() words it ("invalid --db: ...",
+ * passwords and the parse error's quoted tokens hidden).
+ */
+int conn_check_db(const conn_params *params, const char *db, char **err);
+
+/*
  * Connects with params (may be NULL), then db (a conninfo string or URI, may be
  * NULL) over them, and application_name, with TCP keepalives (30 s idle, 3 probes
  * 10 s apart) unless db or params set them. Returns the connection, or NULL with

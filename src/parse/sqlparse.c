@@ -94,6 +94,29 @@ static void arena_free(json_arena *a)
 
 /* ------------------------------------------------------------------ parsing */
 
+/* Longest token a parser message quotes in full (bytes). */
+#define ERROR_TOKEN_MAX 60
+
+/*
+ * The parser's message, with a long quoted token cut: PostgreSQL quotes the rest
+ * of an unterminated string or $$ body whole ("at or near \"$$..."), which can be
+ * the whole file. The cut falls on a UTF-8 character boundary.
+ */
+static char *error_message(const char *m)
+{
+    const char *open = strstr(m, "at or near \"");
+    if (!open)
+        return xstrdup(m);
+    const char *tok = open + strlen("at or near \"");
+    const char *close = strrchr(tok, '"');
+    if (!close || (size_t)(close - tok) <= ERROR_TOKEN_MAX)
+        return xstrdup(m);
+    size_t cut = ERROR_TOKEN_MAX;
+    while (cut > 0 && ((unsigned char)tok[cut] & 0xC0) == 0x80)
+        cut--;
+    return xasprintf("%.*s...%s", (int)(tok - m + (ptrdiff_t)cut), m, close);
+}
+
 parsed_sql sql_parse(const char *text)
 {
     pthread_once(&hooks_once, install_hooks);
@@ -102,7 +125,7 @@ parsed_sql sql_parse(const char *text)
     if (r.error) {
         if (r.error->message && strcmp(r.error->message, "out of memory") == 0)
             die_out_of_memory();
-        p.error = xstrdup(r.error->message ? r.error->message : "syntax error");
+        p.error = error_message(r.error->message ? r.error->message : "syntax error");
         p.error_offset = char_pos_to_byte(text, r.error->cursorpos);
         pg_query_free_parse_result(r);
         return p;

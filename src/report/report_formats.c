@@ -3,6 +3,9 @@
  */
 #include "report/report_formats.h"
 
+#include "report/report.h"
+#include "base/text.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,35 +67,6 @@ void report_collector_free(report_collector *rc)
 
 /* ------------------------------------------------------------------ escaping */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not valid. */
-static size_t utf8_len(const unsigned char *s)
-{
-    unsigned char c = s[0];
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if (c < 0x80)
-        return 1;
-    if ((c & 0xE0) == 0xC0) {
-        n = 2, min = 0x80, cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-        n = 3, min = 0x800, cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-        n = 4, min = 0x10000, cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE ||
-        cp == 0xFFFF)
-        return 0;
-    return n;
-}
-
 void report_xml_escape(strbuf *sb, const char *s, bool attr)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -128,7 +102,7 @@ void report_xml_escape(strbuf *sb, const char *s, bool attr)
                 sb_adds(sb, "\xEF\xBF\xBD");
                 break;
             }
-            size_t n = utf8_len(p);
+            size_t n = text_utf8_len((const char *)p);
             if (n == 0) {
                 sb_adds(sb, "\xEF\xBF\xBD");
                 break;
@@ -296,11 +270,7 @@ static void print_sarif(const report_collector *rc, FILE *out)
         cJSON_AddItemToArray(results, res);
     }
     free(index);
-    char *s = cJSON_Print(doc);
-    fputs(s ? s : "null", out);
-    fputc('\n', out);
-    free(s);
-    cJSON_Delete(doc);
+    report_print_json_doc(out, doc, true);
 }
 
 /* ------------------------------------------------------------------ GitHub */
@@ -323,7 +293,11 @@ static void print_github(const report_collector *rc, FILE *out)
         sb_adds(&sb, ",title=");
         report_github_escape(&sb, rule_name(f->rule), true);
         sb_adds(&sb, "::");
-        report_github_escape(&sb, f->message, false);
+        /* the log is a terminal too: no escape sequence from a script reaches it */
+        strbuf msg = {0};
+        text_escape(&msg, f->message, strlen(f->message), true, REPORT_MESSAGE_WIDTH);
+        report_github_escape(&sb, msg.buf ? msg.buf : "", false);
+        sb_free(&msg);
         fprintf(out, "%s\n", sb.buf);
     }
     sb_free(&sb);
@@ -361,11 +335,7 @@ static void print_gitlab(const report_collector *rc, FILE *out)
         cJSON_AddNumberToObject(lines, "begin", f->line > 0 ? f->line : 1);
         cJSON_AddItemToArray(arr, o);
     }
-    char *s = cJSON_Print(arr);
-    fputs(s ? s : "[]", out);
-    fputc('\n', out);
-    free(s);
-    cJSON_Delete(arr);
+    report_print_json_doc(out, arr, true);
 }
 
 /* ------------------------------------------------------------------ JUnit */

@@ -691,6 +691,15 @@ static void report_unread_rest(file_ctx *fc)
 
 void interp_process_file(interp *ip, source *src)
 {
+    size_t bad;
+    char *why;
+    if (source_check_text(src, &bad, &why) < 0) {
+        /* not a script: nothing in it is read (psql would read it up to each NUL) */
+        finding_add(&ip->out->findings, SEV_ERROR, RULE_INPUT_ERROR, src, NULL, bad, 1, "%s",
+                    why);
+        free(why);
+        return;
+    }
     file_ctx fc = {.ip = ip, .src = src};
     fc.sc = scan_create(src->text, src->len, &interp_scan_callbacks, &fc);
     scan_set_std_strings(fc.sc, ip->std_strings);

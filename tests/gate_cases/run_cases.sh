@@ -6,7 +6,8 @@
 #   -- role: codex_staging
 #   -- expect: role-allowlist cross-boundary-write    (rule ids, any order; "none")
 # The case passes when pgward lint reports exactly those rule ids at error level
-# (each at least once, no other) and exits 1, or reports none and exits 0.
+# (each at least once, no other) and exits 1 (2 when one is input-error: a file
+# that is not a script is refused whole), or reports none and exits 0.
 # Prints one line per failing case and "N passed, M failed".
 set -u
 pgward=$1 policy=$2 dir=$3
@@ -24,6 +25,7 @@ for f in "$dir"/*.sql; do
   [ -n "$got" ] || got="none "
   want_rc=1
   [ "$want" = "none " ] && want_rc=0
+  case " $want" in *" input-error "*) want_rc=2 ;; esac
   if [ "$got" = "$want" ] && [ "$rc" = "$want_rc" ]; then
     pass=$((pass + 1))
   else

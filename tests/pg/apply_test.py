@@ -803,6 +803,24 @@ def bundle_variables(env):
 
 
 @test
+def server_error_shown_escaped(env):
+    """A script's RAISE carries terminal escape sequences: apply's error and audit
+    show print them escaped (\\x1b), never raw, so a script author cannot drive the
+    operator's terminal."""
+    b = env.bundle("b", [("a.sql", "DO $$ BEGIN RAISE EXCEPTION "
+                                   "E'bad\\x1b]0;pwned\\x07\\x1b[2J\\r'; END $$;\n")])
+    r = env.run("apply", b, check_rc=3)
+    check("\x1b" not in r.stderr and "\r" not in r.stderr, repr(r.stderr))
+    check("bad\\x1b]0;pwned\\x07\\x1b[2J\\x0d" in r.stderr, r.stderr)
+    runs = list(env.audit_runs())
+    check(len(runs) == 1, str(runs))
+    for args in (("audit", "show"), ("audit", "show", "--run", runs[0])):
+        r = env.run(*args, check_rc=0)
+        check("\x1b" not in r.stdout and "\r" not in r.stdout, repr(r.stdout))
+        check("\\x1b]0;pwned" in r.stdout, r.stdout)
+
+
+@test
 def killed_in_own_transaction(env):
     """A statement of a no-transaction file that can run in a transaction runs in one
     of its own with its audit row: killed while it waits, neither commits, the run is

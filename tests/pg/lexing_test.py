@@ -17,14 +17,15 @@ small hostile script, byte-exact, in tests/fixtures/lexing/<name>.sql) the test
       --log-statements): the number of queries psql's session(s) logged, counting those
       rejected by the parser or by the encoding conversion, must equal the number
       captured (else: harness error);
-  (c) runs `pgward parse --format json` and takes the "text" of each statement (raw
-      bytes: pgward's JSON carries the script's bytes as they are);
+  (c) runs `pgward parse --format json` and takes the "text" of each statement (bytes
+      that are not UTF-8 come out as U+FFFD: such a file is refused as unproven);
   (d) runs `pgward lint --policy rules/staging.policy --role codex_staging --format json`.
 
 An input passes when pgward's statements equal what psql sent (same count and order,
 each byte-exact after trimming ASCII whitespace), OR pgward's lint reports an
 error-level finding of rule `unproven` (the gate refuses what it cannot read exactly as
-psql does). Anything else fails and both sequences are printed.
+psql does) or `input-error` with exit status 2 (a file with a NUL byte is not SQL text:
+pgward refuses to read it at all, for every role). Anything else fails and both sequences are printed.
 
 The inputs are defined below (INPUTS) and kept byte-exact as files in
 tests/fixtures/lexing/ (marked binary in its .gitattributes); the test checks that the
@@ -677,12 +678,13 @@ class Runner:
                                timeout=PGWARD_TIMEOUT)
         except subprocess.TimeoutExpired:
             return None, "pgward timed out after %d s" % PGWARD_TIMEOUT
-        if p.returncode not in (0, 1):
+        # 2 with JSON on stdout: the file was refused as input (input-error, e.g. a NUL)
+        if p.returncode not in (0, 1) and not (p.returncode == 2 and p.stdout.startswith(b"{")):
             return None, "%s exited with status %d: %s" % (
                 " ".join(cmd[1:3]), p.returncode,
                 trunc(p.stderr.decode(errors="replace")[-300:]))
         try:
-            # the JSON carries the script's bytes as they are: surrogateescape keeps them
+            # bytes that are not UTF-8 are U+FFFD in the JSON (surrogateescape: harmless)
             return json.loads(p.stdout.decode("utf-8", "surrogateescape")), None
         except ValueError as e:
             return None, "%s output is not JSON (%s): %s" % (
@@ -708,7 +710,9 @@ class Runner:
             return [], [], err
         try:
             errors = [f for f in doc["findings"] if f.get("severity") == "error"]
-            return ([f.get("message", "") for f in errors if f.get("rule") == "unproven"],
+            # a file refused whole as not SQL text (input-error) is refused too
+            return (["%s: %s" % (f.get("rule"), f.get("message", "")) for f in errors
+                     if f.get("rule") in ("unproven", "input-error")],
                     sorted({str(f.get("rule")) for f in errors}), None)
         except (KeyError, TypeError, AttributeError) as e:
             return [], [], "pgward lint output lacks findings (%s)" % e
@@ -804,7 +808,7 @@ def main():
             print("OK    %s (same %d statements)" % (shown, len(sent)))
             passed += 1
         elif unproven:
-            print("OK    %s (differs; refused: unproven: %s)" % (shown, trunc(unproven[0], 160)))
+            print("OK    %s (differs; refused: %s)" % (shown, trunc(unproven[0], 160)))
             passed += 1
         else:
             failed.append(inp.name)

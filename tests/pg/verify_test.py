@@ -195,6 +195,20 @@ def extra_grant_to_codex(env):
 
 
 @test
+def hostile_name_shown_escaped(env):
+    """A table named with a terminal escape sequence: verify names it escaped
+    (\\x1b), never raw, in text, markdown and JSON."""
+    env.psql('CREATE TABLE eng."t\x1b]0;pwned\x07\x1b[2J" (id int); '
+             'GRANT DELETE ON eng."t\x1b]0;pwned\x07\x1b[2J" TO codex_staging')
+    env.expect_no_go(["privileges"], r"codex_staging holds DELETE on table "
+                                     r"eng\.t\\x1b\]0;pwned\\x07\\x1b\[2J ")
+    for fmt in ("text", "markdown", "json"):
+        res = env.verify("--format", fmt)
+        check(res.rc == 1 and "\x1b" not in res.out and "\x07" not in res.out,
+              "%s: %r" % (fmt, res.out[-400:]))
+
+
+@test
 def extra_schema_create_to_codex(env):
     env.as_admin("GRANT CREATE ON SCHEMA eng TO codex_staging")
     env.expect_no_go(["privileges"], r"codex_staging holds CREATE on schema eng")
@@ -389,6 +403,15 @@ def json_report(env):
     check(doc["runs"]["total"] == 0 and doc["automation_role"]["name"] == "codex_staging",
           res.out)
     check(doc["automation_role"]["login"] is True, res.out)
+
+
+@test
+def database_error_is_3(env):
+    """A query the database refuses (no audit schema in that database) is exit 3, as
+    cannot connect is: the database failed, not the input."""
+    res = env.run("audit", "show", "--db", "dbname=postgres")
+    check(res.returncode == 3, "exit %d\n%s" % (res.returncode, res.stderr))
+    check("audit.runs" in res.stderr and res.stdout == "", res.stderr)
 
 
 @test

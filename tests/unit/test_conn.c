@@ -328,6 +328,31 @@ static void test_read_env_file(void **state)
 }
 
 /* The helpers that need no server. */
+/* --db is parsed before anything connects: malformed is an error naming no secret */
+static void test_check_db(void **state)
+{
+    (void)state;
+    static const char *const good_db[] = {NULL, "", "host=127.0.0.1 port=1 dbname=app",
+                                       "postgresql://u:p%40ss@127.0.0.1:5432/app"};
+    for (size_t i = 0; i < sizeof(good_db) / sizeof(good_db[0]); i++) {
+        char *err = NULL;
+        if (conn_check_db(NULL, good_db[i], &err) != 0)
+            fail_msg("'%s' refused: %s", good_db[i], err);
+    }
+    static const char *const bad_db[] = {"host=127.0.0.1 password=Hunter2 secret",
+                                      "nosuchkeyword=Hunter2",
+                                      "postgresql://u:Hunter2@[::1/app",
+                                      "postgresql://u:Hunter2@x@127.0.0.1/app"};
+    for (size_t i = 0; i < sizeof(bad_db) / sizeof(bad_db[0]); i++) {
+        char *err = NULL;
+        assert_int_equal(conn_check_db(NULL, bad_db[i], &err), -1);
+        assert_non_null(err);
+        if (strncmp(err, "invalid --db: ", 14) != 0 || strstr(err, "Hunter2"))
+            fail_msg("'%s': %s", bad_db[i], err);
+        free(err);
+    }
+}
+
 static void test_no_server_helpers(void **state)
 {
     (void)state;
@@ -354,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_length_bounds_the_text),
         cmocka_unit_test(test_appends),
         cmocka_unit_test(test_read_env_file),
+        cmocka_unit_test(test_check_db),
         cmocka_unit_test(test_no_server_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -685,7 +685,6 @@ static void test_notes(void **state)
     static const struct { const char *in; size_t len; const char *expect; } notes[] = {
         {"SELECT 1;\n", 10, NULL},
         {"SELECT 1;\r\nSELECT 2;\r\n", 22, NULL},
-        {"SELECT 1;\n\0DELETE FROM t;\n", 26, "a NUL byte"},
         {"SELECT 1;\x0b\n", 11, "control byte 0x0b"},
         {"SELECT '\xc3\x28';\n", 13, "not valid UTF-8"},
         {"SELECT '\xed\xa0\x80';\n", 14, "not valid UTF-8"}, /* a surrogate */
@@ -707,6 +706,40 @@ static void test_notes(void **state)
                          notes[i].expect);
             assert_int_equal(s->notes.items[0].rule, RULE_UNPROVEN);
         }
+        script_free(s);
+    }
+}
+
+/* A file with a NUL is not a script: one input-error at the first NUL (a UTF-16
+   or UTF-32 byte-order mark: at the start, naming the encoding), nothing read. */
+static void test_not_text(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        size_t len, off;
+        int line, col;
+        const char *expect;
+    } bins[] = {
+        {"SELECT 1;\n\0DELETE FROM t;\n", 26, 10, 2, 1, "a NUL byte"},
+        {"SELECT '\xc3\xa9', 1\0;\n", 17, 14, 1, 14, "a NUL byte"},
+        {"\xff\xfeS\0E\0L\0", 8, 0, 1, 1, "a UTF-16LE byte-order mark"},
+        {"\xfe\xff\0S\0E", 6, 0, 1, 1, "a UTF-16BE byte-order mark"},
+        {"\xff\xfe\0\0S\0\0\0", 8, 0, 1, 1, "a UTF-32LE byte-order mark"},
+        {"\0\0\xfe\xff\0\0\0S", 8, 0, 1, 1, "a UTF-32BE byte-order mark"},
+        {"\xff\xfe\x2d\x4e\x87\x65", 6, 0, 1, 1, "a UTF-16LE byte-order mark"}, /* no NUL */
+    };
+    for (size_t i = 0; i < sizeof(bins) / sizeof(bins[0]); i++) {
+        script *s = read_text(bins[i].in, bins[i].len);
+        assert_int_equal(s->nstmts, 0);
+        assert_int_equal(s->findings.count, 1);
+        const finding *f = &s->findings.items[0];
+        assert_int_equal(f->rule, RULE_INPUT_ERROR);
+        assert_int_equal(f->offset, bins[i].off);
+        assert_int_equal(f->line, bins[i].line);
+        assert_int_equal(f->column, bins[i].col);
+        if (!strstr(f->message, bins[i].expect))
+            fail_msg("case %zu: '%s' lacks '%s'", i, f->message, bins[i].expect);
         script_free(s);
     }
 }
@@ -787,6 +820,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_notes),
+        cmocka_unit_test(test_not_text),
         cmocka_unit_test(test_gset_names),
         cmocka_unit_test(test_runtime_branch),
         cmocka_unit_test(test_unset_variables_once),

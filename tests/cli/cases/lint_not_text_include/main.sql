@@ -1,0 +1,3 @@
+SELECT 1;
+\i part.sql
+SELECT 2;
