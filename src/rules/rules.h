@@ -32,6 +32,8 @@ const char *rules_group_name(rule_group g);
 typedef struct lint_config {
     const policy *policy;   /* NULL: no policy (its rules do not run) */
     int pg_version;         /* major version the scripts target (--pg-version, 15) */
+    const struct runner_model *runner; /* how the scripts will be run (--runner,
+                                          rules/txn_rules.h); NULL: as pgward apply */
 } lint_config;
 
 /*

@@ -20,6 +20,7 @@
 #include "base/util.h"
 #include "pg_catalog_functions.h"
 #include "rules/checks.h"
+#include "rules/txn_rules.h"
 
 /* Kinds of object the script may have created that a locking statement names. */
 #define CREATED_RELATIONS                                                                   \
@@ -36,6 +37,13 @@ static bool created(const lint_ctx *c, qname r)
 static int pg_version(const lint_ctx *c)
 {
     return c->cfg && c->cfg->pg_version > 0 ? c->cfg->pg_version : 15;
+}
+
+/* Where a statement refused in a transaction block can run, in the run's runner
+   model ("in a file marked '-- pgward:no-transaction'"). */
+static const char *outside(const lint_ctx *c)
+{
+    return runner_model_of(c->cfg)->where;
 }
 
 /* A name list, or a {"List": {"items": ...}} of one: the last item and the one before. */
@@ -318,8 +326,8 @@ static void check_alter_table(lint_ctx *c, const cJSON *f)
                 lint_report(c, RULE_DETACH_PARTITION_NOT_CONCURRENTLY, tloc,
                        "DETACH PARTITION \"%s\" from \"%s\" without CONCURRENTLY takes an "
                        "ACCESS EXCLUSIVE lock on the parent table; use DETACH PARTITION ... "
-                       "CONCURRENTLY in a file marked '-- pgward:no-transaction'",
-                       part, table);
+                       "CONCURRENTLY %s",
+                       part, table, outside(c));
                 free(part);
             }
         } else if (strcmp(sub, "AT_SetTableSpace") == 0) {
@@ -386,9 +394,8 @@ static void check_drop(lint_ctx *c, const cJSON *f)
         else
             lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, -1,
                    "DROP INDEX \"%s\" without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on "
-                   "its table, blocking reads and writes; use DROP INDEX CONCURRENTLY in a "
-                   "file marked '-- pgward:no-transaction'",
-                   name);
+                   "its table, blocking reads and writes; use DROP INDEX CONCURRENTLY %s",
+                   name, outside(c));
         free(name);
     }
 }
@@ -414,9 +421,8 @@ static void check_reindex(lint_ctx *c, const cJSON *f)
     if (pg_version(c) >= 12)
         lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, rv ? location_of(rv) : -1,
                "REINDEX of \"%s\" without CONCURRENTLY blocks writes to the table, and reads "
-               "that would use the index, until it is done; use REINDEX (CONCURRENTLY) in a "
-               "file marked '-- pgward:no-transaction'",
-               name);
+               "that would use the index, until it is done; use REINDEX (CONCURRENTLY) %s",
+               name, outside(c));
     else
         lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, rv ? location_of(rv) : -1,
                "REINDEX of \"%s\" blocks writes to the table, and reads that would use the "
@@ -772,9 +778,8 @@ static void check_node(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_t
             char *name = qname_text(r);
             lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, location_of(rv),
                         "CREATE INDEX on \"%s\" without CONCURRENTLY blocks writes to the table "
-                        "until the index is built; use CREATE INDEX CONCURRENTLY in a file "
-                        "marked '-- pgward:no-transaction'",
-                        name);
+                        "until the index is built; use CREATE INDEX CONCURRENTLY %s",
+                        name, outside(c));
             free(name);
         }
     } else if (str_is(kind, PGN_DropStmt)) {

@@ -53,6 +53,15 @@ typedef enum stmt_end {
     END_EOF,         /* the last statement of a file, without ; */
 } stmt_end;
 
+/* A statement's part in a file-level transaction (rules/txn_rules.h). */
+typedef enum file_txn_edge {
+    FILE_TXN_NONE,
+    FILE_TXN_BEGIN,        /* the file's own BEGIN: apply does not send it */
+    FILE_TXN_BEGIN_MODES,  /* ... with transaction modes (ISOLATION LEVEL, ...): apply
+                              begins the file's own transaction with it */
+    FILE_TXN_COMMIT,       /* the file's own COMMIT: apply does not send it */
+} file_txn_edge;
+
 typedef struct statement {
     char *text;              /* exactly what psql would send (after substitution) */
     size_t text_len;
@@ -76,6 +85,7 @@ typedef struct statement {
                                 cannot run inside a transaction block, or it begins or
                                 ends one (rules/txn_rules.h) */
     char *resume_check;      /* kept likewise: txn_statement_resume_check(), or NULL */
+    file_txn_edge file_txn;  /* set by lint when every statement is kept */
 } statement;
 
 

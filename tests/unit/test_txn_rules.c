@@ -261,7 +261,7 @@ static void test_directive(void **state)
 
 /* ------------------------------------------------------------------ the check */
 
-#define MAX_FINDINGS 6
+#define MAX_FINDINGS 8
 
 typedef struct check_case {
     const char *name;
@@ -276,8 +276,46 @@ static const check_case check_cases[] = {
     {"one finding per statement", "VACUUM;\nVACUUM t;\nANALYZE t;\nALTER SYSTEM SET work_mem = 1;\n",
      {"no-transaction-required error 1", "no-transaction-required error 2",
       "no-transaction-required error 4"}},
-    {"transaction control", "BEGIN;\nINSERT INTO t VALUES (1);\nSAVEPOINT a;\nROLLBACK TO a;\nCOMMIT;\n",
+    {"file-level transaction: nothing to say", "BEGIN;\nINSERT INTO t VALUES (1);\nSAVEPOINT a;\n"
+     "ROLLBACK TO a;\nCOMMIT;\n",
+     {0}},
+    {"file-level transaction after meta-commands that run nothing",
+     "\\set ON_ERROR_STOP on\n\\timing on\nSTART TRANSACTION ISOLATION LEVEL SERIALIZABLE;\n"
+     "INSERT INTO t VALUES (1);\nEND;\n-- done\n",
+     {0}},
+    {"transaction control: a statement after the COMMIT",
+     "BEGIN;\nINSERT INTO t VALUES (1);\nSAVEPOINT a;\nROLLBACK TO a;\nCOMMIT;\nSELECT 1;\n",
      {"transaction-control error 1", "transaction-control error 5"}},
+    {"transaction control: a statement before the BEGIN",
+     "SELECT 1;\nBEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n",
+     {"transaction-control error 2", "transaction-control error 4"}},
+    {"two pairs", "BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;\n",
+     {"transaction-control error 1", "transaction-control error 3", "transaction-control error 4",
+      "transaction-control error 6"}},
+    {"ROLLBACK at the end", "BEGIN;\nSELECT 1;\nROLLBACK;\n",
+     {"transaction-control error 1", "transaction-control error 3"}},
+    {"COMMIT AND CHAIN", "BEGIN;\nSELECT 1;\nCOMMIT AND CHAIN;\nSELECT 2;\nCOMMIT;\n",
+     {"transaction-control error 1", "transaction-control error 3", "transaction-control error 5"}},
+    {"PREPARE TRANSACTION", "BEGIN;\nSELECT 1;\nPREPARE TRANSACTION 'x';\n",
+     {"transaction-control error 1", "transaction-control error 3"}},
+    {"BEGIN READ ONLY is not a file-level transaction", "BEGIN READ ONLY;\nSELECT 1;\nCOMMIT;\n",
+     {"transaction-control error 1", "transaction-control error 3"}},
+    {"BEGIN inside \\if", "\\if true\nBEGIN;\n\\endif\nSELECT 1;\nCOMMIT;\n",
+     {"transaction-control error 2", "transaction-control error 5"}},
+    {"COMMIT from a variable", "\\set c COMMIT\nBEGIN;\nSELECT 1;\n:c;\n",
+     {"transaction-control error 2", "transaction-control error 4"}},
+    {"\\gexec inside the pair", "BEGIN;\nSELECT 'COMMIT' \\gexec\nCOMMIT;\n",
+     {"transaction-control error 1", "unsupported-meta-command error 2",
+      "transaction-control error 3"}},
+    {"joined by \\;", "BEGIN \\; SELECT 1;\nCOMMIT;\n",
+     {"transaction-control error 1", "transaction-control error 2"}},
+    {"other runners' directives", "-- +goose Up\n-- +goose NO TRANSACTION\nVACUUM;\n", {0}},
+    {"a dbmate down section is not read",
+     "-- migrate:up\nCREATE TABLE t (a int);\n-- migrate:down\nVACUUM;\n", {0}},
+    {"graphile-migrate's directive only on the first line",
+     "SELECT 1;\n--! no-transaction\nVACUUM;\n", {"no-transaction-required error 3"}},
+    {"dbmate's option only on the up marker, before statements",
+     "SELECT 1;\n-- migrate:up transaction:false\nVACUUM;\n", {"no-transaction-required error 3"}},
     {"commit prepared is control, once", "COMMIT PREPARED 'x';\n",
      {"transaction-control error 1"}},
     {"with the directive: only statements that need it", "-- pgward:no-transaction\n"
@@ -362,11 +400,14 @@ static void test_messages(void **state)
     assert_int_equal(s->findings.count, 6);
     const finding *f = s->findings.items;
     assert_string_equal(f[0].message, "CREATE INDEX CONCURRENTLY cannot run inside a transaction "
-                                      "block: mark the file with '-- pgward:no-transaction'");
+                                      "block (each file runs in one transaction, as `pgward "
+                                      "apply` does); mark the file '-- pgward:no-transaction'");
     assert_string_equal(f[0].statement, "CREATE INDEX CONCURRENTLY i ON t (a);");
     assert_int_equal(f[0].column, 1);
-    assert_string_equal(f[1].message, "END would end the transaction pgward apply runs this file "
-                                      "in; remove it (apply commits) or mark the file "
+    assert_string_equal(f[1].message, "END would end the transaction this file runs in (each file "
+                                      "runs in one transaction, as `pgward apply` does) and the "
+                                      "rest would run in another; remove it, wrap the whole file "
+                                      "in one BEGIN ... COMMIT, or mark the file "
                                       "'-- pgward:no-transaction'");
     assert_string_equal(f[1].statement, "END;");
     assert_non_null(strstr(f[2].message, "VACUUM cannot run inside a transaction block"));
@@ -383,7 +424,7 @@ static void test_policy_severity(void **state)
 {
     (void)state;
     const char *in = "-- pgward:no-transaction\nCREATE TABLE t (a int);\n";
-    const char *in2 = "BEGIN;\nVACUUM;\nCOMMIT;\n";
+    const char *in2 = "BEGIN;\nVACUUM;\nCOMMIT;\nSELECT 1;\n";
     script_options opt = script_options_default();
 
     policy *p = must_parse_policy("role r { unrestricted; }\n");
