@@ -377,7 +377,15 @@ static void txn_statement(lint_ctx *c, void *state)
                 return;
             }
         }
-        if (ts->what)
+        if (ts->what && session_in_block(c->sess))
+            /* the script's own block: leaving the runner's transaction is not enough */
+            lint_report(c, RULE_NO_TRANSACTION_REQUIRED, -1,
+                        "%s cannot run inside the transaction block begun at line %d; move it "
+                        "out of BEGIN ... COMMIT into a file of its own%s%s",
+                        ts->what, session_block_start(c->sess).line,
+                        m->how == RUN_FILE_TXN ? ", then " : "",
+                        m->how == RUN_FILE_TXN ? m->opt_out : "");
+        else if (ts->what)
             lint_report_to(c, m->how == RUN_ONE_QUERY ? &ts->single : &c->s->findings,
                            RULE_NO_TRANSACTION_REQUIRED, -1,
                            "%s cannot run inside a transaction block (%s); %s", ts->what,
