@@ -55,6 +55,7 @@ struct session {
                            (a directive, or the runner's model) */
     const txn_directive *directive; /* ... the directive, if that is why */
     bool autocommit;    /* the runner runs no file in a transaction of its own */
+    bool bundled;       /* side-file directives do not count */
     const source *src_seen[8];
     const txn_directive *src_directive[8];
     size_t nsrc_seen;
@@ -588,6 +589,8 @@ void session_enter(session *s, const statement *st)
         }
     }
     s->directive = source_txn_directive(st->src);
+    if (s->directive && s->directive->side_file && s->bundled)
+        s->directive = NULL;
     s->marked_src = s->directive || s->autocommit;
     if (s->nsrc_seen < ARRAY_SIZE(s->src_seen)) {
         s->src_seen[s->nsrc_seen] = st->src;
@@ -651,6 +654,11 @@ const txn_directive *session_file_directive(const session *s)
 void session_set_autocommit(session *s, bool autocommit)
 {
     s->autocommit = autocommit;
+}
+
+void session_set_bundled(session *s, bool bundled)
+{
+    s->bundled = bundled;
 }
 
 bool session_in_block(const session *s)

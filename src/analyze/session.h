@@ -54,6 +54,9 @@ void session_enter(session *s, const statement *st);
  * Before the first statement.
  */
 void session_set_autocommit(session *s, bool autocommit);
+/* Directives read from a file beside the script (script/directives.h side_file) do
+   not count: the scripts go into a bundle, which does not carry that file. */
+void session_set_bundled(session *s, bool bundled);
 
 /* Applies unit u of f (analysed with analyze_unit) to the session. */
 void session_advance(session *s, const stmt_facts *f, size_t u);

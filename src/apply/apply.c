@@ -172,7 +172,7 @@ static int check_files(applier *a)
         unit_file *uf = &a->files[a->nfiles++];
         memset(uf, 0, sizeof(*uf));
         uf->path = a->info.files[i].path;
-        lint_config cfg = {.policy = a->pol, .pg_version = 15};
+        lint_config cfg = {.policy = a->pol, .pg_version = 15, .bundled = true};
         /* exactly the checks bundle ran; the parse trees go once checked */
         script *s = uf->checked = lint_file_keeping(&cfg, a->role, uf->path, &opt);
         nread += s->nread;

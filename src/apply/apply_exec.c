@@ -174,7 +174,7 @@ static int gate_again(applier *a, const script *s, const statement *st)
 {
     script tmp = *s;
     memset(&tmp.findings, 0, sizeof(tmp.findings));
-    lint_config cfg = {.policy = a->pol, .pg_version = 15};
+    lint_config cfg = {.policy = a->pol, .pg_version = 15, .bundled = true};
     lint_check_modules(&cfg, a->role, &tmp, 1u << LINT_GATE | 1u << LINT_GATE_COVERAGE | 1u << LINT_GATE_SECURITY);
     int errors = 0;
     for (size_t i = 0; i < tmp.findings.count; i++) {

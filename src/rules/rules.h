@@ -34,6 +34,9 @@ typedef struct lint_config {
     int pg_version;         /* major version the scripts target (--pg-version, 15) */
     const struct runner_model *runner; /* how the scripts will be run (--runner,
                                           rules/txn_rules.h); NULL: as pgward apply */
+    bool bundled;           /* the scripts go into a bundle (bundle, apply): a directive
+                               in a file beside a script (Flyway's .conf), which the
+                               bundle does not carry, does not count */
 } lint_config;
 
 /*

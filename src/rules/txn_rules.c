@@ -63,7 +63,8 @@ const runner_model *runner_model_of(const lint_config *cfg)
 
 bool txn_source_no_transaction(const source *src)
 {
-    return source_txn_directive(src) != NULL;
+    const txn_directive *d = source_txn_directive(src);
+    return d && !d->side_file; /* apply reads a bundle, which has no side files */
 }
 
 /* The units of st as the analysis describes them (no walk), for the helpers below. */
@@ -266,6 +267,7 @@ static void *txn_begin(lint_ctx *c)
     ts->possible = true;
     /* psql's autocommit: no file runs in a transaction of its own */
     session_set_autocommit(c->sess, ts->model->how == RUN_AUTOCOMMIT);
+    session_set_bundled(c->sess, c->cfg && c->cfg->bundled);
     return ts;
 }
 
@@ -358,6 +360,13 @@ static bool follow_pair(lint_ctx *c, txn_state *ts)
     return false;
 }
 
+/* Whether src has a directive beside it (Flyway's .conf) that a bundle leaves out. */
+static bool side_file_directive(const source *src)
+{
+    const txn_directive *d = source_txn_directive(src);
+    return d && d->side_file;
+}
+
 static void txn_statement(lint_ctx *c, void *state)
 {
     txn_state *ts = state;
@@ -385,6 +394,12 @@ static void txn_statement(lint_ctx *c, void *state)
                         ts->what, session_block_start(c->sess).line,
                         m->how == RUN_FILE_TXN ? ", then " : "",
                         m->how == RUN_FILE_TXN ? m->opt_out : "");
+        else if (ts->what && c->cfg && c->cfg->bundled && side_file_directive(c->st->src))
+            lint_report(c, RULE_NO_TRANSACTION_REQUIRED, -1,
+                        "%s cannot run inside a transaction block (%s); the script's .sql.conf "
+                        "says executeInTransaction=false, but a bundle does not carry it: mark "
+                        "the file '-- pgward:no-transaction' too",
+                        ts->what, m->model);
         else if (ts->what)
             lint_report_to(c, m->how == RUN_ONE_QUERY ? &ts->single : &c->s->findings,
                            RULE_NO_TRANSACTION_REQUIRED, -1,

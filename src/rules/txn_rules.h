@@ -82,7 +82,8 @@ const runner_model *runner_model_of(const lint_config *cfg);
    transaction: its first statement is the pair's BEGIN, its last the pair's COMMIT. */
 bool txn_file_level(const script *s);
 
-/* Whether src holds a no-transaction directive (script/directives.h). */
+/* Whether src holds a no-transaction directive (script/directives.h) that a bundle
+   carries (not Flyway's .conf beside the script). */
 bool txn_source_no_transaction(const source *src);
 
 /*

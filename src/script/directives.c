@@ -27,21 +27,21 @@ typedef struct directive_rule {
 } directive_rule;
 
 static const directive_rule rules[] = {
-    {{"pgward", "-- pgward:no-transaction", "marked '-- pgward:no-transaction'"},
+    {{"pgward", "-- pgward:no-transaction", "marked '-- pgward:no-transaction'", false},
      ANY_LINE, "-- pgward:no-transaction", NULL},
     {{"dbmate", "-- migrate:up transaction:false",
-      "marked '-- migrate:up transaction:false' (dbmate transaction:false)"},
+      "marked '-- migrate:up transaction:false' (dbmate transaction:false)", false},
      UP_MARKER, "-- migrate:up", "transaction:false"},
-    {{"goose", "-- +goose NO TRANSACTION", "marked '-- +goose NO TRANSACTION' (goose)"},
+    {{"goose", "-- +goose NO TRANSACTION", "marked '-- +goose NO TRANSACTION' (goose)", false},
      ANY_LINE, "-- +goose NO TRANSACTION", NULL},
     {{"graphile-migrate", "--! no-transaction",
-      "marked '--! no-transaction' (graphile-migrate)"},
+      "marked '--! no-transaction' (graphile-migrate)", false},
      FIRST_LINE, "--! no-transaction", NULL},
     {{"postgres-migrations", "-- postgres-migrations disable-transaction",
-      "marked '-- postgres-migrations disable-transaction' (postgres-migrations)"},
+      "marked '-- postgres-migrations disable-transaction' (postgres-migrations)", false},
      ANY_LINE, "-- postgres-migrations disable-transaction", NULL},
     {{"flyway", "executeInTransaction=false",
-      "with 'executeInTransaction=false' in its .conf file (Flyway)"},
+      "with 'executeInTransaction=false' in its .conf file (Flyway)", true},
      CONF_FILE, "executeInTransaction=false", NULL},
 };
 

@@ -15,13 +15,15 @@
  *                        pgward asks for a whole line so prose does not count)
  *   flyway               `executeInTransaction=false` in the script's own
  *                        configuration file, `<script>.sql.conf` next to it (read
- *                        from disk only: a bundle does not carry it)
+ *                        from disk only; a bundle does not carry it, so bundle and
+ *                        apply ignore it: lint_config.bundled)
  * Case and spacing exactly as written (a space or tab may stand for each space;
  * blanks around the line are ignored).
  */
 #ifndef PGWARD_DIRECTIVES_H
 #define PGWARD_DIRECTIVES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/source.h"
@@ -31,6 +33,8 @@ typedef struct txn_directive {
     const char *text;     /* as the user writes it (messages) */
     const char *named;    /* how messages name a file that has it: "marked '...'
                              (dbmate transaction:false)" */
+    bool side_file;       /* read from a file next to the script (Flyway's .conf),
+                             which a bundle does not carry */
 } txn_directive;
 
 /* The no-transaction directive src holds, or NULL. */
