@@ -3,22 +3,28 @@
  * transaction, and where a runner's "up" migration ends, recognised in one place
  * for lint, bundle and apply alike (one table, directives.c).
  *
- * Each directive is recognised where its runner looks for it:
+ * Each directive is recognised where and as its runner reads it:
  *   pgward               `-- pgward:no-transaction`, a line of its own, anywhere
- *   dbmate               `-- migrate:up` with the option `transaction:false`, on the
- *                        up marker's own line, before any statement (only blank
- *                        and `--` comment lines above it)
- *   goose                `-- +goose NO TRANSACTION`, a line of its own, anywhere
- *   graphile-migrate     `--! no-transaction`, the file's first line
- *   postgres-migrations  `-- postgres-migrations disable-transaction`, a line of
- *                        its own, anywhere (the tool looks for the text anywhere;
- *                        pgward asks for a whole line so prose does not count)
+ *                        (blanks around it; one space or tab after "--")
+ *   dbmate               `transaction:false` among the words after the up marker
+ *                        `--migrate:up` (any blanks after "--"; at the start of a
+ *                        line), with only blank and `--` comment lines above it
+ *   goose                `-- +goose NO TRANSACTION`: a line starting with "--"
+ *                        whose rest, trimmed, is `+goose NO TRANSACTION`; anywhere,
+ *                        the down part too (goose reads the whole file)
+ *   graphile-migrate     `--! no-transaction` (any blanks after "--!", then a
+ *                        word boundary) on the first line of the migration's body:
+ *                        the file's first line, or the first after a committed
+ *                        migration's `--! Previous:` / `--! Hash:` headers and the
+ *                        blank line ending them
+ *   postgres-migrations  the text `-- postgres-migrations disable-transaction`
+ *                        anywhere (the tool searches for it as a substring)
  *   flyway               `executeInTransaction=false` in the script's own
  *                        configuration file, `<script>.sql.conf` next to it (read
  *                        from disk only; a bundle does not carry it, so bundle and
  *                        apply ignore it: lint_config.bundled)
- * Case and spacing exactly as written (a space or tab may stand for each space;
- * blanks around the line are ignored).
+ * Case-sensitive, as the runners are. Except goose's, a directive in a dbmate or
+ * goose file's down part does not count.
  */
 #ifndef PGWARD_DIRECTIVES_H
 #define PGWARD_DIRECTIVES_H

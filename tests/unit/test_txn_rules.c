@@ -15,6 +15,7 @@
 
 #include "rules/lint.h"
 #include "rules/txn_rules.h"
+#include "script/directives.h"
 #include "test_helpers.h"
 
 /* The transaction rules alone over s, with policy p (may be NULL). */
@@ -256,6 +257,74 @@ static void test_directive(void **state)
         source_free(src);
     }
     assert_false(txn_source_no_transaction(NULL));
+    assert_int_equal(failures, 0);
+}
+
+/* Each runner's directive where that runner reads it, and the up part's end. */
+typedef struct runner_case {
+    const char *text;
+    const char *runner;  /* the directive found, or NULL */
+    int up_end;          /* -1: the whole file */
+} runner_case;
+
+static const runner_case runner_cases[] = {
+    /* dbmate: ^--\s*migrate:up with transaction:false among its words */
+    {"-- migrate:up transaction:false\nVACUUM;\n", "dbmate", -1},
+    {"--migrate:up   transaction:false\nVACUUM;\n", "dbmate", -1},
+    {"-- a comment\n\n-- migrate:up foo:bar transaction:false\nVACUUM;\n", "dbmate", -1},
+    {"-- migrate:up\nVACUUM;\n", NULL, -1},
+    {"-- migrate:up transaction:true\nVACUUM;\n", NULL, -1},
+    {"SELECT 1;\n-- migrate:up transaction:false\n", NULL, -1}, /* a statement above */
+    {"  -- migrate:up transaction:false\n", NULL, -1},           /* not at the line start */
+    {"-- migrate:upper transaction:false\n", NULL, -1},
+    /* the down part is cut off, and a directive in it does not count */
+    {"-- migrate:up\nSELECT 1;\n-- migrate:down\nDROP TABLE t;\n", NULL, 24},
+    {"-- migrate:up\nSELECT 1;\n-- migrate:down\n-- pgward:no-transaction\n", NULL, 24},
+    {"-- migrate:down\nSELECT 1;\n", NULL, -1},                 /* no up marker before it */
+    /* goose: a line starting with "--" whose trimmed rest is the annotation, anywhere */
+    {"-- +goose Up\n-- +goose NO TRANSACTION\nVACUUM;\n", "goose", -1},
+    {"--+goose NO TRANSACTION  \r\n", "goose", -1},
+    {"-- +goose Up\nVACUUM;\n-- +goose Down\n-- +goose NO TRANSACTION\n", "goose", 21},
+    {" -- +goose NO TRANSACTION\n", NULL, -1},
+    {"-- +goose no transaction\n", NULL, -1},
+    /* graphile-migrate: ^--!\s*no-transaction\b on the body's first line */
+    {"--! no-transaction\nVACUUM;\n", "graphile-migrate", -1},
+    {"--!no-transaction -- because\nVACUUM;\n", "graphile-migrate", -1},
+    {"--! Previous: -\n--! Hash: sha1:ab\n\n--! no-transaction\nVACUUM;\n", "graphile-migrate",
+     -1},
+    {"\n--! no-transaction\nVACUUM;\n", NULL, -1},
+    {"VACUUM;\n--! no-transaction\n", NULL, -1},
+    {"--! no-transactions\n", NULL, -1},
+    /* postgres-migrations: the text anywhere */
+    {"-- postgres-migrations disable-transaction\nVACUUM;\n", "postgres-migrations", -1},
+    {"VACUUM; -- postgres-migrations disable-transaction\n", "postgres-migrations", -1},
+    {"-- postgres-migrations  disable-transaction\n", NULL, -1},
+    /* pgward's own wins when a file has several */
+    {"-- +goose NO TRANSACTION\n-- pgward:no-transaction\n", "pgward", -1},
+};
+
+static void test_runner_directives(void **state)
+{
+    (void)state;
+    int failures = 0;
+    for (size_t i = 0; i < sizeof(runner_cases) / sizeof(runner_cases[0]); i++) {
+        const runner_case *c = &runner_cases[i];
+        source *src = source_from_memory("d.sql", NULL, c->text, strlen(c->text));
+        const txn_directive *d = source_txn_directive(src);
+        size_t end = c->up_end < 0 ? strlen(c->text) : (size_t)c->up_end;
+        if ((d ? d->runner : NULL) != c->runner &&
+            (!d || !c->runner || strcmp(d->runner, c->runner) != 0)) {
+            print_error("runner case %zu: expected %s, got %s for \"%s\"\n", i,
+                        c->runner ? c->runner : "none", d ? d->runner : "none", c->text);
+            failures++;
+        }
+        if (source_up_end(src) != end) {
+            print_error("runner case %zu: up part ends at %zu, expected %zu\n", i,
+                        source_up_end(src), end);
+            failures++;
+        }
+        source_free(src);
+    }
     assert_int_equal(failures, 0);
 }
 
@@ -517,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_statements),
         cmocka_unit_test(test_resume_check),
         cmocka_unit_test(test_directive),
+        cmocka_unit_test(test_runner_directives),
         cmocka_unit_test(test_check_script),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_policy_severity),
