@@ -833,6 +833,29 @@ def file_level_transaction_modes(env):
 
 
 @test
+def file_level_transaction_restricted_role(env):
+    """A restricted role's file-level transaction: the pair proven, the rest gated as
+    always, the pinned settings read back before apply's own COMMIT."""
+    env.q("CREATE TABLE t (x int)")
+    env.q("DO $$ BEGIN CREATE ROLE app_writer; EXCEPTION WHEN duplicate_object THEN END $$")
+    env.q("GRANT SELECT, INSERT ON t TO app_writer")
+    b = env.bundle("b", [("a.sql", "BEGIN;\nINSERT INTO public.t VALUES (1);\n"
+                                   "SAVEPOINT s;\nINSERT INTO public.t VALUES (2);\nCOMMIT;\n")],
+                   role="app_writer")
+    env.run("apply", "--set-role", b, check_rc=0)
+    check(table_rows(env, "t") == "1,2", "table: " + table_rows(env, "t"))
+    run = list(env.audit_runs())[0]
+    check([s["status"] for s in env.audit_statements(run)] == ["ok"] * 3, "rows")
+    env.check_agreement()
+    # one statement after the COMMIT: not a file-level transaction, never bundled
+    env.write("src/c/c.sql", "BEGIN;\nINSERT INTO public.t VALUES (3);\nCOMMIT;\n"
+                             "INSERT INTO public.t VALUES (4);\n")
+    r = env.run("bundle", "--policy", "pgward.policy", "--role", "app_writer", "-o",
+                env.path("c.bundle"), "src/c/c.sql", check_rc=1)
+    check("transaction-control" in r.stderr, r.stderr)
+
+
+@test
 def other_runners_no_transaction(env):
     """dbmate's and goose's no-transaction directives take a file out of the
     transaction as pgward's does: CREATE INDEX CONCURRENTLY runs, and the file's
