@@ -19,31 +19,41 @@
 
 static const runner_model models[] = {
     {"pgward", RUN_FILE_TXN, "each file runs in one transaction, as `pgward apply` does",
-     "mark the file '-- pgward:no-transaction'", "in a file marked '-- pgward:no-transaction'"},
+     "mark the file '-- pgward:no-transaction'", "in a file marked '-- pgward:no-transaction'",
+     NULL},
     {"psql", RUN_AUTOCOMMIT,
      "psql runs each statement outside BEGIN ... COMMIT in a transaction of its own", NULL,
-     "outside BEGIN ... COMMIT"},
+     "outside BEGIN ... COMMIT", NULL},
     {"sqitch", RUN_AUTOCOMMIT,
      "sqitch runs each script with psql, each statement outside BEGIN ... COMMIT on its own",
-     NULL, "outside BEGIN ... COMMIT"},
+     NULL, "outside BEGIN ... COMMIT", NULL},
+    /* dbmate, graphile-migrate and postgres-migrations send a migration as one query
+       even when it is marked: PostgreSQL runs that as one implicit transaction */
     {"dbmate", RUN_FILE_TXN, "dbmate runs each migration in one transaction",
      "write '-- migrate:up transaction:false'",
-     "in a migration marked '-- migrate:up transaction:false'"},
+     "alone in a migration marked '-- migrate:up transaction:false'",
+     "dbmate sends each migration as one query, which runs as one transaction even when "
+     "the migration is marked"},
     {"goose", RUN_FILE_TXN, "goose runs each migration in one transaction",
-     "add '-- +goose NO TRANSACTION'", "in a migration marked '-- +goose NO TRANSACTION'"},
+     "add '-- +goose NO TRANSACTION'", "in a migration marked '-- +goose NO TRANSACTION'",
+     NULL},
     {"golang-migrate", RUN_ONE_QUERY,
      "golang-migrate sends each file as one query, which runs as one transaction",
-     "move it to a file of its own", "alone in a file of its own"},
+     "move it to a file of its own", "alone in a file of its own", NULL},
     {"flyway", RUN_FILE_TXN, "Flyway runs each migration in one transaction",
      "set executeInTransaction=false in the script's .sql.conf file",
-     "in a migration with executeInTransaction=false in its .sql.conf file"},
+     "in a migration with executeInTransaction=false in its .sql.conf file", NULL},
     {"graphile-migrate", RUN_FILE_TXN, "graphile-migrate runs each migration in one transaction",
      "start the file with '--! no-transaction'",
-     "in a migration starting with '--! no-transaction'"},
+     "alone in a migration starting with '--! no-transaction'",
+     "graphile-migrate sends each migration as one query, which runs as one transaction even "
+     "when the migration is marked"},
     {"postgres-migrations", RUN_FILE_TXN,
      "postgres-migrations runs each migration in one transaction",
      "add '-- postgres-migrations disable-transaction'",
-     "in a migration marked '-- postgres-migrations disable-transaction'"},
+     "alone in a migration marked '-- postgres-migrations disable-transaction'",
+     "postgres-migrations sends each migration as one query, which runs as one transaction "
+     "even when the migration is marked"},
 };
 
 const runner_model *runner_model_find(const char *name)
@@ -211,8 +221,8 @@ typedef struct txn_state {
     bool modes;              /* its BEGIN has transaction modes */
     int begin_line;
     finding_list held;       /* the pair's findings, until the end says whether they hold */
-    finding_list single;     /* RUN_ONE_QUERY: refused in a block, unless the file holds
-                                one statement */
+    finding_list single;     /* refused in a block when the file is one query (RUN_ONE_QUERY,
+                                runner_model.one_query), unless it holds one statement */
 } txn_state;
 
 /* Whether a unit starts or ends a transaction (not savepoints). */
@@ -410,6 +420,14 @@ static void txn_statement(lint_ctx *c, void *state)
     const txn_directive *d = session_file_directive(c->sess);
     if (!d) /* the runner's own model: nothing was asked of this file */
         return;
+    if (ts->what && m->one_query && !session_in_block(c->sess)) {
+        /* held: one statement alone in its file runs outside any transaction */
+        lint_report_to(c, &ts->single, RULE_NO_TRANSACTION_REQUIRED, -1,
+                       "%s cannot run inside a transaction block (%s); move it to a file of "
+                       "its own",
+                       ts->what, m->one_query);
+        return;
+    }
     for (size_t i = 0; i < ts->nwarned; i++)
         if (ts->warned[i] == c->st->src)
             return;

@@ -71,6 +71,9 @@ typedef struct runner_model {
                               NULL when there is no transaction to leave */
     const char *where;     /* where a statement refused in a block can run: "in a
                               file marked ..." */
+    const char *one_query; /* the runner sends a marked file as one query all the
+                              same (PostgreSQL runs it as one transaction): why, for
+                              messages; NULL when it sends statements one by one */
 } runner_model;
 
 /* The model named name, or NULL. NULL as a name: pgward's. */
