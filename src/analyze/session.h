@@ -6,10 +6,11 @@
  *   - transactions: BEGIN ... COMMIT/ROLLBACK blocks, savepoints (SAVEPOINT,
  *     RELEASE, ROLLBACK TO), AND CHAIN, PREPARE TRANSACTION; and the transaction
  *     pgward apply wraps a file in: the statements of a file without a
- *     no-transaction directive (script/directives.h) run in one transaction (a COMMIT or ROLLBACK ends
- *     it and the rest runs in another) until the script begins transactions itself
- *     (its first BEGIN), from where on it is read as psql runs it, each statement
- *     outside a block on its own;
+ *     no-transaction directive (script/directives.h) run in one transaction (a
+ *     COMMIT or ROLLBACK ends it and the rest runs in another) until the script
+ *     begins transactions itself (its first BEGIN), from where on it is read as
+ *     psql runs it, each statement outside a block on its own (a runner model
+ *     without file transactions, session_set_autocommit(), reads every file so);
  *   - settings (search_path, lock_timeout, ... any name) with PostgreSQL's rules:
  *     SET lasts, SET LOCAL ends with its transaction, ROLLBACK undoes what the
  *     transaction set and ROLLBACK TO what was set since the savepoint, RESET and

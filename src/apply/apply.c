@@ -13,9 +13,9 @@
  *      is a unit of its own whose statements commit one by one. A file-level
  *      transaction (one BEGIN ... COMMIT around the whole file, rules/txn_rules.h)
  *      is a transactional file whose own BEGIN and COMMIT are not sent; when its
- *      BEGIN sets transaction modes it is a unit of its own, begun with them. Each file runs in apply_exec.c: every
- *      statement sent must be an approved one (or, when it uses \gset values, pass
- *      the gate again with those values)
+ *      BEGIN sets transaction modes it is a unit of its own, begun with them.
+ *      Each file runs in apply_exec.c: every statement sent must be an approved
+ *      one (or, when it uses \gset values, pass the gate again with those values)
  *   7. commit with the audit rows inside the transaction, or roll back and record
  *
  * A restricted role's session is pinned in step 3 (policy/pinned.h: client_encoding,

@@ -318,11 +318,11 @@ static bool read_only(const unit_info *u, bool *modes)
         *modes = true;
         const cJSON *d = field(it, PGN_DefElem);
         if (str_is(str_field(d, PGF_defname), "transaction_read_only")) {
-            const cJSON *arg = field(d, PGF_arg);
-            const cJSON *ac = field(arg, PGN_A_Const);
-            const cJSON *iv = field(field(ac, PGF_ival), PGF_ival);
-            if (!ac || !cJSON_IsNumber(iv) || iv->valueint != 0)
-                return true;
+            /* {"A_Const": {"ival": {"ival": 1}}}; libpg_query omits a 0 (READ WRITE) */
+            const cJSON *iv = field(field(field(d, PGF_arg), PGN_A_Const), PGF_ival);
+            const cJSON *v = field(iv, PGF_ival);
+            if (!iv || (v && (!cJSON_IsNumber(v) || v->valuedouble != 0)))
+                return true; /* read only, or a shape not known: not proven */
         }
     }
     return false;
@@ -350,7 +350,8 @@ static bool follow_pair(lint_ctx *c, txn_state *ts)
         control |= is_control(&f->units[i]);
     if (n == 0) {
         /* a file out of the transaction (a directive, psql's model) runs its BEGIN */
-        if (u && u->txn == TXN_BEGIN && !session_file_no_transaction(c->sess) && plain_edge(c, f) && !read_only(u, &ts->modes)) {
+        if (u && u->txn == TXN_BEGIN && !session_file_no_transaction(c->sess) &&
+            plain_edge(c, f) && !read_only(u, &ts->modes)) {
             ts->open = true;
             ts->begin_line = st->line;
             return true;
