@@ -46,6 +46,14 @@ static const char *outside(const lint_ctx *c)
     return runner_model_of(c->cfg)->where;
 }
 
+/* The runner model a finding about the current transaction assumes, when it is the
+   runner's and not a BEGIN of the script's own: " (each file runs in ...)". */
+static char *assumed_model(const lint_ctx *c)
+{
+    return session_txn_assumed(c->sess) ? xasprintf(" (%s)", runner_model_of(c->cfg)->model)
+                                         : xstrdup("");
+}
+
 /* A name list, or a {"List": {"items": ...}} of one: the last item and the one before. */
 static qname items_qname(const cJSON *list)
 {
@@ -708,12 +716,14 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
     if (aex && !ls->aex_reported && !is_trivial(node) && !again_only) {
         ls->aex_reported = true;
         char *name = qname_text((qname){aex->schema, aex->name});
+        char *model = assumed_model(c);
         lint_report_to(c, txn_findings(c, ls), RULE_ACCESS_EXCLUSIVE_HELD, -1,
                        "%s runs while the ACCESS EXCLUSIVE lock on \"%s\" taken at line %d is "
-                       "held: every query on \"%s\" waits until the transaction ends; commit "
-                       "the lock-taking statement first, or move this work to another "
+                       "held: every query on \"%s\" waits until the transaction ends%s; "
+                       "commit the lock-taking statement first, or move this work to another "
                        "transaction",
-                       stmt_name(node, u->lock_what), name, aex->line, name);
+                       stmt_name(node, u->lock_what), name, aex->line, name, model);
+        free(model);
         free(name);
     }
     if (!u->lock_what)
@@ -733,14 +743,16 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
             } else if (!u->lock_is_explicit && !h->reported && h->stmt != ls->nstmt) {
                 h->reported = true;
                 char *name = qname_text(t->rel);
+                char *model = assumed_model(c);
                 lint_report_to(c, txn_findings(c, ls), RULE_MULTIPLE_LOCKS_SAME_TABLE,
                                t->location,
                                "\"%s\" is locked again in the transaction that locked it at "
-                               "line %d: the locks pile up and are held until commit; %s",
-                               name, h->line,
+                               "line %d%s: the locks pile up and are held until commit; %s",
+                               name, h->line, model,
                                u->lock_is_alter && h->by_alter
                                    ? "combine the ALTER TABLE statements into one"
                                    : "run them in separate transactions, or combine them");
+                free(model);
                 free(name);
             }
             continue;
@@ -762,8 +774,10 @@ static void check_node(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_t
     if (conc && session_in_block(c->sess))
         lint_report(c, RULE_CONCURRENTLY_IN_TRANSACTION, -1,
                     "%s inside the transaction block opened by the BEGIN at line %d fails: it "
-                    "cannot run in a transaction block; run it outside BEGIN ... COMMIT",
-                    conc, session_block_start(c->sess).line);
+                    "cannot run in a transaction block; run it outside BEGIN ... COMMIT%s%s",
+                    conc, session_block_start(c->sess).line,
+                    session_file_no_transaction(c->sess) ? "" : ", ",
+                    session_file_no_transaction(c->sess) ? "" : outside(c));
     if (str_is(kind, PGN_AlterTableStmt)) {
         check_alter_table(c, f);
     } else if (str_is(kind, PGN_AlterTableMoveAllStmt)) {

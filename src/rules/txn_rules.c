@@ -397,6 +397,10 @@ static void txn_statement(lint_ctx *c, void *state)
                 return;
             }
         }
+        severity sev;
+        if (ts->what && session_in_block(c->sess) && strstr(ts->what, "CONCURRENTLY") &&
+            rules_severity(c->cfg, RULE_CONCURRENTLY_IN_TRANSACTION, &sev))
+            return; /* one problem, one finding: concurrently-in-transaction says it */
         if (ts->what && session_in_block(c->sess))
             /* the script's own block: leaving the runner's transaction is not enough */
             lint_report(c, RULE_NO_TRANSACTION_REQUIRED, -1,

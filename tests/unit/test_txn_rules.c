@@ -535,6 +535,21 @@ static void test_policy_severity(void **state)
                    (const char *const[]){"no-transaction-required error 2", NULL});
     script_free(s);
     policy_free(p);
+
+    /* CONCURRENTLY inside the script's own block is concurrently-in-transaction's to
+       report; with that rule off, no-transaction-required says it */
+    const char *in3 = "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;\n";
+    s = script_read_memory("c.sql", in3, strlen(in3), &opt);
+    txn_check_script(NULL, s);
+    check_findings("concurrently in a block", s, (const char *const[]){NULL});
+    script_free(s);
+    p = must_parse_policy("role r { unrestricted; }\nrule concurrently-in-transaction off;\n");
+    s = script_read_memory("c.sql", in3, strlen(in3), &opt);
+    txn_check_script(p, s);
+    check_findings("concurrently in a block, its rule off", s,
+                   (const char *const[]){"no-transaction-required error 2", NULL});
+    script_free(s);
+    policy_free(p);
     script_options_free(&opt);
 }
 
