@@ -56,6 +56,7 @@ struct session {
     const txn_directive *directive; /* ... the directive, if that is why */
     bool autocommit;    /* the runner runs no file in a transaction of its own */
     bool bundled;       /* side-file directives do not count */
+    const char *directive_runner; /* only this runner's directives count (NULL: all) */
     const source *src_seen[8];
     const txn_directive *src_directive[8];
     size_t nsrc_seen;
@@ -591,6 +592,9 @@ void session_enter(session *s, const statement *st)
     s->directive = source_txn_directive(st->src);
     if (s->directive && s->directive->side_file && s->bundled)
         s->directive = NULL;
+    if (s->directive && s->directive_runner &&
+        strcmp(s->directive->runner, s->directive_runner) != 0)
+        s->directive = NULL; /* the runner does not read another's directive */
     s->marked_src = s->directive || s->autocommit;
     if (s->nsrc_seen < ARRAY_SIZE(s->src_seen)) {
         s->src_seen[s->nsrc_seen] = st->src;
@@ -654,6 +658,11 @@ const txn_directive *session_file_directive(const session *s)
 void session_set_autocommit(session *s, bool autocommit)
 {
     s->autocommit = autocommit;
+}
+
+void session_set_directive_runner(session *s, const char *runner)
+{
+    s->directive_runner = runner;
 }
 
 void session_set_bundled(session *s, bool bundled)

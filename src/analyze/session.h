@@ -55,6 +55,9 @@ void session_enter(session *s, const statement *st);
  * Before the first statement.
  */
 void session_set_autocommit(session *s, bool autocommit);
+/* Whose no-transaction directives count (the runner model's): runner, a runner's
+   name (script/directives.h); NULL: every runner's (the default); "": none. */
+void session_set_directive_runner(session *s, const char *runner);
 /* Directives read from a file beside the script (script/directives.h side_file) do
    not count: the scripts go into a bundle, which does not carry that file. */
 void session_set_bundled(session *s, bool bundled);

@@ -129,6 +129,8 @@ int cmd_lint(int argc, char **argv)
         return rc;
     }
     run.cfg = (lint_config){.policy = pol, .pg_version = ro.pg_version, .runner = runner};
+    /* a runner that does not know dbmate's or goose's sections runs the down part too */
+    ro.script.whole_files = runner && !runner->sections;
     cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
     run.paths = ro.paths.paths;
     run.script = &ro.script;

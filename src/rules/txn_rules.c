@@ -20,40 +20,44 @@
 static const runner_model models[] = {
     {"pgward", RUN_FILE_TXN, "each file runs in one transaction, as `pgward apply` does",
      "mark the file '-- pgward:no-transaction'", "in a file marked '-- pgward:no-transaction'",
-     NULL},
+     NULL, NULL, true},
     {"psql", RUN_AUTOCOMMIT,
      "psql runs each statement outside BEGIN ... COMMIT in a transaction of its own", NULL,
-     "outside BEGIN ... COMMIT", NULL},
+     "outside BEGIN ... COMMIT", NULL, "", false},
     {"sqitch", RUN_AUTOCOMMIT,
      "sqitch runs each script with psql, each statement outside BEGIN ... COMMIT on its own",
-     NULL, "outside BEGIN ... COMMIT", NULL},
+     NULL, "outside BEGIN ... COMMIT", NULL, "", false},
     /* dbmate, graphile-migrate and postgres-migrations send a migration as one query
        even when it is marked: PostgreSQL runs that as one implicit transaction */
     {"dbmate", RUN_FILE_TXN, "dbmate runs each migration in one transaction",
      "write '-- migrate:up transaction:false'",
      "alone in a migration marked '-- migrate:up transaction:false'",
      "dbmate sends each migration as one query, which runs as one transaction even when "
-     "the migration is marked"},
+     "the migration is marked",
+     "dbmate", true},
     {"goose", RUN_FILE_TXN, "goose runs each migration in one transaction",
      "add '-- +goose NO TRANSACTION'", "in a migration marked '-- +goose NO TRANSACTION'",
-     NULL},
+     NULL, "goose", true},
     {"golang-migrate", RUN_ONE_QUERY,
      "golang-migrate sends each file as one query, which runs as one transaction",
-     "move it to a file of its own", "alone in a file of its own", NULL},
+     "move it to a file of its own", "alone in a file of its own", NULL, "", false},
     {"flyway", RUN_FILE_TXN, "Flyway runs each migration in one transaction",
      "set executeInTransaction=false in the script's .sql.conf file",
-     "in a migration with executeInTransaction=false in its .sql.conf file", NULL},
+     "in a migration with executeInTransaction=false in its .sql.conf file", NULL, "flyway",
+     false},
     {"graphile-migrate", RUN_FILE_TXN, "graphile-migrate runs each migration in one transaction",
      "start the file with '--! no-transaction'",
      "alone in a migration starting with '--! no-transaction'",
      "graphile-migrate sends each migration as one query, which runs as one transaction even "
-     "when the migration is marked"},
+     "when the migration is marked",
+     "graphile-migrate", false},
     {"postgres-migrations", RUN_FILE_TXN,
      "postgres-migrations runs each migration in one transaction",
      "add '-- postgres-migrations disable-transaction'",
      "alone in a migration marked '-- postgres-migrations disable-transaction'",
      "postgres-migrations sends each migration as one query, which runs as one transaction "
-     "even when the migration is marked"},
+     "even when the migration is marked",
+     "postgres-migrations", false},
 };
 
 const runner_model *runner_model_find(const char *name)
@@ -277,6 +281,7 @@ static void *txn_begin(lint_ctx *c)
     ts->possible = true;
     /* psql's autocommit: no file runs in a transaction of its own */
     session_set_autocommit(c->sess, ts->model->how == RUN_AUTOCOMMIT);
+    session_set_directive_runner(c->sess, ts->model->honours);
     session_set_bundled(c->sess, c->cfg && c->cfg->bundled);
     return ts;
 }

@@ -74,6 +74,11 @@ typedef struct runner_model {
     const char *one_query; /* the runner sends a marked file as one query all the
                               same (PostgreSQL runs it as one transaction): why, for
                               messages; NULL when it sends statements one by one */
+    const char *honours;   /* whose no-transaction directive it reads: a runner's name
+                              (script/directives.h), NULL: every runner's (pgward apply
+                              understands them all), "": none */
+    bool sections;         /* it runs only a dbmate or goose file's up part (else the
+                              whole file is read: script_options.whole_files) */
 } runner_model;
 
 /* The model named name, or NULL. NULL as a name: pgward's. */

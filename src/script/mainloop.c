@@ -647,7 +647,7 @@ void interp_process_file(interp *ip, source *src)
 {
     file_ctx fc = {.ip = ip, .src = src};
     /* a dbmate or goose file's down migration is not part of what runs */
-    size_t end = source_up_end(src);
+    size_t end = ip->opt->whole_files ? src->len : source_up_end(src);
     fc.sc = scan_create(src->text, end, &interp_scan_callbacks, &fc);
     scan_set_std_strings(fc.sc, ip->std_strings);
     interp_note_bytes(&fc);

@@ -155,6 +155,9 @@ typedef struct script_options {
                                     path not among them is an input or include error
                                     and root does not apply */
     size_t nfiles;
+    bool whole_files;        /* read a dbmate or goose file's down part too (the runner
+                                linted for, psql say, does not know the sections);
+                                default: stop where it starts (script/directives.h) */
 } script_options;
 
 typedef struct script {
