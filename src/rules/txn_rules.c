@@ -208,8 +208,9 @@ static const char *spelled(const statement *st, const char *name)
 /* Meta-commands that run no SQL and choose nothing: the only ones a file-level
    transaction may hold (anything else psql would run, and the pair is not proven). */
 static const char *const quiet_metas[] = {
-    "set",  "unset", "echo",     "qecho",     "warn", "pset", "timing", "x",
-    "conninfo", "restrict", "unrestrict", "i", "ir", "include", "include_relative",
+    "set",      "unset",    "echo",       "qecho", "warn", "pset",    "timing",           "x",
+    "conninfo", "restrict", "unrestrict", "i",     "ir",   "include", "include_relative",
+    "q",        "quit", /* after the COMMIT; before it, the COMMIT is never read */
 };
 
 typedef struct txn_state {

@@ -14,7 +14,7 @@
  * no other statement begins or ends a transaction (savepoints are fine), no
  * statement depends on run-time values or \if, and the only meta-commands are
  * ones that run no SQL (\set, \unset, \echo, \qecho, \warn, \pset, \timing,
- * \x, \conninfo, \restrict, \unrestrict, \i and \ir). Lint then reports nothing
+ * \x, \conninfo, \restrict, \unrestrict, \i, \ir, \q). Lint then reports nothing
  * about the pair, and apply runs the file as it runs any file in a transaction,
  * without sending the pair (statement.file_txn). Anything else is read as before.
  *

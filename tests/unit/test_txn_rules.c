@@ -373,6 +373,8 @@ static const check_case check_cases[] = {
      "BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY;\nSELECT 1;\nEND;\n",
      {"transaction-control error 1", "transaction-control error 3"}},
     {"BEGIN READ WRITE is", "BEGIN READ WRITE, DEFERRABLE;\nSELECT 1;\nCOMMIT;\n", {0}},
+    {"\\q after the COMMIT", "BEGIN;\nSELECT 1;\nCOMMIT;\n\\q\nSELECT 2;\n", {0}},
+    {"\\q before the COMMIT", "BEGIN;\nSELECT 1;\n\\q\nCOMMIT;\n", {"transaction-control error 1"}},
     {"BEGIN inside \\if", "\\if true\nBEGIN;\n\\endif\nSELECT 1;\nCOMMIT;\n",
      {"transaction-control error 2", "transaction-control error 5"}},
     {"COMMIT from a variable", "\\set c COMMIT\nBEGIN;\nSELECT 1;\n:c;\n",
