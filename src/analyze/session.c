@@ -51,9 +51,14 @@ typedef struct rel_set {
 } rel_set;
 
 struct session {
-    bool marked_src;    /* the current statement's file has the directive */
+    bool marked_src;    /* the current statement's file runs outside a transaction
+                           (a directive, or the runner's model) */
+    const txn_directive *directive; /* ... the directive, if that is why */
+    bool autocommit;    /* the runner runs no file in a transaction of its own */
+    bool bundled;       /* side-file directives do not count */
+    const char *directive_runner; /* only this runner's directives count (NULL: all) */
     const source *src_seen[8];
-    bool src_marked[8];
+    const txn_directive *src_directive[8];
     size_t nsrc_seen;
     bool controls;      /* a transaction control statement was run */
     bool in_block;
@@ -579,14 +584,21 @@ void session_enter(session *s, const statement *st)
 {
     for (size_t i = 0; i < s->nsrc_seen; i++) {
         if (s->src_seen[i] == st->src) {
-            s->marked_src = s->src_marked[i];
+            s->directive = s->src_directive[i];
+            s->marked_src = s->directive || s->autocommit;
             return;
         }
     }
-    s->marked_src = source_no_transaction(st->src);
+    s->directive = source_txn_directive(st->src);
+    if (s->directive && s->directive->side_file && s->bundled)
+        s->directive = NULL;
+    if (s->directive && s->directive_runner &&
+        strcmp(s->directive->runner, s->directive_runner) != 0)
+        s->directive = NULL; /* the runner does not read another's directive */
+    s->marked_src = s->directive || s->autocommit;
     if (s->nsrc_seen < ARRAY_SIZE(s->src_seen)) {
         s->src_seen[s->nsrc_seen] = st->src;
-        s->src_marked[s->nsrc_seen++] = s->marked_src;
+        s->src_directive[s->nsrc_seen++] = s->directive;
     }
 }
 
@@ -636,6 +648,26 @@ void session_advance(session *s, const stmt_facts *f, size_t u)
 bool session_file_no_transaction(const session *s)
 {
     return s->marked_src;
+}
+
+const txn_directive *session_file_directive(const session *s)
+{
+    return s->directive;
+}
+
+void session_set_autocommit(session *s, bool autocommit)
+{
+    s->autocommit = autocommit;
+}
+
+void session_set_directive_runner(session *s, const char *runner)
+{
+    s->directive_runner = runner;
+}
+
+void session_set_bundled(session *s, bool bundled)
+{
+    s->bundled = bundled;
 }
 
 bool session_in_block(const session *s)

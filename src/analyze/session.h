@@ -5,11 +5,12 @@
  * What it follows, unit by unit (session_advance() after each raw statement):
  *   - transactions: BEGIN ... COMMIT/ROLLBACK blocks, savepoints (SAVEPOINT,
  *     RELEASE, ROLLBACK TO), AND CHAIN, PREPARE TRANSACTION; and the transaction
- *     pgward apply wraps a file in: the statements of a file without
- *     `-- pgward:no-transaction` run in one transaction (a COMMIT or ROLLBACK ends
- *     it and the rest runs in another) until the script begins transactions itself
- *     (its first BEGIN), from where on it is read as psql runs it, each statement
- *     outside a block on its own;
+ *     pgward apply wraps a file in: the statements of a file without a
+ *     no-transaction directive (script/directives.h) run in one transaction (a
+ *     COMMIT or ROLLBACK ends it and the rest runs in another) until the script
+ *     begins transactions itself (its first BEGIN), from where on it is read as
+ *     psql runs it, each statement outside a block on its own (a runner model
+ *     without file transactions, session_set_autocommit(), reads every file so);
  *   - settings (search_path, lock_timeout, ... any name) with PostgreSQL's rules:
  *     SET lasts, SET LOCAL ends with its transaction, ROLLBACK undoes what the
  *     transaction set and ROLLBACK TO what was set since the savepoint, RESET and
@@ -27,6 +28,7 @@
 #include <stddef.h>
 
 #include "analyze/facts.h"
+#include "script/directives.h"
 
 typedef struct session session;
 
@@ -48,20 +50,29 @@ void session_free(session *s);
 void session_enter(session *s, const statement *st);
 
 /*
- * Whether src holds the `-- pgward:no-transaction` directive on a line of its own
- * (exactly that, case-sensitive; only blanks around it): pgward apply then runs its
- * statements one by one instead of in a transaction. It covers the file it is in,
- * not the files that file includes.
+ * The runner's model runs no file in a transaction of its own (psql's autocommit):
+ * every file is read as one with a no-transaction directive (script/directives.h).
+ * Before the first statement.
  */
-bool source_no_transaction(const source *src);
+void session_set_autocommit(session *s, bool autocommit);
+/* Whose no-transaction directives count (the runner model's): runner, a runner's
+   name (script/directives.h); NULL: every runner's (the default); "": none. */
+void session_set_directive_runner(session *s, const char *runner);
+/* Directives read from a file beside the script (script/directives.h side_file) do
+   not count: the scripts go into a bundle, which does not carry that file. */
+void session_set_bundled(session *s, bool bundled);
 
 /* Applies unit u of f (analysed with analyze_unit) to the session. */
 void session_advance(session *s, const stmt_facts *f, size_t u);
 
 /* ---- transactions */
 
-/* Whether the current statement's file has the no-transaction directive. */
+/* Whether the current statement's file runs outside a transaction: it has a
+   no-transaction directive (script/directives.h; it covers the file it is in, not
+   the files that file includes), or the runner's model says so. */
 bool session_file_no_transaction(const session *s);
+/* The directive of the current statement's file, or NULL. */
+const txn_directive *session_file_directive(const session *s);
 
 /* Inside an explicit BEGIN ... COMMIT block. */
 bool session_in_block(const session *s);

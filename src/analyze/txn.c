@@ -129,37 +129,3 @@ void txn_describe_unit(unit_info *u)
     u->chain = bool_field(u->node, PGF_chain);
     u->savepoint = str_field(u->node, PGF_savepoint_name);
 }
-
-/* ------------------------------------------------------------------ directive */
-
-#define DIRECTIVE "-- pgward:no-transaction"
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-bool source_no_transaction(const source *src)
-{
-    if (!src || !src->text)
-        return false;
-    const size_t dlen = sizeof(DIRECTIVE) - 1;
-    const char *p = src->text, *end = src->text + src->len;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        const char *q = p;
-        while (q < eol && is_blank(*q))
-            q++;
-        if ((size_t)(eol - q) >= dlen && memcmp(q, DIRECTIVE, dlen) == 0) {
-            const char *r = q + dlen;
-            while (r < eol && is_blank(*r))
-                r++;
-            if (r == eol)
-                return true;
-        }
-        p = eol + 1;
-    }
-    return false;
-}

@@ -38,6 +38,10 @@ typedef struct unit_file {
     script *checked;      /* the static read */
     char checksum[65];    /* the file and what it includes */
     bool no_txn;
+    bool file_txn;        /* a file-level transaction (txn_file_level): its own BEGIN
+                             and COMMIT are not sent, it runs in apply's transaction */
+    const char *begin;    /* ... whose BEGIN has transaction modes: its text, which
+                             begins the file's own transaction (a unit of its own) */
     bool skip;            /* applied before with the same checksum */
     audit_progress *progress; /* no-transaction file: statements already run (or in
                                  doubt), by file_seq */
@@ -150,8 +154,9 @@ int apply_check_run(applier *a);
 /* Runs sql (no result wanted); a failure is recorded as the run's (apply_query_failed). */
 int apply_simple(applier *a, const char *sql);
 
-/* Starts the next transaction of the run (a->txn, a->in_txn, fresh rows). */
-int apply_begin_txn(applier *a);
+/* Starts the next transaction of the run (a->txn, a->in_txn, fresh rows) with
+   begin (an approved BEGIN with transaction modes), or NULL: a plain BEGIN. */
+int apply_begin_txn(applier *a, const char *begin);
 
 /*
  * Ends the current transaction: when rc is 0 (and not a dry run) commits it with

@@ -9,10 +9,13 @@
  *   4. take the advisory lock on the run's own session (bounded wait, names the holder)
  *   5. skip files already applied with the same checksum, refuse changed ones
  *   6. units: consecutive transactional files form one unit (or one per file with
- *      --txn file); a `-- pgward:no-transaction` file is a unit of its own whose
- *      statements commit one by one. Each file runs in apply_exec.c: every
- *      statement sent must be an approved one (or, when it uses \gset values, pass
- *      the gate again with those values)
+ *      --txn file); a file with a no-transaction directive (script/directives.h)
+ *      is a unit of its own whose statements commit one by one. A file-level
+ *      transaction (one BEGIN ... COMMIT around the whole file, rules/txn_rules.h)
+ *      is a transactional file whose own BEGIN and COMMIT are not sent; when its
+ *      BEGIN sets transaction modes it is a unit of its own, begun with them.
+ *      Each file runs in apply_exec.c: every statement sent must be an approved
+ *      one (or, when it uses \gset values, pass the gate again with those values)
  *   7. commit with the audit rows inside the transaction, or roll back and record
  *
  * A restricted role's session is pinned in step 3 (policy/pinned.h: client_encoding,
@@ -170,7 +173,7 @@ static int check_files(applier *a)
         unit_file *uf = &a->files[a->nfiles++];
         memset(uf, 0, sizeof(*uf));
         uf->path = a->info.files[i].path;
-        lint_config cfg = {.policy = a->pol, .pg_version = PGWARD_GRAMMAR_MAJOR};
+        lint_config cfg = {.policy = a->pol, .pg_version = PGWARD_GRAMMAR_MAJOR, .bundled = true};
         /* exactly the checks bundle ran; the parse trees go once checked */
         script *s = uf->checked = lint_file_keeping(&cfg, a->role, uf->path, &opt);
         nread += s->nread;
@@ -183,6 +186,9 @@ static int check_files(applier *a)
             }
         }
         uf->no_txn = s->nsources > 0 && txn_source_no_transaction(s->sources[0]);
+        uf->file_txn = txn_file_level(s);
+        if (uf->file_txn && s->stmts[0].file_txn == FILE_TXN_BEGIN_MODES)
+            uf->begin = s->stmts[0].text;
         strbuf sums = {0};
         for (size_t k = 0; k < s->nsources; k++) {
             char h[65];
@@ -651,12 +657,12 @@ void apply_record_unrecorded(applier *a)
     a->unrecorded = cJSON_CreateArray();
 }
 
-int apply_begin_txn(applier *a)
+int apply_begin_txn(applier *a, const char *begin)
 {
     cJSON_Delete(a->rows);
     a->rows = cJSON_CreateArray();
     a->txn++;
-    if (apply_simple(a, "BEGIN") < 0)
+    if (apply_simple(a, begin ? begin : "BEGIN") < 0)
         return -1;
     a->in_txn = true;
     return 0;
@@ -833,7 +839,8 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
                 return -1;
         }
         if (txn) {
-            if (apply_begin_txn(a) < 0)
+            /* a file-level transaction with modes is a unit of its own (run_units) */
+            if (apply_begin_txn(a, a->files[from].begin) < 0)
                 return -1;
             if (!a->assumptions_checked)
                 rc = check_assumptions(a);
@@ -876,8 +883,9 @@ static int run_units(applier *a)
     size_t i = 0;
     while (i < a->nfiles) {
         size_t j = i + 1;
-        if (!a->files[i].no_txn && !a->o->txn_per_file)
-            while (j < a->nfiles && !a->files[j].no_txn)
+        /* a file whose own BEGIN sets transaction modes needs a transaction of its own */
+        if (!a->files[i].no_txn && !a->files[i].begin && !a->o->txn_per_file)
+            while (j < a->nfiles && !a->files[j].no_txn && !a->files[j].begin)
                 j++;
         if (a->o->dry_run && a->files[i].no_txn) {
             fprintf(a->o->out, "%s: not run in a dry run: it runs outside a transaction\n",

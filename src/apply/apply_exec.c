@@ -174,7 +174,7 @@ static int gate_again(applier *a, const script *s, const statement *st)
 {
     script tmp = *s;
     memset(&tmp.findings, 0, sizeof(tmp.findings));
-    lint_config cfg = {.policy = a->pol, .pg_version = PGWARD_GRAMMAR_MAJOR};
+    lint_config cfg = {.policy = a->pol, .pg_version = PGWARD_GRAMMAR_MAJOR, .bundled = true};
     lint_check_modules(&cfg, a->role, &tmp, 1u << LINT_GATE | 1u << LINT_GATE_COVERAGE | 1u << LINT_GATE_SECURITY);
     int errors = 0;
     for (size_t i = 0; i < tmp.findings.count; i++) {
@@ -236,6 +236,9 @@ static int prepare(applier *a, const script *s, const statement *st, pending *p)
                     NULL);
         return -1;
     }
+    /* a file-level transaction's own BEGIN and COMMIT: the file runs in apply's */
+    if (a->cur->file_txn && ok && ok->file_txn != FILE_TXN_NONE)
+        return 1;
     memset(p, 0, sizeof(*p));
     p->st = st;
     sha256_hex_of(st->text, st->text_len, p->sha);
@@ -390,7 +393,7 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     bool own = own_transaction(a, st);
-    if (own && apply_begin_txn(a) < 0)
+    if (own && apply_begin_txn(a, NULL) < 0)
         return -1;
     if (!a->in_txn && journal_started(a, &p) < 0)
         return -1;

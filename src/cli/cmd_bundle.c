@@ -183,7 +183,7 @@ int cmd_bundle(int argc, char **argv)
                         .vars = ro.script.vars,
                         .nvars = ro.script.nvars};
     /* the same checks as `pgward lint --policy --role` (the grammar's major), -j files at once */
-    const lint_config cfg = {.policy = pol, .pg_version = PGWARD_GRAMMAR_MAJOR};
+    const lint_config cfg = {.policy = pol, .pg_version = PGWARD_GRAMMAR_MAJOR, .bundled = true};
     bundle_run run = {.cfg = &cfg, .role = role, .ro = &ro, .scripts = scripts,
                       .color = report_want_color(2), .spec = &spec};
     batch_run(ro.paths.count, ro.jobs, bundle_one, bundle_take, &run);

@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "rules/lint.h"
+#include "rules/txn_rules.h"
 #include "policy/policy.h"
 #include "report/report.h"
 #include "report/report_formats.h"
@@ -77,6 +78,19 @@ static void lint_print(void *ctx, size_t index, void *result)
     script_free(s);
 }
 
+/* --runner NAME: the runner model the transaction rules assume (txn_rules.h). */
+static int opt_runner(const char *cmd, const char *arg, void *dest)
+{
+    const runner_model *m = runner_model_find(arg);
+    if (!m)
+        return usage_error(cmd, "unknown runner '%s': expected pgward, psql, sqitch, dbmate, "
+                                "goose, golang-migrate, flyway, graphile-migrate or "
+                                "postgres-migrations",
+                           arg);
+    *(const runner_model **)dest = m;
+    return -1;
+}
+
 static const report_format collected_formats[] = {
     [CLI_FORMAT_SARIF] = REPORT_SARIF,
     [CLI_FORMAT_GITHUB] = REPORT_GITHUB,
@@ -88,9 +102,18 @@ int cmd_lint(int argc, char **argv)
 {
     cli_read_opts ro;
     cli_read_opts_init(&ro);
+    const runner_model *runner = NULL;
     const cli_option options[] = {
         CLI_POLICY_OPTIONS(&ro),
         CLI_LINT_OPTIONS(&ro),
+        CLI_OPT_CALLBACK(0, "runner", "NAME", &runner, opt_runner,
+                         "how the scripts will be run, for the transaction\n"
+                         "rules: pgward (default: one transaction per file,\n"
+                         "as pgward apply), psql or sqitch (each statement\n"
+                         "on its own), dbmate, goose, flyway, graphile-migrate,\n"
+                         "postgres-migrations (one transaction per file, with\n"
+                         "their directives), golang-migrate (each file one\n"
+                         "query)"),
         CLI_READ_OPTIONS(&ro),
         CLI_OPT_END(),
     };
@@ -107,7 +130,9 @@ int cmd_lint(int argc, char **argv)
         cli_read_opts_free(&ro);
         return rc;
     }
-    run.cfg = (lint_config){.policy = pol, .pg_version = ro.pg_version};
+    run.cfg = (lint_config){.policy = pol, .pg_version = ro.pg_version, .runner = runner};
+    /* a runner that does not know dbmate's or goose's sections runs the down part too */
+    ro.script.whole_files = runner && !runner->sections;
     rc = cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
     if (rc >= 0) {
         policy_free(pol);

@@ -32,6 +32,11 @@ const char *rules_group_name(rule_group g);
 typedef struct lint_config {
     const policy *policy;   /* NULL: no policy (its rules do not run) */
     int pg_version;         /* major version the scripts target (--pg-version; default the grammar's) */
+    const struct runner_model *runner; /* how the scripts will be run (--runner,
+                                          rules/txn_rules.h); NULL: as pgward apply */
+    bool bundled;           /* the scripts go into a bundle (bundle, apply): a directive
+                               in a file beside a script (Flyway's .conf), which the
+                               bundle does not carry, does not count */
 } lint_config;
 
 /*

@@ -20,6 +20,7 @@
 #include "base/util.h"
 #include "pg_catalog_functions.h"
 #include "rules/checks.h"
+#include "rules/txn_rules.h"
 
 /* Kinds of object the script may have created that a locking statement names. */
 #define CREATED_RELATIONS                                                                   \
@@ -36,6 +37,21 @@ static bool created(const lint_ctx *c, qname r)
 static int pg_version(const lint_ctx *c)
 {
     return c->cfg && c->cfg->pg_version > 0 ? c->cfg->pg_version : PGWARD_GRAMMAR_MAJOR;
+}
+
+/* Where a statement refused in a transaction block can run, in the run's runner
+   model ("in a file marked '-- pgward:no-transaction'"). */
+static const char *outside(const lint_ctx *c)
+{
+    return runner_model_of(c->cfg)->where;
+}
+
+/* The runner model a finding about the current transaction assumes, when it is the
+   runner's and not a BEGIN of the script's own: " (each file runs in ...)". */
+static char *assumed_model(const lint_ctx *c)
+{
+    return session_txn_assumed(c->sess) ? xasprintf(" (%s)", runner_model_of(c->cfg)->model)
+                                         : xstrdup("");
 }
 
 /* A name list, or a {"List": {"items": ...}} of one: the last item and the one before. */
@@ -318,8 +334,8 @@ static void check_alter_table(lint_ctx *c, const cJSON *f)
                 lint_report(c, RULE_DETACH_PARTITION_NOT_CONCURRENTLY, tloc,
                        "DETACH PARTITION \"%s\" from \"%s\" without CONCURRENTLY takes an "
                        "ACCESS EXCLUSIVE lock on the parent table; use DETACH PARTITION ... "
-                       "CONCURRENTLY in a file marked '-- pgward:no-transaction'",
-                       part, table);
+                       "CONCURRENTLY %s",
+                       part, table, outside(c));
                 free(part);
             }
         } else if (strcmp(sub, "AT_SetTableSpace") == 0) {
@@ -441,9 +457,8 @@ static void check_drop(lint_ctx *c, const cJSON *f)
         else
             lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, -1,
                    "DROP INDEX \"%s\" without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on "
-                   "its table, blocking reads and writes; use DROP INDEX CONCURRENTLY in a "
-                   "file marked '-- pgward:no-transaction'",
-                   name);
+                   "its table, blocking reads and writes; use DROP INDEX CONCURRENTLY %s",
+                   name, outside(c));
         free(name);
     }
 }
@@ -469,9 +484,8 @@ static void check_reindex(lint_ctx *c, const cJSON *f)
     if (pg_version(c) >= 12)
         lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, rv ? location_of(rv) : -1,
                "REINDEX of \"%s\" without CONCURRENTLY blocks writes to the table, and reads "
-               "that would use the index, until it is done; use REINDEX (CONCURRENTLY) in a "
-               "file marked '-- pgward:no-transaction'",
-               name);
+               "that would use the index, until it is done; use REINDEX (CONCURRENTLY) %s",
+               name, outside(c));
     else
         lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, rv ? location_of(rv) : -1,
                "REINDEX of \"%s\" blocks writes to the table, and reads that would use the "
@@ -840,12 +854,14 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
         char *name = qname_text((qname){aex->schema, aex->name});
         char *on = aex->index ? xasprintf("the table of index \"%s\"", name)
                               : xasprintf("\"%s\"", name);
+        char *model = assumed_model(c);
         lint_report_to(c, txn_findings(c, ls), RULE_ACCESS_EXCLUSIVE_HELD, -1,
                        "%s runs while the ACCESS EXCLUSIVE lock on %s taken at line %d is "
-                       "held: every query on it waits until the transaction ends; commit "
+                       "held: every query on it waits until the transaction ends%s; commit "
                        "the lock-taking statement first, or move this work to another "
                        "transaction",
-                       stmt_name(node, u->lock_what), on, aex->line);
+                       stmt_name(node, u->lock_what), on, aex->line, model);
+        free(model);
         free(on);
         free(name);
     }
@@ -871,23 +887,25 @@ static void check_locks(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_
                    scan under the earlier, stronger lock is worth a finding */
                 h->reported = true;
                 char *name = qname_text(t->rel);
+                char *model = assumed_model(c);
                 if (upgrade)
                     lint_report_to(c, txn_findings(c, ls), RULE_MULTIPLE_LOCKS_SAME_TABLE,
                                    t->location,
                                    "\"%s\", locked at line %d by a weaker lock, is now locked "
-                                   "ACCESS EXCLUSIVE in the same transaction: the upgrade waits "
-                                   "while holding the first lock, and deadlocks with a session "
-                                   "doing the same; take the strongest lock first or run them in "
-                                   "separate transactions",
-                                   name, h->line);
+                                   "ACCESS EXCLUSIVE in the same transaction%s: the upgrade "
+                                   "waits while holding the first lock, and deadlocks with a "
+                                   "session doing the same; take the strongest lock first or "
+                                   "run them in separate transactions",
+                                   name, h->line, model);
                 else
                     lint_report_to(c, txn_findings(c, ls), RULE_MULTIPLE_LOCKS_SAME_TABLE,
                                    t->location,
                                    "\"%s\" is validated in the transaction that locked it at "
-                                   "line %d: the validation scan runs under that lock, blocking "
-                                   "writes (or every query), which NOT VALID was meant to "
-                                   "avoid; validate in a later transaction",
-                                   name, h->line);
+                                   "line %d%s: the validation scan runs under that lock, "
+                                   "blocking writes (or every query), which NOT VALID was meant "
+                                   "to avoid; validate in a later transaction",
+                                   name, h->line, model);
+                free(model);
                 free(name);
             }
             continue;
@@ -910,8 +928,10 @@ static void check_node(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_t
     if (conc && session_in_block(c->sess))
         lint_report(c, RULE_CONCURRENTLY_IN_TRANSACTION, -1,
                     "%s inside the transaction block opened by the BEGIN at line %d fails: it "
-                    "cannot run in a transaction block; run it outside BEGIN ... COMMIT",
-                    conc, session_block_start(c->sess).line);
+                    "cannot run in a transaction block; run it outside BEGIN ... COMMIT%s%s",
+                    conc, session_block_start(c->sess).line,
+                    session_file_no_transaction(c->sess) ? "" : ", ",
+                    session_file_no_transaction(c->sess) ? "" : outside(c));
     if (str_is(kind, PGN_AlterTableStmt)) {
         check_alter_table(c, f);
     } else if (str_is(kind, PGN_AlterTableMoveAllStmt)) {
@@ -926,9 +946,8 @@ static void check_node(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_t
             char *name = qname_text(r);
             lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, location_of(rv),
                         "CREATE INDEX on \"%s\" without CONCURRENTLY blocks writes to the table "
-                        "until the index is built; use CREATE INDEX CONCURRENTLY in a file "
-                        "marked '-- pgward:no-transaction'",
-                        name);
+                        "until the index is built; use CREATE INDEX CONCURRENTLY %s",
+                        name, outside(c));
             free(name);
         }
     } else if (str_is(kind, PGN_DropStmt)) {

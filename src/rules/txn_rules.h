@@ -2,13 +2,26 @@
  * txn_rules.h: what `pgward apply` needs to know about transactions in a script.
  *
  * apply runs each file inside a transaction (the bundle's, or its own) unless the
- * file says otherwise with a directive comment on a line of its own:
- *
- *   -- pgward:no-transaction
- *
- * Exactly that text (one space after "--", case-sensitive); only spaces, tabs and a
- * CR may surround it on its line. It covers the file it is written in, not the files
+ * file says otherwise with a directive: `-- pgward:no-transaction` on a line of its
+ * own, or another runner's (script/directives.h: dbmate, goose, graphile-migrate,
+ * postgres-migrations, Flyway). It covers the file it is written in, not the files
  * that file includes (each is judged by its own text: statement->src).
+ *
+ * A file-level transaction: a file whose statements all sit inside one top-level
+ * BEGIN (START TRANSACTION) ... COMMIT (END) pair, proven on what the reader saw:
+ * the file's first statement is that BEGIN alone (no READ ONLY), its last that
+ * COMMIT alone (no AND CHAIN), both written in the file itself without variables,
+ * no other statement begins or ends a transaction (savepoints are fine), no
+ * statement depends on run-time values or \if, and the only meta-commands are
+ * ones that run no SQL (\set, \unset, \echo, \qecho, \warn, \pset, \timing,
+ * \x, \conninfo, \restrict, \unrestrict, \i, \ir, \q). Lint then reports nothing
+ * about the pair, and apply runs the file as it runs any file in a transaction,
+ * without sending the pair (statement.file_txn). Anything else is read as before.
+ *
+ * How the scripts are run is a runner model (runner_model: --runner): pgward's (and
+ * dbmate's, goose's, Flyway's, graphile-migrate's, postgres-migrations') one
+ * transaction per file, psql's (and sqitch's) autocommit, golang-migrate's one
+ * multi-statement query per file. Every transaction finding names the model.
  *
  * The transaction rules (txn_checker, run by lint.c) report, for lint, bundle and
  * apply alike, at most one finding
@@ -36,10 +49,49 @@
 
 #include "analyze/facts.h"
 #include "policy/policy.h"
+#include "rules/rules.h"
 #include "script/script.h"
 
 
-/* Whether src holds the `-- pgward:no-transaction` directive (a whole-line comment). */
+/* How a runner runs a file (runner_model.how). */
+typedef enum runner_how {
+    RUN_FILE_TXN,    /* one transaction per file, unless a directive says otherwise */
+    RUN_AUTOCOMMIT,  /* no transaction of its own: each statement outside BEGIN ...
+                        COMMIT commits on its own (psql) */
+    RUN_ONE_QUERY,   /* the file is one multi-statement query: one implicit
+                        transaction, which BEGIN ... COMMIT may take over */
+} runner_how;
+
+/* One runner's model, as lint's messages describe it. */
+typedef struct runner_model {
+    const char *name;      /* --runner NAME */
+    runner_how how;
+    const char *model;     /* "each file runs in one transaction, as ... does" */
+    const char *opt_out;   /* how to take a file out of it ("mark the file ..."), or
+                              NULL when there is no transaction to leave */
+    const char *where;     /* where a statement refused in a block can run: "in a
+                              file marked ..." */
+    const char *one_query; /* the runner sends a marked file as one query all the
+                              same (PostgreSQL runs it as one transaction): why, for
+                              messages; NULL when it sends statements one by one */
+    const char *honours;   /* whose no-transaction directive it reads: a runner's name
+                              (script/directives.h), NULL: every runner's (pgward apply
+                              understands them all), "": none */
+    bool sections;         /* it runs only a dbmate or goose file's up part (else the
+                              whole file is read: script_options.whole_files) */
+} runner_model;
+
+/* The model named name, or NULL. NULL as a name: pgward's. */
+const runner_model *runner_model_find(const char *name);
+/* The model a run uses (cfg->runner, or pgward's). */
+const runner_model *runner_model_of(const lint_config *cfg);
+
+/* Whether s (read with every statement kept, lint_file_keeping) is a file-level
+   transaction: its first statement is the pair's BEGIN, its last the pair's COMMIT. */
+bool txn_file_level(const script *s);
+
+/* Whether src holds a no-transaction directive (script/directives.h) that a bundle
+   carries (not Flyway's .conf beside the script). */
 bool txn_source_no_transaction(const source *src);
 
 /*

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "pg_nodes.h"
+#include "script/directives.h"
 #include "script/interp.h"
 
 /* ------------------------------------------------------------------ meta-commands */
@@ -701,7 +702,9 @@ void interp_process_file(interp *ip, source *src)
         return;
     }
     file_ctx fc = {.ip = ip, .src = src};
-    fc.sc = scan_create(src->text, src->len, &interp_scan_callbacks, &fc);
+    /* a dbmate or goose file's down migration is not part of what runs */
+    size_t end = ip->opt->whole_files ? src->len : source_up_end(src);
+    fc.sc = scan_create(src->text, end, &interp_scan_callbacks, &fc);
     scan_set_std_strings(fc.sc, ip->std_strings);
     interp_note_bytes(&fc);
     /* psql skips a UTF-8 byte order mark at the start of a file */
@@ -732,7 +735,7 @@ void interp_process_file(interp *ip, source *src)
      * psql sends an unterminated last statement too. It joins lines with newlines,
      * so the newline that ends the file's last line is not part of it.
      */
-    if (interp_ends_with_line_break(&fc, src->len))
+    if (interp_ends_with_line_break(&fc, end))
         qbuf_truncate(&fc.qb, fc.qb.text.len - 1);
     if (fc.qb.text.len > 0 && interp_active(&fc) && !ip->out->stopped)
         interp_send_query(&fc, END_EOF, NULL);

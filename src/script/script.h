@@ -53,6 +53,15 @@ typedef enum stmt_end {
     END_EOF,         /* the last statement of a file, without ; */
 } stmt_end;
 
+/* A statement's part in a file-level transaction (rules/txn_rules.h). */
+typedef enum file_txn_edge {
+    FILE_TXN_NONE,
+    FILE_TXN_BEGIN,        /* the file's own BEGIN: apply does not send it */
+    FILE_TXN_BEGIN_MODES,  /* ... with transaction modes (ISOLATION LEVEL, ...): apply
+                              begins the file's own transaction with it */
+    FILE_TXN_COMMIT,       /* the file's own COMMIT: apply does not send it */
+} file_txn_edge;
+
 typedef struct statement {
     char *text;              /* exactly what psql would send (after substitution) */
     size_t text_len;
@@ -76,6 +85,7 @@ typedef struct statement {
                                 cannot run inside a transaction block, or it begins or
                                 ends one (rules/txn_rules.h) */
     char *resume_check;      /* kept likewise: txn_statement_resume_check(), or NULL */
+    file_txn_edge file_txn;  /* set by lint when every statement is kept */
 } statement;
 
 
@@ -145,6 +155,9 @@ typedef struct script_options {
                                     path not among them is an input or include error
                                     and root does not apply */
     size_t nfiles;
+    bool whole_files;        /* read a dbmate or goose file's down part too (the runner
+                                linted for, psql say, does not know the sections);
+                                default: stop where it starts (script/directives.h) */
 } script_options;
 
 typedef struct script {

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: transaction-control
--- ordinary session settings and transactions
+-- expect: none
+-- ordinary session settings, in a file-level transaction
 BEGIN; SET LOCAL lock_timeout = '5s'; SET statement_timeout = '1min'; SET application_name = 'codex'; COMMIT;

@@ -1,5 +1,5 @@
 -- role: codex_staging
--- expect: role-allowlist transaction-control
+-- expect: role-allowlist
 -- ROLLBACK TO SAVEPOINT undoes SET search_path = eng: tasks is vh.tasks
 BEGIN;
 SET search_path = vh;

@@ -1,4 +1,4 @@
 -- role: codex_staging
--- expect: role-allowlist transaction-control
+-- expect: role-allowlist
 -- SET LOCAL search_path inside a transaction
 BEGIN; SET LOCAL search_path = vh; UPDATE tasks SET done = true; COMMIT;

@@ -790,6 +790,112 @@ def transaction_per_file(env):
 
 
 @test
+def file_level_transaction(env):
+    """A file wrapped in one BEGIN ... COMMIT runs as that file's transaction: its own
+    BEGIN and COMMIT are not sent (nor recorded), a failure inside rolls the whole
+    file back with nothing of it recorded ok, and a fixed file applies on the next
+    run while the file already applied is skipped."""
+    env.q("CREATE TABLE t (x int PRIMARY KEY)")
+    a = ("-- Deploy a\n\\set ON_ERROR_STOP on\n\nBEGIN;\nINSERT INTO t VALUES (1);\n"
+         "SAVEPOINT s;\nINSERT INTO t VALUES (2);\nRELEASE SAVEPOINT s;\nCOMMIT;\n")
+    bad = "START TRANSACTION;\nINSERT INTO t VALUES (3);\nINSERT INTO t VALUES (1);\nEND;\n"
+    b = env.bundle("b", [("a.sql", a), ("b.sql", bad)])
+    r = env.run("apply", "--txn", "file", b, check_rc=3)
+    check("23505" in r.stderr and "src/b/b.sql:3:" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "1,2", "table: " + table_rows(env, "t"))
+    run = list(env.audit_runs())[0]
+    st = env.audit_statements(run)
+    # a.sql: INSERT, SAVEPOINT, INSERT, RELEASE committed; b.sql: nothing of it ok
+    check([s["status"] for s in st] == ["ok"] * 4 + ["rolled-back", "failed"], str(st))
+    check(not any(s["command_tag"] in ("BEGIN", "COMMIT") for s in st), str(st))
+    check(env.q("SELECT string_agg(path, ',') FROM audit.files") == "src/b/a.sql", "history")
+    env.check_agreement()
+    # fixed: a.sql is skipped, b.sql runs in the bundle's transaction with c.sql
+    good = "START TRANSACTION;\nINSERT INTO t VALUES (3);\nINSERT INTO t VALUES (4);\nEND;\n"
+    b2 = env.bundle("b", [("a.sql", a), ("b.sql", good),
+                          ("c.sql", "BEGIN;\nINSERT INTO t VALUES (5);\nCOMMIT;\n")])
+    r = env.run("apply", b2, check_rc=0)
+    check("already applied" in r.stdout, r.stdout)
+    check("applied 3 statements in 2 files" in r.stdout, r.stdout)
+    check(table_rows(env, "t") == "1,2,3,4,5", "table: " + table_rows(env, "t"))
+    run2 = [k for k in env.audit_runs() if k != run][0]
+    st = env.audit_statements(run2)
+    check([s["status"] for s in st] == ["ok"] * 3, str(st))
+    check(env.q("SELECT count(*) FROM audit.files") == "3", "file history")
+    env.check_agreement()
+    # the whole bundle is one transaction: a failing last file rolls back the others
+    b3 = env.bundle("b3", [("d.sql", "BEGIN;\nINSERT INTO t VALUES (6);\nCOMMIT;\n"),
+                           ("e.sql", "BEGIN;\nINSERT INTO t VALUES (6);\nCOMMIT;\n")])
+    env.run("apply", b3, check_rc=3)
+    check(table_rows(env, "t") == "1,2,3,4,5", "table: " + table_rows(env, "t"))
+    env.check_agreement()
+
+
+@test
+def file_level_transaction_modes(env):
+    """A file-level BEGIN with transaction modes gets a transaction of its own, begun
+    with them; a ROLLBACK at the end is refused before anything is sent."""
+    b = env.bundle("b", [("a.sql", "CREATE TABLE before_iso (x int);\n"),
+                         ("b.sql", "BEGIN ISOLATION LEVEL SERIALIZABLE;\nCREATE TABLE iso AS "
+                                   "SELECT current_setting('transaction_isolation') AS level;\n"
+                                   "COMMIT;\n")])
+    env.run("apply", b, check_rc=0)
+    check(env.q("SELECT level FROM iso") == "serializable", env.q("SELECT level FROM iso"))
+    runs = env.audit_runs()
+    run = list(runs)[0]
+    check([s["status"] for s in env.audit_statements(run)] == ["ok", "ok"], str(runs))
+    env.check_agreement()
+    env.write("src/c/c.sql", "BEGIN;\nCREATE TABLE never (x int);\nROLLBACK;\n")
+    r = env.run("bundle", "--policy", "pgward.policy", "-o", env.path("c.bundle"), "src/c/c.sql",
+                check_rc=1)
+    check("pgward apply --dry-run" in r.stderr, r.stderr)
+
+
+@test
+def file_level_transaction_restricted_role(env):
+    """A restricted role's file-level transaction: the pair proven, the rest gated as
+    always, the pinned settings read back before apply's own COMMIT."""
+    env.q("CREATE TABLE t (x int)")
+    env.q("DO $$ BEGIN CREATE ROLE app_writer; EXCEPTION WHEN duplicate_object THEN END $$")
+    env.q("GRANT SELECT, INSERT ON t TO app_writer")
+    b = env.bundle("b", [("a.sql", "BEGIN;\nINSERT INTO public.t VALUES (1);\n"
+                                   "SAVEPOINT s;\nINSERT INTO public.t VALUES (2);\nCOMMIT;\n")],
+                   role="app_writer")
+    env.run("apply", "--set-role", b, check_rc=0)
+    check(table_rows(env, "t") == "1,2", "table: " + table_rows(env, "t"))
+    run = list(env.audit_runs())[0]
+    check([s["status"] for s in env.audit_statements(run)] == ["ok"] * 3, "rows")
+    env.check_agreement()
+    # one statement after the COMMIT: not a file-level transaction, never bundled
+    env.write("src/c/c.sql", "BEGIN;\nINSERT INTO public.t VALUES (3);\nCOMMIT;\n"
+                             "INSERT INTO public.t VALUES (4);\n")
+    r = env.run("bundle", "--policy", "pgward.policy", "--role", "app_writer", "-o",
+                env.path("c.bundle"), "src/c/c.sql", check_rc=1)
+    check("transaction-control" in r.stderr, r.stderr)
+
+
+@test
+def other_runners_no_transaction(env):
+    """dbmate's and goose's no-transaction directives take a file out of the
+    transaction as pgward's does: CREATE INDEX CONCURRENTLY runs, and the file's
+    down section is neither linted nor run."""
+    env.q("CREATE TABLE t (x int, y int)")
+    dbmate = ("-- migrate:up transaction:false\nCREATE INDEX CONCURRENTLY t_x ON t (x);\n\n"
+              "-- migrate:down\nDROP INDEX t_x;\n")
+    goose = ("-- +goose Up\n-- +goose NO TRANSACTION\nCREATE INDEX CONCURRENTLY t_y ON t (y);\n"
+             "-- +goose Down\nDROP INDEX CONCURRENTLY t_y;\n")
+    b = env.bundle("b", [("1_dbmate.sql", dbmate), ("2_goose.sql", goose)])
+    r = env.run("apply", b, check_rc=0)
+    check("applied 2 statements in 2 files" in r.stdout, r.stdout)
+    check(env.q("SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes "
+                "WHERE tablename = 't'") == "t_x,t_y", "indexes")
+    run = list(env.audit_runs())[0]
+    st = env.audit_statements(run)
+    check([s["status"] for s in st] == ["ok", "ok"], str(st))
+    env.check_agreement()
+
+
+@test
 def bundle_variables(env):
     env.q("CREATE TABLE t (x int, label text)")
     b = env.bundle("b", [("a.sql", "INSERT INTO t VALUES (:n, :'label');\n")],

@@ -15,6 +15,7 @@
 
 #include "rules/lint.h"
 #include "rules/txn_rules.h"
+#include "script/directives.h"
 #include "test_helpers.h"
 
 /* The transaction rules alone over s, with policy p (may be NULL). */
@@ -259,9 +260,77 @@ static void test_directive(void **state)
     assert_int_equal(failures, 0);
 }
 
+/* Each runner's directive where that runner reads it, and the up part's end. */
+typedef struct runner_case {
+    const char *text;
+    const char *runner;  /* the directive found, or NULL */
+    int up_end;          /* -1: the whole file */
+} runner_case;
+
+static const runner_case runner_cases[] = {
+    /* dbmate: ^--\s*migrate:up with transaction:false among its words */
+    {"-- migrate:up transaction:false\nVACUUM;\n", "dbmate", -1},
+    {"--migrate:up   transaction:false\nVACUUM;\n", "dbmate", -1},
+    {"-- a comment\n\n-- migrate:up foo:bar transaction:false\nVACUUM;\n", "dbmate", -1},
+    {"-- migrate:up\nVACUUM;\n", NULL, -1},
+    {"-- migrate:up transaction:true\nVACUUM;\n", NULL, -1},
+    {"SELECT 1;\n-- migrate:up transaction:false\n", NULL, -1}, /* a statement above */
+    {"  -- migrate:up transaction:false\n", NULL, -1},           /* not at the line start */
+    {"-- migrate:upper transaction:false\n", NULL, -1},
+    /* the down part is cut off, and a directive in it does not count */
+    {"-- migrate:up\nSELECT 1;\n-- migrate:down\nDROP TABLE t;\n", NULL, 24},
+    {"-- migrate:up\nSELECT 1;\n-- migrate:down\n-- pgward:no-transaction\n", NULL, 24},
+    {"-- migrate:down\nSELECT 1;\n", NULL, -1},                 /* no up marker before it */
+    /* goose: a line starting with "--" whose trimmed rest is the annotation, anywhere */
+    {"-- +goose Up\n-- +goose NO TRANSACTION\nVACUUM;\n", "goose", -1},
+    {"--+goose NO TRANSACTION  \r\n", "goose", -1},
+    {"-- +goose Up\nVACUUM;\n-- +goose Down\n-- +goose NO TRANSACTION\n", "goose", 21},
+    {" -- +goose NO TRANSACTION\n", NULL, -1},
+    {"-- +goose no transaction\n", NULL, -1},
+    /* graphile-migrate: ^--!\s*no-transaction\b on the body's first line */
+    {"--! no-transaction\nVACUUM;\n", "graphile-migrate", -1},
+    {"--!no-transaction -- because\nVACUUM;\n", "graphile-migrate", -1},
+    {"--! Previous: -\n--! Hash: sha1:ab\n\n--! no-transaction\nVACUUM;\n", "graphile-migrate",
+     -1},
+    {"\n--! no-transaction\nVACUUM;\n", NULL, -1},
+    {"VACUUM;\n--! no-transaction\n", NULL, -1},
+    {"--! no-transactions\n", NULL, -1},
+    /* postgres-migrations: the text anywhere */
+    {"-- postgres-migrations disable-transaction\nVACUUM;\n", "postgres-migrations", -1},
+    {"VACUUM; -- postgres-migrations disable-transaction\n", "postgres-migrations", -1},
+    {"-- postgres-migrations  disable-transaction\n", NULL, -1},
+    /* pgward's own wins when a file has several */
+    {"-- +goose NO TRANSACTION\n-- pgward:no-transaction\n", "pgward", -1},
+};
+
+static void test_runner_directives(void **state)
+{
+    (void)state;
+    int failures = 0;
+    for (size_t i = 0; i < sizeof(runner_cases) / sizeof(runner_cases[0]); i++) {
+        const runner_case *c = &runner_cases[i];
+        source *src = source_from_memory("d.sql", NULL, c->text, strlen(c->text));
+        const txn_directive *d = source_txn_directive(src);
+        size_t end = c->up_end < 0 ? strlen(c->text) : (size_t)c->up_end;
+        if ((d ? d->runner : NULL) != c->runner &&
+            (!d || !c->runner || strcmp(d->runner, c->runner) != 0)) {
+            print_error("runner case %zu: expected %s, got %s for \"%s\"\n", i,
+                        c->runner ? c->runner : "none", d ? d->runner : "none", c->text);
+            failures++;
+        }
+        if (source_up_end(src) != end) {
+            print_error("runner case %zu: up part ends at %zu, expected %zu\n", i,
+                        source_up_end(src), end);
+            failures++;
+        }
+        source_free(src);
+    }
+    assert_int_equal(failures, 0);
+}
+
 /* ------------------------------------------------------------------ the check */
 
-#define MAX_FINDINGS 6
+#define MAX_FINDINGS 8
 
 typedef struct check_case {
     const char *name;
@@ -276,8 +345,54 @@ static const check_case check_cases[] = {
     {"one finding per statement", "VACUUM;\nVACUUM t;\nANALYZE t;\nALTER SYSTEM SET work_mem = 1;\n",
      {"no-transaction-required error 1", "no-transaction-required error 2",
       "no-transaction-required error 4"}},
-    {"transaction control", "BEGIN;\nINSERT INTO t VALUES (1);\nSAVEPOINT a;\nROLLBACK TO a;\nCOMMIT;\n",
+    {"file-level transaction: nothing to say", "BEGIN;\nINSERT INTO t VALUES (1);\nSAVEPOINT a;\n"
+     "ROLLBACK TO a;\nCOMMIT;\n",
+     {0}},
+    {"file-level transaction after meta-commands that run nothing",
+     "\\set ON_ERROR_STOP on\n\\timing on\nSTART TRANSACTION ISOLATION LEVEL SERIALIZABLE;\n"
+     "INSERT INTO t VALUES (1);\nEND;\n-- done\n",
+     {0}},
+    {"transaction control: a statement after the COMMIT",
+     "BEGIN;\nINSERT INTO t VALUES (1);\nSAVEPOINT a;\nROLLBACK TO a;\nCOMMIT;\nSELECT 1;\n",
      {"transaction-control error 1", "transaction-control error 5"}},
+    {"transaction control: a statement before the BEGIN",
+     "SELECT 1;\nBEGIN;\nINSERT INTO t VALUES (1);\nCOMMIT;\n",
+     {"transaction-control error 2", "transaction-control error 4"}},
+    {"two pairs", "BEGIN;\nSELECT 1;\nCOMMIT;\nBEGIN;\nSELECT 2;\nCOMMIT;\n",
+     {"transaction-control error 1", "transaction-control error 3", "transaction-control error 4",
+      "transaction-control error 6"}},
+    {"ROLLBACK at the end", "BEGIN;\nSELECT 1;\nROLLBACK;\n",
+     {"transaction-control error 1", "transaction-control error 3"}},
+    {"COMMIT AND CHAIN", "BEGIN;\nSELECT 1;\nCOMMIT AND CHAIN;\nSELECT 2;\nCOMMIT;\n",
+     {"transaction-control error 1", "transaction-control error 3", "transaction-control error 5"}},
+    {"PREPARE TRANSACTION", "BEGIN;\nSELECT 1;\nPREPARE TRANSACTION 'x';\n",
+     {"transaction-control error 1", "transaction-control error 3"}},
+    {"BEGIN READ ONLY is not a file-level transaction", "BEGIN READ ONLY;\nSELECT 1;\nCOMMIT;\n",
+     {"transaction-control error 1", "transaction-control error 3"}},
+    {"... nor with other modes",
+     "BEGIN ISOLATION LEVEL SERIALIZABLE, READ ONLY;\nSELECT 1;\nEND;\n",
+     {"transaction-control error 1", "transaction-control error 3"}},
+    {"BEGIN READ WRITE is", "BEGIN READ WRITE, DEFERRABLE;\nSELECT 1;\nCOMMIT;\n", {0}},
+    {"\\q after the COMMIT", "BEGIN;\nSELECT 1;\nCOMMIT;\n\\q\nSELECT 2;\n",
+     {"unread-after-quit warning 4"}},
+    {"\\q before the COMMIT", "BEGIN;\nSELECT 1;\n\\q\nCOMMIT;\n", 
+     {"transaction-control error 1", "unread-after-quit warning 3"}},
+    {"BEGIN inside \\if", "\\if true\nBEGIN;\n\\endif\nSELECT 1;\nCOMMIT;\n",
+     {"transaction-control error 2", "transaction-control error 5"}},
+    {"COMMIT from a variable", "\\set c COMMIT\nBEGIN;\nSELECT 1;\n:c;\n",
+     {"transaction-control error 2", "transaction-control error 4"}},
+    {"\\gexec inside the pair", "BEGIN;\nSELECT 'COMMIT' \\gexec\nCOMMIT;\n",
+     {"transaction-control error 1", "unsupported-meta-command error 2",
+      "transaction-control error 3"}},
+    {"joined by \\;", "BEGIN \\; SELECT 1;\nCOMMIT;\n",
+     {"transaction-control error 1", "transaction-control error 2"}},
+    {"other runners' directives", "-- +goose Up\n-- +goose NO TRANSACTION\nVACUUM;\n", {0}},
+    {"a dbmate down section is not read",
+     "-- migrate:up\nCREATE TABLE t (a int);\n-- migrate:down\nVACUUM;\n", {0}},
+    {"graphile-migrate's directive only on the first line",
+     "SELECT 1;\n--! no-transaction\nVACUUM;\n", {"no-transaction-required error 3"}},
+    {"dbmate's option only on the up marker, before statements",
+     "SELECT 1;\n-- migrate:up transaction:false\nVACUUM;\n", {"no-transaction-required error 3"}},
     {"commit prepared is control, once", "COMMIT PREPARED 'x';\n",
      {"transaction-control error 1"}},
     {"with the directive: only statements that need it", "-- pgward:no-transaction\n"
@@ -362,11 +477,14 @@ static void test_messages(void **state)
     assert_int_equal(s->findings.count, 6);
     const finding *f = s->findings.items;
     assert_string_equal(f[0].message, "CREATE INDEX CONCURRENTLY cannot run inside a transaction "
-                                      "block: mark the file with '-- pgward:no-transaction'");
+                                      "block (each file runs in one transaction, as `pgward "
+                                      "apply` does); mark the file '-- pgward:no-transaction'");
     assert_string_equal(f[0].statement, "CREATE INDEX CONCURRENTLY i ON t (a);");
     assert_int_equal(f[0].column, 1);
-    assert_string_equal(f[1].message, "END would end the transaction pgward apply runs this file "
-                                      "in; remove it (apply commits) or mark the file "
+    assert_string_equal(f[1].message, "END would end the transaction this file runs in (each file "
+                                      "runs in one transaction, as `pgward apply` does) and the "
+                                      "rest would run in another; remove it, wrap the whole file "
+                                      "in one BEGIN ... COMMIT, or mark the file "
                                       "'-- pgward:no-transaction'");
     assert_string_equal(f[1].statement, "END;");
     assert_non_null(strstr(f[2].message, "VACUUM cannot run inside a transaction block"));
@@ -383,7 +501,7 @@ static void test_policy_severity(void **state)
 {
     (void)state;
     const char *in = "-- pgward:no-transaction\nCREATE TABLE t (a int);\n";
-    const char *in2 = "BEGIN;\nVACUUM;\nCOMMIT;\n";
+    const char *in2 = "BEGIN;\nVACUUM;\nCOMMIT;\nSELECT 1;\n";
     script_options opt = script_options_default();
 
     policy *p = must_parse_policy("role r { unrestricted; }\n");
@@ -418,6 +536,21 @@ static void test_policy_severity(void **state)
     s = script_read_memory("b.sql", in2, strlen(in2), &opt);
     txn_check_script(p, s);
     check_findings("control off", s,
+                   (const char *const[]){"no-transaction-required error 2", NULL});
+    script_free(s);
+    policy_free(p);
+
+    /* CONCURRENTLY inside the script's own block is concurrently-in-transaction's to
+       report; with that rule off, no-transaction-required says it */
+    const char *in3 = "BEGIN;\nCREATE INDEX CONCURRENTLY i ON t (a);\nCOMMIT;\n";
+    s = script_read_memory("c.sql", in3, strlen(in3), &opt);
+    txn_check_script(NULL, s);
+    check_findings("concurrently in a block", s, (const char *const[]){NULL});
+    script_free(s);
+    p = must_parse_policy("role r { unrestricted; }\nrule concurrently-in-transaction off;\n");
+    s = script_read_memory("c.sql", in3, strlen(in3), &opt);
+    txn_check_script(p, s);
+    check_findings("concurrently in a block, its rule off", s,
                    (const char *const[]){"no-transaction-required error 2", NULL});
     script_free(s);
     policy_free(p);
@@ -476,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_statements),
         cmocka_unit_test(test_resume_check),
         cmocka_unit_test(test_directive),
+        cmocka_unit_test(test_runner_directives),
         cmocka_unit_test(test_check_script),
         cmocka_unit_test(test_messages),
         cmocka_unit_test(test_policy_severity),

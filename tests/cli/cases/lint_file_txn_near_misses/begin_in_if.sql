@@ -1,0 +1,5 @@
+\if true
+BEGIN;
+\endif
+INSERT INTO t VALUES (1);
+COMMIT;

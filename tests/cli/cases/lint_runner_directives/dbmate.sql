@@ -1,0 +1,6 @@
+-- migrate:up transaction:false
+VACUUM t;
+
+-- migrate:down
+BEGIN;
+VACUUM t;

@@ -1,0 +1,6 @@
+-- +goose Up
+-- +goose NO TRANSACTION
+VACUUM t;
+
+-- +goose Down
+COMMIT;

@@ -1,0 +1,3 @@
+-- goose down first: only a Down after an Up ends the file
+-- +goose Down
+VACUUM t;

@@ -1,0 +1,3 @@
+INSERT INTO t VALUES (1);
+--! no-transaction
+VACUUM t;

@@ -1,0 +1,2 @@
+-- postgres-migrations disable-transaction
+VACUUM t;
