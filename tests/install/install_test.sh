@@ -37,6 +37,7 @@ for f in share/doc/pgward/copyright share/doc/pgward/rules/POLICY.md \
 done
 
 # --- man pages: one per docs/commands/pgward*.md, each rendered without a warning
+#     (groff's notes about tables wider than 80 columns aside)
 if ! grep -q "^PANDOC:FILEPATH=/" "$build/CMakeCache.txt"; then
   bad "pandoc was not found when $build was configured, so no man page was built: apt-get install pandoc, then re-run cmake"
 else
@@ -49,7 +50,11 @@ else
     MANWIDTH=80 MANPAGER=cat PAGER=cat man --warnings -l "$man1" >"$tmp/man" 2>"$tmp/man.err"
     upper=$(tr '[:lower:]' '[:upper:]' <<<"$page")
     head -n 1 "$tmp/man" | grep -q "^$upper(1)" || bad "man -l $page.1 does not render its title $upper(1)"
-    [ -s "$tmp/man.err" ] && { cat "$tmp/man.err"; bad "man -l $page.1 warns"; }
+    # a table wider than the terminal is groff's layout note, not a broken page: any
+    # other warning (an unknown macro, a bad escape) fails
+    grep -v -e "table wider than line width" -e "cannot adjust line" \
+        -e "^warning: file '<standard input>', around line" "$tmp/man.err" >"$tmp/man.real" || true
+    [ -s "$tmp/man.real" ] && { cat "$tmp/man.real"; bad "man -l $page.1 warns"; }
   done
   [ -f "$prefix/share/man/man1/pgward-lint.1" ] || bad "no man page pgward-lint.1"
 fi
