@@ -242,6 +242,15 @@ int ascii_strncasecmp(const char *a, const char *b, size_t n)
     return 0;
 }
 
+bool ascii_contains_ci(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = text; p && *p; p++)
+        if (ascii_strncasecmp(p, word, n) == 0)
+            return true;
+    return false;
+}
+
 int ascii_strcasecmp(const char *a, const char *b)
 {
     return ascii_strncasecmp(a, b, SIZE_MAX);

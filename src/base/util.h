@@ -68,6 +68,8 @@ int read_whole_stream(int fd, const char *name, size_t max_size, char **data, si
 /* Case-insensitive ASCII comparisons that ignore the locale. */
 int ascii_strcasecmp(const char *a, const char *b);
 int ascii_strncasecmp(const char *a, const char *b, size_t n);
+/* Whether text (NULL: none) contains word, ASCII case ignored. */
+bool ascii_contains_ci(const char *text, const char *word);
 
 bool str_ends_with(const char *s, const char *suffix);
 

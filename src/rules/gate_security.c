@@ -362,8 +362,9 @@ static void *rls_begin(lint_ctx *c)
  */
 static void check_body_grants(lint_ctx *c)
 {
+    /* a body without the word cannot hold one: most are not parsed for this */
     for (size_t i = 0; i < c->f->nbodies; i++) /* nbodies grows with nested bodies */
-        if (c->f->bodies[i].unit == c->unit)
+        if (c->f->bodies[i].unit == c->unit && ascii_contains_ci(c->f->bodies[i].text, "grant"))
             facts_body(c->f, i);
     for (size_t i = 0; i < c->f->npublic_grants; i++) {
         const public_grant_ref *g = &c->f->public_grants[i];

@@ -161,16 +161,6 @@ static long at(const lint_ctx *c, long loc)
     return loc < 0 ? (long)c->f->units[c->unit].offset : loc;
 }
 
-/* Whether text contains word, ignoring case. */
-static bool contains_ci(const char *text, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *p = text; p && *p; p++)
-        if (ascii_strncasecmp(p, word, n) == 0)
-            return true;
-    return false;
-}
-
 /* ------------------------------------------------------------------ search_path values */
 
 /*
@@ -367,7 +357,7 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
             continue;
         bool definer = b->security_definer && !b->is_do;
         if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL &&
-                                    (definer || contains_ci(b->text, "search_path"))))
+                                    (definer || ascii_contains_ci(b->text, "search_path"))))
             facts_body(f, i);
         if (!f->bodies[i].parsed)
             continue;
