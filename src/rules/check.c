@@ -10,11 +10,28 @@
 
 #include "base/util.h"
 
+/*
+ * The rules whose point is "this removes or renames something on purpose?": in a
+ * rollback script, undoing what its migration made is the purpose, and they say
+ * nothing a reviewer acts on. The lock and rewrite rules still hold there.
+ */
+static bool rollback_purpose(rule_id id)
+{
+    static const rule_id ids[] = {RULE_DROP_TABLE,     RULE_DROP_COLUMN,   RULE_DROP_NOT_NULL,
+                                  RULE_DROP_CASCADE,   RULE_RENAME_COLUMN, RULE_RENAME_TABLE};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+        if (ids[i] == id)
+            return true;
+    return false;
+}
+
 static void report_v(lint_ctx *c, finding_list *to, rule_id id, long text_loc, const char *fmt,
                      va_list ap)
 {
     severity sev;
     if (!rules_severity(c->cfg, id, &sev))
+        return;
+    if (rollback_purpose(id) && lint_script_kind(c->s) == SCRIPT_ROLLBACK)
         return;
     const statement *st = c->st;
     size_t at = text_loc >= 0 ? statement_source_offset(st, (size_t)text_loc) : st->offset;
@@ -52,4 +69,23 @@ void lint_keep(lint_ctx *c, finding_list *from)
     }
     free(from->items);
     memset(from, 0, sizeof(*from));
+}
+
+script_kind lint_script_kind(const script *s)
+{
+    const char *name = s && s->nsources ? s->sources[0]->name : NULL;
+    if (!name)
+        return SCRIPT_MIGRATION;
+    const char *base = strrchr(name, '/');
+    base = base ? base + 1 : name;
+    size_t n = strlen(base);
+    if (n < 5 || strcmp(base + n - 4, ".sql") != 0)
+        return SCRIPT_MIGRATION;
+    const char *dashes = strstr(base, "--");
+    if (dashes && dashes > base && dashes + 2 < base + n - 4)
+        return SCRIPT_EXTENSION;
+    if ((n > 9 && strcmp(base + n - 9, ".down.sql") == 0) || strncmp(name, "revert/", 7) == 0 ||
+        strstr(name, "/revert/"))
+        return SCRIPT_ROLLBACK;
+    return SCRIPT_MIGRATION;
 }

@@ -68,4 +68,14 @@ void lint_report_to(lint_ctx *c, finding_list *to, rule_id id, long text_loc, co
 /* Moves the findings of from into the script's (from is left empty). */
 void lint_keep(lint_ctx *c, finding_list *from);
 
+/*
+ * What a script is for, by its top-level file's name, where that changes what is
+ * worth saying: an extension's script (NAME--VERSION.sql, NAME--FROM--TO.sql, as
+ * CREATE EXTENSION finds them: it runs in a schema the user picks) or a rollback
+ * script (golang-migrate's and pop's NAME.down.sql, a file in Sqitch's revert/
+ * folder: dropping what the migration created is its purpose).
+ */
+typedef enum script_kind { SCRIPT_MIGRATION, SCRIPT_EXTENSION, SCRIPT_ROLLBACK } script_kind;
+script_kind lint_script_kind(const script *s);
+
 #endif

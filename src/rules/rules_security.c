@@ -436,24 +436,6 @@ static bool roles_include_public(const cJSON *roles)
 }
 
 /*
- * Whether the script is a PostgreSQL extension's (NAME--VERSION.sql or
- * NAME--FROM--TO.sql, as CREATE EXTENSION finds them): it runs in a schema the
- * user picks, which other roles may write.
- */
-static bool is_extension_script(const script *s)
-{
-    const char *name = s->nsources ? s->sources[0]->name : NULL;
-    if (!name)
-        return false;
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    size_t n = strlen(base);
-    const char *dashes = strstr(base, "--");
-    return n > 4 && strcmp(base + n - 4, ".sql") == 0 && dashes && dashes > base &&
-           dashes[2] != '\0' && dashes + 2 < base + n - 4;
-}
-
-/*
  * Why a role other than the script's may have created an object in schema (NULL:
  * unqualified, which resolves to public) before the script ran, as a phrase for
  * the message; NULL when nothing says another role can create objects there. The
@@ -461,7 +443,7 @@ static bool is_extension_script(const script *s)
  */
 static char *foreign_exposure(const lint_ctx *c, const sec_state *ss, const char *schema)
 {
-    if (is_extension_script(c->s))
+    if (lint_script_kind(c->s) == SCRIPT_EXTENSION)
         return schema ? xasprintf("schema %s was not created by this extension script, and "
                                   "other roles may create objects in it",
                                   schema)
@@ -706,7 +688,7 @@ static void check_schema(lint_ctx *c, const cJSON *f)
     /* schemas are made by roles with CREATE on the database, which PUBLIC lacks:
        only an extension script's CREATE SCHEMA IF NOT EXISTS is exposed */
     if (name && bool_field(f, PGF_if_not_exists) && !schema_created(c, name) &&
-        is_extension_script(c->s))
+        lint_script_kind(c->s) == SCRIPT_EXTENSION)
         lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, at(c, -1),
                     "CREATE SCHEMA IF NOT EXISTS %s in an extension script: a schema someone "
                     "else created first is silently kept, with its owner and privileges",

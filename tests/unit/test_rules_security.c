@@ -16,6 +16,7 @@
 
 #include "rules/rules.h"
 #include "rules/lint.h"
+#include "rules/check.h"
 #include "test_helpers.h"
 
 #define FSP "function-search-path"
@@ -313,6 +314,34 @@ static script *lint_named(const char *name, int pg, const char *sql)
     return s;
 }
 
+/* What a script is for, by its file's name (lint_script_kind). */
+static void test_script_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        script_kind kind;
+    } kinds[] = {
+        {"vector--0.8.0.sql", SCRIPT_EXTENSION},  {"ext/vector--0.7--0.8.sql", SCRIPT_EXTENSION},
+        {"vector--.sql", SCRIPT_MIGRATION},       {"--0.8.sql", SCRIPT_MIGRATION},
+        {"vector--0.8.0.sql.bak", SCRIPT_MIGRATION},
+        {"000042_users.down.sql", SCRIPT_ROLLBACK}, {"db/000042_users.up.sql", SCRIPT_MIGRATION},
+        {"revert/users.sql", SCRIPT_ROLLBACK},    {"sqitch/revert/users.sql", SCRIPT_ROLLBACK},
+        {"deploy/users.sql", SCRIPT_MIGRATION},   {"revert-users.sql", SCRIPT_MIGRATION},
+        {".down.sql", SCRIPT_MIGRATION},          {"t.sql", SCRIPT_MIGRATION},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+        script_options opt = script_options_default();
+        script *s = script_read_memory(kinds[i].name, "SELECT 1;", 9, &opt);
+        script_options_free(&opt);
+        if (lint_script_kind(s) != kinds[i].kind)
+            print_error("%s: kind %d, want %d\n", kinds[i].name, (int)lint_script_kind(s),
+                        (int)kinds[i].kind);
+        assert_int_equal(lint_script_kind(s), kinds[i].kind);
+        script_free(s);
+    }
+}
+
 static void test_foreign_contexts(void **state)
 {
     (void)state;
@@ -518,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_rule_off),
         cmocka_unit_test(test_policy_schemas),
         cmocka_unit_test(test_foreign_contexts),
+        cmocka_unit_test(test_script_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,2 @@
+-- Sqitch's revert script
+DROP TABLE app.users;
