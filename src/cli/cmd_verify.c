@@ -1,8 +1,8 @@
 /*
  * cmd_verify.c: `pgward verify`: checks a live database against the policy and
- * prints GO or NO-GO with the evidence of every gate (verify.h), as text, JSON or
- * markdown (the checklists of the staging audit trail, ready to append to an audit
- * log). The policy is loaded, and the env file read, before anything connects.
+ * prints the go/no-go checklist (verify.h: one evaluation, items with evidence) as
+ * text, JSON or markdown (the checklists of the staging audit trail, ready to append
+ * to an audit log); every format and the exit status render the same items. The policy is loaded, and the env file read, before anything connects.
  * Exit: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy: file:line:col;
  * a malformed --db),
  * 3 cannot connect, or a database error.
@@ -26,11 +26,12 @@ static const cli_usage verify_usage = {
     .text = "usage: pgward verify [--db CONNINFO | --env-file FILE] [--policy FILE]\n"
             "                     [--format text|json|markdown]\n"
             "\n"
-            "Check a live database against the policy, read-only, and print GO or NO-GO with\n"
-            "the evidence of every gate: schemas, extensions, row_security, row-level security\n"
-            "on sensitive tables, roles, privileges, credential lifetimes, views, the catalog\n"
-            "assumptions of the static gate (isolated families, no shadowed built-in), and the\n"
-            "audit trail with the local journal.\n"
+            "Check a live database against the policy, read-only, and print the go/no-go\n"
+            "checklist with the evidence of every item: schemas, extensions, row_security,\n"
+            "the automation role, roles, privileges, credential lifetimes, the final state of\n"
+            "the runs in the audit trail, the audit trail with the local journal, views,\n"
+            "row-level security on sensitive tables and the catalog assumptions of the static\n"
+            "gate. GO only when every item holds.\n"
             "\n",
     .footer = "\n"
               "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy, a\n"
@@ -52,25 +53,29 @@ static int opt_format(const char *cmd, const char *arg, void *format)
     return usage_error(cmd, "unknown format '%s': expected text, json or markdown", arg);
 }
 
-/* "privileges, lifetime": the ids of the failed gates. */
-static char *failed_ids(const verify_report *r)
-{
-    strbuf sb = {0};
-    for (size_t i = 0; i < r->ngates; i++)
-        if (!r->gates[i].pass)
-            sb_addf(&sb, "%s%s", sb.len ? ", " : "", r->gates[i].id);
-    return sb_detach(&sb, NULL);
-}
-
+/* "GO" or "NO-GO: 2 items failed (runs-completed, runs-no-errors)". */
 static char *verdict_line(const verify_report *r)
 {
     size_t failed = verify_failed(r);
     if (!failed)
         return xstrdup("GO");
-    char *ids = failed_ids(r);
-    char *s = xasprintf("NO-GO: %zu gate%s failed (%s)", failed, failed == 1 ? "" : "s", ids);
+    char *ids = verify_failed_ids(r);
+    char *s = xasprintf("NO-GO: %zu item%s failed (%s)", failed, failed == 1 ? "" : "s", ids);
     free(ids);
     return s;
+}
+
+static const char *section_name(verify_section s)
+{
+    switch (s) {
+    case VERIFY_STAGING:
+        return "staging validation";
+    case VERIFY_QUALITY:
+        return "quality gates";
+    case VERIFY_GO_NO_GO:
+        break;
+    }
+    return "go/no-go criteria";
 }
 
 /* ------------------------------------------------------------------ text */
@@ -85,12 +90,13 @@ static void put_shown(FILE *out, const char *prefix, const char *s)
     sb_free(&sb);
 }
 
+/* Every item, in the checklist's order, with its evidence and problems. */
 static void render_text(const verify_report *r, FILE *out)
 {
     fprintf(out, "pgward verify: %s at %s\n", r->target, r->time);
     fprintf(out, "policy %s (sha256 %s)\n", r->policy_file, r->policy_digest);
-    for (size_t i = 0; i < r->ngates; i++) {
-        const verify_gate *g = &r->gates[i];
+    for (size_t i = 0; i < r->nitems; i++) {
+        const verify_gate *g = &r->items[i].line;
         fprintf(out, "%-6s %s: %s\n", g->pass ? "GO" : "NO-GO", g->id, g->title);
         for (size_t k = 0; k < g->nevidence; k++)
             put_shown(out, "         ", g->evidence[k]);
@@ -153,8 +159,24 @@ static void render_json(const verify_report *r, FILE *out)
     for (size_t i = 0; i < r->ngates; i++) {
         const verify_gate *g = &r->gates[i];
         cJSON_AddItemToArray(gates, gate_json(g));
-        if (!g->pass)
-            cJSON_AddItemToArray(failed, cJSON_CreateString(g->id));
+    }
+    cJSON *items = cJSON_AddArrayToObject(o, "items");
+    for (size_t i = 0; i < r->nitems; i++) {
+        const verify_item *it = &r->items[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "id", it->line.id);
+        cJSON_AddStringToObject(j, "section", section_name(it->section));
+        cJSON_AddStringToObject(j, "text", it->line.title);
+        if (it->gate)
+            cJSON_AddStringToObject(j, "gate", it->gate);
+        else
+            cJSON_AddNullToObject(j, "gate");
+        cJSON_AddBoolToObject(j, "pass", it->line.pass);
+        cJSON_AddItemToObject(j, "evidence", string_array(it->line.evidence, it->line.nevidence));
+        cJSON_AddItemToObject(j, "problems", string_array(it->line.problems, it->line.nproblems));
+        cJSON_AddItemToArray(items, j);
+        if (!it->line.pass)
+            cJSON_AddItemToArray(failed, cJSON_CreateString(it->line.id));
     }
     cJSON_AddItemToObject(o, "failed", failed);
     if (r->runs.readable) {
@@ -192,55 +214,22 @@ static void render_json(const verify_report *r, FILE *out)
 
 /* ------------------------------------------------------------------ markdown */
 
-static void md_item(FILE *out, bool done, const char *item, const char *evidence_text)
+/* "- [x] text (`id`)", its evidence on one line, a line per problem. */
+static void md_item(FILE *out, const verify_gate *g)
 {
-    fprintf(out, "- [%c] %s\n", done ? 'x' : ' ', item);
-    put_shown(out, "  - evidence: ", evidence_text && *evidence_text ? evidence_text : "none");
-}
-
-static void md_problems(FILE *out, const verify_gate *g)
-{
-    for (size_t k = 0; g && k < g->nproblems; k++)
-        put_shown(out, "  - problem: ", g->problems[k]);
-}
-
-/* The gate's evidence lines on one line. */
-static char *gate_evidence(const verify_gate *g)
-{
-    if (!g)
-        return xstrdup("not checked");
+    fprintf(out, "- [%c] %s (`%s`)\n", g->pass ? 'x' : ' ', g->title, g->id);
     strbuf sb = {0};
     for (size_t k = 0; k < g->nevidence; k++)
         sb_addf(&sb, "%s%s", k ? "; " : "", g->evidence[k]);
-    return sb_detach(&sb, NULL);
-}
-
-static void md_gate(FILE *out, const verify_report *r, const char *id, const char *item)
-{
-    const verify_gate *g = verify_find_gate(r, id);
-    char *ev = gate_evidence(g);
-    char *label = xasprintf("%s (gate `%s`)", item, id);
-    md_item(out, g && g->pass, label, ev);
-    md_problems(out, g);
-    free(label);
-    free(ev);
-}
-
-/* Whether a gate's problem is about role name (it starts with the name). */
-static bool about_role(const char *problem, const char *name)
-{
-    size_t n = strlen(name);
-    if (strncmp(problem, "role ", 5) == 0 && strncmp(problem + 5, name, n) == 0 &&
-        problem[5 + n] == ' ')
-        return true;
-    return strncmp(problem, name, n) == 0 &&
-           (problem[n] == ' ' || problem[n] == ':' || problem[n] == '(');
+    put_shown(out, "  - evidence: ", sb.len ? sb.buf : "none");
+    sb_free(&sb);
+    for (size_t k = 0; k < g->nproblems; k++)
+        put_shown(out, "  - problem: ", g->problems[k]);
 }
 
 static void render_markdown(const verify_report *r, FILE *out)
 {
     size_t failed = verify_failed(r);
-    char *ids = failed_ids(r);
     fprintf(out, "## pgward verify: %s\n\n", failed ? "NO-GO" : "GO");
     fprintf(out, "- time: %s\n", r->time);
     fprintf(out, "- database: %s (%s)\n", r->database, r->target);
@@ -248,122 +237,29 @@ static void render_markdown(const verify_report *r, FILE *out)
     fprintf(out, "- server: %s\n", r->server_version);
     fprintf(out, "- policy: %s (sha256 %s)\n", r->policy_file, r->policy_digest);
     fprintf(out, "- journal: %s\n", r->journal ? r->journal : "none");
-    if (failed)
-        fprintf(out, "- verdict: **NO-GO**: %zu of %zu gates failed (%s)\n", failed, r->ngates,
+    if (failed) {
+        char *ids = verify_failed_ids(r);
+        fprintf(out, "- verdict: **NO-GO**: %zu of %zu items failed (%s)\n", failed, r->nitems,
                 ids);
-    else
-        fprintf(out, "- verdict: **GO**: all %zu gates pass\n", r->ngates);
-    free(ids);
-
-    /* staging validation */
-    fprintf(out, "\n### Staging validation\n\n");
-    char *ev = xasprintf("%s; up since %s", r->server_version, r->server_started);
-    md_item(out, true, "server healthy", ev);
-    free(ev);
-    ev = xasprintf("connected to %s as %s (%s)", r->database, r->user, r->target);
-    md_item(out, true, "database accessible", ev);
-    free(ev);
-    md_gate(out, r, "schemas", "schemas created");
-    md_gate(out, r, "extensions", "extensions installed");
-    md_gate(out, r, "row-security", "RLS enabled by default");
-    const verify_automation *a = &r->automation;
-    if (!a->role) {
-        md_item(out, false, "the automation role can connect",
-                "the policy names no automation role (no default role, no lifetime)");
-        md_item(out, false, "its permissions verified", "no automation role");
+        free(ids);
     } else {
-        char *item = xasprintf("the automation role (%s) can connect", a->role);
-        bool can = a->exists && a->login && a->connect && !a->expired;
-        if (!a->exists)
-            ev = xasprintf("role %s does not exist", a->role);
-        else
-            ev = xasprintf("%s: %s, %s CONNECT on %s, %s%s%s", a->role,
-                           a->login ? "LOGIN" : "NOLOGIN", a->connect ? "has" : "lacks",
-                           r->database,
-                           a->expired        ? "expired: VALID UNTIL "
-                           : a->valid_until ? "valid until "
-                                            : "no VALID UNTIL",
-                           a->valid_until ? a->valid_until : "", "");
-        md_item(out, can, item, ev);
-        free(item);
-        free(ev);
-        /* its permissions: the gates that speak about roles, for this role */
-        static const char *const role_gates[] = {"roles", "privileges", "lifetime"};
-        bool ok = a->exists;
-        strbuf sb = {0};
-        for (size_t i = 0; i < ARRAY_SIZE(role_gates); i++) {
-            const verify_gate *g = verify_find_gate(r, role_gates[i]);
-            for (size_t k = 0; g && k < g->nevidence; k++)
-                if (about_role(g->evidence[k], a->role))
-                    sb_addf(&sb, "%s%s: %s", sb.len ? "; " : "", g->id, g->evidence[k]);
-            for (size_t k = 0; g && k < g->nproblems; k++)
-                ok = ok && !about_role(g->problems[k], a->role);
-        }
-        item = xasprintf("its permissions verified (gates `roles`, `privileges`, `lifetime` "
-                         "for %s)",
-                         a->role);
-        md_item(out, ok, item, sb.buf);
-        for (size_t i = 0; i < ARRAY_SIZE(role_gates); i++) {
-            const verify_gate *g = verify_find_gate(r, role_gates[i]);
-            for (size_t k = 0; g && k < g->nproblems; k++)
-                if (about_role(g->problems[k], a->role))
-                    put_shown(out, "  - problem: ", g->problems[k]);
-        }
-        free(item);
-        sb_free(&sb);
+        fprintf(out, "- verdict: **GO**: all %zu items pass\n", r->nitems);
     }
-
-    /* quality gates: every gate */
-    fprintf(out, "\n### Quality gates\n\n");
-    for (size_t i = 0; i < r->ngates; i++) {
-        const verify_gate *g = &r->gates[i];
-        md_gate(out, r, g->id, g->title);
+    static const struct {
+        verify_section s;
+        const char *heading;
+    } sections[] = {{VERIFY_STAGING, "Staging validation"},
+                    {VERIFY_QUALITY, "Quality gates"},
+                    {VERIFY_GO_NO_GO, "Go/no-go criteria"}};
+    for (size_t k = 0; k < ARRAY_SIZE(sections); k++) {
+        fprintf(out, "\n### %s\n\n", sections[k].heading);
+        for (size_t i = 0; i < r->nitems; i++)
+            if (r->items[i].section == sections[k].s)
+                md_item(out, &r->items[i].line);
     }
-
-    /* go/no-go */
-    fprintf(out, "\n### Go/no-go criteria\n\n");
-    const verify_runs *vr = &r->runs;
-    char *counts =
-        vr->readable
-            ? xasprintf("audit.runs: %ld run%s: %ld committed, %ld failed, %ld cancelled, %ld "
-                        "dry-run, %ld running",
-                        vr->total, vr->total == 1 ? "" : "s", vr->committed, vr->failed,
-                        vr->cancelled, vr->dry_run, vr->running)
-            : xstrdup("audit.runs could not be read (see the gate audit-trail)");
-    md_item(out,
-            vr->readable && vr->committed > 0 && vr->failed == 0 && vr->cancelled == 0 &&
-                vr->running == 0,
-            "all staging scripts completed successfully",
-            vr->readable && vr->total == 0 ? "no run recorded in audit.runs" : counts);
-    if (vr->readable && vr->total > 0 && vr->failed_statements >= 0)
-        ev = xasprintf("%ld of %ld runs failed; %ld failed statements in audit.statements",
-                       vr->failed, vr->total, vr->failed_statements);
-    else if (vr->readable && vr->total > 0)
-        ev = xasprintf("%ld of %ld runs failed", vr->failed, vr->total);
-    else
-        ev = xstrdup(vr->readable ? "no run recorded in audit.runs" : counts);
-    md_item(out,
-            vr->readable && vr->total > 0 && vr->failed == 0 && vr->failed_statements <= 0,
-            "zero errors in staging execution", ev);
-    free(ev);
-    free(counts);
-    md_gate(out, r, "audit-trail", "audit trail complete");
-    md_gate(out, r, "views", "views compile without errors");
-    {
-        const verify_gate *rs = verify_find_gate(r, "row-security");
-        const verify_gate *sr = verify_find_gate(r, "sensitive-rls");
-        char *e1 = gate_evidence(rs), *e2 = gate_evidence(sr);
-        ev = xasprintf("%s; %s; policies are checked present, not exercised, by pgward", e1, e2);
-        md_item(out, rs && rs->pass && sr && sr->pass,
-                "RLS policies active and tested (gates `row-security`, `sensitive-rls`)", ev);
-        md_problems(out, rs);
-        md_problems(out, sr);
-        free(e1);
-        free(e2);
-        free(ev);
-    }
-    md_gate(out, r, "catalog-assumptions", "cross-boundary isolation verified");
-    md_item(out, false, "performance impact under 10%", "not measured by pgward");
+    /* not an item: nothing pgward can tick, so nothing the verdict may hide */
+    fprintf(out, "\nNot part of the verdict: performance impact under 10%% (not measured by "
+                 "pgward).\n");
 }
 
 /* ------------------------------------------------------------------ command */

@@ -115,4 +115,16 @@ void assume_no_shadowing(vctx *v, verify_gate *g, const policy_role *role);
 void assume_sensitive_rls(vctx *v, verify_gate *g);
 void gate_catalog_assumptions(vctx *v);
 
+/* The checklist (checklist.c): every item of its table evaluated once, after the
+   gates, into v->r->items. An item of its own is a function recording evidence and
+   problems into item (verify.h says how to add one). */
+typedef void (*verify_item_fn)(vctx *v, verify_gate *item);
+void verify_checklist(vctx *v);
+
+/* The final state of the runs of audit.runs (runs.c): every bundle's last run
+   committed; no error that stands (a failed run a later run of the same bundle
+   completed is history), no statement in doubt. */
+void item_runs_completed(vctx *v, verify_gate *item);
+void item_runs_no_errors(vctx *v, verify_gate *item);
+
 #endif

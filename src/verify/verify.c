@@ -469,6 +469,15 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path, verify
         gate_audit_trail(&v, journal_path);
     if (!v.err)
         read_automation(&v);
+    if (!v.err) {
+        for (size_t i = 0; i < out->ngates; i++) {
+            verify_gate *g = &out->gates[i];
+            g->pass = g->nproblems == 0;
+            for (size_t k = 0; k < g->nparts; k++)
+                g->parts[k].pass = g->parts[k].nproblems == 0;
+        }
+        verify_checklist(&v);
+    }
 
     vctx_free_schemas(&v);
     if (v.err) {
@@ -476,21 +485,25 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path, verify
         verify_report_free(out);
         return -1;
     }
-    for (size_t i = 0; i < out->ngates; i++) {
-        verify_gate *g = &out->gates[i];
-        g->pass = g->nproblems == 0;
-        for (size_t k = 0; k < g->nparts; k++)
-            g->parts[k].pass = g->parts[k].nproblems == 0;
-    }
     return 0;
 }
 
+/* The verdict: the items, only (a gate counts as its item). */
 size_t verify_failed(const verify_report *r)
 {
     size_t n = 0;
-    for (size_t i = 0; i < r->ngates; i++)
-        n += !r->gates[i].pass;
+    for (size_t i = 0; i < r->nitems; i++)
+        n += !r->items[i].line.pass;
     return n;
+}
+
+char *verify_failed_ids(const verify_report *r)
+{
+    strbuf sb = {0};
+    for (size_t i = 0; i < r->nitems; i++)
+        if (!r->items[i].line.pass)
+            sb_addf(&sb, "%s%s", sb.len ? ", " : "", r->items[i].line.id);
+    return sb_detach(&sb, NULL);
 }
 
 const verify_gate *verify_find_gate(const verify_report *r, const char *id)
@@ -506,6 +519,9 @@ void verify_report_free(verify_report *r)
     for (size_t i = 0; i < r->ngates; i++)
         gate_free(&r->gates[i]);
     free(r->gates);
+    for (size_t i = 0; i < r->nitems; i++)
+        gate_free(&r->items[i].line);
+    free(r->items);
     free(r->time);
     free(r->target);
     free(r->database);

@@ -13,6 +13,21 @@
  *   size_t failed = verify_failed(&rep);                               // 0 = GO
  *   verify_report_free(&rep);
  *
+ * The verdict: after the gates, checklist.c evaluates the checklist, one table of
+ * items (verify_item below), each computed once, as data; GO is exactly the
+ * conjunction of every item, and every gate is an item, so a failed gate is NO-GO.
+ * Items of their own (the automation role, the final state of the runs of
+ * audit.runs) are computed there from the report or the audit trail.
+ *
+ * Adding an item source (live probes, a budget, approvals) takes one line: a row
+ * in the table `checklist[]` of checklist.c,
+ *     {"rls-tested", VERIFY_GO_NO_GO, "RLS policies tested", NULL, item_rls_tested},
+ * with the function (void item_rls_tested(vctx *v, verify_gate *item), declared
+ * in gate.h, defined in its own file) recording evidence and problems into item
+ * with gate_evidence() and gate_problem(): a problem fails the item and so the
+ * verdict. A row naming a gate instead ("views", ..., "views", NULL) copies that
+ * gate. The text, JSON and markdown outputs need no change.
+ *
  * Gates (ids are stable; docs/verify.md says what each checks):
  *   schemas, extensions, row-security, sensitive-rls, roles, privileges, lifetime,
  *   views, catalog-assumptions, audit-trail
@@ -44,6 +59,23 @@ typedef struct verify_gate {
                                 problems are not the parent gate's */
 } verify_gate;
 
+/* Where an item stands in the staging checklist (the markdown's three lists). */
+typedef enum { VERIFY_STAGING, VERIFY_QUALITY, VERIFY_GO_NO_GO } verify_section;
+
+/*
+ * One checklist item: what the verdict is made of. item.id is stable ("schemas",
+ * "runs-completed", ...), item.title the checklist line, item.pass true exactly
+ * when item.problems is empty; gate is the id of the gate whose evidence and
+ * problems it carries (copied), or NULL for an item of its own. The verdict is GO
+ * exactly when every item passes (verify_failed() == 0); every output and the exit
+ * status render these items and nothing else.
+ */
+typedef struct verify_item {
+    verify_gate line;        /* id, title (the checklist text), pass, evidence, problems */
+    verify_section section;
+    const char *gate;
+} verify_item;
+
 /* audit.runs in numbers (the go/no-go items pgward can only report). */
 typedef struct verify_runs {
     bool readable;           /* audit.runs exists and could be read */
@@ -71,6 +103,8 @@ typedef struct verify_report {
     char *journal;           /* the journal checked */
     verify_gate *gates;
     size_t ngates, capgates;
+    verify_item *items;      /* the checklist, in the order of checklist.c's table */
+    size_t nitems, capitems;
     verify_runs runs;
     verify_automation automation;
 } verify_report;
@@ -86,8 +120,11 @@ typedef struct verify_report {
 int verify_database(PGconn *c, const policy *p, const char *journal_path, verify_report *out,
                     char **err);
 
-/* The number of gates that failed (0: GO). */
+/* The number of checklist items that failed (0: GO, and exit 0). */
 size_t verify_failed(const verify_report *r);
+
+/* "runs-completed, views": the ids of the failed items (the caller frees it). */
+char *verify_failed_ids(const verify_report *r);
 
 /* The gate with this id, or NULL. */
 const verify_gate *verify_find_gate(const verify_report *r, const char *id);

@@ -32,6 +32,11 @@ POLICY = os.path.join(ROOT, "rules", "staging.policy")
 
 GATES = ["schemas", "extensions", "row-security", "sensitive-rls", "roles", "privileges",
          "lifetime", "views", "catalog-assumptions", "audit-trail"]
+# the checklist, in its order (src/verify/checklist.c): every gate is an item
+ITEMS = ["server-healthy", "database-accessible", "schemas", "extensions", "row-security",
+         "automation-connect", "automation-permissions", "roles", "privileges", "lifetime",
+         "runs-completed", "runs-no-errors", "audit-trail", "views", "sensitive-rls",
+         "catalog-assumptions"]
 
 
 GATE_LINE = re.compile(r"^(GO|NO-GO) +([a-z-]+): ")
@@ -90,33 +95,67 @@ class Env(pgtest.StagedEnv):
     def expect_go(self):
         res = self.verify()
         check(res.rc == 0, "expected GO (exit 0)\n" + res.describe())
-        check(sorted(res.gates) == sorted(GATES), "gates listed: %s\n%s" % (
-            sorted(res.gates), res.describe()))
-        check(all(v == "GO" for v in res.gates.values()), "a gate failed\n" + res.describe())
+        check(list(res.gates) == ITEMS, "items listed: %s\n%s" % (
+            list(res.gates), res.describe()))
+        check(all(v == "GO" for v in res.gates.values()), "an item failed\n" + res.describe())
         check(res.out.splitlines()[-1] == "GO", "last line is not GO\n" + res.describe())
         check(res.err == "", "stderr is not empty\n" + res.describe())
+        self.expect_formats([])
         return res
 
     def expect_no_go(self, failing, *patterns):
-        """NO-GO (exit 1) with exactly the gates in failing failed, each named on the
-        last line, and every pattern found in the first failing gate's section."""
+        """NO-GO (exit 1) with exactly the items in failing failed, each named on the
+        last line, every pattern found in the first failing item's section, and the
+        same verdict and items in JSON and markdown."""
         res = self.verify()
         check(res.rc == 1, "expected NO-GO (exit 1)\n" + res.describe())
-        check(sorted(res.gates) == sorted(GATES), "gates listed: %s\n%s" % (
-            sorted(res.gates), res.describe()))
+        check(list(res.gates) == ITEMS, "items listed: %s\n%s" % (
+            list(res.gates), res.describe()))
         failed = sorted(g for g, v in res.gates.items() if v == "NO-GO")
-        check(failed == sorted(failing), "failed gates %s, expected %s\n%s" % (
+        check(failed == sorted(failing), "failed items %s, expected %s\n%s" % (
             failed, sorted(failing), res.describe()))
         last = res.out.splitlines()[-1]
-        want = "NO-GO: %d gate%s failed (" % (len(failing), "" if len(failing) == 1 else "s")
+        want = "NO-GO: %d item%s failed (" % (len(failing), "" if len(failing) == 1 else "s")
         check(last.startswith(want), "last line %r\n%s" % (last, res.describe()))
         for g in failing:
             check(g in last, "last line does not name %s: %r" % (g, last))
         section = res.section(failing[0])
         for pat in patterns:
-            check(re.search(pat, section), "%r not in the %s gate:\n%s" % (
+            check(re.search(pat, section), "%r not in the %s item:\n%s" % (
                 pat, failing[0], res.describe()))
+        self.expect_formats(failing)
         return res
+
+    def expect_formats(self, failing):
+        """JSON and markdown render the same verdict, the same items failed, and the
+        same exit status as text: one evaluation, never one per format."""
+        rc = 1 if failing else 0
+        verdict = "NO-GO" if failing else "GO"
+        want = [i for i in ITEMS if i in failing]
+        js = self.verify("--format", "json")
+        check(js.rc == rc, "json: exit %d, expected %d\n%s" % (js.rc, rc, js.describe()))
+        doc = json.loads(js.out)
+        check(doc["verdict"] == verdict and doc["failed"] == want,
+              "json: verdict %s, failed %s; expected %s %s" % (doc["verdict"], doc["failed"],
+                                                              verdict, want))
+        check([i["id"] for i in doc["items"]] == ITEMS, js.out)
+        for i in doc["items"]:
+            check(i["pass"] == (i["id"] not in failing) and i["pass"] == (not i["problems"]), i)
+        md = self.verify("--format", "markdown")
+        check(md.rc == rc, "markdown: exit %d, expected %d\n%s" % (md.rc, rc, md.describe()))
+        check(md.out.startswith("## pgward verify: %s\n" % verdict), md.out)
+        boxes = dict((m.group(2), m.group(1)) for m in
+                     re.finditer(r"^- \[([x ])\] .* \(`([a-z-]+)`\)$", md.out, re.M))
+        check(list(boxes) == [i for i in ITEMS if i in boxes] and sorted(boxes) == sorted(ITEMS),
+              "markdown items %s\n%s" % (list(boxes), md.out))
+        check(sorted(k for k, v in boxes.items() if v == " ") == sorted(failing),
+              "markdown unticked %s, expected %s\n%s" % (
+                  sorted(k for k, v in boxes.items() if v == " "), sorted(failing), md.out))
+        if failing:
+            check("- verdict: **NO-GO**: %d of %d items failed (%s)\n" % (
+                len(failing), len(ITEMS), ", ".join(want)) in md.out, md.out)
+        else:
+            check("- verdict: **GO**: all %d items pass\n" % len(ITEMS) in md.out, md.out)
 
 
 def write_journal(env, records):
@@ -159,8 +198,9 @@ def applied_bundle_then_go(env):
     check("1 run, 1 synced" in res.section("audit-trail"), res.describe())
     md = env.verify("--format", "markdown")
     check(md.rc == 0, md.describe())
-    check("- [x] all staging scripts completed successfully\n" in md.out, md.out)
-    check("- [x] zero errors in staging execution\n" in md.out, md.out)
+    check("- [x] all staging scripts completed successfully (`runs-completed`)\n" in md.out,
+          md.out)
+    check("- [x] zero errors in staging execution (`runs-no-errors`)\n" in md.out, md.out)
 
 
 @test
@@ -188,7 +228,7 @@ def rls_not_forced_and_no_policy(env):
 @test
 def extra_grant_to_codex(env):
     env.psql("GRANT DELETE ON eng.service_credentials TO codex_staging")
-    env.expect_no_go(["privileges"],
+    env.expect_no_go(["privileges", "automation-permissions"],
                      r"problem: codex_staging holds DELETE on table eng\.service_credentials "
                      r"\(granted directly by ehg_admin\): beyond its grants there "
                      r"\(select, insert, update\)")
@@ -200,7 +240,7 @@ def hostile_name_shown_escaped(env):
     (\\x1b), never raw, in text, markdown and JSON."""
     env.psql('CREATE TABLE eng."t\x1b]0;pwned\x07\x1b[2J" (id int); '
              'GRANT DELETE ON eng."t\x1b]0;pwned\x07\x1b[2J" TO codex_staging')
-    env.expect_no_go(["privileges"], r"codex_staging holds DELETE on table "
+    env.expect_no_go(["privileges", "automation-permissions"], r"codex_staging holds DELETE on table "
                                      r"eng\.t\\x1b\]0;pwned\\x07\\x1b\[2J ")
     for fmt in ("text", "markdown", "json"):
         res = env.verify("--format", fmt)
@@ -211,13 +251,13 @@ def hostile_name_shown_escaped(env):
 @test
 def extra_schema_create_to_codex(env):
     env.as_admin("GRANT CREATE ON SCHEMA eng TO codex_staging")
-    env.expect_no_go(["privileges"], r"codex_staging holds CREATE on schema eng")
+    env.expect_no_go(["privileges", "automation-permissions"], r"codex_staging holds CREATE on schema eng")
 
 
 @test
 def extra_privileges_through_membership(env):
     env.psql("GRANT eng_service TO codex_staging")
-    env.expect_no_go(["privileges"],
+    env.expect_no_go(["privileges", "automation-permissions"],
                      r"codex_staging holds DELETE on table eng\.service_credentials \(through "
                      r"membership in eng_service, granted by ehg_admin\)",
                      r"codex_staging holds CREATE on schema eng \(through membership in "
@@ -240,20 +280,21 @@ def bypassrls_role(env):
 @test
 def codex_credential_expired(env):
     env.valid_for("-1 day")
-    env.expect_no_go(["lifetime"], r"problem: codex_staging: expired at \S+Z, 1d00h ago")
+    env.expect_no_go(["lifetime", "automation-permissions", "automation-connect"],
+                     r"problem: codex_staging: expired at \S+Z, 1d00h ago")
 
 
 @test
 def codex_credential_never_expires(env):
     env.psql("ALTER ROLE codex_staging VALID UNTIL 'infinity'")
-    env.expect_no_go(["lifetime"], r"problem: codex_staging: never expires \(VALID UNTIL "
+    env.expect_no_go(["lifetime", "automation-permissions"], r"problem: codex_staging: never expires \(VALID UNTIL "
                                    r"infinity\); its lifetime is 8h")
 
 
 @test
 def codex_credential_longer_than_lifetime(env):
     env.valid_for("3 days")
-    env.expect_no_go(["lifetime"], r"codex_staging: valid for 2d23h more, longer than its "
+    env.expect_no_go(["lifetime", "automation-permissions"], r"codex_staging: valid for 2d23h more, longer than its "
                                    r"lifetime 8h")
 
 
@@ -311,12 +352,13 @@ def unsynced_journal_then_sync(env):
                      r"2026-01-02T03:04:05\.678Z, role codex_staging\): run pgward audit sync"
                      % RUN_ID)
     env.run("audit", "sync", "--journal", env.journal, check_rc=0)
-    res = env.expect_go()
+    # the trail is complete now; the run it recorded failed and nothing completed it
+    res = env.expect_no_go(["runs-completed", "runs-no-errors"],
+                           r"problem: run %s of bundle 000000000000 \(role codex_staging, "
+                           r"started \S+\) failed and no later run of the bundle committed"
+                           % RUN_ID)
     check("1 run, 1 synced" in res.section("audit-trail"), res.describe())
     check("1 run: 0 committed, 1 failed" in res.section("audit-trail"), res.describe())
-    md = env.verify("--format", "markdown")
-    check("- [ ] zero errors in staging execution\n  - evidence: 1 of 1 runs failed" in md.out,
-          md.out)
 
 
 @test
@@ -324,7 +366,8 @@ def running_run_without_session(env):
     env.psql("INSERT INTO audit.runs (id, bundle_sha256, policy_sha256, role, started_at, "
              "status, mode) VALUES ('%s', 'b', 'p', 'codex_staging', now(), 'running', "
              "'bundle')" % RUN_ID)
-    env.expect_no_go(["audit-trail"], r"run %s \(role codex_staging, started \S+\) has no "
+    env.expect_no_go(["audit-trail", "runs-completed"],
+                     r"run %s \(role codex_staging, started \S+\) has no "
                                       r"final status and no live session" % RUN_ID)
 
 
@@ -344,6 +387,30 @@ def audit_trail_unreadable(env):
                     r"runs \[SQLSTATE 42501\]", res.section("audit-trail")), res.describe())
 
 
+@test
+def run_in_doubt_stays_no_go(env):
+    """A statement in doubt (its outcome lost) is NO-GO even though a later run of the
+    same bundle committed: what it did is not known until someone settles it."""
+    b = load_bundle(env)
+    env.as_admin("INSERT INTO eng.src VALUES (1)")
+    env.run("apply", "--journal", env.journal, b, check_rc=0)
+    digest = env.psql("SELECT bundle_sha256 FROM audit.runs")
+    env.as_admin(
+        "SELECT audit.pgward_begin_run('%s', '%s', 'p', 'ehg_admin', 'bundle', 'c', "
+        "now() - interval '1 hour'); "
+        "SELECT audit.pgward_record('%s', '[{\"seq\": 1, \"txn\": 0, \"file\": "
+        "\"src/01_load.sql\", \"file_seq\": 2, \"line\": 2, \"col\": 1, \"sha256\": \"x\", "
+        "\"status\": \"in-doubt\"}]', NULL); "
+        "SELECT audit.pgward_finish_run('%s', 'failed', 'connection lost')"
+        % (RUN_ID, digest, RUN_ID, RUN_ID))
+    env.expect_no_go(["runs-no-errors", "audit-trail"],
+                     r"problem: run %s: statement 1 \(src/01_load\.sql:2\) is in doubt and not "
+                     r"settled" % RUN_ID)
+    env.run("audit", "settle", RUN_ID, "1", "did-not-run", "--note", "checked eng.dst",
+            check_rc=0)
+    env.expect_go()
+
+
 # ------------------------------------------------------------------ formats and failures
 
 @test
@@ -353,31 +420,34 @@ def markdown_checklists(env):
     check(res.rc == 1, res.describe())
     out = res.out
     check(out.startswith("## pgward verify: NO-GO\n"), out)
-    check("- verdict: **NO-GO**: 1 of 10 gates failed (sensitive-rls)\n" in out, out)
+    check("- verdict: **NO-GO**: 1 of %d items failed (sensitive-rls)\n" % len(ITEMS) in out, out)
     check(re.search(r"- policy: \S+staging\.policy \(sha256 [0-9a-f]{64}\)\n", out), out)
     for h in ("### Staging validation", "### Quality gates", "### Go/no-go criteria"):
         check("\n%s\n" % h in out, "missing %s\n%s" % (h, out))
-    for item in ("- [x] server healthy", "- [x] database accessible",
-                 "- [x] schemas created (gate `schemas`)",
-                 "- [x] extensions installed (gate `extensions`)",
-                 "- [x] RLS enabled by default (gate `row-security`)",
-                 "- [x] the automation role (codex_staging) can connect",
-                 "- [x] its permissions verified",
-                 "- [ ] sensitive tables have row-level security enabled, forced and a policy",
-                 "- [x] each role's privileges are within its grants in the policy",
-                 "- [ ] all staging scripts completed successfully",
-                 "- [x] audit trail complete (gate `audit-trail`)",
-                 "- [x] views compile without errors (gate `views`)",
-                 "- [ ] RLS policies active and tested",
-                 "- [x] cross-boundary isolation verified (gate `catalog-assumptions`)",
-                 "- [ ] performance impact under 10%"):
-        check("\n" + item in out, "missing %r\n%s" % (item, out))
+    for item in ("- [x] server healthy (`server-healthy`)",
+                 "- [x] database accessible (`database-accessible`)",
+                 "- [x] schemas created (`schemas`)",
+                 "- [x] extensions installed (`extensions`)",
+                 "- [x] RLS enabled by default (`row-security`)",
+                 "- [x] the automation role can connect (`automation-connect`)",
+                 "- [x] its permissions verified (`automation-permissions`)",
+                 "- [x] each role's privileges are within its grants (`privileges`)",
+                 "- [x] all staging scripts completed successfully (`runs-completed`)",
+                 "- [x] zero errors in staging execution (`runs-no-errors`)",
+                 "- [x] audit trail complete (`audit-trail`)",
+                 "- [x] views compile without errors (`views`)",
+                 "- [ ] RLS policies active on sensitive tables (`sensitive-rls`)",
+                 "- [x] cross-boundary isolation verified (`catalog-assumptions`)"):
+        check("\n" + item + "\n" in out, "missing %r\n%s" % (item, out))
     lines = out.splitlines()
     for i, line in enumerate(lines):
         if line.startswith("- ["):
             check(i + 1 < len(lines) and lines[i + 1].startswith("  - evidence: "),
                   "no evidence under %r" % line)
-    check("  - evidence: not measured by pgward" in out, out)
+    # what pgward does not measure is said, and is no checkbox the verdict could hide
+    check("\nNot part of the verdict: performance impact under 10% (not measured by pgward).\n"
+          in out, out)
+    check("- [ ] performance" not in out, out)
     check(re.search(r"  - problem: eng\.service_credentials .*RLS NOT enabled", out), out)
 
 
@@ -388,7 +458,7 @@ def json_report(env):
     check(res.rc == 1, res.describe())
     doc = json.loads(res.out)
     check(doc["version"] == 1 and doc["verdict"] == "NO-GO", res.out)
-    check(doc["failed"] == ["privileges"], res.out)
+    check(doc["failed"] == ["automation-permissions", "privileges"], res.out)
     check([g["id"] for g in doc["gates"]] == GATES, res.out)
     for g in doc["gates"]:
         keys = {"id", "title", "pass", "evidence", "problems"}
@@ -403,6 +473,90 @@ def json_report(env):
     check(doc["runs"]["total"] == 0 and doc["automation_role"]["name"] == "codex_staging",
           res.out)
     check(doc["automation_role"]["login"] is True, res.out)
+
+
+# ------------------------------------------------------------------ the other items
+
+@test
+def schema_missing(env):
+    env.as_admin("DROP SCHEMA views CASCADE")
+    env.expect_no_go(["schemas"], r"problem: schema views \(bridge\) does not exist")
+
+
+@test
+def extension_missing(env):
+    env.psql('DROP EXTENSION "uuid-ossp"')
+    env.expect_no_go(["extensions"], r"problem: extension uuid-ossp is not installed")
+
+
+@test
+def row_security_off_for_database(env):
+    env.psql("ALTER DATABASE %s SET row_security = off" % env.db)
+    env.expect_no_go(["row-security"], r"problem: SHOW row_security: off")
+
+
+@test
+def automation_role_cannot_log_in(env):
+    """NOLOGIN: no credential to expire (lifetime holds), but it cannot connect."""
+    env.psql("ALTER ROLE codex_staging NOLOGIN")
+    env.expect_no_go(["automation-connect"],
+                     r"problem: the automation role codex_staging cannot log in \(NOLOGIN\)")
+
+
+def load_bundle(env):
+    """A bundle whose one statement divides by the rows of eng.src: SQLSTATE 22012
+    while eng.src is empty, fine once it has a row. Returns its folder."""
+    env.as_admin("CREATE TABLE eng.src (n integer); CREATE TABLE eng.dst (x integer)")
+    env.write("src/01_load.sql", "SELECT 1;\nINSERT INTO eng.dst SELECT 100 / count(*) "
+                                 "FROM eng.src;\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "load",
+            "src/01_load.sql", check_rc=0)
+    return "load"
+
+
+def failed_apply(env, b):
+    r = env.run("apply", "--journal", env.journal, b)
+    check(r.returncode == 3 and "22012" in r.stderr, "apply: exit %d\n%s%s" % (
+        r.returncode, r.stdout, r.stderr))
+    return env.psql("SELECT id FROM audit.runs WHERE status = 'failed'")
+
+
+@test
+def failed_run_last_is_no_go(env):
+    """A run that failed (SQLSTATE 22012, rolled back) and nothing after it: NO-GO
+    naming the run, file, line and SQLSTATE, in every format and the exit status."""
+    run = failed_apply(env, load_bundle(env))
+    res = env.expect_no_go(["runs-completed", "runs-no-errors"],
+                           r"problem: run %s of bundle [0-9a-f]{12} \(role ehg_admin, started "
+                           r"\S+Z\) failed and no later run of the bundle committed: "
+                           r"src/01_load\.sql:2: SQLSTATE 22012: division by zero" % run)
+    check(re.search(r"problem: run %s failed at src/01_load\.sql:2: SQLSTATE 22012: division "
+                    r"by zero" % run, res.section("runs-no-errors")), res.describe())
+    md = env.verify("--format", "markdown")
+    check("- [ ] all staging scripts completed successfully (`runs-completed`)\n" in md.out and
+          "  - problem: run %s failed at src/01_load.sql:2: SQLSTATE 22012" % run in md.out,
+          md.out)
+
+
+@test
+def failed_then_completed_is_history(env):
+    """The same bundle failed, then (its input fixed) committed: GO, the failure shown
+    as history, not NO-GO."""
+    b = load_bundle(env)
+    run = failed_apply(env, b)
+    env.as_admin("INSERT INTO eng.src VALUES (1)")
+    env.run("apply", "--journal", env.journal, b, check_rc=0)
+    res = env.expect_go()
+    later = env.psql("SELECT id FROM audit.runs WHERE status = 'committed'")
+    check(re.search(r"history: run %s of bundle [0-9a-f]{12} failed \(src/01_load\.sql:2: "
+                    r"SQLSTATE 22012: division by zero\), then run %s of the same bundle "
+                    r"committed" % (run, later), res.section("runs-completed")), res.describe())
+    check("history: run %s failed at src/01_load.sql:2: SQLSTATE 22012" % run
+          in res.section("runs-no-errors"), res.describe())
+    md = env.verify("--format", "markdown")
+    check(re.search(r"- \[x\] zero errors in staging execution \(`runs-no-errors`\)\n"
+                    r"  - evidence: history: run %s failed at src/01_load\.sql:2" % run, md.out),
+          md.out)
 
 
 @test
