@@ -16,8 +16,9 @@ created; `pgward verify` must then be NO-GO naming the assumption and the object
 (every other gate still GO), and `pgward apply` of a valid signed bundle as
 codex_staging must refuse it: exit 1, one line naming the assumption and the
 object, nothing sent (eng.items unchanged), the run recorded as refused in
-audit.runs and in the journal. With the object dropped, verify is GO and the same
-bundle applies.
+audit.runs and in the journal. With the object dropped, the assumption holds and
+only the refused run stands (NO-GO on runs-completed and runs-no-errors); once the
+same bundle applies, the refusal is history and verify is GO.
 
 The pinned session (policy/pinned.h): a restricted role's client_encoding,
 standard_conforming_strings and search_path are pinned whatever the role's defaults
@@ -174,12 +175,18 @@ def violation_case(env, create, drop, assumption, problem, gate="catalog-assumpt
     check(not stmts, "audit.statements has rows for a refused run: %s" % stmts)
     end = env.journal_end(run)
     check(end["status"] == "failed" and end["message"] == message, "journal end: %s" % end)
-    # fixed: GO, and the same bundle applies
+    # fixed: the assumption holds; the refused run stands until the bundle completes
     (env.as_admin if admin else env.psql)(drop)
-    expect_go(env)
+    r, gates = env.verify()
+    failed = sorted(g for g, v in gates.items() if v == "NO-GO")
+    check(r.returncode == 1 and failed == ["runs-completed", "runs-no-errors"],
+          "after the fix: NO-GO %s, expected the refused run only\n%s" % (failed, r.stdout))
+    check("run %s of bundle " % run in section(r.stdout, "runs-completed"), r.stdout)
     r = env.apply(b)
     check(r.returncode == 0, "apply after the fix: exit %d\n%s" % (r.returncode, r.stderr))
     check(env.n() == 1, "the bundle did not apply after the fix")
+    # completed: the refusal is history, GO
+    expect_go(env)
 
 
 # ------------------------------------------------------------------ isolation

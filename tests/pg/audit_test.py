@@ -369,6 +369,13 @@ def crash_then_sync_seals(env):
           "not settled")
     audited = env.events("audited")
     check(len(audited) == 1 and audited[0].get("chain_pos") == 1, audited)
+    # the trail is complete; the run itself failed and nothing completed it yet
+    r = env.audit_verify(check_rc=0)
+    v, gates = env.verify()
+    failed = sorted(g for g, s in gates.items() if s == "NO-GO")
+    check(v.returncode == 1 and failed == ["runs-completed", "runs-no-errors"],
+          "verify: exit %d, NO-GO %s\n%s" % (v.returncode, failed, v.stdout))
+    env.apply(b)  # the same bundle, run again: the crash is history
     expect_go(env)
 
 

@@ -9,8 +9,16 @@ Every test gets its own database, bootstrapped as `pgward stage up` does it
 (the script `pgward stage sql` prints, in one transaction, then codex_staging given
 LOGIN and an 8-hour VALID UNTIL, ehg_admin LOGIN), its own folder and journal, and
 verifies as ehg_admin with rules/staging.policy. The clean bootstrap must be GO;
-each deliberate breakage must be NO-GO, naming its gate, with every other gate
-still GO, so that the breakage is attributed to the right gate. Roles belong to
+each deliberate breakage must be NO-GO naming exactly the checklist items it fails
+(ITEMS; some breakages fail more than one by design, e.g. an extra grant to the
+automation role fails privileges and automation-permissions), every other item
+still GO, and the same verdict, failed items and exit status in text, JSON and
+markdown (Env.expect_formats). Every item is flipped by some test: schemas,
+extensions, row-security, automation-connect, roles, privileges and
+automation-permissions, lifetime, runs-completed and runs-no-errors (a failed last
+run; a run without a final status; a statement in doubt), audit-trail, views,
+sensitive-rls, catalog-assumptions; server-healthy and database-accessible only
+fail as exit 3 (cannot_connect), when there is no report at all. Roles belong to
 the cluster, not to a database: every test's bootstrap resets their attributes and
 every test puts back what it changed.
 
