@@ -66,7 +66,7 @@ static const char *bare_message(const char *msg, const char *file)
     return strncmp(p, ": ", 2) == 0 ? p + 2 : msg;
 }
 
-/* "file.sql:3: SQLSTATE 22012: division by zero" or the run's own message. */
+/* "file.sql:3: SQLSTATE 22012: division by zero", else the run's own message. */
 static char *failure_text(const PGresult *res, int i)
 {
     const char *file = cell_text(res, i, C_FILE);
@@ -77,7 +77,13 @@ static char *failure_text(const PGresult *res, int i)
                          cell_text(res, i, C_SMSG) ? bare_message(cell_text(res, i, C_SMSG), file)
                                                    : "");
     const char *m = cell_text(res, i, C_RMSG);
-    return xasprintf("no failed statement recorded%s%s", m ? ": " : "", m ? m : "");
+    return xstrdup(m && *m ? m : "no failed statement and no message recorded");
+}
+
+/* "at file:line: ..." for a failed statement, ": message" for the run's message. */
+static const char *failure_join(const PGresult *res, int i)
+{
+    return cell_text(res, i, C_FILE) ? " at " : ": ";
 }
 
 /* The first 12 hex digits of a digest, as the other reports shorten it. */
@@ -142,11 +148,13 @@ void item_runs_no_errors(vctx *v, verify_gate *item)
         char *f = failure_text(res, i);
         if (cell_bool(res, i, C_SUPERSEDED)) {
             history++;
-            gate_evidence(item, "history: run %s failed at %s; run %s of the same bundle "
+            gate_evidence(item, "history: run %s failed%s%s; run %s of the same bundle "
                                 "committed later",
-                          PQgetvalue(res, i, C_ID), f, PQgetvalue(res, i, C_BY));
+                          PQgetvalue(res, i, C_ID), failure_join(res, i), f,
+                          PQgetvalue(res, i, C_BY));
         } else {
-            gate_problem(item, "run %s failed at %s", PQgetvalue(res, i, C_ID), f);
+            gate_problem(item, "run %s failed%s%s", PQgetvalue(res, i, C_ID), failure_join(res, i),
+                         f);
         }
         free(f);
     }
