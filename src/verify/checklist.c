@@ -118,6 +118,9 @@ static void item_automation_permissions(vctx *v, verify_gate *item)
             if (about_role(g->problems[k], a->role))
                 gate_problem(item, "%s: %s", g->id, g->problems[k]);
     }
+    if (item->nevidence == 0)
+        gate_evidence(item, "the gates roles, privileges and lifetime say nothing about %s",
+                      a->role);
     if (!a->exists)
         gate_problem(item, "the automation role %s does not exist", a->role);
 }

@@ -34,12 +34,18 @@
 enum { C_ID, C_BUNDLE, C_STATUS, C_STARTED, C_ROLE, C_SUPERSEDED, C_BY, C_FILE, C_LINE,
        C_STATE, C_SMSG, C_RMSG, C_LIVE };
 
-/* The runs, or NULL after recording why they cannot be read as a problem. */
+/* The runs, or NULL after recording why they cannot be read as a problem, or that
+   there are none (the audit-trail gate counted them). */
 static PGresult *read_runs(vctx *v, verify_gate *item)
 {
     if (!v->r->runs.readable) {
         gate_problem(item, "audit.runs could not be read (see audit-trail): the runs' final "
                            "state is unknown");
+        return NULL;
+    }
+    if (v->r->runs.total == 0) {
+        /* no run, so no statement either (audit.statements references its run) */
+        gate_evidence(item, "no run recorded in audit.runs: nothing ran, nothing failed");
         return NULL;
     }
     char *msg = NULL;
@@ -125,13 +131,10 @@ void item_runs_completed(vctx *v, verify_gate *item)
             free(f);
         }
     }
-    if (PQntuples(res) == 0)
-        gate_evidence(item, "no run recorded in audit.runs: nothing ran, nothing failed");
-    else
-        gate_evidence(item, "%d run%s (dry runs aside): %ld committed as the last of %s bundle, "
-                            "%ld failed or cancelled and completed later",
-                      PQntuples(res), PQntuples(res) == 1 ? "" : "s", committed_last,
-                      committed_last == 1 ? "its" : "their", history);
+    gate_evidence(item, "%d run%s (dry runs aside): %ld committed as the last of %s bundle, "
+                        "%ld failed or cancelled and completed later",
+                  PQntuples(res), PQntuples(res) == 1 ? "" : "s", committed_last,
+                  committed_last == 1 ? "its" : "their", history);
     PQclear(res);
 }
 
