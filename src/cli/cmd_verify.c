@@ -2,7 +2,8 @@
  * cmd_verify.c: `pgward verify`: checks a live database against the policy and
  * prints the go/no-go checklist (verify.h: one evaluation, items with evidence) as
  * text, JSON or markdown (the checklists of the staging audit trail, ready to append
- * to an audit log); every format and the exit status render the same items. The policy is loaded, and the env file read, before anything connects.
+ * to an audit log); every format and the exit status render the same items. The
+ * policy is loaded, and the env file read, before anything connects.
  * Exit: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy: file:line:col;
  * a malformed --db),
  * 3 cannot connect, or a database error.
