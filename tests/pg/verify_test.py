@@ -15,8 +15,9 @@ automation role fails privileges and automation-permissions), every other item
 still GO, and the same verdict, failed items and exit status in text, JSON and
 markdown (Env.expect_formats). Every item is flipped by some test: schemas,
 extensions, row-security, automation-connect, roles, privileges and
-automation-permissions, lifetime, runs-completed and runs-no-errors (a failed last
-run; a run without a final status; a statement in doubt), audit-trail, views,
+automation-permissions, lifetime, runs-completed alone (a cancelled last run; a
+run without a final status, with audit-trail), runs-no-errors (with runs-completed:
+a failed last run; with audit-trail: a statement in doubt), audit-trail, views,
 sensitive-rls, catalog-assumptions; server-healthy and database-accessible only
 fail as exit 3 (cannot_connect), when there is no report at all. Roles belong to
 the cluster, not to a database: every test's bootstrap resets their attributes and
@@ -29,7 +30,10 @@ any failure. Python 3 standard library only.
 import json
 import os
 import re
+import signal
+import subprocess
 import sys
+import time
 
 import pgtest
 from pgtest import Failure, check, run_tests, test
@@ -164,6 +168,14 @@ class Env(pgtest.StagedEnv):
                 len(failing), len(ITEMS), ", ".join(want)) in md.out, md.out)
         else:
             check("- verdict: **GO**: all %d items pass\n" % len(ITEMS) in md.out, md.out)
+
+
+def wait_until(env, sql, what):
+    """Polls sql (bounded by pgtest.WAIT) until it returns a row."""
+    deadline = time.monotonic() + pgtest.WAIT
+    while not env.psql(sql):
+        check(time.monotonic() < deadline, "%s: not after %ds" % (what, pgtest.WAIT))
+        time.sleep(0.05)  # polling interval, not a wait for the condition
 
 
 def write_journal(env, records):
@@ -417,6 +429,46 @@ def run_in_doubt_stays_no_go(env):
     env.run("audit", "settle", RUN_ID, "1", "did-not-run", "--note", "checked eng.dst",
             check_rc=0)
     env.expect_go()
+
+
+@test
+def cancelled_run_last_is_not_completed(env):
+    """A run cancelled by a signal (rolled back, no statement failed) and nothing
+    after it: not completed (NO-GO on runs-completed alone: no error stands)."""
+    b = load_bundle(env)
+    env.as_admin("INSERT INTO eng.src VALUES (1)")
+    holder = subprocess.Popen(["psql", "-X", "-q", "-d", env.db, "-U", "ehg_admin"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, text=True)
+    apply = None
+    try:
+        holder.stdin.write("BEGIN; LOCK TABLE eng.dst IN ACCESS EXCLUSIVE MODE; "
+                           "SELECT 'held';\n")
+        holder.stdin.flush()
+        wait_until(env, "SELECT 1 FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                        "WHERE c.relname = 'dst' AND l.mode = 'AccessExclusiveLock' AND l.granted",
+                   "the lock held")
+        e = dict(os.environ, PGDATABASE=env.db, PGUSER="ehg_admin")
+        apply = subprocess.Popen([env.pgward, "apply", "--journal", env.journal, b], cwd=env.dir,
+                                 env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        wait_until(env, "SELECT 1 FROM pg_stat_activity WHERE application_name LIKE "
+                        "'pgward apply %' AND wait_event_type = 'Lock'", "apply waiting")
+        apply.send_signal(signal.SIGINT)
+        out, err = apply.communicate(timeout=pgtest.WAIT)
+        check(apply.returncode != 0 and "cancelled" in err, "apply: exit %d\n%s%s" % (
+            apply.returncode, out, err))
+    finally:
+        if apply and apply.poll() is None:
+            apply.kill()
+            apply.wait()
+        holder.stdin.close()
+        holder.wait(timeout=pgtest.WAIT)
+    run = env.psql("SELECT id FROM audit.runs WHERE status = 'cancelled'")
+    check(run, "no cancelled run: " + env.psql("SELECT string_agg(status, ',') FROM audit.runs"))
+    env.expect_no_go(["runs-completed"],
+                     r"problem: run %s of bundle [0-9a-f]{12} \(role ehg_admin, started \S+Z\) "
+                     r"cancelled and no later run of the bundle committed: cancelled by a signal"
+                     % run)
 
 
 # ------------------------------------------------------------------ formats and failures
