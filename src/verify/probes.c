@@ -39,7 +39,9 @@ typedef struct pctx {
 /* A table of the database, with what the probes need to know of it. */
 typedef struct ptable {
     char *schema, *name, *qname; /* qname: quoted, ready for SQL */
-    char *first_column;          /* quoted, or NULL when it has none */
+    char **update_columns;       /* the columns UPDATE is probed on, plain: the first,
+                                    and every column with an ACL of its own */
+    size_t nupdate_columns;
     bool sensitive;
     long seen_by_verifier;       /* rows the verifier sees (-1: cannot read it) */
 } ptable;
@@ -147,8 +149,12 @@ static ptable *read_tables(pctx *x, size_t *n)
     *n = 0;
     PGresult *res = conn_exec(
         x->c, "SELECT n.nspname, c.relname, "
-              "(SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 "
-              "AND NOT a.attisdropped ORDER BY a.attnum LIMIT 1), "
+              /* a column grant lets UPDATE through on that column only: the first
+                 column answers for the table's ACL, each column with an ACL for itself */
+              "coalesce((SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a "
+              "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND "
+              "(a.attacl IS NOT NULL OR a.attnum = (SELECT min(b.attnum) FROM pg_attribute b "
+              "WHERE b.attrelid = c.oid AND b.attnum > 0 AND NOT b.attisdropped))), '[]'), "
               "coalesce((SELECT json_agg(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid "
               "AND a.attnum > 0 AND NOT a.attisdropped), '[]') "
               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -169,7 +175,15 @@ static ptable *read_tables(pctx *x, size_t *n)
         tb->qname = xasprintf("%s.%s", qs, qn);
         free(qs);
         free(qn);
-        tb->first_column = PQgetisnull(res, i, 2) ? NULL : quoted(x->c, PQgetvalue(res, i, 2));
+        cJSON *ucols = cJSON_Parse(PQgetvalue(res, i, 2));
+        const cJSON *uc;
+        tb->update_columns = xcalloc((size_t)cJSON_GetArraySize(ucols) + 1, sizeof(char *));
+        cJSON_ArrayForEach(uc, ucols)
+        {
+            if (cJSON_IsString(uc))
+                tb->update_columns[tb->nupdate_columns++] = xstrdup(uc->valuestring);
+        }
+        cJSON_Delete(ucols);
         /* sensitive as the gate sensitive-rls says it (assumptions.c) */
         char *plain = xasprintf("%s.%s", tb->schema, tb->name);
         tb->sensitive = policy_patterns_match(x->p->sensitive_tables, x->p->nsensitive_tables,
@@ -197,7 +211,9 @@ static void free_tables(ptable *t, size_t n)
         free(t[i].schema);
         free(t[i].name);
         free(t[i].qname);
-        free(t[i].first_column);
+        for (size_t k = 0; k < t[i].nupdate_columns; k++)
+            free(t[i].update_columns[k]);
+        free(t[i].update_columns);
     }
     free(t);
 }
@@ -325,16 +341,24 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
             for (size_t w = 0; w < ARRAY_SIZE(writes) && !x->err; w++) {
                 if (may & writes[w].cls)
                     continue;
-                char *sql;
-                if (writes[w].cls == CLASS_INSERT)
-                    sql = xasprintf("EXPLAIN INSERT INTO %s SELECT WHERE false", t[i].qname);
-                else if (writes[w].cls == CLASS_UPDATE && t[i].first_column)
-                    sql = xasprintf("EXPLAIN UPDATE %s SET %s = DEFAULT WHERE false", t[i].qname,
-                                    t[i].first_column);
-                else if (writes[w].cls == CLASS_DELETE)
-                    sql = xasprintf("EXPLAIN DELETE FROM %s WHERE false", t[i].qname);
-                else
-                    continue; /* UPDATE of a table without columns: nothing to set */
+                if (writes[w].cls == CLASS_UPDATE) {
+                    /* a table without columns has nothing to update */
+                    for (size_t k = 0; k < t[i].nupdate_columns && !x->err; k++) {
+                        char *qc = quoted(x->c, t[i].update_columns[k]);
+                        char *sql = xasprintf("EXPLAIN UPDATE %s SET %s = DEFAULT WHERE false",
+                                              t[i].qname, qc);
+                        free(qc);
+                        run_probe(x, role, "write",
+                                  xasprintf("update %s.%s (column %s)", t[i].schema, t[i].name,
+                                            t[i].update_columns[k]),
+                                  sql, EXPECT_REFUSED, "SQLSTATE 42501");
+                    }
+                    continue;
+                }
+                /* INSERT of no column: any column's INSERT privilege would let it in */
+                char *sql = writes[w].cls == CLASS_INSERT
+                                ? xasprintf("EXPLAIN INSERT INTO %s SELECT WHERE false", t[i].qname)
+                                : xasprintf("EXPLAIN DELETE FROM %s WHERE false", t[i].qname);
                 run_probe(x, role, "write",
                           xasprintf("%s %s.%s", writes[w].word, t[i].schema, t[i].name), sql,
                           EXPECT_REFUSED, "SQLSTATE 42501");

@@ -135,7 +135,7 @@ def every_kind_passes_on_a_clean_stage(env):
             r"WHERE false -> SQLSTATE 42501: permission denied for table",
             r"codex_staging: write delete from eng\.service_credentials: EXPLAIN DELETE FROM "
             r"\"eng\"\.\"service_credentials\" WHERE false -> SQLSTATE 42501",
-            r"analyst_ro: write update audit\.\S+: EXPLAIN UPDATE \"audit\"\.\S+ SET \S+ = "
+            r"analyst_ro: write update audit\.\S+ \(column \S+\): EXPLAIN UPDATE \"audit\"\.\S+ SET \S+ = "
             r"DEFAULT WHERE false -> SQLSTATE 42501",
             # ddl where it has none
             r"codex_staging: ddl create table in schema eng: CREATE TABLE \"eng\"\.pgward_probe "
@@ -189,6 +189,22 @@ def write_granted_is_no_go(env):
     expect_probes_fail(
         env, r"problem: codex_staging: write insert into vh\.visits: EXPLAIN INSERT INTO "
              r"\"vh\"\.\"visits\" SELECT WHERE false -> accepted, expected SQLSTATE 42501")
+
+
+@test
+def column_update_granted_is_no_go(env):
+    """UPDATE granted on one column, not the first: probed on that column too; INSERT
+    granted on one column: the INSERT of no column is let in."""
+    env.as_admin("CREATE TABLE vh.visits (id int, note text, at date, seen bool)")
+    env.as_admin("GRANT UPDATE (note), INSERT (at) ON vh.visits TO codex_staging")
+    r = expect_probes_fail(
+        env, r"problem: codex_staging: write insert into vh\.visits: EXPLAIN INSERT INTO "
+             r"\"vh\"\.\"visits\" SELECT WHERE false -> accepted, expected SQLSTATE 42501",
+        r"problem: codex_staging: write update vh\.visits \(column note\): EXPLAIN UPDATE "
+             r"\"vh\"\.\"visits\" SET \"note\" = DEFAULT WHERE false -> accepted, expected "
+             r"SQLSTATE 42501",
+        r"codex_staging: write update vh\.visits \(column id\): .* -> SQLSTATE 42501")
+    check("(column seen)" not in probes(r), "a column without an ACL was probed\n" + r.describe)
 
 
 @test
