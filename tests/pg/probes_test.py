@@ -14,7 +14,9 @@ deliberate breakage (a write granted, CREATE granted, RLS disabled, a membership
 granted, the operator not a member) is NO-GO in `probes` with the probe's statement
 and outcome as evidence; and a catalog snapshot (pg_namespace, pg_class,
 pg_attribute, pg_proc, pg_policy, sequences and the row count of every user table)
-is the same before and after probing, also when probes were accepted.
+is the same before and after probing, also when probes were accepted. A table
+locked by another session makes a probe wait no longer than the policy's
+lock_timeout, and the probe that could not run is NO-GO.
 
 Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, M failed"; exit 1 on
 any failure. Python 3 standard library only.
@@ -23,7 +25,9 @@ any failure. Python 3 standard library only.
 import json
 import os
 import re
+import subprocess
 import sys
+import time
 
 import pgtest
 from pgtest import check, run_tests, test
@@ -251,6 +255,42 @@ def role_that_cannot_be_taken_is_no_go(env):
     expect_probes_fail(
         env, r"problem: analyst_ro: not probed: SET LOCAL ROLE \"analyst_ro\" -> SQLSTATE 42501: "
              r"permission denied to set role \"analyst_ro\"")
+
+
+@test
+def bounded_by_the_policy_lock_timeout(env):
+    """A table locked by another session: the probe waits no longer than the policy's
+    lock_timeout, and a probe that could not run is NO-GO (55P03), not a pass."""
+    env.as_admin("CREATE TABLE vh.visits (id int)")
+    with open(POLICY) as f:
+        text = f.read()
+    check('set lock_timeout = "5s";' in text, "the staging policy's lock_timeout changed")
+    policy = env.write("short.policy", text.replace('set lock_timeout = "5s";',
+                                                     'set lock_timeout = "200ms";'))
+    holder = subprocess.Popen(["psql", "-X", "-q", "-d", env.db, "-U", "ehg_admin"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, text=True)
+    try:
+        holder.stdin.write("BEGIN; LOCK TABLE vh.visits IN ACCESS EXCLUSIVE MODE;\n")
+        holder.stdin.flush()
+        deadline = time.monotonic() + pgtest.WAIT
+        while env.psql("SELECT count(*) FROM pg_locks WHERE granted AND "
+                       "relation = 'vh.visits'::regclass AND mode = 'AccessExclusiveLock'") != "1":
+            check(time.monotonic() < deadline, "the lock was never taken")
+            time.sleep(0.05)  # polling the condition, not a wait for it
+        start = time.monotonic()
+        r = env.run("verify", "--policy", policy, "--journal", env.journal, "--probe")
+        took = time.monotonic() - start
+    finally:
+        holder.stdin.write("ROLLBACK;\n")
+        holder.stdin.close()
+        holder.wait(timeout=pgtest.WAIT)
+    check(r.returncode == 1, "expected NO-GO\n" + r.stdout + r.stderr)
+    check(re.search(r"problem: codex_staging: write insert into vh\.visits: EXPLAIN INSERT INTO "
+                    r"\"vh\"\.\"visits\" SELECT WHERE false -> SQLSTATE 55P03: canceling "
+                    r"statement due to lock timeout, expected SQLSTATE 42501", r.stdout),
+          "no lock timeout in the probes\n" + r.stdout)
+    check(took < 20, "verify took %.1fs with a 200ms lock_timeout" % took)
 
 
 # ------------------------------------------------------------------ no trace
