@@ -366,7 +366,7 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
             if (!t[i].sensitive || x->err)
                 continue;
             char *sql = xasprintf("SELECT count(*) FROM %s", t[i].qname);
-            char *what = xasprintf("read %s.%s (sensitive)", t[i].schema, t[i].name);
+            char *what = xasprintf("%s.%s (sensitive)", t[i].schema, t[i].name);
             if (!(may & CLASS_SELECT)) {
                 run_probe(x, role, "read", what, sql, EXPECT_REFUSED, "SQLSTATE 42501");
             } else if (!*pols[i]) {
@@ -388,7 +388,7 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
             }
         }
         if (!x->err)
-            run_probe(x, role, "set-role", xstrdup("SET ROLE to another role"),
+            run_probe(x, role, "set-role", xstrdup("to another role"),
                       xstrdup("SELECT rolname FROM pg_roles WHERE rolname <> current_user AND "
                               "pg_has_role(current_user, oid, 'MEMBER') ORDER BY 1"),
                       EXPECT_NO_ROWS, "no role");

@@ -28,7 +28,7 @@ expect 'verify: backfill and hydration complete'
 # verify on the stage's env file probes each restricted role live (verify --probe)
 expect '^GO +probes: '
 expect 'codex_staging: ddl create table in schema vh: .* -> SQLSTATE 42501'
-expect 'codex_staging: read read eng\.service_credentials \(sensitive\): .* -> 0 rows'
+expect 'codex_staging: read eng\.service_credentials \(sensitive\): .* -> 0 rows'
 stage=$(sed -n 's/^stage up: .*(\(.*\))$/\1/p' <<<"$out" | head -1)
 [ -n "$stage" ] || { echo "FAIL: no 'stage up:' line naming the stage folder"; fail=1; }
 [ -z "$stage" ] || [ ! -e "$stage" ] || { echo "FAIL: the stage is still there: $stage"; fail=1; }

@@ -146,10 +146,10 @@ def every_kind_passes_on_a_clean_stage(env):
             r"\(\) -> SQLSTATE 42501: permission denied for schema eng",
             r"eng_service: ddl create table in schema vh: .* -> SQLSTATE 42501",
             # read of the sensitive table: codex may select, no policy of it applies
-            r"codex_staging: read read eng\.service_credentials \(sensitive\): SELECT count\(\*\) "
+            r"codex_staging: read eng\.service_credentials \(sensitive\): SELECT count\(\*\) "
             r"FROM \"eng\"\.\"service_credentials\" -> 0 rows",
-            r"vh_service: read read eng\.service_credentials \(sensitive\): .* -> SQLSTATE 42501",
-            r"codex_staging: set-role SET ROLE to another role: SELECT rolname FROM pg_roles .* "
+            r"vh_service: read eng\.service_credentials \(sensitive\): .* -> SQLSTATE 42501",
+            r"codex_staging: set-role to another role: SELECT rolname FROM pg_roles .* "
             r"-> no role"]:
         check(re.search(pat, text, re.M), "%r not in the probes gate\n%s" % (pat, r.describe))
     m = re.search(r"^(\d+) of (\d+) probes as expected, as 4 restricted roles, from ehg_admin's",
@@ -225,7 +225,7 @@ def ddl_granted_is_no_go(env):
 def rls_disabled_is_no_go(env):
     env.as_admin("ALTER TABLE eng.service_credentials DISABLE ROW LEVEL SECURITY")
     expect_probes_fail(
-        env, r"problem: codex_staging: read read eng\.service_credentials \(sensitive\): "
+        env, r"problem: codex_staging: read eng\.service_credentials \(sensitive\): "
              r"SELECT count\(\*\) FROM \"eng\"\.\"service_credentials\" -> 1 row, expected "
              r"0 rows \(no RLS policy of the table applies to it\)")
 
@@ -237,7 +237,7 @@ def rls_policy_for_the_role_is_evidence(env):
                  "TO codex_staging USING (service = 'billing')")
     r = env.verify("--probe")
     check(r.gates.get("probes") == "GO", r.describe)
-    check(re.search(r"codex_staging: read read eng\.service_credentials \(sensitive\): .* -> "
+    check(re.search(r"codex_staging: read eng\.service_credentials \(sensitive\): .* -> "
                     r"1 row$", probes(r), re.M), r.describe)
 
 
@@ -245,7 +245,7 @@ def rls_policy_for_the_role_is_evidence(env):
 def membership_granted_is_no_go(env):
     env.psql("GRANT eng_service TO codex_staging")
     expect_probes_fail(
-        env, r"problem: codex_staging: set-role SET ROLE to another role: SELECT rolname FROM "
+        env, r"problem: codex_staging: set-role to another role: SELECT rolname FROM "
              r"pg_roles .* -> eng_service, expected no role")
 
 
