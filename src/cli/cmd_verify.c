@@ -135,7 +135,29 @@ static cJSON *gate_json(const verify_gate *g)
     return j;
 }
 
-static void render_json(const verify_report *r, FILE *out)
+/* [{role, kind, what, sql, expected, actual, pass}]: every probe as data, or null
+   without --probe. */
+static cJSON *probes_json(const probe_report *pr)
+{
+    if (!pr)
+        return cJSON_CreateNull();
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < pr->n; i++) {
+        const probe *q = &pr->probes[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "role", q->role);
+        cJSON_AddStringToObject(j, "kind", q->kind);
+        cJSON_AddStringToObject(j, "what", q->what);
+        cJSON_AddStringToObject(j, "sql", q->sql);
+        cJSON_AddStringToObject(j, "expected", q->expected);
+        cJSON_AddStringToObject(j, "actual", q->actual);
+        cJSON_AddBoolToObject(j, "pass", q->pass);
+        cJSON_AddItemToArray(a, j);
+    }
+    return a;
+}
+
+static void render_json(const verify_report *r, const probe_report *probes, FILE *out)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "version", 1);
@@ -191,6 +213,7 @@ static void render_json(const verify_report *r, FILE *out)
     } else {
         cJSON_AddNullToObject(o, "automation_role");
     }
+    cJSON_AddItemToObject(o, "probes", probes_json(probes));
     report_print_json_doc(out, o, true);
 }
 
@@ -488,7 +511,8 @@ int cmd_verify(int argc, char **argv)
         do_probe = env_file_of_stage(co.env_file);
     int got = c ? verify_database(c, pol, co.journal, &rep, &err) : -1;
     /* the probes are one more gate, appended after the catalog's (verify/probes.h) */
-    if (got == 0 && do_probe && verify_probe(c, pol, &rep, &err) < 0) {
+    probe_report probes = {0};
+    if (got == 0 && do_probe && verify_probe(c, pol, &rep, &probes, &err) < 0) {
         verify_report_free(&rep);
         got = -1;
     }
@@ -501,7 +525,7 @@ int cmd_verify(int argc, char **argv)
             render_text(&rep, stdout);
             break;
         case FMT_JSON:
-            render_json(&rep, stdout);
+            render_json(&rep, do_probe ? &probes : NULL, stdout);
             break;
         case FMT_MARKDOWN:
             render_markdown(&rep, stdout);
@@ -510,6 +534,7 @@ int cmd_verify(int argc, char **argv)
         rc = verify_failed(&rep) ? EXIT_FINDINGS : EXIT_CLEAN;
         verify_report_free(&rep);
     }
+    probe_report_free(&probes);
     free(err);
     if (c)
         PQfinish(c);

@@ -476,7 +476,8 @@ void probe_report_free(probe_report *r)
     memset(r, 0, sizeof(*r));
 }
 
-int verify_probe(PGconn *c, const policy *p, verify_report *rep, char **err)
+int verify_probe(PGconn *c, const policy *p, verify_report *rep, probe_report *keep,
+                 char **err)
 {
     probe_report pr;
     if (probes_run(c, p, &pr, err) < 0)
@@ -504,6 +505,9 @@ int verify_probe(PGconn *c, const policy *p, verify_report *rep, char **err)
     for (size_t i = 0; i < pr.nproblems; i++)
         gate_problem(g, "%s", pr.problems[i]);
     g->pass = g->nproblems == 0;
-    probe_report_free(&pr);
+    if (keep)
+        *keep = pr;
+    else
+        probe_report_free(&pr);
     return 0;
 }

@@ -66,7 +66,9 @@ int probes_run(PGconn *c, const policy *p, probe_report *out, char **err);
 void probe_report_free(probe_report *r);
 
 /* Runs the probes and appends the gate `probes` to rep (every probe a line of
-   evidence, every failed one a problem). -1 with *err as probes_run. */
-int verify_probe(PGconn *c, const policy *p, verify_report *rep, char **err);
+   evidence, every failed one a problem); the probes themselves go to *keep (free
+   with probe_report_free) unless keep is NULL. -1 with *err as probes_run. */
+int verify_probe(PGconn *c, const policy *p, verify_report *rep, probe_report *keep,
+                 char **err);
 
 #endif

@@ -117,6 +117,8 @@ def expect_probes_fail(env, *patterns):
     j = env.verify("--probe", "--format", "json")
     doc = json.loads(j.stdout)
     check(doc["verdict"] == "NO-GO" and "probes" in doc["failed"], "json\n" + j.stdout)
+    check(any(not q["pass"] for q in doc["probes"]) or doc["gates"][-1]["problems"],
+          "no failed probe in the JSON\n" + j.stdout)
     md = env.verify("--probe", "--format", "markdown")
     check("**NO-GO**" in md.stdout and re.search(
         r"- \[ \] RLS policies active and tested", md.stdout) and re.search(
@@ -156,6 +158,21 @@ def every_kind_passes_on_a_clean_stage(env):
                   text, re.M)
     check(m and m.group(1) == m.group(2) and int(m.group(1)) > 20, r.describe)
     check(r.stderr == "", r.describe)
+    doc = json.loads(env.verify("--probe", "--format", "json").stdout)
+    check(doc["verdict"] == "GO" and doc["gates"][-1]["id"] == "probes", "json gates")
+    kinds = {(q["role"], q["kind"]) for q in doc["probes"]}
+    for role in ("analyst_ro", "codex_staging", "eng_service", "vh_service"):
+        for kind in ("write", "ddl", "read", "set-role"):
+            check((role, kind) in kinds, "no %s probe as %s in the JSON" % (kind, role))
+    check(all(q["pass"] for q in doc["probes"]), "a probe failed in the JSON")
+    q = next(q for q in doc["probes"] if q["role"] == "codex_staging" and q["kind"] == "read")
+    check(q == {"role": "codex_staging", "kind": "read",
+                "what": "eng.service_credentials (sensitive)",
+                "sql": 'SELECT count(*) FROM "eng"."service_credentials"',
+                "expected": "0 rows (no RLS policy of the table applies to it)",
+                "actual": "0 rows", "pass": True}, "the read probe in the JSON: %r" % q)
+    check(json.loads(env.verify("--format", "json").stdout)["probes"] is None,
+          "probes not null without --probe")
     md = env.verify("--probe", "--format", "markdown")
     check(re.search(r"- \[x\] RLS policies active and tested \(gates `row-security`, "
                     r"`sensitive-rls`, `probes`\)", md.stdout), "markdown\n" + md.stdout)
