@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -20,19 +21,21 @@
 #include "base/text.h"
 #include "base/util.h"
 #include "report/report.h"
+#include "verify/probes.h"
 #include "verify/verify.h"
 
 static const cli_usage verify_usage = {
     .cmd = "verify",
     .text = "usage: pgward verify [--db CONNINFO | --env-file FILE] [--policy FILE]\n"
-            "                     [--format text|json|markdown]\n"
+            "                     [--format text|json|markdown] [--probe | --no-probe]\n"
             "\n"
             "Check a live database against the policy, read-only, and print the go/no-go\n"
             "checklist with the evidence of every item: schemas, extensions, row_security,\n"
             "the automation role, roles, privileges, credential lifetimes, the final state of\n"
             "the runs in the audit trail, the audit trail with the local journal, views,\n"
             "row-level security on sensitive tables and the catalog assumptions of the static\n"
-            "gate. GO only when every item holds.\n"
+            "gate; with --probe (the default when --env-file is a stage's), each restricted\n"
+            "role probed live, in transactions rolled back. GO only when every item holds.\n"
             "\n",
     .footer = "\n"
               "exit status: 0 GO, 1 NO-GO, 2 usage or input error (an invalid policy, a\n"
@@ -138,7 +141,29 @@ static cJSON *gate_json(const verify_gate *g)
     return j;
 }
 
-static void render_json(const verify_report *r, FILE *out)
+/* [{role, kind, what, sql, expected, actual, pass}]: every probe as data, or null
+   without --probe. */
+static cJSON *probes_json(const probe_report *pr)
+{
+    if (!pr)
+        return cJSON_CreateNull();
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < pr->n; i++) {
+        const probe *q = &pr->probes[i];
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "role", q->role);
+        cJSON_AddStringToObject(j, "kind", q->kind);
+        cJSON_AddStringToObject(j, "what", q->what);
+        cJSON_AddStringToObject(j, "sql", q->sql);
+        cJSON_AddStringToObject(j, "expected", q->expected);
+        cJSON_AddStringToObject(j, "actual", q->actual);
+        cJSON_AddBoolToObject(j, "pass", q->pass);
+        cJSON_AddItemToArray(a, j);
+    }
+    return a;
+}
+
+static void render_json(const verify_report *r, const probe_report *probes, FILE *out)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "version", 1);
@@ -210,6 +235,7 @@ static void render_json(const verify_report *r, FILE *out)
     } else {
         cJSON_AddNullToObject(o, "automation_role");
     }
+    cJSON_AddItemToObject(o, "probes", probes_json(probes));
     report_print_json_doc(out, o, true);
 }
 
@@ -263,6 +289,37 @@ static void render_markdown(const verify_report *r, FILE *out)
                  "pgward).\n");
 }
 
+/* --probe / --no-probe: 1 / 0 into an int that stays -1 (decide later) without them. */
+static int opt_probe(const char *cmd, const char *arg, void *dest)
+{
+    (void)cmd;
+    (void)arg;
+    *(int *)dest = 1;
+    return -1;
+}
+
+static int opt_no_probe(const char *cmd, const char *arg, void *dest)
+{
+    (void)cmd;
+    (void)arg;
+    *(int *)dest = 0;
+    return -1;
+}
+
+/* Whether an env file is a stage's (`pgward stage up` writes DIR/.env.admin beside
+   the marker DIR/stage.json, src/stage/stage.h): the probes are on by default there. */
+static bool env_file_of_stage(const char *env_file)
+{
+    if (!env_file)
+        return false;
+    const char *slash = strrchr(env_file, '/');
+    char *marker = slash ? xasprintf("%.*s/stage.json", (int)(slash - env_file), env_file)
+                         : xstrdup("stage.json");
+    bool is = access(marker, F_OK) == 0;
+    free(marker);
+    return is;
+}
+
 /* ------------------------------------------------------------------ command */
 
 int cmd_verify(int argc, char **argv)
@@ -270,6 +327,7 @@ int cmd_verify(int argc, char **argv)
     cli_conn_opts co = {0};
     const char *policy_path = NULL;
     out_format fmt = FMT_TEXT;
+    int do_probe = -1;
     const cli_option options[] = {
         CLI_CONN_OPTIONS(&co),
         CLI_OPT_STRING(0, "policy", "FILE", &policy_path,
@@ -278,6 +336,11 @@ int cmd_verify(int argc, char **argv)
         CLI_OPT_CALLBACK(0, "format", "FORMAT", &fmt, opt_format,
                          "text (default), json, or markdown (the audit log's\n"
                          "checklists with [x] and [ ] and their evidence)"),
+        CLI_OPT_CALLBACK(0, "probe", NULL, &do_probe, opt_probe,
+                         "probe each restricted role live, in transactions\n"
+                         "rolled back (default when --env-file is a stage's)"),
+        CLI_OPT_CALLBACK(0, "no-probe", NULL, &do_probe, opt_no_probe,
+                         "catalog gates only, no probe"),
         CLI_OPT_END(),
     };
     int argi, rc = cli_parse_options(&verify_usage, options, argc, argv, &argi);
@@ -316,7 +379,13 @@ int cmd_verify(int argc, char **argv)
     char *err = NULL;
     PGconn *c = conn_open(&co.params, co.db, "pgward verify", &err);
     verify_report rep;
-    if (!c || verify_database(c, pol, co.journal, &rep, &err) < 0) {
+    if (do_probe < 0)
+        do_probe = env_file_of_stage(co.env_file);
+    /* the probes are one more gate, judged with the others (verify/probes.h) */
+    probe_report probes = {0};
+    int got = c ? verify_database(c, pol, co.journal, do_probe ? &probes : NULL, &rep, &err)
+                : -1;
+    if (got < 0) {
         error("%s", err);
         rc = EXIT_FAILED;
     } else {
@@ -325,7 +394,7 @@ int cmd_verify(int argc, char **argv)
             render_text(&rep, stdout);
             break;
         case FMT_JSON:
-            render_json(&rep, stdout);
+            render_json(&rep, do_probe ? &probes : NULL, stdout);
             break;
         case FMT_MARKDOWN:
             render_markdown(&rep, stdout);
@@ -334,6 +403,7 @@ int cmd_verify(int argc, char **argv)
         rc = verify_failed(&rep) ? EXIT_FINDINGS : EXIT_CLEAN;
         verify_report_free(&rep);
     }
+    probe_report_free(&probes);
     free(err);
     if (c)
         PQfinish(c);

@@ -88,9 +88,14 @@ static void roles_schemas(strbuf *sb, const policy *p, const char **schemas, siz
                     "role\nGRANT pgward_audit_writer TO ");
         ident(sb, admin->name);
         sb_adds(sb, ";\n");
-        if (automation && automation != admin) {
+        /* and may SET ROLE to every restricted role: the probes of pgward verify run
+           as each (NOINHERIT above: the admin does not hold their privileges) */
+        for (size_t i = 0; i < p->nroles; i++) {
+            const policy_role *r = &p->roles[i];
+            if (r == admin || (r != automation && !r->restricted))
+                continue;
             sb_adds(sb, "GRANT ");
-            ident(sb, automation->name);
+            ident(sb, r->name);
             sb_adds(sb, " TO ");
             ident(sb, admin->name);
             sb_adds(sb, ";\n");

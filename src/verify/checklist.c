@@ -16,6 +16,7 @@ typedef struct item_source {
     const char *text;
     const char *gate;    /* the gate it is, or NULL */
     verify_item_fn fn;   /* else what computes it */
+    bool on_request;     /* a gate run only when asked (--probe): no item when it did not */
 } item_source;
 
 static void item_server(vctx *v, verify_gate *item);
@@ -25,30 +26,34 @@ static void item_automation_permissions(vctx *v, verify_gate *item);
 
 /* The checklist, in the order every output shows it. Every gate is here once. */
 static const item_source checklist[] = {
-    {"server-healthy", VERIFY_STAGING, "server healthy", NULL, item_server},
-    {"database-accessible", VERIFY_STAGING, "database accessible", NULL, item_database},
-    {"schemas", VERIFY_STAGING, "schemas created", "schemas", NULL},
-    {"extensions", VERIFY_STAGING, "extensions installed", "extensions", NULL},
-    {"row-security", VERIFY_STAGING, "RLS enabled by default", "row-security", NULL},
+    {"server-healthy", VERIFY_STAGING, "server healthy", NULL, item_server, false},
+    {"database-accessible", VERIFY_STAGING, "database accessible", NULL, item_database, false},
+    {"schemas", VERIFY_STAGING, "schemas created", "schemas", NULL, false},
+    {"extensions", VERIFY_STAGING, "extensions installed", "extensions", NULL, false},
+    {"row-security", VERIFY_STAGING, "RLS enabled by default", "row-security", NULL, false},
     {"automation-connect", VERIFY_STAGING, "the automation role can connect", NULL,
-     item_automation_connect},
+     item_automation_connect, false},
     {"automation-permissions", VERIFY_STAGING, "its permissions verified", NULL,
-     item_automation_permissions},
-    {"roles", VERIFY_QUALITY, "roles hold no attribute beyond the policy", "roles", NULL},
+     item_automation_permissions, false},
+    {"roles", VERIFY_QUALITY, "roles hold no attribute beyond the policy", "roles", NULL, false},
     {"privileges", VERIFY_QUALITY, "each role's privileges are within its grants",
-     "privileges", NULL},
+     "privileges", NULL, false},
     {"lifetime", VERIFY_QUALITY, "time-boxed credentials expire within their lifetime",
-     "lifetime", NULL},
+     "lifetime", NULL, false},
     {"runs-completed", VERIFY_GO_NO_GO, "all staging scripts completed successfully", NULL,
-     item_runs_completed},
+     item_runs_completed, false},
     {"runs-no-errors", VERIFY_GO_NO_GO, "zero errors in staging execution", NULL,
-     item_runs_no_errors},
-    {"audit-trail", VERIFY_GO_NO_GO, "audit trail complete", "audit-trail", NULL},
-    {"views", VERIFY_GO_NO_GO, "views compile without errors", "views", NULL},
+     item_runs_no_errors, false},
+    {"audit-trail", VERIFY_GO_NO_GO, "audit trail complete", "audit-trail", NULL, false},
+    {"views", VERIFY_GO_NO_GO, "views compile without errors", "views", NULL, false},
     {"sensitive-rls", VERIFY_GO_NO_GO, "RLS policies active on sensitive tables",
-     "sensitive-rls", NULL},
+     "sensitive-rls", NULL, false},
     {"catalog-assumptions", VERIFY_GO_NO_GO, "cross-boundary isolation verified",
-     "catalog-assumptions", NULL},
+     "catalog-assumptions", NULL, false},
+    {"probes", VERIFY_GO_NO_GO,
+     "RLS policies tested and isolation proven live: each restricted role's writes, DDL, "
+     "sensitive reads and role changes refused as the policy says",
+     "probes", NULL, true},
 };
 
 /* ------------------------------------------------------------------ items of their own */
@@ -140,6 +145,8 @@ void verify_checklist(vctx *v)
     verify_report *r = v->r;
     for (size_t i = 0; i < ARRAY_SIZE(checklist) && !v->err; i++) {
         const item_source *s = &checklist[i];
+        if (s->on_request && !verify_find_gate(r, s->gate))
+            continue;
         GROW(r->items, r->capitems, r->nitems + 1);
         verify_item *it = &r->items[r->nitems++];
         memset(it, 0, sizeof(*it));

@@ -32,6 +32,7 @@
 
 #include "conn/wait.h"
 #include "verify/gate.h"
+#include "verify/probes.h"
 
 /* ------------------------------------------------------------------ header */
 
@@ -438,8 +439,8 @@ static void read_automation(vctx *v)
 
 /* ------------------------------------------------------------------ the report */
 
-int verify_database(PGconn *c, const policy *p, const char *journal_path, verify_report *out,
-                    char **err)
+int verify_database(PGconn *c, const policy *p, const char *journal_path,
+                    struct probe_report *probes, verify_report *out, char **err)
 {
     memset(out, 0, sizeof(*out));
     vctx v = {.c = c, .p = p, .r = out};
@@ -469,6 +470,9 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path, verify
         gate_audit_trail(&v, journal_path);
     if (!v.err)
         read_automation(&v);
+    /* the live probes are one more gate, judged with the others (verify/probes.h) */
+    if (!v.err && probes && verify_probe(c, p, out, probes, &v.err) < 0 && !v.err)
+        v.err = xstrdup("the live probes failed");
     if (!v.err) {
         for (size_t i = 0; i < out->ngates; i++) {
             verify_gate *g = &out->gates[i];

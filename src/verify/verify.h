@@ -117,8 +117,11 @@ typedef struct verify_report {
  * unexpected catalog error or a lost connection returns -1 with *err (malloc'd),
  * leaving *out empty. Returns 0 with *out filled (free with verify_report_free).
  */
-int verify_database(PGconn *c, const policy *p, const char *journal_path, verify_report *out,
-                    char **err);
+struct probe_report;
+/* probes: NULL, or run the live probes (verify/probes.h) as the gate `probes`, before
+   the checklist is evaluated, and keep their report there. */
+int verify_database(PGconn *c, const policy *p, const char *journal_path,
+                    struct probe_report *probes, verify_report *out, char **err);
 
 /* The number of checklist items that failed (0: GO, and exit 0). */
 size_t verify_failed(const verify_report *r);

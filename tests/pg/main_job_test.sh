@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # main_job_test.sh PGWARD: the README's main command, end to end (scripts/main_job.sh)
 # on a free port in a temporary folder: it must end with GO (exit 0), show the
-# rejected script with its three reasons, apply both bundles, and leave no stage
+# rejected script with its three reasons, apply both bundles, probe the restricted
+# roles live (GO in the gate probes), and leave no stage
 # behind. The stage is pgward's own cluster (pgward stage up), not with_pg.sh's.
 set -u
 pgward=$1
@@ -24,6 +25,10 @@ expect 'unsupported meta-command'
 expect 'admin.bundle: applied 7 statements in 2 files as ehg_admin'
 expect 'codex.bundle: applied [0-9]+ statements in 3 files as codex_staging'
 expect 'verify: backfill and hydration complete'
+# verify on the stage's env file probes each restricted role live (verify --probe)
+expect '^GO +probes: '
+expect 'codex_staging: ddl create table in schema vh: .* -> SQLSTATE 42501'
+expect 'codex_staging: read eng\.service_credentials \(sensitive\): .* -> 0 rows'
 stage=$(sed -n 's/^stage up: .*(\(.*\))$/\1/p' <<<"$out" | head -1)
 [ -n "$stage" ] || { echo "FAIL: no 'stage up:' line naming the stage folder"; fail=1; }
 [ -z "$stage" ] || [ ! -e "$stage" ] || { echo "FAIL: the stage is still there: $stage"; fail=1; }
