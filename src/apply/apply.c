@@ -865,6 +865,7 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
             a->refused)
             return -1;
         long delay_ms = 200L << (attempt < 6 ? attempt : 6);
+        progress_clear(&a->progress);
         fprintf(a->o->err, "pgward: %s:%d:%d: lock timeout; retrying in %ld ms (%d of %d)\n",
                 a->fail_file ? a->fail_file : "?", a->fail_line, a->fail_col, delay_ms,
                 attempt + 1, a->o->retries);
@@ -888,6 +889,7 @@ static int run_units(applier *a)
             while (j < a->nfiles && !a->files[j].no_txn && !a->files[j].begin)
                 j++;
         if (a->o->dry_run && a->files[i].no_txn) {
+            progress_clear(&a->progress);
             fprintf(a->o->out, "%s: not run in a dry run: it runs outside a transaction\n",
                     a->files[i].path);
         } else if (run_unit(a, i, j, j == a->nfiles) < 0) {
@@ -1150,9 +1152,15 @@ static int run(applier *a)
     }
     if (begin_run(a) < 0)
         return -1;
+    size_t total = 0;
+    for (size_t i = 0; i < a->nfiles; i++)
+        if (!a->files[i].skip && !(o->dry_run && a->files[i].no_txn))
+            total += a->files[i].checked->nstmts;
+    progress_begin(&a->progress, o->progress, total);
     double t0 = apply_now_ms();
     int rc = run_units(a);
     double ms = apply_now_ms() - t0;
+    progress_clear(&a->progress);
     if (rc == 0) {
         const char *status = o->dry_run ? "dry-run" : "committed";
         finish(a, status, NULL);

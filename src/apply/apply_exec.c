@@ -313,6 +313,8 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
             rec = statement_record(a, p, "ok", tag, rows, ms);
             a->nstatements++;
             if (a->o->verbose || a->o->dry_run)
+                progress_clear(&a->progress);
+            if (a->o->verbose || a->o->dry_run)
                 fprintf(a->o->out, "  %s:%d: %s (%.1f ms)\n", st->src->name, st->line,
                         tag && *tag ? tag : "OK", ms);
         }
@@ -347,6 +349,7 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
         rec = statement_record(a, p, status, NULL, -1, ms);
     }
     const char *status = cJSON_GetObjectItem(rec, "status")->valuestring;
+    progress_step(&a->progress, st->src->name);
     if (a->in_txn) {
         cJSON_AddItemToArray(a->rows, audit_statement_row(rec, status));
         if (journal_statement(a, rec, false) < 0)
@@ -411,6 +414,7 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
 static void echo_text(void *ctx, const char *text, bool newline)
 {
     applier *a = ctx;
+    progress_clear(&a->progress);
     fprintf(a->o->out, "%s%s", text, newline ? "\n" : "");
 }
 

@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from pgtest import WAIT, Failure, check, no_sanitizer_report, run_tests, test
+from pgtest import WAIT, Failure, check, no_sanitizer_report, run_on_tty, run_tests, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -1360,6 +1360,37 @@ def manifest_count_checked_on_the_one_read(env):
     check(table_rows(env, "t") == "", "table: " + table_rows(env, "t"))
     r = env.run("bundle", "verify", b, check_rc=1)
     check("the scripts hold 1 statement, the manifest says 2" in r.stderr, r.stderr)
+
+
+PROGRESS = re.compile(r"\r\x1b\[Kpgward apply: (\S+): (\d+)/(\d+) statements, "
+                      r"(\d+\.\d) s, (\d+\.\d)/s")
+
+
+@test
+def progress_on_a_terminal_only(env):
+    env.q("CREATE TABLE t (x int)")
+    # statements that take 150 ms each, so the line is redrawn more than once
+    b = env.bundle("b", [("a.sql", "INSERT INTO t SELECT 1 FROM pg_sleep(0.15);\n" * 3),
+                         ("b.sql", "INSERT INTO t SELECT 2 FROM pg_sleep(0.15);\n")])
+    rc, out, tty = run_on_tty([env.pgward, "apply", b], env.dir, env.env())
+    check(rc == 0, "exit %d: %s %s" % (rc, out, tty))
+    draws = PROGRESS.findall(tty)
+    check(len(draws) >= 2, "progress lines: %r" % tty)
+    check(len(draws) <= 4, "redrawn more often than once per statement: %r" % tty)
+    check(all(total == "4" for _, _, total, _, _ in draws), str(draws))
+    check(draws[0][:2] == ("src/b/a.sql", "1"), str(draws))
+    check(draws[-1][0] == "src/b/b.sql" and draws[-1][1] == "4", str(draws))
+    check(tty.endswith("\r\x1b[K"), "the line is not erased at the end: %r" % tty)
+    check("applied 4 statements" in out and "pgward apply:" not in out, out)
+    # --quiet: nothing on the terminal
+    b2 = env.bundle("b2", [("a.sql", "INSERT INTO t VALUES (3);\n")])
+    rc, out, tty = run_on_tty([env.pgward, "apply", "--quiet", b2], env.dir, env.env())
+    check(rc == 0 and tty == "", "--quiet: exit %d, terminal got %r" % (rc, tty))
+    # on a pipe (a CI log): stderr stays empty, stdout is the summary only
+    b3 = env.bundle("b3", [("a.sql", "INSERT INTO t VALUES (4);\n" * 2)])
+    r = env.run("apply", b3, check_rc=0)
+    check(r.stderr == "", "stderr on a pipe: %r" % r.stderr)
+    check(r.stdout.count("\n") == 1 and "\x1b" not in r.stdout, r.stdout)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,13 @@ test ran). Python 3 standard library only.
 
 import argparse
 import os
+import pty
+import select
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 import traceback
 
 WAIT = 60.0  # seconds any condition may take before the test fails
@@ -114,6 +117,33 @@ class StagedEnv:
                 " ".join(args), r.returncode, check_rc, r.stdout, r.stderr))
         return r
 
+
+def run_on_tty(cmd, cwd, env):
+    """Runs cmd with stderr on a pseudo-terminal (stdout on a pipe, as when an
+    operator pipes the summary): its exit status, stdout, and what the terminal got."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=slave,
+                         stdin=subprocess.DEVNULL)
+    os.close(slave)
+    got = b""
+    deadline = time.monotonic() + WAIT * 3
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every writer of the terminal is gone
+                break
+            if not chunk:
+                break
+            got += chunk
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    out = p.stdout.read().decode()
+    p.stdout.close()
+    p.wait(timeout=WAIT)
+    return p.returncode, out, got.decode(errors="replace")
 
 
 def test(fn):
