@@ -945,6 +945,24 @@ static void report_failure(applier *a)
     sb_free(&hint);
 }
 
+/*
+ * What a dry run says about time: the statements' durations added up (each from
+ * its sending, or the previous answer in the pipeline, to its answer) and the
+ * slowest, beside the run's own time (which adds BEGIN, the audit rows, the
+ * checks and ROLLBACK). Locks are not measured.
+ */
+static void report_dry_run_time(applier *a, double run_ms)
+{
+    char *slowest = progress_slowest_text(&a->progress);
+    fprintf(a->o->out,
+            "%s: dry run time: %.1f ms in %zu statement%s%s, %.0f ms for the run (with "
+            "BEGIN, the audit rows and ROLLBACK)%s%s\n",
+            a->o->bundle, a->progress.statement_ms, a->progress.timed,
+            a->progress.timed == 1 ? "" : "s", a->o->retries ? " (retries included)" : "",
+            run_ms, *slowest ? "; slowest: " : "", slowest);
+    free(slowest);
+}
+
 static void finish(applier *a, const char *status, const char *message)
 {
     if (a->commit_unknown) {
@@ -1046,6 +1064,7 @@ static int begin_run(applier *a)
 
 static void applier_free(applier *a)
 {
+    progress_free(&a->progress);
     for (size_t i = 0; i < a->nfiles; i++) {
         script_free(a->files[i].checked);
         audit_progress_free(a->files[i].progress, a->files[i].nprogress);
@@ -1169,6 +1188,8 @@ static int run(applier *a)
                 a->nstatements, a->nstatements == 1 ? "" : "s", to_run, to_run == 1 ? "" : "s",
                 a->role->name, a->target, ms,
                 a->nskipped ? " (resumed after statements that had run)" : "", a->r->run_id);
+        if (o->dry_run)
+            report_dry_run_time(a, ms);
         return 0;
     }
     char *stays = what_stays(a);

@@ -298,7 +298,11 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
                     size_t *nvars)
 {
     const statement *st = p->st;
-    double ms = apply_now_ms() - p->t0;
+    /* in the pipeline a statement waits on the server for those sent before it: its
+       time runs from its sending or the previous answer, whichever is later */
+    double now = apply_now_ms();
+    double ms = now - (p->t0 > a->last_answer ? p->t0 : a->last_answer);
+    a->last_answer = now;
     ExecStatusType es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = 0;
     cJSON *rec;
@@ -349,7 +353,7 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
         rec = statement_record(a, p, status, NULL, -1, ms);
     }
     const char *status = cJSON_GetObjectItem(rec, "status")->valuestring;
-    progress_step(&a->progress, st->src->name);
+    progress_step(&a->progress, st->src->name, st->line, ms);
     if (a->in_txn) {
         cJSON_AddItemToArray(a->rows, audit_statement_row(rec, status));
         if (journal_statement(a, rec, false) < 0)

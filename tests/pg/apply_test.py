@@ -537,6 +537,15 @@ def dry_run_rolls_back(env):
     b = env.bundle("b", [("a.sql", "UPDATE t SET x = x * 2 WHERE x > 2;\nDELETE FROM t WHERE x = 1;\n")])
     r = env.run("apply", "--dry-run", b, check_rc=0)
     check("UPDATE 3" in r.stdout and "DELETE 1" in r.stdout, r.stdout)
+    # the time it took: the statements' added up, the run's, the slowest first
+    m = re.search(r"^.*b\.bundle: dry run time: ([0-9.]+) ms in 2 statements, ([0-9]+) ms for "
+                  r"the run \(with BEGIN, the audit rows and ROLLBACK\); slowest: src/b/a\.sql:([12]) \(([0-9.]+) ms\), "
+                  r"src/b/a\.sql:([12]) \(([0-9.]+) ms\)$", r.stdout, re.M)
+    check(m, r.stdout)
+    check(float(m.group(4)) >= float(m.group(6)) and {m.group(3), m.group(5)} == {"1", "2"},
+          r.stdout)
+    check(abs(float(m.group(4)) + float(m.group(6)) - float(m.group(1))) < 0.2, r.stdout)
+    check(float(m.group(1)) <= float(m.group(2)) + 1, r.stdout)
     check(table_rows(env, "t") == "1,2,3,4,5", "dry run changed the table")
     runs = env.audit_runs()
     check([v["status"] for v in runs.values()] == ["dry-run"], str(runs))
@@ -546,6 +555,13 @@ def dry_run_rolls_back(env):
     env.run("apply", b, check_rc=0)  # not skipped: the dry run applied nothing
     check(table_rows(env, "t") == "2,6,8,10", "table: " + table_rows(env, "t"))
     env.check_agreement()
+    # pipelined, a statement's time starts at the previous answer: the quick one
+    # after a slow one is not charged the slow one's time
+    slow = env.bundle("slow", [("s.sql", "SELECT pg_sleep(0.3);\nSELECT 1;\n")])
+    r = env.run("apply", "--dry-run", slow, check_rc=0)
+    m = re.search(r"slowest: src/slow/s\.sql:1 \(([0-9.]+) ms\), src/slow/s\.sql:2 "
+                  r"\(([0-9.]+) ms\)$", r.stdout, re.M)
+    check(m and float(m.group(1)) >= 300 and float(m.group(2)) < 150, r.stdout)
 
 
 LOCKED_BUNDLE = [("a.sql", "INSERT INTO t VALUES (1);\n"),
