@@ -645,6 +645,7 @@ void apply_record_unrecorded(applier *a)
     if (PQstatus(a->c) != CONNECTION_OK)
         a->conn_lost = true;
     if (!ok) {
+        progress_clear(&a->progress);
         fprintf(a->o->err, "pgward: cannot record %d statement%s in the audit tables%s%s\n",
                 cJSON_GetArraySize(a->unrecorded),
                 cJSON_GetArraySize(a->unrecorded) == 1 ? "" : "s", err ? ": " : "",

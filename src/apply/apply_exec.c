@@ -181,8 +181,10 @@ static int gate_again(applier *a, const script *s, const statement *st)
         const finding *f = &tmp.findings.items[i];
         if (f->severity == SEV_ERROR && f->src == st->src && f->offset >= st->offset &&
             f->offset <= st->offset + st->length) {
-            if (errors++ == 0)
+            if (errors++ == 0) {
+                progress_clear(&a->progress);
                 report_finding_text(a->o->err, f, false);
+            }
         }
     }
     finding_list_free(&tmp.findings);

@@ -1402,6 +1402,11 @@ def progress_on_a_terminal_only(env):
     b2 = env.bundle("b2", [("a.sql", "INSERT INTO t VALUES (3);\n")])
     rc, out, tty = run_on_tty([env.pgward, "apply", "--quiet", b2], env.dir, env.env())
     check(rc == 0 and tty == "", "--quiet: exit %d, terminal got %r" % (rc, tty))
+    # a failure: the line is erased before the error, which starts a line of its own
+    f = env.bundle("f", [("a.sql", "INSERT INTO t VALUES (5);\nSELECT 1 / 0;\n")])
+    rc, out, tty = run_on_tty([env.pgward, "apply", f], env.dir, env.env())
+    check(rc == 3 and PROGRESS.search(tty), "exit %d: %r" % (rc, tty))
+    check(re.search(r"\r\x1b\[Ksrc/f/a\.sql:2:\d+: error: division by zero", tty), repr(tty))
     # on a pipe (a CI log): stderr stays empty, stdout is the summary only
     b3 = env.bundle("b3", [("a.sql", "INSERT INTO t VALUES (4);\n" * 2)])
     r = env.run("apply", b3, check_rc=0)
