@@ -3,7 +3,8 @@
 A test is a function taking the file's Env, registered with @test; check() fails it
 with a message; psql() runs SQL through psql; StagedEnv is a database staged for
 rules/staging.policy, the base of the verify, assumptions and audit tests' Env; no_sanitizer_report() fails it when a sanitizer build of pgward
-reported on stderr; run_tests(Env) parses --pgward and -k, runs every test with a
+reported on stderr; run_on_tty() runs a command with stderr on a pseudo-terminal
+(what an operator watching sees); run_tests(Env) parses --pgward and -k, runs every test with a
 fresh Env (always closed), prints "ok NAME" or "FAIL NAME: why" and
 "N passed, M failed", and returns the exit status (1 on any failure, or when no
 test ran). Python 3 standard library only.
