@@ -468,6 +468,8 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path, verify
     if (!v.err)
         gate_audit_trail(&v, journal_path);
     if (!v.err)
+        gate_budget(&v);
+    if (!v.err)
         read_automation(&v);
 
     vctx_free_schemas(&v);
