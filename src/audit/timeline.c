@@ -92,7 +92,8 @@ static const char *statements_sql =
     "SELECT s.seq, s.txn, s.file, coalesce(s.line, 0), coalesce(s.col, 0), "
     "coalesce(s.command_tag, ''), s.rows_affected, "
     "round(s.duration_ms::numeric, 3), s.status, coalesce(s.sqlstate, ''), "
-    "coalesce(s.message, ''), st.outcome, st.settled_by, " UTC("st.settled_at") " "
+    "coalesce(s.message, ''), st.outcome, st.settled_by, " UTC("st.settled_at") ", "
+    "coalesce(st.note, '') "
     "FROM audit.statements s LEFT JOIN audit.settlements st "
     "ON st.run_id = s.run_id AND st.seq = s.seq "
     "WHERE s.run_id = $1::uuid ORDER BY s.seq";
@@ -119,9 +120,8 @@ static void print_text(const PGresult *run, const PGresult *files, const PGresul
                 shown(&b1, val(files, i, 0), false), val(files, i, 1), val(files, i, 2),
                 val(files, i, 3));
     if (PQntuples(files) == 0)
-        fprintf(out, "            no file recorded as applied (%s)\n",
-                strcmp(val(run, 0, 1), "committed") == 0 ? "every file ran before"
-                                                          : "nothing of it committed");
+        fprintf(out, "            no file recorded as applied (a file is, once all of it "
+                     "committed)\n");
     fprintf(out, "  when:     started %s, %s %s\n", val(run, 0, 7),
             *val(run, 0, 8) ? "ended" : "not ended", val(run, 0, 8));
     fprintf(out, "  how long: %s%s; statements %s ms in total (%s statement%s%s%s)\n",
@@ -133,9 +133,10 @@ static void print_text(const PGresult *run, const PGresult *files, const PGresul
     if (PQntuples(st) > 0)
         fprintf(out, "  statements, in the order they ran:\n");
     for (int i = 0; i < PQntuples(st); i++) {
-        fprintf(out, "    %4s  %s:%s:%s  %s ms  %s%s%s%s%s%s", val(st, i, 0),
+        fprintf(out, "    %4s  %s:%s:%s  %s%s  %s%s%s%s%s%s", val(st, i, 0),
                 shown(&b1, val(st, i, 2), false), val(st, i, 3), val(st, i, 4),
-                *val(st, i, 7) ? val(st, i, 7) : "?", val(st, i, 8),
+                *val(st, i, 7) ? val(st, i, 7) : "duration unknown",
+                *val(st, i, 7) ? " ms" : "", val(st, i, 8),
                 *val(st, i, 9) ? " [SQLSTATE " : "", val(st, i, 9), *val(st, i, 9) ? "]" : "",
                 *val(st, i, 5) ? "  " : "", shown(&b2, val(st, i, 5), false));
         if (!PQgetisnull(st, i, 6) && strcmp(val(st, i, 6), "-1") != 0)
@@ -143,8 +144,9 @@ static void print_text(const PGresult *run, const PGresult *files, const PGresul
         if (*val(st, i, 10))
             fprintf(out, ": %s", shown(&b3, val(st, i, 10), false));
         if (!PQgetisnull(st, i, 11))
-            fprintf(out, " (settled: %s, by %s at %s)", val(st, i, 11),
-                    shown(&b1, val(st, i, 12), false), val(st, i, 13));
+            fprintf(out, " (settled: %s, by %s at %s: %s)", val(st, i, 11),
+                    shown(&b1, val(st, i, 12), false), val(st, i, 13),
+                    shown(&b2, val(st, i, 14), false));
         fputc('\n', out);
     }
     sb_free(&b1);
@@ -167,9 +169,8 @@ static void print_markdown(const PGresult *run, const PGresult *files, const PGr
                 shown(&b1, val(files, i, 0), true), val(files, i, 1), val(files, i, 2),
                 val(files, i, 3));
     if (PQntuples(files) == 0)
-        fprintf(out, "  - no file recorded as applied (%s)\n",
-                strcmp(val(run, 0, 1), "committed") == 0 ? "every file ran before"
-                                                          : "nothing of it committed");
+        fprintf(out, "  - no file recorded as applied (a file is, once all of it "
+                     "committed)\n");
     fprintf(out, "- when: started %s, %s %s\n", val(run, 0, 7),
             *val(run, 0, 8) ? "ended" : "not ended", val(run, 0, 8));
     fprintf(out, "- how long: %s%s; statements %s ms in total (%s statement%s%s%s)\n",
@@ -187,9 +188,11 @@ static void print_markdown(const PGresult *run, const PGresult *files, const PGr
         fprintf(out, "| %s | %s:%s:%s | %s | %s | %s", val(st, i, 0),
                 shown(&b1, val(st, i, 2), true), val(st, i, 3), val(st, i, 4), val(st, i, 7),
                 rows ? val(st, i, 6) : "", val(st, i, 8));
-        if (!PQgetisnull(st, i, 11))
-            fprintf(out, " (settled: %s, by %s)", val(st, i, 11),
-                    shown(&b2, val(st, i, 12), true));
+        if (!PQgetisnull(st, i, 11)) {
+            fprintf(out, " (settled: %s, by %s at %s: ", val(st, i, 11),
+                    shown(&b2, val(st, i, 12), true), val(st, i, 13));
+            fprintf(out, "%s)", shown(&b2, val(st, i, 14), true));
+        }
         fprintf(out, " | %s | %s |\n", val(st, i, 9),
                 shown(&b3, *val(st, i, 10) ? val(st, i, 10) : val(st, i, 5), true));
     }

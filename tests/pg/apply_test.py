@@ -995,6 +995,13 @@ def killed_outside_transaction_in_doubt(env):
     check("settled as ran" in r.stdout, r.stdout)
     r = env.run("audit", "settle", run, "1", "ran", "--note", "again", check_rc=1)
     check("settled already" in r.stderr, r.stderr)
+    # the timeline shows the in-doubt row and how it was settled, by whom, why
+    r = env.run("audit", "show", "--run", run, check_rc=0)
+    check(re.search(r"\n       1  src/b/a\.sql:2:\d+  duration unknown  in-doubt \(settled: ran, by "
+                    r"postgres at 20\S+Z: index t_x is there\)\n", r.stdout), r.stdout)
+    r = env.run("audit", "show", "--run", run, "--format", "markdown", check_rc=0)
+    check(re.search(r"\| 1 \| src/b/a\.sql:2:\d+ \|  \|  \| in-doubt \(settled: ran, by "
+                    r"postgres at 20\S+Z: index t\\_x is there\) \|", r.stdout), r.stdout)
     r = env.run("apply", b, check_rc=0)
     check("resuming: 1 statement already ran" in r.stdout, r.stdout)
     check(table_rows(env, "t") == "2", "table: " + table_rows(env, "t"))

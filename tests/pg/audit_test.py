@@ -425,7 +425,7 @@ def show_run_as_a_timeline(env):
     # the failed run: its statement, position and SQLSTATE; nothing applied
     out = env.run("audit", "show", "--run", bad_run, check_rc=0).stdout
     check(out.startswith("run %s: failed\n" % bad_run), out)
-    check("no file recorded as applied (nothing of it committed)" in out, out)
+    check("no file recorded as applied (a file is, once all of it committed)" in out, out)
     check("(2 statements: 1 rolled-back, 1 failed)" in out, out)
     check(re.search(r"       2  src/bad\|\*x\*\.sql:2:1  [0-9.]+ ms  failed \[SQLSTATE 22012\]"
                     r": src/bad\|\*x\*\.sql:2:1: division by zero\n", out), out)
