@@ -40,7 +40,7 @@ void pgw_policy_yyerror(PGW_POLICY_YYLTYPE *lloc, void *scanner, policy_builder 
 %token KW_UNRESTRICTED "unrestricted" KW_LIFETIME "lifetime" KW_GRANT "grant" KW_ON "on"
 %token KW_ALLOW "allow" KW_FUNCTION "function" KW_RULE "rule" KW_SET "set"
 %token KW_DEFAULT "default" KW_REQUIRE "require" KW_EXTENSION "extension"
-%token KW_EXCLUDE "exclude"
+%token KW_EXCLUDE "exclude" KW_BUDGET "budget"
 %token <str> IDENT "identifier" STRING "string" DURATION "duration"
 %token BAD_STRING "unterminated string" BAD_CHAR "unexpected character"
 
@@ -70,6 +70,7 @@ declaration
     | "default" "role" word ';'                    { pb_default_role(b, $3, LOC(@3)); }
     | "require" "extension" names ';'              { pb_require_extensions(b, $3); }
     | "exclude" STRING ';'                         { pb_exclude(b, $2, LOC(@2)); }
+    | "budget" word DURATION ';'                   { pb_budget(b, $2, LOC(@2), $3, LOC(@3)); }
     ;
 
 family_items

@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "apply/apply.h"
+#include "apply/progress.h"
 #include "bundle/bundle.h"
 #include "audit/audit.h"
 #include "audit/journal.h"
@@ -78,6 +79,8 @@ typedef struct applier {
                               tables do not have yet (the journal has them) */
     cJSON *file_rows;
     size_t nstatements, nskipped;
+    apply_progress progress; /* the line on a terminal (o->progress), the timing */
+    double last_answer;      /* when the last statement's answer arrived (ms) */
     /* a restricted role's pinned settings (policy/pinned.h), as the server reported
        them once set, and the one query that reads them back */
     bool pinned;

@@ -645,6 +645,7 @@ void apply_record_unrecorded(applier *a)
     if (PQstatus(a->c) != CONNECTION_OK)
         a->conn_lost = true;
     if (!ok) {
+        progress_clear(&a->progress);
         fprintf(a->o->err, "pgward: cannot record %d statement%s in the audit tables%s%s\n",
                 cJSON_GetArraySize(a->unrecorded),
                 cJSON_GetArraySize(a->unrecorded) == 1 ? "" : "s", err ? ": " : "",
@@ -865,6 +866,7 @@ static int run_unit(applier *a, size_t from, size_t to, bool last_unit)
             a->refused)
             return -1;
         long delay_ms = 200L << (attempt < 6 ? attempt : 6);
+        progress_clear(&a->progress);
         fprintf(a->o->err, "pgward: %s:%d:%d: lock timeout; retrying in %ld ms (%d of %d)\n",
                 a->fail_file ? a->fail_file : "?", a->fail_line, a->fail_col, delay_ms,
                 attempt + 1, a->o->retries);
@@ -888,6 +890,7 @@ static int run_units(applier *a)
             while (j < a->nfiles && !a->files[j].no_txn && !a->files[j].begin)
                 j++;
         if (a->o->dry_run && a->files[i].no_txn) {
+            progress_clear(&a->progress);
             fprintf(a->o->out, "%s: not run in a dry run: it runs outside a transaction\n",
                     a->files[i].path);
         } else if (run_unit(a, i, j, j == a->nfiles) < 0) {
@@ -941,6 +944,24 @@ static void report_failure(applier *a)
     sb_free(&msg);
     sb_free(&detail);
     sb_free(&hint);
+}
+
+/*
+ * What a dry run says about time: the statements' durations added up (each from
+ * its sending, or the previous answer in the pipeline, to its answer) and the
+ * slowest, beside the run's own time (which adds BEGIN, the audit rows, the
+ * checks and ROLLBACK). Locks are not measured.
+ */
+static void report_dry_run_time(applier *a, double run_ms)
+{
+    char *slowest = progress_slowest_text(&a->progress);
+    fprintf(a->o->out,
+            "%s: dry run time: %.1f ms in %zu statement%s%s, %.0f ms for the run (with "
+            "BEGIN, the audit rows and ROLLBACK)%s%s\n",
+            a->o->bundle, a->progress.statement_ms, a->progress.timed,
+            a->progress.timed == 1 ? "" : "s", a->o->retries ? " (retries included)" : "",
+            run_ms, *slowest ? "; slowest: " : "", slowest);
+    free(slowest);
 }
 
 static void finish(applier *a, const char *status, const char *message)
@@ -1044,6 +1065,7 @@ static int begin_run(applier *a)
 
 static void applier_free(applier *a)
 {
+    progress_free(&a->progress);
     for (size_t i = 0; i < a->nfiles; i++) {
         script_free(a->files[i].checked);
         audit_progress_free(a->files[i].progress, a->files[i].nprogress);
@@ -1150,9 +1172,15 @@ static int run(applier *a)
     }
     if (begin_run(a) < 0)
         return -1;
+    size_t total = 0;
+    for (size_t i = 0; i < a->nfiles; i++)
+        if (!a->files[i].skip && !(o->dry_run && a->files[i].no_txn))
+            total += a->files[i].checked->nstmts;
+    progress_begin(&a->progress, o->progress, total);
     double t0 = apply_now_ms();
     int rc = run_units(a);
     double ms = apply_now_ms() - t0;
+    progress_clear(&a->progress);
     if (rc == 0) {
         const char *status = o->dry_run ? "dry-run" : "committed";
         finish(a, status, NULL);
@@ -1161,6 +1189,8 @@ static int run(applier *a)
                 a->nstatements, a->nstatements == 1 ? "" : "s", to_run, to_run == 1 ? "" : "s",
                 a->role->name, a->target, ms,
                 a->nskipped ? " (resumed after statements that had run)" : "", a->r->run_id);
+        if (o->dry_run)
+            report_dry_run_time(a, ms);
         return 0;
     }
     char *stays = what_stays(a);

@@ -45,6 +45,7 @@ typedef struct apply_opts {
     int retries;                   /* retries of a transaction after a lock timeout */
     int lock_wait_seconds;         /* how long to wait for another apply's lock */
     bool verbose;                  /* a line per statement */
+    FILE *progress;                /* a terminal for the progress line, or NULL */
     FILE *out;                     /* progress, \echo, results summary */
     FILE *err;                     /* findings and errors */
 } apply_opts;

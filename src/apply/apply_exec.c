@@ -181,8 +181,10 @@ static int gate_again(applier *a, const script *s, const statement *st)
         const finding *f = &tmp.findings.items[i];
         if (f->severity == SEV_ERROR && f->src == st->src && f->offset >= st->offset &&
             f->offset <= st->offset + st->length) {
-            if (errors++ == 0)
+            if (errors++ == 0) {
+                progress_clear(&a->progress);
                 report_finding_text(a->o->err, f, false);
+            }
         }
     }
     finding_list_free(&tmp.findings);
@@ -298,7 +300,11 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
                     size_t *nvars)
 {
     const statement *st = p->st;
-    double ms = apply_now_ms() - p->t0;
+    /* in the pipeline a statement waits on the server for those sent before it: its
+       time runs from its sending or the previous answer, whichever is later */
+    double now = apply_now_ms();
+    double ms = now - (p->t0 > a->last_answer ? p->t0 : a->last_answer);
+    a->last_answer = now;
     ExecStatusType es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     int rc = 0;
     cJSON *rec;
@@ -312,6 +318,8 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
         } else {
             rec = statement_record(a, p, "ok", tag, rows, ms);
             a->nstatements++;
+            if (a->o->verbose || a->o->dry_run)
+                progress_clear(&a->progress);
             if (a->o->verbose || a->o->dry_run)
                 fprintf(a->o->out, "  %s:%d: %s (%.1f ms)\n", st->src->name, st->line,
                         tag && *tag ? tag : "OK", ms);
@@ -347,6 +355,7 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
         rec = statement_record(a, p, status, NULL, -1, ms);
     }
     const char *status = cJSON_GetObjectItem(rec, "status")->valuestring;
+    progress_step(&a->progress, st->src->name, st->line, ms);
     if (a->in_txn) {
         cJSON_AddItemToArray(a->rows, audit_statement_row(rec, status));
         if (journal_statement(a, rec, false) < 0)
@@ -411,6 +420,7 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
 static void echo_text(void *ctx, const char *text, bool newline)
 {
     applier *a = ctx;
+    progress_clear(&a->progress);
     fprintf(a->o->out, "%s%s", text, newline ? "\n" : "");
 }
 

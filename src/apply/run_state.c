@@ -68,6 +68,7 @@ void apply_fail(applier *a, bool refused, char *message)
 {
     if (a->failed && !refused) {
         /* the first failure is the run's; this one is said, not lost */
+        progress_clear(&a->progress);
         fprintf(a->o->err, "pgward: %s\n", message);
         free(message);
         return;

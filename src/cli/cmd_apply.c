@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "apply/apply.h"
 #include "cli/cli.h"
@@ -63,6 +64,7 @@ int cmd_apply(int argc, char **argv)
 {
     apply_opts o = apply_opts_default();
     cli_conn_opts co = {0};
+    bool quiet = false;
     const cli_option options[] = {
         CLI_CONN_OPTIONS(&co),
         CLI_OPT_STRING(0, "role", "ROLE", &o.role,
@@ -89,6 +91,8 @@ int cmd_apply(int argc, char **argv)
                          "wait this long for another apply on the same database\n"
                          "(default 10)"),
         CLI_OPT_BOOL(0, "verbose", &o.verbose, "a line per statement"),
+        CLI_OPT_BOOL(0, "quiet", &quiet,
+                     "no progress line on stderr (shown only on a terminal)"),
         CLI_OPT_END(),
     };
     int argi, rc = cli_parse_options(&apply_usage, options, argc, argv, &argi);
@@ -104,6 +108,9 @@ int cmd_apply(int argc, char **argv)
     o.db = co.db;
     o.params = &co.params;
     o.journal = co.journal;
+    /* progress only for a person watching: never into a file, a pipe or a CI log */
+    if (!quiet && isatty(fileno(stderr)))
+        o.progress = stderr;
     if (!o.pubkey && getenv("PGWARD_PUBKEY") && *getenv("PGWARD_PUBKEY"))
         o.pubkey = getenv("PGWARD_PUBKEY");
     apply_result r;

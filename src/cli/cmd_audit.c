@@ -7,7 +7,9 @@
  * is left in doubt (its session still runs), 2 usage error, a malformed --db or a
  * journal that is malformed or cannot be opened, 3 the database cannot be reached
  * or written.
- * show: prints the recent runs, or one run's statements (--run), as text or JSON.
+ * show: prints the recent runs, or one run (--run) as a timeline (audit/timeline.h:
+ * who, what, when, how long, each statement's outcome; --format markdown: the
+ * evidence section of a go/no-go report), or either as JSON.
  * Exit: 0, 2 usage, 3 database error.
  * settle: records what became known of a statement recorded in doubt (it ran
  * outside a transaction and its answer was lost), so a resumed apply may go on.
@@ -23,6 +25,7 @@
 
 #include "audit/audit.h"
 #include "audit/chain.h"
+#include "audit/timeline.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "audit/journal.h"
@@ -31,14 +34,16 @@
 static const cli_usage audit_usage = {
     .cmd = "audit",
     .text = "usage: pgward audit sync [options]\n"
-            "       pgward audit show [--run ID] [--format text|json] [--limit N] [options]\n"
+            "       pgward audit show [--run ID] [--format text|json|markdown] [--limit N]\n"
+            "                         [options]\n"
             "       pgward audit settle RUN SEQ ran|did-not-run --note TEXT [options]\n"
             "       pgward audit verify [options]\n"
             "\n"
             "sync: record in the audit trail whatever the local journal holds and the database\n"
             "does not (runs cut short by a crash, a lost connection or a kill), asking the\n"
             "database whether an unanswered COMMIT took effect. Idempotent.\n"
-            "show: print the recent runs, or every statement of one run.\n"
+            "show: print the recent runs, or one run as a timeline: who, what, when, how long\n"
+            "and every statement's outcome (markdown: the evidence of a go/no-go report).\n"
             "settle: say whether statement SEQ of run RUN, recorded in doubt, ran; a resumed\n"
             "apply refuses to send an in-doubt statement again until it is settled.\n"
             "verify: recompute the audit trail's hash chain from its rows and cross-check\n"
@@ -49,6 +54,22 @@ static const cli_usage audit_usage = {
               "in doubt; verify: NO-GO), 2 usage or input error (a malformed --db or\n"
               "journal), 3 cannot connect or database error\n",
 };
+
+/* audit show's --format: text, json, or markdown (one run only). */
+typedef enum show_format { SHOW_TEXT, SHOW_JSON, SHOW_MARKDOWN } show_format;
+
+static int opt_show_format(const char *cmd, const char *arg, void *format)
+{
+    if (strcmp(arg, "text") == 0)
+        *(show_format *)format = SHOW_TEXT;
+    else if (strcmp(arg, "json") == 0)
+        *(show_format *)format = SHOW_JSON;
+    else if (strcmp(arg, "markdown") == 0)
+        *(show_format *)format = SHOW_MARKDOWN;
+    else
+        return usage_error(cmd, "unknown format '%s': expected text, json or markdown", arg);
+    return -1;
+}
 
 static int opt_limit(const char *cmd, const char *arg, void *limit)
 {
@@ -187,13 +208,14 @@ int cmd_audit(int argc, char **argv)
 {
     cli_conn_opts co = {0};
     const char *run = NULL, *note = NULL;
-    cli_format format = CLI_FORMAT_TEXT;
+    show_format format = SHOW_TEXT;
     int limit = 0; /* 0: not given (20) */
     const cli_option options[] = {
         CLI_CONN_OPTIONS(&co),
         CLI_OPT_STRING(0, "run", "ID", &run, "show: the run to print in full"),
-        CLI_OPT_CALLBACK(0, "format", "FORMAT", &format, cli_opt_format,
-                         "show: text (default) or json"),
+        CLI_OPT_CALLBACK(0, "format", "FORMAT", &format, opt_show_format,
+                         "show: text (default), json, or markdown (with --run:\n"
+                         "the evidence section of a go/no-go report)"),
         CLI_OPT_CALLBACK(0, "limit", "N", &limit, opt_limit,
                          "show: how many recent runs (default 20)"),
         CLI_OPT_STRING(0, "note", "TEXT", &note,
@@ -201,7 +223,7 @@ int cmd_audit(int argc, char **argv)
         CLI_OPT_END(),
     };
     int argi, rc = cli_parse_options(&audit_usage, options, argc, argv, &argi);
-    bool json = format == CLI_FORMAT_JSON;
+    bool json = format == SHOW_JSON;
     const char *action = argi < argc ? argv[argi] : NULL;
     bool settle = action && strcmp(action, "settle") == 0;
     if (rc < 0 && (!action || (strcmp(action, "sync") != 0 && strcmp(action, "show") != 0 &&
@@ -218,8 +240,10 @@ int cmd_audit(int argc, char **argv)
         rc = usage_error("audit", "--note is for 'audit settle'");
     if (rc < 0 && !settle && argi + 1 < argc)
         rc = usage_error("audit", "unexpected argument '%s'", argv[argi + 1]);
-    if (rc < 0 && strcmp(action, "show") != 0 && (run || json || limit))
+    if (rc < 0 && strcmp(action, "show") != 0 && (run || format != SHOW_TEXT || limit))
         rc = usage_error("audit", "--run, --format and --limit are for 'audit show'");
+    if (rc < 0 && format == SHOW_MARKDOWN && !run)
+        rc = usage_error("audit", "--format markdown shows one run: give --run ID");
     if (!limit)
         limit = 20;
     if (rc < 0)
@@ -237,7 +261,8 @@ int cmd_audit(int argc, char **argv)
     } else {
         char *err = NULL;
         PGconn *c = conn_open(&co.params, co.db, "pgward audit show", &err);
-        if (!c || audit_show(c, run, json, limit, stdout, &err) < 0) {
+        if (!c || (run && !json ? audit_timeline(c, run, format == SHOW_MARKDOWN, stdout, &err)
+                                : audit_show(c, run, json, limit, stdout, &err)) < 0) {
             error("%s", err);
             rc = EXIT_FAILED;
         } else {

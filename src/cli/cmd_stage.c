@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "base/util.h"
@@ -22,6 +23,7 @@ static const cli_usage stage_usage = {
     .cmd = "stage",
     .text =
         "usage: pgward stage up [--policy FILE] [--port PORT] [--dir DIR] [--ttl DURATION]\n"
+        "                       [--quiet]\n"
         "       pgward stage status [--dir DIR]\n"
         "       pgward stage down [--dir DIR]\n"
         "       pgward stage sql [--policy FILE]\n"
@@ -107,6 +109,7 @@ static policy *stage_policy(const char *path, int *rc)
 int cmd_stage(int argc, char **argv)
 {
     stage_cli sc = {.o = stage_opts_default()};
+    bool quiet = false;
     const cli_option options[] = {
         CLI_OPT_STRING(0, "policy", "FILE", &sc.policy_path,
                        "up, sql: the policy to set up (default:\n"
@@ -120,6 +123,8 @@ int cmd_stage(int argc, char **argv)
         CLI_OPT_CALLBACK(0, "ttl", "DURATION", &sc, opt_ttl,
                          "up: how long the automation role's password is valid:\n"
                          "30m, 8h, 2d, 3600s or seconds (default 8h, at most 7d)"),
+        CLI_OPT_BOOL(0, "quiet", &quiet,
+                     "up: no steps on stderr (shown only on a terminal)"),
         CLI_OPT_END(),
     };
     int argi, rc = cli_parse_options(&stage_usage, options, argc, argv, &argi);
@@ -153,6 +158,9 @@ int cmd_stage(int argc, char **argv)
             return EXIT_CLEAN;
         }
         o.policy = p;
+        /* steps only for a person watching: never into a file, a pipe or a CI log */
+        if (!quiet && isatty(fileno(stderr)))
+            o.steps = stderr;
         stage_result r = stage_up(&o);
         policy_free(p);
         if (r == STAGE_DONE)

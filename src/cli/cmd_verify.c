@@ -254,6 +254,27 @@ static void md_item(FILE *out, const verify_gate *g)
         put_shown(out, "  - problem: ", g->problems[k]);
 }
 
+/*
+ * "performance impact under 10%": not an item, since pgward has no baseline to
+ * compare with (nothing the verdict may hide); its evidence is what the audit trail
+ * measured (the audit-trail gate's "durations:" lines, durations.c) and what it
+ * does not. A policy's budget is an item of its own (the gate budget).
+ */
+static void md_performance(FILE *out, const verify_report *r)
+{
+    const verify_gate *g = verify_find_gate(r, "audit-trail");
+    strbuf sb = {0};
+    for (size_t k = 0; g && k < g->nevidence; k++)
+        if (strncmp(g->evidence[k], "durations: ", 11) == 0)
+            sb_addf(&sb, "%s; ", g->evidence[k] + 11);
+    sb_adds(&sb, "the impact against a baseline and the locks each statement took are not "
+                 "measured by pgward");
+    fprintf(out, "\nNot part of the verdict: performance impact under 10%% (not measured by "
+                 "pgward).\n  - evidence: %s\n",
+            sb.buf);
+    sb_free(&sb);
+}
+
 static void render_markdown(const verify_report *r, FILE *out)
 {
     size_t failed = verify_failed(r);
@@ -284,9 +305,7 @@ static void render_markdown(const verify_report *r, FILE *out)
             if (r->items[i].section == sections[k].s)
                 md_item(out, &r->items[i].line);
     }
-    /* not an item: nothing pgward can tick, so nothing the verdict may hide */
-    fprintf(out, "\nNot part of the verdict: performance impact under 10%% (not measured by "
-                 "pgward).\n");
+    md_performance(out, r);
 }
 
 /* --probe / --no-probe: 1 / 0 into an int that stays -1 (decide later) without them. */

@@ -364,6 +364,57 @@ void pb_setting(policy_builder *b, char *name, policy_loc at, char *value)
     p->settings[p->nsettings++] = (policy_setting){.name = name, .value = value};
 }
 
+/* A duration token ("90s", "5m", "2h", "1d") in seconds, or 0 when out of range. */
+static long duration_seconds(const char *duration, long max_seconds)
+{
+    char *end;
+    long n = strtol(duration, &end, 10);
+    long unit = *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 : 86400;
+    return n <= 0 || n > max_seconds / unit ? 0 : n * unit;
+}
+
+void pb_budget(policy_builder *b, char *kind, policy_loc kind_at, char *duration,
+               policy_loc at)
+{
+    bool run = strcmp(kind, "run") == 0;
+    long *slot = run ? &b->p->budget_run_seconds
+                     : strcmp(kind, "statement") == 0 ? &b->p->budget_statement_seconds : NULL;
+    long secs = duration_seconds(duration, 7L * 86400);
+    if (!slot)
+        /* lock waits and lock holding are not recorded: a budget on them could not be
+           checked, so it is refused rather than silently met */
+        policy_error(b, kind_at, "unknown budget '%s': expected run or statement (locks are not "
+                                 "measured)", kind);
+    else if (*slot)
+        policy_error(b, kind_at, "budget %s is given twice", kind);
+    else if (!secs)
+        policy_error(b, at, "budget '%s' out of range (1s to 7d)", duration);
+    else
+        *slot = secs;
+    free(kind);
+    free(duration);
+}
+
+/* The budgets, in the canonical form (so the digest covers them). */
+static void canonical_budgets(strbuf *sb, const policy *p)
+{
+    const long secs[] = {p->budget_run_seconds, p->budget_statement_seconds};
+    const char *const kinds[] = {"run", "statement"};
+    for (size_t i = 0; i < ARRAY_SIZE(secs); i++) {
+        long s = secs[i];
+        if (!s)
+            continue;
+        if (s % 86400 == 0)
+            sb_addf(sb, "budget %s %ldd;\n", kinds[i], s / 86400);
+        else if (s % 3600 == 0)
+            sb_addf(sb, "budget %s %ldh;\n", kinds[i], s / 3600);
+        else if (s % 60 == 0)
+            sb_addf(sb, "budget %s %ldm;\n", kinds[i], s / 60);
+        else
+            sb_addf(sb, "budget %s %lds;\n", kinds[i], s);
+    }
+}
+
 void pb_default_role(policy_builder *b, char *name, policy_loc at)
 {
     if (b->p->default_role) {
@@ -408,7 +459,7 @@ static void sort_strs(char **arr, size_t n)
 static void add_word(strbuf *sb, const char *w)
 {
     static const char *const keywords[] = {
-        "allow",   "bridge",   "column",       "default", "exclude",   "extension",
+        "allow",   "bridge",   "budget",       "column",  "default",   "exclude",   "extension",
         "family",  "function", "grant",        "isolate", "lifetime",  "on",
         "pattern", "protect",  "reads",        "require", "restricted", "role",
         "rule",    "schema",   "sensitive",    "set",     "table",     "unrestricted",
@@ -653,6 +704,7 @@ static char *canonical_text(policy *p)
         add_string(&sb, p->excludes[i]);
         sb_adds(&sb, ";\n");
     }
+    canonical_budgets(&sb, p);
     return sb_detach(&sb, NULL);
 }
 

@@ -102,6 +102,8 @@ typedef struct policy {
     char *default_role;
     char **excludes;         /* exclude "GLOB": paths lint skips (cli_glob_match) */
     size_t nexcludes, capexcludes;
+    long budget_run_seconds;       /* budget run D: a bundle's latest run within D (0: none) */
+    long budget_statement_seconds; /* budget statement D: each of its statements (0: none) */
     char *canonical;         /* canonical text */
     char digest[65];         /* SHA-256 of canonical, lowercase hex */
 } policy;

@@ -57,5 +57,8 @@ void pb_rule(policy_builder *b, char *id, policy_loc id_at, char *severity, poli
 void pb_setting(policy_builder *b, char *name, policy_loc at, char *value);
 void pb_default_role(policy_builder *b, char *name, policy_loc at);
 void pb_exclude(policy_builder *b, char *glob, policy_loc at);
+/* budget KIND DURATION: kind "run" or "statement" (no other is measured). */
+void pb_budget(policy_builder *b, char *kind, policy_loc kind_at, char *duration,
+               policy_loc at);
 
 #endif

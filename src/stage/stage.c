@@ -289,8 +289,22 @@ static PGconn *connect_env_file(const char *path, char **err)
 }
 
 /* Steps 4-8 of up (see the top of this file); s->started says whether to stop. */
+/* Says on o->steps which step of up begins, and how long up has taken so far. */
+static void step(const stage *s, struct timespec t0, int n, const char *what)
+{
+    if (!s->o->steps)
+        return;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double secs = (double)(now.tv_sec - t0.tv_sec) + (double)(now.tv_nsec - t0.tv_nsec) / 1e9;
+    fprintf(s->o->steps, "stage up: [%d/6 %.1f s] %s\n", n, secs, what);
+    fflush(s->o->steps);
+}
+
 static stage_result create_stage(stage *s, marker *m)
 {
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     const stage_opts *o = s->o;
     char superuser_pw[33], admin_pw[33], codex_pw[33];
     PGconn *c = NULL, *admin = NULL, *codex = NULL;
@@ -324,18 +338,23 @@ static stage_result create_stage(stage *s, marker *m)
         stage_fail(s, "cannot get random bytes from OpenSSL for the passwords");
         goto done;
     }
-    if (stage_signal() || stage_initdb(s, superuser_pw) < 0 || stage_signal() ||
-        stage_append_config(s, o->port) < 0 || stage_start_server(s, o->port) < 0)
+    step(s, t0, 1, "initialising the cluster (initdb)");
+    if (stage_signal() || stage_initdb(s, superuser_pw) < 0 || stage_signal())
+        goto done;
+    step(s, t0, 2, "starting the server");
+    if (stage_append_config(s, o->port) < 0 || stage_start_server(s, o->port) < 0)
         goto done;
     fault_point("stage-started");
     if (stage_signal())
         goto done;
 
     /* the database, the audit trail, the bootstrap, the passwords */
+    step(s, t0, 3, "creating the database " STAGE_DATABASE);
     if (!(c = stage_connect_superuser(o->port, superuser_pw, "postgres", &err)) ||
         stage_exec_sql(c, "CREATE DATABASE " STAGE_DATABASE, "CREATE DATABASE", &err) < 0)
         goto sql_failed;
     PQfinish(c);
+    step(s, t0, 4, "setting up the audit trail, roles, schemas and privileges of the policy");
     char *setup = provision_sql(o->policy);
     c = stage_connect_superuser(o->port, superuser_pw, STAGE_DATABASE, &err);
     int setup_rc = c ? stage_exec_sql(c, setup, "the setup script of the policy", &err) : -1;
@@ -364,6 +383,7 @@ static stage_result create_stage(stage *s, marker *m)
         goto done;
 
     /* the env files, and connecting through them */
+    step(s, t0, 5, "writing the env files");
     char *admin_text = env_file_text(s, role_admin, o->port, admin_pw, NULL);
     char *codex_text = env_file_text(s, role_codex, o->port, codex_pw, until);
     int w = stage_write_new_file(s, s->env_admin, 0600, false, admin_text);
@@ -375,6 +395,7 @@ static stage_result create_stage(stage *s, marker *m)
     free(codex_text);
     if (w < 0)
         goto done;
+    step(s, t0, 6, "connecting through the env files and collecting the evidence");
     if (!(admin = connect_env_file(s->env_admin, &err)) ||
         !(codex = connect_env_file(s->env_staging, &err)) ||
         stage_collect_evidence(o->policy, admin, codex, &ev, &err) < 0)

@@ -50,6 +50,7 @@ typedef struct stage_opts {
     int port;         /* up: TCP port on 127.0.0.1 */
     long ttl_seconds; /* up: how long the automation role's password is valid */
     const policy *policy; /* up: what to set up (its roles, schemas, privileges) */
+    FILE *steps;      /* up: a terminal to print its steps on as they start, or NULL */
     FILE *out;        /* reports */
     FILE *err;        /* errors */
 } stage_opts;

@@ -159,6 +159,10 @@ void gate_audit_trail(vctx *v, const char *journal_path)
             if (v->err)
                 return;
         }
+        if (have_statements)
+            audit_trail_durations(v, g);
+        if (v->err)
+            return;
         if (have_statements &&
             (res = catalog_try(v, "SELECT count(*) FROM audit.statements WHERE status = 'failed'",
                              0, NULL, &msg))) {

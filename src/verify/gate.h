@@ -102,6 +102,10 @@ int schema_iso(const vctx *v, const char *schema);
 /* The larger gates, one file each. */
 void gate_privileges(vctx *v);
 void gate_audit_trail(vctx *v, const char *journal_path);
+/* The audit trail's durations per run, as evidence of g (durations.c). */
+void audit_trail_durations(vctx *v, verify_gate *g);
+/* The gate budget: only when the policy sets one (durations.c). */
+void gate_budget(vctx *v);
 
 /* The catalog's assumptions (assumptions.c, isolation.c), each into a gate or part g:
    no object of one isolated family depends on another (isolation.c); no function a

@@ -469,6 +469,8 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path,
     if (!v.err)
         gate_audit_trail(&v, journal_path);
     if (!v.err)
+        gate_budget(&v);
+    if (!v.err)
         read_automation(&v);
     /* the live probes are one more gate, judged with the others (verify/probes.h) */
     if (!v.err && probes && verify_probe(c, p, out, probes, &v.err) < 0 && !v.err)

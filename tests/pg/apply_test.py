@@ -26,7 +26,7 @@ import sys
 import tempfile
 import time
 
-from pgtest import WAIT, Failure, check, no_sanitizer_report, run_tests, test
+from pgtest import WAIT, Failure, check, no_sanitizer_report, run_on_tty, run_tests, test
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -537,6 +537,15 @@ def dry_run_rolls_back(env):
     b = env.bundle("b", [("a.sql", "UPDATE t SET x = x * 2 WHERE x > 2;\nDELETE FROM t WHERE x = 1;\n")])
     r = env.run("apply", "--dry-run", b, check_rc=0)
     check("UPDATE 3" in r.stdout and "DELETE 1" in r.stdout, r.stdout)
+    # the time it took: the statements' added up, the run's, the slowest first
+    m = re.search(r"^.*b\.bundle: dry run time: ([0-9.]+) ms in 2 statements, ([0-9]+) ms for "
+                  r"the run \(with BEGIN, the audit rows and ROLLBACK\); slowest: src/b/a\.sql:([12]) \(([0-9.]+) ms\), "
+                  r"src/b/a\.sql:([12]) \(([0-9.]+) ms\)$", r.stdout, re.M)
+    check(m, r.stdout)
+    check(float(m.group(4)) >= float(m.group(6)) and {m.group(3), m.group(5)} == {"1", "2"},
+          r.stdout)
+    check(abs(float(m.group(4)) + float(m.group(6)) - float(m.group(1))) < 0.2, r.stdout)
+    check(float(m.group(1)) <= float(m.group(2)) + 1, r.stdout)
     check(table_rows(env, "t") == "1,2,3,4,5", "dry run changed the table")
     runs = env.audit_runs()
     check([v["status"] for v in runs.values()] == ["dry-run"], str(runs))
@@ -546,6 +555,13 @@ def dry_run_rolls_back(env):
     env.run("apply", b, check_rc=0)  # not skipped: the dry run applied nothing
     check(table_rows(env, "t") == "2,6,8,10", "table: " + table_rows(env, "t"))
     env.check_agreement()
+    # pipelined, a statement's time starts at the previous answer: the quick one
+    # after a slow one is not charged the slow one's time
+    slow = env.bundle("slow", [("s.sql", "SELECT pg_sleep(0.3);\nSELECT 1;\n")])
+    r = env.run("apply", "--dry-run", slow, check_rc=0)
+    m = re.search(r"slowest: src/slow/s\.sql:1 \(([0-9.]+) ms\), src/slow/s\.sql:2 "
+                  r"\(([0-9.]+) ms\)$", r.stdout, re.M)
+    check(m and float(m.group(1)) >= 300 and float(m.group(2)) < 150, r.stdout)
 
 
 LOCKED_BUNDLE = [("a.sql", "INSERT INTO t VALUES (1);\n"),
@@ -979,6 +995,13 @@ def killed_outside_transaction_in_doubt(env):
     check("settled as ran" in r.stdout, r.stdout)
     r = env.run("audit", "settle", run, "1", "ran", "--note", "again", check_rc=1)
     check("settled already" in r.stderr, r.stderr)
+    # the timeline shows the in-doubt row and how it was settled, by whom, why
+    r = env.run("audit", "show", "--run", run, check_rc=0)
+    check(re.search(r"\n       1  src/b/a\.sql:2:\d+  duration unknown  in-doubt \(settled: ran, by "
+                    r"postgres at 20\S+Z: index t_x is there\)\n", r.stdout), r.stdout)
+    r = env.run("audit", "show", "--run", run, "--format", "markdown", check_rc=0)
+    check(re.search(r"\| 1 \| src/b/a\.sql:2:\d+ \|  \|  \| in-doubt \(settled: ran, by "
+                    r"postgres at 20\S+Z: index t\\_x is there\) \|", r.stdout), r.stdout)
     r = env.run("apply", b, check_rc=0)
     check("resuming: 1 statement already ran" in r.stdout, r.stdout)
     check(table_rows(env, "t") == "2", "table: " + table_rows(env, "t"))
@@ -1362,6 +1385,42 @@ def manifest_count_checked_on_the_one_read(env):
     check(table_rows(env, "t") == "", "table: " + table_rows(env, "t"))
     r = env.run("bundle", "verify", b, check_rc=1)
     check("the scripts hold 1 statement, the manifest says 2" in r.stderr, r.stderr)
+
+
+PROGRESS = re.compile(r"\r\x1b\[Kpgward apply: (\S+): (\d+)/(\d+) statements, "
+                      r"(\d+\.\d) s, (\d+\.\d)/s")
+
+
+@test
+def progress_on_a_terminal_only(env):
+    env.q("CREATE TABLE t (x int)")
+    # statements that take 150 ms each, so the line is redrawn more than once
+    b = env.bundle("b", [("a.sql", "INSERT INTO t SELECT 1 FROM pg_sleep(0.15);\n" * 3),
+                         ("b.sql", "INSERT INTO t SELECT 2 FROM pg_sleep(0.15);\n")])
+    rc, out, tty = run_on_tty([env.pgward, "apply", b], env.dir, env.env())
+    check(rc == 0, "exit %d: %s %s" % (rc, out, tty))
+    draws = PROGRESS.findall(tty)
+    check(len(draws) >= 2, "progress lines: %r" % tty)
+    check(len(draws) <= 4, "redrawn more often than once per statement: %r" % tty)
+    check(all(total == "4" for _, _, total, _, _ in draws), str(draws))
+    check(draws[0][:2] == ("src/b/a.sql", "1"), str(draws))
+    check(draws[-1][0] == "src/b/b.sql" and draws[-1][1] == "4", str(draws))
+    check(tty.endswith("\r\x1b[K"), "the line is not erased at the end: %r" % tty)
+    check("applied 4 statements" in out and "pgward apply:" not in out, out)
+    # --quiet: nothing on the terminal
+    b2 = env.bundle("b2", [("a.sql", "INSERT INTO t VALUES (3);\n")])
+    rc, out, tty = run_on_tty([env.pgward, "apply", "--quiet", b2], env.dir, env.env())
+    check(rc == 0 and tty == "", "--quiet: exit %d, terminal got %r" % (rc, tty))
+    # a failure: the line is erased before the error, which starts a line of its own
+    f = env.bundle("f", [("a.sql", "INSERT INTO t VALUES (5);\nSELECT 1 / 0;\n")])
+    rc, out, tty = run_on_tty([env.pgward, "apply", f], env.dir, env.env())
+    check(rc == 3 and PROGRESS.search(tty), "exit %d: %r" % (rc, tty))
+    check(re.search(r"\r\x1b\[Ksrc/f/a\.sql:2:\d+: error: division by zero", tty), repr(tty))
+    # on a pipe (a CI log): stderr stays empty, stdout is the summary only
+    b3 = env.bundle("b3", [("a.sql", "INSERT INTO t VALUES (4);\n" * 2)])
+    r = env.run("apply", b3, check_rc=0)
+    check(r.stderr == "", "stderr on a pipe: %r" % r.stderr)
+    check(r.stdout.count("\n") == 1 and "\x1b" not in r.stdout, r.stdout)
 
 
 if __name__ == "__main__":

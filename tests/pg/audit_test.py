@@ -403,5 +403,59 @@ def version_1_upgraded_as_legacy(env):
     check("head at position 2" in out, out)
 
 
+@test
+def show_run_as_a_timeline(env):
+    """audit show --run: who, what, when, how long, each statement's outcome; the
+    markdown evidence section says the same; a hostile file name is escaped."""
+    ok = env.bundle("ok", BUMP * 2)
+    env.apply(ok)
+    ok_run = env.psql("SELECT id FROM audit.runs")
+    digest = env.psql("SELECT bundle_sha256 FROM audit.runs")
+    bad = env.bundle("bad|*x*", BUMP + "SELECT 1 / 0;\n")
+    env.apply(bad, check_rc=3)
+    bad_run = env.psql("SELECT id FROM audit.runs WHERE status = 'failed'")
+    r = env.run("audit", "show", "--run", ok_run, check_rc=0)
+    out = r.stdout
+    check(out.startswith("run %s: committed\n" % ok_run), out)
+    client = env.psql("SELECT client FROM audit.runs WHERE id = '%s'" % ok_run)
+    check("  who:      role codex_staging, session user ehg_admin, operator %s, from "
+          % client in out, out)
+    check("  what:     bundle sha256 %s, policy sha256 " % digest in out, out)
+    check("            file src/ok.sql, sha256 " in out and ", transaction 1, applied 20" in out,
+          out)
+    check(re.search(r"  when:     started 20\S+Z, ended 20\S+Z\n", out), out)
+    check(re.search(r"  how long: [0-9.]+ ms; statements [0-9.]+ ms in total "
+                    r"\(2 statements: 2 ok\)\n", out), out)
+    check("  outcome:  committed\n" in out, out)
+    check(re.search(r"       1  src/ok\.sql:1:1  [0-9.]+ ms  ok  UPDATE 1, 1 row\n"
+                    r"       2  src/ok\.sql:2:1  [0-9.]+ ms  ok  UPDATE 1, 1 row\n", out), out)
+    # the failed run: its statement, position and SQLSTATE; nothing applied
+    out = env.run("audit", "show", "--run", bad_run, check_rc=0).stdout
+    check(out.startswith("run %s: failed\n" % bad_run), out)
+    check("no file recorded as applied (a file is, once all of it committed)" in out, out)
+    check("(2 statements: 1 rolled-back, 1 failed)" in out, out)
+    check(re.search(r"       2  src/bad\|\*x\*\.sql:2:1  [0-9.]+ ms  failed \[SQLSTATE 22012\]"
+                    r": src/bad\|\*x\*\.sql:2:1: division by zero\n", out), out)
+    # markdown: the same facts, table cells escaped
+    md = env.run("audit", "show", "--run", bad_run, "--format", "markdown", check_rc=0).stdout
+    check(md.startswith("### Evidence: run %s (failed)\n\n" % bad_run), md)
+    check("- who: role codex\\_staging, session user ehg\\_admin, operator " in md, md)
+    check("- outcome: **failed**: src/bad\\|\\*x\\*.sql:2:1: division by zero\n" in md, md)
+    check("| seq | file:line:col | duration (ms) | rows | status | SQLSTATE | command or error |"
+          in md, md)
+    check(re.search(r"\| 2 \| src/bad\\\|\\\*x\\\*\.sql:2:1 \| [0-9.]+ \|  \| failed \| 22012 \| "
+                    r"src/bad\\\|\\\*x\\\*\.sql:2:1: division by zero \|\n", md), md)
+    check(re.search(r"\| 1 \| src/bad\\\|\\\*x\\\*\.sql:1:1 \| [0-9.]+ \| 1 \| rolled-back \|  \| "
+                    r"UPDATE 1 \|\n", md), md)
+    # every table row has the header's seven cells (no | from a value splits one)
+    rows = [x for x in md.splitlines() if x.startswith("| ")]
+    check(all(len(re.findall(r"(?<!\\)\|", x)) == 8 for x in rows), md)
+    # markdown is for one run; an unknown run is a database-side error
+    r = env.run("audit", "show", "--format", "markdown", check_rc=2)
+    check("--format markdown shows one run: give --run ID" in r.stderr, r.stderr)
+    r = env.run("audit", "show", "--run", "00000000-0000-0000-0000-000000000000", check_rc=3)
+    check("no run '00000000-0000-0000-0000-000000000000' in audit.runs" in r.stderr, r.stderr)
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(Env))

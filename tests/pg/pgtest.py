@@ -3,7 +3,8 @@
 A test is a function taking the file's Env, registered with @test; check() fails it
 with a message; psql() runs SQL through psql; StagedEnv is a database staged for
 rules/staging.policy, the base of the verify, assumptions and audit tests' Env; no_sanitizer_report() fails it when a sanitizer build of pgward
-reported on stderr; run_tests(Env) parses --pgward and -k, runs every test with a
+reported on stderr; run_on_tty() runs a command with stderr on a pseudo-terminal
+(what an operator watching sees); run_tests(Env) parses --pgward and -k, runs every test with a
 fresh Env (always closed), prints "ok NAME" or "FAIL NAME: why" and
 "N passed, M failed", and returns the exit status (1 on any failure, or when no
 test ran). Python 3 standard library only.
@@ -11,10 +12,13 @@ test ran). Python 3 standard library only.
 
 import argparse
 import os
+import pty
+import select
 import re
 import shutil
 import subprocess
 import tempfile
+import time
 import traceback
 
 WAIT = 60.0  # seconds any condition may take before the test fails
@@ -114,6 +118,33 @@ class StagedEnv:
                 " ".join(args), r.returncode, check_rc, r.stdout, r.stderr))
         return r
 
+
+def run_on_tty(cmd, cwd, env):
+    """Runs cmd with stderr on a pseudo-terminal (stdout on a pipe, as when an
+    operator pipes the summary): its exit status, stdout, and what the terminal got."""
+    master, slave = pty.openpty()
+    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=slave,
+                         stdin=subprocess.DEVNULL)
+    os.close(slave)
+    got = b""
+    deadline = time.monotonic() + WAIT * 3
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1.0)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: every writer of the terminal is gone
+                break
+            if not chunk:
+                break
+            got += chunk
+        elif p.poll() is not None:
+            break
+    os.close(master)
+    out = p.stdout.read().decode()
+    p.stdout.close()
+    p.wait(timeout=WAIT)
+    return p.returncode, out, got.decode(errors="replace")
 
 
 def test(fn):

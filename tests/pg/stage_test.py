@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 
-from pgtest import WAIT, Failure, check, no_sanitizer_report, run_tests, test
+from pgtest import WAIT, Failure, check, no_sanitizer_report, run_on_tty, run_tests, test
 
 
 def free_port():
@@ -481,6 +481,33 @@ def up_sets_up_the_policy_given(env):
           "bot may write ops.api_token: " + r.stdout + r.stderr)
     status = env.status(check_rc=0).stdout
     check("bot valid until" in status and "(owner)" in status, "status: " + status)
+
+
+STEP = re.compile(r"^stage up: \[(\d)/6 (\d+\.\d) s\] (.+?)\r?$", re.M)
+
+
+@test
+def up_prints_steps_on_a_terminal_only(env):
+    rc, out, tty = run_on_tty([env.pgward, "stage", "up", "--dir", env.dir, "--port",
+                               str(env.port)], env.base, env.env())
+    env.outputs += [out, tty]
+    check(rc == 0, "exit %d: %s %s" % (rc, out, tty))
+    steps = STEP.findall(tty)
+    check([n for n, _, _ in steps] == ["1", "2", "3", "4", "5", "6"], "steps: %r" % tty)
+    times = [float(t) for _, t, _ in steps]
+    check(times == sorted(times), "elapsed goes back: %r" % steps)
+    check(steps[0][2] == "initialising the cluster (initdb)", str(steps))
+    check("stage up: [" not in out, "steps on stdout: " + out)
+    check(passwords(env) and not any(p in tty for p in passwords(env)), "a password on the tty")
+    env.run("stage", "down", "--dir", env.dir, check_rc=0)
+    # --quiet on a terminal, and a pipe: no steps
+    rc, out, tty = run_on_tty([env.pgward, "stage", "up", "--quiet", "--dir", env.dir,
+                               "--port", str(env.port)], env.base, env.env())
+    env.outputs += [out, tty]
+    check(rc == 0 and "stage up: [" not in tty + out, "--quiet: %r %r" % (tty, out))
+    env.run("stage", "down", "--dir", env.dir, check_rc=0)
+    r = env.up()
+    check(r.stderr == "" and "stage up: [" not in r.stdout, "on a pipe: %r" % r.stderr)
 
 
 if __name__ == "__main__":

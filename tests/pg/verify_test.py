@@ -224,6 +224,95 @@ def applied_bundle_then_go(env):
 
 
 @test
+def durations_per_run(env):
+    """Each run's statement durations: added up, the run's time, the slowest with
+    file:line (most recent run first); in markdown under the performance item,
+    which stays unticked."""
+    env.write("src/01_slow.sql", "SELECT pg_sleep(0.2);\nSELECT 1;\nSELECT pg_sleep(0.1);\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "b1",
+            "src/01_slow.sql", check_rc=0)
+    env.run("apply", "--journal", env.journal, "b1", check_rc=0)
+    env.write("src/02_fail.sql", "SELECT 1 / 0;\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "b2",
+            "src/02_fail.sql", check_rc=0)
+    env.run("apply", "--journal", env.journal, "b2", check_rc=3)
+    runs = env.psql("SELECT string_agg(id::text, ' ' ORDER BY started_at DESC) FROM audit.runs"
+                    ).split()
+    res = env.verify()
+    sec = res.section("audit-trail")
+    lines = [x.strip() for x in sec.splitlines() if x.strip().startswith("durations: ")]
+    check(len(lines) == 2, res.describe())
+    check(re.match(r"durations: run %s \(failed, started 20\S+Z\): 1 statement, [0-9.]+ ms in "
+                   r"statements, \d+ ms for the run; slowest: src/02_fail\.sql:1 \([0-9.]+ ms\)$"
+                   % runs[0], lines[0]), lines[0])
+    m = re.match(r"durations: run %s \(committed, started 20\S+Z\): 3 statements, ([0-9.]+) ms "
+                 r"in statements, (\d+) ms for the run; slowest: src/01_slow\.sql:1 "
+                 r"\(([0-9.]+) ms\), src/01_slow\.sql:3 \(([0-9.]+) ms\), src/01_slow\.sql:2 "
+                 r"\([0-9.]+ ms\)$" % runs[1], lines[1])
+    check(m and float(m.group(3)) >= 200 and 100 <= float(m.group(4)) < 200, lines[1])
+    check(300 <= float(m.group(1)) <= float(m.group(2)) + 1, lines[1])
+    md = env.verify("--format", "markdown").out
+    i = md.index("- [ ] performance impact under 10%\n")
+    ev = md[i:].splitlines()[1]
+    check(ev.startswith("  - evidence: run %s (failed, " % runs[0]), ev)
+    check(("; run %s (committed, " % runs[1]) in ev, ev)
+    check(ev.endswith("; the impact against a baseline and the locks each statement took "
+                      "are not measured by pgward"), ev)
+
+
+@test
+def budget_gate(env):
+    """budget run / budget statement in the policy: a gate of their own, judged on the
+    latest run of each bundle; without a budget there is no such gate (the others)."""
+    with open(POLICY) as f:
+        staging = f.read()
+    budgeted = env.write("budget.policy", staging + "\nbudget run 30s;\nbudget statement 1s;\n")
+
+    def verify_budget(*extra):
+        args = ["verify", "--policy", budgeted, "--journal", env.journal] + list(extra)
+        return Result(env.run(*args), args)
+
+    res = verify_budget()
+    check(res.rc == 0 and res.gates.get("budget") == "GO", res.describe())
+    check("budget run 30s: no run has ended yet" in res.section("budget"), res.describe())
+    env.write("src/01_quick.sql", "SELECT 1;\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "b1",
+            "src/01_quick.sql", check_rc=0)
+    env.run("apply", "--journal", env.journal, "b1", check_rc=0)
+    res = verify_budget()
+    check(res.rc == 0 and res.gates.get("budget") == "GO", res.describe())
+    check(re.search(r"budget run 30s: the latest runs of 1 bundle are within it \(the longest: "
+                    r"run \S+, \d+ ms\)", res.section("budget")), res.describe())
+    check(re.search(r"budget statement 1s: every statement of those runs is within it \(the "
+                    r"slowest: src/01_quick\.sql:1 in run \S+, [0-9.]+ ms\)",
+                    res.section("budget")), res.describe())
+    # a statement over the budget: NO-GO in text, JSON and markdown alike
+    env.write("src/02_slow.sql", "SELECT 1;\nSELECT pg_sleep(1.1);\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "b2",
+            "src/02_slow.sql", check_rc=0)
+    env.run("apply", "--journal", env.journal, "--dry-run", "b2", check_rc=0)
+    run = env.psql("SELECT id FROM audit.runs WHERE status = 'dry-run'")
+    res = verify_budget()
+    check(res.rc == 1 and res.gates.get("budget") == "NO-GO", res.describe())
+    check([g for g, v in res.gates.items() if v == "NO-GO"] == ["budget"], res.describe())
+    check(re.search(r"problem: statement 2 of run %s \(src/02_slow\.sql:2\) took 1[0-9]{3}\.\d "
+                    r"ms, over the policy's statement budget of 1s" % run, res.section("budget")),
+          res.describe())
+    doc = json.loads(verify_budget("--format", "json").out)
+    check(doc["verdict"] == "NO-GO" and doc["failed"] == ["budget"], doc)
+    md = verify_budget("--format", "markdown")
+    check(md.rc == 1 and "- [ ] the latest run of each bundle is within the policy's budgets "
+          "(gate `budget`)" in md.out, md.out)
+    # locks are not measured: a lock budget is refused, not silently met
+    env.write("lock.policy", staging + "\nbudget lock 2s;\n")
+    r = env.run("verify", "--policy", "lock.policy", check_rc=2)
+    check("unknown budget 'lock': expected run or statement (locks are not measured)"
+          in r.stderr, r.stderr)
+    # without a budget: no gate budget
+    check("budget" not in env.verify().gates, "a budget gate without a budget")
+
+
+@test
 def read_only_database_still_verifies(env):
     """verify writes nothing: it works where every transaction is read-only."""
     env.psql("ALTER DATABASE %s SET default_transaction_read_only = on" % env.db)
@@ -508,6 +597,8 @@ def markdown_checklists(env):
     check("\nNot part of the verdict: performance impact under 10% (not measured by pgward).\n"
           in out, out)
     check("- [ ] performance" not in out, out)
+    check("  - evidence: the impact against a baseline and the locks each statement took are "
+          "not measured by pgward\n" in out, out)
     check(re.search(r"  - problem: eng\.service_credentials .*RLS NOT enabled", out), out)
 
 

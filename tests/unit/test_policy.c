@@ -49,6 +49,13 @@ static const struct {
     {"role r {} exclude \"a\";\nexclude \"a\";", "2:9: exclude \"a\" is given twice"},
     {"role r {} exclude legacy;", "1:19: syntax error, unexpected identifier, expecting string"},
     {"role exclude {}", "1:6: syntax error, unexpected exclude, expecting identifier or string"},
+    {"role r {} budget run 5m; budget statement 2s;", NULL},
+    {"role r {} budget lock 2s;", "1:18: unknown budget 'lock': expected run or statement (locks are not measured)"},
+    {"role r {} budget run 0s;", "1:22: budget '0s' out of range (1s to 7d)"},
+    {"role r {} budget statement 8d;", "1:28: budget '8d' out of range (1s to 7d)"},
+    {"role r {} budget run 1m; budget run 2m;", "1:33: budget run is given twice"},
+    {"role r {} budget run;", "1:21: syntax error, unexpected ';', expecting duration"},
+    {"role budget {}", "1:6: syntax error, unexpected budget, expecting identifier or string"},
 };
 
 static void test_errors(void **state)
@@ -166,6 +173,36 @@ static void test_excludes(void **state)
     policy_free(f);
 }
 
+/* budgets: in the canonical text (so in the digest), read back; "budget" is a keyword:
+   a name of that spelling is written quoted. */
+static void test_budgets(void **state)
+{
+    (void)state;
+    policy *a = must_parse_policy("budget statement 120s;\nrole r { unrestricted; }\n"
+                                  "budget run 90s;");
+    assert_int_equal(a->budget_run_seconds, 90);
+    assert_int_equal(a->budget_statement_seconds, 120);
+    assert_non_null(strstr(a->canonical, "budget run 90s;\nbudget statement 2m;\n"));
+    policy *b = must_parse_policy(a->canonical);
+    assert_string_equal(a->canonical, b->canonical);
+    assert_string_equal(a->digest, b->digest);
+    policy *c = must_parse_policy("role r { unrestricted; }\nbudget run 91s;\n"
+                                  "budget statement 2m;");
+    assert_string_not_equal(a->digest, c->digest);
+    policy *d = must_parse_policy("family \"budget\" { schema \"budget\"; }\n"
+                                  "role \"budget\" { grant select on family \"budget\"; }");
+    assert_int_equal(d->budget_run_seconds, 0);
+    assert_null(strstr(d->canonical, "budget run"));
+    assert_non_null(strstr(d->canonical, "role \"budget\" {"));
+    policy *e = must_parse_policy(d->canonical);
+    assert_string_equal(d->digest, e->digest);
+    policy_free(e);
+    policy_free(a);
+    policy_free(b);
+    policy_free(c);
+    policy_free(d);
+}
+
 static void test_staging_policy(void **state)
 {
     (void)state;
@@ -204,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_required_extensions),
         cmocka_unit_test(test_staging_policy),
         cmocka_unit_test(test_excludes),
+        cmocka_unit_test(test_budgets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

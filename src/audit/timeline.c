@@ -1,0 +1,233 @@
+/*
+ * timeline.c: one run of the audit trail as a timeline; see timeline.h.
+ *
+ * Everything comes from audit.runs, audit.files, audit.statements and
+ * audit.settlements, read with parameters. What the tables do not record is not
+ * made up: a statement's start time is not stored (its duration is), so the
+ * statements are listed in the order they ran, with their durations.
+ */
+#include "audit/timeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "base/util.h"
+#include "conn/conn.h"
+#include "conn/wait.h"
+
+#define UTC(x) "to_char((" x ") AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+static PGresult *query(PGconn *c, const char *sql, const char *run, const char *what,
+                       char **err)
+{
+    const char *v[] = {run};
+    PGresult *r = conn_exec_params(c, sql, 1, v);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        char *m = conn_error_message(c, r);
+        *err = xasprintf("%s: %s", what, m);
+        free(m);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+static const char *val(const PGresult *r, int row, int col)
+{
+    return PQgetisnull(r, row, col) ? "" : PQgetvalue(r, row, col);
+}
+
+/*
+ * A value for the output: escaped for a terminal (text.h); for markdown also every
+ * character that would format, link or end a table cell, so a file name or a
+ * server message written by a script author reads as what it is. Valid until the
+ * next call with the same buf.
+ */
+static const char *shown(strbuf *buf, const char *v, bool markdown)
+{
+    strbuf t = {0};
+    text_escape(&t, v, strlen(v), false, 0);
+    sb_truncate(buf, 0);
+    for (size_t i = 0; i < t.len; i++) {
+        char ch = t.buf[i];
+        if (markdown && strchr("\\`*_[]<>|#!~&", ch))
+            sb_addc(buf, '\\');
+        sb_addc(buf, markdown && ch == '\t' ? ' ' : ch);
+    }
+    if (!buf->buf)
+        sb_adds(buf, "");
+    sb_free(&t);
+    return buf->buf;
+}
+
+/*
+ * Approvals of the run: printed here once the audit trail records who approved a
+ * bundle (issue 15, part 4). The audit tables hold no approvals yet, so this
+ * prints nothing; it is the one place the timeline will show them.
+ */
+static int timeline_approvals(PGconn *c, const char *run_id, bool markdown, FILE *out,
+                              char **err)
+{
+    (void)c;
+    (void)run_id;
+    (void)markdown;
+    (void)out;
+    (void)err;
+    return 0;
+}
+
+static const char *run_sql =
+    "SELECT id, status, mode, role, db_user, coalesce(host(client_host), 'local'), "
+    "coalesce(client, ''), " UTC("started_at") ", " UTC("finished_at") ", "
+    "bundle_sha256, policy_sha256, message, "
+    "round((extract(epoch FROM finished_at - started_at) * 1000)::numeric, 1) "
+    "FROM audit.runs WHERE id = $1::uuid";
+
+static const char *files_sql =
+    "SELECT path, sha256, txn, " UTC("applied_at") " FROM audit.files "
+    "WHERE run_id = $1::uuid ORDER BY applied_at, path";
+
+static const char *statements_sql =
+    "SELECT s.seq, s.txn, s.file, coalesce(s.line, 0), coalesce(s.col, 0), "
+    "coalesce(s.command_tag, ''), s.rows_affected, "
+    "round(s.duration_ms::numeric, 3), s.status, coalesce(s.sqlstate, ''), "
+    "coalesce(s.message, ''), st.outcome, st.settled_by, " UTC("st.settled_at") ", "
+    "coalesce(st.note, '') "
+    "FROM audit.statements s LEFT JOIN audit.settlements st "
+    "ON st.run_id = s.run_id AND st.seq = s.seq "
+    "WHERE s.run_id = $1::uuid ORDER BY s.seq";
+
+/* What the statements add up to: their count per status and their total time. */
+static const char *summary_sql =
+    "SELECT coalesce(sum(n), 0), round(coalesce(sum(duration_ms), 0)::numeric, 3), "
+    "coalesce(string_agg(n || ' ' || status, ', ' ORDER BY min_seq), '') FROM "
+    "(SELECT status, count(*) AS n, min(seq) AS min_seq, sum(duration_ms) AS duration_ms "
+    " FROM audit.statements WHERE run_id = $1::uuid GROUP BY status) s";
+
+static void print_text(const PGresult *run, const PGresult *files, const PGresult *st,
+                       const PGresult *sum, FILE *out)
+{
+    strbuf b1 = {0}, b2 = {0}, b3 = {0};
+    fprintf(out, "run %s: %s\n", val(run, 0, 0), val(run, 0, 1));
+    fprintf(out, "  who:      role %s, session user %s, operator %s, from %s\n",
+            shown(&b1, val(run, 0, 3), false), shown(&b2, val(run, 0, 4), false),
+            *val(run, 0, 6) ? shown(&b3, val(run, 0, 6), false) : "unknown", val(run, 0, 5));
+    fprintf(out, "  what:     bundle sha256 %s, policy sha256 %s, %s mode\n", val(run, 0, 9),
+            val(run, 0, 10), val(run, 0, 2));
+    for (int i = 0; i < PQntuples(files); i++)
+        fprintf(out, "            file %s, sha256 %s, transaction %s, applied %s\n",
+                shown(&b1, val(files, i, 0), false), val(files, i, 1), val(files, i, 2),
+                val(files, i, 3));
+    if (PQntuples(files) == 0)
+        fprintf(out, "            no file recorded as applied (a file is, once all of it "
+                     "committed)\n");
+    fprintf(out, "  when:     started %s, %s %s\n", val(run, 0, 7),
+            *val(run, 0, 8) ? "ended" : "not ended", val(run, 0, 8));
+    fprintf(out, "  how long: %s%s; statements %s ms in total (%s statement%s%s%s)\n",
+            *val(run, 0, 12) ? val(run, 0, 12) : "unknown", *val(run, 0, 12) ? " ms" : "",
+            val(sum, 0, 1), val(sum, 0, 0), strcmp(val(sum, 0, 0), "1") == 0 ? "" : "s",
+            *val(sum, 0, 2) ? ": " : "", val(sum, 0, 2));
+    fprintf(out, "  outcome:  %s%s%s\n", val(run, 0, 1), *val(run, 0, 11) ? ": " : "",
+            shown(&b1, val(run, 0, 11), false));
+    if (PQntuples(st) > 0)
+        fprintf(out, "  statements, in the order they ran:\n");
+    for (int i = 0; i < PQntuples(st); i++) {
+        fprintf(out, "    %4s  %s:%s:%s  %s%s  %s%s%s%s%s%s", val(st, i, 0),
+                shown(&b1, val(st, i, 2), false), val(st, i, 3), val(st, i, 4),
+                *val(st, i, 7) ? val(st, i, 7) : "duration unknown",
+                *val(st, i, 7) ? " ms" : "", val(st, i, 8),
+                *val(st, i, 9) ? " [SQLSTATE " : "", val(st, i, 9), *val(st, i, 9) ? "]" : "",
+                *val(st, i, 5) ? "  " : "", shown(&b2, val(st, i, 5), false));
+        if (!PQgetisnull(st, i, 6) && strcmp(val(st, i, 6), "-1") != 0)
+            fprintf(out, ", %s row%s", val(st, i, 6), strcmp(val(st, i, 6), "1") == 0 ? "" : "s");
+        if (*val(st, i, 10))
+            fprintf(out, ": %s", shown(&b3, val(st, i, 10), false));
+        if (!PQgetisnull(st, i, 11))
+            fprintf(out, " (settled: %s, by %s at %s: %s)", val(st, i, 11),
+                    shown(&b1, val(st, i, 12), false), val(st, i, 13),
+                    shown(&b2, val(st, i, 14), false));
+        fputc('\n', out);
+    }
+    sb_free(&b1);
+    sb_free(&b2);
+    sb_free(&b3);
+}
+
+static void print_markdown(const PGresult *run, const PGresult *files, const PGresult *st,
+                           const PGresult *sum, FILE *out)
+{
+    strbuf b1 = {0}, b2 = {0}, b3 = {0};
+    fprintf(out, "### Evidence: run %s (%s)\n\n", val(run, 0, 0), val(run, 0, 1));
+    fprintf(out, "- who: role %s, session user %s, operator %s, from %s\n",
+            shown(&b1, val(run, 0, 3), true), shown(&b2, val(run, 0, 4), true),
+            *val(run, 0, 6) ? shown(&b3, val(run, 0, 6), true) : "unknown", val(run, 0, 5));
+    fprintf(out, "- what: bundle sha256 %s, policy sha256 %s, %s mode\n", val(run, 0, 9),
+            val(run, 0, 10), val(run, 0, 2));
+    for (int i = 0; i < PQntuples(files); i++)
+        fprintf(out, "  - file %s, sha256 %s, transaction %s, applied %s\n",
+                shown(&b1, val(files, i, 0), true), val(files, i, 1), val(files, i, 2),
+                val(files, i, 3));
+    if (PQntuples(files) == 0)
+        fprintf(out, "  - no file recorded as applied (a file is, once all of it "
+                     "committed)\n");
+    fprintf(out, "- when: started %s, %s %s\n", val(run, 0, 7),
+            *val(run, 0, 8) ? "ended" : "not ended", val(run, 0, 8));
+    fprintf(out, "- how long: %s%s; statements %s ms in total (%s statement%s%s%s)\n",
+            *val(run, 0, 12) ? val(run, 0, 12) : "unknown", *val(run, 0, 12) ? " ms" : "",
+            val(sum, 0, 1), val(sum, 0, 0), strcmp(val(sum, 0, 0), "1") == 0 ? "" : "s",
+            *val(sum, 0, 2) ? ": " : "", val(sum, 0, 2));
+    fprintf(out, "- outcome: **%s**%s%s\n", val(run, 0, 1), *val(run, 0, 11) ? ": " : "",
+            shown(&b1, val(run, 0, 11), true));
+    if (PQntuples(st) > 0)
+        fprintf(out, "\n| seq | file:line:col | duration (ms) | rows | status | SQLSTATE | "
+                     "command or error |\n"
+                     "| ---: | --- | ---: | ---: | --- | --- | --- |\n");
+    for (int i = 0; i < PQntuples(st); i++) {
+        bool rows = !PQgetisnull(st, i, 6) && strcmp(val(st, i, 6), "-1") != 0;
+        fprintf(out, "| %s | %s:%s:%s | %s | %s | %s", val(st, i, 0),
+                shown(&b1, val(st, i, 2), true), val(st, i, 3), val(st, i, 4), val(st, i, 7),
+                rows ? val(st, i, 6) : "", val(st, i, 8));
+        if (!PQgetisnull(st, i, 11)) {
+            fprintf(out, " (settled: %s, by %s at %s: ", val(st, i, 11),
+                    shown(&b2, val(st, i, 12), true), val(st, i, 13));
+            fprintf(out, "%s)", shown(&b2, val(st, i, 14), true));
+        }
+        fprintf(out, " | %s | %s |\n", val(st, i, 9),
+                shown(&b3, *val(st, i, 10) ? val(st, i, 10) : val(st, i, 5), true));
+    }
+    sb_free(&b1);
+    sb_free(&b2);
+    sb_free(&b3);
+}
+
+int audit_timeline(PGconn *c, const char *run_id, bool markdown, FILE *out, char **err)
+{
+    PGresult *run = query(c, run_sql, run_id, "cannot read audit.runs", err);
+    if (!run)
+        return -1;
+    if (PQntuples(run) == 0) {
+        PQclear(run);
+        *err = xasprintf("no run '%s' in audit.runs", run_id);
+        return -1;
+    }
+    PGresult *files = query(c, files_sql, run_id, "cannot read audit.files", err);
+    PGresult *st = files ? query(c, statements_sql, run_id, "cannot read audit.statements",
+                                 err)
+                         : NULL;
+    PGresult *sum = st ? query(c, summary_sql, run_id, "cannot read audit.statements", err)
+                       : NULL;
+    int rc = -1;
+    if (sum) {
+        if (markdown)
+            print_markdown(run, files, st, sum, out);
+        else
+            print_text(run, files, st, sum, out);
+        rc = timeline_approvals(c, run_id, markdown, out, err);
+    }
+    PQclear(run);
+    PQclear(files);
+    PQclear(st);
+    PQclear(sum);
+    return rc;
+}
