@@ -54,7 +54,7 @@ static const item_source checklist[] = {
      "RLS policies tested and isolation proven live: each restricted role's writes, DDL, "
      "sensitive reads and role changes refused as the policy says",
      "probes", NULL, true},
-    {"budget", VERIFY_GO_NO_GO, "the last run of each bundle within the policy's time budget",
+    {"budget", VERIFY_GO_NO_GO, "the latest run of each bundle is within the policy's budgets",
      "budget", NULL, true},
 };
 
