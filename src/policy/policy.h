@@ -57,8 +57,20 @@ typedef struct policy_role {
     size_t ngrants, capgrants;
     char **functions;      /* allowlisted functions, schema-qualified */
     size_t nfunctions, capfunctions;
+    int approvals;         /* approvals its bundles need before apply runs them */
+    int approvals_human;   /* of which by approvers marked human */
     int line, column;
 } policy_role;
+
+/* approver NAME key "KEY" [human]; KEY is the base64 of the Ed25519 public key's DER
+   form (the body of its PEM) or a PEM file's path relative to the policy's folder,
+   always inline in the canonical text */
+typedef struct policy_approver {
+    char *name;
+    char key[61];          /* base64 SPKI (approval.h) */
+    bool human;
+    int line, column;
+} policy_approver;
 
 typedef struct policy_bridge {
     char *schema;
@@ -100,6 +112,8 @@ typedef struct policy {
     policy_setting *settings;
     size_t nsettings, capsettings;
     char *default_role;
+    policy_approver *approvers; /* who may sign off a bundle (approval.h) */
+    size_t napprovers, capapprovers;
     char **excludes;         /* exclude "GLOB": paths lint skips (cli_glob_match) */
     size_t nexcludes, capexcludes;
     char *canonical;         /* canonical text */

@@ -56,6 +56,10 @@ void pb_role_functions(policy_builder *b, name_list *functions);
 void pb_rule(policy_builder *b, char *id, policy_loc id_at, char *severity, policy_loc sev_at);
 void pb_setting(policy_builder *b, char *name, policy_loc at, char *value);
 void pb_default_role(policy_builder *b, char *name, policy_loc at);
+void pb_approver(policy_builder *b, char *name, policy_loc at, char *key, policy_loc key_at,
+                 bool human);
+void pb_role_approvals(policy_builder *b, char *count, policy_loc at, char *human,
+                       policy_loc human_at);
 void pb_exclude(policy_builder *b, char *glob, policy_loc at);
 
 #endif
