@@ -1050,6 +1050,7 @@ static void applier_free(applier *a)
     }
     free(a->files);
     free(a->approved);
+    approval_verdicts_free(a->signoffs, a->nsignoffs);
     policy_free(a->pol);
     bundle_info_free(&a->info);
     if (a->c)
@@ -1094,6 +1095,30 @@ static char *what_stays(const applier *a)
     return sb_detach(&sb, NULL);
 }
 
+/*
+ * The bundle's approvals, judged with the policy it carries: each that does not count
+ * (edited, for another bundle, another key, an approver the policy does not name) is
+ * reported; too few for the role's `approvals N [human M]` is a refusal before
+ * anything is sent.
+ */
+static int check_signoffs(applier *a)
+{
+    a->nsignoffs = a->info.napprovals;
+    a->signoffs = approvals_judge(a->info.approvals, a->info.napprovals,
+                                  a->info.manifest_sha256, a->pol);
+    for (size_t i = 0; i < a->nsignoffs; i++)
+        if (!a->signoffs[i].counts)
+            fprintf(a->o->err, "pgward: %s: does not count: %s\n", a->o->bundle,
+                    a->signoffs[i].problem);
+    char *missing = NULL;
+    if (approvals_enough(a->role, a->signoffs, a->nsignoffs, &missing) < 0) {
+        int rc = refuse(a, "%s; nothing was sent", missing);
+        free(missing);
+        return rc;
+    }
+    return 0;
+}
+
 static int run(applier *a)
 {
     const apply_opts *o = a->o;
@@ -1130,6 +1155,8 @@ static int run(applier *a)
     if (o->role && strcmp(o->role, a->role->name) != 0)
         return refuse(a, "the bundle runs as '%s', not '%s'; nothing was sent", a->role->name,
                       o->role);
+    if (check_signoffs(a) < 0)
+        return -1;
     a->j = journal_open(o->journal, &err);
     if (!a->j) {
         /* a local file that cannot be opened: an input error (2), as for audit */

@@ -1362,5 +1362,85 @@ def manifest_count_checked_on_the_one_read(env):
     check("the scripts hold 1 statement, the manifest says 2" in r.stderr, r.stderr)
 
 
+APPROVALS_POLICY = """
+role postgres {
+    unrestricted;
+    grant all on schema public;
+    approvals 2 human 1;
+}
+approver alice key "keys/alice.pub" human;
+approver bob key "keys/bob.pub";
+default role postgres;
+set lock_timeout = "30s";
+"""
+
+
+def approval_bundle(env, name):
+    """A bundle whose policy needs two approvals, one by a human (alice)."""
+    for k in ("alice", "bob", "mallory"):
+        if not os.path.exists(env.path("keys", k)):
+            os.makedirs(env.path("keys"), exist_ok=True)
+            env.run("keygen", env.path("keys", k), check_rc=0)
+    env.write("pgward.policy", APPROVALS_POLICY)
+    return env.bundle(name, [("a.sql", "INSERT INTO t VALUES (1);\n")])
+
+
+def refused_unsent(env, b, *expect):
+    r = env.run("apply", b, check_rc=1)
+    for e in expect:
+        check(e in r.stderr, "expected %r in: %s" % (e, r.stderr))
+    check("nothing was sent" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "", "something ran: " + table_rows(env, "t"))
+    check(env.q("SELECT count(*) FROM pg_namespace WHERE nspname = 'audit'") == "0",
+          "a refused bundle still reached the database")
+    return r
+
+
+@test
+def approvals_required(env):
+    """apply refuses, nothing sent, a bundle without the approvals its role needs:
+    none, too few, one with the wrong key, one edited after signing; with enough it
+    runs, and the audit trail names the approvers."""
+    env.q("CREATE TABLE t (x int)")
+    need = "role 'postgres' needs 2 approvals, 1 of them by a human"
+    b = approval_bundle(env, "b")
+    manifest = open(os.path.join(b, "manifest")).read()
+    refused_unsent(env, b, need, "has 0 that count")
+    # bob is no human: two approvals are needed and one of them a human's
+    env.run("approve", b, "--key", env.path("keys", "bob"), check_rc=0)
+    refused_unsent(env, b, need, "has 1 that counts (0 by a human)")
+    # mallory signs as alice: her key is not alice's in the policy
+    env.run("approve", b, "--key", env.path("keys", "mallory"), "--as", "alice", check_rc=0)
+    refused_unsent(env, b, "approvals/alice.json: it is signed with a key that is not "
+                   "alice's in the policy", "has 1 that counts (0 by a human)")
+    os.remove(os.path.join(b, "approvals", "alice.json"))
+    # alice's approval with its note edited afterwards
+    env.run("approve", b, "--key", env.path("keys", "alice"), "--note", "reviewed",
+            check_rc=0)
+    p = os.path.join(b, "approvals", "alice.json")
+    text = open(p).read()
+    with open(p, "w") as f:
+        f.write(text.replace('"reviewed"', '"reviewed, skip staging"'))
+    refused_unsent(env, b, "approvals/alice.json: its signature does not verify",
+                   "has 1 that counts (0 by a human)")
+    # alice's approval of another bundle, copied in
+    other = approval_bundle(env, "other")
+    env.run("approve", other, "--key", env.path("keys", "alice"), check_rc=0)
+    shutil.copy(os.path.join(other, "approvals", "alice.json"), p)
+    refused_unsent(env, b, "approvals/alice.json: it approves another bundle")
+    # approving changed nothing the bundle runs
+    check(open(os.path.join(b, "manifest")).read() == manifest, "approve changed the manifest")
+    os.remove(p)
+    env.run("approve", b, "--key", env.path("keys", "alice"), "--note", "reviewed",
+            check_rc=0)
+    r = env.run("bundle", "verify", b, check_rc=0)
+    check("approved by alice (human) at " in r.stdout and '"reviewed"' in r.stdout, r.stdout)
+    check("approved by bob at " in r.stdout, r.stdout)
+    check("approvals: enough to apply for role postgres" in r.stdout, r.stdout)
+    r = env.run("apply", b, check_rc=0)
+    check(table_rows(env, "t") == "1", "table: " + table_rows(env, "t"))
+    env.check_agreement()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(Env))
