@@ -1023,8 +1023,30 @@ static int begin_run(applier *a)
     cJSON_AddNumberToObject(b, "backend_pid", PQbackendPID(a->c));
     cJSON_AddStringToObject(b, "client", a->client);
     cJSON_AddBoolToObject(b, "dry_run", a->o->dry_run);
-    if (apply_journal_put(a, b, true) < 0)
+    /* who approved: in the journal first, so audit sync can record them too */
+    cJSON *approvals = cJSON_AddArrayToObject(b, "approvals");
+    for (size_t i = 0; i < a->nsignoffs; i++) {
+        const approval_verdict *v = &a->signoffs[i];
+        if (!v->counts)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "approver", v->a.approver);
+        cJSON_AddBoolToObject(o, "human", v->human);
+        cJSON_AddStringToObject(o, "approved_at", v->a.time);
+        cJSON_AddStringToObject(o, "note", v->a.note);
+        cJSON_AddStringToObject(o, "key", v->a.key);
+        char hex[129];
+        for (size_t k = 0; k < sizeof(v->a.sig); k++)
+            snprintf(hex + 2 * k, 3, "%02x", v->a.sig[k]);
+        cJSON_AddStringToObject(o, "signature", hex);
+        cJSON_AddItemToArray(approvals, o);
+    }
+    /* the journal takes b; the audit row is written from a copy */
+    approvals = cJSON_Duplicate(approvals, true);
+    if (apply_journal_put(a, b, true) < 0) {
+        cJSON_Delete(approvals);
         return refuse(a, "%s; nothing was sent", a->fail_message);
+    }
     audit_run ar = {.id = a->r->run_id,
                     .bundle_sha256 = a->info.manifest_sha256,
                     .policy_sha256 = a->info.policy_digest,
@@ -1033,12 +1055,15 @@ static int begin_run(applier *a)
                     .client = a->client,
                     .started_at = started};
     char *err = NULL;
-    if (audit_begin_run(a->c, &ar, &err) < 0) {
+    if (audit_begin_run(a->c, &ar, &err) < 0 ||
+        audit_record_approvals(a->c, a->r->run_id, approvals, &err) < 0) {
+        cJSON_Delete(approvals);
         int rc = refuse(a, "%s", err);
         free(err);
         finish(a, "failed", "could not record the run's start");
         return rc;
     }
+    cJSON_Delete(approvals);
     return 0;
 }
 

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "base/text.h"
 #include "base/util.h"
 
 static int fail(char **err, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -121,6 +122,15 @@ static bool is_hex(const char *s, size_t n)
     return true;
 }
 
+/* the audit trail stores the note as text: valid UTF-8, as PostgreSQL wants it */
+static bool utf8_ok(const char *s)
+{
+    for (size_t n; *s; s += n)
+        if ((n = text_utf8_len(s)) == 0)
+            return false;
+    return true;
+}
+
 /* YYYY-MM-DDTHH:MM:SSZ, digits where digits go */
 static bool is_time(const char *s)
 {
@@ -142,6 +152,8 @@ int approval_make(const char *bundle_digest, const char *name, const char *note,
                     name);
     if (strlen(note) > APPROVAL_MAX_NOTE)
         return fail(err, "the note is longer than %d bytes", APPROVAL_MAX_NOTE);
+    if (!utf8_ok(note))
+        return fail(err, "the note is not UTF-8 text");
     FILE *f = fopen(key_path, "r");
     if (!f)
         return fail(err, "cannot read key '%s': %s", key_path, strerror(errno));
@@ -237,6 +249,8 @@ int approval_parse(const char *text, size_t len, const char *shown, approval *a,
         rc = fail(err, "%s: 'time' is not YYYY-MM-DDTHH:MM:SSZ", shown);
     if (rc == 0 && strlen(note) > APPROVAL_MAX_NOTE)
         rc = fail(err, "%s: the note is longer than %d bytes", shown, APPROVAL_MAX_NOTE);
+    if (rc == 0 && !utf8_ok(note))
+        rc = fail(err, "%s: the note is not UTF-8 text", shown);
     if (rc == 0 && !approval_key_ok(key))
         rc = fail(err, "%s: 'key' is not an Ed25519 public key (base64 of its DER form)",
                   shown);

@@ -1440,6 +1440,26 @@ def approvals_required(env):
     r = env.run("apply", b, check_rc=0)
     check(table_rows(env, "t") == "1", "table: " + table_rows(env, "t"))
     env.check_agreement()
+    # the audit trail names every approver of the run, and the chain covers them
+    run = list(env.audit_runs())[0]
+    rows = env.q("SELECT string_agg(approver || ' ' || human || ' ' || note, ',' "
+                 "ORDER BY approver) FROM audit.approvals WHERE run_id = '%s'" % run)
+    check(rows == "alice true reviewed,bob false", "audit.approvals: " + rows)
+    r = env.run("audit", "show", "--run", run, check_rc=0)
+    check('approved by alice (human) at ' in r.stdout and '"reviewed"' in r.stdout, r.stdout)
+    check("approved by bob at " in r.stdout, r.stdout)
+    r = env.run("audit", "show", "--run", run, "--format", "json", check_rc=0)
+    names = [a["approver"] for a in json.loads(r.stdout)["approvals"]]
+    check(names == ["alice", "bob"], r.stdout)
+    env.run("audit", "verify", check_rc=0)
+    # an approval row edited afterwards, or removed, breaks the run's chain hash
+    env.q("UPDATE audit.approvals SET note = 'forged' WHERE approver = 'alice'")
+    r = env.run("audit", "verify", check_rc=1)
+    check(run in r.stdout + r.stderr, "audit verify: " + r.stdout + r.stderr)
+    env.q("UPDATE audit.approvals SET note = 'reviewed' WHERE approver = 'alice'")
+    env.run("audit", "verify", check_rc=0)
+    env.q("DELETE FROM audit.approvals WHERE approver = 'bob'")
+    env.run("audit", "verify", check_rc=1)
 
 
 if __name__ == "__main__":
