@@ -1462,5 +1462,30 @@ def approvals_required(env):
     env.run("audit", "verify", check_rc=1)
 
 
+@test
+def approvals_synced_from_the_journal(env):
+    """The journal's begin record holds the approvers: audit sync records them for a
+    run the audit tables are missing them for (killed before COMMIT, then the
+    approval rows lost), and the sealed chain covers them."""
+    env.q("CREATE TABLE t (x int)")
+    b = approval_bundle(env, "b")
+    env.run("approve", b, "--key", env.path("keys", "alice"), "--note", "ok", check_rc=0)
+    env.run("approve", b, "--key", env.path("keys", "bob"), check_rc=0)
+    r = env.run("apply", b, env=env.env(PGWARD_TEST_FAULT="before-commit"))
+    check(r.returncode == -signal.SIGKILL, "exit %d: %s" % (r.returncode, r.stderr))
+    no_apply_session(env)
+    begin = [rec for recs in env.journal_runs().values() for rec in recs
+             if rec.get("event") == "begin"]
+    check(len(begin) == 1 and [a["approver"] for a in begin[0].get("approvals", [])]
+          == ["alice", "bob"], "journal begin: %s" % begin)
+    env.q("DELETE FROM audit.approvals")
+    env.run("audit", "sync", check_rc=0)
+    rows = env.q("SELECT string_agg(approver || ' ' || human, ',' ORDER BY approver) "
+                 "FROM audit.approvals")
+    check(rows == "alice true,bob false", "audit.approvals after sync: " + rows)
+    env.run("audit", "verify", check_rc=0)
+    env.check_agreement()
+
+
 if __name__ == "__main__":
     sys.exit(run_tests(Env))
