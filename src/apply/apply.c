@@ -1166,7 +1166,7 @@ static int run(applier *a)
         raise(SIGSTOP);
     /* the policy's bytes verified, not the file again */
     char *pname = xasprintf("%s/policy", o->bundle);
-    a->pol = policy_parse(pname, a->info.policy_text, a->info.policy_len, &err);
+    a->pol = policy_parse_bundled(pname, a->info.policy_text, a->info.policy_len, &err);
     free(pname);
     if (!a->pol) {
         int rc = refuse(a, "the bundle's policy does not load: %s", err);

@@ -74,7 +74,7 @@ static int opt_pubkey_for_verify(const char *cmd, const char *arg, void *dest)
 static int list_approvals(const char *dir, const bundle_info *info)
 {
     char *err = NULL, *pname = xasprintf("%s/policy", dir);
-    policy *pol = policy_parse(pname, info->policy_text, info->policy_len, &err);
+    policy *pol = policy_parse_bundled(pname, info->policy_text, info->policy_len, &err);
     free(pname);
     if (!pol) {
         fprintf(stderr, "pgward: the bundle's policy does not load: %s\n", err);

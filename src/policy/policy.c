@@ -387,6 +387,11 @@ void pb_approver(policy_builder *b, char *name, policy_loc at, char *key, policy
                      name);
     } else if (approval_key_ok(key)) {
         memcpy(text, key, sizeof(text));
+    } else if (b->no_files) {
+        /* a bundle's bytes are read once; nothing else comes from the disk */
+        policy_error(b, key_at, "approver '%s': not an inline Ed25519 public key (a bundle's "
+                                "policy names no key files)",
+                     name);
     } else {
         /* not an inline key: a PEM file, relative to the policy's folder */
         const char *slash = strrchr(b->file, '/');
@@ -766,11 +771,12 @@ static char *canonical_text(policy *p)
 
 /* ------------------------------------------------------------------ load */
 
-policy *policy_parse(const char *name, const char *text, size_t len, char **err)
+static policy *parse(const char *name, const char *text, size_t len, bool no_files,
+                     char **err)
 {
     policy *p = xcalloc(1, sizeof(*p));
     p->name = xstrdup(name);
-    policy_builder b = {.p = p, .file = name};
+    policy_builder b = {.p = p, .file = name, .no_files = no_files};
     if (memchr(text, '\0', len)) {
         policy_error(&b, (policy_loc){1, 1}, "policy contains a NUL byte");
     } else {
@@ -800,6 +806,16 @@ policy *policy_parse(const char *name, const char *text, size_t len, char **err)
     p->canonical = canonical_text(p);
     sha256_hex_of(p->canonical, strlen(p->canonical), p->digest);
     return p;
+}
+
+policy *policy_parse(const char *name, const char *text, size_t len, char **err)
+{
+    return parse(name, text, len, false, err);
+}
+
+policy *policy_parse_bundled(const char *name, const char *text, size_t len, char **err)
+{
+    return parse(name, text, len, true, err);
 }
 
 policy *policy_load(const char *path, char **err)

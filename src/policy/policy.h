@@ -129,6 +129,10 @@ policy *policy_load(const char *path, char **err);
 /* The same for text in memory (tests, fuzzing); name is used in messages. */
 policy *policy_parse(const char *name, const char *text, size_t len, char **err);
 
+/* The same for the policy a bundle carries: read from memory only, so an approver's
+   key must be inline (the canonical form's); a key file name is an error. */
+policy *policy_parse_bundled(const char *name, const char *text, size_t len, char **err);
+
 void policy_free(policy *p);
 
 const policy_role *policy_find_role(const policy *p, const char *name);

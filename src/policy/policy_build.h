@@ -32,6 +32,7 @@ typedef struct policy_builder {
     policy_family *family; /* the family or role being declared */
     policy_role *role;
     policy_loc default_role_loc;
+    bool no_files;            /* a bundle's policy: approver keys only inline */
     name_list *family_refs;   /* families named by isolate, bridge and grants ... */
     const char **ref_where;   /* ... and where ("isolate", "bridge", "grant") */
     size_t capwhere;

@@ -2,7 +2,8 @@
  * test_approval.c: sign-offs on a bundle (approval.h): the signed text is exactly
  * the documented encoding; an approval verifies only unchanged, for its bundle and
  * (with a policy) under its approver's key; the file is parsed strictly; the policy's
- * approvers and approvals round-trip through the canonical form; bundle_verify reads
+ * approvers and approvals round-trip through the canonical form (a bundle's policy
+ * holds keys inline, never a file name); bundle_verify reads
  * approvals/ like the rest of the bundle (regular NAME.json files only); and the
  * count apply checks.
  */
@@ -228,10 +229,15 @@ static void test_approval_policy_declarations(void **state)
     assert_non_null(strstr(p->canonical, "approvals 2 human 1;"));
     assert_null(strstr(p->canonical, "alice.pub"));
     assert_non_null(strstr(p->canonical, "family \"key\" {\n    schema \"human\";"));
-    policy *q = policy_parse("elsewhere/policy", p->canonical, strlen(p->canonical), &err);
+    policy *q = policy_parse_bundled("elsewhere/policy", p->canonical, strlen(p->canonical),
+                                     &err);
     assert_non_null(q);
     assert_string_equal(q->digest, p->digest);
     policy_free(q);
+    /* a bundle's policy is read from memory only: no key file, even one that exists */
+    assert_null(policy_parse_bundled(name, text, strlen(text), &err));
+    assert_non_null(strstr(err, "approver 'alice': not an inline Ed25519 public key"));
+    free(err);
     policy_free(p);
     /* a policy with no approver keeps its canonical text as before */
     p = must_parse_policy("role r { restricted; }");
