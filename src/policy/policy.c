@@ -12,6 +12,7 @@
 #include "policy/policy.h"
 
 #include <pcre2.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -400,7 +401,12 @@ void pb_approver(policy_builder *b, char *name, policy_loc at, char *key, policy
                          : xasprintf("%.*s/%s", (int)(slash - b->file), b->file, key);
         char *pem = NULL, *rerr = NULL;
         size_t len = 0;
-        if (read_whole_file(path, 4096, &pem, &len, &rerr) < 0) {
+        struct stat st;
+        /* a regular file only: a FIFO would stall the policy's load */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            policy_error(b, key_at, "approver '%s': cannot read '%s': not a regular file", name,
+                         path);
+        } else if (read_whole_file(path, 4096, &pem, &len, &rerr) < 0) {
             policy_error(b, key_at, "approver '%s': %s", name, rerr);
             free(rerr);
         } else if (approval_key_from_pem(pem, len, text) < 0) {

@@ -252,8 +252,12 @@ static void test_approval_policy_declarations(void **state)
          "declared twice"},
         {"role r { } approver a key \"nope.pub\";", "cannot read"},
         {"role r { } approver a key \"alice\";", "not an Ed25519 public key"},
+        {"role r { } approver a key \"fifo.pub\";", "not a regular file"},
         {"role r { } approver \"a b\" key \"alice.pub\";", "invalid approver name"},
     };
+    char *fifo = xasprintf("%s/fifo.pub", tmpdir);
+    assert_int_equal(mkfifo(fifo, 0600), 0); /* never opened: it would block */
+    free(fifo);
     for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
         err = NULL;
         p = policy_parse(name, bad[i][0], strlen(bad[i][0]), &err);
