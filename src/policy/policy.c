@@ -407,7 +407,9 @@ void pb_approver(policy_builder *b, char *name, policy_loc at, char *key, policy
             policy_error(b, key_at, "approver '%s': cannot read '%s': not a regular file", name,
                          path);
         } else if (read_whole_file(path, 4096, &pem, &len, &rerr) < 0) {
-            policy_error(b, key_at, "approver '%s': %s", name, rerr);
+            policy_error(b, key_at, "approver '%s': \"%s\" is neither an inline Ed25519 public "
+                                    "key nor a key file: %s",
+                         name, key, rerr);
             free(rerr);
         } else if (approval_key_from_pem(pem, len, text) < 0) {
             policy_error(b, key_at, "approver '%s': '%s' is not an Ed25519 public key in PEM "
