@@ -1,6 +1,7 @@
 /*
- * cmd_approve.c: `pgward approve BUNDLE --key KEY [--as NAME] [--note TEXT]`: signs
- * off a bundle. Verifies it (as `bundle verify` does without --pubkey), then writes
+ * cmd_approve.c: `pgward approve BUNDLE --key KEY [--as NAME] [--note TEXT]
+ * [--pubkey KEY]`: signs off a bundle. Verifies it (as `bundle verify` does, with
+ * --pubkey the signer's signature too), then writes
  * BUNDLE/approvals/NAME.json: an Ed25519 signature with KEY over the bundle's digest,
  * NAME, the time and the note (approval.h). The manifest, its signature and every
  * file stay as they are: approving changes nothing that runs.
@@ -23,12 +24,13 @@
 
 static const cli_usage approve_usage = {
     .cmd = "approve",
-    .text = "usage: pgward approve BUNDLE --key KEY [--as NAME] [--note TEXT]\n"
+    .text = "usage: pgward approve BUNDLE --key KEY [--as NAME] [--note TEXT] [--pubkey KEY]\n"
             "\n"
             "Sign off a bundle: write BUNDLE/approvals/NAME.json, an Ed25519 signature\n"
             "with KEY over the bundle's digest, NAME, the time and the note. What the\n"
             "bundle runs, its manifest and its signature do not change. The bundle's\n"
-            "policy says whose approvals count and how many apply needs.\n"
+            "policy says whose approvals count and how many apply needs. With --pubkey\n"
+            "the bundle's signature must verify with that key first.\n"
             "\n",
     .footer = "\n"
               "exit status: 0 written, 1 the bundle does not verify or NAME approved it\n"
@@ -80,12 +82,14 @@ static int write_approval(const char *dir, const char *name, const char *text, b
 
 int cmd_approve(int argc, char **argv)
 {
-    const char *key = NULL, *as = NULL, *note = "";
+    const char *key = NULL, *as = NULL, *note = "", *pubkey = NULL;
     const cli_option options[] = {
         CLI_OPT_STRING(0, "key", "KEY", &key, "the approver's Ed25519 private key (PEM)"),
         CLI_OPT_STRING(0, "as", "NAME", &as,
                        "the approver's name in the policy (default: KEY's base name)"),
         CLI_OPT_STRING(0, "note", "TEXT", &note, "what the approver says (signed with it)"),
+        CLI_OPT_STRING(0, "pubkey", "KEY", &pubkey,
+                       "the bundle's signature must verify with this key first"),
         CLI_OPT_END(),
     };
     int argi, rc = cli_parse_options(&approve_usage, options, argc, argv, &argi);
@@ -114,7 +118,7 @@ int cmd_approve(int argc, char **argv)
         return EXIT_USAGE;
     }
     bundle_info info;
-    if (bundle_verify(dir, NULL, &info, &err) < 0) {
+    if (bundle_verify(dir, pubkey, &info, &err) < 0) {
         error("refusing to approve: %s", err);
         free(err);
         bundle_info_free(&info);
