@@ -381,7 +381,7 @@ void pb_approver(policy_builder *b, char *name, policy_loc at, char *key, policy
                  bool human)
 {
     policy *p = b->p;
-    char text[APPROVAL_KEY_LEN + 1];
+    char text[APPROVAL_KEY_LEN + 1] = "";
     if (!approval_name_ok(name)) {
         policy_error(b, at, "invalid approver name '%s': use 1-64 letters, digits, '_', '.' "
                             "or '-', not starting with '.' or '-'",
@@ -422,6 +422,10 @@ void pb_approver(policy_builder *b, char *name, policy_loc at, char *key, policy
     for (size_t i = 0; i < p->napprovers && !b->error; i++)
         if (strcmp(p->approvers[i].name, name) == 0)
             policy_error(b, at, "approver '%s' is declared twice", name);
+        else if (strcmp(p->approvers[i].key, text) == 0)
+            /* one key, two names: one person's approvals would count twice */
+            policy_error(b, key_at, "approver '%s' has the key of approver '%s'", name,
+                         p->approvers[i].name);
     if (!b->error) {
         GROW(p->approvers, p->capapprovers, p->napprovers + 1);
         policy_approver *a = &p->approvers[p->napprovers++];

@@ -251,6 +251,8 @@ static void test_approval_policy_declarations(void **state)
         {"role r { } approver a key \"alice.pub\"; approver a key \"alice.pub\";",
          "declared twice"},
         {"role r { } approver a key \"nope.pub\";", "cannot read"},
+        {"role r { approvals 2; } approver a key \"alice.pub\"; approver b key \"alice.pub\";",
+         "approver 'b' has the key of approver 'a'"},
         {"role r { } approver a key \"alice\";", "not an Ed25519 public key"},
         {"role r { } approver a key \"fifo.pub\";", "not a regular file"},
         {"role r { } approver \"a b\" key \"alice.pub\";", "invalid approver name"},
