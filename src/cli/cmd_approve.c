@@ -47,6 +47,35 @@ static char *default_name(const char *key)
     return xstrndup(base, dot ? (size_t)(dot - base) : strlen(base));
 }
 
+/*
+ * Says on stderr when the approval just made will not count: the bundle's own policy
+ * decides, and it cannot change without changing the bundle. Written anyway: the
+ * approver may sign off before the policy names them, for the record.
+ */
+static void warn_if_not_counted(const char *dir, const bundle_info *info, const char *name,
+                                const char *json)
+{
+    char *err = NULL, *pname = xasprintf("%s/policy", dir);
+    policy *pol = policy_parse_bundled(pname, info->policy_text, info->policy_len, &err);
+    free(pname);
+    if (!pol) {
+        free(err);
+        return;
+    }
+    approval_file f = {.name = xasprintf("%s.json", name), .text = (char *)json,
+                       .len = strlen(json)};
+    approval_verdict *v = approvals_judge(&f, 1, info->manifest_sha256, pol);
+    if (!v[0].counts) {
+        /* the verdict names approvals/NAME.json: what follows its ": " is the reason */
+        const char *why = strstr(v[0].problem, ": ");
+        fprintf(stderr, "pgward: warning: this approval will not count: %s\n",
+                why ? why + 2 : v[0].problem);
+    }
+    approval_verdicts_free(v, 1);
+    free(f.name);
+    policy_free(pol);
+}
+
 /* Writes text to BUNDLE/approvals/NAME.json, never over a file or through a link. */
 static int write_approval(const char *dir, const char *name, const char *text, bool *exists)
 {
@@ -135,6 +164,8 @@ int cmd_approve(int argc, char **argv)
         rc = write_approval(dir, name, json, &exists) == 0 ? EXIT_CLEAN
              : exists                                    ? EXIT_FINDINGS
                                                          : EXIT_USAGE;
+        if (rc == EXIT_CLEAN)
+            warn_if_not_counted(dir, &info, name, json);
     }
     free(json);
     bundle_info_free(&info);

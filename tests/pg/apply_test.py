@@ -1407,10 +1407,13 @@ def approvals_required(env):
     manifest = open(os.path.join(b, "manifest")).read()
     refused_unsent(env, b, need, "has 0 that count")
     # bob is no human: two approvals are needed and one of them a human's
-    env.run("approve", b, "--key", env.path("keys", "bob"), check_rc=0)
+    r = env.run("approve", b, "--key", env.path("keys", "bob"), check_rc=0)
+    check(r.stderr == "", "approve: " + r.stderr)
     refused_unsent(env, b, need, "has 1 that counts (0 by a human)")
     # mallory signs as alice: her key is not alice's in the policy
-    env.run("approve", b, "--key", env.path("keys", "mallory"), "--as", "alice", check_rc=0)
+    r = env.run("approve", b, "--key", env.path("keys", "mallory"), "--as", "alice", check_rc=0)
+    check("warning: this approval will not count: it is signed with a key that is not "
+          "alice's in the policy" in r.stderr, "approve: " + r.stderr)
     refused_unsent(env, b, "approvals/alice.json: it is signed with a key that is not "
                    "alice's in the policy", "has 1 that counts (0 by a human)")
     os.remove(os.path.join(b, "approvals", "alice.json"))
