@@ -40,8 +40,9 @@ void pgw_policy_yyerror(PGW_POLICY_YYLTYPE *lloc, void *scanner, policy_builder 
 %token KW_UNRESTRICTED "unrestricted" KW_LIFETIME "lifetime" KW_GRANT "grant" KW_ON "on"
 %token KW_ALLOW "allow" KW_FUNCTION "function" KW_RULE "rule" KW_SET "set"
 %token KW_DEFAULT "default" KW_REQUIRE "require" KW_EXTENSION "extension"
-%token KW_EXCLUDE "exclude" KW_BUDGET "budget"
-%token <str> IDENT "identifier" STRING "string" DURATION "duration"
+%token KW_EXCLUDE "exclude" KW_BUDGET "budget" KW_APPROVER "approver" KW_APPROVALS "approvals"
+%token KW_KEY "key" KW_HUMAN "human"
+%token <str> IDENT "identifier" STRING "string" DURATION "duration" NUMBER "number"
 %token BAD_STRING "unterminated string" BAD_CHAR "unexpected character"
 
 %type <list> names qualified_names
@@ -71,6 +72,8 @@ declaration
     | "require" "extension" names ';'              { pb_require_extensions(b, $3); }
     | "exclude" STRING ';'                         { pb_exclude(b, $2, LOC(@2)); }
     | "budget" word DURATION ';'                   { pb_budget(b, $2, LOC(@2), $3, LOC(@3)); }
+    | "approver" word "key" STRING ';'             { pb_approver(b, $2, LOC(@2), $4, LOC(@4), false); }
+    | "approver" word "key" STRING "human" ';'     { pb_approver(b, $2, LOC(@2), $4, LOC(@4), true); }
     ;
 
 family_items
@@ -96,6 +99,8 @@ role_item
     | "grant" names "on" "schema" word ';'         { pb_role_grant(b, $2, TARGET_SCHEMA, $5, LOC(@5)); }
     | "grant" names "on" "table" qualified_name ';' { pb_role_grant(b, $2, TARGET_TABLE, $5, LOC(@5)); }
     | "allow" "function" qualified_names ';'       { pb_role_functions(b, $3); }
+    | "approvals" NUMBER ';'                       { pb_role_approvals(b, $2, LOC(@2), NULL, LOC(@2)); }
+    | "approvals" NUMBER "human" NUMBER ';'        { pb_role_approvals(b, $2, LOC(@2), $4, LOC(@4)); }
     ;
 
 names

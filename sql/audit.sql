@@ -1,4 +1,4 @@
--- sql/audit.sql: the audit trail pgward apply writes (schema version 3).
+-- sql/audit.sql: the audit trail pgward apply writes (schema version 4).
 --
 -- pgward apply runs this when audit.pgward_schema_version() is missing or older;
 -- it is idempotent and safe to run by hand (psql -1 -f sql/audit.sql) as a role
@@ -12,6 +12,7 @@
 --                     command tag, rows, duration, status, SQLSTATE, message
 --   audit.files       file history: each file applied, with its checksum
 --   audit.settlements what became known later of a statement recorded in doubt
+--   audit.approvals   who approved each run's bundle: each approval that counted
 --   audit.trail       one row: this trail's id (the journal names it)
 --
 -- Scripts never write here (the policy protects the schema); pgward writes only
@@ -26,6 +27,8 @@
 -- Version 1 or 2 -> 3: the columns backend_pid, backend_start, chain_pos, chain_hash,
 -- chain_legacy are added; every run already finished is sealed into the chain with
 -- chain_legacy true (the chain proves it unchanged since the upgrade, not before).
+-- Version 3 -> 4: audit.approvals is added; runs sealed before have no approval
+-- lines, so their chain text and hash are unchanged.
 
 SELECT pg_advisory_xact_lock(1885827950, 1);  -- two first applies at once: one creates
 
@@ -134,6 +137,21 @@ BEGIN
 END
 $v2$;
 
+-- Version 4: every approval of the run's bundle that counted when apply checked it
+-- (approval.h): the approver, whether the policy calls them human, the approval's
+-- own time, note, public key and signature, so an auditor can verify it again
+-- against the bundle's digest (audit.runs.bundle_sha256).
+CREATE TABLE IF NOT EXISTS audit.approvals (
+    run_id        uuid NOT NULL REFERENCES audit.runs (id),
+    approver      text NOT NULL,
+    human         boolean NOT NULL,
+    approved_at   text NOT NULL,
+    note          text NOT NULL,
+    key           text NOT NULL,
+    signature     text NOT NULL,
+    PRIMARY KEY (run_id, approver)
+);
+
 REVOKE ALL ON ALL TABLES IN SCHEMA audit FROM PUBLIC;
 
 -- ---------------------------------------------------------------- the hash chain
@@ -142,7 +160,8 @@ REVOKE ALL ON ALL TABLES IN SCHEMA audit FROM PUBLIC;
 -- ending in "\n": "pgward-audit-chain 1", "prev " and the previous run's chain_hash
 -- (64 zeros for position 1), "run " and the run's fields (chain_statements and
 -- chain_files: how many rows it had when sealed), "statement " and each statement's
--- fields (by seq), "file " and each file's fields (by path, bytewise). Each statement
+-- fields (by seq), "file " and each file's fields (by path, bytewise), "approval " and
+-- each approval's fields (by approver, bytewise; schema version 4). Each statement
 -- and file row also keeps chain_row, the SHA-256 of its own line (without "\n").
 -- Fields are joined by one space; each is "-" for NULL, else its length in UTF-8
 -- bytes, ":" and the text. Timestamps are UTC "YYYY-MM-DDTHH:MM:SS.ffffffZ", a double
@@ -194,6 +213,15 @@ RETURNS text LANGUAGE sql STABLE AS $$
         audit.pgward_chain_field(audit.pgward_chain_ts(f.applied_at)))
 $$;
 
+CREATE OR REPLACE FUNCTION audit.pgward_chain_approval(a audit.approvals)
+RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT 'approval ' || concat_ws(' ',
+        audit.pgward_chain_field(a.approver),
+        audit.pgward_chain_field(CASE WHEN a.human THEN 'true' ELSE 'false' END),
+        audit.pgward_chain_field(a.approved_at), audit.pgward_chain_field(a.note),
+        audit.pgward_chain_field(a.key), audit.pgward_chain_field(a.signature))
+$$;
+
 CREATE OR REPLACE FUNCTION audit.pgward_chain_text(p_run uuid, p_prev text)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'pgward-audit-chain 1' || E'\n' || 'prev ' || coalesce(p_prev, repeat('0', 64))
@@ -217,6 +245,9 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         || coalesce((SELECT string_agg(audit.pgward_chain_file(f) || E'\n', ''
                                        ORDER BY f.path COLLATE "C")
                      FROM audit.files f WHERE f.run_id = r.id), '')
+        || coalesce((SELECT string_agg(audit.pgward_chain_approval(a) || E'\n', ''
+                                       ORDER BY a.approver COLLATE "C")
+                     FROM audit.approvals a WHERE a.run_id = r.id), '')
     FROM audit.runs r WHERE r.id = p_run
 $$;
 
@@ -396,6 +427,47 @@ BEGIN
 END
 $$;
 
+-- Records the approvals of a running run's bundle (a JSON array of objects named
+-- like the columns), before its first statement; rows already there are kept
+-- (idempotent: audit sync may replay them). A finished run is sealed: approvals
+-- cannot be added to it.
+CREATE OR REPLACE FUNCTION audit.pgward_record_approvals(p_run uuid, p_approvals jsonb)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r audit.runs%ROWTYPE;
+BEGIN
+    PERFORM audit.pgward_check_writer();
+    r := audit.pgward_run_row(p_run);
+    IF r.status <> 'running' THEN
+        IF EXISTS (SELECT 1 FROM jsonb_to_recordset(coalesce(p_approvals, '[]'))
+                                 AS a(approver text)
+                   WHERE NOT EXISTS (SELECT 1 FROM audit.approvals x
+                                     WHERE x.run_id = p_run AND x.approver = a.approver)) THEN
+            RAISE EXCEPTION USING ERRCODE = '55000',
+                MESSAGE = format('run %s is finished (%s): approvals cannot be added to it',
+                                 p_run, r.status);
+        END IF;
+        RETURN;
+    END IF;
+    PERFORM audit.pgward_check_binding(p_run, r.backend_pid, r.backend_start);
+    INSERT INTO audit.approvals (run_id, approver, human, approved_at, note, key, signature)
+    SELECT p_run, a.approver, a.human, a.approved_at, a.note, a.key, a.signature
+    FROM jsonb_to_recordset(coalesce(p_approvals, '[]')) AS a(
+             approver text, human boolean, approved_at text, note text, key text,
+             signature text)
+    ON CONFLICT (run_id, approver) DO NOTHING;
+END
+$$;
+
+-- The approvers of a run, for whoever may not read the table (pgward verify, audit
+-- show): in approver order.
+CREATE OR REPLACE FUNCTION audit.pgward_run_approvals(p_run uuid)
+RETURNS TABLE (approver text, human boolean, approved_at text, note text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT a.approver, a.human, a.approved_at, a.note FROM audit.approvals a
+    WHERE a.run_id = p_run ORDER BY a.approver COLLATE "C";
+$$;
+
 -- Gives a running run its final status and seals it into the chain; a finished run
 -- is never changed (finishing it again is a no-op: audit sync may replay it).
 CREATE OR REPLACE FUNCTION audit.pgward_finish_run(p_run uuid, p_status text, p_message text)
@@ -445,7 +517,7 @@ $$;
 
 -- The version of this file; pgward applies it again when this is older.
 CREATE OR REPLACE FUNCTION audit.pgward_schema_version()
-RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 3 $$;
+RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 4 $$;
 
 -- Reading the trail: pgward audit show, pgward verify, and auditors.
 CREATE OR REPLACE VIEW audit.pgward_history AS
@@ -547,7 +619,8 @@ GRANT EXECUTE ON FUNCTION audit.pgward_begin_run(uuid, text, text, text, text, t
     audit.pgward_schema_version(), audit.pgward_file_history(text[]),
     audit.pgward_file_progress(text), audit.pgward_run_state(uuid, integer),
     audit.pgward_file_resume(text), audit.pgward_settle(uuid, integer, text, text),
-    audit.pgward_run_head(uuid), audit.pgward_is_writer(), audit.pgward_trail_id()
+    audit.pgward_run_head(uuid), audit.pgward_is_writer(), audit.pgward_trail_id(),
+    audit.pgward_record_approvals(uuid, jsonb), audit.pgward_run_approvals(uuid)
     TO PUBLIC;
 -- The chain's internals are the owner's (a stray call cannot seal a forged row).
 REVOKE EXECUTE ON FUNCTION audit.pgward_chain_seal(uuid, boolean),

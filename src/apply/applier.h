@@ -64,6 +64,8 @@ typedef struct applier {
     bool finished_in_txn;  /* the last transaction also set the run's final status */
     approved *approved;
     size_t napproved, capapproved;
+    approval_verdict *signoffs; /* the bundle's approvals/, judged with its policy */
+    size_t nsignoffs;
     PGconn *c;             /* the run's session: statements, audit rows, the lock */
     journal *j;
     char *target;          /* user@host:port/db */

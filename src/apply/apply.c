@@ -1044,8 +1044,30 @@ static int begin_run(applier *a)
     cJSON_AddNumberToObject(b, "backend_pid", PQbackendPID(a->c));
     cJSON_AddStringToObject(b, "client", a->client);
     cJSON_AddBoolToObject(b, "dry_run", a->o->dry_run);
-    if (apply_journal_put(a, b, true) < 0)
+    /* who approved: in the journal first, so audit sync can record them too */
+    cJSON *approvals = cJSON_AddArrayToObject(b, "approvals");
+    for (size_t i = 0; i < a->nsignoffs; i++) {
+        const approval_verdict *v = &a->signoffs[i];
+        if (!v->counts)
+            continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "approver", v->a.approver);
+        cJSON_AddBoolToObject(o, "human", v->human);
+        cJSON_AddStringToObject(o, "approved_at", v->a.time);
+        cJSON_AddStringToObject(o, "note", v->a.note);
+        cJSON_AddStringToObject(o, "key", v->a.key);
+        char hex[129];
+        for (size_t k = 0; k < sizeof(v->a.sig); k++)
+            snprintf(hex + 2 * k, 3, "%02x", v->a.sig[k]);
+        cJSON_AddStringToObject(o, "signature", hex);
+        cJSON_AddItemToArray(approvals, o);
+    }
+    /* the journal takes b; the audit row is written from a copy */
+    approvals = cJSON_Duplicate(approvals, true);
+    if (apply_journal_put(a, b, true) < 0) {
+        cJSON_Delete(approvals);
         return refuse(a, "%s; nothing was sent", a->fail_message);
+    }
     audit_run ar = {.id = a->r->run_id,
                     .bundle_sha256 = a->info.manifest_sha256,
                     .policy_sha256 = a->info.policy_digest,
@@ -1054,12 +1076,15 @@ static int begin_run(applier *a)
                     .client = a->client,
                     .started_at = started};
     char *err = NULL;
-    if (audit_begin_run(a->c, &ar, &err) < 0) {
+    if (audit_begin_run(a->c, &ar, &err) < 0 ||
+        audit_record_approvals(a->c, a->r->run_id, approvals, &err) < 0) {
+        cJSON_Delete(approvals);
         int rc = refuse(a, "%s", err);
         free(err);
         finish(a, "failed", "could not record the run's start");
         return rc;
     }
+    cJSON_Delete(approvals);
     return 0;
 }
 
@@ -1072,6 +1097,7 @@ static void applier_free(applier *a)
     }
     free(a->files);
     free(a->approved);
+    approval_verdicts_free(a->signoffs, a->nsignoffs);
     policy_free(a->pol);
     bundle_info_free(&a->info);
     if (a->c)
@@ -1116,6 +1142,30 @@ static char *what_stays(const applier *a)
     return sb_detach(&sb, NULL);
 }
 
+/*
+ * The bundle's approvals, judged with the policy it carries: each that does not count
+ * (edited, for another bundle, another key, an approver the policy does not name) is
+ * reported; too few for the role's `approvals N [human M]` is a refusal before
+ * anything is sent.
+ */
+static int check_signoffs(applier *a)
+{
+    a->nsignoffs = a->info.napprovals;
+    a->signoffs = approvals_judge(a->info.approvals, a->info.napprovals,
+                                  a->info.manifest_sha256, a->pol);
+    for (size_t i = 0; i < a->nsignoffs; i++)
+        if (!a->signoffs[i].counts)
+            fprintf(a->o->err, "pgward: %s: does not count: %s\n", a->o->bundle,
+                    a->signoffs[i].problem);
+    char *missing = NULL;
+    if (approvals_enough(a->role, a->signoffs, a->nsignoffs, &missing) < 0) {
+        int rc = refuse(a, "%s; nothing was sent", missing);
+        free(missing);
+        return rc;
+    }
+    return 0;
+}
+
 static int run(applier *a)
 {
     const apply_opts *o = a->o;
@@ -1138,7 +1188,7 @@ static int run(applier *a)
         raise(SIGSTOP);
     /* the policy's bytes verified, not the file again */
     char *pname = xasprintf("%s/policy", o->bundle);
-    a->pol = policy_parse(pname, a->info.policy_text, a->info.policy_len, &err);
+    a->pol = policy_parse_bundled(pname, a->info.policy_text, a->info.policy_len, &err);
     free(pname);
     if (!a->pol) {
         int rc = refuse(a, "the bundle's policy does not load: %s", err);
@@ -1152,6 +1202,8 @@ static int run(applier *a)
     if (o->role && strcmp(o->role, a->role->name) != 0)
         return refuse(a, "the bundle runs as '%s', not '%s'; nothing was sent", a->role->name,
                       o->role);
+    if (check_signoffs(a) < 0)
+        return -1;
     a->j = journal_open(o->journal, &err);
     if (!a->j) {
         /* a local file that cannot be opened: an input error (2), as for audit */

@@ -120,6 +120,62 @@ int audit_record(PGconn *c, const char *run_id, const cJSON *statements, const c
     return rc;
 }
 
+int audit_record_approvals(PGconn *c, const char *run_id, const cJSON *approvals, char **err)
+{
+    if (!cJSON_IsArray(approvals) || cJSON_GetArraySize(approvals) == 0)
+        return 0;
+    char *a = cJSON_PrintUnformatted(approvals);
+    const char *v[] = {run_id, a};
+    int rc = exec_ok(c, "SELECT audit.pgward_record_approvals($1::uuid, $2::jsonb)", 2, v,
+                     "cannot record the approvals in audit.approvals", err);
+    cJSON_free(a);
+    return rc;
+}
+
+int audit_run_approvers(PGconn *c, const char *run_id, audit_approver **out, size_t *n,
+                        char **err)
+{
+    *out = NULL;
+    *n = 0;
+    const char *v[] = {run_id};
+    /* a trail before version 4 recorded no approvals: none, not an error */
+    PGresult *r = exec_params(c, "SELECT to_regprocedure('audit.pgward_run_approvals(uuid)') "
+                                 "IS NULL",
+                              0, NULL, "cannot read the run's approvals", err);
+    if (!r)
+        return -1;
+    bool absent = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (absent)
+        return 0;
+    r = exec_params(c, "SELECT approver, human, approved_at, note FROM "
+                       "audit.pgward_run_approvals($1::uuid)",
+                    1, v, "cannot read the run's approvals", err);
+    if (!r)
+        return -1;
+    int rows = PQntuples(r);
+    *out = xcalloc(rows ? (size_t)rows : 1, sizeof(audit_approver));
+    for (int i = 0; i < rows; i++) {
+        (*out)[i].approver = xstrdup(PQgetvalue(r, i, 0));
+        (*out)[i].human = strcmp(PQgetvalue(r, i, 1), "t") == 0;
+        (*out)[i].approved_at = xstrdup(PQgetvalue(r, i, 2));
+        (*out)[i].note = xstrdup(PQgetvalue(r, i, 3));
+    }
+    *n = (size_t)rows;
+    PQclear(r);
+    return 0;
+}
+
+void audit_approvers_free(audit_approver *a, size_t n)
+{
+    for (size_t i = 0; a && i < n; i++) {
+        free(a[i].approver);
+        free(a[i].approved_at);
+        free(a[i].note);
+    }
+    free(a);
+}
+
 int audit_finish_run(PGconn *c, const char *run_id, const char *status, const char *message,
                      char **err)
 {
@@ -318,7 +374,9 @@ static int sync_run(PGconn *c, journal *j, const journal_run *r, FILE *out, bool
         fprintf(out, "run %s: begin record incomplete; cannot be recorded\n", r->run);
         return 0;
     }
-    if (audit_begin_run(c, &ar, err) < 0)
+    if (audit_begin_run(c, &ar, err) < 0 ||
+        audit_record_approvals(c, r->run, cJSON_GetObjectItemCaseSensitive(r->begin, "approvals"),
+                               err) < 0)
         return -1;
     /* which transactions committed */
     cJSON *rows = cJSON_CreateArray();
@@ -490,12 +548,30 @@ int audit_show(PGconn *c, const char *run_id, bool json, int limit, FILE *out, c
             return -1;
         }
     }
+    audit_approver *appr = NULL;
+    size_t nappr = 0;
+    if (run_id && audit_run_approvers(c, run_id, &appr, &nappr, err) < 0) {
+        PQclear(runs);
+        PQclear(stmts);
+        return -1;
+    }
     if (json) {
         cJSON *root = cJSON_CreateObject();
         cJSON_AddNumberToObject(root, "version", 1);
         print_result_json(runs, cJSON_AddArrayToObject(root, "runs"));
         if (stmts)
             print_result_json(stmts, cJSON_AddArrayToObject(root, "statements"));
+        if (run_id) {
+            cJSON *arr = cJSON_AddArrayToObject(root, "approvals");
+            for (size_t i = 0; i < nappr; i++) {
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddStringToObject(o, "approver", appr[i].approver);
+                cJSON_AddBoolToObject(o, "human", appr[i].human);
+                cJSON_AddStringToObject(o, "approved_at", appr[i].approved_at);
+                cJSON_AddStringToObject(o, "note", appr[i].note);
+                cJSON_AddItemToArray(arr, o);
+            }
+        }
         char *text = cJSON_Print(root);
         fprintf(out, "%s\n", text);
         cJSON_free(text);
@@ -508,22 +584,13 @@ int audit_show(PGconn *c, const char *run_id, bool json, int limit, FILE *out, c
                     shown(&b2, runs, i, 4),
                     *val(runs, i, 5) ? val(runs, i, 5) : "local",
                     *val(runs, i, 11) ? "\n    " : "", shown(&b3, runs, i, 11));
-            if (run_id)
-                fprintf(out, "    mode %s, bundle %s, policy %s, ended %s\n", val(runs, i, 2),
-                        val(runs, i, 9), val(runs, i, 10), val(runs, i, 8));
-        }
-        for (int i = 0; stmts && i < PQntuples(stmts); i++) {
-            fprintf(out, "  %4s %s:%s:%s  %-11s %s%s%s  %s ms%s%s%s%s\n", val(stmts, i, 0),
-                    shown(&b1, stmts, i, 2), val(stmts, i, 3), val(stmts, i, 4),
-                    val(stmts, i, 9), shown(&b2, stmts, i, 6), *val(stmts, i, 7) ? " " : "",
-                    val(stmts, i, 7), val(stmts, i, 8), *val(stmts, i, 10) ? "  " : "",
-                    val(stmts, i, 10), *val(stmts, i, 11) ? ": " : "",
-                    shown(&b3, stmts, i, 11));
+            /* one run's text is audit_timeline's (timeline.h): here only the list */
         }
         sb_free(&b1);
         sb_free(&b2);
         sb_free(&b3);
     }
+    audit_approvers_free(appr, nappr);
     PQclear(runs);
     PQclear(stmts);
     return 0;

@@ -22,7 +22,7 @@
 
 #include "audit/journal.h"
 
-#define AUDIT_SCHEMA_VERSION 3
+#define AUDIT_SCHEMA_VERSION 4
 
 typedef struct audit_run {
     const char *id;          /* uuid text */
@@ -47,6 +47,28 @@ int audit_record(PGconn *c, const char *run_id, const cJSON *statements, const c
                  char **err);
 int audit_finish_run(PGconn *c, const char *run_id, const char *status, const char *message,
                      char **err);
+/* Records the approvals that counted for a running run's bundle (an array of objects
+   approver, human, approved_at, note, key, signature; NULL or empty: nothing);
+   idempotent. */
+int audit_record_approvals(PGconn *c, const char *run_id, const cJSON *approvals, char **err);
+
+/* One approver of a run, as the audit trail recorded it. */
+typedef struct audit_approver {
+    char *approver;
+    bool human;
+    char *approved_at; /* the approval's own time, YYYY-MM-DDTHH:MM:SSZ */
+    char *note;
+} audit_approver;
+
+/*
+ * The approvers of run run_id (audit.pgward_run_approvals), by name: for the
+ * sign-off lines of a go/no-go report. *n is 0 for a run without approvals, and for
+ * a trail before schema version 4 (no approvals recorded). Returns 0, or -1 with
+ * *err (a database error: exit 3).
+ */
+int audit_run_approvers(PGconn *c, const char *run_id, audit_approver **out, size_t *n,
+                        char **err);
+void audit_approvers_free(audit_approver *a, size_t n);
 
 /* The audit.statements row (JSON, for audit_record) of a journal statement record,
    with the given status. */

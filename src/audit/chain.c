@@ -147,17 +147,41 @@ static int load_rows(PGconn *c, chain_run *run, strbuf *body, bool files, char *
     return 0;
 }
 
+#define APPROVAL_FIELDS 6
+static const char approvals_sql[] =
+    "SELECT approver, CASE WHEN human THEN 'true' ELSE 'false' END, approved_at, note, key, "
+    "signature FROM audit.approvals a WHERE run_id = $1::uuid ORDER BY a.approver COLLATE \"C\"";
+
+/* The approval lines of run (schema version 4): no per-row hash, the run's covers them. */
+static int load_approvals(PGconn *c, chain_run *run, strbuf *body, char **err)
+{
+    const char *v[] = {run->id};
+    PGresult *r = query(c, approvals_sql, 1, v, "cannot read audit.approvals", err);
+    if (!r)
+        return -1;
+    const char *vals[APPROVAL_FIELDS];
+    for (int i = 0; i < PQntuples(r); i++) {
+        for (int k = 0; k < APPROVAL_FIELDS; k++)
+            vals[k] = cell(r, i, k);
+        chain_line(body, "approval", vals, APPROVAL_FIELDS);
+    }
+    PQclear(r);
+    return 0;
+}
+
 static int load(PGconn *c, chain_trail *t, char **err)
 {
     PGresult *r = query(c,
                         "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
                         "to_regclass('audit.runs') AND attname = 'chain_pos' AND NOT "
-                        "attisdropped), to_regprocedure('audit.pgward_trail_id()') IS NOT NULL",
+                        "attisdropped), to_regprocedure('audit.pgward_trail_id()') IS NOT NULL, "
+                        "to_regclass('audit.approvals') IS NOT NULL",
                         0, NULL, "cannot look for the hash chain", err);
     if (!r)
         return -1;
     t->unchained = strcmp(PQgetvalue(r, 0, 0), "t") != 0;
     bool have_trail = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    bool have_approvals = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
     PQclear(r);
     if (t->unchained)
         return 0;
@@ -190,7 +214,8 @@ static int load(PGconn *c, chain_trail *t, char **err)
             continue;
         strbuf body = {0};
         chain_line(&body, "run", vals, RUN_FIELDS);
-        if (load_rows(c, run, &body, false, err) < 0 || load_rows(c, run, &body, true, err) < 0) {
+        if (load_rows(c, run, &body, false, err) < 0 || load_rows(c, run, &body, true, err) < 0 ||
+            (have_approvals && load_approvals(c, run, &body, err) < 0)) {
             sb_free(&body);
             PQclear(r);
             return -1;

@@ -8,6 +8,8 @@
  */
 #include "audit/timeline.h"
 
+#include "audit/audit.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,18 +64,27 @@ static const char *shown(strbuf *buf, const char *v, bool markdown)
 }
 
 /*
- * Approvals of the run: printed here once the audit trail records who approved a
- * bundle (issue 15, part 4). The audit tables hold no approvals yet, so this
- * prints nothing; it is the one place the timeline will show them.
+ * The approvals that counted for the run (audit.approvals, schema version 4; none
+ * before it): who signed the bundle off, whether a human, when, and the note,
+ * escaped like every other text from the trail.
  */
 static int timeline_approvals(PGconn *c, const char *run_id, bool markdown, FILE *out,
                               char **err)
 {
-    (void)c;
-    (void)run_id;
-    (void)markdown;
-    (void)out;
-    (void)err;
+    audit_approver *a = NULL;
+    size_t n = 0;
+    if (audit_run_approvers(c, run_id, &a, &n, err) < 0)
+        return -1;
+    strbuf who = {0}, note = {0};
+    fprintf(out, "%s%s\n", markdown ? "- approvals:" : "  approvals:", n ? "" : " none recorded");
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s%s%s at %s%s%s%s\n", markdown ? "  - " : "            ",
+                shown(&who, a[i].approver, markdown), a[i].human ? " (human)" : "",
+                a[i].approved_at, *a[i].note ? ": \"" : "",
+                *a[i].note ? shown(&note, a[i].note, markdown) : "", *a[i].note ? "\"" : "");
+    sb_free(&who);
+    sb_free(&note);
+    audit_approvers_free(a, n);
     return 0;
 }
 

@@ -545,7 +545,7 @@ static int check_top_level(bundle_reader *r, int dfd, char **err)
         return fail(err, "cannot list bundle '%s': %s", r->dir, strerror(errno));
     }
     static const char *const known[] = {MANIFEST, SIGNATURE, SIGNER_KEY, POLICY_FILE,
-                                        FILES_DIR};
+                                        FILES_DIR, APPROVALS_DIR};
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)) != NULL) {
@@ -777,6 +777,65 @@ static int read_files(bundle_reader *r, int dfd, bundle_info *info, char **chain
     return rc;
 }
 
+static int cmp_approval_file(const void *a, const void *b)
+{
+    return strcmp(((const approval_file *)a)->name, ((const approval_file *)b)->name);
+}
+
+/*
+ * approvals/, when there: every entry a regular file NAME.json (read like the rest,
+ * never through a link), at most APPROVAL_MAX_FILES of them. What they say is judged
+ * later (approvals_judge): a bad approval does not count, it does not make the
+ * bundle's own bytes wrong.
+ */
+static int read_approvals(bundle_reader *r, int dfd, bundle_info *info, char **err)
+{
+    struct stat st;
+    if (fstatat(dfd, APPROVALS_DIR, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+        return 0;
+    int fd = open_folder_at(r, dfd, APPROVALS_DIR, APPROVALS_DIR, err);
+    if (fd < 0)
+        return -1;
+    int dup_fd = dup(fd);
+    DIR *d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (!d) {
+        if (dup_fd >= 0)
+            close(dup_fd);
+        close(fd);
+        return fail(err, "cannot read '%s/%s': %s", r->dir, APPROVALS_DIR, strerror(errno));
+    }
+    int rc = 0;
+    struct dirent *e;
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char *shown = xasprintf("%s/%s", APPROVALS_DIR, e->d_name);
+        if (!str_ends_with(e->d_name, ".json") || strlen(e->d_name) <= 5) {
+            rc = fail(err, "unlisted file in the bundle: '%s/%s' is not an approval (NAME.json)",
+                      r->dir, shown);
+        } else if (info->napprovals >= APPROVAL_MAX_FILES) {
+            rc = fail(err, "cannot read '%s/%s': more than %d approvals", r->dir,
+                      APPROVALS_DIR, APPROVAL_MAX_FILES);
+        } else {
+            size_t len = 0;
+            char *text = read_at(r, fd, e->d_name, shown, APPROVAL_MAX_SIZE, &len, NULL, err);
+            if (!text) {
+                rc = -1;
+            } else {
+                GROW(info->approvals, info->capapprovals, info->napprovals + 1);
+                info->approvals[info->napprovals++] =
+                    (approval_file){.name = xstrdup(e->d_name), .text = text, .len = len};
+            }
+        }
+        free(shown);
+    }
+    closedir(d);
+    close(fd);
+    if (info->napprovals > 1)
+        qsort(info->approvals, info->napprovals, sizeof(approval_file), cmp_approval_file);
+    return rc;
+}
+
 static int verify(const char *dir, const char *pubkey_path, bool count, bundle_info *info,
                   char **err)
 {
@@ -808,6 +867,8 @@ static int verify(const char *dir, const char *pubkey_path, bool count, bundle_i
     }
     if (rc == 0)
         rc = read_files(&r, dfd, info, chains, err);
+    if (rc == 0)
+        rc = read_approvals(&r, dfd, info, err);
     unsigned char sigbytes[64];
     if (rc == 0) {
         bool absent = false;
@@ -916,5 +977,10 @@ void bundle_info_free(bundle_info *info)
         free(info->vars[i].value);
     }
     free(info->vars);
+    for (size_t i = 0; i < info->napprovals; i++) {
+        free(info->approvals[i].name);
+        free(info->approvals[i].text);
+    }
+    free(info->approvals);
     memset(info, 0, sizeof(*info));
 }

@@ -4,7 +4,9 @@
  * A bundle is a folder: `manifest` (plain text a person can read and diff),
  * `policy` (the canonical text of the policy it was checked against), `files/...`
  * (every script and every file it includes, byte for byte) and, when signed,
- * `manifest.sig` (an Ed25519 signature of the manifest, hex). The manifest
+ * `manifest.sig` (an Ed25519 signature of the manifest, hex), and, once approved,
+ * `approvals/NAME.json` (approval.h; outside the manifest, so approving changes
+ * nothing it covers). The manifest
  * records, per file, its path and SHA-256, chained like Atlas's atlas.sum: line
  * i's chain value is SHA-256(chain[i-1] || path || sha256), so reordering,
  * removing or editing any file breaks that line and every later one.
@@ -28,6 +30,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bundle/approval.h"
 #include "policy/policy.h"
 #include "script/script.h"
 
@@ -86,6 +89,9 @@ typedef struct bundle_info {
     script_file *set;         /* the files' bytes by path, for script_options.files */
     size_t nset, capset;
     bool signed_;             /* a manifest.sig in the canonical form is there */
+    approval_file *approvals; /* approvals/NAME.json as read, by name; judged by
+                                 approvals_judge(), not by bundle_verify() */
+    size_t napprovals, capapprovals;
 } bundle_info;
 
 /*

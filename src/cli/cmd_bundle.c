@@ -18,6 +18,8 @@
 #include <string.h>
 
 #include "base/batch.h"
+#include "base/text.h"
+#include "bundle/approval.h"
 #include "bundle/bundle.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -64,6 +66,53 @@ static int opt_pubkey_for_verify(const char *cmd, const char *arg, void *dest)
     return usage_error(cmd, "--pubkey is for 'bundle verify'");
 }
 
+/*
+ * Lists the bundle's approvals, judged with the policy it carries (its approvers and
+ * their keys), and what its role needs. An approval that does not count (tampered,
+ * for another bundle, another key) makes the bundle not verify: exit 1.
+ */
+static int list_approvals(const char *dir, const bundle_info *info)
+{
+    char *err = NULL, *pname = xasprintf("%s/policy", dir);
+    policy *pol = policy_parse_bundled(pname, info->policy_text, info->policy_len, &err);
+    free(pname);
+    if (!pol) {
+        fprintf(stderr, "pgward: the bundle's policy does not load: %s\n", err);
+        free(err);
+        return EXIT_FINDINGS;
+    }
+    approval_verdict *v =
+        approvals_judge(info->approvals, info->napprovals, info->manifest_sha256, pol);
+    int rc = EXIT_CLEAN;
+    for (size_t i = 0; i < info->napprovals; i++) {
+        if (v[i].counts) {
+            /* the note is the approver's text: escaped like a script's */
+            strbuf sb = {0};
+            text_escape(&sb, v[i].a.note, strlen(v[i].a.note), false, 200);
+            char *note = sb.buf ? sb_detach(&sb, NULL) : xstrdup("");
+            printf("approved by %s%s at %s%s%s%s\n", v[i].a.approver,
+                   v[i].human ? " (human)" : "", v[i].a.time, *note ? ": \"" : "", note,
+                   *note ? "\"" : "");
+            free(note);
+        } else {
+            fprintf(stderr, "pgward: %s: does not count: %s\n", dir, v[i].problem);
+            rc = EXIT_FINDINGS;
+        }
+    }
+    const policy_role *role = info->role ? policy_find_role(pol, info->role) : NULL;
+    char *missing = NULL;
+    if (role && role->approvals > 0) {
+        if (approvals_enough(role, v, info->napprovals, &missing) < 0)
+            printf("approvals: not enough to apply: %s\n", missing);
+        else
+            printf("approvals: enough to apply for role %s\n", role->name);
+    }
+    free(missing);
+    approval_verdicts_free(v, info->napprovals);
+    policy_free(pol);
+    return rc;
+}
+
 static int cmd_bundle_verify(int argc, char **argv)
 {
     const char *pubkey = NULL;
@@ -99,8 +148,9 @@ static int cmd_bundle_verify(int argc, char **argv)
            info.policy_digest ? info.policy_digest : "?",
            pubkey ? "signature verified" : info.signed_ ? "signed (not checked: no --pubkey)"
                                                       : "unsigned");
+    rc = list_approvals(dir, &info);
     bundle_info_free(&info);
-    return EXIT_CLEAN;
+    return rc;
 }
 
 typedef struct bundle_run {

@@ -6,6 +6,7 @@
 #define PGWARD_COMMANDS_H
 
 int cmd_apply(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_completion(int argc, char **argv); /* not in the table: --help does not list it */

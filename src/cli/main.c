@@ -19,6 +19,7 @@
 
 const command pgward_commands[] = {
     {"apply", cmd_apply, "run an approved bundle transactionally, with an audit trail"},
+    {"approve", cmd_approve, "sign off a bundle: a signed approval beside its manifest"},
     {"audit", cmd_audit, "settle the journal with the audit trail, or show what ran"},
     {"bundle", cmd_bundle, "check scripts and write a verified, signable bundle"},
     {"keygen", cmd_keygen, "make an Ed25519 key pair for signing bundles"},

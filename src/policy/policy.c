@@ -12,11 +12,13 @@
 #include "policy/policy.h"
 
 #include <pcre2.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/digest.h"
 #include "policy/policy_build.h"
+#include "bundle/approval.h"
 #include "policy_parse.h"
 #include "rule_ids.h"
 #define YYSTYPE PGW_POLICY_YYSTYPE
@@ -426,6 +428,112 @@ void pb_default_role(policy_builder *b, char *name, policy_loc at)
     b->default_role_loc = at;
 }
 
+void pb_approver(policy_builder *b, char *name, policy_loc at, char *key, policy_loc key_at,
+                 bool human)
+{
+    policy *p = b->p;
+    char text[APPROVAL_KEY_LEN + 1] = "";
+    if (!approval_name_ok(name)) {
+        policy_error(b, at, "invalid approver name '%s': use 1-64 letters, digits, '_', '.' "
+                            "or '-', not starting with '.' or '-'",
+                     name);
+    } else if (approval_key_ok(key)) {
+        memcpy(text, key, sizeof(text));
+    } else if (b->no_files) {
+        /* a bundle's bytes are read once; nothing else comes from the disk */
+        policy_error(b, key_at, "approver '%s': not an inline Ed25519 public key (a bundle's "
+                                "policy names no key files)",
+                     name);
+    } else {
+        /* not an inline key: a PEM file, relative to the policy's folder */
+        const char *slash = strrchr(b->file, '/');
+        char *path = key[0] == '/' || !slash
+                         ? xstrdup(key)
+                         : xasprintf("%.*s/%s", (int)(slash - b->file), b->file, key);
+        char *pem = NULL, *rerr = NULL;
+        size_t len = 0;
+        struct stat st;
+        /* a regular file only: a FIFO would stall the policy's load */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            policy_error(b, key_at, "approver '%s': cannot read '%s': not a regular file", name,
+                         path);
+        } else if (read_whole_file(path, 4096, &pem, &len, &rerr) < 0) {
+            policy_error(b, key_at, "approver '%s': \"%s\" is neither an inline Ed25519 public "
+                                    "key nor a key file: %s",
+                         name, key, rerr);
+            free(rerr);
+        } else if (approval_key_from_pem(pem, len, text) < 0) {
+            policy_error(b, key_at, "approver '%s': '%s' is not an Ed25519 public key in PEM "
+                                    "form",
+                         name, path);
+        }
+        free(pem);
+        free(path);
+    }
+    for (size_t i = 0; i < p->napprovers && !b->error; i++)
+        if (strcmp(p->approvers[i].name, name) == 0)
+            policy_error(b, at, "approver '%s' is declared twice", name);
+        else if (strcmp(p->approvers[i].key, text) == 0)
+            /* one key, two names: one person's approvals would count twice */
+            policy_error(b, key_at, "approver '%s' has the key of approver '%s'", name,
+                         p->approvers[i].name);
+    if (!b->error) {
+        GROW(p->approvers, p->capapprovers, p->napprovers + 1);
+        policy_approver *a = &p->approvers[p->napprovers++];
+        memset(a, 0, sizeof(*a));
+        a->name = name;
+        name = NULL;
+        memcpy(a->key, text, sizeof(a->key));
+        a->human = human;
+        a->line = at.line;
+        a->column = at.column;
+    }
+    free(name);
+    free(key);
+}
+
+/* A count of approvals: 0-64 */
+static int approval_count(policy_builder *b, const char *n, policy_loc at)
+{
+    if (strlen(n) > 2 || atoi(n) > 64) {
+        policy_error(b, at, "approvals '%s': at most 64", n);
+        return 0;
+    }
+    return atoi(n);
+}
+
+void pb_role_approvals(policy_builder *b, char *count, policy_loc at, char *human,
+                       policy_loc human_at)
+{
+    policy_role *r = b->role;
+    r->approvals = approval_count(b, count, at);
+    r->approvals_human = human ? approval_count(b, human, human_at) : 0;
+    if (!b->error && r->approvals_human > r->approvals)
+        policy_error(b, human_at, "role '%s' needs %d approvals by a human of %d in all",
+                     r->name, r->approvals_human, r->approvals);
+    free(count);
+    free(human);
+}
+
+/* Every role's approvals can be met by the approvers the policy names. */
+static void check_approvals(policy_builder *b)
+{
+    const policy *p = b->p;
+    int humans = 0;
+    for (size_t i = 0; i < p->napprovers; i++)
+        humans += p->approvers[i].human;
+    for (size_t i = 0; i < p->nroles && !b->error; i++) {
+        const policy_role *r = &p->roles[i];
+        if (r->approvals > (int)p->napprovers || r->approvals_human > humans)
+            policy_error(b, (policy_loc){r->line, r->column},
+                         "role '%s' needs %d approval%s (%d by a human): the policy names %zu "
+                         "approver%s (%d human)",
+                         r->name, r->approvals, r->approvals == 1 ? "" : "s",
+                         r->approvals_human, p->napprovers, p->napprovers == 1 ? "" : "s",
+                         humans);
+    }
+}
+
 void pb_exclude(policy_builder *b, char *glob, policy_loc at)
 {
     policy *p = b->p;
@@ -463,6 +571,7 @@ static void add_word(strbuf *sb, const char *w)
         "family",  "function", "grant",        "isolate", "lifetime",  "on",
         "pattern", "protect",  "reads",        "require", "restricted", "role",
         "rule",    "schema",   "sensitive",    "set",     "table",     "unrestricted",
+        "approver", "approvals", "key",        "human",
     };
     bool bare = (w[0] >= 'a' && w[0] <= 'z') || (w[0] >= 'A' && w[0] <= 'Z') || w[0] == '_';
     for (const char *c = w; *c && bare; c++)
@@ -529,6 +638,10 @@ static int cmp_bridge(const void *a, const void *b)
 static int cmp_rule(const void *a, const void *b)
 {
     return strcmp(rule_name(((const policy_rule *)a)->id), rule_name(((const policy_rule *)b)->id));
+}
+static int cmp_approver(const void *a, const void *b)
+{
+    return strcmp(((const policy_approver *)a)->name, ((const policy_approver *)b)->name);
 }
 static int cmp_setting(const void *a, const void *b)
 {
@@ -674,6 +787,10 @@ static char *canonical_text(policy *p)
                 add_word(&sb, gr->target);
             sb_adds(&sb, ";\n");
         }
+        if (r->approvals_human)
+            sb_addf(&sb, "    approvals %d human %d;\n", r->approvals, r->approvals_human);
+        else if (r->approvals)
+            sb_addf(&sb, "    approvals %d;\n", r->approvals);
         sort_strs(r->functions, r->nfunctions);
         if (r->nfunctions) {
             sb_adds(&sb, "    allow function ");
@@ -698,6 +815,14 @@ static char *canonical_text(policy *p)
         sb_adds(&sb, rule_name(p->rules[i].id));
         sb_addf(&sb, " %s;\n", p->rules[i].off ? "off" : severity_name(p->rules[i].sev));
     }
+    if (p->napprovers > 1)
+        qsort(p->approvers, p->napprovers, sizeof(policy_approver), cmp_approver);
+    for (size_t i = 0; i < p->napprovers; i++) {
+        sb_adds(&sb, "approver ");
+        add_word(&sb, p->approvers[i].name);
+        sb_addf(&sb, " key \"%s\"%s;\n", p->approvers[i].key,
+                p->approvers[i].human ? " human" : "");
+    }
     sort_strs(p->excludes, p->nexcludes);
     for (size_t i = 0; i < p->nexcludes; i++) {
         sb_adds(&sb, "exclude ");
@@ -710,11 +835,12 @@ static char *canonical_text(policy *p)
 
 /* ------------------------------------------------------------------ load */
 
-policy *policy_parse(const char *name, const char *text, size_t len, char **err)
+static policy *parse(const char *name, const char *text, size_t len, bool no_files,
+                     char **err)
 {
     policy *p = xcalloc(1, sizeof(*p));
     p->name = xstrdup(name);
-    policy_builder b = {.p = p, .file = name};
+    policy_builder b = {.p = p, .file = name, .no_files = no_files};
     if (memchr(text, '\0', len)) {
         policy_error(&b, (policy_loc){1, 1}, "policy contains a NUL byte");
     } else {
@@ -729,6 +855,8 @@ policy *policy_parse(const char *name, const char *text, size_t len, char **err)
         pgw_policy_yylex_destroy(scanner);
     }
     check_family_refs(&b);
+    if (!b.error)
+        check_approvals(&b);
     if (!b.error && p->default_role && !policy_find_role(p, p->default_role))
         policy_error(&b, b.default_role_loc, "default role '%s' is not declared",
                      p->default_role);
@@ -742,6 +870,16 @@ policy *policy_parse(const char *name, const char *text, size_t len, char **err)
     p->canonical = canonical_text(p);
     sha256_hex_of(p->canonical, strlen(p->canonical), p->digest);
     return p;
+}
+
+policy *policy_parse(const char *name, const char *text, size_t len, char **err)
+{
+    return parse(name, text, len, false, err);
+}
+
+policy *policy_parse_bundled(const char *name, const char *text, size_t len, char **err)
+{
+    return parse(name, text, len, true, err);
 }
 
 policy *policy_load(const char *path, char **err)
@@ -810,6 +948,9 @@ void policy_free(policy *p)
     free(p->settings);
     free(p->default_role);
     free_strs(p->excludes, p->nexcludes);
+    for (size_t i = 0; i < p->napprovers; i++)
+        free(p->approvers[i].name);
+    free(p->approvers);
     free(p->canonical);
     free(p->name);
     free(p);

@@ -57,8 +57,20 @@ typedef struct policy_role {
     size_t ngrants, capgrants;
     char **functions;      /* allowlisted functions, schema-qualified */
     size_t nfunctions, capfunctions;
+    int approvals;         /* approvals its bundles need before apply runs them */
+    int approvals_human;   /* of which by approvers marked human */
     int line, column;
 } policy_role;
+
+/* approver NAME key "KEY" [human]; KEY is the base64 of the Ed25519 public key's DER
+   form (the body of its PEM) or a PEM file's path relative to the policy's folder,
+   always inline in the canonical text */
+typedef struct policy_approver {
+    char *name;
+    char key[61];          /* base64 SPKI (approval.h) */
+    bool human;
+    int line, column;
+} policy_approver;
 
 typedef struct policy_bridge {
     char *schema;
@@ -100,6 +112,8 @@ typedef struct policy {
     policy_setting *settings;
     size_t nsettings, capsettings;
     char *default_role;
+    policy_approver *approvers; /* who may sign off a bundle (approval.h) */
+    size_t napprovers, capapprovers;
     char **excludes;         /* exclude "GLOB": paths lint skips (cli_glob_match) */
     size_t nexcludes, capexcludes;
     long budget_run_seconds;       /* budget run D: a bundle's latest run within D (0: none) */
@@ -116,6 +130,10 @@ policy *policy_load(const char *path, char **err);
 
 /* The same for text in memory (tests, fuzzing); name is used in messages. */
 policy *policy_parse(const char *name, const char *text, size_t len, char **err);
+
+/* The same for the policy a bundle carries: read from memory only, so an approver's
+   key must be inline (the canonical form's); a key file name is an error. */
+policy *policy_parse_bundled(const char *name, const char *text, size_t len, char **err);
 
 void policy_free(policy *p);
 

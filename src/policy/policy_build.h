@@ -32,6 +32,7 @@ typedef struct policy_builder {
     policy_family *family; /* the family or role being declared */
     policy_role *role;
     policy_loc default_role_loc;
+    bool no_files;            /* a bundle's policy: approver keys only inline */
     name_list *family_refs;   /* families named by isolate, bridge and grants ... */
     const char **ref_where;   /* ... and where ("isolate", "bridge", "grant") */
     size_t capwhere;
@@ -56,6 +57,10 @@ void pb_role_functions(policy_builder *b, name_list *functions);
 void pb_rule(policy_builder *b, char *id, policy_loc id_at, char *severity, policy_loc sev_at);
 void pb_setting(policy_builder *b, char *name, policy_loc at, char *value);
 void pb_default_role(policy_builder *b, char *name, policy_loc at);
+void pb_approver(policy_builder *b, char *name, policy_loc at, char *key, policy_loc key_at,
+                 bool human);
+void pb_role_approvals(policy_builder *b, char *count, policy_loc at, char *human,
+                       policy_loc human_at);
 void pb_exclude(policy_builder *b, char *glob, policy_loc at);
 /* budget KIND DURATION: kind "run" or "statement" (no other is measured). */
 void pb_budget(policy_builder *b, char *kind, policy_loc kind_at, char *duration,

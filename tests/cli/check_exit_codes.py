@@ -20,8 +20,8 @@ import subprocess
 import sys
 
 # The commands and subcommands with their own --help, as the doc names them.
-HELPS = ["lint", "parse", "bundle", "bundle verify", "apply", "audit", "verify", "stage",
-         "keygen", "policy", "rules"]
+HELPS = ["lint", "parse", "bundle", "bundle verify", "apply", "approve", "audit", "verify",
+         "stage", "keygen", "policy", "rules"]
 
 
 def help_exit_line(pgward, cmd):

@@ -1421,6 +1421,132 @@ def progress_on_a_terminal_only(env):
     r = env.run("apply", b3, check_rc=0)
     check(r.stderr == "", "stderr on a pipe: %r" % r.stderr)
     check(r.stdout.count("\n") == 1 and "\x1b" not in r.stdout, r.stdout)
+APPROVALS_POLICY = """
+role postgres {
+    unrestricted;
+    grant all on schema public;
+    approvals 2 human 1;
+}
+approver alice key "keys/alice.pub" human;
+approver bob key "keys/bob.pub";
+default role postgres;
+set lock_timeout = "30s";
+"""
+
+
+def approval_bundle(env, name):
+    """A bundle whose policy needs two approvals, one by a human (alice)."""
+    for k in ("alice", "bob", "mallory"):
+        if not os.path.exists(env.path("keys", k)):
+            os.makedirs(env.path("keys"), exist_ok=True)
+            env.run("keygen", env.path("keys", k), check_rc=0)
+    env.write("pgward.policy", APPROVALS_POLICY)
+    return env.bundle(name, [("a.sql", "INSERT INTO t VALUES (1);\n")])
+
+
+def refused_unsent(env, b, *expect):
+    r = env.run("apply", b, check_rc=1)
+    for e in expect:
+        check(e in r.stderr, "expected %r in: %s" % (e, r.stderr))
+    check("nothing was sent" in r.stderr, r.stderr)
+    check(table_rows(env, "t") == "", "something ran: " + table_rows(env, "t"))
+    check(env.q("SELECT count(*) FROM pg_namespace WHERE nspname = 'audit'") == "0",
+          "a refused bundle still reached the database")
+    return r
+
+
+@test
+def approvals_required(env):
+    """apply refuses, nothing sent, a bundle without the approvals its role needs:
+    none, too few, one with the wrong key, one edited after signing; with enough it
+    runs, and the audit trail names the approvers."""
+    env.q("CREATE TABLE t (x int)")
+    need = "role 'postgres' needs 2 approvals, 1 of them by a human"
+    b = approval_bundle(env, "b")
+    manifest = open(os.path.join(b, "manifest")).read()
+    refused_unsent(env, b, need, "has 0 that count")
+    # bob is no human: two approvals are needed and one of them a human's
+    r = env.run("approve", b, "--key", env.path("keys", "bob"), check_rc=0)
+    check(r.stderr == "", "approve: " + r.stderr)
+    refused_unsent(env, b, need, "has 1 that counts (0 by a human)")
+    # mallory signs as alice: her key is not alice's in the policy
+    r = env.run("approve", b, "--key", env.path("keys", "mallory"), "--as", "alice", check_rc=0)
+    check("warning: this approval will not count: it is signed with a key that is not "
+          "alice's in the policy" in r.stderr, "approve: " + r.stderr)
+    refused_unsent(env, b, "approvals/alice.json: it is signed with a key that is not "
+                   "alice's in the policy", "has 1 that counts (0 by a human)")
+    os.remove(os.path.join(b, "approvals", "alice.json"))
+    # alice's approval with its note edited afterwards
+    env.run("approve", b, "--key", env.path("keys", "alice"), "--note", "reviewed",
+            check_rc=0)
+    p = os.path.join(b, "approvals", "alice.json")
+    text = open(p).read()
+    with open(p, "w") as f:
+        f.write(text.replace('"reviewed"', '"reviewed, skip staging"'))
+    refused_unsent(env, b, "approvals/alice.json: its signature does not verify",
+                   "has 1 that counts (0 by a human)")
+    # alice's approval of another bundle, copied in
+    other = approval_bundle(env, "other")
+    env.run("approve", other, "--key", env.path("keys", "alice"), check_rc=0)
+    shutil.copy(os.path.join(other, "approvals", "alice.json"), p)
+    refused_unsent(env, b, "approvals/alice.json: it approves another bundle")
+    # approving changed nothing the bundle runs
+    check(open(os.path.join(b, "manifest")).read() == manifest, "approve changed the manifest")
+    os.remove(p)
+    env.run("approve", b, "--key", env.path("keys", "alice"), "--note", "reviewed",
+            check_rc=0)
+    r = env.run("bundle", "verify", b, check_rc=0)
+    check("approved by alice (human) at " in r.stdout and '"reviewed"' in r.stdout, r.stdout)
+    check("approved by bob at " in r.stdout, r.stdout)
+    check("approvals: enough to apply for role postgres" in r.stdout, r.stdout)
+    r = env.run("apply", b, check_rc=0)
+    check(table_rows(env, "t") == "1", "table: " + table_rows(env, "t"))
+    env.check_agreement()
+    # the audit trail names every approver of the run, and the chain covers them
+    run = list(env.audit_runs())[0]
+    rows = env.q("SELECT string_agg(approver || ' ' || human || ' ' || note, ',' "
+                 "ORDER BY approver) FROM audit.approvals WHERE run_id = '%s'" % run)
+    check(rows == "alice true reviewed,bob false", "audit.approvals: " + rows)
+    r = env.run("audit", "show", "--run", run, check_rc=0)
+    check('approved by alice (human) at ' in r.stdout and '"reviewed"' in r.stdout, r.stdout)
+    check("approved by bob at " in r.stdout, r.stdout)
+    r = env.run("audit", "show", "--run", run, "--format", "json", check_rc=0)
+    names = [a["approver"] for a in json.loads(r.stdout)["approvals"]]
+    check(names == ["alice", "bob"], r.stdout)
+    env.run("audit", "verify", check_rc=0)
+    # an approval row edited afterwards, or removed, breaks the run's chain hash
+    env.q("UPDATE audit.approvals SET note = 'forged' WHERE approver = 'alice'")
+    r = env.run("audit", "verify", check_rc=1)
+    check(run in r.stdout + r.stderr, "audit verify: " + r.stdout + r.stderr)
+    env.q("UPDATE audit.approvals SET note = 'reviewed' WHERE approver = 'alice'")
+    env.run("audit", "verify", check_rc=0)
+    env.q("DELETE FROM audit.approvals WHERE approver = 'bob'")
+    env.run("audit", "verify", check_rc=1)
+
+
+@test
+def approvals_synced_from_the_journal(env):
+    """The journal's begin record holds the approvers: audit sync records them for a
+    run the audit tables are missing them for (killed before COMMIT, then the
+    approval rows lost), and the sealed chain covers them."""
+    env.q("CREATE TABLE t (x int)")
+    b = approval_bundle(env, "b")
+    env.run("approve", b, "--key", env.path("keys", "alice"), "--note", "ok", check_rc=0)
+    env.run("approve", b, "--key", env.path("keys", "bob"), check_rc=0)
+    r = env.run("apply", b, env=env.env(PGWARD_TEST_FAULT="before-commit"))
+    check(r.returncode == -signal.SIGKILL, "exit %d: %s" % (r.returncode, r.stderr))
+    no_apply_session(env)
+    begin = [rec for recs in env.journal_runs().values() for rec in recs
+             if rec.get("event") == "begin"]
+    check(len(begin) == 1 and [a["approver"] for a in begin[0].get("approvals", [])]
+          == ["alice", "bob"], "journal begin: %s" % begin)
+    env.q("DELETE FROM audit.approvals")
+    env.run("audit", "sync", check_rc=0)
+    rows = env.q("SELECT string_agg(approver || ' ' || human, ',' ORDER BY approver) "
+                 "FROM audit.approvals")
+    check(rows == "alice true,bob false", "audit.approvals after sync: " + rows)
+    env.run("audit", "verify", check_rc=0)
+    env.check_agreement()
 
 
 if __name__ == "__main__":

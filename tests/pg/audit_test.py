@@ -455,6 +455,32 @@ def show_run_as_a_timeline(env):
     check("--format markdown shows one run: give --run ID" in r.stderr, r.stderr)
     r = env.run("audit", "show", "--run", "00000000-0000-0000-0000-000000000000", check_rc=3)
     check("no run '00000000-0000-0000-0000-000000000000' in audit.runs" in r.stderr, r.stderr)
+def version_3_upgraded_chain_unchanged(env):
+    """Schema version 4 adds audit.approvals and approval lines to the chain text: a
+    run sealed at version 3 has none, so its hash still verifies after the upgrade."""
+    env.psql("DROP DATABASE %s WITH (FORCE)" % env.db, db="postgres")
+    env.psql("CREATE DATABASE %s" % env.db, db="postgres")
+    r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", env.db, "-f",
+                        os.path.join(ROOT, "tests", "fixtures", "audit", "audit_v3.sql")],
+                       capture_output=True, text=True, timeout=WAIT)
+    check(r.returncode == 0, r.stderr)
+    env.psql("SELECT audit.pgward_begin_run('00000000-0000-4000-8000-0000000000a3', 'b', 'p', "
+             "'ehg_admin', 'bundle', 'c', now()); SELECT audit.pgward_record("
+             "'00000000-0000-4000-8000-0000000000a3', '[{\"seq\": 1, \"txn\": 1, "
+             "\"file\": \"a.sql\", \"file_seq\": 1, \"sha256\": \"x\", "
+             "\"status\": \"ok\"}]', '[]'); SELECT audit.pgward_finish_run("
+             "'00000000-0000-4000-8000-0000000000a3', 'committed', NULL)")
+    check(env.psql("SELECT audit.pgward_schema_version()") == "3", "not version 3")
+    before = env.psql("SELECT chain_hash FROM audit.runs")
+    check(len(before) == 64, "not sealed at version 3: " + before)
+    env.bootstrap()  # sql/audit.sql version 4 over it, as apply would
+    check(env.psql("SELECT audit.pgward_schema_version()") == "4", "not upgraded")
+    check(env.psql("SELECT chain_hash FROM audit.runs") == before, "the old run's hash changed")
+    out = expect_go(env)
+    check("head at position 1" in out and "legacy" not in out, out)
+    env.apply(env.bundle("bump", BUMP))
+    out = expect_go(env)
+    check("head at position 2" in out, out)
 
 
 if __name__ == "__main__":
