@@ -76,9 +76,10 @@ static int timeline_approvals(PGconn *c, const char *run_id, bool markdown, FILE
     if (audit_run_approvers(c, run_id, &a, &n, err) < 0)
         return -1;
     strbuf who = {0}, note = {0};
-    fprintf(out, "%s%s\n", markdown ? "- approvals:" : "  approvals:", n ? "" : " none recorded");
+    if (!n)
+        fprintf(out, "%s\n", markdown ? "- approvals: none recorded" : "  approvals: none recorded");
     for (size_t i = 0; i < n; i++)
-        fprintf(out, "%s%s%s at %s%s%s%s\n", markdown ? "  - " : "            ",
+        fprintf(out, "%sapproved by %s%s at %s%s%s%s\n", markdown ? "- " : "  ",
                 shown(&who, a[i].approver, markdown), a[i].human ? " (human)" : "",
                 a[i].approved_at, *a[i].note ? ": \"" : "",
                 *a[i].note ? shown(&note, a[i].note, markdown) : "", *a[i].note ? "\"" : "");
