@@ -21,6 +21,7 @@
 #include "base/text.h"
 #include "base/util.h"
 #include "report/report.h"
+#include "audit/audit.h"
 #include "verify/probes.h"
 #include "verify/verify.h"
 
@@ -236,6 +237,27 @@ static void render_json(const verify_report *r, const probe_report *probes, FILE
         cJSON_AddNullToObject(o, "automation_role");
     }
     cJSON_AddItemToObject(o, "probes", probes_json(probes));
+    cJSON *so = cJSON_AddArrayToObject(o, "signoffs");
+    for (size_t i = 0; i < r->nsignoffs; i++) {
+        const verify_signoff *s = &r->signoffs[i];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "bundle", s->bundle);
+        cJSON_AddStringToObject(e, "run", s->run);
+        cJSON_AddStringToObject(e, "role", s->role);
+        cJSON_AddStringToObject(e, "db_user", s->db_user);
+        cJSON_AddStringToObject(e, "client", s->client);
+        cJSON_AddStringToObject(e, "finished_at", s->finished);
+        cJSON *ap = cJSON_AddArrayToObject(e, "approvals");
+        for (size_t k = 0; k < s->napprovers; k++) {
+            cJSON *one = cJSON_CreateObject();
+            cJSON_AddStringToObject(one, "approver", s->approvers[k].approver);
+            cJSON_AddBoolToObject(one, "human", s->approvers[k].human);
+            cJSON_AddStringToObject(one, "approved_at", s->approvers[k].approved_at);
+            cJSON_AddStringToObject(one, "note", s->approvers[k].note);
+            cJSON_AddItemToArray(ap, one);
+        }
+        cJSON_AddItemToArray(so, e);
+    }
     report_print_json_doc(out, o, true);
 }
 
@@ -275,6 +297,48 @@ static void md_performance(FILE *out, const verify_report *r)
     sb_free(&sb);
 }
 
+/*
+ * The staging audit trail's three sign-offs, filled from the evidence (signoffs.c):
+ * this report's verdict; who applied each bundle's latest committed run; the
+ * approvals recorded for it, ticked when every such run has a human's. They are for
+ * the people who sign and are not part of the verdict.
+ */
+static void md_signoffs(FILE *out, const verify_report *r, bool go)
+{
+    fprintf(out, "\n### Sign-offs\n\nFilled from the audit trail; not part of the verdict.\n\n");
+    fprintf(out, "- [%c] the automation's staging validation\n  - evidence: pgward verify %s "
+                 "at %s as %s on %s\n",
+            go ? 'x' : ' ', go ? "GO" : "NO-GO", r->time, r->user, r->database);
+    strbuf ev = {0}, ap = {0};
+    size_t with_human = 0;
+    for (size_t i = 0; i < r->nsignoffs; i++) {
+        const verify_signoff *s = &r->signoffs[i];
+        sb_addf(&ev, "%sbundle %.12s: run %s, role %s as %s%s%s, committed %s",
+                i ? "; " : "", s->bundle, s->run, s->role, s->db_user,
+                *s->client ? ", operator " : "", s->client, s->finished);
+        bool human = false;
+        sb_addf(&ap, "%sbundle %.12s: ", i ? "; " : "", s->bundle);
+        for (size_t k = 0; k < s->napprovers; k++) {
+            const struct audit_approver *a = &s->approvers[k];
+            human = human || a->human;
+            sb_addf(&ap, "%s%s%s at %s%s%s%s", k ? ", " : "", a->approver,
+                    a->human ? " (human)" : "", a->approved_at, *a->note ? " \"" : "", a->note,
+                    *a->note ? "\"" : "");
+        }
+        if (!s->napprovers)
+            sb_adds(&ap, "no approval recorded");
+        with_human += human;
+    }
+    fprintf(out, "- [%c] the infrastructure owner: the bundles that ran\n",
+            r->nsignoffs ? 'x' : ' ');
+    put_shown(out, "  - evidence: ", r->nsignoffs ? ev.buf : "no committed run in audit.runs");
+    fprintf(out, "- [%c] a human operator who reviewed and approved\n",
+            r->nsignoffs && with_human == r->nsignoffs ? 'x' : ' ');
+    put_shown(out, "  - evidence: ", r->nsignoffs ? ap.buf : "no committed run in audit.runs");
+    sb_free(&ev);
+    sb_free(&ap);
+}
+
 static void render_markdown(const verify_report *r, FILE *out)
 {
     size_t failed = verify_failed(r);
@@ -306,6 +370,7 @@ static void render_markdown(const verify_report *r, FILE *out)
                 md_item(out, &r->items[i].line);
     }
     md_performance(out, r);
+    md_signoffs(out, r, failed == 0);
 }
 
 /* --probe / --no-probe: 1 / 0 into an int that stays -1 (decide later) without them. */

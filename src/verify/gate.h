@@ -124,6 +124,9 @@ void gate_catalog_assumptions(vctx *v);
    problems into item (verify.h says how to add one). */
 typedef void (*verify_item_fn)(vctx *v, verify_gate *item);
 void verify_checklist(vctx *v);
+/* signoffs.c: each bundle's latest committed run and its approvers, into r->signoffs. */
+void verify_signoffs(vctx *v);
+void verify_signoffs_free(verify_report *r);
 
 /* The final state of the runs of audit.runs (runs.c): every bundle's last run
    committed; no error that stands (a failed run a later run of the same bundle

@@ -483,6 +483,8 @@ int verify_database(PGconn *c, const policy *p, const char *journal_path,
                 g->parts[k].pass = g->parts[k].nproblems == 0;
         }
         verify_checklist(&v);
+        if (!v.err)
+            verify_signoffs(&v);
     }
 
     vctx_free_schemas(&v);
@@ -522,6 +524,7 @@ const verify_gate *verify_find_gate(const verify_report *r, const char *id)
 
 void verify_report_free(verify_report *r)
 {
+    verify_signoffs_free(r);
     for (size_t i = 0; i < r->ngates; i++)
         gate_free(&r->gates[i]);
     free(r->gates);

@@ -92,6 +92,15 @@ typedef struct verify_automation {
     char *valid_until;           /* UTC ISO 8601, "infinity", or NULL (never set) */
 } verify_automation;
 
+/* A bundle's latest committed run and who approved it (signoffs.c): evidence for
+   the sign-off lines, not an item of the verdict. */
+struct audit_approver;
+typedef struct verify_signoff {
+    char *run, *bundle, *role, *db_user, *client, *finished;
+    struct audit_approver *approvers;
+    size_t napprovers;
+} verify_signoff;
+
 typedef struct verify_report {
     char *time;              /* the server's now(), UTC ISO 8601 */
     char *target;            /* conn_describe(): user@host:port/dbname */
@@ -107,6 +116,8 @@ typedef struct verify_report {
     size_t nitems, capitems;
     verify_runs runs;
     verify_automation automation;
+    verify_signoff *signoffs; /* one per bundle with a committed run, oldest first */
+    size_t nsignoffs;
 } verify_report;
 
 /*

@@ -1514,6 +1514,19 @@ def approvals_required(env):
     names = [a["approver"] for a in json.loads(r.stdout)["approvals"]]
     check(names == ["alice", "bob"], r.stdout)
     env.run("audit", "verify", check_rc=0)
+    # verify fills the sign-offs from the same rows: who applied, who approved
+    r = env.run("verify", "--policy", "pgward.policy", "--format", "markdown")
+    md = r.stdout
+    check("### Sign-offs\n" in md and "- [x] the infrastructure owner: the bundles that ran\n"
+          in md, md)
+    check(re.search(r"  - evidence: bundle [0-9a-f]{12}: run %s, role postgres as postgres"
+                    r"(, operator \S+)?, committed 20\S+Z\n" % run, md), md)
+    check("- [x] a human operator who reviewed and approved\n" in md, md)
+    check(re.search(r"  - evidence: bundle [0-9a-f]{12}: alice \(human\) at 20\S+Z \"reviewed\", "
+                    r"bob at 20\S+Z\n", md), md)
+    doc = json.loads(env.run("verify", "--policy", "pgward.policy", "--format", "json").stdout)
+    check([(s["run"], [a["approver"] for a in s["approvals"]]) for s in doc["signoffs"]]
+          == [(run, ["alice", "bob"])], doc["signoffs"])
     # an approval row edited afterwards, or removed, breaks the run's chain hash
     env.q("UPDATE audit.approvals SET note = 'forged' WHERE approver = 'alice'")
     r = env.run("audit", "verify", check_rc=1)
