@@ -29,8 +29,28 @@ expect 'verify: backfill and hydration complete'
 expect '^GO +probes: '
 expect 'codex_staging: ddl create table in schema vh: .* -> SQLSTATE 42501'
 expect 'codex_staging: read eng\.service_credentials \(sensitive\): .* -> 0 rows'
+# codex_staging's bundle is refused until the human operator approves it
+expect "role 'codex_staging' needs 1 approval, 1 of them by a human: the bundle has 0 that count"
+expect 'codex.bundle/approvals/operator.json: approved by operator'
+# the go/no-go report's sign-offs, filled from the audit trail
+expect '^- \[x\] the automation.s staging validation$'
+expect '^- \[x\] a human operator who reviewed and approved$'
+expect 'operator \(human\) at [0-9T:Z-]+ "reviewed the backfill on staging"'
 stage=$(sed -n 's/^stage up: .*(\(.*\))$/\1/p' <<<"$out" | head -1)
 [ -n "$stage" ] || { echo "FAIL: no 'stage up:' line naming the stage folder"; fail=1; }
 [ -z "$stage" ] || [ ! -e "$stage" ] || { echo "FAIL: the stage is still there: $stage"; fail=1; }
-[ "$fail" = 0 ] && echo "ok: main job ends with GO"
+# the variant that breaks one thing: NO-GO, saying why, exit 1
+work2=$(mktemp -d "${TMPDIR:-/tmp}/pgward-main-job.XXXXXX")
+chmod 755 "$work2"
+out=$(PGWARD_DEMO_BREAK=1 PGWARD_STAGE_PORT=$port bash "$here/scripts/main_job.sh" "$pgward" \
+      "$work2" 2>&1)
+rc=$?
+rm -rf "$work2"
+printf '%s\n' "$out" | tail -n 20
+[ "$rc" = 1 ] || { echo "FAIL: the broken main job exited $rc, expected 1 (NO-GO)"; fail=1; }
+expect '^NO-GO: 3 items failed \(automation-permissions, privileges, probes\)$'
+expect 'problem: codex_staging: write insert into vh\.tasks: .* -> accepted, expected SQLSTATE 42501'
+expect 'problem: codex_staging holds INSERT on table vh\.tasks'
+expect '^- \[ \] the automation.s staging validation$'
+[ "$fail" = 0 ] && echo "ok: main job ends with GO, and with NO-GO when one thing is broken"
 exit $fail
