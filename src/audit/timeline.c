@@ -117,31 +117,55 @@ static const char *summary_sql =
     "(SELECT status, count(*) AS n, min(seq) AS min_seq, sum(duration_ms) AS duration_ms "
     " FROM audit.statements WHERE run_id = $1::uuid GROUP BY status) s";
 
+/* The labels of the run's facts in text (aligned) and in markdown (a list). */
+typedef struct run_labels {
+    const char *who, *what, *file, *when, *how_long, *outcome, *bold;
+    bool markdown;
+} run_labels;
+
+static const run_labels text_labels = {"  who:      ", "  what:     ", "            ",
+                                       "  when:     ", "  how long: ", "  outcome:  ", "",
+                                       false};
+static const run_labels markdown_labels = {"- who: ", "- what: ", "  - ", "- when: ",
+                                           "- how long: ", "- outcome: ", "**", true};
+
+/* Who, what, when, how long and the outcome of the run: one text, two layouts. */
+static void print_run_facts(const PGresult *run, const PGresult *files, const PGresult *sum,
+                            const run_labels *l, FILE *out)
+{
+    strbuf b1 = {0}, b2 = {0}, b3 = {0};
+    bool md = l->markdown;
+    fprintf(out, "%srole %s, session user %s, operator %s, from %s\n", l->who,
+            shown(&b1, val(run, 0, 3), md), shown(&b2, val(run, 0, 4), md),
+            *val(run, 0, 6) ? shown(&b3, val(run, 0, 6), md) : "unknown", val(run, 0, 5));
+    fprintf(out, "%sbundle sha256 %s, policy sha256 %s, %s mode\n", l->what, val(run, 0, 9),
+            val(run, 0, 10), val(run, 0, 2));
+    for (int i = 0; i < PQntuples(files); i++)
+        fprintf(out, "%sfile %s, sha256 %s, transaction %s, applied %s\n", l->file,
+                shown(&b1, val(files, i, 0), md), val(files, i, 1), val(files, i, 2),
+                val(files, i, 3));
+    if (PQntuples(files) == 0)
+        fprintf(out, "%sno file recorded as applied (a file is, once all of it committed)\n",
+                l->file);
+    fprintf(out, "%sstarted %s, %s %s\n", l->when, val(run, 0, 7),
+            *val(run, 0, 8) ? "ended" : "not ended", val(run, 0, 8));
+    fprintf(out, "%s%s%s; statements %s ms in total (%s statement%s%s%s)\n", l->how_long,
+            *val(run, 0, 12) ? val(run, 0, 12) : "unknown", *val(run, 0, 12) ? " ms" : "",
+            val(sum, 0, 1), val(sum, 0, 0), strcmp(val(sum, 0, 0), "1") == 0 ? "" : "s",
+            *val(sum, 0, 2) ? ": " : "", val(sum, 0, 2));
+    fprintf(out, "%s%s%s%s%s%s\n", l->outcome, l->bold, val(run, 0, 1), l->bold,
+            *val(run, 0, 11) ? ": " : "", shown(&b1, val(run, 0, 11), md));
+    sb_free(&b1);
+    sb_free(&b2);
+    sb_free(&b3);
+}
+
 static void print_text(const PGresult *run, const PGresult *files, const PGresult *st,
                        const PGresult *sum, FILE *out)
 {
     strbuf b1 = {0}, b2 = {0}, b3 = {0};
     fprintf(out, "run %s: %s\n", val(run, 0, 0), val(run, 0, 1));
-    fprintf(out, "  who:      role %s, session user %s, operator %s, from %s\n",
-            shown(&b1, val(run, 0, 3), false), shown(&b2, val(run, 0, 4), false),
-            *val(run, 0, 6) ? shown(&b3, val(run, 0, 6), false) : "unknown", val(run, 0, 5));
-    fprintf(out, "  what:     bundle sha256 %s, policy sha256 %s, %s mode\n", val(run, 0, 9),
-            val(run, 0, 10), val(run, 0, 2));
-    for (int i = 0; i < PQntuples(files); i++)
-        fprintf(out, "            file %s, sha256 %s, transaction %s, applied %s\n",
-                shown(&b1, val(files, i, 0), false), val(files, i, 1), val(files, i, 2),
-                val(files, i, 3));
-    if (PQntuples(files) == 0)
-        fprintf(out, "            no file recorded as applied (a file is, once all of it "
-                     "committed)\n");
-    fprintf(out, "  when:     started %s, %s %s\n", val(run, 0, 7),
-            *val(run, 0, 8) ? "ended" : "not ended", val(run, 0, 8));
-    fprintf(out, "  how long: %s%s; statements %s ms in total (%s statement%s%s%s)\n",
-            *val(run, 0, 12) ? val(run, 0, 12) : "unknown", *val(run, 0, 12) ? " ms" : "",
-            val(sum, 0, 1), val(sum, 0, 0), strcmp(val(sum, 0, 0), "1") == 0 ? "" : "s",
-            *val(sum, 0, 2) ? ": " : "", val(sum, 0, 2));
-    fprintf(out, "  outcome:  %s%s%s\n", val(run, 0, 1), *val(run, 0, 11) ? ": " : "",
-            shown(&b1, val(run, 0, 11), false));
+    print_run_facts(run, files, sum, &text_labels, out);
     if (PQntuples(st) > 0)
         fprintf(out, "  statements, in the order they ran:\n");
     for (int i = 0; i < PQntuples(st); i++) {
@@ -171,26 +195,7 @@ static void print_markdown(const PGresult *run, const PGresult *files, const PGr
 {
     strbuf b1 = {0}, b2 = {0}, b3 = {0};
     fprintf(out, "### Evidence: run %s (%s)\n\n", val(run, 0, 0), val(run, 0, 1));
-    fprintf(out, "- who: role %s, session user %s, operator %s, from %s\n",
-            shown(&b1, val(run, 0, 3), true), shown(&b2, val(run, 0, 4), true),
-            *val(run, 0, 6) ? shown(&b3, val(run, 0, 6), true) : "unknown", val(run, 0, 5));
-    fprintf(out, "- what: bundle sha256 %s, policy sha256 %s, %s mode\n", val(run, 0, 9),
-            val(run, 0, 10), val(run, 0, 2));
-    for (int i = 0; i < PQntuples(files); i++)
-        fprintf(out, "  - file %s, sha256 %s, transaction %s, applied %s\n",
-                shown(&b1, val(files, i, 0), true), val(files, i, 1), val(files, i, 2),
-                val(files, i, 3));
-    if (PQntuples(files) == 0)
-        fprintf(out, "  - no file recorded as applied (a file is, once all of it "
-                     "committed)\n");
-    fprintf(out, "- when: started %s, %s %s\n", val(run, 0, 7),
-            *val(run, 0, 8) ? "ended" : "not ended", val(run, 0, 8));
-    fprintf(out, "- how long: %s%s; statements %s ms in total (%s statement%s%s%s)\n",
-            *val(run, 0, 12) ? val(run, 0, 12) : "unknown", *val(run, 0, 12) ? " ms" : "",
-            val(sum, 0, 1), val(sum, 0, 0), strcmp(val(sum, 0, 0), "1") == 0 ? "" : "s",
-            *val(sum, 0, 2) ? ": " : "", val(sum, 0, 2));
-    fprintf(out, "- outcome: **%s**%s%s\n", val(run, 0, 1), *val(run, 0, 11) ? ": " : "",
-            shown(&b1, val(run, 0, 11), true));
+    print_run_facts(run, files, sum, &markdown_labels, out);
     if (PQntuples(st) > 0)
         fprintf(out, "\n| seq | file:line:col | duration (ms) | rows | status | SQLSTATE | "
                      "command or error |\n"
