@@ -1,4 +1,4 @@
--- sql/audit.sql: the audit trail pgward apply writes (schema version 4).
+-- sql/audit.sql: the audit trail pgward apply writes (schema version 5).
 --
 -- pgward apply runs this when audit.pgward_schema_version() is missing or older;
 -- it is idempotent and safe to run by hand (psql -1 -f sql/audit.sql) as a role
@@ -13,6 +13,7 @@
 --   audit.files       file history: each file applied, with its checksum
 --   audit.settlements what became known later of a statement recorded in doubt
 --   audit.approvals   who approved each run's bundle: each approval that counted
+--   audit.locks       the table locks each statement took, as the server listed them
 --   audit.trail       one row: this trail's id (the journal names it)
 --
 -- Scripts never write here (the policy protects the schema); pgward writes only
@@ -29,6 +30,8 @@
 -- chain_legacy true (the chain proves it unchanged since the upgrade, not before).
 -- Version 3 -> 4: audit.approvals is added; runs sealed before have no approval
 -- lines, so their chain text and hash are unchanged.
+-- Version 4 -> 5: audit.locks is added; runs sealed before have no lock lines, so
+-- their chain text and hash are unchanged.
 
 SELECT pg_advisory_xact_lock(1885827950, 1);  -- two first applies at once: one creates
 
@@ -152,6 +155,28 @@ CREATE TABLE IF NOT EXISTS audit.approvals (
     PRIMARY KEY (run_id, approver)
 );
 
+-- Version 5: the relation locks each statement took (src/apply/locks.c): after a
+-- statement that ran inside a transaction, the locks its transaction holds that it
+-- did not hold before the statement (a stronger mode on a relation already locked
+-- is a new row). A statement whose locks were observed and that took none has one
+-- row with relation and mode NULL; a statement without any row was not observed
+-- (it ran outside a transaction, so its locks ended with it, or it was recorded
+-- before version 5). relation is schema.name as the server named it then (temporary
+-- relations: pg_temp.name); mode is pg_locks.mode (AccessExclusiveLock, ...);
+-- created says the transaction made the relation (the statement creating it named
+-- it): no other session could wait for it before the commit.
+CREATE TABLE IF NOT EXISTS audit.locks (
+    run_id        uuid NOT NULL,
+    seq           integer NOT NULL,
+    ord           integer NOT NULL,
+    relation      text,
+    mode          text,
+    created       boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (run_id, seq, ord),
+    FOREIGN KEY (run_id, seq) REFERENCES audit.statements (run_id, seq),
+    CHECK ((relation IS NULL) = (mode IS NULL))
+);
+
 REVOKE ALL ON ALL TABLES IN SCHEMA audit FROM PUBLIC;
 
 -- ---------------------------------------------------------------- the hash chain
@@ -222,6 +247,14 @@ RETURNS text LANGUAGE sql STABLE AS $$
         audit.pgward_chain_field(a.key), audit.pgward_chain_field(a.signature))
 $$;
 
+CREATE OR REPLACE FUNCTION audit.pgward_chain_lock(l audit.locks)
+RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'lock ' || concat_ws(' ',
+        audit.pgward_chain_field(l.seq::text), audit.pgward_chain_field(l.ord::text),
+        audit.pgward_chain_field(l.relation), audit.pgward_chain_field(l.mode),
+        audit.pgward_chain_field(CASE WHEN l.created THEN 'true' ELSE 'false' END))
+$$;
+
 CREATE OR REPLACE FUNCTION audit.pgward_chain_text(p_run uuid, p_prev text)
 RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'pgward-audit-chain 1' || E'\n' || 'prev ' || coalesce(p_prev, repeat('0', 64))
@@ -248,6 +281,9 @@ RETURNS text LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         || coalesce((SELECT string_agg(audit.pgward_chain_approval(a) || E'\n', ''
                                        ORDER BY a.approver COLLATE "C")
                      FROM audit.approvals a WHERE a.run_id = r.id), '')
+        || coalesce((SELECT string_agg(audit.pgward_chain_lock(l) || E'\n', ''
+                                       ORDER BY l.seq, l.ord)
+                     FROM audit.locks l WHERE l.run_id = r.id), '')
     FROM audit.runs r WHERE r.id = p_run
 $$;
 
@@ -420,6 +456,16 @@ BEGIN
              col integer, sha256 text, command_tag text, rows_affected bigint,
              duration_ms double precision, status text, sqlstate text, message text)
     ON CONFLICT (run_id, seq) DO NOTHING;
+    -- a statement's "locks": its lock rows; [] says observed, none taken
+    INSERT INTO audit.locks (run_id, seq, ord, relation, mode, created)
+    SELECT p_run, s.seq, coalesce(l.ord, 1)::integer, l.value ->> 'relation',
+           l.value ->> 'mode', coalesce((l.value ->> 'created')::boolean, false)
+    FROM jsonb_to_recordset(coalesce(p_statements, '[]')) AS s(seq integer, locks jsonb)
+    CROSS JOIN LATERAL (SELECT e.value, e.ord FROM jsonb_array_elements(s.locks)
+                        WITH ORDINALITY AS e(value, ord)
+                        UNION ALL SELECT NULL, NULL WHERE jsonb_array_length(s.locks) = 0) l
+    WHERE jsonb_typeof(s.locks) = 'array'
+    ON CONFLICT (run_id, seq, ord) DO NOTHING;
     INSERT INTO audit.files (run_id, path, sha256, txn)
     SELECT p_run, f.path, f.sha256, f.txn
     FROM jsonb_to_recordset(coalesce(p_files, '[]')) AS f(path text, sha256 text, txn integer)
@@ -517,7 +563,7 @@ $$;
 
 -- The version of this file; pgward applies it again when this is older.
 CREATE OR REPLACE FUNCTION audit.pgward_schema_version()
-RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 4 $$;
+RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT 5 $$;
 
 -- Reading the trail: pgward audit show, pgward verify, and auditors.
 CREATE OR REPLACE VIEW audit.pgward_history AS

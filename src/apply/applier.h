@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "apply/apply.h"
+#include "apply/locks.h"
 #include "apply/progress.h"
 #include "bundle/bundle.h"
 #include "audit/audit.h"
@@ -83,6 +84,7 @@ typedef struct applier {
     size_t nstatements, nskipped;
     apply_progress progress; /* the line on a terminal (o->progress), the timing */
     double last_answer;      /* when the last statement's answer arrived (ms) */
+    lock_tracker locks;      /* the current transaction's relation locks (locks.h) */
     /* a restricted role's pinned settings (policy/pinned.h), as the server reported
        them once set, and the one query that reads them back */
     bool pinned;

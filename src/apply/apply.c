@@ -663,6 +663,7 @@ int apply_begin_txn(applier *a, const char *begin)
     cJSON_Delete(a->rows);
     a->rows = cJSON_CreateArray();
     a->txn++;
+    lock_tracker_reset(&a->locks);
     if (apply_simple(a, begin ? begin : "BEGIN") < 0)
         return -1;
     a->in_txn = true;
@@ -1107,6 +1108,7 @@ static void applier_free(applier *a)
     cJSON_Delete(a->rows);
     cJSON_Delete(a->file_rows);
     cJSON_Delete(a->unrecorded);
+    lock_tracker_free(&a->locks);
     free(a->run_check_sql);
     free(a->target);
     free(a->client);

@@ -8,6 +8,7 @@
  * sent alone (run_statement, the interpreter's runner) or pipelined (run_static).
  */
 #include "apply/applier.h"
+#include "apply/locks.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -75,7 +76,10 @@ typedef struct pending {
     char sha[65];
     int seq, file_seq;
     double t0;
+    double answered_at;  /* when its result arrived, if it waited for its locks */
+    cJSON *locks;        /* the locks it took (locks.h), NULL: not observed */
     bool answered;       /* its result arrived (pipeline) */
+    bool locks_query;    /* (pipeline) not the statement: the lock listing after it */
 } pending;
 
 static cJSON *statement_record(applier *a, const pending *p, const char *status,
@@ -96,6 +100,8 @@ static cJSON *statement_record(applier *a, const pending *p, const char *status,
     if (rows >= 0)
         cJSON_AddNumberToObject(o, "rows_affected", (double)rows);
     cJSON_AddNumberToObject(o, "duration_ms", ms);
+    if (p->locks)
+        cJSON_AddItemToObject(o, "locks", cJSON_Duplicate(p->locks, true));
     if (a->failed && strcmp(status, "ok") != 0) {
         cJSON_AddStringToObject(o, "sqlstate", a->sqlstate);
         /* where the server says the error is, which may be past the statement's start */
@@ -296,13 +302,13 @@ static int journal_started(applier *a, const pending *p)
  * Records a statement's result (res may be NULL: the connection broke). For \gset
  * fills *vars. Returns 0, or -1 when the statement failed (a->failed is set).
  */
-static int complete(applier *a, const pending *p, const PGresult *res, script_var **vars,
+static int complete(applier *a, pending *p, const PGresult *res, script_var **vars,
                     size_t *nvars)
 {
     const statement *st = p->st;
     /* in the pipeline a statement waits on the server for those sent before it: its
        time runs from its sending or the previous answer, whichever is later */
-    double now = apply_now_ms();
+    double now = p->answered_at > 0 ? p->answered_at : apply_now_ms();
     double ms = now - (p->t0 > a->last_answer ? p->t0 : a->last_answer);
     a->last_answer = now;
     ExecStatusType es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -372,10 +378,95 @@ static int complete(applier *a, const pending *p, const PGresult *res, script_va
         cJSON_AddItemToArray(a->unrecorded, row);
         apply_record_unrecorded(a);
     }
+    cJSON_Delete(p->locks);
+    p->locks = NULL;
     if (rc == 0 && apply_signal()) {
         a->cancelled = true;
         rc = -1;
     }
+    return rc;
+}
+
+/* The locks p's statement took, from the lock listing r that followed it. */
+static void take_locks(applier *a, pending *p, const PGresult *r)
+{
+    static const char *const creates[] = {"CreateStmt", "CreateTableAsStmt", "ViewStmt",
+                                          "CreateSeqStmt", "IndexStmt"};
+    char *schema = NULL, *name = NULL;
+    for (size_t i = 0; i < ARRAY_SIZE(creates); i++)
+        if (p->st->kind && strcmp(p->st->kind, creates[i]) == 0) {
+            lock_created_relation(p->st->text, &schema, &name);
+            break;
+        }
+    p->locks = lock_tracker_take(&a->locks, r, schema, name);
+    free(schema);
+    free(name);
+}
+
+static bool succeeded(const PGresult *res)
+{
+    ExecStatusType es = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    return es == PGRES_COMMAND_OK || es == PGRES_TUPLES_OK || es == PGRES_EMPTY_QUERY;
+}
+
+/* The lock listing after a statement that succeeded failed: the transaction is
+   aborted by it, so the run fails, at the statement (whose own record says ok). */
+static void locks_failed(applier *a, const pending *p, const PGresult *r)
+{
+    if (a->failed)
+        return;
+    char *m = conn_error_message(a->c, r);
+    const char *state = conn_sqlstate(r);
+    if (PQstatus(a->c) == CONNECTION_BAD) {
+        a->conn_lost = true;
+        if (!*state)
+            state = "08006";
+    }
+    char *msg = xasprintf("cannot list the locks this statement took: %s", m);
+    set_failure(a, p->st, state, msg, NULL);
+    free(msg);
+    free(m);
+}
+
+/*
+ * After a statement that succeeded, alone: the locks it took (p->locks), when it
+ * ran inside a transaction. Outside one its locks ended with it, and the
+ * transaction's are forgotten. Returns NULL, or the listing's failed result.
+ */
+static PGresult *observe_locks(applier *a, pending *p)
+{
+    PGTransactionStatusType ts = PQtransactionStatus(a->c);
+    if (ts != PQTRANS_INTRANS) {
+        if (ts == PQTRANS_IDLE)
+            lock_tracker_reset(&a->locks);
+        return NULL;
+    }
+    PGresult *r = conn_exec(a->c, apply_locks_sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+        return r;
+    take_locks(a, p, r);
+    PQclear(r);
+    return NULL;
+}
+
+/* Sends p's statement alone, lists the locks it took, and records its outcome. */
+static int send_alone(applier *a, pending *p, script_var **vars, size_t *nvars)
+{
+    PGresult *res = send_statement(a, p->st);
+    PGresult *bad = NULL;
+    if (succeeded(res)) {
+        p->answered_at = apply_now_ms();
+        bad = observe_locks(a, p);
+    }
+    int rc = complete(a, p, res, vars, nvars);
+    PQclear(res);
+    if (bad) {
+        locks_failed(a, p, bad);
+        PQclear(bad);
+        rc = -1;
+    }
+    if (p->answered_at > 0)
+        a->last_answer = apply_now_ms(); /* the listing is no statement's time */
     return rc;
 }
 
@@ -406,9 +497,7 @@ static int run_statement(void *ctx, const script *s, const statement *st, script
         return -1;
     if (!a->in_txn && journal_started(a, &p) < 0)
         return -1;
-    PGresult *res = send_statement(a, st);
-    rc = complete(a, &p, res, vars, nvars);
-    PQclear(res);
+    rc = send_alone(a, &p, vars, nvars);
     if (own)
         return apply_end_txn(a, rc, false);
     /* outside a transaction it has committed: what was pinned must still hold */
@@ -459,14 +548,42 @@ typedef struct pipeline {
     size_t head, n, cap;
     size_t syncs;        /* Sync messages sent and not answered */
     conn_waiter wait;    /* the pipeline's wait: a signal cancels what runs */
+    pending held;        /* a statement that succeeded, waiting for its lock listing */
+    PGresult *held_res;  /* its result (NULL: none is waiting) */
 } pipeline;
+
+/* The lock listing lres arrived for the held statement: records it with them. */
+static void finish_held(applier *a, pipeline *pl, const PGresult *lres)
+{
+    pending *h = &pl->held;
+    bool listed = lres && PQresultStatus(lres) == PGRES_TUPLES_OK;
+    if (listed)
+        take_locks(a, h, lres);
+    PGresult *res = pl->held_res;
+    pl->held_res = NULL;
+    complete(a, h, res, NULL, NULL);
+    PQclear(res);
+    if (lres && !listed)
+        locks_failed(a, h, lres);
+    a->last_answer = apply_now_ms(); /* the listing is no statement's time */
+}
 
 static void pipe_lost(applier *a, pipeline *pl)
 {
     a->conn_lost = true;
+    /* a statement that succeeded is recorded so, its locks not observed */
+    if (pl->held_res)
+        finish_held(a, pl, NULL);
     /* the statement the server was running is the first one not answered yet */
     for (size_t i = 0; i < pl->n && !a->failed; i++) {
         pending *p = &pl->q[pl->head + i];
+        if (!p->answered && p->locks_query) {
+            set_failure(a, p->st, "08006",
+                        "the connection was lost while listing the locks this statement "
+                        "took",
+                        NULL);
+            break;
+        }
         if (!p->answered) {
             complete(a, p, NULL, NULL, NULL);
             break;
@@ -501,8 +618,21 @@ static int pipe_pump(applier *a, pipeline *pl, bool block)
                     pl->syncs--;
             } else if (pl->n > 0) {
                 pending *p = &pl->q[pl->head];
-                if (!p->answered && es != PGRES_PIPELINE_ABORTED && !a->failed)
-                    complete(a, p, res, NULL, NULL);
+                if (p->locks_query) {
+                    /* its statement failed: nothing waits for it (it was aborted) */
+                    if (pl->held_res && !p->answered)
+                        finish_held(a, pl, res);
+                } else if (!p->answered && es != PGRES_PIPELINE_ABORTED && !a->failed) {
+                    if (succeeded(res)) {
+                        /* recorded when its locks are listed, right behind it */
+                        pl->held = *p;
+                        pl->held.answered_at = apply_now_ms();
+                        pl->held_res = res;
+                        res = NULL;
+                    } else {
+                        complete(a, p, res, NULL, NULL);
+                    }
+                }
                 p->answered = true;
             }
             PQclear(res);
@@ -529,9 +659,17 @@ static int pipe_send(applier *a, pipeline *pl, const pending *p)
         memmove(pl->q, pl->q + pl->head, pl->n * sizeof(pending));
         pl->head = 0;
     }
-    GROW(pl->q, pl->cap, pl->head + pl->n + 1);
+    GROW(pl->q, pl->cap, pl->head + pl->n + 2);
     pl->q[pl->head + pl->n++] = *p;
     if (!PQsendQueryParams(a->c, p->st->text, 0, NULL, NULL, NULL, NULL, 0)) {
+        pipe_lost(a, pl);
+        return -1;
+    }
+    /* the locks it took, listed in its transaction right behind it (locks.h) */
+    pending *l = &pl->q[pl->head + pl->n++];
+    *l = *p;
+    l->locks_query = true;
+    if (!PQsendQueryParams(a->c, apply_locks_sql, 0, NULL, NULL, NULL, NULL, 0)) {
         pipe_lost(a, pl);
         return -1;
     }
@@ -601,17 +739,13 @@ static int run_static(applier *a, const script *s)
             else
                 rc = pipe_send(a, &pl, &p);
         } else if (prc == 0) {
-            if (pipe_drain(a, &pl) < 0) {
-                rc = -1;
-            } else {
-                PGresult *res = send_statement(a, st);
-                rc = complete(a, &p, res, NULL, NULL);
-                PQclear(res);
-            }
+            rc = pipe_drain(a, &pl) < 0 ? -1 : send_alone(a, &p, NULL, NULL);
         }
     }
     if (pipe_drain(a, &pl) < 0)
         rc = -1;
+    if (pl.held_res) /* only when the run stopped before its listing was read */
+        finish_held(a, &pl, NULL);
     free(pl.q);
     return rc < 0 || a->failed ? -1 : 0;
 }

@@ -332,7 +332,29 @@ static int db_run_status(PGconn *c, const char *run, char **status, char **err)
 
 static const char *const statement_columns[] = {"seq", "txn", "file", "file_seq", "line", "col",
                                                 "sha256", "command_tag", "rows_affected",
-                                                "duration_ms", "sqlstate", "message"};
+                                                "duration_ms", "sqlstate", "message", "locks"};
+
+const char *audit_locks_sql(PGconn *c, audit_locks_form form, char **err)
+{
+    PGresult *r = exec_params(c, "SELECT to_regclass('audit.locks') IS NOT NULL", 0, NULL,
+                              "cannot look for audit.locks", err);
+    if (!r)
+        return NULL;
+    bool have = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    if (!have)
+        return form == AUDIT_LOCKS_JSON ? "NULL::json" : "NULL::text";
+    if (form == AUDIT_LOCKS_JSON)
+        return "(SELECT CASE WHEN count(*) = 0 THEN NULL "
+               "ELSE coalesce(json_agg(json_build_object('relation', l.relation, 'mode', "
+               "l.mode, 'created', l.created) ORDER BY l.ord) FILTER (WHERE l.relation IS NOT NULL), '[]') END "
+               "FROM audit.locks l WHERE l.run_id = s.run_id AND l.seq = s.seq)";
+    return "(SELECT CASE WHEN count(*) = 0 THEN NULL WHEN count(l.relation) = 0 THEN 'none' "
+           "ELSE string_agg(" AUDIT_LOCK_MODE_SQL("l.mode") " || ' ' || l.relation || "
+           "CASE WHEN l.created THEN ' (created by the run)' ELSE '' END, ', ' "
+           "ORDER BY l.ord) END "
+           "FROM audit.locks l WHERE l.run_id = s.run_id AND l.seq = s.seq)";
+}
 
 cJSON *audit_statement_row(const cJSON *rec, const char *status)
 {
@@ -482,8 +504,12 @@ static void print_result_json(const PGresult *r, cJSON *arr)
     for (int i = 0; i < PQntuples(r); i++) {
         cJSON *o = cJSON_CreateObject();
         for (int k = 0; k < PQnfields(r); k++) {
+            cJSON *json = NULL;
             if (PQgetisnull(r, i, k))
                 cJSON_AddNullToObject(o, PQfname(r, k));
+            else if (PQftype(r, k) == 114 /* json */ &&
+                     (json = cJSON_Parse(PQgetvalue(r, i, k))) != NULL)
+                cJSON_AddItemToObject(o, PQfname(r, k), json);
             else
                 cJSON_AddStringToObject(o, PQfname(r, k), PQgetvalue(r, i, k));
         }
@@ -537,12 +563,16 @@ int audit_show(PGconn *c, const char *run_id, bool json, int limit, FILE *out, c
     }
     PGresult *stmts = NULL;
     if (run_id) {
-        stmts = exec_params(c,
-                            "SELECT seq, txn, file, line, col, sha256, command_tag, "
-                            "rows_affected, round(duration_ms::numeric, 3) AS duration_ms, "
-                            "status, sqlstate, message FROM audit.statements "
-                            "WHERE run_id = $1::uuid ORDER BY seq",
-                            1, v, "cannot read audit.statements", err);
+        const char *locks = audit_locks_sql(c, AUDIT_LOCKS_JSON, err);
+        char *sql = locks ? xasprintf("SELECT seq, txn, file, line, col, sha256, command_tag, "
+                                      "rows_affected, round(duration_ms::numeric, 3) AS "
+                                      "duration_ms, status, sqlstate, message, %s AS locks "
+                                      "FROM audit.statements s "
+                                      "WHERE run_id = $1::uuid ORDER BY seq",
+                                      locks)
+                          : NULL;
+        stmts = sql ? exec_params(c, sql, 1, v, "cannot read audit.statements", err) : NULL;
+        free(sql);
         if (!stmts) {
             PQclear(runs);
             return -1;

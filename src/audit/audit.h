@@ -22,7 +22,7 @@
 
 #include "audit/journal.h"
 
-#define AUDIT_SCHEMA_VERSION 4
+#define AUDIT_SCHEMA_VERSION 5
 
 typedef struct audit_run {
     const char *id;          /* uuid text */
@@ -69,6 +69,21 @@ typedef struct audit_approver {
 int audit_run_approvers(PGconn *c, const char *run_id, audit_approver **out, size_t *n,
                         char **err);
 void audit_approvers_free(audit_approver *a, size_t n);
+
+/*
+ * SQL for reading audit.locks (schema version 5) beside audit.statements s: the
+ * locks statement s took as text ("ACCESS EXCLUSIVE public.t, ROW EXCLUSIVE
+ * public.u"; "none": observed, none taken; NULL: not observed), or as a JSON array
+ * of {relation, mode} (NULL: not observed). On an older trail, where the table does
+ * not exist, audit_locks_sql() says NULL for every statement.
+ */
+#define AUDIT_LOCK_MODE_SQL(col)                                                        \
+    "upper(regexp_replace(regexp_replace(" col ", 'Lock$', ''), '([a-z])([A-Z])', "     \
+    "'\\1 \\2', 'g'))"
+typedef enum { AUDIT_LOCKS_TEXT, AUDIT_LOCKS_JSON } audit_locks_form;
+/* The expression (static storage), after looking for audit.locks: NULL with *err when
+   the catalog cannot be read. */
+const char *audit_locks_sql(PGconn *c, audit_locks_form form, char **err);
 
 /* The audit.statements row (JSON, for audit_record) of a journal statement record,
    with the given status. */

@@ -147,23 +147,46 @@ static int load_rows(PGconn *c, chain_run *run, strbuf *body, bool files, char *
     return 0;
 }
 
-#define APPROVAL_FIELDS 6
-static const char approvals_sql[] =
-    "SELECT approver, CASE WHEN human THEN 'true' ELSE 'false' END, approved_at, note, key, "
-    "signature FROM audit.approvals a WHERE run_id = $1::uuid ORDER BY a.approver COLLATE \"C\"";
+/*
+ * The lines a run's rows of later schema versions add after its statements and
+ * files, in this order; a run without such rows has none of them, so a run sealed
+ * before the table existed keeps its chain text. No per-row hash: the run's covers
+ * them.
+ */
+typedef struct extra_lines {
+    const char *table;   /* its to_regclass name: absent before its version */
+    const char *line;    /* the chain line's word */
+    int nfields;
+    const char *sql;     /* $1: the run's id */
+} extra_lines;
 
-/* The approval lines of run (schema version 4): no per-row hash, the run's covers them. */
-static int load_approvals(PGconn *c, chain_run *run, strbuf *body, char **err)
+static const extra_lines extras[] = {
+    /* version 4: who approved the run's bundle */
+    {"audit.approvals", "approval", 6,
+     "SELECT approver, CASE WHEN human THEN 'true' ELSE 'false' END, approved_at, note, key, "
+     "signature FROM audit.approvals a WHERE run_id = $1::uuid "
+     "ORDER BY a.approver COLLATE \"C\""},
+    /* version 5: the locks each statement took */
+    {"audit.locks", "lock", 5,
+     "SELECT seq, ord, relation, mode, CASE WHEN created THEN 'true' ELSE 'false' END "
+     "FROM audit.locks WHERE run_id = $1::uuid "
+     "ORDER BY seq, ord"},
+};
+
+static int load_extra(PGconn *c, const extra_lines *x, chain_run *run, strbuf *body,
+                      char **err)
 {
     const char *v[] = {run->id};
-    PGresult *r = query(c, approvals_sql, 1, v, "cannot read audit.approvals", err);
+    char *what = xasprintf("cannot read %s", x->table);
+    PGresult *r = query(c, x->sql, 1, v, what, err);
+    free(what);
     if (!r)
         return -1;
-    const char *vals[APPROVAL_FIELDS];
+    const char *vals[8];
     for (int i = 0; i < PQntuples(r); i++) {
-        for (int k = 0; k < APPROVAL_FIELDS; k++)
+        for (int k = 0; k < x->nfields; k++)
             vals[k] = cell(r, i, k);
-        chain_line(body, "approval", vals, APPROVAL_FIELDS);
+        chain_line(body, x->line, vals, (size_t)x->nfields);
     }
     PQclear(r);
     return 0;
@@ -175,13 +198,16 @@ static int load(PGconn *c, chain_trail *t, char **err)
                         "SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
                         "to_regclass('audit.runs') AND attname = 'chain_pos' AND NOT "
                         "attisdropped), to_regprocedure('audit.pgward_trail_id()') IS NOT NULL, "
-                        "to_regclass('audit.approvals') IS NOT NULL",
+                        "to_regclass('audit.approvals') IS NOT NULL, "
+                        "to_regclass('audit.locks') IS NOT NULL",
                         0, NULL, "cannot look for the hash chain", err);
     if (!r)
         return -1;
     t->unchained = strcmp(PQgetvalue(r, 0, 0), "t") != 0;
     bool have_trail = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
-    bool have_approvals = strcmp(PQgetvalue(r, 0, 2), "t") == 0;
+    bool have_extra[ARRAY_SIZE(extras)];
+    for (size_t k = 0; k < ARRAY_SIZE(extras); k++)
+        have_extra[k] = strcmp(PQgetvalue(r, 0, 2 + (int)k), "t") == 0;
     PQclear(r);
     if (t->unchained)
         return 0;
@@ -214,8 +240,14 @@ static int load(PGconn *c, chain_trail *t, char **err)
             continue;
         strbuf body = {0};
         chain_line(&body, "run", vals, RUN_FIELDS);
-        if (load_rows(c, run, &body, false, err) < 0 || load_rows(c, run, &body, true, err) < 0 ||
-            (have_approvals && load_approvals(c, run, &body, err) < 0)) {
+        int rc = load_rows(c, run, &body, false, err) < 0 ||
+                         load_rows(c, run, &body, true, err) < 0
+                     ? -1
+                     : 0;
+        for (size_t k = 0; rc == 0 && k < ARRAY_SIZE(extras); k++)
+            if (have_extra[k] && load_extra(c, &extras[k], run, &body, err) < 0)
+                rc = -1;
+        if (rc < 0) {
             sb_free(&body);
             PQclear(r);
             return -1;

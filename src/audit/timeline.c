@@ -100,12 +100,13 @@ static const char *files_sql =
     "SELECT path, sha256, txn, " UTC("applied_at") " FROM audit.files "
     "WHERE run_id = $1::uuid ORDER BY applied_at, path";
 
+/* %s: audit_locks_sql(), column 15 */
 static const char *statements_sql =
     "SELECT s.seq, s.txn, s.file, coalesce(s.line, 0), coalesce(s.col, 0), "
     "coalesce(s.command_tag, ''), s.rows_affected, "
     "round(s.duration_ms::numeric, 3), s.status, coalesce(s.sqlstate, ''), "
     "coalesce(s.message, ''), st.outcome, st.settled_by, " UTC("st.settled_at") ", "
-    "coalesce(st.note, '') "
+    "coalesce(st.note, ''), %s "
     "FROM audit.statements s LEFT JOIN audit.settlements st "
     "ON st.run_id = s.run_id AND st.seq = s.seq "
     "WHERE s.run_id = $1::uuid ORDER BY s.seq";
@@ -160,6 +161,18 @@ static void print_run_facts(const PGresult *run, const PGresult *files, const PG
     sb_free(&b3);
 }
 
+/* What statement row i says of its locks: the list, "none", "not observed" for a
+   statement that ran outside a transaction, or NULL: nothing to say (it failed, or
+   the trail is older than the record of locks). */
+static const char *locks_shown(const PGresult *st, int i)
+{
+    if (!PQgetisnull(st, i, 15))
+        return val(st, i, 15);
+    if (strcmp(val(st, i, 8), "ok") == 0 && strcmp(val(st, i, 1), "0") == 0)
+        return "not observed (it ran outside a transaction)";
+    return NULL;
+}
+
 static void print_text(const PGresult *run, const PGresult *files, const PGresult *st,
                        const PGresult *sum, FILE *out)
 {
@@ -183,6 +196,9 @@ static void print_text(const PGresult *run, const PGresult *files, const PGresul
             fprintf(out, " (settled: %s, by %s at %s: %s)", val(st, i, 11),
                     shown(&b1, val(st, i, 12), false), val(st, i, 13),
                     shown(&b2, val(st, i, 14), false));
+        const char *locks = locks_shown(st, i);
+        if (locks)
+            fprintf(out, "; locks: %s", shown(&b1, locks, false));
         fputc('\n', out);
     }
     sb_free(&b1);
@@ -198,8 +214,8 @@ static void print_markdown(const PGresult *run, const PGresult *files, const PGr
     print_run_facts(run, files, sum, &markdown_labels, out);
     if (PQntuples(st) > 0)
         fprintf(out, "\n| seq | file:line:col | duration (ms) | rows | status | SQLSTATE | "
-                     "command or error |\n"
-                     "| ---: | --- | ---: | ---: | --- | --- | --- |\n");
+                     "command or error | locks taken |\n"
+                     "| ---: | --- | ---: | ---: | --- | --- | --- | --- |\n");
     for (int i = 0; i < PQntuples(st); i++) {
         bool rows = !PQgetisnull(st, i, 6) && strcmp(val(st, i, 6), "-1") != 0;
         fprintf(out, "| %s | %s:%s:%s | %s | %s | %s", val(st, i, 0),
@@ -210,8 +226,10 @@ static void print_markdown(const PGresult *run, const PGresult *files, const PGr
                     shown(&b2, val(st, i, 12), true), val(st, i, 13));
             fprintf(out, "%s)", shown(&b2, val(st, i, 14), true));
         }
-        fprintf(out, " | %s | %s |\n", val(st, i, 9),
+        fprintf(out, " | %s | %s |", val(st, i, 9),
                 shown(&b3, *val(st, i, 10) ? val(st, i, 10) : val(st, i, 5), true));
+        const char *locks = locks_shown(st, i);
+        fprintf(out, " %s |\n", locks ? shown(&b3, locks, true) : "");
     }
     sb_free(&b1);
     sb_free(&b2);
@@ -229,9 +247,10 @@ int audit_timeline(PGconn *c, const char *run_id, bool markdown, FILE *out, char
         return -1;
     }
     PGresult *files = query(c, files_sql, run_id, "cannot read audit.files", err);
-    PGresult *st = files ? query(c, statements_sql, run_id, "cannot read audit.statements",
-                                 err)
-                         : NULL;
+    const char *locks = files ? audit_locks_sql(c, AUDIT_LOCKS_TEXT, err) : NULL;
+    char *sql = locks ? xasprintf(statements_sql, locks) : NULL;
+    PGresult *st = sql ? query(c, sql, run_id, "cannot read audit.statements", err) : NULL;
+    free(sql);
     PGresult *sum = st ? query(c, summary_sql, run_id, "cannot read audit.statements", err)
                        : NULL;
     int rc = -1;
