@@ -505,8 +505,8 @@ void chain_check(const chain_trail *t, const journal_runs *runs, const char *jou
             size_t named = name_rows(r, rep);
             if (!named && !after_gap)
                 problem(rep,
-                        "run %s (chain position %lld): its row in audit.runs does not match "
-                        "its chain hash: it was edited",
+                        "run %s (chain position %lld): its row in audit.runs, or its rows in "
+                        "audit.approvals or audit.locks, do not match its chain hash: edited",
                         r->id, r->pos);
         }
         prev = r->stored;

@@ -289,8 +289,8 @@ static void md_performance(FILE *out, const verify_report *r)
     for (size_t k = 0; g && k < g->nevidence; k++)
         if (strncmp(g->evidence[k], "durations: ", 11) == 0)
             sb_addf(&sb, "%s; ", g->evidence[k] + 11);
-    sb_adds(&sb, "the impact against a baseline and the locks each statement took are not "
-                 "measured by pgward");
+    sb_adds(&sb, "the impact against a baseline is not measured by pgward (a policy's "
+                 "budget run, statement and lock are the gate budget)");
     fprintf(out, "\nNot part of the verdict: performance impact under 10%% (not measured by "
                  "pgward).\n  - evidence: %s\n",
             sb.buf);

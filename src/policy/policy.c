@@ -378,15 +378,13 @@ static long duration_seconds(const char *duration, long max_seconds)
 void pb_budget(policy_builder *b, char *kind, policy_loc kind_at, char *duration,
                policy_loc at)
 {
-    bool run = strcmp(kind, "run") == 0;
-    long *slot = run ? &b->p->budget_run_seconds
-                     : strcmp(kind, "statement") == 0 ? &b->p->budget_statement_seconds : NULL;
+    long *slot = strcmp(kind, "run") == 0         ? &b->p->budget_run_seconds
+                 : strcmp(kind, "statement") == 0 ? &b->p->budget_statement_seconds
+                 : strcmp(kind, "lock") == 0      ? &b->p->budget_lock_seconds
+                                                  : NULL;
     long secs = duration_seconds(duration, 7L * 86400);
     if (!slot)
-        /* lock waits and lock holding are not recorded: a budget on them could not be
-           checked, so it is refused rather than silently met */
-        policy_error(b, kind_at, "unknown budget '%s': expected run or statement (locks are not "
-                                 "measured)", kind);
+        policy_error(b, kind_at, "unknown budget '%s': expected run, statement or lock", kind);
     else if (*slot)
         policy_error(b, kind_at, "budget %s is given twice", kind);
     else if (!secs)
@@ -400,8 +398,9 @@ void pb_budget(policy_builder *b, char *kind, policy_loc kind_at, char *duration
 /* The budgets, in the canonical form (so the digest covers them). */
 static void canonical_budgets(strbuf *sb, const policy *p)
 {
-    const long secs[] = {p->budget_run_seconds, p->budget_statement_seconds};
-    const char *const kinds[] = {"run", "statement"};
+    const long secs[] = {p->budget_run_seconds, p->budget_statement_seconds,
+                         p->budget_lock_seconds};
+    const char *const kinds[] = {"run", "statement", "lock"};
     for (size_t i = 0; i < ARRAY_SIZE(secs); i++) {
         long s = secs[i];
         if (!s)

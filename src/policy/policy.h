@@ -118,6 +118,8 @@ typedef struct policy {
     size_t nexcludes, capexcludes;
     long budget_run_seconds;       /* budget run D: a bundle's latest run within D (0: none) */
     long budget_statement_seconds; /* budget statement D: each of its statements (0: none) */
+    long budget_lock_seconds;      /* budget lock D: each lock of its statements that keeps
+                                      others' writes waiting held at most D (0: none) */
     char *canonical;         /* canonical text */
     char digest[65];         /* SHA-256 of canonical, lowercase hex */
 } policy;

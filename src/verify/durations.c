@@ -4,34 +4,57 @@
  * and its slowest statements with file:line, as evidence of the audit-trail gate.
  * And the gate budget, only when the policy sets one (budget run D; budget
  * statement D;): the latest run of each bundle, and each of its statements, within
- * it. Which locks a statement took is not recorded, so no budget is about locks
- * (docs/verify.md).
+ * it; and budget lock D: how long each of those statements' locks that keep other
+ * sessions' writes waiting (SHARE and stronger, audit.locks) were held.
  */
 #include "verify/gate.h"
+
+#include "audit/audit.h"
 
 /* At most this many runs are listed; the rest are counted (keep the two equal). */
 #define DURATION_RUNS 20
 #define DURATION_RUNS_TEXT "20"
 
+/* %s: the run's blocking locks (locks_sql below), column 8 */
 static const char *durations_sql =
     "SELECT r.id::text, r.status, " UTC_TEXT("r.started_at") ", "
     "(SELECT count(*) FROM audit.statements s WHERE s.run_id = r.id), "
     "(SELECT round(coalesce(sum(s.duration_ms), 0)::numeric, 1) FROM audit.statements s "
     " WHERE s.run_id = r.id), "
     "round((extract(epoch FROM r.finished_at - r.started_at) * 1000)::numeric), "
-    "(SELECT string_agg(format('%s:%s (%s ms)', t.file, coalesce(t.line, 0), "
+    "(SELECT string_agg(format('%%s:%%s (%%s ms)', t.file, coalesce(t.line, 0), "
     "                          round(t.duration_ms::numeric, 1)), ', ' "
     "                   ORDER BY t.duration_ms DESC, t.seq) "
     " FROM (SELECT s.file, s.line, s.duration_ms, s.seq FROM audit.statements s "
     "       WHERE s.run_id = r.id AND s.duration_ms IS NOT NULL "
     "       ORDER BY s.duration_ms DESC, s.seq LIMIT 3) t), "
-    "count(*) OVER () "
+    "count(*) OVER (), %s "
     "FROM audit.runs r ORDER BY r.started_at DESC, r.id LIMIT " DURATION_RUNS_TEXT;
+
+/* Per run: the locks that keep other sessions' writes waiting (SHARE and stronger)
+   on relations it did not create, with where each was taken; 'none' when its
+   statements' locks were observed and there are none; NULL when none was observed. */
+static const char *locks_sql =
+    "(SELECT CASE WHEN count(*) = 0 THEN NULL "
+    " WHEN count(*) FILTER (WHERE k.relation IS NOT NULL AND NOT k.created AND k.mode IN "
+    "   ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')) = 0 "
+    " THEN 'none' ELSE string_agg(" AUDIT_LOCK_MODE_SQL("k.mode") " || ' ' || k.relation "
+    "   || ' (' || s.file || ':' || coalesce(s.line, 0) || ')', ', ' ORDER BY k.seq, k.ord) "
+    "   FILTER (WHERE k.relation IS NOT NULL AND NOT k.created AND k.mode IN "
+    "   ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')) END "
+    " FROM audit.locks k JOIN audit.statements s ON s.run_id = k.run_id AND s.seq = k.seq "
+    " WHERE k.run_id = r.id)";
 
 void audit_trail_durations(vctx *v, verify_gate *g)
 {
     char *msg = NULL;
-    PGresult *res = catalog_try(v, durations_sql, 0, NULL, &msg);
+    PGresult *have = catalog_try(v, "SELECT to_regclass('audit.locks') IS NOT NULL", 0, NULL,
+                                 &msg);
+    bool recorded = have && cell_bool(have, 0, 0);
+    PQclear(have);
+    char *sql = xasprintf(durations_sql, recorded ? locks_sql : "NULL::text");
+    PGresult *res = msg ? NULL : catalog_try(v, sql, 0, NULL, &msg);
+    free(sql);
     if (!res) {
         /* the gate reports an unreadable trail already; a lost connection is v->err */
         free(msg);
@@ -39,14 +62,16 @@ void audit_trail_durations(vctx *v, verify_gate *g)
     }
     for (int i = 0; i < PQntuples(res); i++) {
         const char *run_ms = cell_text(res, i, 5), *slowest = cell_text(res, i, 6);
+        const char *locks = cell_text(res, i, 8);
         gate_evidence(g,
                       "durations: run %s (%s, started %s): %s statement%s, %s ms in "
-                      "statements, %s%s%s%s",
+                      "statements, %s%s%s%s; locks that keep writers waiting: %s",
                       cell_text(res, i, 0), cell_text(res, i, 1), cell_text(res, i, 2),
                       cell_text(res, i, 3), cell_long(res, i, 3) == 1 ? "" : "s",
                       cell_text(res, i, 4), run_ms ? run_ms : "not ended",
                       run_ms ? " ms for the run" : "", slowest ? "; slowest: " : "",
-                      slowest ? slowest : "");
+                      slowest ? slowest : "",
+                      locks ? locks : "not observed (pgward audit show --run ID)");
     }
     long total = PQntuples(res) ? cell_long(res, 0, 7) : 0;
     if (total > DURATION_RUNS)
@@ -139,10 +164,106 @@ static void budget_statements(vctx *v, verify_gate *g, long secs)
     free(budget);
 }
 
+/*
+ * A lock is held from the statement that took it to its transaction's end: the
+ * durations of that statement and of every later one of its transaction (the
+ * COMMIT itself is not timed). Outside a transaction a statement's locks end with
+ * it. A statement whose locks were not observed (it ran outside a transaction, or
+ * before audit schema 5) is within the budget only when that bound is: else whether
+ * it held a lock that long is unknown, which is NO-GO. CREATE INDEX and DROP INDEX
+ * outside a transaction are CONCURRENTLY (without it they run in one): they take
+ * SHARE UPDATE EXCLUSIVE, which keeps no reader or writer waiting.
+ */
+#define LOCK_HELD                                                                       \
+    ", held AS (SELECT l.id AS run, s.seq, s.file, coalesce(s.line, 0) AS line, "   \
+    "s.txn, s.command_tag, CASE WHEN s.txn = 0 THEN coalesce(s.duration_ms, 0) ELSE "   \
+    "(SELECT sum(coalesce(s2.duration_ms, 0)) FROM audit.statements s2 "                 \
+    " WHERE s2.run_id = s.run_id AND s2.txn = s.txn AND s2.seq >= s.seq) END AS ms, "   \
+    "EXISTS (SELECT 1 FROM audit.locks k WHERE k.run_id = s.run_id AND k.seq = s.seq) " \
+    "AS observed FROM latest l JOIN audit.statements s ON s.run_id = l.id) "
+
+static void budget_locks(vctx *v, verify_gate *g, long secs)
+{
+    PGresult *have = catalog_query(v, "cannot look for audit.locks",
+                                   "SELECT to_regclass('audit.locks') IS NOT NULL", 0, NULL);
+    if (!have)
+        return;
+    bool recorded = cell_bool(have, 0, 0);
+    PQclear(have);
+    char limit[32];
+    snprintf(limit, sizeof(limit), "%ld", secs * 1000);
+    const char *params[] = {limit};
+    char *budget = duration_text(secs);
+    /* one row per blocking lock taken, and per statement whose locks are unknown and
+       whose bound is over the budget; the longest first */
+    char *sql = xasprintf(
+        LATEST_RUNS LOCK_HELD
+        "SELECT h.run::text, h.seq, h.file, h.line, round(h.ms::numeric, 1), "
+        "h.ms > $1::float8, %s, %s, h.txn, coalesce(h.command_tag, '') FROM held h %s "
+        "ORDER BY h.ms DESC, h.run, h.seq",
+        recorded ? "k.relation" : "NULL::text",
+        recorded ? AUDIT_LOCK_MODE_SQL("k.mode") : "NULL::text",
+        recorded ? "LEFT JOIN audit.locks k ON k.run_id = h.run AND k.seq = h.seq "
+                   "AND k.relation IS NOT NULL AND NOT k.created AND k.mode IN "
+                   "('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', "
+                   "'AccessExclusiveLock') "
+                   "WHERE (h.observed AND k.relation IS NOT NULL) OR (NOT h.observed AND "
+                   "h.ms > $1::float8 AND NOT (h.txn = 0 AND h.command_tag IN "
+                   "('CREATE INDEX', 'DROP INDEX')))"
+                 : "WHERE h.ms > $1::float8");
+    PGresult *res = catalog_query(v, "cannot read the statements' locks", sql, 1, params);
+    free(sql);
+    bool over = false;
+    for (int i = 0; res && i < PQntuples(res); i++) {
+        const char *rel = cell_text(res, i, 6);
+        bool too_long = cell_bool(res, i, 5);
+        if (too_long && rel) {
+            over = true;
+            gate_problem(g,
+                         "statement %s of run %s (%s:%s) took %s on %s and held it %s ms%s, "
+                         "over the policy's lock budget of %s",
+                         cell_text(res, i, 1), cell_text(res, i, 0), cell_text(res, i, 2),
+                         cell_text(res, i, 3), cell_text(res, i, 7), rel,
+                         cell_text(res, i, 4),
+                         cell_long(res, i, 8) ? " (to its transaction's end)" : "", budget);
+        } else if (too_long) {
+            over = true;
+            gate_problem(g,
+                         "statement %s of run %s (%s:%s, %s) ran %s ms%s and its locks were not "
+                         "observed (%s): whether it kept others waiting longer than the "
+                         "policy's lock budget of %s is not known",
+                         cell_text(res, i, 1), cell_text(res, i, 0), cell_text(res, i, 2),
+                         cell_text(res, i, 3), cell_text(res, i, 9), cell_text(res, i, 4),
+                         cell_long(res, i, 8) ? " with the rest of its transaction" : "",
+                         cell_long(res, i, 8) ? "recorded before audit schema version 5"
+                                              : "it ran outside a transaction",
+                         budget);
+        } else if (!over) {
+            gate_evidence(g,
+                          "budget lock %s: every lock that keeps writers waiting was held "
+                          "within it (the longest: %s on %s, %s ms, statement %s of run %s at "
+                          "%s:%s)",
+                          budget, cell_text(res, i, 7), rel ? rel : "?", cell_text(res, i, 4),
+                          cell_text(res, i, 1), cell_text(res, i, 0), cell_text(res, i, 2),
+                          cell_text(res, i, 3));
+            break;
+        } else {
+            break;
+        }
+    }
+    if (res && PQntuples(res) == 0)
+        gate_evidence(g,
+                      "budget lock %s: the latest runs took no lock that keeps writers "
+                      "waiting (SHARE or stronger) on a relation they did not create",
+                      budget);
+    PQclear(res);
+    free(budget);
+}
+
 void gate_budget(vctx *v)
 {
     const policy *p = v->p;
-    if (!p->budget_run_seconds && !p->budget_statement_seconds)
+    if (!p->budget_run_seconds && !p->budget_statement_seconds && !p->budget_lock_seconds)
         return; /* no budget: no gate, and nothing claimed */
     verify_gate *g = gate_add(v, "budget",
                               "the latest run of each bundle is within the policy's budgets");
@@ -162,4 +283,6 @@ void gate_budget(vctx *v)
         budget_runs(v, g, p->budget_run_seconds);
     if (!v->err && p->budget_statement_seconds)
         budget_statements(v, g, p->budget_statement_seconds);
+    if (!v->err && p->budget_lock_seconds)
+        budget_locks(v, g, p->budget_lock_seconds);
 }

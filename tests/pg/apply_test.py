@@ -178,6 +178,22 @@ class Env:
             events = jr[run]
             committed = {r["txn"] for r in events if r["event"] in ("commit", "commit-pending")}
             rolled_back = {r["txn"] for r in events if r["event"] == "rollback"}
+            # each statement's locks, as the journal has them (audit sync replays them)
+            want = {r["seq"]: r["locks"] for r in events
+                    if r["event"] == "statement" and "locks" in r}
+            got = json.loads(self.q(
+                "SELECT coalesce(json_object_agg(seq, locks), '{}') FROM (SELECT seq, "
+                "json_agg(json_build_object('relation', relation, 'mode', mode, 'created', "
+                "created) ORDER BY ord) FILTER (WHERE relation IS NOT NULL) AS locks "
+                "FROM audit.locks WHERE run_id = '%s' GROUP BY seq) x" % run))
+            rows = {s["seq"] for s in self.audit_statements(run)}
+            for seq, locks in want.items():
+                if seq not in rows:
+                    continue
+                expect = [dict(lk, created=lk.get("created", False)) for lk in locks]
+                check((got.get(str(seq)) or []) == expect,
+                      "run %s statement %d: audit.locks %s, journal %s"
+                      % (run, seq, got.get(str(seq)), expect))
             for s in self.audit_statements(run):
                 if s["status"] == "ok" and s["txn"] > 0:
                     check(s["txn"] in committed and s["txn"] not in rolled_back,
@@ -430,6 +446,50 @@ def applies_and_records(env):
     check(run in r.stdout and "committed" in r.stdout, r.stdout)
     r = env.run("audit", "show", "--run", run, "--format", "json", check_rc=0)
     check(len(json.loads(r.stdout)["statements"]) == 3, r.stdout)
+
+
+@test
+def records_locks_per_statement(env):
+    """Each statement's relation locks: pipelined, through the interpreter, in a
+    no-transaction file's own transactions; not observed outside a transaction;
+    a relation the run created is marked; a hostile search_path changes nothing."""
+    env.q("CREATE TABLE t (x int PRIMARY KEY); CREATE TABLE u (a int); CREATE TABLE v (b int)")
+    env.q("CREATE SCHEMA evil; CREATE FUNCTION evil.never(oid, oid) RETURNS bool "
+          "LANGUAGE sql AS 'SELECT false'; CREATE OPERATOR evil.= (LEFTARG = oid, "
+          "RIGHTARG = oid, FUNCTION = evil.never)")
+    b = env.bundle("b", [
+        ("01.sql", "INSERT INTO t VALUES (1);\nALTER TABLE t ADD COLUMN y int;\n"
+                   "SELECT count(*) FROM u;\nCREATE TABLE n (z int);\nDROP TABLE u;\n"
+                   "SET search_path = evil, pg_catalog;\nLOCK TABLE public.v IN SHARE MODE;\n"
+                   "RESET search_path;\n"),
+        ("02.sql", "SELECT count(*) AS c FROM t \\gset\nUPDATE t SET y = :c;\n"),
+        ("03.sql", "-- pgward:no-transaction\nCREATE INDEX CONCURRENTLY t_y ON t (y);\n"
+                   "UPDATE t SET y = 2;\n")])
+    env.run("apply", b, check_rc=0)
+    run = list(env.audit_runs())[0]
+    rows = json.loads(env.q(
+        "SELECT json_agg(json_build_array(s.seq, s.command_tag, (SELECT json_agg(json_build_array("
+        "l.relation, l.mode, l.created) ORDER BY l.ord) FROM audit.locks l WHERE l.run_id = "
+        "s.run_id AND l.seq = s.seq)) ORDER BY s.seq) FROM audit.statements s "
+        "WHERE s.run_id = '%s'" % run))
+    got = {seq: locks for seq, _, locks in rows}
+    X, RX, AS = "AccessExclusiveLock", "RowExclusiveLock", "AccessShareLock"
+    check(got[1] == [["public.t", RX, False]], rows)      # the pkey index's is left out
+    check(got[2] == [["public.t", X, False]], rows)
+    check(got[3] == [["public.u", AS, False]], rows)
+    check(got[4] == [["public.n", X, True]], rows)        # created by the run
+    check(got[5] == [["public.u", X, False]], rows)       # dropped: the name it had
+    check(got[6] == [[None, None, False]], rows)          # SET: observed, none taken
+    check(got[7] == [["public.v", "ShareLock", False]], rows)  # evil's = not used
+    check(got[8] == [[None, None, False]], rows)
+    check(got[9] == [["public.t", AS, False]], rows)      # \gset: the interpreter's path
+    check(got[10] == [[None, None, False]], rows)         # RowExclusive on t held already
+    check(got[11] is None, rows)                          # CONCURRENTLY: not observed
+    check(got[12] == [["public.t", RX, False]], rows)     # its own transaction
+    env.check_agreement()
+    out = env.run("audit", "show", "--run", run, check_rc=0).stdout
+    check("CREATE TABLE; locks: ACCESS EXCLUSIVE public.n (created by the run)\n" in out, out)
+    check("CREATE INDEX; locks: not observed (it ran outside a transaction)\n" in out, out)
 
 
 @test
@@ -686,6 +746,10 @@ def killed_around_commit_then_sync(env):
         no_apply_session(env)
         env.run("audit", "sync", check_rc=0)
         check(table_rows(env, "t") == expect_rows, "%s: table %s" % (fault, table_rows(env, "t")))
+        # the statements' locks came from the journal with their rows
+        check(env.q("SELECT count(*) FROM audit.locks l JOIN audit.runs r ON r.id = l.run_id "
+                    "WHERE r.status = '%s' AND l.relation = 'public.t'" % expect_status) != "0",
+              "%s: no lock replayed by audit sync" % fault)
         runs = [v for v in env.audit_runs().values() if v["status"] == expect_status]
         check(runs, "%s: no %s run: %s" % (fault, expect_status, env.audit_runs()))
         env.check_agreement()

@@ -297,6 +297,8 @@ def edited_statement_row(env):
 @test
 def deleted_statement_row(env):
     run = env.applied(2)[0]
+    # its lock rows first (they reference it), as whoever deletes it must
+    env.psql("DELETE FROM audit.locks WHERE run_id = '%s' AND seq = 1" % run)
     env.psql("DELETE FROM audit.statements WHERE run_id = '%s' AND seq = 1" % run)
     expect_no_go(env, r"run %s: 1 statement row deleted \(1 sealed, 0 now\): seq 1" % run)
 
@@ -305,14 +307,14 @@ def deleted_statement_row(env):
 def edited_run_row(env):
     run = env.applied(2)[1]
     env.psql("UPDATE audit.runs SET role = 'ehg_admin' WHERE id = '%s'" % run)
-    expect_no_go(env, r"run %s \(chain position 2\): its row in audit.runs does not match "
-                      r"its chain hash" % run)
+    expect_no_go(env, r"run %s \(chain position 2\): its row in audit.runs, or its rows in "
+                      r"audit.approvals or audit.locks, do not match its chain hash" % run)
 
 
 @test
 def deleted_run(env):
     first, second, _ = env.applied(3)
-    for t in ("statements", "files"):
+    for t in ("locks", "statements", "files"):
         env.psql("DELETE FROM audit.%s WHERE run_id = '%s'" % (t, second))
     env.psql("DELETE FROM audit.runs WHERE id = '%s'" % second)
     out = expect_no_go(env, r"chain position 2 is missing \(before run \S+ at 3\): a sealed "
@@ -334,14 +336,14 @@ def forged_run(env):
     # sealed at the next position, with a hash made up
     env.psql("UPDATE audit.runs SET chain_pos = 3, chain_hash = repeat('a', 64), "
              "chain_statements = 0, chain_files = 0 WHERE id = '%s'" % forged)
-    expect_no_go(env, r"run %s \(chain position 3\): its row in audit.runs does not match "
-                      r"its chain hash" % forged)
+    expect_no_go(env, r"run %s \(chain position 3\): its row in audit.runs, or its rows in "
+                      r"audit.approvals or audit.locks, do not match its chain hash" % forged)
 
 
 @test
 def deleted_last_run_needs_the_journal(env):
     last = env.applied(2)[1]
-    for t in ("statements", "files"):
+    for t in ("locks", "statements", "files"):
         env.psql("DELETE FROM audit.%s WHERE run_id = '%s'" % (t, last))
     env.psql("DELETE FROM audit.runs WHERE id = '%s'" % last)
     # the chain alone cannot see it
@@ -427,8 +429,11 @@ def show_run_as_a_timeline(env):
     check(re.search(r"  how long: [0-9.]+ ms; statements [0-9.]+ ms in total "
                     r"\(2 statements: 2 ok\)\n", out), out)
     check("  outcome:  committed\n" in out, out)
-    check(re.search(r"       1  src/ok\.sql:1:1  [0-9.]+ ms  ok  UPDATE 1, 1 row\n"
-                    r"       2  src/ok\.sql:2:1  [0-9.]+ ms  ok  UPDATE 1, 1 row\n", out), out)
+    # each statement's locks: the first takes ROW EXCLUSIVE, the second nothing new
+    check(re.search(r"       1  src/ok\.sql:1:1  [0-9.]+ ms  ok  UPDATE 1, 1 row; locks: ROW "
+                    r"EXCLUSIVE eng\.items\n"
+                    r"       2  src/ok\.sql:2:1  [0-9.]+ ms  ok  UPDATE 1, 1 row; locks: none\n",
+                    out), out)
     # the failed run: its statement, position and SQLSTATE; nothing applied
     out = env.run("audit", "show", "--run", bad_run, check_rc=0).stdout
     check(out.startswith("run %s: failed\n" % bad_run), out)
@@ -441,46 +446,65 @@ def show_run_as_a_timeline(env):
     check(md.startswith("### Evidence: run %s (failed)\n\n" % bad_run), md)
     check("- who: role codex\\_staging, session user ehg\\_admin, operator " in md, md)
     check("- outcome: **failed**: src/bad\\|\\*x\\*.sql:2:1: division by zero\n" in md, md)
-    check("| seq | file:line:col | duration (ms) | rows | status | SQLSTATE | command or error |"
-          in md, md)
+    check("| seq | file:line:col | duration (ms) | rows | status | SQLSTATE | command or error "
+          "| locks taken |" in md, md)
     check(re.search(r"\| 2 \| src/bad\\\|\\\*x\\\*\.sql:2:1 \| [0-9.]+ \|  \| failed \| 22012 \| "
-                    r"src/bad\\\|\\\*x\\\*\.sql:2:1: division by zero \|\n", md), md)
+                    r"src/bad\\\|\\\*x\\\*\.sql:2:1: division by zero \|  \|\n", md), md)
     check(re.search(r"\| 1 \| src/bad\\\|\\\*x\\\*\.sql:1:1 \| [0-9.]+ \| 1 \| rolled-back \|  \| "
-                    r"UPDATE 1 \|\n", md), md)
-    # every table row has the header's seven cells (no | from a value splits one)
+                    r"UPDATE 1 \| ROW EXCLUSIVE eng\.items \|\n", md), md)
+    # every table row has the header's eight cells (no | from a value splits one)
     rows = [x for x in md.splitlines() if x.startswith("| ")]
-    check(all(len(re.findall(r"(?<!\\)\|", x)) == 8 for x in rows), md)
+    check(all(len(re.findall(r"(?<!\\)\|", x)) == 9 for x in rows), md)
     # markdown is for one run; an unknown run is a database-side error
     r = env.run("audit", "show", "--format", "markdown", check_rc=2)
     check("--format markdown shows one run: give --run ID" in r.stderr, r.stderr)
     r = env.run("audit", "show", "--run", "00000000-0000-0000-0000-000000000000", check_rc=3)
     check("no run '00000000-0000-0000-0000-000000000000' in audit.runs" in r.stderr, r.stderr)
-def version_3_upgraded_chain_unchanged(env):
-    """Schema version 4 adds audit.approvals and approval lines to the chain text: a
-    run sealed at version 3 has none, so its hash still verifies after the upgrade."""
+def upgraded_chain_unchanged(env, old):
+    """A run sealed at schema version old still verifies after sql/audit.sql upgrades
+    it: each later version's lines are added only for rows of its own tables."""
     env.psql("DROP DATABASE %s WITH (FORCE)" % env.db, db="postgres")
     env.psql("CREATE DATABASE %s" % env.db, db="postgres")
     r = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-1", "-d", env.db, "-f",
-                        os.path.join(ROOT, "tests", "fixtures", "audit", "audit_v3.sql")],
+                        os.path.join(ROOT, "tests", "fixtures", "audit", "audit_v%d.sql" % old)],
                        capture_output=True, text=True, timeout=WAIT)
     check(r.returncode == 0, r.stderr)
     env.psql("SELECT audit.pgward_begin_run('00000000-0000-4000-8000-0000000000a3', 'b', 'p', "
              "'ehg_admin', 'bundle', 'c', now()); SELECT audit.pgward_record("
              "'00000000-0000-4000-8000-0000000000a3', '[{\"seq\": 1, \"txn\": 1, "
              "\"file\": \"a.sql\", \"file_seq\": 1, \"sha256\": \"x\", "
-             "\"status\": \"ok\"}]', '[]'); SELECT audit.pgward_finish_run("
+             "\"status\": \"ok\", \"locks\": [{\"relation\": \"eng.items\", "
+             "\"mode\": \"AccessExclusiveLock\"}]}]', '[]'); SELECT audit.pgward_finish_run("
              "'00000000-0000-4000-8000-0000000000a3', 'committed', NULL)")
-    check(env.psql("SELECT audit.pgward_schema_version()") == "3", "not version 3")
+    check(env.psql("SELECT audit.pgward_schema_version()") == str(old), "not version %d" % old)
     before = env.psql("SELECT chain_hash FROM audit.runs")
-    check(len(before) == 64, "not sealed at version 3: " + before)
-    env.bootstrap()  # sql/audit.sql version 4 over it, as apply would
-    check(env.psql("SELECT audit.pgward_schema_version()") == "4", "not upgraded")
+    check(len(before) == 64, "not sealed at version %d: %s" % (old, before))
+    env.bootstrap()  # the current sql/audit.sql over it, as apply would
+    check(env.psql("SELECT audit.pgward_schema_version()") == "5", "not upgraded")
     check(env.psql("SELECT chain_hash FROM audit.runs") == before, "the old run's hash changed")
+    check(env.psql("SELECT count(*) FROM audit.locks") == "0", "locks invented for an old run")
     out = expect_go(env)
     check("head at position 1" in out and "legacy" not in out, out)
     env.apply(env.bundle("bump", BUMP))
     out = expect_go(env)
     check("head at position 2" in out, out)
+    # the new run's locks are in the chain: editing one is seen
+    check(env.psql("SELECT count(*) FROM audit.locks l JOIN audit.runs r ON r.id = l.run_id "
+                   "WHERE r.chain_pos = 2 AND l.relation = 'eng.items'") == "1",
+          "the new run's lock not recorded")
+    env.psql("UPDATE audit.locks SET mode = 'RowShareLock' WHERE relation = 'eng.items'")
+    expect_no_go(env, r"run \S+ \(chain position 2\): its row in audit.runs, or its rows in "
+                      r"audit.approvals or audit.locks, do not match its chain hash")
+
+
+@test
+def version_3_upgraded_chain_unchanged(env):
+    upgraded_chain_unchanged(env, 3)
+
+
+@test
+def version_4_upgraded_chain_unchanged(env):
+    upgraded_chain_unchanged(env, 4)
 
 
 if __name__ == "__main__":

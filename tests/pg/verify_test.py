@@ -243,12 +243,13 @@ def durations_per_run(env):
     lines = [x.strip() for x in sec.splitlines() if x.strip().startswith("durations: ")]
     check(len(lines) == 2, res.describe())
     check(re.match(r"durations: run %s \(failed, started 20\S+Z\): 1 statement, [0-9.]+ ms in "
-                   r"statements, \d+ ms for the run; slowest: src/02_fail\.sql:1 \([0-9.]+ ms\)$"
+                   r"statements, \d+ ms for the run; slowest: src/02_fail\.sql:1 \([0-9.]+ ms\); locks "
+                   r"that keep writers waiting: not observed \(pgward audit show --run ID\)$"
                    % runs[0], lines[0]), lines[0])
     m = re.match(r"durations: run %s \(committed, started 20\S+Z\): 3 statements, ([0-9.]+) ms "
                  r"in statements, (\d+) ms for the run; slowest: src/01_slow\.sql:1 "
                  r"\(([0-9.]+) ms\), src/01_slow\.sql:3 \(([0-9.]+) ms\), src/01_slow\.sql:2 "
-                 r"\([0-9.]+ ms\)$" % runs[1], lines[1])
+                 r"\([0-9.]+ ms\); locks that keep writers waiting: none$" % runs[1], lines[1])
     check(m and float(m.group(3)) >= 200 and 100 <= float(m.group(4)) < 200, lines[1])
     check(300 <= float(m.group(1)) <= float(m.group(2)) + 1, lines[1])
     md = env.verify("--format", "markdown").out
@@ -257,8 +258,11 @@ def durations_per_run(env):
     ev = md[i:].splitlines()[1]
     check(ev.startswith("  - evidence: run %s (failed, " % runs[0]), ev)
     check(("; run %s (committed, " % runs[1]) in ev, ev)
-    check(ev.endswith("; the impact against a baseline and the locks each statement took "
-                      "are not measured by pgward"), ev)
+    check(ev.endswith("; the impact against a baseline is not measured by pgward (a policy's "
+                      "budget run, statement and lock are the gate budget)"), ev)
+    # the locks each statement took are evidence: the failed run's SELECTs took none
+    # that keeps writers waiting
+    check("; locks that keep writers waiting: none" in ev, ev)
 
 
 @test
@@ -304,11 +308,52 @@ def budget_gate(env):
     md = verify_budget("--format", "markdown")
     check(md.rc == 1 and "- [ ] the latest run of each bundle is within the policy's budgets "
           "(`budget`)" in md.out, md.out)
-    # locks are not measured: a lock budget is refused, not silently met
-    env.write("lock.policy", staging + "\nbudget lock 2s;\n")
-    r = env.run("verify", "--policy", "lock.policy", check_rc=2)
-    check("unknown budget 'lock': expected run or statement (locks are not measured)"
-          in r.stderr, r.stderr)
+    # budget lock: a lock that keeps writers waiting, held past the budget to its
+    # transaction's end, is NO-GO naming it; a table the run itself created is not
+    locked = env.write("lock.policy", staging + "\nbudget lock 1s;\n")
+    env.psql("CREATE TABLE eng.budget_t (x int); ALTER TABLE eng.budget_t OWNER TO ehg_admin")
+    env.write("src/03_new.sql", "CREATE TABLE eng.budget_new (x int);\n"
+                                "ALTER TABLE eng.budget_new ADD COLUMN y int;\n"
+                                "SELECT pg_sleep(1.1);\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "b3",
+            "src/03_new.sql", check_rc=0)
+    env.run("apply", "--journal", env.journal, "b3", check_rc=0)
+
+    def verify_locks(*extra):
+        args = ["verify", "--policy", locked, "--journal", env.journal] + list(extra)
+        return Result(env.run(*args), args)
+
+    res = verify_locks()
+    sec = res.section("budget")
+    check(res.gates.get("budget") == "GO", res.describe())
+    check("budget lock 1s: every lock that keeps writers waiting was held within it" in sec
+          or "budget lock 1s: the latest runs took no lock that keeps writers waiting" in sec,
+          res.describe())
+    check("budget_new" not in sec, res.describe())
+    env.write("src/04_alter.sql", "ALTER TABLE eng.budget_t ADD COLUMN y int;\n"
+                                  "SELECT pg_sleep(1.1);\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "b4",
+            "src/04_alter.sql", check_rc=0)
+    env.run("apply", "--journal", env.journal, "b4", check_rc=0)
+    run = env.psql("SELECT id FROM audit.runs ORDER BY started_at DESC LIMIT 1")
+    res = verify_locks()
+    check(res.rc == 1 and res.gates.get("budget") == "NO-GO", res.describe())
+    check(re.search(r"problem: statement 1 of run %s \(src/04_alter\.sql:1\) took ACCESS "
+                    r"EXCLUSIVE on eng\.budget_t and held it 1[0-9]{3}\.\d ms \(to its "
+                    r"transaction's end\), over the policy's lock budget of 1s" % run,
+                    res.section("budget")), res.describe())
+    # the same evidence in audit show: each statement's locks
+    r = env.run("audit", "show", "--run", run, check_rc=0)
+    check("ALTER TABLE; locks: ACCESS EXCLUSIVE eng.budget_t\n" in r.stdout, r.stdout)
+    doc = json.loads(env.run("audit", "show", "--run", run, "--format", "json",
+                             check_rc=0).stdout)
+    check(doc["statements"][0]["locks"] == [{"relation": "eng.budget_t",
+                                             "mode": "AccessExclusiveLock",
+                                             "created": False}], doc)
+    # an unknown budget is refused, not silently met
+    env.write("bad.policy", staging + "\nbudget locks 2s;\n")
+    r = env.run("verify", "--policy", "bad.policy", check_rc=2)
+    check("unknown budget 'locks': expected run, statement or lock" in r.stderr, r.stderr)
     # without a budget: no gate budget
     check("budget" not in env.verify().gates, "a budget gate without a budget")
 
@@ -598,8 +643,8 @@ def markdown_checklists(env):
     check("\nNot part of the verdict: performance impact under 10% (not measured by pgward).\n"
           in out, out)
     check("- [ ] performance" not in out, out)
-    check("  - evidence: the impact against a baseline and the locks each statement took are "
-          "not measured by pgward\n" in out, out)
+    check("  - evidence: the impact against a baseline is not measured by pgward (a policy's "
+          "budget run, statement and lock are the gate budget)\n" in out, out)
     check(re.search(r"  - problem: eng\.service_credentials .*RLS NOT enabled", out), out)
 
 

@@ -197,8 +197,8 @@ static void test_edited_run(void **state)
     t.runs[1].body[0] = 'R';
     chain_report rep;
     check(&t, NULL, &rep);
-    assert_true(has_problem(&rep, "run r2 (chain position 2): its row in audit.runs does not "
-                                  "match its chain hash"));
+    assert_true(has_problem(&rep, "run r2 (chain position 2): its row in audit.runs, or its rows "
+                                     "in audit.approvals or audit.locks, do not match"));
     chain_report_free(&rep);
     chain_trail_free(&t);
 }

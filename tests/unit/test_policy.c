@@ -50,7 +50,9 @@ static const struct {
     {"role r {} exclude legacy;", "1:19: syntax error, unexpected identifier, expecting string"},
     {"role exclude {}", "1:6: syntax error, unexpected exclude, expecting identifier or string"},
     {"role r {} budget run 5m; budget statement 2s;", NULL},
-    {"role r {} budget lock 2s;", "1:18: unknown budget 'lock': expected run or statement (locks are not measured)"},
+    {"role r {} budget lock 2s;", NULL},
+    {"role r {} budget locks 2s;", "1:18: unknown budget 'locks': expected run, statement or lock"},
+    {"role r {} budget lock 1s; budget lock 2s;", "1:34: budget lock is given twice"},
     {"role r {} budget run 0s;", "1:22: budget '0s' out of range (1s to 7d)"},
     {"role r {} budget statement 8d;", "1:28: budget '8d' out of range (1s to 7d)"},
     {"role r {} budget run 1m; budget run 2m;", "1:33: budget run is given twice"},
@@ -183,6 +185,12 @@ static void test_budgets(void **state)
     assert_int_equal(a->budget_run_seconds, 90);
     assert_int_equal(a->budget_statement_seconds, 120);
     assert_non_null(strstr(a->canonical, "budget run 90s;\nbudget statement 2m;\n"));
+    assert_int_equal(a->budget_lock_seconds, 0);
+    assert_null(strstr(a->canonical, "budget lock"));
+    policy *l = must_parse_policy("role r { unrestricted; }\nbudget lock 120s;");
+    assert_int_equal(l->budget_lock_seconds, 120);
+    assert_non_null(strstr(l->canonical, "budget lock 2m;\n"));
+    policy_free(l);
     policy *b = must_parse_policy(a->canonical);
     assert_string_equal(a->canonical, b->canonical);
     assert_string_equal(a->digest, b->digest);
