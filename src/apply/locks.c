@@ -12,23 +12,23 @@
 #include "parse/sqlparse.h"
 
 const char apply_locks_sql[] =
-    "SELECT l.relation::pg_catalog.text, "
-    "CASE WHEN n.nspname OPERATOR(pg_catalog.~~) 'pg\\_temp\\_%' THEN 'pg_temp' "
-    "ELSE n.nspname::pg_catalog.text END, c.relname::pg_catalog.text, l.mode "
-    "FROM pg_catalog.pg_locks l "
-    "LEFT JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) l.relation "
-    "LEFT JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+    "SELECT l.relation::pg_catalog.text, o.schema, o.name, l.mode, o.type "
+    "FROM pg_catalog.pg_lock_status() l, "
+    "pg_catalog.pg_identify_object(1259::pg_catalog.oid, l.relation, 0) o "
     "WHERE l.locktype OPERATOR(pg_catalog.=) 'relation' AND l.granted "
     "AND l.pid OPERATOR(pg_catalog.=) pg_catalog.pg_backend_pid() "
-    "AND l.database OPERATOR(pg_catalog.=) (SELECT d.oid FROM pg_catalog.pg_database d "
-    "    WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()) "
-    "AND (n.nspname IS NULL OR NOT (n.nspname OPERATOR(pg_catalog.=) ANY "
-    "    ('{pg_catalog,information_schema}'::pg_catalog.name[]) "
-    "    OR n.nspname OPERATOR(pg_catalog.~~) 'pg\\_toast%')) "
-    "AND NOT (c.relkind OPERATOR(pg_catalog.=) ANY ('{i,I}'::pg_catalog.\"char\"[]) "
-    "    AND l.mode OPERATOR(pg_catalog.=) ANY "
-    "    ('{AccessShareLock,RowShareLock,RowExclusiveLock}'::pg_catalog.text[])) "
-    "ORDER BY 2, 3, 1, 4";
+    "AND l.relation OPERATOR(pg_catalog.>=) 16384::pg_catalog.oid";
+
+/* What a listed lock is not about: a TOAST table's (its table's says it), an index's
+   weak ones (a query takes them with its table's). */
+static bool left_out(const char *type, const char *mode)
+{
+    if (strcmp(type, "toast table") == 0)
+        return true;
+    return strcmp(type, "index") == 0 &&
+           (strcmp(mode, "AccessShareLock") == 0 || strcmp(mode, "RowShareLock") == 0 ||
+            strcmp(mode, "RowExclusiveLock") == 0);
+}
 
 static lock_held *find(lock_tracker *t, unsigned oid, const char *mode, bool any_mode)
 {
@@ -75,20 +75,24 @@ cJSON *lock_tracker_take(lock_tracker *t, const PGresult *res, const char *creat
     for (int i = 0; i < PQntuples(res); i++) {
         unsigned oid = (unsigned)strtoul(PQgetvalue(res, i, 0), NULL, 10);
         const char *mode = PQgetvalue(res, i, 3);
-        if (find(t, oid, mode, false))
+        if (left_out(PQgetvalue(res, i, 4), mode) || find(t, oid, mode, false))
             continue;
+        /* a temporary relation's schema is the session's own pg_temp_N */
+        const char *schema = strncmp(PQgetvalue(res, i, 1), "pg_temp_", 8) == 0
+                                 ? "pg_temp"
+                                 : PQgetvalue(res, i, 1);
         /* a relation dropped by now: the name it had when the transaction first
            locked it, else its oid */
         const lock_held *known = find(t, oid, NULL, true);
         char *relation = !PQgetisnull(res, i, 2)
-                             ? xasprintf("%s.%s", PQgetvalue(res, i, 1), PQgetvalue(res, i, 2))
+                             ? xasprintf("%s.%s", schema, PQgetvalue(res, i, 2))
                          : known ? xstrdup(known->relation)
                                  : xasprintf("dropped relation (oid %u)", oid);
         bool created = known ? known->created
                              : created_name && !PQgetisnull(res, i, 2) &&
                                    strcmp(PQgetvalue(res, i, 2), created_name) == 0 &&
                                    (!created_schema ||
-                                    strcmp(PQgetvalue(res, i, 1), created_schema) == 0);
+                                    strcmp(schema, created_schema) == 0);
         GROW(t->held, t->cap, t->n + 1);
         t->held[t->n++] = (lock_held){
             .oid = oid, .mode = xstrdup(mode), .relation = relation, .created = created};

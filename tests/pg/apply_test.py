@@ -453,7 +453,8 @@ def records_locks_per_statement(env):
     """Each statement's relation locks: pipelined, through the interpreter, in a
     no-transaction file's own transactions; not observed outside a transaction;
     a relation the run created is marked; a hostile search_path changes nothing."""
-    env.q("CREATE TABLE t (x int PRIMARY KEY); CREATE TABLE u (a int); CREATE TABLE v (b int)")
+    env.q("CREATE TABLE t (x int PRIMARY KEY); CREATE TABLE u (a int); CREATE TABLE v (b int); "
+          "CREATE TABLE w (c int)")
     env.q("CREATE SCHEMA evil; CREATE FUNCTION evil.never(oid, oid) RETURNS bool "
           "LANGUAGE sql AS 'SELECT false'; CREATE OPERATOR evil.= (LEFTARG = oid, "
           "RIGHTARG = oid, FUNCTION = evil.never)")
@@ -461,7 +462,7 @@ def records_locks_per_statement(env):
         ("01.sql", "INSERT INTO t VALUES (1);\nALTER TABLE t ADD COLUMN y int;\n"
                    "SELECT count(*) FROM u;\nCREATE TABLE n (z int);\nDROP TABLE u;\n"
                    "SET search_path = evil, pg_catalog;\nLOCK TABLE public.v IN SHARE MODE;\n"
-                   "RESET search_path;\n"),
+                   "RESET search_path;\nDROP TABLE w;\n"),
         ("02.sql", "SELECT count(*) AS c FROM t \\gset\nUPDATE t SET y = :c;\n"),
         ("03.sql", "-- pgward:no-transaction\nCREATE INDEX CONCURRENTLY t_y ON t (y);\n"
                    "UPDATE t SET y = 2;\n")])
@@ -482,10 +483,13 @@ def records_locks_per_statement(env):
     check(got[6] == [[None, None, False]], rows)          # SET: observed, none taken
     check(got[7] == [["public.v", "ShareLock", False]], rows)  # evil's = not used
     check(got[8] == [[None, None, False]], rows)
-    check(got[9] == [["public.t", AS, False]], rows)      # \gset: the interpreter's path
-    check(got[10] == [[None, None, False]], rows)         # RowExclusive on t held already
-    check(got[11] is None, rows)                          # CONCURRENTLY: not observed
-    check(got[12] == [["public.t", RX, False]], rows)     # its own transaction
+    # dropped before the transaction first locked it: no name left, its oid
+    check(re.match(r"dropped relation \(oid \d+\)$", got[9][0][0] or "") and got[9][0][1] == X,
+          rows)
+    check(got[10] == [["public.t", AS, False]], rows)     # \gset: the interpreter's path
+    check(got[11] == [[None, None, False]], rows)         # RowExclusive on t held already
+    check(got[12] is None, rows)                          # CONCURRENTLY: not observed
+    check(got[13] == [["public.t", RX, False]], rows)     # its own transaction
     env.check_agreement()
     out = env.run("audit", "show", "--run", run, check_rc=0).stdout
     check("CREATE TABLE; locks: ACCESS EXCLUSIVE public.n (created by the run)\n" in out, out)
