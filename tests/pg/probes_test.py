@@ -143,6 +143,11 @@ def every_kind_passes_on_a_clean_stage(env):
             r"\"eng\"\.\"service_credentials\" WHERE false -> SQLSTATE 42501",
             r"analyst_ro: write update audit\.\S+ \(column \S+\): EXPLAIN UPDATE \"audit\"\.\S+ SET \S+ = "
             r"DEFAULT WHERE false -> SQLSTATE 42501",
+            # truncate: refused on the table, before the absent second name
+            r"codex_staging: write truncate eng\.service_credentials: TRUNCATE ONLY "
+            r"\"eng\"\.\"service_credentials\", pg_temp\.pgward_absent -> SQLSTATE 42501: "
+            r"permission denied for table service_credentials",
+            r"analyst_ro: write truncate vh\.visits: .* -> SQLSTATE 42501",
             # ddl where it has none
             r"codex_staging: ddl create table in schema eng: CREATE TABLE \"eng\"\.pgward_probe "
             r"\(\) -> SQLSTATE 42501: permission denied for schema eng",
@@ -226,6 +231,109 @@ def column_update_granted_is_no_go(env):
              r"SQLSTATE 42501",
         r"codex_staging: write update vh\.visits \(column id\): .* -> SQLSTATE 42501")
     check("(column seen)" not in probes(r), "a column without an ACL was probed\n" + r.describe)
+
+
+@test
+def truncate_granted_is_no_go(env):
+    """TRUNCATE granted on a table of a family the role may not write: the privilege
+    check passes, the probe stops on the absent second name, nothing is truncated."""
+    env.as_admin("CREATE TABLE vh.visits (id int)")
+    env.as_admin("INSERT INTO vh.visits VALUES (1)")
+    env.as_admin("GRANT TRUNCATE ON vh.visits TO codex_staging")
+    r = expect_probes_fail(
+        env, r"problem: codex_staging: write truncate vh\.visits: TRUNCATE ONLY \"vh\"\."
+             r"\"visits\", pg_temp\.pgward_absent -> accepted: the privilege check passed, "
+             r"stopped by pg_temp\.pgward_absent \(SQLSTATE 3F000: .*\), expected SQLSTATE 42501")
+    check(re.search(r"^analyst_ro: write truncate vh\.visits: .* -> SQLSTATE 42501",
+                    probes(r), re.M), "the others are still refused\n" + r.describe)
+    check(env.psql("SELECT count(*) FROM vh.visits") == "1", "the probe truncated vh.visits")
+    # a partitioned table: truncated without ONLY, its privilege checked before its
+    # partitions are locked
+    env.as_admin("REVOKE TRUNCATE ON vh.visits FROM codex_staging")
+    env.as_admin("CREATE TABLE vh.events (at int) PARTITION BY RANGE (at)")
+    env.as_admin("CREATE TABLE vh.events_1 PARTITION OF vh.events FOR VALUES FROM (0) TO (10)")
+    r = env.verify("--probe")
+    check(r.returncode == 0, "expected GO\n" + r.describe)
+    check(re.search(r"^codex_staging: write truncate vh\.events: TRUNCATE \"vh\"\.\"events\", "
+                    r"pg_temp\.pgward_absent -> SQLSTATE 42501", probes(r), re.M), r.describe)
+    env.as_admin("GRANT TRUNCATE ON vh.events TO codex_staging")
+    expect_probes_fail(
+        env, r"problem: codex_staging: write truncate vh\.events: TRUNCATE \"vh\"\.\"events\", "
+             r"pg_temp\.pgward_absent -> accepted: the privilege check passed")
+
+
+# ------------------------------------------------------------------ views
+
+@test
+def view_in_a_forbidden_family_is_probed(env):
+    """A view of vh (codex may not write vh): an auto-updatable one with INSERT
+    granted is a write path, NO-GO; one nobody can write (an aggregate) or that
+    rewrites to nothing passes with the server's refusal as evidence."""
+    env.as_admin("CREATE TABLE vh.visits (id int, note text)")
+    env.as_admin("CREATE VIEW vh.visit_count AS SELECT count(*) AS n FROM vh.visits")
+    env.as_admin("CREATE VIEW vh.visits_quiet AS SELECT * FROM vh.visits")
+    env.as_admin("CREATE RULE quiet AS ON INSERT TO vh.visits_quiet DO INSTEAD NOTHING")
+    env.as_admin("GRANT INSERT, UPDATE, DELETE ON vh.visit_count TO codex_staging")
+    env.as_admin("GRANT INSERT ON vh.visits_quiet TO codex_staging")
+    r = env.verify("--probe")
+    # the grants are outside the policy (the gate privileges says so); not a path
+    check(r.gates.get("probes") == "GO", "expected probes GO\n" + r.describe)
+    text = probes(r)
+    for pat in [
+            r"^codex_staging: write insert into vh\.visit_count \(view\): EXPLAIN INSERT INTO "
+            r"\"vh\"\.\"visit_count\" SELECT WHERE false -> SQLSTATE 55000: cannot insert into "
+            r"view \"visit_count\"$",
+            r"^codex_staging: write update vh\.visit_count \(view\) \(column n\): .* -> "
+            r"SQLSTATE 55000: cannot update view \"visit_count\"$",
+            r"^codex_staging: write insert into vh\.visits_quiet \(view\): .* -> accepted: "
+            r"query rewrites to nothing$",
+            r"^codex_staging: write delete from vh\.visits_quiet \(view\): .* -> SQLSTATE 42501: "
+            r"permission denied for view visits_quiet$"]:
+        check(re.search(pat, text, re.M), "%r not in the probes gate\n%s" % (pat, r.describe))
+    # its first column cannot be updated: UPDATE is probed on the first that can
+    env.as_admin("CREATE VIEW vh.visits_v AS SELECT id * 2 AS twice, note FROM vh.visits")
+    env.as_admin("GRANT INSERT, UPDATE ON vh.visits_v TO codex_staging")
+    r = expect_probes_fail(
+        env, r"problem: codex_staging: write insert into vh\.visits_v \(view\): EXPLAIN INSERT "
+             r"INTO \"vh\"\.\"visits_v\" SELECT WHERE false -> accepted, expected SQLSTATE "
+             r"42501, or a view no one can write so",
+        r"problem: codex_staging: write update vh\.visits_v \(view\) \(column note\): .* -> "
+             r"accepted")
+    check("vh.visits_v (view) (column twice)" not in probes(r), r.describe)
+
+
+@test
+def view_in_an_allowed_family_over_a_forbidden_table(env):
+    """codex may insert and update in eng, not in vh: a view of eng over vh.visits is
+    a write path into vh, found by the tables the plan modifies; a view of eng over
+    an eng table is not."""
+    env.as_admin("CREATE TABLE vh.visits (id int, note text)")
+    env.as_admin("CREATE TABLE eng.jobs (id int)")
+    env.as_admin("CREATE VIEW eng.jobs_v AS SELECT * FROM eng.jobs")
+    r = env.verify("--probe")
+    check(r.returncode == 0, "expected GO\n" + r.describe)
+    text = probes(r)
+    for pat in [
+            r"^codex_staging: write insert into eng\.jobs_v \(view\): EXPLAIN \(VERBOSE, FORMAT "
+            r"JSON\) INSERT INTO \"eng\"\.\"jobs_v\" SELECT WHERE false -> accepted, writes "
+            r"eng\.jobs$",
+            r"^codex_staging: write delete from eng\.jobs_v \(view\): EXPLAIN DELETE FROM .* -> "
+            r"SQLSTATE 42501"]:
+        check(re.search(pat, text, re.M), "%r not in the probes gate\n%s" % (pat, r.describe))
+    # the roles writing eng get their privileges on what ehg_admin creates there (the
+    # stage's default privileges): the view is their path into vh, nothing granted
+    env.as_admin("CREATE VIEW eng.visits_v AS SELECT * FROM vh.visits")
+    expect_probes_fail(
+        env, r"problem: eng_service: write insert into eng\.visits_v \(view\): EXPLAIN "
+             r"\(VERBOSE, FORMAT JSON\) INSERT INTO \"eng\"\.\"visits_v\" SELECT WHERE false -> "
+             r"accepted, writes vh\.visits \(not allowed\), expected refused, or writes only "
+             r"tables it may write",
+        r"problem: eng_service: write delete from eng\.visits_v \(view\): .* -> "
+             r"accepted, writes vh\.visits \(not allowed\)",
+        r"problem: codex_staging: write insert into eng\.visits_v \(view\): .* -> "
+             r"accepted, writes vh\.visits \(not allowed\)",
+        r"problem: codex_staging: write update eng\.visits_v \(view\) \(column id\): .* -> "
+             r"accepted, writes vh\.visits \(not allowed\)")
 
 
 @test
@@ -320,17 +428,23 @@ def probes_leave_no_trace(env):
     env.as_admin("INSERT INTO vh.visits DEFAULT VALUES")
     env.as_admin("CREATE FUNCTION vh.count_visit() RETURNS trigger LANGUAGE plpgsql AS "
                  "$$BEGIN INSERT INTO vh.visits DEFAULT VALUES; RETURN NULL; END$$")
-    env.as_admin("CREATE TRIGGER visit AFTER INSERT OR UPDATE OR DELETE ON vh.visits "
-                 "FOR EACH STATEMENT EXECUTE FUNCTION vh.count_visit()")
+    env.as_admin("CREATE TRIGGER visit AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                 "ON vh.visits FOR EACH STATEMENT EXECUTE FUNCTION vh.count_visit()")
     before = env.snapshot()
     r = env.verify("--probe")
     check(r.returncode == 0, r.describe)
     check(env.snapshot() == before, "the clean probes changed the database")
-    env.as_admin("GRANT INSERT, UPDATE, DELETE ON vh.visits TO codex_staging")
+    env.as_admin("GRANT INSERT, UPDATE, DELETE, TRUNCATE ON vh.visits TO codex_staging")
     env.as_admin("GRANT CREATE ON SCHEMA vh TO codex_staging")
+    env.as_admin("CREATE VIEW vh.visits_v AS SELECT * FROM vh.visits")
+    env.as_admin("GRANT INSERT, UPDATE, DELETE ON vh.visits_v TO codex_staging")
     before = env.snapshot()
     r = env.verify("--probe")
     check(r.returncode == 1 and r.gates.get("probes") == "NO-GO", r.describe)
+    for what in ("insert into vh.visits", "truncate vh.visits", "insert into vh.visits_v (view)",
+                 "delete from vh.visits_v (view)", "ddl create table in schema vh"):
+        check(re.search(r"problem: codex_staging: (write )?%s: .* -> accepted" % re.escape(what),
+                        probes(r)), "%s not accepted\n%s" % (what, r.describe))
     after = env.snapshot()
     check(after == before, "the accepted probes changed the database:\n%s" % "\n".join(
         sorted(set(before[1]) ^ set(after[1])) +
