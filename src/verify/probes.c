@@ -88,7 +88,10 @@ static bool must(pctx *x, const char *sql, int n, const char *const *params)
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         char *m = conn_error_message(x->c, res);
-        x->err = xasprintf("probes: %s: %s", sql, m);
+        x->err = PQstatus(x->c) != CONNECTION_OK
+                     ? xasprintf("lost the connection to the server during the probes (%s): "
+                                 "%s; no verdict", sql, m)
+                     : xasprintf("probes: %s: %s", sql, m);
         free(m);
     }
     PQclear(res);
@@ -217,11 +220,17 @@ static probe *run_probe(pctx *x, const char *role, const char *kind, char *what,
         pr->actual = xstrdup("accepted");
         pr->pass = false;
     }
-    PQclear(res);
     if (PQstatus(x->c) != CONNECTION_OK) {
-        x->err = xasprintf("lost the connection to the server: %s", pr->actual);
+        /* no verdict: the probes that did not run proved nothing (exit 3) */
+        char *m = conn_error_message(x->c, res);
+        x->err = xasprintf("lost the connection to the server while probing %s (%s %s), "
+                           "after %zu probe%s: %s; no verdict",
+                           role, kind, pr->what, r->n - 1, r->n == 2 ? "" : "s", m);
+        free(m);
+        PQclear(res);
         return NULL;
     }
+    PQclear(res);
     /* always rolled back at once: what an accepted probe did and the locks it took */
     must(x, "ROLLBACK TO SAVEPOINT pgward_probe", 0, NULL);
     must(x, "RELEASE SAVEPOINT pgward_probe", 0, NULL);

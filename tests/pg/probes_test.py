@@ -418,6 +418,70 @@ def bounded_by_the_policy_lock_timeout(env):
     check(took < 20, "verify took %.1fs with a 200ms lock_timeout" % took)
 
 
+@test
+def connection_lost_mid_probe(env):
+    """The server ends the verifier's session while a probe runs (it waits on a lock
+    this test holds, then pg_terminate_backend from the test's own session): exit 3
+    (docs/exit-codes.md: the server or the network failed), one line on stderr that
+    says the connection was lost, and no verdict, no gate and no probe on stdout."""
+    env.as_admin("CREATE TABLE vh.visits (id int)")
+    with open(POLICY) as f:
+        text = f.read()
+    # long enough that the probe is still waiting when the session is ended
+    policy = env.write("long.policy", text.replace('set lock_timeout = "5s";',
+                                                    'set lock_timeout = "120s";')
+                                          .replace('set statement_timeout = "60s";',
+                                                   'set statement_timeout = "180s";'))
+    holder = subprocess.Popen(["psql", "-X", "-q", "-d", env.db, "-U", "ehg_admin"],
+                              stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, text=True)
+    verifier = None
+    try:
+        holder.stdin.write("BEGIN; LOCK TABLE vh.visits IN ACCESS EXCLUSIVE MODE;\n")
+        holder.stdin.flush()
+        deadline = time.monotonic() + pgtest.WAIT
+        while env.psql("SELECT count(*) FROM pg_locks WHERE granted AND "
+                       "relation = 'vh.visits'::regclass AND mode = 'AccessExclusiveLock'") != "1":
+            check(time.monotonic() < deadline, "the lock was never taken")
+            time.sleep(0.05)  # polling the condition, not a wait for it
+        e = dict(os.environ, PGDATABASE=env.db, PGUSER="ehg_admin")
+        e.pop("PGWARD_JOURNAL", None)
+        verifier = subprocess.Popen([env.pgward, "verify", "--policy", policy, "--journal",
+                                     env.journal, "--probe"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True, cwd=env.dir, env=e)
+        # the verifier's backend, waiting for the lock in a probe
+        pid = ""
+        while not pid:
+            check(verifier.poll() is None, "verify ended before it waited on the lock")
+            check(time.monotonic() < deadline, "verify never waited on the lock")
+            pid = env.psql("SELECT a.pid FROM pg_stat_activity a JOIN pg_locks l ON "
+                           "l.pid = a.pid AND NOT l.granted WHERE a.datname = current_database() "
+                           "AND a.application_name = 'pgward verify' AND a.wait_event_type = "
+                           "'Lock' AND l.relation = 'vh.visits'::regclass")
+            if not pid:
+                time.sleep(0.05)  # polling the condition, not a wait for it
+        waiting = env.psql("SELECT query FROM pg_stat_activity WHERE pid = %s" % pid)
+        check(env.psql("SELECT pg_terminate_backend(%s)" % pid) == "t", "not terminated")
+        out, err = verifier.communicate(timeout=pgtest.WAIT)
+    finally:
+        holder.stdin.write("ROLLBACK;\n")
+        holder.stdin.close()
+        holder.wait(timeout=pgtest.WAIT)
+        if verifier and verifier.poll() is None:
+            verifier.kill()
+            verifier.wait()
+    describe = "probe waiting: %s\nexit %d\nstdout:\n%s\nstderr:\n%s" % (
+        waiting, verifier.returncode, out, err)
+    check(verifier.returncode == 3, "expected exit 3\n" + describe)
+    lines = err.splitlines()
+    check(len(lines) == 1 and re.match(
+        r"^pgward: lost the connection to the server while probing codex_staging \(write insert "
+        r"into vh\.visits\), after \d+ probes: .*; no verdict$", lines[0]),
+        "not one clear line on stderr\n" + describe)
+    check(re.search(r"\bGO\b", out) is None and "probes" not in out and "->" not in out,
+          "stdout claims a verdict or a probe\n" + describe)
+
+
 # ------------------------------------------------------------------ no trace
 
 @test
