@@ -40,8 +40,9 @@
 #include "verify/gate.h"
 
 #define PROBE_TITLE                                                                     \
-    "live as each restricted role, rolled back: writes and DDL it may not run are "    \
-    "refused, sensitive tables show no row its RLS policies do not allow, it can SET "  \
+    "live as each restricted role, rolled back: writes, truncates and DDL it may not "  \
+    "run are refused, views write only where it may write, "                            \
+    "sensitive tables show no row its RLS policies do not allow, it can SET "           \
     "ROLE to no other role"
 
 typedef struct pctx {
