@@ -299,9 +299,9 @@ static ptable *read_tables(pctx *x, size_t *n)
         const cJSON *col;
         cJSON_ArrayForEach(col, cols)
         {
-            if (tb->kind != 'v' && cJSON_IsString(col) && policy_patterns_match(x->p->sensitive_columns,
-                                                             x->p->nsensitive_columns,
-                                                             col->valuestring))
+            if (tb->kind != 'v' && cJSON_IsString(col) &&
+                policy_patterns_match(x->p->sensitive_columns, x->p->nsensitive_columns,
+                                      col->valuestring))
                 tb->sensitive = true;
         }
         cJSON_Delete(cols);

@@ -10,13 +10,16 @@ Every test gets its own database staged for rules/staging.policy (pgtest.StagedE
 with one row in the sensitive table eng.service_credentials, and verifies as
 ehg_admin, the stage's operator (a NOINHERIT member of every restricted role). On
 the clean stage every kind of probe passes and the gate `probes` is GO; each
-deliberate breakage (a write granted, CREATE granted, RLS disabled, a membership
-granted, the operator not a member) is NO-GO in `probes` with the probe's statement
-and outcome as evidence; and a catalog snapshot (pg_namespace, pg_class,
-pg_attribute, pg_proc, pg_policy, sequences and the row count of every user table)
-is the same before and after probing, also when probes were accepted. A table
-locked by another session makes a probe wait no longer than the policy's
-lock_timeout, and the probe that could not run is NO-GO.
+deliberate breakage (a write granted, TRUNCATE granted, a write through a view of
+a family the role may not write, a view of one it may write over a table of one
+it may not, CREATE granted, RLS disabled, a membership granted, the operator not a
+member) is NO-GO in `probes` with the probe's statement and outcome as evidence;
+and a catalog snapshot (pg_namespace, pg_class, pg_attribute, pg_proc, pg_policy,
+sequences and the row count of every user table) is the same before and after
+probing, also when probes were accepted. A table locked by another session makes
+a probe wait no longer than the policy's lock_timeout, and the probe that could
+not run is NO-GO; the verifier's session ended while a probe waits is exit 3 with
+no verdict.
 
 Prints "ok NAME" or "FAIL NAME: why" per test and "N passed, M failed"; exit 1 on
 any failure. Python 3 standard library only.
