@@ -10,7 +10,7 @@
  *     (ExecCheckRTPerms), and runs nothing: no row, no trigger, no sequence, so
  *     the write probes stay READ ONLY and leave no trace even when they fail;
  *   - views are write paths too: EXPLAIN checks the role's privilege on the view
- *     and the view owner's on what it writes. A view of a schema the role may not
+ *     and the view owner's on what it writes (so do a table's rules: probed alike). A view of a schema the role may not
  *     write must refuse (42501), or be one nobody can write (the rewriter's 0A000,
  *     55000) or that rewrites to nothing; a view of a schema it may write is probed
  *     with EXPLAIN (VERBOSE, FORMAT JSON) and every table the plan modifies must be
@@ -58,6 +58,7 @@ typedef struct pctx {
 typedef struct ptable {
     char *schema, *name, *qname; /* qname: quoted, ready for SQL */
     char kind;                   /* pg_class.relkind: 'r', 'p' or 'v' */
+    bool rules;                  /* a table with rules (relhasrules): it may write elsewhere */
     char **update_columns;       /* the columns UPDATE is probed on, plain: the first,
                                     and every column with an ACL of its own (of a
                                     view: of those it can update, else its first) */
@@ -258,7 +259,7 @@ static ptable *read_tables(pctx *x, size_t *n)
               " AND " UPDATABLE("b") "), (SELECT min(b.attnum) FROM pg_attribute b WHERE "
               COLUMN("b") ")))), '[]'), "
               "coalesce((SELECT json_agg(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid "
-              "AND a.attnum > 0 AND NOT a.attisdropped), '[]'), c.relkind "
+              "AND a.attnum > 0 AND NOT a.attisdropped), '[]'), c.relkind, c.relhasrules "
               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
               "WHERE c.relkind IN ('r', 'p', 'v') AND " USER_NSP("n") " ORDER BY 1, 2");
 #undef UPDATABLE
@@ -276,6 +277,7 @@ static ptable *read_tables(pctx *x, size_t *n)
         tb->schema = xstrdup(PQgetvalue(res, i, 0));
         tb->name = xstrdup(PQgetvalue(res, i, 1));
         tb->kind = PQgetvalue(res, i, 4)[0];
+        tb->rules = tb->kind != 'v' && strcmp(PQgetvalue(res, i, 5), "t") == 0;
         char *qs = quoted(x->c, tb->schema), *qn = quoted(x->c, tb->name);
         tb->qname = xasprintf("%s.%s", qs, qn);
         free(qs);
@@ -447,18 +449,21 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
             unsigned may = policy_table_classes(x->p, rl, t[i].schema, t[i].name);
             bool view = t[i].kind == 'v';
             for (size_t w = 0; w < ARRAY_SIZE(writes) && !x->err; w++) {
-                /* a table the role may write is its own; a view may write elsewhere */
+                /* a table the role may write is its own; a view, or a table's rules
+                   (their actions run with the owner's privileges), may write elsewhere */
                 bool allowed = may & writes[w].cls;
-                if (allowed && !view)
+                if (allowed && !view && !t[i].rules)
                     continue;
-                expect e = allowed ? EXPECT_LANDS_ALLOWED
-                           : view  ? EXPECT_VIEW_REFUSED
-                                   : EXPECT_REFUSED;
+                expect e = allowed                 ? EXPECT_LANDS_ALLOWED
+                           : view || t[i].rules ? EXPECT_VIEW_REFUSED
+                                                  : EXPECT_REFUSED;
                 const char *exp = allowed ? "refused, or writes only tables it may write"
                                   : view  ? "SQLSTATE 42501, or a view no one can write so"
-                                          : "SQLSTATE 42501";
+                                  : t[i].rules
+                                      ? "SQLSTATE 42501, or rules that rewrite it to nothing"
+                                      : "SQLSTATE 42501";
                 const char *explain = allowed ? "EXPLAIN (VERBOSE, FORMAT JSON)" : "EXPLAIN";
-                const char *suffix = view ? " (view)" : "";
+                const char *suffix = view ? " (view)" : t[i].rules ? " (rules)" : "";
                 if (writes[w].cls == CLASS_UPDATE) {
                     /* a table without columns has nothing to update */
                     for (size_t k = 0; k < t[i].nupdate_columns && !x->err; k++) {

@@ -340,6 +340,32 @@ def view_in_an_allowed_family_over_a_forbidden_table(env):
 
 
 @test
+def table_rules_are_a_path(env):
+    """A rule of a table the role may write runs its actions with the table owner's
+    privileges: an ALSO rule of eng.jobs inserting into vh.visits is codex's path into
+    vh, found by the tables the plan modifies; an INSTEAD NOTHING rule of a table it
+    may not write lets nothing through."""
+    env.as_admin("CREATE TABLE vh.visits (id int)")
+    env.as_admin("CREATE TABLE eng.jobs (id int)")
+    env.as_admin("CREATE TABLE vh.quiet (id int)")
+    env.as_admin("CREATE RULE quiet AS ON INSERT TO vh.quiet DO INSTEAD NOTHING")
+    r = env.verify("--probe")
+    check(r.returncode == 0, "expected GO\n" + r.describe)
+    check(re.search(r"^codex_staging: write insert into vh\.quiet \(rules\): EXPLAIN INSERT INTO "
+                    r"\"vh\"\.\"quiet\" SELECT WHERE false -> accepted: query rewrites to "
+                    r"nothing$", probes(r), re.M), r.describe)
+    check("codex_staging: write insert into eng.jobs" not in probes(r),
+          "a table without rules it may write, probed\n" + r.describe)
+    env.as_admin("CREATE RULE tally AS ON INSERT TO eng.jobs DO ALSO "
+                 "INSERT INTO vh.visits VALUES (new.id)")
+    expect_probes_fail(
+        env, r"problem: codex_staging: write insert into eng\.jobs \(rules\): EXPLAIN \(VERBOSE, "
+             r"FORMAT JSON\) INSERT INTO \"eng\"\.\"jobs\" SELECT WHERE false -> accepted, "
+             r"writes (eng\.jobs, vh\.visits \(not allowed\)|vh\.visits \(not allowed\), "
+             r"eng\.jobs), expected refused, or writes only tables it may write")
+
+
+@test
 def ddl_granted_is_no_go(env):
     env.as_admin("GRANT CREATE ON SCHEMA vh TO codex_staging")
     expect_probes_fail(
