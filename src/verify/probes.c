@@ -22,7 +22,10 @@
  *     makes a temporary table): a role without the privilege is refused on the
  *     table (42501) without taking any lock; a role with it takes the lock (bounded
  *     by lock_timeout), then fails on the second name (3F000 or 42P01) before
- *     anything is truncated or any trigger fires;
+ *     anything is truncated or any trigger fires. A foreign table whose wrapper
+ *     cannot truncate is refused before its privilege, for everyone (0A000);
+ *   - foreign tables are written like tables (EXPLAIN checks their privileges the
+ *     same way; the wrapper's own refusal comes after it, so it is no proof);
  *   - CREATE TABLE is refused as read-only before its schema's CREATE privilege is
  *     checked, so the DDL and TRUNCATE probes run in a READ WRITE transaction of
  *     their own; every probe is rolled back to its savepoint at once, which also
@@ -57,7 +60,7 @@ typedef struct pctx {
 /* A table of the database, with what the probes need to know of it. */
 typedef struct ptable {
     char *schema, *name, *qname; /* qname: quoted, ready for SQL */
-    char kind;                   /* pg_class.relkind: 'r', 'p' or 'v' */
+    char kind;                   /* pg_class.relkind: 'r', 'p', 'v' or 'f' */
     bool rules;                  /* a table with rules (relhasrules): it may write elsewhere */
     char **update_columns;       /* the columns UPDATE is probed on, plain: the first,
                                     and every column with an ACL of its own (of a
@@ -115,6 +118,7 @@ typedef enum {
     EXPECT_VIEW_REFUSED, /* 42501, or no one can write it: not updatable, rewrites to nothing */
     EXPECT_LANDS_ALLOWED, /* refused as a view is, or every table it modifies is allowed */
     EXPECT_TRUNCATE_REFUSED, /* 42501; the absent second relation is "accepted" */
+    EXPECT_FOREIGN_TRUNCATE_REFUSED, /* also 0A000: its wrapper cannot truncate at all */
     EXPECT_ZERO_COUNT,
     EXPECT_NO_ROWS,
     EXPECT_ANY_COUNT
@@ -181,15 +185,18 @@ static probe *run_probe(pctx *x, const char *role, const char *kind, char *what,
         char *m = conn_error_message(x->c, res);
         const char *state = conn_sqlstate(res);
         bool absent = strcmp(state, "3F000") == 0 || strcmp(state, "42P01") == 0;
-        if (e == EXPECT_TRUNCATE_REFUSED && absent)
+        if ((e == EXPECT_TRUNCATE_REFUSED || e == EXPECT_FOREIGN_TRUNCATE_REFUSED) && absent)
             pr->actual = xasprintf("accepted: the privilege check passed, stopped by "
                                    "pg_temp.pgward_absent (SQLSTATE %s: %s)",
                                    state, m);
         else
             pr->actual = xasprintf("SQLSTATE %s: %s", *state ? state : "none", m);
+        /* a foreign table's wrapper without TRUNCATE is refused before the privilege
+           check (truncate_check_rel), for everyone: 0A000 on its own name */
         pr->pass = strcmp(state, "42501") == 0 ||
                    ((e == EXPECT_VIEW_REFUSED || e == EXPECT_LANDS_ALLOWED) &&
-                    view_not_writable(state));
+                    view_not_writable(state)) ||
+                   (e == EXPECT_FOREIGN_TRUNCATE_REFUSED && strcmp(state, "0A000") == 0);
         pr->pass = pr->pass && e != EXPECT_ZERO_COUNT && e != EXPECT_NO_ROWS &&
                    e != EXPECT_ANY_COUNT;
         free(m);
@@ -261,7 +268,7 @@ static ptable *read_tables(pctx *x, size_t *n)
               "coalesce((SELECT json_agg(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid "
               "AND a.attnum > 0 AND NOT a.attisdropped), '[]'), c.relkind, c.relhasrules "
               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-              "WHERE c.relkind IN ('r', 'p', 'v') AND " USER_NSP("n") " ORDER BY 1, 2");
+              "WHERE c.relkind IN ('r', 'p', 'v', 'f') AND " USER_NSP("n") " ORDER BY 1, 2");
 #undef UPDATABLE
 #undef COLUMN
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
@@ -292,16 +299,17 @@ static ptable *read_tables(pctx *x, size_t *n)
         }
         cJSON_Delete(ucols);
         /* sensitive as the gate sensitive-rls says it (assumptions.c); a view's
-           rows are its tables' and their RLS, read there */
+           rows are its tables' and their RLS, read there; a foreign table has no RLS */
         char *plain = xasprintf("%s.%s", tb->schema, tb->name);
-        tb->sensitive = tb->kind != 'v' && policy_patterns_match(x->p->sensitive_tables,
+        bool table = tb->kind == 'r' || tb->kind == 'p';
+        tb->sensitive = table && policy_patterns_match(x->p->sensitive_tables,
                                                                  x->p->nsensitive_tables, plain);
         free(plain);
         cJSON *cols = cJSON_Parse(PQgetvalue(res, i, 3));
         const cJSON *col;
         cJSON_ArrayForEach(col, cols)
         {
-            if (tb->kind != 'v' && cJSON_IsString(col) &&
+            if (table && cJSON_IsString(col) &&
                 policy_patterns_match(x->p->sensitive_columns, x->p->nsensitive_columns,
                                       col->valuestring))
                 tb->sensitive = true;
@@ -463,7 +471,10 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
                                       ? "SQLSTATE 42501, or rules that rewrite it to nothing"
                                       : "SQLSTATE 42501";
                 const char *explain = allowed ? "EXPLAIN (VERBOSE, FORMAT JSON)" : "EXPLAIN";
-                const char *suffix = view ? " (view)" : t[i].rules ? " (rules)" : "";
+                const char *suffix = view                ? " (view)"
+                                     : t[i].kind == 'f' ? " (foreign table)"
+                                     : t[i].rules       ? " (rules)"
+                                                        : "";
                 if (writes[w].cls == CLASS_UPDATE) {
                     /* a table without columns has nothing to update */
                     for (size_t k = 0; k < t[i].nupdate_columns && !x->err; k++) {
@@ -538,8 +549,14 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
                privilege check passed) */
             char *sql = xasprintf("TRUNCATE %s%s, pg_temp.pgward_absent",
                                   t[i].kind == 'p' ? "" : "ONLY ", t[i].qname);
-            run_probe(x, role, "write", xasprintf("truncate %s.%s", t[i].schema, t[i].name), sql,
-                      EXPECT_TRUNCATE_REFUSED, "SQLSTATE 42501", 0);
+            bool foreign = t[i].kind == 'f';
+            run_probe(x, role, "write",
+                      xasprintf("truncate %s.%s%s", t[i].schema, t[i].name,
+                                foreign ? " (foreign table)" : ""),
+                      sql, foreign ? EXPECT_FOREIGN_TRUNCATE_REFUSED : EXPECT_TRUNCATE_REFUSED,
+                      foreign ? "SQLSTATE 42501, or 0A000 (its wrapper cannot truncate)"
+                              : "SQLSTATE 42501",
+                      0);
         }
         for (size_t s = 0; s < ns && !x->err; s++) {
             if (policy_schema_classes(x->p, rl, schemas[s]) & CLASS_DDL)

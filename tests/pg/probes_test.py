@@ -366,6 +366,35 @@ def table_rules_are_a_path(env):
 
 
 @test
+def foreign_tables_are_probed(env):
+    """A foreign table of vh (file_fdw): writes refused, TRUNCATE refused by its
+    wrapper before any privilege (0A000, for everyone); INSERT granted is NO-GO, also
+    where this wrapper could not write (another could)."""
+    env.psql("CREATE EXTENSION file_fdw")
+    env.psql("CREATE SERVER files FOREIGN DATA WRAPPER file_fdw")
+    env.psql("CREATE FOREIGN TABLE vh.ext (id int) SERVER files OPTIONS (filename '/dev/null')")
+    env.psql("GRANT SELECT ON vh.ext TO codex_staging")
+    r = env.verify("--probe")
+    check(r.gates.get("probes") == "GO", "expected probes GO\n" + r.describe)
+    text = probes(r)
+    for pat in [
+            r"^codex_staging: write insert into vh\.ext \(foreign table\): EXPLAIN INSERT INTO "
+            r"\"vh\"\.\"ext\" SELECT WHERE false -> SQLSTATE 42501: permission denied for "
+            r"foreign table ext$",
+            r"^codex_staging: write update vh\.ext \(foreign table\) \(column id\): .* -> "
+            r"SQLSTATE 42501",
+            r"^codex_staging: write truncate vh\.ext \(foreign table\): TRUNCATE ONLY "
+            r"\"vh\"\.\"ext\", pg_temp\.pgward_absent -> SQLSTATE 0A000: cannot truncate foreign "
+            r"table \"ext\"$"]:
+        check(re.search(pat, text, re.M), "%r not in the probes gate\n%s" % (pat, r.describe))
+    env.psql("GRANT INSERT ON vh.ext TO codex_staging")
+    expect_probes_fail(
+        env, r"problem: codex_staging: write insert into vh\.ext \(foreign table\): EXPLAIN "
+             r"INSERT INTO \"vh\"\.\"ext\" SELECT WHERE false -> SQLSTATE 0A000: cannot insert "
+             r"into foreign table \"ext\", expected SQLSTATE 42501")
+
+
+@test
 def ddl_granted_is_no_go(env):
     env.as_admin("GRANT CREATE ON SCHEMA vh TO codex_staging")
     expect_probes_fail(
