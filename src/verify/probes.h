@@ -14,15 +14,16 @@
  * one call cmd_verify.c makes).
  *
  * Kinds (one probe each):
- *   write     EXPLAIN INSERT/UPDATE/DELETE ... WHERE false on a table or view whose
- *             class the role may not run: SQLSTATE 42501, or of a view the
- *             rewriter's refusal when no one can write it (READ ONLY: EXPLAIN checks
- *             the privilege at executor start and runs nothing); on a view it may
- *             write, EXPLAIN (VERBOSE, FORMAT JSON): every table the plan modifies
- *             is one it may write; TRUNCATE ONLY t, pg_temp.pgward_absent on a
- *             table it may not truncate: 42501 (READ WRITE, with the ddl probes)
- *   ddl       CREATE TABLE in a schema where the role has no ddl: 42501 (READ WRITE,
- *             the only kind that needs it)
+ *   write     EXPLAIN INSERT/UPDATE/DELETE ... WHERE false on a table, foreign
+ *             table or view whose class the role may not run: SQLSTATE 42501, or
+ *             of a view the rewriter's refusal when no one can write it (READ
+ *             ONLY: EXPLAIN checks the privilege at executor start and runs
+ *             nothing); on a view or a table with rules it may write, EXPLAIN
+ *             (VERBOSE, FORMAT JSON): every table the plan modifies is one it may
+ *             write; TRUNCATE ONLY t, pg_temp.pgward_absent on a table it may not
+ *             truncate: 42501 (READ WRITE, with the ddl probes)
+ *   ddl       CREATE TABLE in a schema where the role has no ddl: 42501 (READ
+ *             WRITE, like truncate)
  *   read      SELECT count(*) of a sensitive table: 42501 without select; 0 rows
  *             when no RLS policy of the table applies to the role
  *   set-role  the roles the role is a member of, by the server's own test
