@@ -9,8 +9,27 @@
  *     runs the executor's start, where PostgreSQL checks the table privileges
  *     (ExecCheckRTPerms), and runs nothing: no row, no trigger, no sequence, so
  *     the write probes stay READ ONLY and leave no trace even when they fail;
+ *   - views are write paths too: EXPLAIN checks the role's privilege on the view
+ *     and the view owner's on what it writes (so do a table's rules: probed alike). A view of a schema the role may not
+ *     write must refuse (42501), or be one nobody can write (the rewriter's 0A000,
+ *     55000) or that rewrites to nothing; a view of a schema it may write is probed
+ *     with EXPLAIN (VERBOSE, FORMAT JSON) and every table the plan modifies must be
+ *     one the role may write: the view is the path, its schema is not the family;
+ *   - TRUNCATE cannot be EXPLAINed and is refused as read-only before its privilege
+ *     is checked. TRUNCATE checks the privilege of each table named before it locks
+ *     it (RangeVarCallbackForTruncate), in the order named, so the probe names a
+ *     second relation that cannot exist, pg_temp.pgward_absent (this session never
+ *     makes a temporary table): a role without the privilege is refused on the
+ *     table (42501) without taking any lock; a role with it takes the lock (bounded
+ *     by lock_timeout), then fails on the second name (3F000 or 42P01) before
+ *     anything is truncated or any trigger fires. A foreign table whose wrapper
+ *     cannot truncate is refused before its privilege, for everyone (0A000);
+ *   - foreign tables are written like tables (EXPLAIN checks their privileges the
+ *     same way; the wrapper's own refusal comes after it, so it is no proof);
  *   - CREATE TABLE is refused as read-only before its schema's CREATE privilege is
- *     checked, so the DDL probes run in a READ WRITE transaction of their own;
+ *     checked, so the DDL and TRUNCATE probes run in a READ WRITE transaction of
+ *     their own; every probe is rolled back to its savepoint at once, which also
+ *     drops the locks it took;
  *   - SET ROLE in PostgreSQL 15 checks the session user, not the current one: from
  *     the verifier's session `SET ROLE other` tells about the verifier, never about
  *     the probed role. The probe asks, as the role, the server's own membership test
@@ -24,8 +43,9 @@
 #include "verify/gate.h"
 
 #define PROBE_TITLE                                                                     \
-    "live as each restricted role, rolled back: writes and DDL it may not run are "    \
-    "refused, sensitive tables show no row its RLS policies do not allow, it can SET "  \
+    "live as each restricted role, rolled back: writes, truncates and DDL it may not "  \
+    "run are refused, views write only where it may write, "                            \
+    "sensitive tables show no row its RLS policies do not allow, it can SET "           \
     "ROLE to no other role"
 
 typedef struct pctx {
@@ -34,13 +54,17 @@ typedef struct pctx {
     probe_report *r;
     char *err;
     const char *lock_timeout, *statement_timeout;
+    const policy_role *rl; /* the role being probed */
 } pctx;
 
 /* A table of the database, with what the probes need to know of it. */
 typedef struct ptable {
     char *schema, *name, *qname; /* qname: quoted, ready for SQL */
+    char kind;                   /* pg_class.relkind: 'r', 'p', 'v' or 'f' */
+    bool rules;                  /* a table with rules (relhasrules): it may write elsewhere */
     char **update_columns;       /* the columns UPDATE is probed on, plain: the first,
-                                    and every column with an ACL of its own */
+                                    and every column with an ACL of its own (of a
+                                    view: of those it can update, else its first) */
     size_t nupdate_columns;
     bool sensitive;
     long seen_by_verifier;       /* rows the verifier sees (-1: cannot read it) */
@@ -69,7 +93,10 @@ static bool must(pctx *x, const char *sql, int n, const char *const *params)
     ExecStatusType st = PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         char *m = conn_error_message(x->c, res);
-        x->err = xasprintf("probes: %s: %s", sql, m);
+        x->err = PQstatus(x->c) != CONNECTION_OK
+                     ? xasprintf("lost the connection to the server during the probes (%s): "
+                                 "%s; no verdict", sql, m)
+                     : xasprintf("probes: %s: %s", sql, m);
         free(m);
     }
     PQclear(res);
@@ -86,12 +113,55 @@ static char *quoted(PGconn *c, const char *ident)
 
 /* ------------------------------------------------------------------ one probe */
 
-typedef enum { EXPECT_REFUSED, EXPECT_ZERO_COUNT, EXPECT_NO_ROWS, EXPECT_ANY_COUNT } expect;
+typedef enum {
+    EXPECT_REFUSED,      /* 42501 */
+    EXPECT_VIEW_REFUSED, /* 42501, or no one can write it: not updatable, rewrites to nothing */
+    EXPECT_LANDS_ALLOWED, /* refused as a view is, or every table it modifies is allowed */
+    EXPECT_TRUNCATE_REFUSED, /* 42501; the absent second relation is "accepted" */
+    EXPECT_FOREIGN_TRUNCATE_REFUSED, /* also 0A000: its wrapper cannot truncate at all */
+    EXPECT_ZERO_COUNT,
+    EXPECT_NO_ROWS,
+    EXPECT_ANY_COUNT
+} expect;
+
+/* The rewriter's refusal of a view no one can write that way: "cannot insert into
+   view" (55000), "cannot update column ... of view" (0A000). */
+static bool view_not_writable(const char *state)
+{
+    return strcmp(state, "55000") == 0 || strcmp(state, "0A000") == 0;
+}
+
+/* Each table an EXPLAIN (VERBOSE, FORMAT JSON) plan modifies, as "schema.name",
+   appended to sb; false when one is not allowed cls for the probed role. */
+static bool targets_allowed(pctx *x, const cJSON *node, unsigned cls, strbuf *sb)
+{
+    bool ok = true;
+    if (cJSON_IsArray(node) || cJSON_IsObject(node)) {
+        const cJSON *type = cJSON_GetObjectItemCaseSensitive(node, "Node Type");
+        if (cJSON_IsString(type) && strcmp(type->valuestring, "ModifyTable") == 0) {
+            const cJSON *sch = cJSON_GetObjectItemCaseSensitive(node, "Schema");
+            const cJSON *rel = cJSON_GetObjectItemCaseSensitive(node, "Relation Name");
+            const char *sn = cJSON_IsString(sch) ? sch->valuestring : "?";
+            const char *rn = cJSON_IsString(rel) ? rel->valuestring : "?";
+            bool may = cJSON_IsString(sch) && cJSON_IsString(rel) &&
+                       (policy_table_classes(x->p, x->rl, sn, rn) & cls);
+            sb_addf(sb, "%s%s.%s%s", sb->len ? ", " : "", sn, rn, may ? "" : " (not allowed)");
+            ok = may;
+        }
+        const cJSON *child;
+        cJSON_ArrayForEach(child, node)
+        {
+            if (!targets_allowed(x, child, cls, sb))
+                ok = false;
+        }
+    }
+    return ok;
+}
 
 /* Sends sql inside its own savepoint as the role in force and records the outcome
    against what is expected. Returns the probe, or NULL after a fatal error. */
 static probe *run_probe(pctx *x, const char *role, const char *kind, char *what, char *sql,
-                        expect e, const char *expected_text)
+                        expect e, const char *expected_text, unsigned cls)
 {
     if (!must(x, "SAVEPOINT pgward_probe", 0, NULL)) {
         free(what);
@@ -114,9 +184,36 @@ static probe *run_probe(pctx *x, const char *role, const char *kind, char *what,
     if (failed) {
         char *m = conn_error_message(x->c, res);
         const char *state = conn_sqlstate(res);
-        pr->actual = xasprintf("SQLSTATE %s: %s", *state ? state : "none", m);
-        pr->pass = e == EXPECT_REFUSED && strcmp(state, "42501") == 0;
+        bool absent = strcmp(state, "3F000") == 0 || strcmp(state, "42P01") == 0;
+        if ((e == EXPECT_TRUNCATE_REFUSED || e == EXPECT_FOREIGN_TRUNCATE_REFUSED) && absent)
+            pr->actual = xasprintf("accepted: the privilege check passed, stopped by "
+                                   "pg_temp.pgward_absent (SQLSTATE %s: %s)",
+                                   state, m);
+        else
+            pr->actual = xasprintf("SQLSTATE %s: %s", *state ? state : "none", m);
+        /* a foreign table's wrapper without TRUNCATE is refused before the privilege
+           check (truncate_check_rel), for everyone: 0A000 on its own name */
+        pr->pass = strcmp(state, "42501") == 0 ||
+                   ((e == EXPECT_VIEW_REFUSED || e == EXPECT_LANDS_ALLOWED) &&
+                    view_not_writable(state)) ||
+                   (e == EXPECT_FOREIGN_TRUNCATE_REFUSED && strcmp(state, "0A000") == 0);
+        pr->pass = pr->pass && e != EXPECT_ZERO_COUNT && e != EXPECT_NO_ROWS &&
+                   e != EXPECT_ANY_COUNT;
         free(m);
+    } else if (e == EXPECT_VIEW_REFUSED && PQntuples(res) == 1 &&
+               strcmp(PQgetvalue(res, 0, 0), "Query rewrites to nothing") == 0) {
+        /* an unconditional DO INSTEAD NOTHING rule: the write does nothing */
+        pr->actual = xstrdup("accepted: query rewrites to nothing");
+        pr->pass = true;
+    } else if (e == EXPECT_LANDS_ALLOWED) {
+        cJSON *plan = PQntuples(res) == 1 ? cJSON_Parse(PQgetvalue(res, 0, 0)) : NULL;
+        strbuf sb = {0};
+        pr->pass = plan && targets_allowed(x, plan, cls, &sb);
+        pr->actual = !plan ? xstrdup("accepted, plan unreadable")
+                     : sb.len ? xasprintf("accepted, writes %s", sb.buf)
+                              : xstrdup("accepted, writes nothing");
+        sb_free(&sb);
+        cJSON_Delete(plan);
     } else if (e == EXPECT_ZERO_COUNT || e == EXPECT_ANY_COUNT) {
         long n = PQntuples(res) == 1 ? cell_long(res, 0, 0) : -1;
         pr->actual = xasprintf("%ld row%s", n, n == 1 ? "" : "s");
@@ -132,13 +229,20 @@ static probe *run_probe(pctx *x, const char *role, const char *kind, char *what,
         pr->actual = xstrdup("accepted");
         pr->pass = false;
     }
-    PQclear(res);
     if (PQstatus(x->c) != CONNECTION_OK) {
-        x->err = xasprintf("lost the connection to the server: %s", pr->actual);
+        /* no verdict: the probes that did not run proved nothing (exit 3) */
+        char *m = conn_error_message(x->c, res);
+        x->err = xasprintf("lost the connection to the server while probing %s (%s %s), "
+                           "after %zu probe%s: %s; no verdict",
+                           role, kind, pr->what, r->n - 1, r->n == 2 ? "" : "s", m);
+        free(m);
+        PQclear(res);
         return NULL;
     }
-    must(x, failed ? "ROLLBACK TO SAVEPOINT pgward_probe" : "RELEASE SAVEPOINT pgward_probe", 0,
-         NULL);
+    PQclear(res);
+    /* always rolled back at once: what an accepted probe did and the locks it took */
+    must(x, "ROLLBACK TO SAVEPOINT pgward_probe", 0, NULL);
+    must(x, "RELEASE SAVEPOINT pgward_probe", 0, NULL);
     return x->err ? NULL : pr;
 }
 
@@ -147,18 +251,26 @@ static probe *run_probe(pctx *x, const char *role, const char *kind, char *what,
 static ptable *read_tables(pctx *x, size_t *n)
 {
     *n = 0;
+    /* a column UPDATE can go to: of a table any, of a view the ones the server says
+       it can update (the others are the rewriter's refusal whatever the grants) */
+#define UPDATABLE(a) "(c.relkind <> 'v' OR pg_column_is_updatable(c.oid, " a ".attnum, true))"
+#define COLUMN(a) "(" a ".attrelid = c.oid AND " a ".attnum > 0 AND NOT " a ".attisdropped)"
     PGresult *res = conn_exec(
         x->c, "SELECT n.nspname, c.relname, "
               /* a column grant lets UPDATE through on that column only: the first
-                 column answers for the table's ACL, each column with an ACL for itself */
+                 column answers for the table's ACL, each column with an ACL for itself;
+                 a view none of whose columns can be updated: its first, to show it */
               "coalesce((SELECT json_agg(a.attname ORDER BY a.attnum) FROM pg_attribute a "
-              "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND "
-              "(a.attacl IS NOT NULL OR a.attnum = (SELECT min(b.attnum) FROM pg_attribute b "
-              "WHERE b.attrelid = c.oid AND b.attnum > 0 AND NOT b.attisdropped))), '[]'), "
+              "WHERE " COLUMN("a") " AND ((a.attacl IS NOT NULL AND " UPDATABLE("a") ") OR "
+              "a.attnum = coalesce((SELECT min(b.attnum) FROM pg_attribute b WHERE " COLUMN("b")
+              " AND " UPDATABLE("b") "), (SELECT min(b.attnum) FROM pg_attribute b WHERE "
+              COLUMN("b") ")))), '[]'), "
               "coalesce((SELECT json_agg(a.attname) FROM pg_attribute a WHERE a.attrelid = c.oid "
-              "AND a.attnum > 0 AND NOT a.attisdropped), '[]') "
+              "AND a.attnum > 0 AND NOT a.attisdropped), '[]'), c.relkind, c.relhasrules "
               "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-              "WHERE c.relkind IN ('r', 'p') AND " USER_NSP("n") " ORDER BY 1, 2");
+              "WHERE c.relkind IN ('r', 'p', 'v', 'f') AND " USER_NSP("n") " ORDER BY 1, 2");
+#undef UPDATABLE
+#undef COLUMN
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         char *m = conn_error_message(x->c, res);
         x->err = xasprintf("probes: cannot list the tables: %s", m);
@@ -171,6 +283,8 @@ static ptable *read_tables(pctx *x, size_t *n)
         ptable *tb = &t[(*n)++];
         tb->schema = xstrdup(PQgetvalue(res, i, 0));
         tb->name = xstrdup(PQgetvalue(res, i, 1));
+        tb->kind = PQgetvalue(res, i, 4)[0];
+        tb->rules = tb->kind != 'v' && strcmp(PQgetvalue(res, i, 5), "t") == 0;
         char *qs = quoted(x->c, tb->schema), *qn = quoted(x->c, tb->name);
         tb->qname = xasprintf("%s.%s", qs, qn);
         free(qs);
@@ -184,18 +298,20 @@ static ptable *read_tables(pctx *x, size_t *n)
                 tb->update_columns[tb->nupdate_columns++] = xstrdup(uc->valuestring);
         }
         cJSON_Delete(ucols);
-        /* sensitive as the gate sensitive-rls says it (assumptions.c) */
+        /* sensitive as the gate sensitive-rls says it (assumptions.c); a view's
+           rows are its tables' and their RLS, read there; a foreign table has no RLS */
         char *plain = xasprintf("%s.%s", tb->schema, tb->name);
-        tb->sensitive = policy_patterns_match(x->p->sensitive_tables, x->p->nsensitive_tables,
-                                              plain);
+        bool table = tb->kind == 'r' || tb->kind == 'p';
+        tb->sensitive = table && policy_patterns_match(x->p->sensitive_tables,
+                                                                 x->p->nsensitive_tables, plain);
         free(plain);
         cJSON *cols = cJSON_Parse(PQgetvalue(res, i, 3));
         const cJSON *col;
         cJSON_ArrayForEach(col, cols)
         {
-            if (cJSON_IsString(col) && policy_patterns_match(x->p->sensitive_columns,
-                                                             x->p->nsensitive_columns,
-                                                             col->valuestring))
+            if (table && cJSON_IsString(col) &&
+                policy_patterns_match(x->p->sensitive_columns, x->p->nsensitive_columns,
+                                      col->valuestring))
                 tb->sensitive = true;
         }
         cJSON_Delete(cols);
@@ -324,6 +440,7 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
                        size_t ns)
 {
     const char *role = rl->name;
+    x->rl = rl;
     /* the RLS policies that apply, read as the verifier before the role is taken */
     char **pols = xcalloc(nt + 1, sizeof(char *));
     for (size_t i = 0; i < nt && !x->err; i++)
@@ -338,40 +455,58 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
                       {CLASS_DELETE, "delete from"}};
         for (size_t i = 0; i < nt && !x->err; i++) {
             unsigned may = policy_table_classes(x->p, rl, t[i].schema, t[i].name);
+            bool view = t[i].kind == 'v';
             for (size_t w = 0; w < ARRAY_SIZE(writes) && !x->err; w++) {
-                if (may & writes[w].cls)
+                /* a table the role may write is its own; a view, or a table's rules
+                   (their actions run with the owner's privileges), may write elsewhere */
+                bool allowed = may & writes[w].cls;
+                if (allowed && !view && !t[i].rules)
                     continue;
+                expect e = allowed                 ? EXPECT_LANDS_ALLOWED
+                           : view || t[i].rules ? EXPECT_VIEW_REFUSED
+                                                  : EXPECT_REFUSED;
+                const char *exp = allowed ? "refused, or writes only tables it may write"
+                                  : view  ? "SQLSTATE 42501, or a view no one can write so"
+                                  : t[i].rules
+                                      ? "SQLSTATE 42501, or rules that rewrite it to nothing"
+                                      : "SQLSTATE 42501";
+                const char *explain = allowed ? "EXPLAIN (VERBOSE, FORMAT JSON)" : "EXPLAIN";
+                const char *suffix = view                ? " (view)"
+                                     : t[i].kind == 'f' ? " (foreign table)"
+                                     : t[i].rules       ? " (rules)"
+                                                        : "";
                 if (writes[w].cls == CLASS_UPDATE) {
                     /* a table without columns has nothing to update */
                     for (size_t k = 0; k < t[i].nupdate_columns && !x->err; k++) {
                         char *qc = quoted(x->c, t[i].update_columns[k]);
-                        char *sql = xasprintf("EXPLAIN UPDATE %s SET %s = DEFAULT WHERE false",
-                                              t[i].qname, qc);
+                        char *sql = xasprintf("%s UPDATE %s SET %s = DEFAULT WHERE false",
+                                              explain, t[i].qname, qc);
                         free(qc);
                         run_probe(x, role, "write",
-                                  xasprintf("update %s.%s (column %s)", t[i].schema, t[i].name,
-                                            t[i].update_columns[k]),
-                                  sql, EXPECT_REFUSED, "SQLSTATE 42501");
+                                  xasprintf("update %s.%s%s (column %s)", t[i].schema,
+                                            t[i].name, suffix, t[i].update_columns[k]),
+                                  sql, e, exp, writes[w].cls);
                     }
                     continue;
                 }
                 /* INSERT of no column: any column's INSERT privilege would let it in */
                 char *sql = writes[w].cls == CLASS_INSERT
-                                ? xasprintf("EXPLAIN INSERT INTO %s SELECT WHERE false", t[i].qname)
-                                : xasprintf("EXPLAIN DELETE FROM %s WHERE false", t[i].qname);
+                                ? xasprintf("%s INSERT INTO %s SELECT WHERE false", explain,
+                                            t[i].qname)
+                                : xasprintf("%s DELETE FROM %s WHERE false", explain, t[i].qname);
                 run_probe(x, role, "write",
-                          xasprintf("%s %s.%s", writes[w].word, t[i].schema, t[i].name), sql,
-                          EXPECT_REFUSED, "SQLSTATE 42501");
+                          xasprintf("%s %s.%s%s", writes[w].word, t[i].schema, t[i].name, suffix),
+                          sql, e, exp, writes[w].cls);
             }
             if (!t[i].sensitive || x->err)
                 continue;
             char *sql = xasprintf("SELECT count(*) FROM %s", t[i].qname);
             char *what = xasprintf("%s.%s (sensitive)", t[i].schema, t[i].name);
             if (!(may & CLASS_SELECT)) {
-                run_probe(x, role, "read", what, sql, EXPECT_REFUSED, "SQLSTATE 42501");
+                run_probe(x, role, "read", what, sql, EXPECT_REFUSED, "SQLSTATE 42501", 0);
             } else if (!*pols[i]) {
                 probe *pr = run_probe(x, role, "read", what, sql, EXPECT_ZERO_COUNT,
-                                      "0 rows (no RLS policy of the table applies to it)");
+                                      "0 rows (no RLS policy of the table applies to it)", 0);
                 if (pr && t[i].seen_by_verifier <= 0)
                     add_line(&x->r->notes, &x->r->nnotes, &x->r->capnotes,
                              xasprintf("%s.%s shows %s to %s: a row %s should not see would "
@@ -383,7 +518,7 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
             } else {
                 char *exp = xasprintf("the rows of its RLS policies %s (not checked row by row)",
                                       pols[i]);
-                run_probe(x, role, "read", what, sql, EXPECT_ANY_COUNT, exp);
+                run_probe(x, role, "read", what, sql, EXPECT_ANY_COUNT, exp, 0);
                 free(exp);
             }
         }
@@ -391,15 +526,38 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
             run_probe(x, role, "set-role", xstrdup("to another role"),
                       xstrdup("SELECT rolname FROM pg_roles WHERE rolname <> current_user AND "
                               "pg_has_role(current_user, oid, 'MEMBER') ORDER BY 1"),
-                      EXPECT_NO_ROWS, "no role");
+                      EXPECT_NO_ROWS, "no role", 0);
         must(x, "ROLLBACK", 0, NULL);
     }
 
-    /* DDL: the only probes that need READ WRITE, in a transaction of their own */
-    bool any_ddl = false;
+    /* TRUNCATE and DDL: the only probes that need READ WRITE, in a transaction of
+       their own */
+    bool any_rw = false;
+    for (size_t i = 0; i < nt; i++)
+        any_rw = any_rw || (t[i].kind != 'v' &&
+                            !(policy_table_classes(x->p, rl, t[i].schema, t[i].name) &
+                              CLASS_TRUNCATE));
     for (size_t s = 0; s < ns; s++)
-        any_ddl = any_ddl || !(policy_schema_classes(x->p, rl, schemas[s]) & CLASS_DDL);
-    if (any_ddl && !x->err && begin_as(x, role, true, false)) {
+        any_rw = any_rw || !(policy_schema_classes(x->p, rl, schemas[s]) & CLASS_DDL);
+    if (any_rw && !x->err && begin_as(x, role, true, false)) {
+        for (size_t i = 0; i < nt && !x->err; i++) {
+            if (t[i].kind == 'v' ||
+                (policy_table_classes(x->p, rl, t[i].schema, t[i].name) & CLASS_TRUNCATE))
+                continue;
+            /* ONLY: a table's inheritance children stay unlocked; a partitioned table
+               cannot be truncated ONLY (it locks its partitions only once its own
+               privilege check passed) */
+            char *sql = xasprintf("TRUNCATE %s%s, pg_temp.pgward_absent",
+                                  t[i].kind == 'p' ? "" : "ONLY ", t[i].qname);
+            bool foreign = t[i].kind == 'f';
+            run_probe(x, role, "write",
+                      xasprintf("truncate %s.%s%s", t[i].schema, t[i].name,
+                                foreign ? " (foreign table)" : ""),
+                      sql, foreign ? EXPECT_FOREIGN_TRUNCATE_REFUSED : EXPECT_TRUNCATE_REFUSED,
+                      foreign ? "SQLSTATE 42501, or 0A000 (its wrapper cannot truncate)"
+                              : "SQLSTATE 42501",
+                      0);
+        }
         for (size_t s = 0; s < ns && !x->err; s++) {
             if (policy_schema_classes(x->p, rl, schemas[s]) & CLASS_DDL)
                 continue;
@@ -407,7 +565,7 @@ static void probe_role(pctx *x, const policy_role *rl, ptable *t, size_t nt, cha
             char *sql = xasprintf("CREATE TABLE %s.pgward_probe ()", q);
             free(q);
             run_probe(x, role, "ddl", xasprintf("create table in schema %s", schemas[s]), sql,
-                      EXPECT_REFUSED, "SQLSTATE 42501");
+                      EXPECT_REFUSED, "SQLSTATE 42501", 0);
         }
         must(x, "ROLLBACK", 0, NULL);
     }

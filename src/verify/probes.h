@@ -6,7 +6,7 @@
  * enforcing it. docs/verify.md ("Live probes") says what each kind proves.
  *
  *   probe_report pr;
- *   if (probes_run(conn, pol, &pr, &err) < 0) ...   // lost connection: exit 3
+ *   if (probes_run(conn, pol, &pr, &err) < 0) ...   // lost connection: exit 3, no verdict
  *   for (size_t i = 0; i < pr.n; i++) ... pr.probes[i].pass ...
  *   probe_report_free(&pr);
  *
@@ -14,11 +14,16 @@
  * one call cmd_verify.c makes).
  *
  * Kinds (one probe each):
- *   write     EXPLAIN INSERT/UPDATE/DELETE ... WHERE false on a table whose class the
- *             role may not run: SQLSTATE 42501 (READ ONLY: EXPLAIN checks the
- *             privilege at executor start and runs nothing)
- *   ddl       CREATE TABLE in a schema where the role has no ddl: 42501 (READ WRITE,
- *             the only kind that needs it)
+ *   write     EXPLAIN INSERT/UPDATE/DELETE ... WHERE false on a table, foreign
+ *             table or view whose class the role may not run: SQLSTATE 42501, or
+ *             of a view the rewriter's refusal when no one can write it (READ
+ *             ONLY: EXPLAIN checks the privilege at executor start and runs
+ *             nothing); on a view or a table with rules it may write, EXPLAIN
+ *             (VERBOSE, FORMAT JSON): every table the plan modifies is one it may
+ *             write; TRUNCATE ONLY t, pg_temp.pgward_absent on a table it may not
+ *             truncate: 42501 (READ WRITE, with the ddl probes)
+ *   ddl       CREATE TABLE in a schema where the role has no ddl: 42501 (READ
+ *             WRITE, like truncate)
  *   read      SELECT count(*) of a sensitive table: 42501 without select; 0 rows
  *             when no RLS policy of the table applies to the role
  *   set-role  the roles the role is a member of, by the server's own test
@@ -38,7 +43,8 @@
 typedef struct probe {
     char *role;           /* the restricted role it ran as */
     const char *kind;     /* "write", "ddl", "read", "set-role" (static) */
-    char *what;           /* "insert into vh.projects" */
+    char *what;           /* "insert into vh.projects", "truncate vh.projects",
+                             "insert into views.v (view)" */
     char *sql;            /* the exact statement sent, after SET LOCAL ROLE */
     char *expected;       /* "SQLSTATE 42501", "0 rows", "no role" */
     char *actual;         /* "SQLSTATE 42501: permission denied for table projects" */
