@@ -164,7 +164,10 @@ CREATE TABLE IF NOT EXISTS audit.approvals (
 -- before version 5). relation is schema.name as the server named it then (temporary
 -- relations: pg_temp.name); mode is pg_locks.mode (AccessExclusiveLock, ...);
 -- created says the transaction made the relation (the statement creating it named
--- it): no other session could wait for it before the commit.
+-- it): no other session could wait for it before the commit. since: one listing
+-- covered a run of DML statements, from seq since to this row's seq (apply's
+-- windows, src/apply/apply_exec.c): the lock was taken by one of them; those before
+-- seq have no rows of their own. NULL: taken by this statement.
 CREATE TABLE IF NOT EXISTS audit.locks (
     run_id        uuid NOT NULL,
     seq           integer NOT NULL,
@@ -172,6 +175,7 @@ CREATE TABLE IF NOT EXISTS audit.locks (
     relation      text,
     mode          text,
     created       boolean NOT NULL DEFAULT false,
+    since         integer CHECK (since < seq),
     PRIMARY KEY (run_id, seq, ord),
     FOREIGN KEY (run_id, seq) REFERENCES audit.statements (run_id, seq),
     CHECK ((relation IS NULL) = (mode IS NULL))
@@ -252,7 +256,8 @@ RETURNS text LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'lock ' || concat_ws(' ',
         audit.pgward_chain_field(l.seq::text), audit.pgward_chain_field(l.ord::text),
         audit.pgward_chain_field(l.relation), audit.pgward_chain_field(l.mode),
-        audit.pgward_chain_field(CASE WHEN l.created THEN 'true' ELSE 'false' END))
+        audit.pgward_chain_field(CASE WHEN l.created THEN 'true' ELSE 'false' END),
+        audit.pgward_chain_field(l.since::text))
 $$;
 
 CREATE OR REPLACE FUNCTION audit.pgward_chain_text(p_run uuid, p_prev text)
@@ -457,10 +462,12 @@ BEGIN
              duration_ms double precision, status text, sqlstate text, message text)
     ON CONFLICT (run_id, seq) DO NOTHING;
     -- a statement's "locks": its lock rows; [] says observed, none taken
-    INSERT INTO audit.locks (run_id, seq, ord, relation, mode, created)
+    INSERT INTO audit.locks (run_id, seq, ord, relation, mode, created, since)
     SELECT p_run, s.seq, coalesce(l.ord, 1)::integer, l.value ->> 'relation',
-           l.value ->> 'mode', coalesce((l.value ->> 'created')::boolean, false)
-    FROM jsonb_to_recordset(coalesce(p_statements, '[]')) AS s(seq integer, locks jsonb)
+           l.value ->> 'mode', coalesce((l.value ->> 'created')::boolean, false),
+           s.locks_since
+    FROM jsonb_to_recordset(coalesce(p_statements, '[]'))
+         AS s(seq integer, locks jsonb, locks_since integer)
     CROSS JOIN LATERAL (SELECT e.value, e.ord FROM jsonb_array_elements(s.locks)
                         WITH ORDINALITY AS e(value, ord)
                         UNION ALL SELECT NULL, NULL WHERE jsonb_array_length(s.locks) = 0) l

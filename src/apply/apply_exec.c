@@ -80,6 +80,9 @@ typedef struct pending {
     cJSON *locks;        /* the locks it took (locks.h), NULL: not observed */
     bool answered;       /* its result arrived (pipeline) */
     bool locks_query;    /* (pipeline) not the statement: the lock listing after it */
+    bool listed;         /* (pipeline) a lock listing follows it */
+    int locks_since;     /* the listing covers the statements from this seq to its own
+                            (a window of DML, see run_static); 0: its own only */
 } pending;
 
 static cJSON *statement_record(applier *a, const pending *p, const char *status,
@@ -100,8 +103,11 @@ static cJSON *statement_record(applier *a, const pending *p, const char *status,
     if (rows >= 0)
         cJSON_AddNumberToObject(o, "rows_affected", (double)rows);
     cJSON_AddNumberToObject(o, "duration_ms", ms);
-    if (p->locks)
+    if (p->locks) {
         cJSON_AddItemToObject(o, "locks", cJSON_Duplicate(p->locks, true));
+        if (p->locks_since && p->locks_since < p->seq)
+            cJSON_AddNumberToObject(o, "locks_since", p->locks_since);
+    }
     if (a->failed && strcmp(status, "ok") != 0) {
         cJSON_AddStringToObject(o, "sqlstate", a->sqlstate);
         /* where the server says the error is, which may be past the statement's start */
@@ -550,6 +556,10 @@ typedef struct pipeline {
     conn_waiter wait;    /* the pipeline's wait: a signal cancels what runs */
     pending held;        /* a statement that succeeded, waiting for its lock listing */
     PGresult *held_res;  /* its result (NULL: none is waiting) */
+    /* the window of DML statements one listing covers (run_static) */
+    int window;          /* how many, at most: doubles while listings find nothing new */
+    int unlisted;        /* sent since the last listing */
+    int since;           /* the seq of the first of them */
 } pipeline;
 
 /* The lock listing lres arrived for the held statement: records it with them. */
@@ -557,8 +567,12 @@ static void finish_held(applier *a, pipeline *pl, const PGresult *lres)
 {
     pending *h = &pl->held;
     bool listed = lres && PQresultStatus(lres) == PGRES_TUPLES_OK;
-    if (listed)
+    if (listed) {
         take_locks(a, h, lres);
+        /* nothing new: the next window may be longer; something: one at a time */
+        int taken = cJSON_GetArraySize(h->locks);
+        pl->window = taken ? 1 : pl->window < 64 ? pl->window * 2 : 64;
+    }
     PGresult *res = pl->held_res;
     pl->held_res = NULL;
     complete(a, h, res, NULL, NULL);
@@ -623,7 +637,7 @@ static int pipe_pump(applier *a, pipeline *pl, bool block)
                     if (pl->held_res && !p->answered)
                         finish_held(a, pl, res);
                 } else if (!p->answered && es != PGRES_PIPELINE_ABORTED && !a->failed) {
-                    if (succeeded(res)) {
+                    if (succeeded(res) && p->listed) {
                         /* recorded when its locks are listed, right behind it */
                         pl->held = *p;
                         pl->held.answered_at = apply_now_ms();
@@ -652,9 +666,15 @@ static int pipe_pump(applier *a, pipeline *pl, bool block)
     }
 }
 
-/* Sends p's statement into the pipeline. */
-static int pipe_send(applier *a, pipeline *pl, const pending *p)
+/* Sends p's statement into the pipeline, and the lock listing after it when list. */
+static int pipe_send(applier *a, pipeline *pl, pending *p, bool list)
 {
+    if (pl->unlisted++ == 0)
+        pl->since = p->seq;
+    p->listed = list;
+    p->locks_since = list ? pl->since : 0;
+    if (list)
+        pl->unlisted = 0;
     if (pl->head > 0 && pl->head + pl->n == pl->cap) {
         memmove(pl->q, pl->q + pl->head, pl->n * sizeof(pending));
         pl->head = 0;
@@ -665,6 +685,8 @@ static int pipe_send(applier *a, pipeline *pl, const pending *p)
         pipe_lost(a, pl);
         return -1;
     }
+    if (!list)
+        return pipe_pump(a, pl, false);
     /* the locks it took, listed in its transaction right behind it (locks.h) */
     pending *l = &pl->q[pl->head + pl->n++];
     *l = *p;
@@ -716,7 +738,31 @@ static int pipe_drain(applier *a, pipeline *pl)
     return rc < 0 || a->failed ? -1 : 0;
 }
 
-/* Runs the approved statements of a file that needs nothing at run time. */
+/* DML: a statement whose locks a window may cover (run_static). */
+static bool window_kind(const statement *st)
+{
+    static const char *const kinds[] = {"InsertStmt", "UpdateStmt", "DeleteStmt",
+                                        "SelectStmt", "MergeStmt"};
+    if (!st || !pipelinable(st) || !st->kind)
+        return false;
+    for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+        if (strcmp(st->kind, kinds[i]) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * Runs the approved statements of a file that needs nothing at run time.
+ *
+ * The lock listing (locks.h) costs the server about as much as a small statement,
+ * so a run of DML statements shares it: a window of them is listed once, at its
+ * end, and what is new is recorded as taken by one of them (locks_since: the
+ * first), held from the first: never missed, never held for less than it was. A
+ * window grows (2, 4, ... 64) while its listings find nothing new and is back to
+ * one statement as soon as one does, so the first statement of each kind of work
+ * is listed alone; every other statement (DDL, LOCK, SET, ...) is listed alone,
+ * and so is the statement before it.
+ */
 static int run_static(applier *a, const script *s)
 {
     if (!a->in_txn) {
@@ -725,7 +771,7 @@ static int run_static(applier *a, const script *s)
                 return -1;
         return a->failed ? -1 : 0;
     }
-    pipeline pl = {0};
+    pipeline pl = {.window = 1};
     int rc = 0;
     for (size_t i = 0; i < s->nstmts && rc == 0 && !a->failed; i++) {
         const statement *st = &s->stmts[i];
@@ -734,12 +780,15 @@ static int run_static(applier *a, const script *s)
         if (prc < 0) {
             rc = -1;
         } else if (prc == 0 && pipelinable(st)) {
+            const statement *next = i + 1 < s->nstmts ? &s->stmts[i + 1] : NULL;
+            bool list = !window_kind(st) || !window_kind(next) || pl.unlisted + 1 >= pl.window;
             if (PQpipelineStatus(a->c) == PQ_PIPELINE_OFF && pipe_enter(a) < 0)
                 rc = -1;
             else
-                rc = pipe_send(a, &pl, &p);
+                rc = pipe_send(a, &pl, &p, list);
         } else if (prc == 0) {
             rc = pipe_drain(a, &pl) < 0 ? -1 : send_alone(a, &p, NULL, NULL);
+            pl.window = 1;
         }
     }
     if (pipe_drain(a, &pl) < 0)

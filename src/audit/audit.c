@@ -332,7 +332,8 @@ static int db_run_status(PGconn *c, const char *run, char **status, char **err)
 
 static const char *const statement_columns[] = {"seq", "txn", "file", "file_seq", "line", "col",
                                                 "sha256", "command_tag", "rows_affected",
-                                                "duration_ms", "sqlstate", "message", "locks"};
+                                                "duration_ms", "sqlstate", "message", "locks",
+                                                "locks_since"};
 
 const char *audit_locks_sql(PGconn *c, audit_locks_form form, char **err)
 {
@@ -343,17 +344,27 @@ const char *audit_locks_sql(PGconn *c, audit_locks_form form, char **err)
     bool have = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
     PQclear(r);
     if (!have)
-        return form == AUDIT_LOCKS_JSON ? "NULL::json" : "NULL::text";
+        return form == AUDIT_LOCKS_JSON ? "NULL::json AS locks, NULL::integer AS locks_since, "
+                                          "NULL::integer AS locks_listed_with"
+                                        : "NULL::text";
     if (form == AUDIT_LOCKS_JSON)
         return "(SELECT CASE WHEN count(*) = 0 THEN NULL "
                "ELSE coalesce(json_agg(json_build_object('relation', l.relation, 'mode', "
-               "l.mode, 'created', l.created) ORDER BY l.ord) FILTER (WHERE l.relation IS NOT NULL), '[]') END "
-               "FROM audit.locks l WHERE l.run_id = s.run_id AND l.seq = s.seq)";
-    return "(SELECT CASE WHEN count(*) = 0 THEN NULL WHEN count(l.relation) = 0 THEN 'none' "
-           "ELSE string_agg(" AUDIT_LOCK_MODE_SQL("l.mode") " || ' ' || l.relation || "
-           "CASE WHEN l.created THEN ' (created by the run)' ELSE '' END, ', ' "
-           "ORDER BY l.ord) END "
-           "FROM audit.locks l WHERE l.run_id = s.run_id AND l.seq = s.seq)";
+               "l.mode, 'created', l.created) ORDER BY l.ord) FILTER (WHERE l.relation IS NOT "
+               "NULL), '[]') END FROM audit.locks l WHERE l.run_id = s.run_id AND l.seq = "
+               "s.seq) AS locks, "
+               "(SELECT max(l.since) FROM audit.locks l WHERE l.run_id = s.run_id AND l.seq = "
+               "s.seq) AS locks_since, "
+               "(SELECT min(l.seq) FROM audit.locks l WHERE l.run_id = s.run_id AND l.seq > "
+               "s.seq AND l.since <= s.seq) AS locks_listed_with";
+    return "coalesce((SELECT CASE WHEN count(*) = 0 THEN NULL WHEN count(l.relation) = 0 "
+           "THEN 'none' ELSE string_agg(" AUDIT_LOCK_MODE_SQL("l.mode") " || ' ' || "
+           "l.relation || CASE WHEN l.created THEN ' (created by the run)' ELSE '' END, ', ' "
+           "ORDER BY l.ord) END || coalesce(' (taken by one of statements ' || max(l.since) || "
+           "'-' || s.seq || ')', '') "
+           "FROM audit.locks l WHERE l.run_id = s.run_id AND l.seq = s.seq), "
+           "(SELECT 'listed with statement ' || min(l.seq) FROM audit.locks l "
+           "WHERE l.run_id = s.run_id AND l.seq > s.seq AND l.since <= s.seq))";
 }
 
 cJSON *audit_statement_row(const cJSON *rec, const char *status)
@@ -566,7 +577,7 @@ int audit_show(PGconn *c, const char *run_id, bool json, int limit, FILE *out, c
         const char *locks = audit_locks_sql(c, AUDIT_LOCKS_JSON, err);
         char *sql = locks ? xasprintf("SELECT seq, txn, file, line, col, sha256, command_tag, "
                                       "rows_affected, round(duration_ms::numeric, 3) AS "
-                                      "duration_ms, status, sqlstate, message, %s AS locks "
+                                      "duration_ms, status, sqlstate, message, %s "
                                       "FROM audit.statements s "
                                       "WHERE run_id = $1::uuid ORDER BY seq",
                                       locks)

@@ -167,8 +167,8 @@ static const extra_lines extras[] = {
      "signature FROM audit.approvals a WHERE run_id = $1::uuid "
      "ORDER BY a.approver COLLATE \"C\""},
     /* version 5: the locks each statement took */
-    {"audit.locks", "lock", 5,
-     "SELECT seq, ord, relation, mode, CASE WHEN created THEN 'true' ELSE 'false' END "
+    {"audit.locks", "lock", 6,
+     "SELECT seq, ord, relation, mode, CASE WHEN created THEN 'true' ELSE 'false' END, since "
      "FROM audit.locks WHERE run_id = $1::uuid "
      "ORDER BY seq, ord"},
 };

@@ -497,6 +497,46 @@ def records_locks_per_statement(env):
 
 
 @test
+def lock_windows_cover_dml(env):
+    """A run of DML shares its lock listings (windows): every statement is still
+    covered, a lock first taken inside a window is recorded as taken by one of its
+    statements and held from the first; DDL is listed alone."""
+    env.q("CREATE TABLE t (x int PRIMARY KEY); CREATE TABLE x (y int)")
+    body = "".join("INSERT INTO t VALUES (%d);\n" % i for i in range(1, 301))
+    body += "INSERT INTO x VALUES (1);\n"
+    body += "".join("INSERT INTO t VALUES (%d);\n" % i for i in range(301, 311))
+    body += "ALTER TABLE x ADD COLUMN z int;\nINSERT INTO t VALUES (0);\n"
+    b = env.bundle("b", [("01.sql", body)])
+    env.run("apply", b, check_rc=0)
+    run = list(env.audit_runs())[0]
+    n = 313
+    check(env.q("SELECT count(*) FROM audit.statements WHERE run_id = '%s'" % run) == str(n),
+          "statements")
+    # every statement is covered by exactly one listing: its own or a window's
+    uncovered = env.q(
+        "SELECT coalesce(string_agg(s.seq::text, ','), '') FROM audit.statements s WHERE "
+        "s.run_id = '%s' AND (SELECT count(DISTINCT k.seq) FROM audit.locks k WHERE "
+        "k.run_id = s.run_id AND (k.seq = s.seq OR (k.seq > s.seq AND k.since <= s.seq))) "
+        "<> 1" % run)
+    check(uncovered == "", "statements not covered by exactly one listing: " + uncovered)
+    listings = int(env.q("SELECT count(DISTINCT seq) FROM audit.locks WHERE run_id = '%s'"
+                         % run))
+    check(listings < n, "no window shared a listing: %d listings" % listings)
+    # x's lock: on the listing after statement 301 or later, the window including 301
+    row = env.q("SELECT seq || ' ' || coalesce(since, seq) || ' ' || mode FROM audit.locks "
+                "WHERE run_id = '%s' AND relation = 'public.x' ORDER BY seq LIMIT 1" % run)
+    seq, since, mode = row.split()
+    check(int(since) <= 301 <= int(seq) and mode == "RowExclusiveLock", row)
+    # DDL alone, exactly: ALTER TABLE is statement 312
+    check(env.q("SELECT coalesce(since::text, 'exact') || ' ' || mode FROM audit.locks "
+                "WHERE run_id = '%s' AND seq = 312" % run) == "exact AccessExclusiveLock",
+          "the ALTER's lock")
+    env.check_agreement()
+    out = env.run("audit", "show", "--run", run, check_rc=0).stdout
+    check(re.search(r"locks: listed with statement \d+\n", out) or listings == n, out)
+
+
+@test
 def all_or_nothing(env):
     env.q("CREATE TABLE t (x int PRIMARY KEY)")
     env.q("INSERT INTO t VALUES (100)")
