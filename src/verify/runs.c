@@ -5,7 +5,10 @@
  *
  * The verdict is about the final state, per bundle (audit.runs.bundle_sha256, the
  * digest of its manifest): a run that failed or was cancelled is history when a
- * later run of the same bundle committed (shown as evidence); otherwise it stands,
+ * later run of the same bundle committed, or, for a failed statement, when a later
+ * committed run of the same role applied its file: the bundle rebuilt after the
+ * fix (apply's own history is by file path: it resumes and skips files by path, so
+ * this is the same model). Shown as evidence; otherwise it stands,
  * NO-GO, named with its run id and its failed statement's file, line and SQLSTATE.
  * A run without a final status, and a statement in doubt not settled, stay NO-GO
  * whatever ran after them: what they did is not known. Dry runs change nothing and
@@ -13,26 +16,42 @@
  */
 #include "verify/gate.h"
 
-/* Every run but the dry ones, oldest first, with whether a later run of the same
-   bundle committed and the first failed statement. */
+/* Every run but the dry ones, oldest first, with the first failed statement and the
+   first later committed run that makes it history (the same bundle, or the same role
+   applying the failed statement's file), with that run's bundle. */
 #define RUNS_SQL                                                                        \
     "SELECT r.id::text, r.bundle_sha256, r.status, " UTC_TEXT("r.started_at") ", r.role, " \
-    "EXISTS (SELECT 1 FROM audit.runs l WHERE l.bundle_sha256 = r.bundle_sha256 "      \
-    "        AND l.status = 'committed' AND (l.started_at, l.id::text) > "              \
-    "        (r.started_at, r.id::text)), "                                             \
-    "(SELECT l.id::text FROM audit.runs l WHERE l.bundle_sha256 = r.bundle_sha256 "    \
-    "        AND l.status = 'committed' AND (l.started_at, l.id::text) > "              \
-    "        (r.started_at, r.id::text) ORDER BY l.started_at, l.id LIMIT 1), "         \
+    "b.id IS NOT NULL, b.id::text, "                                                    \
     "s.file, s.line, s.sqlstate, s.message, r.message, "                                \
     "EXISTS (SELECT 1 FROM pg_stat_activity a "                                         \
-    "        WHERE a.application_name = 'pgward apply ' || r.id::text) "                \
+    "        WHERE a.application_name = 'pgward apply ' || r.id::text), "               \
+    "b.bundle_sha256 "                                                                  \
     "FROM audit.runs r LEFT JOIN LATERAL (SELECT s.file, s.line, s.sqlstate, s.message " \
     "  FROM audit.statements s WHERE s.run_id = r.id AND s.status = 'failed' "          \
     "  ORDER BY s.seq LIMIT 1) s ON true "                                              \
+    "LEFT JOIN LATERAL (SELECT l.id, l.bundle_sha256 FROM audit.runs l "                \
+    "  WHERE l.status = 'committed' AND (l.started_at, l.id::text) > "                  \
+    "  (r.started_at, r.id::text) AND (l.bundle_sha256 = r.bundle_sha256 OR "          \
+    "  (s.file IS NOT NULL AND l.role = r.role AND EXISTS (SELECT 1 FROM audit.files f " \
+    "   WHERE f.run_id = l.id AND f.path = s.file))) "                                   \
+    "  ORDER BY l.bundle_sha256 <> r.bundle_sha256, l.started_at, l.id LIMIT 1) b ON true " \
     "WHERE r.status <> 'dry-run' ORDER BY r.started_at, r.id"
 
 enum { C_ID, C_BUNDLE, C_STATUS, C_STARTED, C_ROLE, C_SUPERSEDED, C_BY, C_FILE, C_LINE,
-       C_STATE, C_SMSG, C_RMSG, C_LIVE };
+       C_STATE, C_SMSG, C_RMSG, C_LIVE, C_BY_BUNDLE };
+
+/* How the run that made run i history relates to it: "the same bundle", or "a
+   rebuilt bundle (digest) of the same role, which applied FILE" (malloc'd). */
+static char *superseder(const PGresult *res, int i)
+{
+    const char *by = cell_text(res, i, C_BY_BUNDLE);
+    if (by && strcmp(by, PQgetvalue(res, i, C_BUNDLE)) == 0)
+        return xasprintf("run %s of the same bundle", PQgetvalue(res, i, C_BY));
+    char b[13];
+    snprintf(b, sizeof(b), "%s", by ? by : "");
+    return xasprintf("run %s of bundle %s (rebuilt: same role, it applied %s)",
+                     PQgetvalue(res, i, C_BY), b, cell_text(res, i, C_FILE));
+}
 
 /* The runs, or NULL after recording why they cannot be read as a problem, or that
    there are none (the audit-trail gate counted them). */
@@ -118,15 +137,15 @@ void item_runs_completed(vctx *v, verify_gate *item)
             committed_last += !cell_bool(res, i, C_SUPERSEDED);
         } else if (cell_bool(res, i, C_SUPERSEDED)) {
             history++;
-            char *f = failure_text(res, i);
-            gate_evidence(item, "history: run %s of bundle %s %s (%s), then run %s of the same "
-                                "bundle committed",
-                          id, b, status, f, PQgetvalue(res, i, C_BY));
+            char *f = failure_text(res, i), *by = superseder(res, i);
+            gate_evidence(item, "history: run %s of bundle %s %s (%s), then %s committed", id,
+                          b, status, f, by);
             free(f);
+            free(by);
         } else {
             char *f = failure_text(res, i);
             gate_problem(item, "run %s of bundle %s (role %s, started %s) %s and no later run of "
-                               "the bundle committed: %s",
+                               "the bundle (or of its failed file) committed: %s",
                          id, b, PQgetvalue(res, i, C_ROLE), PQgetvalue(res, i, C_STARTED), status, f);
             free(f);
         }
@@ -151,10 +170,10 @@ void item_runs_no_errors(vctx *v, verify_gate *item)
         char *f = failure_text(res, i);
         if (cell_bool(res, i, C_SUPERSEDED)) {
             history++;
-            gate_evidence(item, "history: run %s failed%s%s; run %s of the same bundle "
-                                "committed later",
-                          PQgetvalue(res, i, C_ID), failure_join(res, i), f,
-                          PQgetvalue(res, i, C_BY));
+            char *by = superseder(res, i);
+            gate_evidence(item, "history: run %s failed%s%s; %s committed later",
+                          PQgetvalue(res, i, C_ID), failure_join(res, i), f, by);
+            free(by);
         } else {
             gate_problem(item, "run %s failed%s%s", PQgetvalue(res, i, C_ID), failure_join(res, i),
                          f);

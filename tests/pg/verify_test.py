@@ -510,7 +510,8 @@ def unsynced_journal_then_sync(env):
     # the trail is complete now; the run it recorded failed and nothing completed it
     res = env.expect_no_go(["runs-completed", "runs-no-errors"],
                            r"problem: run %s of bundle 000000000000 \(role codex_staging, "
-                           r"started \S+\) failed and no later run of the bundle committed"
+                           r"started \S+\) failed and no later run of the bundle \(or of its failed file\) "
+                           r"committed"
                            % RUN_ID)
     check("1 run, 1 synced" in res.section("audit-trail"), res.describe())
     check("1 run: 0 committed, 1 failed" in res.section("audit-trail"), res.describe())
@@ -602,7 +603,8 @@ def cancelled_run_last_is_not_completed(env):
     check(run, "no cancelled run: " + env.psql("SELECT string_agg(status, ',') FROM audit.runs"))
     env.expect_no_go(["runs-completed"],
                      r"problem: run %s of bundle [0-9a-f]{12} \(role ehg_admin, started \S+Z\) "
-                     r"cancelled and no later run of the bundle committed: cancelled by a signal"
+                     r"cancelled and no later run of the bundle \(or of its failed file\) committed: "
+                     r"cancelled by a signal"
                      % run)
 
 
@@ -725,7 +727,8 @@ def failed_run_last_is_no_go(env):
     run = failed_apply(env, load_bundle(env))
     res = env.expect_no_go(["runs-completed", "runs-no-errors"],
                            r"problem: run %s of bundle [0-9a-f]{12} \(role ehg_admin, started "
-                           r"\S+Z\) failed and no later run of the bundle committed: "
+                           r"\S+Z\) failed and no later run of the bundle \(or of its failed file\) "
+                           r"committed: "
                            r"src/01_load\.sql:2: SQLSTATE 22012: division by zero" % run)
     check(re.search(r"problem: run %s failed at src/01_load\.sql:2: SQLSTATE 22012: division "
                     r"by zero" % run, res.section("runs-no-errors")), res.describe())
@@ -754,6 +757,34 @@ def failed_then_completed_is_history(env):
     check(re.search(r"- \[x\] zero errors in staging execution \(`runs-no-errors`\)\n"
                     r"  - evidence: history: run %s failed at src/01_load\.sql:2" % run, md.out),
           md.out)
+
+
+@test
+def rebuilt_bundle_completes_the_failed_file(env):
+    """The fix rebuilt into a new bundle (a new digest): its committed run applied the
+    failed file, as the same role: the failure is history. A later run that did not
+    apply that file does not make it so."""
+    b = load_bundle(env)
+    run = failed_apply(env, b)
+    # another bundle that does not apply the failed file: still NO-GO
+    env.write("src/02_other.sql", "SELECT 2;\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "other",
+            "src/02_other.sql", check_rc=0)
+    env.run("apply", "--journal", env.journal, "other", check_rc=0)
+    env.expect_no_go(["runs-completed", "runs-no-errors"], r"problem: run %s " % run)
+    # the file fixed and bundled again: a new digest, the same path and role
+    env.write("src/01_load.sql", "SELECT 1;\nINSERT INTO eng.dst SELECT 100 / greatest(count(*), "
+                                 "1) FROM eng.src;\n")
+    env.run("bundle", "--policy", POLICY, "--role", "ehg_admin", "-o", "load2",
+            "src/01_load.sql", check_rc=0)
+    env.run("apply", "--journal", env.journal, "load2", check_rc=0)
+    later = env.psql("SELECT id FROM audit.runs WHERE status = 'committed' ORDER BY started_at "
+                     "DESC LIMIT 1")
+    res = env.expect_go()
+    check(re.search(r"history: run %s of bundle [0-9a-f]{12} failed \(src/01_load\.sql:2: "
+                    r"SQLSTATE 22012: division by zero\), then run %s of bundle [0-9a-f]{12} "
+                    r"\(rebuilt: same role, it applied src/01_load\.sql\) committed"
+                    % (run, later), res.section("runs-completed")), res.describe())
 
 
 @test
