@@ -16,6 +16,7 @@
 #include "base/util.h"
 #include "cli/commands.h"
 #include "policy/policy.h"
+#include "policy/query.h"
 #include "stage/provision.h"
 #include "stage/stage.h"
 
@@ -99,6 +100,17 @@ static policy *stage_policy(const char *path, int *rc)
             fprintf(stderr, "%s\n", err);
         else
             error("%s", err);
+        *rc = EXIT_USAGE;
+    } else if (!policy_is_protected(p, "audit")) {
+        /* the stage keeps the audit trail and its bootstrap log in schema audit,
+           readable by every role: without the protection, verify's privileges gate
+           would find that grant outside the policy, and the static gate would not
+           know that no restricted role may write there */
+        error("policy '%s' does not protect schema 'audit', where the stage keeps its audit "
+              "trail: add 'protect schema audit;'",
+              found ? found : "rules/staging.policy");
+        policy_free(p);
+        p = NULL;
         *rc = EXIT_USAGE;
     }
     free(err);

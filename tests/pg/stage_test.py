@@ -449,6 +449,7 @@ role owner { unrestricted; grant all on family app; grant all on family ops; }
 role bot { restricted; lifetime 1h; grant select, insert on family app; grant select on family ops; }
 role reader { restricted; grant select on family ops; }
 default role bot;
+protect schema audit;
 """
 
 
@@ -459,7 +460,7 @@ def up_sets_up_the_policy_given(env):
     with open(policy, "w") as f:
         f.write(OTHER_POLICY)
     out = env.up("--policy", policy).stdout
-    for pat in [r"^  current_user: +bot$", r"^  schemas: +app, ops$",
+    for pat in [r"^  current_user: +bot$", r"^  schemas: +app, audit, ops$",
                 r"^  codex grants: +schema app: USAGE$", r"^ +schema ops: USAGE$",
                 r"^ +schemas +yes ", r"^ +roles +yes ", r"^ +privileges +yes ",
                 r"\.env\.admin +owner$", r"\.env\.staging +bot, valid until "]:
