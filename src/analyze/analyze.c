@@ -32,7 +32,7 @@ void analyze_unit(stmt_facts *f, size_t u)
         return;
     const unit_info *ui = &f->units[u];
     walker w = {.f = f, .sess = f->sess, .unit = u, .body = -1, .body_base = -1,
-                .line_start = -1};
+                .line_start = -1, .path = -1};
     if (ui->kind != PGK_NONE)
         walk_statement(&w, (pg_kind)ui->kind, ui->node);
     free(w.ctes);
@@ -54,6 +54,7 @@ void analyze_unit(stmt_facts *f, size_t u)
             r->name = from->name ? facts_strdup(f, from->name) : NULL;
             r->location = -1;
             r->body = -1;
+            r->path = -1;
             r->unit = u;
             r->carried = i >= n;
         }

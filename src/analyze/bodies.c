@@ -82,6 +82,36 @@ static long line_offset(const walker *w, long base, int n)
     return (long)p;
 }
 
+/*
+ * EXECUTE 'constant', FOR ... IN EXECUTE 'constant' and RETURN QUERY EXECUTE
+ * 'constant' (stmt: the statement's fields; key: its query field): the constant
+ * SQL is read like a statement of the body. The statement stays dynamic for the
+ * gate (it does not prove what EXECUTE runs); the rules see the names in it.
+ */
+static void dynamic_constant(walker *w, const cJSON *stmt, const char *key)
+{
+    const char *q = str_field(field(field(stmt, key), PLPGSQL_EXPR), PLPGSQL_QUERY);
+    if (!q)
+        return;
+    char *sel = xasprintf("SELECT %s", q);
+    parsed_sql p = sql_parse(sel);
+    free(sel);
+    const cJSON *fl = NULL;
+    if (!p.error && p.nstmts == 1 && node_kind(p.stmts[0], &fl) == PGK_SelectStmt) {
+        const cJSON *targets = field(fl, PGF_targetList);
+        const cJSON *val = field(field(cJSON_GetArrayItem(targets, 0), PGN_ResTarget), PGF_val);
+        const char *sql = cJSON_GetArraySize(targets) == 1 ? const_string(val) : NULL;
+        if (sql && !field(fl, PGF_fromClause)) {
+            parsed_sql inner = sql_parse(sql);
+            bool ok = !inner.error;
+            parsed_sql_free(&inner);
+            if (ok)
+                plpgsql_expr(w, sql);
+        }
+    }
+    facts_own_parse(w->f, &p, NULL); /* sql points into it */
+}
+
 static void plpgsql_tree(walker *w, const cJSON *v, long line_base)
 {
     if (!cJSON_IsArray(v) && !cJSON_IsObject(v))
@@ -96,6 +126,11 @@ static void plpgsql_tree(walker *w, const cJSON *v, long line_base)
                           strcmp(c->string, PLPGSQL_DYNFORS) == 0 ||
                           (strcmp(c->string, PLPGSQL_DYNQUERY) == 0 && !cJSON_IsNull(c))))
             walk_mark_dynamic(w, "EXECUTE of a string (dynamic SQL)");
+        if (c->string && (strcmp(c->string, PLPGSQL_DYNEXECUTE) == 0 ||
+                          strcmp(c->string, PLPGSQL_DYNFORS) == 0))
+            dynamic_constant(w, c, PLPGSQL_QUERY);
+        if (c->string && strcmp(c->string, PLPGSQL_DYNQUERY) == 0 && !cJSON_IsNull(c))
+            dynamic_constant(w, v, PLPGSQL_DYNQUERY);
         if (c->string && strcmp(c->string, PLPGSQL_EXPR) == 0) {
             const char *q = str_field(c, PLPGSQL_QUERY);
             if (q)
@@ -151,7 +186,8 @@ void bodies_analyse(stmt_facts *f, size_t i, int body_depth)
         return;
     b->parsed = true;
     walker w = {.f = f, .sess = f->sess, .unit = b->unit, .body = (int)i, .body_base = -1,
-                .line_start = -1, .body_depth = body_depth, .no_dml = 1};
+                .line_start = -1, .body_depth = body_depth, .no_dml = 1,
+                .path = b->entry_path};
     if (b->depth >= MAX_BODY_DEPTH) {
         b->unparsable = true;
         walk_mark_dynamic(&w, "bodies nested too deeply");

@@ -531,6 +531,34 @@ static const cJSON *search_path_clause(const cJSON *opts)
 }
 
 
+/*
+ * The search_path a function's code starts with: its SET search_path clause (a
+ * VariableSetStmt's fields, or NULL), or without one its caller's, which nothing
+ * in the script pins.
+ */
+static int function_path(walker *w, const cJSON *clause)
+{
+    const char *kind = str_field(clause, PGF_kind);
+    if (str_is(kind, "VAR_SET_CURRENT"))
+        return walk_current_path(w);
+    if (!str_is(kind, "VAR_SET_VALUE"))
+        return facts_add_path(w->f, false, NULL, 0,
+                              clause ? "the function resets search_path to its caller's default"
+                                     : "the function has no SET search_path, so it runs with "
+                                       "its caller's");
+    const cJSON *args = field(clause, PGF_args), *a;
+    size_t n = 0, cap = (size_t)cJSON_GetArraySize(args);
+    const char **elts = facts_alloc(w->f, (cap ? cap : 1) * sizeof(char *));
+    cJSON_ArrayForEach(a, args) {
+        const char *v = const_string(a);
+        if (!v)
+            return facts_add_path(w->f, false, NULL, 0,
+                                  "its SET search_path is a value pgward cannot see");
+        elts[n++] = v;
+    }
+    return facts_add_path(w->f, n > 0, elts, n, "its SET search_path names no schema");
+}
+
 /* Where the body string starts in the statement text (searched after the AS), or -1. */
 static long body_offset(const walker *w, const cJSON *as, const char *text)
 {
@@ -568,8 +596,10 @@ int ddl_body(walker *w, pg_kind k, const cJSON *f)
     b->offset = body_offset(w, as, b->text);
     const cJSON *sec = find_option(opts, "security");
     b->security_definer = bool_field(field(field(sec, PGF_arg), PGN_Boolean), PGF_boolval);
-    const char *pin = str_field(search_path_clause(opts), PGF_kind);
+    const cJSON *clause = search_path_clause(opts);
+    const char *pin = str_field(clause, PGF_kind);
     b->pins_search_path = str_is(pin, "VAR_SET_VALUE") || str_is(pin, "VAR_SET_CURRENT");
+    b->entry_path = is_do ? w->path : function_path(w, clause);
     b->lang = !b->language ? BODY_OTHER
               : ascii_strcasecmp(b->language, "sql") == 0     ? BODY_SQL
               : ascii_strcasecmp(b->language, "plpgsql") == 0 ? BODY_PLPGSQL

@@ -120,7 +120,26 @@ void facts_free(stmt_facts *f)
     free(f->dml);
     free(f->defined);
     free(f->bodies);
+    free(f->paths);
     free(f);
+}
+
+/* ------------------------------------------------------------------ search_paths */
+
+int facts_add_path(stmt_facts *f, bool known, const char *const *elts, size_t n,
+                   const char *unknown_why)
+{
+    search_path_state *p = FACTS_PUSH(f->paths, f->npaths, f->cappaths);
+    p->known = known;
+    p->unknown_why = known ? NULL : unknown_why;
+    if (known && n) {
+        const char **copy = facts_alloc(f, n * sizeof(char *));
+        for (size_t i = 0; i < n; i++)
+            copy[i] = facts_strdup(f, elts[i]);
+        p->elts = copy;
+        p->nelts = n;
+    }
+    return (int)(f->npaths - 1);
 }
 
 /* ------------------------------------------------------------------ names */

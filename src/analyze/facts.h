@@ -54,6 +54,7 @@ typedef struct rel_ref {
     int body;            /* index in bodies, or -1: the statement's own tree */
     size_t unit;
     unsigned seq;        /* the order the walk found it in, among relations and calls */
+    int path;            /* the search_path it is looked up with: in paths, or -1 */
 } rel_ref;
 
 /* A function, procedure or operator the statement calls. */
@@ -67,18 +68,44 @@ typedef struct call_ref {
     int body;
     size_t unit;
     unsigned seq;        /* the order the walk found it in, among relations and calls */
+    int path;            /* the search_path it is looked up with: in paths, or -1 */
     const cJSON *node;   /* the FuncCall (or A_Expr) */
 } call_ref;
 
-/* An operator or a type named without a schema: search_path decides which one
-   (pg_catalog first unless the path places it later). */
+/* How a name is looked up through search_path (PostgreSQL searches pg_temp for
+   relations and types, never for functions and operators). */
+typedef enum lookup_kind { LOOKUP_RELATION, LOOKUP_TYPE, LOOKUP_FUNCTION, LOOKUP_OPERATOR } lookup_kind;
+
+/* An operator, a type or a function named without a schema that is looked up
+   rather than called (a cast's type, the = of a simple CASE, the names inside CREATE
+   OPERATOR or AGGREGATE): search_path decides which one (pg_catalog first unless the
+   path places it later). */
 typedef struct path_ref {
-    const char *what;    /* "operator" or "type" */
+    const char *what;    /* "operator", "type" or "function" */
+    lookup_kind kind;
     const char *name;
+    const char *context; /* how it is used, when not plainly: "simple CASE", "CREATE
+                            OPERATOR", ...; NULL */
     long location;
     int body;
     size_t unit;
+    int path;            /* the search_path it is looked up with: in paths, or -1 */
 } path_ref;
+
+/*
+ * A search_path in force inside a body (rel_ref.path, call_ref.path, path_ref.path
+ * index these; -1: the session's in force at the statement, analyze/session.h): what
+ * a function's SET clause pins, what a DO block starts with, and each SET,
+ * RESET and set_config() of search_path in a body from there on, in the order the
+ * body runs them (branches are read in order, as written).
+ */
+typedef struct search_path_state {
+    bool known;          /* false: the caller's, or set to a value the analysis cannot see */
+    const char *const *elts;
+    size_t nelts;
+    const char *unknown_why; /* !known: why, as a phrase ("the function has no SET
+                                search_path, so it runs with its caller's") */
+} search_path_state;
 
 typedef enum setting_how {
     SETTING_VALUE,    /* SET name = value, set_config(name, value, ...) */
@@ -101,6 +128,8 @@ typedef struct setting_ref {
     setting_scope scope;
     bool local;            /* SET LOCAL, set_config(..., true) */
     bool via_function;     /* set_config() rather than SET */
+    bool certain;          /* set_config() that runs whenever its statement does: the
+                              only thing a SELECT without FROM, WHERE, ... does */
     bool known;            /* the value is known (constants only) */
     const char **values;   /* SETTING_VALUE: the elements (search_path: one per
                               schema; set_config's string split as PostgreSQL does) */
@@ -187,6 +216,8 @@ typedef struct body_info {
     long line_base;      /* where that statement starts in the statement text, or -1 */
     int depth;           /* 0: in the statement; 1: in a body; ... */
     int parent;          /* the body it is in, or -1 */
+    int entry_path;      /* the search_path its code starts with (paths), or -1: the
+                            session's (a DO block of the statement) */
     size_t unit;
     /* filled by facts_body() on first use */
     bool parsed;
@@ -254,6 +285,8 @@ typedef struct stmt_facts {
     size_t ndefined, capdefined;
     body_info *bodies;
     size_t nbodies, capbodies;
+    search_path_state *paths;/* search_paths in force inside bodies */
+    size_t npaths, cappaths;
 
     unsigned nseq;           /* relations and calls found so far */
     struct facts_arena *arena; /* owned strings and parses */

@@ -96,6 +96,7 @@ void walk_add_rel(walker *w, const char *schema, const char *name, unsigned acc,
     r->body = w->body;
     r->unit = w->unit;
     r->seq = w->f->nseq++;
+    r->path = w->path;
 }
 
 
@@ -132,29 +133,34 @@ void record_call(walker *w, const cJSON *names, long loc, bool procedure, bool o
     c->body = w->body;
     c->unit = w->unit;
     c->seq = w->f->nseq++;
+    c->path = w->path;
     c->node = node;
     free(display);
 }
 
 
-void record_path_ref(walker *w, const char *what, const char *name, long loc)
+void record_path_ref(walker *w, lookup_kind kind, const char *name, const char *context,
+                     long loc)
 {
     if (!name)
         return;
     path_ref *p = FACTS_PUSH(w->f->path_refs, w->f->npath_refs, w->f->cappath_refs);
-    p->what = what;
+    p->kind = kind;
+    p->what = kind == LOOKUP_OPERATOR ? "operator" : kind == LOOKUP_FUNCTION ? "function" : "type";
     p->name = name;
-    p->location = walk_loc(w, loc);
+    p->context = context;
+    p->location = name_loc(w, loc, kind == LOOKUP_OPERATOR ? NULL : name);
     p->body = w->body;
     p->unit = w->unit;
+    p->path = w->path;
 }
 
-void record_type_name(walker *w, const cJSON *type_name, long loc)
+void record_type_name(walker *w, const cJSON *type_name, const char *context, long loc)
 {
     const cJSON *names = field(type_name, PGF_names);
     int n = cJSON_GetArraySize(names);
     if (n == 1) {
-        record_path_ref(w, "type", list_str(names, 0), loc);
+        record_path_ref(w, LOOKUP_TYPE, list_str(names, 0), context, loc);
     } else if (n >= 2) {
         /* a type of another schema: what uses it depends on that schema */
         const char *schema = list_str(names, n - 2);
@@ -188,6 +194,60 @@ static const char *const_text(walker *w, const cJSON *n)
 }
 
 
+/* ------------------------------------------------------------------ search_path */
+
+int walk_current_path(walker *w)
+{
+    if (w->path >= 0)
+        return w->path;
+    size_t n;
+    const char *const *elts = session_search_path(w->sess, &n);
+    return facts_add_path(w->f, elts != NULL, elts, n,
+                          "search_path is set to a value pgward cannot see");
+}
+
+/* A body's SET, RESET or set_config() of search_path (s): what its code runs with
+   from here on. RESET goes back to the session's default, which a function cannot
+   know (its caller's database and role decide it). */
+static void body_path_change(walker *w, const setting_ref *s)
+{
+    if (w->body < 0 || s->scope != SCOPE_BODY ||
+        (s->name && strcmp(s->name, "search_path") != 0))
+        return;
+    if (s->how == SETTING_VALUE && s->known && s->nvalues)
+        w->path = facts_add_path(w->f, true, s->values, s->nvalues, NULL);
+    else
+        w->path = facts_add_path(w->f, false, NULL, 0,
+                                 s->how == SETTING_VALUE
+                                     ? "search_path is set to a value pgward cannot see"
+                                     : "search_path is reset to the session's default");
+}
+
+/*
+ * Whether call is the whole of the unit: SELECT set_config(...) and nothing else
+ * (no FROM, WHERE, GROUP BY, HAVING, LIMIT, WITH, set operation, INTO), so it
+ * runs exactly once whenever the statement does.
+ */
+static bool whole_unit(const walker *w, const cJSON *call)
+{
+    if (w->body >= 0 || w->plan_only)
+        return false;
+    const unit_info *u = &w->f->units[w->unit];
+    if ((pg_kind)u->kind != PGK_SelectStmt)
+        return false;
+    const cJSON *sel = u->node;
+    static const char *const clauses[] = {
+        PGF_fromClause, PGF_whereClause, PGF_groupClause, PGF_havingClause,
+        PGF_limitCount, PGF_limitOffset, PGF_withClause, PGF_intoClause,
+        PGF_valuesLists, PGF_larg, PGF_windowClause, PGF_distinctClause};
+    for (size_t i = 0; i < ARRAY_SIZE(clauses); i++)
+        if (field(sel, clauses[i]))
+            return false;
+    const cJSON *targets = field(sel, PGF_targetList);
+    const cJSON *val = field(field(cJSON_GetArrayItem(targets, 0), PGN_ResTarget), PGF_val);
+    return cJSON_GetArraySize(targets) == 1 && field(val, PGN_FuncCall) == call;
+}
+
 /* set_config(name, value, is_local): a setting of the session (or of the body). */
 static void set_config_call(walker *w, const cJSON *call, long loc)
 {
@@ -202,6 +262,7 @@ static void set_config_call(walker *w, const cJSON *call, long loc)
     s->scope = w->body < 0 ? SCOPE_SESSION : SCOPE_BODY;
     s->local = bool_field(field(local, PGF_boolval), PGF_boolval);
     s->via_function = true;
+    s->certain = whole_unit(w, call);
     s->known = name && value && local;
     s->location = walk_loc(w, loc);
     s->body = w->body;
@@ -221,6 +282,10 @@ static void set_config_call(walker *w, const cJSON *call, long loc)
         for (size_t i = 0; i < s->nvalues; i++)
             s->value_locs[i] = vloc;
     }
+    /* (in a body, a set_config() of a constant is read as it is written; one that may
+       not run, in a CASE or a WHERE, then pins what it does not: the rules read it so,
+       the gate does not model bodies' settings) */
+    body_path_change(w, s);
 }
 
 
@@ -306,6 +371,7 @@ void walk_variable_set(walker *w, const cJSON *vs, setting_scope scope, long fal
         if (!str_is(kind, "VAR_SET_VALUE"))
             s->known = false; /* SET TRANSACTION ..., SET TIME ZONE LOCAL: not values */
     }
+    body_path_change(w, s);
 }
 
 

@@ -305,8 +305,9 @@ static void apply_setting(session *s, const setting_ref *r)
         return; /* SET LOCAL outside a transaction changes nothing */
     guc *g = get_guc(&s->settings, name);
     value v = make_value(r);
-    if (!r->name || r->via_function)
-        v.known = false; /* set_config(): not replayed (it may run in any branch) */
+    if (!r->name || (r->via_function && !r->certain))
+        v.known = false; /* set_config(): not replayed (it may run in any branch), but
+                            where it is all the statement does */
     if (local) {
         value_free(&g->local);
         g->local = v;
@@ -391,6 +392,56 @@ bool session_search_path_ambiguous(const session *s)
     for (size_t i = 0; i < n; i++)
         schemas += strcmp(elts[i], "pg_catalog") != 0 && strcmp(elts[i], "pg_temp") != 0;
     return schemas > 1;
+}
+
+const char *const *session_lookup_path(const session *s, const stmt_facts *f, int path,
+                                       size_t *n, const char **why)
+{
+    *n = 0;
+    *why = NULL;
+    if (path < 0 || (size_t)path >= f->npaths) {
+        const char *const *elts = session_search_path(s, n);
+        if (!elts)
+            *why = "search_path is set to a value pgward cannot see";
+        return elts;
+    }
+    const search_path_state *p = &f->paths[path];
+    if (!p->known) {
+        *why = p->unknown_why;
+        return NULL;
+    }
+    *n = p->nelts;
+    return p->elts;
+}
+
+char *session_path_untrusted(const session *s, const char *const *elts, size_t n,
+                             lookup_kind kind, bool extension, const char *extschema)
+{
+    bool temp_searched = kind == LOOKUP_RELATION || kind == LOOKUP_TYPE;
+    bool temp_listed = false;
+    for (size_t i = 0; i < n; i++) {
+        const char *e = elts[i];
+        if (temp_searched && temp_listed)
+            return xasprintf("it lists pg_temp before %s%s%s", e[0] ? "\"" : "''", e,
+                             e[0] ? "\"" : "");
+        if (strcmp(e, "pg_temp") == 0) {
+            temp_listed = true;
+            continue;
+        }
+        if (strcmp(e, "pg_catalog") == 0 || e[0] == '\0') /* '' names no schema */
+            continue;
+        if (strcmp(e, "$user") == 0)
+            return xstrdup("it contains \"$user\", a schema the role running it may own");
+        if (strcmp(e, "public") == 0 && !(extension && session_schema_created(s, e)))
+            return xstrdup("it contains public, where other roles may be able to create "
+                           "objects");
+        if (extension && !session_schema_created(s, e) &&
+            !(extschema && strcmp(e, extschema) == 0))
+            return xasprintf("schema %s on it was not created by this extension script", e);
+    }
+    if (temp_searched && !temp_listed)
+        return xstrdup("it does not list pg_temp, so the temporary schema is searched first");
+    return NULL;
 }
 
 bool session_setting_nonzero(const session *s, const char *name)

@@ -112,6 +112,27 @@ bool session_catalog_searched_first(const session *s);
    (or is unknown). */
 bool session_search_path_ambiguous(const session *s);
 
+/*
+ * The search_path a name of statement f is looked up with (path: a rel_ref's,
+ * call_ref's or path_ref's): a body's (facts.h: search_path_state), or with -1
+ * the session's in force now. NULL when it is not known, *why then saying why.
+ */
+const char *const *session_lookup_path(const session *s, const stmt_facts *f, int path,
+                                       size_t *n, const char **why);
+
+/*
+ * Whether a known search_path (elts) sends names of kind only to schemas no
+ * other role can create objects in: NULL when it does, else why not (malloc'd
+ * phrase: "it does not list pg_temp, which is then searched first"). Functions
+ * and operators are never looked up in pg_temp; relations and types are, first
+ * unless pg_temp is listed, so there it must be listed last. Trusted: pg_catalog;
+ * in an extension script (extension) the schemas the script created with a plain
+ * CREATE SCHEMA and extschema (the extension's own, or NULL), elsewhere every
+ * schema but public and "$user".
+ */
+char *session_path_untrusted(const session *s, const char *const *elts, size_t n,
+                             lookup_kind kind, bool extension, const char *extschema);
+
 /* Whether a timeout-like setting is in force with a non-zero value (or set to a
    value pgward cannot see). */
 bool session_setting_nonzero(const session *s, const char *name);

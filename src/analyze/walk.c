@@ -151,6 +151,7 @@ static void walk_create_function(walker *w, pg_kind k, const cJSON *f)
     if (sql_body) {
         walker bw = *w;
         bw.body = b;
+        bw.path = w->f->bodies[b].entry_path;
         bw.body_base = w->body < 0 ? 0 : w->body_base;
         bw.ctes = NULL;
         bw.nctes = bw.capctes = 0;
@@ -202,11 +203,62 @@ static void define_commented(walker *w, const cJSON *f)
     /* anything else names nothing here: the ddl it needs is not covered by a grant */
 }
 
+/* The options of CREATE OPERATOR and CREATE AGGREGATE that name functions. */
+static bool names_function(const char *defname)
+{
+    static const char *const keys[] = {
+        "function", "procedure", "restrict", "join", "sfunc", "finalfunc", "combinefunc",
+        "serialfunc", "deserialfunc", "msfunc", "minvfunc", "mfinalfunc"};
+    for (size_t i = 0; defname && i < ARRAY_SIZE(keys); i++)
+        if (ascii_strcasecmp(defname, keys[i]) == 0)
+            return true;
+    return false;
+}
+
+/*
+ * CREATE OPERATOR and CREATE AGGREGATE look up the functions, types and operators
+ * they name through search_path once, when they run, and bind the new object to
+ * what they found.
+ */
+static void define_lookups(walker *w, const cJSON *f)
+{
+    const char *kind = str_field(f, PGF_kind);
+    const char *what = str_is(kind, "OBJECT_AGGREGATE") ? "CREATE AGGREGATE"
+                       : str_is(kind, "OBJECT_OPERATOR") ? "CREATE OPERATOR"
+                                                         : NULL;
+    if (!what)
+        return;
+    const cJSON *o;
+    cJSON_ArrayForEach(o, field(f, PGF_definition)) {
+        const cJSON *d = field(o, PGN_DefElem);
+        const char *key = str_field(d, PGF_defname);
+        const cJSON *arg = field(d, PGF_arg);
+        const cJSON *tn = field(arg, PGN_TypeName);
+        const cJSON *op = field(field(arg, PGN_List), PGF_items);
+        if (tn && cJSON_GetArraySize(field(tn, PGF_names)) == 1)
+            record_path_ref(w, names_function(key) ? LOOKUP_FUNCTION : LOOKUP_TYPE,
+                            list_str(field(tn, PGF_names), 0), what, location_of(d));
+        else if (op && cJSON_GetArraySize(op) == 1) /* COMMUTATOR, NEGATOR, SORTOP */
+            record_path_ref(w, LOOKUP_OPERATOR, list_str(op, 0), what, location_of(d));
+    }
+    /* CREATE AGGREGATE name (argument types): the types */
+    const cJSON *a, *p;
+    cJSON_ArrayForEach(a, field(f, PGF_args)) {
+        cJSON_ArrayForEach(p, field(field(a, PGN_List), PGF_items)) {
+            const cJSON *fp = field(p, PGN_FunctionParameter);
+            if (fp)
+                record_type_name(w, field(fp, PGF_argType), what, location_of(fp));
+        }
+    }
+}
+
 /* CREATE, ALTER, COMMENT, DROP, ...: what it means (ddl.c), then what it names. */
 static void walk_ddl(walker *w, pg_kind k, const cJSON *f)
 {
     bool own = own_unit(w, f);
     ddl_describe(w, k, f, own);
+    if (k == PGK_DefineStmt)
+        define_lookups(w, f);
     if (!w->plan_only) {
         /* objects named by a name list rather than a relation */
         switch (k) {
@@ -498,6 +550,30 @@ void walk_statement(walker *w, pg_kind k, const cJSON *f)
 
 /* ------------------------------------------------------------------ the walk */
 
+/*
+ * An operator expression: OPERATOR(schema.op) runs that schema's function, a call
+ * like any other; an operator without a schema is looked up on search_path (BETWEEN
+ * is >= and <=, NOT BETWEEN < and >; IN, NULLIF and IS DISTINCT FROM are named by
+ * their operator already).
+ */
+static void record_operator(walker *w, const cJSON *e)
+{
+    const cJSON *name = field(e, PGF_name);
+    long loc = location_of(e);
+    const char *kind = str_field(e, PGF_kind);
+    if (cJSON_GetArraySize(name) >= 2) {
+        record_call(w, name, loc, false, true, e);
+    } else if (str_is(kind, "AEXPR_BETWEEN") || str_is(kind, "AEXPR_BETWEEN_SYM")) {
+        record_path_ref(w, LOOKUP_OPERATOR, ">=", "BETWEEN", loc);
+        record_path_ref(w, LOOKUP_OPERATOR, "<=", "BETWEEN", loc);
+    } else if (str_is(kind, "AEXPR_NOT_BETWEEN") || str_is(kind, "AEXPR_NOT_BETWEEN_SYM")) {
+        record_path_ref(w, LOOKUP_OPERATOR, "<", "NOT BETWEEN", loc);
+        record_path_ref(w, LOOKUP_OPERATOR, ">", "NOT BETWEEN", loc);
+    } else if (cJSON_GetArraySize(name) == 1) {
+        record_path_ref(w, LOOKUP_OPERATOR, list_str(name, 0), NULL, loc);
+    }
+}
+
 static bool is_statement_kind(pg_kind k)
 {
     const char *name = pg_kind_name(k);
@@ -529,16 +605,38 @@ static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
             case PGK_RangeVar:
                 walk_rangevar(w, only, acc, classes);
                 break;
-            case PGK_A_Expr: {
-                /* OPERATOR(schema.op) runs that schema's function: a call like any other */
-                const cJSON *name = field(only, PGF_name);
-                if (cJSON_GetArraySize(name) >= 2)
-                    record_call(w, name, location_of(only), false, true, only);
-                else if (cJSON_GetArraySize(name) == 1)
-                    record_path_ref(w, "operator", list_str(name, 0), location_of(only));
+            case PGK_A_Expr:
+                record_operator(w, only);
+                walk(w, only, acc, classes);
+                break;
+            case PGK_CaseExpr:
+                /* CASE x WHEN v ...: each WHEN compares with an = found on search_path */
+                if (field(only, PGF_arg))
+                    record_path_ref(w, LOOKUP_OPERATOR, "=", "simple CASE", location_of(only));
+                walk(w, only, acc, classes);
+                break;
+            case PGK_SubLink: {
+                /* x IN (SELECT ...) compares with =; x op ANY/ALL (SELECT ...) with op */
+                const char *type = str_field(only, PGF_subLinkType);
+                const cJSON *op = field(only, PGF_operName);
+                if (cJSON_GetArraySize(op) == 1)
+                    record_path_ref(w, LOOKUP_OPERATOR, list_str(op, 0), NULL, location_of(only));
+                else if (!op && str_is(type, "ANY_SUBLINK"))
+                    record_path_ref(w, LOOKUP_OPERATOR, "=", "IN (subquery)", location_of(only));
+                else if (cJSON_GetArraySize(op) >= 2)
+                    record_call(w, op, location_of(only), false, true, only);
                 walk(w, only, acc, classes);
                 break;
             }
+            case PGK_JoinExpr:
+                /* JOIN ... USING (c) and NATURAL JOIN compare the columns with = */
+                if (field(only, PGF_usingClause) || bool_field(only, PGF_isNatural))
+                    record_path_ref(w, LOOKUP_OPERATOR, "=",
+                                    bool_field(only, PGF_isNatural) ? "NATURAL JOIN"
+                                                                    : "JOIN USING",
+                                    -1);
+                walk(w, only, acc, classes);
+                break;
             case PGK_FuncCall:
                 record_call(w, field(only, PGF_funcname), location_of(only), false, false, only);
                 if (!w->plan_only)
@@ -546,11 +644,12 @@ static void walk(walker *w, const cJSON *v, unsigned acc, unsigned classes)
                 walk(w, only, acc, classes);
                 break;
             case PGK_TypeCast:
-                record_type_name(w, field(only, PGF_typeName), location_of(only));
+                record_type_name(w, field(only, PGF_typeName), NULL, location_of(only));
                 walk(w, only, acc, classes);
                 break;
             case PGK_ColumnDef:
-                record_type_name(w, field(only, PGF_typeName), location_of(only));
+                record_type_name(w, field(only, PGF_typeName), "column definition",
+                                 location_of(only));
                 walk_defined(w, str_field(only, PGF_colname));
                 walk(w, only, acc, classes);
                 break;

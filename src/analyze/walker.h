@@ -41,6 +41,8 @@ typedef struct walker {
     int depth;               /* node depth */
     int body_depth;          /* bodies analysed inside bodies */
     int no_dml;              /* inside a rule action, a function's SQL body, PREPARE */
+    int path;                /* the search_path in force (stmt_facts.paths), or -1: the
+                                session's (the statement's own tree, a DO block's start) */
     bool plan_only;          /* plain EXPLAIN: everything is only read */
 } walker;
 
@@ -68,10 +70,12 @@ void walk_rangevar(walker *w, const cJSON *rv, unsigned acc, unsigned classes);
 void record_call(walker *w, const cJSON *names, long loc, bool procedure, bool op,
                  const cJSON *node);
 /* nextval()/setval() (a write of the sequence), set_config() (a setting). */
-/* An operator or type named without a schema (facts.h: path_ref). */
-void record_path_ref(walker *w, const char *what, const char *name, long loc);
-/* A TypeName's names, when unqualified. */
-void record_type_name(walker *w, const cJSON *type_name, long loc);
+/* An operator, type or function named without a schema and looked up (facts.h:
+   path_ref); context: how it is used, or NULL. */
+void record_path_ref(walker *w, lookup_kind kind, const char *name, const char *context,
+                     long loc);
+/* A TypeName's names, when unqualified (context: path_ref.context). */
+void record_type_name(walker *w, const cJSON *type_name, const char *context, long loc);
 void record_special_call(walker *w, const cJSON *call, long loc);
 void walk_variable_set(walker *w, const cJSON *vs, setting_scope scope, long loc);
 void walk_defined(walker *w, const char *name);
@@ -97,6 +101,13 @@ void bodies_analyse(stmt_facts *f, size_t i, int body_depth);
 
 /* txn.c: what PostgreSQL refuses in a transaction block, transaction control */
 void txn_describe_unit(unit_info *u);
+
+/* A search_path state (facts.h) added to f->paths; its index. elts are copied. */
+int facts_add_path(stmt_facts *f, bool known, const char *const *elts, size_t n,
+                   const char *unknown_why);
+/* The search_path in force where the walk is, as an index in f->paths: the
+   session's is copied in when the walk is in the statement's own tree. */
+int walk_current_path(walker *w);
 
 /* A lowercase copy of s that lives as long as the facts. */
 const char *facts_lower(stmt_facts *f, const char *s);

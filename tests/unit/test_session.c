@@ -92,8 +92,17 @@ static const path_case path_cases[] = {
     /* outside a block COMMIT ends the transaction apply wraps the file in */
     {"SET LOCAL search_path = eng; COMMIT;", "$user,public"},
     {"SET search_path = eng; ROLLBACK;", "$user,public"},
-    /* set_config is not replayed: unknown afterwards */
-    {"SELECT set_config('search_path', 'eng', false);", "?"},
+    /* set_config that is all its statement does is replayed; one that may not run
+       (a WHERE, a FROM, beside other columns) is not: unknown afterwards */
+    {"SELECT set_config('search_path', 'eng', false);", "eng"},
+    {"SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);",
+     "pg_catalog,pg_temp"},
+    {"BEGIN; SELECT set_config('search_path', 'eng', true); COMMIT;", "$user,public"},
+    {"SELECT set_config('search_path', 'eng', false) WHERE false;", "?"},
+    {"SELECT set_config('search_path', 'eng', false) FROM t;", "?"},
+    {"SELECT 1, set_config('search_path', 'eng', false);", "?"},
+    {"SELECT CASE WHEN x THEN set_config('search_path', 'eng', false) END;", "?"},
+    {"EXPLAIN SELECT set_config('search_path', 'eng', false);", "$user,public"},
     {"SELECT set_config(current_user, 'eng', false);", "?"},
     {"DISCARD ALL;", "$user,public"},
     /* a function's SET clause and ALTER ROLE ... SET do not change the session */
@@ -188,10 +197,16 @@ static void test_settings(void **state)
     session_free(sess);
     script_free(s);
 
-    /* set_config: the value it was given, though not replayed exactly */
-    sess = run("SELECT set_config('lock_timeout', '5s', false);", &s);
+    /* set_config: the value it was given, though not replayed exactly where it may
+       not run (a WHERE); replayed where it is all the statement does */
+    sess = run("SELECT set_config('lock_timeout', '5s', false) WHERE true;", &s);
     assert_true(session_setting_nonzero(sess, "lock_timeout"));
     assert_false(session_setting(sess, "lock_timeout").known);
+    session_free(sess);
+    script_free(s);
+    sess = run("SELECT set_config('lock_timeout', '5s', false);", &s);
+    assert_true(session_setting_nonzero(sess, "lock_timeout"));
+    assert_true(session_setting(sess, "lock_timeout").known);
     session_free(sess);
     script_free(s);
 
