@@ -1,5 +1,6 @@
 -- role: codex_staging
 -- expect: unproven role-allowlist
--- after set_config the path is unknown: an unqualified table or call cannot be resolved
+-- set_config puts public before pg_catalog: an unqualified call may be public's, an
+-- unqualified table is public's
 SELECT set_config('search_path', 'public, pg_catalog', false);
 SELECT lower(name) FROM projects;
