@@ -1,7 +1,7 @@
 /*
  * check.h: what a check module sees and how it reports: the interface between the
  * modules (gate.c, gate_security.c, txn_rules.c, rules_locking.c, rules_design.c,
- * rules_security.c) and the pass that runs them (lint.c), so that neither needs the
+ * rules_security.c, rules_unqualified.c) and the pass that runs them (lint.c), so that neither needs the
  * other's insides.
  *
  * A module is a lint_checker: its state for a script (begin, free), what it does
@@ -26,6 +26,7 @@ typedef enum lint_module {
     LINT_LOCKING,       /* locks, rewrites, destructive DDL */
     LINT_DESIGN,        /* types, names, re-runnability, DML without WHERE */
     LINT_SECURITY,      /* search_path, SECURITY DEFINER bodies, RLS policies */
+    LINT_UNQUALIFIED,   /* names left to an unpinned search_path (extension scripts) */
     LINT_NMODULES,
 } lint_module;
 

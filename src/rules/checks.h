@@ -14,5 +14,6 @@ extern const lint_checker txn_checker;           /* txn_rules.c */
 extern const lint_checker locking_checker;       /* rules_locking.c */
 extern const lint_checker design_checker;        /* rules_design.c */
 extern const lint_checker security_checker;      /* rules_security.c */
+extern const lint_checker unqualified_checker;   /* rules_unqualified.c */
 
 #endif

@@ -21,6 +21,7 @@ static const lint_checker *const checkers[LINT_NMODULES] = {
     [LINT_LOCKING] = &locking_checker,
     [LINT_DESIGN] = &design_checker,
     [LINT_SECURITY] = &security_checker,
+    [LINT_UNQUALIFIED] = &unqualified_checker,
 };
 
 typedef struct lint_run {

@@ -15,7 +15,8 @@ For the rules `pgward rules --format json` lists and the docs REPO/rules/<id>.md
   (c) the Bad example, linted as bad.sql (`pgward lint --format json`, plus the
       options of the doc's `<!-- lint: OPTIONS -->` line, run from REPO so the
       option paths are relative to it), reports the rule; the Good example, linted
-      the same way as good.sql, does not;
+      the same way as good.sql, does not (a `<!-- lint-file: NAME -->` line lints
+      both as NAME instead, e.g. myext--1.0.sql for an extension script's rule);
   (d) `pgward rules <id>` prints the doc exactly.
 
 One line per doc (ok, or FAIL and why), then a summary; exit 1 on any failure.
@@ -40,6 +41,7 @@ SECTIONS = ["Why", "Bad", "Good", "How to fix"]
 SKIP_BAD_LINT = {"input-error": "no script text makes a file unreadable"}
 
 LINT_RE = re.compile(r"^<!-- lint: (.*) -->$")
+LINT_FILE_RE = re.compile(r"^<!-- lint-file: ([A-Za-z0-9_.-]+\.sql) -->$")
 
 
 def run(cmd, cwd=None):
@@ -63,7 +65,7 @@ def severity_line(rule):
 
 
 def parse_doc(rule_id, rule, text):
-    """Checks the format; returns (problems, lint_options, bad_sql, good_sql)."""
+    """Checks the format; returns (problems, lint_options, bad_sql, good_sql, file_name)."""
     problems = []
     if not text.endswith("\n") or text.endswith("\n\n"):
         problems.append("the file must end with exactly one newline")
@@ -88,11 +90,17 @@ def parse_doc(rule_id, rule, text):
     # Between the severity line and the first section: blank lines and at most one
     # <!-- lint: OPTIONS --> line.
     options = []
+    file_name = None
     i = 5
     nlint = 0
     while i < len(lines) and not lines[i].startswith("## "):
         m = LINT_RE.match(lines[i])
-        if m:
+        mf = LINT_FILE_RE.match(lines[i])
+        if mf:
+            file_name = mf.group(1)
+        elif lines[i].startswith("Peers: "):
+            pass  # which peer checks the rule is the pgward side of
+        elif m:
             nlint += 1
             try:
                 options = shlex.split(m.group(1))
@@ -149,7 +157,7 @@ def parse_doc(rule_id, rule, text):
                 bad = blocks[0][1]
             else:
                 good = blocks[0][1]
-    return problems, options, bad, good
+    return problems, options, bad, good, file_name
 
 
 def lint_rules(pgward, repo, options, sql, name):
@@ -175,20 +183,20 @@ def check_doc(pgward, repo, rule_id, rule, path):
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         return ["not UTF-8: %s" % e]
-    problems, options, bad, good = parse_doc(rule_id, rule, text)
+    problems, options, bad, good, file_name = parse_doc(rule_id, rule, text)
 
     if bad is not None:
         if rule_id in SKIP_BAD_LINT:
             pass  # see SKIP_BAD_LINT
         else:
-            found, err = lint_rules(pgward, repo, options, bad, "bad.sql")
+            found, err = lint_rules(pgward, repo, options, bad, file_name or "bad.sql")
             if err:
                 problems.append("Bad example: " + err)
             elif rule_id not in found:
                 problems.append("Bad example does not report %s (reported: %s)"
                                 % (rule_id, ", ".join(sorted(found)) or "nothing"))
     if good is not None:
-        found, err = lint_rules(pgward, repo, options, good, "good.sql")
+        found, err = lint_rules(pgward, repo, options, good, file_name or "good.sql")
         if err:
             problems.append("Good example: " + err)
         elif rule_id in found:
