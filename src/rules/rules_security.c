@@ -259,12 +259,60 @@ static void check_setting(lint_ctx *c, const setting_ref *s, bool function, bool
 typedef struct unqualified {
     const char *name;
     bool function;
+    bool temp_only;         /* a relation on a pinned search_path that no listed schema
+                               is known to hold: found in pg_temp, the caller's */
     long loc;
 } unqualified;
 
-/* The unqualified names of body b in the order the walk found them. */
-static size_t unqualified_names(const stmt_facts *f, int b, unqualified **out)
+/* Whether the script created relation name in one of the schemas path lists (other
+   than pg_catalog and pg_temp): there it is found before pg_temp is searched. */
+static bool created_on_path(const lint_ctx *c, const char *name, const char *const *path,
+                            size_t n)
 {
+    unsigned rels = 1u << OBJ_TABLE | 1u << OBJ_FOREIGN_TABLE | 1u << OBJ_VIEW |
+                    1u << OBJ_MATVIEW | 1u << OBJ_SEQUENCE;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(path[i], "pg_catalog") != 0 && strcmp(path[i], "pg_temp") != 0 &&
+            session_created(c->sess, rels, (qname){path[i], name}))
+            return true;
+    return false;
+}
+
+/*
+ * Whether an unqualified name of a SECURITY DEFINER body (its search_path: path)
+ * is worth reporting here, and for a relation whether only pg_temp can hold it. A
+ * search_path pinned to trusted schemas (analyze/session.h) leaves no function or
+ * operator to other roles; a relation is still looked up in pg_temp, the caller's
+ * temporary schema, when none of the listed schemas has it: reported unless the
+ * script created it in one of them. In an extension script what is not pinned is
+ * unqualified-function's and unqualified-reference's (rules_unqualified.c).
+ */
+static bool definer_reports(const lint_ctx *c, int path, bool function, const char *name,
+                            bool *temp_only)
+{
+    bool extension = lint_script_kind(c->s) == SCRIPT_EXTENSION;
+    size_t n;
+    const char *why;
+    const char *const *elts = session_lookup_path(c->sess, c->f, path, &n, &why);
+    char *untrusted = elts ? session_path_untrusted(c->sess, elts, n,
+                                                    function ? LOOKUP_FUNCTION : LOOKUP_RELATION,
+                                                    extension, NULL)
+                           : NULL;
+    bool pinned = elts && !untrusted;
+    free(untrusted);
+    *temp_only = false;
+    if (!pinned)
+        return !extension;
+    if (function)
+        return false;
+    *temp_only = !created_on_path(c, name, elts, n);
+    return *temp_only;
+}
+
+/* The unqualified names of body b in the order the walk found them. */
+static size_t unqualified_names(const lint_ctx *c, int b, unqualified **out)
+{
+    const stmt_facts *f = c->f;
     size_t n = 0, cap = 0, ri = 0, ci = 0;
     unqualified *found = NULL;
     while (ri < f->nrels || ci < f->ncalls) {
@@ -274,15 +322,16 @@ static size_t unqualified_names(const stmt_facts *f, int b, unqualified **out)
             const rel_ref *r = &f->rels[ri++];
             /* a system catalog (pg_catalog is searched first) or a temporary table */
             if (r->body != b || r->qualified || !r->name || strncmp(r->name, "pg_", 3) == 0 ||
-                r->temp)
+                r->temp || !definer_reports(c, r->path, false, r->name, &u.temp_only))
                 continue;
-            u = (unqualified){r->name, false, r->location};
+            u.name = r->name;
+            u.loc = r->location;
         } else {
             const call_ref *k = &f->calls[ci++];
             if (k->body != b || k->schema || k->op || strchr(k->display, '.') ||
-                catalog_function(k->name))
+                catalog_function(k->name) || !definer_reports(c, k->path, true, k->name, &u.temp_only))
                 continue;
-            u = (unqualified){k->name, true, k->location};
+            u = (unqualified){k->name, true, false, k->location};
         }
         bool seen = false;
         for (size_t i = 0; i < n && !seen; i++)
@@ -368,7 +417,7 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
         if (!definer)
             continue;
         unqualified *found;
-        size_t nfound = unqualified_names(f, (int)i, &found);
+        size_t nfound = unqualified_names(c, (int)i, &found);
         for (size_t k = 0; k < nfound && k < MAX_UNQUALIFIED_REPORTS; k++) {
             const unqualified *u = &found[k];
             char *more = k + 1 == MAX_UNQUALIFIED_REPORTS && nfound > MAX_UNQUALIFIED_REPORTS
@@ -383,7 +432,15 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
 #define UNQUALIFIED_FMT                                                                   \
     "SECURITY DEFINER %s %s uses %s %s%s without a schema: an object of that name earlier " \
     "on the search_path runs or is read with the owner's privileges; qualify it%s"
-            if (pending)
+#define TEMP_ONLY_FMT                                                                     \
+    "SECURITY DEFINER %s %s uses relation %s without a schema, and no schema its "         \
+    "search_path lists is known to hold it: PostgreSQL then looks in pg_temp, the "          \
+    "caller's temporary schema, where a table of that name (and its triggers) is used "     \
+    "with the owner's privileges; qualify it%s"
+            if (u->temp_only)
+                lint_report_to(c, to, RULE_UNQUALIFIED_IN_SECURITY_DEFINER, at(c, u->loc),
+                               TEMP_ONLY_FMT, word, name, u->name, more);
+            else if (pending)
                 lint_report_to(c, to, RULE_UNQUALIFIED_IN_SECURITY_DEFINER, at(c, u->loc),
                                UNQUALIFIED_FMT, word, name, "relation", u->name, "", more);
             else
@@ -391,6 +448,7 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
                             UNQUALIFIED_FMT, word, name, u->function ? "function" : "relation",
                             u->name, u->function ? "()" : "", more);
 #undef UNQUALIFIED_FMT
+#undef TEMP_ONLY_FMT
             if (ss->trigger_unqualified.count > before) {
                 GROW(ss->trigger_uses, ss->captrigger_uses, ss->trigger_unqualified.count);
                 qname fq = list_qname(field(b->node, PGF_funcname));

@@ -32,6 +32,9 @@
 #define DEFINER "RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp "
 #define DEFINER_PL \
     "RETURNS int LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp "
+/* Without SET search_path (the gate's security-definer-search-path, not this group's). */
+#define DEFINER_OPEN "RETURNS int LANGUAGE sql SECURITY DEFINER "
+#define DEFINER_PL_OPEN "RETURNS int LANGUAGE plpgsql SECURITY DEFINER "
 
 typedef struct sec_case {
     const char *sql;
@@ -114,14 +117,29 @@ static const sec_case cases[] = {
      "  SET search_path = public;\nEND $$;",
      FSP "," USP},
 
-    /* unqualified-in-security-definer */
-    {"CREATE FUNCTION s.f() " DEFINER "AS $$ SELECT count(*)::int FROM t WHERE g(x) $$;",
+    /* unqualified-in-security-definer: without a pinned search_path, relations and
+       functions; with one, relations only where the caller's pg_temp may hold them */
+    {"CREATE FUNCTION s.f() " DEFINER_OPEN "AS $$ SELECT count(*)::int FROM t WHERE g(x) $$;",
      UQ "," UQ},
+    {"CREATE FUNCTION s.f() " DEFINER "AS $$ SELECT count(*)::int FROM t WHERE g(x) $$;", UQ},
+    {"CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SECURITY DEFINER "
+     "SET search_path = app, public, pg_temp AS $$ SELECT g(x) $$;",
+     UQ},
+    {"CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SECURITY DEFINER "
+     "SET search_path = s, pg_temp AS $$ SELECT count(*)::int FROM t WHERE g(x) $$;",
+     UQ},
+    {"CREATE TABLE s.t (x int);\nCREATE FUNCTION s.f() RETURNS int LANGUAGE sql SECURITY DEFINER "
+     "SET search_path = s, pg_temp AS $$ SELECT count(*)::int FROM t WHERE g(x) $$;",
+     ""},
+    {"CREATE TABLE s.t (x int);\nCREATE FUNCTION s.f() " DEFINER
+     "AS $$ SELECT count(*)::int FROM t $$;",
+     UQ},
     {"CREATE FUNCTION s.f() " DEFINER
      "AS $$ SELECT count(*)::int FROM s.t WHERE s.g(x) AND lower(y) = 'a' $$;",
      ""},
     {"CREATE FUNCTION s.f() " DEFINER "AS 'SELECT pg_catalog.count(*)::int FROM pg_class';", ""},
-    {"CREATE FUNCTION s.f() " DEFINER "BEGIN ATOMIC SELECT helper(); END;", UQ},
+    {"CREATE FUNCTION s.f() " DEFINER "BEGIN ATOMIC SELECT helper(); END;", ""},
+    {"CREATE FUNCTION s.f() " DEFINER_OPEN "BEGIN ATOMIC SELECT helper(); END;", UQ},
     {"CREATE FUNCTION s.f() " DEFINER "RETURN s.helper();", ""},
     {"CREATE FUNCTION s.f() " DEFINER_PL
      "AS $$\nBEGIN\n  CREATE TEMP TABLE scratch (a int);\n"
@@ -139,11 +157,18 @@ static const sec_case cases[] = {
      ""},
     {"CREATE FUNCTION s.f() " DEFINER_PL
      "AS $$\nBEGIN\n  RETURN bump(1);\nEND $$;",
+     ""},
+    {"CREATE FUNCTION s.f() " DEFINER_PL_OPEN
+     "AS $$\nBEGIN\n  RETURN bump(1);\nEND $$;",
      UQ},
+    /* a SET in the body changes what follows it */
+    {"CREATE FUNCTION s.f() " DEFINER_PL
+     "AS $$\nBEGIN\n  RETURN bump(1);\n  SET search_path = public;\n  RETURN bump(2);\nEND $$;",
+     UQ "," USP},
     /* not SECURITY DEFINER: its caller's privileges, not this rule */
     {"CREATE FUNCTION s.f() " PINNED "AS $$ SELECT count(*)::int FROM t WHERE g(x) $$;", ""},
     /* at most three per function */
-    {"CREATE FUNCTION s.f() " DEFINER "AS $$ SELECT a(1) + b(2) + c(3) + d(4) $$;",
+    {"CREATE FUNCTION s.f() " DEFINER_OPEN "AS $$ SELECT a(1) + b(2) + c(3) + d(4) $$;",
      UQ "," UQ "," UQ},
 
     /* policy-always-true */
@@ -409,10 +434,11 @@ static void test_locations(void **state)
     assert_int_equal(f->offset, offset_of(sql, "accounts"));
     assert_non_null(strstr(f->message, "s.f"));
     assert_non_null(strstr(f->message, "relation accounts"));
+    assert_non_null(strstr(f->message, "looks in pg_temp, the caller's temporary schema"));
     script_free(s);
 
     /* PL/pgSQL: the name on the statement's line */
-    sql = "CREATE FUNCTION s.f() " DEFINER_PL
+    sql = "CREATE FUNCTION s.f() " DEFINER_PL_OPEN
           "AS $$\nBEGIN\n  PERFORM s.x();\n  PERFORM bump(1);\n  RETURN 1;\nEND $$;";
     s = lint(sql);
     f = only(s, UQ);
@@ -421,7 +447,7 @@ static void test_locations(void **state)
     script_free(s);
 
     /* BEGIN ATOMIC */
-    sql = "CREATE FUNCTION s.f() " DEFINER "BEGIN ATOMIC SELECT helper(); END;";
+    sql = "CREATE FUNCTION s.f() " DEFINER_OPEN "BEGIN ATOMIC SELECT helper(); END;";
     s = lint(sql);
     assert_int_equal(only(s, UQ)->offset, offset_of(sql, "helper"));
     script_free(s);
@@ -446,7 +472,7 @@ static void test_locations(void **state)
 static void test_messages(void **state)
 {
     (void)state;
-    script *s = lint("CREATE FUNCTION s.f() " DEFINER
+    script *s = lint("CREATE FUNCTION s.f() " DEFINER_OPEN
                      "AS $$ SELECT a(1) + b(2) + c(3) + d(4) + e(5) $$;");
     size_t n = 0;
     for (size_t i = 0; i < s->findings.count; i++) {
