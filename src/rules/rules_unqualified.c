@@ -143,28 +143,24 @@ static void report(lint_ctx *c, group *g)
     case RULE_UNQUALIFIED_FUNCTION:
         lint_report(c, g->rule, g->location,
                     "%s %s %s without a schema%s while search_path is not pinned (%s): a "
-                    "function of that name, or one whose argument types fit better, in a "
-                    "schema another role can create in would run instead; qualify %s or pin "
-                    "search_path (SET search_path = pg_catalog, pg_temp)",
+                    "better-fitting function of that name in a schema others can create in "
+                    "would run instead; qualify %s or pin search_path",
                     many ? "functions" : "function", names, many ? "are called" : "is called",
                     in, g->why, many ? "them" : "it");
         break;
     case RULE_UNQUALIFIED_OPERATOR:
         lint_report(c, g->rule, g->location,
-                    "%s %s %s without a schema%s while search_path is not pinned (%s): an "
-                    "operator of that name with argument types that fit better, in a schema "
-                    "another role can create in, would run instead; write "
-                    "OPERATOR(pg_catalog.op)%s or pin search_path (SET search_path = "
-                    "pg_catalog, pg_temp)",
+                    "%s %s %s without a schema%s while search_path is not pinned (%s): a "
+                    "better-fitting operator of that name in a schema others can create in "
+                    "would run instead; write OPERATOR(pg_catalog.op)%s or pin search_path",
                     many ? "operators" : "operator", names, many ? "are used" : "is used", in,
-                    g->why, g->simple_case ? " (a simple CASE: CASE WHEN x = v ...)" : "");
+                    g->why, g->simple_case ? ", CASE WHEN x = v instead of CASE x WHEN v," : "");
         break;
     default:
         lint_report(c, g->rule, g->location,
-                    "%s %s without a schema%s while search_path is not pinned for relations "
-                    "and types (%s): an object of that name in the temporary schema or in a "
-                    "schema another role can create in would be used instead; qualify %s or "
-                    "pin search_path (pg_catalog, the extension's schema, pg_temp last)",
+                    "%s %s without a schema%s while search_path is not pinned (%s): an object "
+                    "of that name in pg_temp or in a schema others can create in would be used "
+                    "instead; qualify %s or pin search_path with pg_temp last",
                     names, many ? "are named" : "is named", in, g->why, many ? "them" : "it");
         break;
     }
