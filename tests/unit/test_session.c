@@ -402,6 +402,128 @@ static void test_path_refs_and_calls(void **state)
     script_free(s);
 }
 
+/* The search_path call name of f is looked up with, joined with ",": "?" unknown. */
+static char *call_path(const stmt_facts *f, const session *sess, const char *name)
+{
+    for (size_t i = 0; i < f->ncalls; i++) {
+        if (strcmp(f->calls[i].name, name) != 0)
+            continue;
+        size_t n;
+        const char *why;
+        const char *const *p = session_lookup_path(sess, f, f->calls[i].path, &n, &why);
+        strbuf sb = {0};
+        sb_adds(&sb, p ? "" : "?");
+        for (size_t k = 0; p && k < n; k++)
+            sb_addf(&sb, "%s%s", k ? "," : "", p[k]);
+        return sb_detach(&sb, NULL);
+    }
+    return xstrdup("(no call)");
+}
+
+/* Each name of a body is looked up with the search_path in force where it is: the
+   function's SET clause or its caller's, a DO block's session, each SET after. */
+static void test_body_paths(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sql, *name, *path;
+    } cases[] = {
+        {"SELECT a();", "a", "$user,public"},
+        {"CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT a()';", "a", "?"},
+        {"CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = s, pg_temp "
+         "AS 'SELECT a()';",
+         "a", "s,pg_temp"},
+        {"CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path FROM CURRENT "
+         "AS 'SELECT a()';",
+         "a", "$user,public"},
+        {"CREATE FUNCTION f() RETURNS int LANGUAGE sql SET search_path = s BEGIN ATOMIC "
+         "SELECT a(); END;",
+         "a", "s"},
+        {"DO $$BEGIN PERFORM a(); SET search_path = s; PERFORM b(); RESET search_path; "
+         "PERFORM c(); PERFORM set_config('search_path', 't, pg_temp', true); PERFORM d(); "
+         "END$$;",
+         "a", "$user,public"},
+        {"DO $$BEGIN PERFORM a(); SET search_path = s; PERFORM b(); END$$;", "b", "s"},
+        {"DO $$BEGIN SET search_path = s; RESET search_path; PERFORM c(); END$$;", "c", "?"},
+        {"DO $$BEGIN PERFORM set_config('search_path', 't, pg_temp', true); PERFORM d(); "
+         "END$$;",
+         "d", "t,pg_temp"},
+        /* a DO block inside a body starts where it is; a function inside one does not */
+        {"DO $$BEGIN SET search_path = s; DO $i$BEGIN PERFORM e(); END$i$; END$$;", "e", "s"},
+        {"DO $$BEGIN SET search_path = s; CREATE FUNCTION g() RETURNS int LANGUAGE sql "
+         "AS 'SELECT e()'; END$$;",
+         "e", "?"},
+        /* EXECUTE of a constant string is read */
+        {"DO $$BEGIN EXECUTE 'SELECT h()'; END$$;", "h", "$user,public"},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        script *s;
+        session *sess;
+        stmt_facts *f = facts_of(cases[i].sql, &s, &sess);
+        facts_all_bodies(f);
+        char *got = call_path(f, sess, cases[i].name);
+        if (strcmp(got, cases[i].path) != 0)
+            fail_msg("%s: %s() looked up with %s, expected %s", cases[i].sql, cases[i].name,
+                     got, cases[i].path);
+        free(got);
+        facts_free(f);
+        session_free(sess);
+        script_free(s);
+    }
+}
+
+/* Which search_paths leave which kind of name to trusted schemas only. */
+static void test_path_trust(void **state)
+{
+    (void)state;
+    script *s;
+    session *sess = run("CREATE SCHEMA mine;", &s);
+    static const struct {
+        const char *path; /* comma-separated */
+        lookup_kind kind;
+        bool extension;
+        bool trusted;
+    } cases[] = {
+        {"pg_catalog,pg_temp", LOOKUP_RELATION, true, true},
+        {"pg_catalog,pg_temp", LOOKUP_FUNCTION, true, true},
+        {"pg_temp", LOOKUP_RELATION, true, true},
+        {"pg_catalog", LOOKUP_FUNCTION, true, true},   /* pg_temp: never for functions */
+        {"pg_catalog", LOOKUP_RELATION, true, false},  /* pg_temp searched first */
+        {"pg_catalog", LOOKUP_TYPE, true, false},
+        {"pg_temp,pg_catalog", LOOKUP_RELATION, true, false},
+        {"pg_temp,pg_catalog", LOOKUP_OPERATOR, true, true},
+        {"mine,pg_temp", LOOKUP_RELATION, true, true}, /* created by the script */
+        {"app,pg_temp", LOOKUP_RELATION, true, false}, /* not created: in an extension */
+        {"app,pg_temp", LOOKUP_RELATION, false, true}, /* ... elsewhere trusted */
+        {"public,pg_temp", LOOKUP_FUNCTION, false, false},
+        {"$user,public", LOOKUP_FUNCTION, false, false},
+        {"", LOOKUP_FUNCTION, true, true},             /* '' names no schema */
+        {"", LOOKUP_RELATION, true, false},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        const char *elts[4];
+        size_t n = 0;
+        char *copy = xstrdup(cases[i].path);
+        for (char *p = copy, *tok; (tok = strsep(&p, ",")) && n < 4;)
+            elts[n++] = tok;
+        char *why = session_path_untrusted(sess, elts, n, cases[i].kind, cases[i].extension,
+                                           NULL);
+        if ((why == NULL) != cases[i].trusted)
+            fail_msg("%s (kind %d, extension %d): %s", cases[i].path, (int)cases[i].kind,
+                     cases[i].extension, why ? why : "trusted");
+        free(why);
+        free(copy);
+    }
+    const char *ext[] = {"myext", "pg_temp"};
+    char *why = session_path_untrusted(sess, ext, 2, LOOKUP_RELATION, true, "myext");
+    assert_null(why);
+    why = session_path_untrusted(sess, ext, 2, LOOKUP_RELATION, true, NULL);
+    assert_non_null(strstr(why, "schema myext on it was not created by this extension script"));
+    free(why);
+    session_free(sess);
+    script_free(s);
+}
+
 /* What earlier statements read reaches a statement through ROW_COUNT and the
    like, and through an \if branch on a run-time value. */
 static void test_result_reads(void **state)
@@ -449,7 +571,8 @@ int main(void)
         cmocka_unit_test(test_generation),  cmocka_unit_test(test_settings),
         cmocka_unit_test(test_created),     cmocka_unit_test(test_facts),
         cmocka_unit_test(test_pinned_path), cmocka_unit_test(test_path_refs_and_calls),
-        cmocka_unit_test(test_result_reads),
+        cmocka_unit_test(test_result_reads), cmocka_unit_test(test_body_paths),
+        cmocka_unit_test(test_path_trust),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
