@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "analyze/walker.h"
+#include "base/util.h"
 
 stmt_facts *analyze_begin(session *sess, const statement *st)
 {
@@ -36,6 +37,16 @@ void analyze_unit(stmt_facts *f, size_t u)
     if (ui->kind != PGK_NONE)
         walk_statement(&w, (pg_kind)ui->kind, ui->node);
     free(w.ctes);
+    /* a DO block that may change search_path changes the session's (session.h):
+       read now, nested ones too (the list grows as they are found) */
+    for (size_t i = 0; i < f->nbodies; i++) {
+        const body_info *b = &f->bodies[i];
+        bool now = b->unit == u && b->is_do &&
+                   (b->parent < 0 || (f->bodies[b->parent].is_do && f->bodies[b->parent].parsed));
+        if (now && b->text &&
+            (ascii_contains_ci(b->text, "search_path") || ascii_contains_ci(b->text, "set_config")))
+            bodies_analyse(f, i, b->depth);
+    }
     /* data that \gset put into variables flows into a statement that uses them;
        whether a statement in an \if branch on a run-time value runs at all says
        something about that value; psql's result variables carry what any earlier

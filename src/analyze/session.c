@@ -320,6 +320,41 @@ static void apply_setting(session *s, const setting_ref *r)
     }
 }
 
+/* Whether body b runs while its statement does: a DO block, in DO blocks only. */
+static bool runs_now(const stmt_facts *f, int b)
+{
+    for (int guard = 0; b >= 0 && (size_t)b < f->nbodies && guard < 64; guard++) {
+        if (!f->bodies[b].is_do)
+            return false;
+        b = f->bodies[b].parent;
+    }
+    return b < 0;
+}
+
+/*
+ * search_path as a DO block changes it (SET, RESET, set_config() in its body): it lasts
+ * after the block as a SET at the top level would, but the body's branches and
+ * loops are not followed, so what it leaves is unknown (only analysed bodies'
+ * settings are seen: the rules parse DO blocks, the gate every body).
+ */
+static void body_setting(session *s, const setting_ref *r)
+{
+    if (r->scope != SCOPE_BODY || (r->name && strcmp(r->name, "search_path") != 0))
+        return; /* (search_path only: what the unqualified-name rules and the gate need) */
+    guc *g = get_guc(&s->settings, "search_path");
+    value v = {.known = false};
+    if (r->local && in_transaction(s)) {
+        value_free(&g->local);
+        g->local = v;
+        g->has_local = true;
+    } else if (!r->local) {
+        value_free(&g->val);
+        g->val = v;
+        value_free(&g->local);
+        g->has_local = false;
+    }
+}
+
 setting_value session_setting(const session *s, const char *name)
 {
     const guc *g = find_guc(&s->settings, name);
@@ -686,6 +721,8 @@ void session_advance(session *s, const stmt_facts *f, size_t u)
     for (size_t i = 0; i < f->nsettings; i++)
         if (f->settings[i].unit == u && f->settings[i].body < 0)
             apply_setting(s, &f->settings[i]);
+        else if (f->settings[i].unit == u && runs_now(f, f->settings[i].body))
+            body_setting(s, &f->settings[i]);
     for (size_t i = 0; i < f->nobjects; i++)
         if (f->objects[i].unit == u)
             track_object(s, &f->objects[i]);

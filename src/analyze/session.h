@@ -15,7 +15,8 @@
  *     SET lasts, SET LOCAL ends with its transaction, ROLLBACK undoes what the
  *     transaction set and ROLLBACK TO what was set since the savepoint, RESET and
  *     RESET ALL / DISCARD ALL restore defaults; a setting changed through
- *     set_config() becomes unknown (pgward does not replay it);
+ *     set_config() becomes unknown (pgward does not replay it) unless the call is
+ *     all its statement does; search_path changed in a DO block becomes unknown;
  *   - the objects the script created (and renamed), and subscriptions known to
  *     have no replication slot;
  *   - what psql variables set by \gset carry: the relations their data came from.

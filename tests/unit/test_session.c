@@ -103,6 +103,16 @@ static const path_case path_cases[] = {
     {"SELECT 1, set_config('search_path', 'eng', false);", "?"},
     {"SELECT CASE WHEN x THEN set_config('search_path', 'eng', false) END;", "?"},
     {"EXPLAIN SELECT set_config('search_path', 'eng', false);", "$user,public"},
+    /* a DO block that changes search_path leaves it unknown (its branches are not
+       followed); a function's body runs later */
+    {"DO $$BEGIN SET search_path = eng; END$$;", "?"},
+    {"DO $$BEGIN IF false THEN PERFORM set_config('search_path', 'eng', false); END IF; "
+     "END$$;",
+     "?"},
+    {"BEGIN; DO $$BEGIN SET LOCAL search_path = eng; END$$; COMMIT;", "$user,public"},
+    {"CREATE FUNCTION f() RETURNS void LANGUAGE plpgsql AS $$BEGIN SET search_path = eng; "
+     "END$$;",
+     "$user,public"},
     {"SELECT set_config(current_user, 'eng', false);", "?"},
     {"DISCARD ALL;", "$user,public"},
     /* a function's SET clause and ALTER ROLE ... SET do not change the session */
