@@ -318,12 +318,15 @@ static void walk_ddl(walker *w, pg_kind k, const cJSON *f)
     if (k == PGK_CreateForeignTableStmt)
         walk_rangevar(w, field(field(f, PGF_base), PGF_relation), ACC_DEFINE, CLASS_DDL);
     if (k == PGK_CreateTrigStmt) {
-        /* the trigger's function: a reference into its schema */
+        /* the trigger's function: a reference into its schema, or without one looked
+           up on search_path when the trigger is created, and bound to what is found */
         const cJSON *fn = field(f, PGF_funcname);
         if (cJSON_GetArraySize(fn) >= 2) {
             const char *sv = list_str(fn, -2);
             if (sv)
                 walk_add_rel(w, sv, NULL, ACC_READ, CLASS_SELECT, -1, false);
+        } else if (cJSON_GetArraySize(fn) == 1) {
+            record_path_ref(w, LOOKUP_FUNCTION, list_str(fn, 0), "CREATE TRIGGER", -1);
         }
     }
     /* (only CREATE FOREIGN TABLE has a base: its CREATE TABLE, walked below) */

@@ -145,7 +145,7 @@ static void report(lint_ctx *c, group *g)
                     "%s %s %s without a schema%s while search_path is not pinned (%s): a "
                     "better-fitting function of that name in a schema others can create in "
                     "would run instead; qualify %s or pin search_path",
-                    many ? "functions" : "function", names, many ? "are called" : "is called",
+                    many ? "functions" : "function", names, many ? "are used" : "is used",
                     in, g->why, many ? "them" : "it");
         break;
     case RULE_UNQUALIFIED_OPERATOR:
