@@ -75,7 +75,15 @@ static char *unpinned(const lint_ctx *c, int path, lookup_kind kind)
     const char *const *elts = session_lookup_path(c->sess, c->f, path, &n, &why);
     if (!elts)
         return xstrdup(why ? why : "search_path is not known");
-    return session_path_untrusted(c->sess, elts, n, kind, true, ext_schema(c));
+    char *untrusted = session_path_untrusted(c->sess, elts, n, kind, true, ext_schema(c));
+    /* the session's own, never set: CREATE EXTENSION's, whose first schema is the one
+       the extension is installed in, often public */
+    if (untrusted && path < 0 && session_setting(c->sess, "search_path").is_default) {
+        free(untrusted);
+        return xstrdup("the script does not set it: CREATE EXTENSION puts the install "
+                       "schema first, often public");
+    }
+    return untrusted;
 }
 
 /* Adds name (shown as text) to its group when its search_path is not pinned;
