@@ -18,7 +18,10 @@
  *               rules/functions.allow, the calls the analysis models itself
  *               (nextval, setval, set_config) and the role's `allow function`
  *               list; unqualified calls, operators and types while search_path
- *               places a schema other than pg_catalog before it (or is unknown)
+ *               places a schema other than pg_catalog before it (or is unknown),
+ *               the implicit = of a simple CASE, IN (subquery), JOIN USING and
+ *               NATURAL JOIN, and the functions CREATE TRIGGER names (analyze/
+ *               facts.h: path_ref)
  *   code        statements that do not parse, code the analysis cannot see into
  *               (dynamic SQL, other languages)
  *   COPY data   inline data psql would read as SQL if the server refused the COPY
