@@ -203,17 +203,21 @@ static void define_commented(walker *w, const cJSON *f)
     /* anything else names nothing here: the ddl it needs is not covered by a grant */
 }
 
-/* The options of CREATE OPERATOR and CREATE AGGREGATE that name functions. */
-static bool names_function(const char *defname)
+/* Whether defname is one of keys (case-insensitive). */
+static bool key_in(const char *defname, const char *const *keys, size_t n)
 {
-    static const char *const keys[] = {
-        "function", "procedure", "restrict", "join", "sfunc", "finalfunc", "combinefunc",
-        "serialfunc", "deserialfunc", "msfunc", "minvfunc", "mfinalfunc"};
-    for (size_t i = 0; defname && i < ARRAY_SIZE(keys); i++)
+    for (size_t i = 0; defname && i < n; i++)
         if (ascii_strcasecmp(defname, keys[i]) == 0)
             return true;
     return false;
 }
+
+/* The options of CREATE OPERATOR and CREATE AGGREGATE that name functions, and
+   those that name types (PARALLEL = SAFE and the like name neither). */
+static const char *const function_keys[] = {
+    "function", "procedure", "restrict", "join", "sfunc", "finalfunc", "combinefunc",
+    "serialfunc", "deserialfunc", "msfunc", "minvfunc", "mfinalfunc"};
+static const char *const type_keys[] = {"leftarg", "rightarg", "basetype", "stype", "mstype"};
 
 /*
  * CREATE OPERATOR and CREATE AGGREGATE look up the functions, types and operators
@@ -235,8 +239,10 @@ static void define_lookups(walker *w, const cJSON *f)
         const cJSON *arg = field(d, PGF_arg);
         const cJSON *tn = field(arg, PGN_TypeName);
         const cJSON *op = field(field(arg, PGN_List), PGF_items);
-        if (tn && cJSON_GetArraySize(field(tn, PGF_names)) == 1)
-            record_path_ref(w, names_function(key) ? LOOKUP_FUNCTION : LOOKUP_TYPE,
+        bool fn = key_in(key, function_keys, ARRAY_SIZE(function_keys));
+        if (tn && cJSON_GetArraySize(field(tn, PGF_names)) == 1 &&
+            (fn || key_in(key, type_keys, ARRAY_SIZE(type_keys))))
+            record_path_ref(w, fn ? LOOKUP_FUNCTION : LOOKUP_TYPE,
                             list_str(field(tn, PGF_names), 0), what, location_of(d));
         else if (op && cJSON_GetArraySize(op) == 1) /* COMMUTATOR, NEGATOR, SORTOP */
             record_path_ref(w, LOOKUP_OPERATOR, list_str(op, 0), what, location_of(d));

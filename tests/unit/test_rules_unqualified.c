@@ -103,7 +103,7 @@ static const uq_case cases[] = {
     {"CREATE OPERATOR === (LEFTARG = s.t, RIGHTARG = s.t, FUNCTION = s.eq);", REF},
     {"CREATE OPERATOR s.=== (LEFTARG = t, RIGHTARG = s.t, FUNCTION = eq, COMMUTATOR = ===);",
      FN "," OP "," REF},
-    {"CREATE AGGREGATE s.total (int) (SFUNC = s.add, STYPE = int);", ""},
+    {"CREATE AGGREGATE s.total (int) (SFUNC = s.add, STYPE = int, PARALLEL = SAFE);", ""},
     {"CREATE AGGREGATE total (complex) (SFUNC = add, STYPE = complex);", FN "," REF},
     {PIN "CREATE AGGREGATE total (complex) (SFUNC = add, STYPE = complex);", ""},
     {"CREATE TRIGGER t AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION s.audit();", ""},
