@@ -216,19 +216,23 @@ static bool key_in(const char *defname, const char *const *keys, size_t n)
    those that name types (PARALLEL = SAFE and the like name neither). */
 static const char *const function_keys[] = {
     "function", "procedure", "restrict", "join", "sfunc", "finalfunc", "combinefunc",
-    "serialfunc", "deserialfunc", "msfunc", "minvfunc", "mfinalfunc"};
-static const char *const type_keys[] = {"leftarg", "rightarg", "basetype", "stype", "mstype"};
+    "serialfunc", "deserialfunc", "msfunc", "minvfunc", "mfinalfunc",
+    /* CREATE TYPE's support functions */
+    "input", "output", "receive", "send", "typmod_in", "typmod_out", "analyze", "subscript"};
+static const char *const type_keys[] = {"leftarg", "rightarg", "basetype", "stype", "mstype",
+                                        "element", "like"};
 
 /*
- * CREATE OPERATOR and CREATE AGGREGATE look up the functions, types and operators
- * they name through search_path once, when they run, and bind the new object to
- * what they found.
+ * CREATE OPERATOR, CREATE AGGREGATE and CREATE TYPE (a base type) look up the
+ * functions, types and operators they name through search_path once, when they
+ * run, and bind the new object to what they found.
  */
 static void define_lookups(walker *w, const cJSON *f)
 {
     const char *kind = str_field(f, PGF_kind);
-    const char *what = str_is(kind, "OBJECT_AGGREGATE") ? "CREATE AGGREGATE"
+    const char *what = str_is(kind, "OBJECT_AGGREGATE")  ? "CREATE AGGREGATE"
                        : str_is(kind, "OBJECT_OPERATOR") ? "CREATE OPERATOR"
+                       : str_is(kind, "OBJECT_TYPE")     ? "CREATE TYPE"
                                                          : NULL;
     if (!what)
         return;

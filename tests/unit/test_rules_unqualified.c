@@ -106,6 +106,9 @@ static const uq_case cases[] = {
     {"CREATE AGGREGATE s.total (int) (SFUNC = s.add, STYPE = int, PARALLEL = SAFE);", ""},
     {"CREATE AGGREGATE total (complex) (SFUNC = add, STYPE = complex);", FN "," REF},
     {PIN "CREATE AGGREGATE total (complex) (SFUNC = add, STYPE = complex);", ""},
+    {"CREATE TYPE s.c (INPUT = s.c_in, OUTPUT = s.c_out, ALIGNMENT = double, LIKE = s.d);", ""},
+    {"CREATE TYPE s.c (INPUT = c_in, OUTPUT = s.c_out, ALIGNMENT = double, ELEMENT = d);",
+     FN "," REF},
     {"CREATE TRIGGER t AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION s.audit();", ""},
     {"CREATE TRIGGER t AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION audit();", FN},
 };
