@@ -495,7 +495,7 @@ def main():
                 for i, fds in by_stmt.items():
                     if i not in flagged:
                         for fd in fds:
-                            safe_findings.append((c, "statement at line %d" % fd["line"], fd))
+                            safe_findings.append((c, "no finding expected in this statement", fd))
             else:
                 for code, line, ctx in c.expected:
                     stats[code][0] += 1
@@ -553,14 +553,13 @@ def main():
     w("### Findings on what pgspot's tests mark safe (%d, to be judged)" % len(safe_findings))
     w("")
     w("Statements of testdata files for which pgspot expects nothing, and unit-test "
-      "inputs asserted clean (a listed pgspot-paired rule is what the issue's "
-      "acceptance counts; the others are migration-safety rules pgspot has no "
-      "opinion on).")
+      "inputs asserted clean. Rules in bold are paired with a pgspot code (what "
+      "issue 16's acceptance counts); the others are rules pgspot has no opinion on.")
     w("")
     for c, where, fd in safe_findings:
-        w("- %s `%s` %s:%d: %s%s: %s" % (
-            "**pgspot-paired**" if fd["rule"] in peer_rules else "other",
-            c.origin, c.name, fd["line"], fd["rule"], "", fd["message"]))
+        w("- %s: `%s` line %d (%s): %s" % (
+            "**%s**" % fd["rule"] if fd["rule"] in peer_rules else fd["rule"],
+            c.origin, fd["line"], where, fd["message"]))
     w("")
     w("### pgspot-paired findings on flagged statements, for a code pgspot does not "
       "expect there (%d)" % len(peer_extra))
