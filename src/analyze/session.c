@@ -43,6 +43,13 @@ typedef struct created {
     char *schema;       /* as written, NULL: unqualified */
     char *name;
     unsigned flags;
+    char *args;         /* a routine's signature (obj_ref.args), or NULL */
+    char *path;         /* unqualified: the search_path it was created under (NULL:
+                           unknown); a later unqualified name is the same object only
+                           under the same path */
+    size_t nschemas;    /* schemas created before it (one created later can come
+                           first on that path) */
+    bool gone;          /* dropped or renamed since */
 } created;
 
 typedef struct rel_set {
@@ -405,14 +412,43 @@ bool session_setting_nonzero(const session *s, const char *name)
 
 /* ------------------------------------------------------------------ objects */
 
+/* search_path in force as one string (NULL: unknown), malloc'd. */
+static char *path_key(const session *s)
+{
+    size_t n;
+    const char *const *elts = session_search_path(s, &n);
+    if (!elts)
+        return NULL;
+    strbuf sb = {0};
+    sb_adds(&sb, "");
+    for (size_t i = 0; i < n; i++)
+        sb_addf(&sb, "%s\"%s\"", i ? "," : "", elts[i]);
+    return sb_detach(&sb, NULL);
+}
+
+static size_t count_schemas(const session *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nobjects; i++)
+        n += s->objects[i].kind == OBJ_SCHEMA;
+    return n;
+}
+
 static void remember(session *s, obj_kind kind, const char *schema, const char *name,
-                     unsigned flags)
+                     unsigned flags, const char *args)
 {
     if (!name)
         return;
     GROW(s->objects, s->capobjects, s->nobjects + 1);
-    s->objects[s->nobjects++] =
-        (created){kind, schema ? xstrdup(schema) : NULL, xstrdup(name), flags};
+    s->objects[s->nobjects] = (created){kind,
+                                        schema ? xstrdup(schema) : NULL,
+                                        xstrdup(name),
+                                        flags,
+                                        args ? xstrdup(args) : NULL,
+                                        schema ? NULL : path_key(s),
+                                        count_schemas(s),
+                                        false};
+    s->nobjects++;
 }
 
 bool session_created(const session *s, unsigned mask, qname name)
@@ -423,6 +459,30 @@ bool session_created(const session *s, unsigned mask, qname name)
             return true;
     }
     return false;
+}
+
+bool session_created_plainly(const session *s, unsigned mask, qname name, const char *args)
+{
+    if (!name.name)
+        return false;
+    char *path = name.schema ? NULL : path_key(s);
+    size_t nschemas = count_schemas(s);
+    bool found = false;
+    for (size_t i = 0; i < s->nobjects && !found; i++) {
+        const created *c = &s->objects[i];
+        if (!(mask & (1u << c->kind)) || c->gone ||
+            (c->flags & (OBJF_IF_NOT_EXISTS | OBJF_OR_REPLACE | OBJF_TEMP)) ||
+            strcmp(c->name, name.name) != 0 || !c->schema != !name.schema ||
+            (name.schema && strcmp(c->schema, name.schema) != 0) || !c->args != !args ||
+            (args && strcmp(c->args, args) != 0))
+            continue;
+        /* unqualified both times: the same schema only under the same search_path,
+           with no schema created since that could now come first on it */
+        found = name.schema || (path && c->path && strcmp(path, c->path) == 0 &&
+                                c->nschemas == nschemas);
+    }
+    free(path);
+    return found;
 }
 
 bool session_schema_created(const session *s, const char *schema)
@@ -461,13 +521,22 @@ static void track_object(session *s, const obj_ref *o)
 {
     if (o->kind == OBJ_SUBSCRIPTION && o->action != OBJ_DROP)
         track_slot(s, o);
+    /* whatever the script made under that name may be gone: another role could create
+       it again (a DROP FUNCTION's argument types are not compared; a renamed column or
+       constraint, OBJ_OTHER, leaves its table where it was) */
+    if (o->action == OBJ_DROP || (o->action == OBJ_RENAME && o->kind != OBJ_OTHER)) {
+        for (size_t i = 0; i < s->nobjects; i++)
+            if (s->objects[i].kind != OBJ_SCHEMA &&
+                qname_match((qname){s->objects[i].schema, s->objects[i].name}, o->name))
+                s->objects[i].gone = true;
+    }
     if (o->action == OBJ_CREATE) {
-        remember(s, o->kind, o->name.schema, o->name.name, o->flags);
+        remember(s, o->kind, o->name.schema, o->name.name, o->flags, o->args);
     } else if (o->action == OBJ_RENAME && o->new_name) {
         static const unsigned relations = 1u << OBJ_TABLE | 1u << OBJ_INDEX | 1u << OBJ_VIEW |
                                           1u << OBJ_MATVIEW;
         if ((relations & (1u << o->kind)) && session_created(s, relations, o->name))
-            remember(s, o->kind, o->name.schema, o->new_name, 0);
+            remember(s, o->kind, o->name.schema, o->new_name, 0, NULL);
     }
 }
 
@@ -566,6 +635,8 @@ void session_free(session *s)
     for (size_t i = 0; i < s->nobjects; i++) {
         free(s->objects[i].schema);
         free(s->objects[i].name);
+        free(s->objects[i].args);
+        free(s->objects[i].path);
     }
     free(s->objects);
     for (size_t i = 0; i < s->nslotless; i++)

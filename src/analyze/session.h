@@ -121,6 +121,15 @@ bool session_setting_nonzero(const session *s, const char *name);
 /* Whether the script created an object of one of the kinds in mask (1u << OBJ_*)
    matching name (qname_match), or renamed one to it. */
 bool session_created(const session *s, unsigned mask, qname name);
+/*
+ * Whether the script created an object of one of the kinds in mask with a plain
+ * CREATE (no IF NOT EXISTS, no OR REPLACE, not temporary), not dropped or renamed
+ * since: then a CREATE OR REPLACE or IF NOT EXISTS of it meets the script's own
+ * object, not one another role planted. The name must be written the same way
+ * (with the same schema, or unqualified both times under the same search_path);
+ * args (obj_ref.args) the same for routines, NULL for other objects.
+ */
+bool session_created_plainly(const session *s, unsigned mask, qname name, const char *args);
 /* Whether a schema was created by a plain CREATE SCHEMA (not IF NOT EXISTS). */
 bool session_schema_created(const session *s, const char *schema);
 /* Whether subscription name is known to have no replication slot. */

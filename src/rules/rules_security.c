@@ -467,6 +467,37 @@ static char *foreign_exposure(const lint_ctx *c, const sec_state *ss, const char
 }
 
 /*
+ * Whether the object the unit creates is one the script already created with a plain
+ * CREATE (the session knows): a CREATE OR REPLACE or IF NOT EXISTS then meets the
+ * script's own object, whoever could create objects in the schema. Objects of kinds
+ * that share a namespace count together (relations; functions, procedures and
+ * aggregates, with their signature); kinds the analysis does not tell apart
+ * (OBJ_OTHER), triggers and rules (named per table) never do.
+ */
+static bool recreates_own(const lint_ctx *c)
+{
+    static const unsigned relations = 1u << OBJ_TABLE | 1u << OBJ_FOREIGN_TABLE |
+                                      1u << OBJ_VIEW | 1u << OBJ_MATVIEW | 1u << OBJ_INDEX |
+                                      1u << OBJ_SEQUENCE;
+    static const unsigned routines = 1u << OBJ_FUNCTION | 1u << OBJ_PROCEDURE |
+                                     1u << OBJ_AGGREGATE;
+    for (size_t i = 0; i < c->f->nobjects; i++) {
+        const obj_ref *o = &c->f->objects[i];
+        if (o->unit != c->unit || o->action != OBJ_CREATE)
+            continue;
+        unsigned kind = 1u << o->kind;
+        unsigned mask = kind & relations ? relations
+                        : kind & routines ? routines
+                        : kind & (1u << OBJ_COLLATION | 1u << OBJ_STATISTICS |
+                                  1u << OBJ_EXTENSION)
+                            ? kind
+                            : 0;
+        return mask && session_created_plainly(c->sess, mask, o->name, o->args);
+    }
+    return false;
+}
+
+/*
  * create-or-replace-foreign for one object: what (e.g. "CREATE OR REPLACE
  * FUNCTION"), its name as written, its schema (NULL: unqualified).
  */
@@ -474,6 +505,8 @@ static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what
                            const char *name, const char *schema)
 {
     if (schema && (schema_created(c, schema) || strcmp(schema, "pg_temp") == 0))
+        return;
+    if (recreates_own(c))
         return;
     char *why = foreign_exposure(c, c->state[LINT_SECURITY], schema);
     if (!why)
