@@ -342,6 +342,12 @@ static bool returns_trigger(const cJSON *fn)
     return t && strcmp(t, "trigger") == 0;
 }
 
+/* Whether a PL/pgSQL body may hold a CREATE FUNCTION or PROCEDURE (then it is read). */
+static bool may_create_function(const body_info *b)
+{
+    return ascii_contains_ci(b->text, "function") || ascii_contains_ci(b->text, "procedure");
+}
+
 /*
  * The bodies of the unit: parsed when there is something to find (SQL bodies
  * always; PL/pgSQL only for SECURITY DEFINER functions or when it mentions
@@ -357,7 +363,8 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
             continue;
         bool definer = b->security_definer && !b->is_do;
         if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL &&
-                                    (definer || ascii_contains_ci(b->text, "search_path"))))
+                                    (definer || ascii_contains_ci(b->text, "search_path") ||
+                                     may_create_function(b))))
             facts_body(f, i);
         if (!f->bodies[i].parsed)
             continue;
@@ -401,6 +408,54 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
             free(more);
         }
         free(found);
+    }
+}
+
+/*
+ * Functions and procedures created inside the unit's bodies (a DO block's, or a
+ * function's, when it runs) without SET search_path: like any other, they resolve
+ * names through the search_path of whoever calls them; nothing later in the script
+ * can pin them (they do not exist until the body runs). A SECURITY DEFINER one is
+ * security-definer-search-path's error, as at the top level.
+ */
+static void check_nested_functions(lint_ctx *c)
+{
+    stmt_facts *f = c->f;
+    for (size_t i = 0; i < f->nbodies; i++) { /* grows as nested bodies are parsed */
+        const body_info *b = &f->bodies[i];
+        if (b->unit != c->unit || b->depth == 0)
+            continue;
+        if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL && may_create_function(b)))
+            facts_body(f, i); /* functions nested deeper */
+        b = &f->bodies[i];
+        const char *lang = b->language ? b->language : "sql";
+        if (b->is_do || b->pins_search_path || ascii_strcasecmp(lang, "c") == 0 ||
+            ascii_strcasecmp(lang, "internal") == 0)
+            continue;
+        const cJSON *fn = b->node;
+        char *name = joined_name(field(fn, PGF_funcname));
+        const body_info *outer = &f->bodies[b->parent];
+        char *on = outer->is_do ? NULL : joined_name(field(outer->node, PGF_funcname));
+        char *in = outer->is_do ? xstrdup("a DO block")
+                                : xasprintf("%s %s",
+                                            bool_field(outer->node, PGF_is_procedure)
+                                                ? "procedure"
+                                                : "function",
+                                            on);
+        free(on);
+        const char *word = bool_field(fn, PGF_is_procedure) ? "procedure" : "function";
+        if (b->security_definer)
+            lint_report(c, RULE_SECURITY_DEFINER_SEARCH_PATH, at(c, b->offset),
+                        "SECURITY DEFINER %s %s, created when %s runs, has no SET search_path: "
+                        "callers can shadow the objects it uses",
+                        word, name, in);
+        else
+            lint_report(c, RULE_FUNCTION_SEARCH_PATH, at(c, b->offset),
+                        "%s %s, created when %s runs, has no SET search_path: the names in its "
+                        "body resolve through the search_path of each caller",
+                        word, name, in);
+        free(in);
+        free(name);
     }
 }
 
@@ -622,6 +677,7 @@ static void check_function(lint_ctx *c, sec_state *ss, const cJSON *f)
     }
     free(what);
     check_bodies(c, ss, word, name);
+    check_nested_functions(c);
     free(name);
 }
 
@@ -728,6 +784,35 @@ static void check_schema(lint_ctx *c, const cJSON *f)
                     name);
 }
 
+/*
+ * CREATE OR REPLACE TRANSFORM and CREATE SERVER IF NOT EXISTS: objects in no schema,
+ * which only roles with rights on the type and language (a transform) or USAGE on
+ * the foreign-data wrapper (a server) can create; reported in extension scripts only,
+ * which run wherever their user installs them (in a migration they would be noise).
+ */
+static void check_unschemaed(lint_ctx *c, pg_kind k, const cJSON *f)
+{
+    if (lint_script_kind(c->s) != SCRIPT_EXTENSION)
+        return;
+    if (k == PGK_CreateTransformStmt && bool_field(f, PGF_replace)) {
+        char *type = joined_name(field(field(f, PGF_type_name), PGF_names));
+        const char *lang = str_field(f, PGF_lang);
+        lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, at(c, -1),
+                    "CREATE OR REPLACE TRANSFORM FOR %s LANGUAGE %s in an extension script: a "
+                    "transform that exists is replaced without a word; CREATE TRANSFORM fails "
+                    "instead",
+                    type, lang ? lang : "?");
+        free(type);
+    } else if (k == PGK_CreateForeignServerStmt && bool_field(f, PGF_if_not_exists)) {
+        const char *name = str_field(f, PGF_servername);
+        lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, at(c, -1),
+                    "CREATE SERVER IF NOT EXISTS %s in an extension script: a server someone "
+                    "else created first (any role with USAGE on the foreign-data wrapper can) "
+                    "is silently kept, with its owner, options and user mappings",
+                    name ? name : "?");
+    }
+}
+
 /* The statement's settings outside bodies and function clauses. */
 static void check_settings(lint_ctx *c)
 {
@@ -773,6 +858,7 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
         return;
     case PGK_DoStmt:
         check_bodies(c, ss, "DO block", "");
+        check_nested_functions(c);
         return;
     default:
         check_settings(c);
@@ -856,6 +942,10 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
         break;
     case PGK_CreateSchemaStmt:
         check_schema(c, f);
+        break;
+    case PGK_CreateTransformStmt:
+    case PGK_CreateForeignServerStmt:
+        check_unschemaed(c, k, f);
         break;
     case PGK_GrantStmt:
         track_schema_grant(c, ss, f);
