@@ -352,14 +352,11 @@ static const char *routine_args(walker *w, pg_kind k, const cJSON *f)
         if (base)
             add_type(&sb, field(field(base, PGF_arg), PGN_TypeName));
     } else {
+        /* direct and aggregated arguments alike: PostgreSQL identifies an ordered-set
+           aggregate by all its argument types (the tree does not tell (int) from
+           (ORDER BY int) either) */
         const cJSON *args = field(f, PGF_args);
         add_parameters(&sb, field(field(cJSON_GetArrayItem(args, 0), PGN_List), PGF_items));
-        /* ordered-set aggregates: how many of them are direct arguments */
-        const cJSON *direct = field(cJSON_GetArrayItem(args, 1), PGN_Integer);
-        if (direct)
-            sb_addf(&sb, "|%d", cJSON_GetNumberValue(field(direct, PGF_ival)) > 0
-                                   ? (int)cJSON_GetNumberValue(field(direct, PGF_ival))
-                                   : 0);
     }
     sb_adds(&sb, ")");
     char *text = sb_detach(&sb, NULL);

@@ -44,9 +44,9 @@ typedef struct created {
     char *name;
     unsigned flags;
     char *args;         /* a routine's signature (obj_ref.args), or NULL */
-    char *path;         /* unqualified: the search_path it was created under (NULL:
-                           unknown); a later unqualified name is the same object only
-                           under the same path */
+    char *path;         /* the search_path it was created under (NULL: unknown): a
+                           later unqualified name, or a routine's parameter types, mean
+                           the same only under the same path */
     size_t nschemas;    /* schemas created before it (one created later can come
                            first on that path) */
     bool gone;          /* dropped or renamed since */
@@ -445,7 +445,7 @@ static void remember(session *s, obj_kind kind, const char *schema, const char *
                                         xstrdup(name),
                                         flags,
                                         args ? xstrdup(args) : NULL,
-                                        schema ? NULL : path_key(s),
+                                        path_key(s),
                                         count_schemas(s),
                                         false};
     s->nobjects++;
@@ -465,7 +465,9 @@ bool session_created_plainly(const session *s, unsigned mask, qname name, const 
 {
     if (!name.name)
         return false;
-    char *path = name.schema ? NULL : path_key(s);
+    /* types in a signature are names too (int4 is pg_catalog's through the path) */
+    bool same_path = !name.schema || (args && strcmp(args, "()") != 0);
+    char *path = same_path ? path_key(s) : NULL;
     size_t nschemas = count_schemas(s);
     bool found = false;
     for (size_t i = 0; i < s->nobjects && !found; i++) {
@@ -478,8 +480,8 @@ bool session_created_plainly(const session *s, unsigned mask, qname name, const 
             continue;
         /* unqualified both times: the same schema only under the same search_path,
            with no schema created since that could now come first on it */
-        found = name.schema || (path && c->path && strcmp(path, c->path) == 0 &&
-                                c->nschemas == nschemas);
+        found = !same_path || (path && c->path && strcmp(path, c->path) == 0 &&
+                               c->nschemas == nschemas);
     }
     free(path);
     return found;

@@ -127,7 +127,8 @@ bool session_created(const session *s, unsigned mask, qname name);
  * since: then a CREATE OR REPLACE or IF NOT EXISTS of it meets the script's own
  * object, not one another role planted. The name must be written the same way
  * (with the same schema, or unqualified both times under the same search_path);
- * args (obj_ref.args) the same for routines, NULL for other objects.
+ * args (obj_ref.args) the same for routines (with parameters: under the same
+ * search_path, which resolves their types), NULL for other objects.
  */
 bool session_created_plainly(const session *s, unsigned mask, qname name, const char *args);
 /* Whether a schema was created by a plain CREATE SCHEMA (not IF NOT EXISTS). */

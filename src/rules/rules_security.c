@@ -11,7 +11,8 @@
  *
  *   function-search-path             CREATE FUNCTION/PROCEDURE (not LANGUAGE c or
  *                                    internal) without SET search_path, here or in a
- *                                    later ALTER FUNCTION of the same name
+ *                                    later ALTER FUNCTION of the same name; or
+ *                                    created inside a body (DO, a function's)
  *   create-or-replace-foreign        CREATE OR REPLACE (function, procedure, view,
  *                                    trigger, rule, aggregate) or CREATE ... IF NOT
  *                                    EXISTS (table, foreign table, index, sequence,
@@ -22,7 +23,10 @@
  *                                    (name--version.sql), in public (or unqualified)
  *                                    before PostgreSQL 15 unless the script revoked
  *                                    CREATE there from PUBLIC, in a schema the
- *                                    script granted CREATE on to PUBLIC
+ *                                    script granted CREATE on to PUBLIC; unless the
+ *                                    script created that very object plainly before.
+ *                                    In extension scripts also CREATE OR REPLACE
+ *                                    TRANSFORM and CREATE SERVER IF NOT EXISTS
  *   unqualified-in-security-definer  unqualified relation or function (not one of
  *                                    pg_catalog's) in a SECURITY DEFINER body: SQL
  *                                    string, BEGIN ATOMIC / RETURN, or PL/pgSQL;
