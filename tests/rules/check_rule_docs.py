@@ -85,8 +85,8 @@ def parse_doc(rule_id, rule, text):
     if line(4) != severity_line(rule):
         problems.append("severity line %r, expected %r" % (line(4), severity_line(rule)))
 
-    # Between the severity line and the first section: blank lines and at most one
-    # <!-- lint: OPTIONS --> line.
+    # Between the severity line and the first section: blank lines, at most one
+    # <!-- lint: OPTIONS --> line, and the peers line (Peers: pgspot PS0nn...).
     options = []
     i = 5
     nlint = 0
@@ -98,6 +98,8 @@ def parse_doc(rule_id, rule, text):
                 options = shlex.split(m.group(1))
             except ValueError as e:
                 problems.append("bad lint options %r: %s" % (m.group(1), e))
+        elif lines[i].startswith("Peers: "):
+            pass
         elif lines[i].strip() != "":
             problems.append("unexpected text before '## Why': %r" % lines[i])
         i += 1
