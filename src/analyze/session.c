@@ -35,6 +35,7 @@ typedef struct gucs {
 
 typedef struct frame {
     char *savepoint;    /* NULL: the transaction's own frame */
+    size_t nobjects;    /* objects created before it: a rollback undoes the rest */
     gucs saved;
 } frame;
 
@@ -49,7 +50,7 @@ typedef struct created {
                            the same only under the same path */
     size_t nschemas;    /* schemas created before it (one created later can come
                            first on that path) */
-    bool gone;          /* dropped or renamed since */
+    bool gone;          /* dropped, renamed or rolled back since */
 } created;
 
 typedef struct rel_set {
@@ -168,6 +169,15 @@ static void push_frame(session *s, const char *savepoint)
     frame *fr = &s->frames[s->nframes++];
     fr->savepoint = savepoint ? xstrdup(savepoint) : NULL;
     fr->saved = gucs_copy(&s->settings);
+    fr->nobjects = s->nobjects;
+}
+
+/* A rollback to frame fr: what was created since does not exist (and another role
+   may create it now). */
+static void undo_created(session *s, const frame *fr)
+{
+    for (size_t i = fr->nobjects; i < s->nobjects; i++)
+        s->objects[i].gone = true;
 }
 
 static void pop_frames(session *s, size_t keep)
@@ -185,6 +195,7 @@ static void end_transaction(session *s, bool commit)
     if (!commit && s->nframes > 0) {
         gucs_free(&s->settings);
         s->settings = gucs_copy(&s->frames[0].saved);
+        undo_created(s, &s->frames[0]);
     }
     for (size_t i = 0; i < s->settings.n; i++) {
         guc *g = &s->settings.items[i];
@@ -260,6 +271,7 @@ static void transaction(session *s, const stmt_facts *f, const unit_info *u)
             } else {
                 gucs_free(&s->settings);
                 s->settings = gucs_copy(&s->frames[i].saved);
+                undo_created(s, &s->frames[i]);
                 pop_frames(s, i + 1);
             }
             break;

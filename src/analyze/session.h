@@ -123,8 +123,8 @@ bool session_setting_nonzero(const session *s, const char *name);
 bool session_created(const session *s, unsigned mask, qname name);
 /*
  * Whether the script created an object of one of the kinds in mask with a plain
- * CREATE (no IF NOT EXISTS, no OR REPLACE, not temporary), not dropped or renamed
- * since: then a CREATE OR REPLACE or IF NOT EXISTS of it meets the script's own
+ * CREATE (no IF NOT EXISTS, no OR REPLACE, not temporary), not dropped, renamed or
+ * rolled back since: then a CREATE OR REPLACE or IF NOT EXISTS of it meets the script's own
  * object, not one another role planted. The name must be written the same way
  * (with the same schema, or unqualified both times under the same search_path);
  * args (obj_ref.args) the same for routines (with parameters: under the same

@@ -336,6 +336,28 @@ static void test_created_plainly(void **state)
     assert_false(session_created_plainly(sess, relations, (qname){NULL, "v"}, NULL));
     session_free(sess);
     script_free(s);
+    /* rolled back: it does not exist; committed, or rolled back to an earlier
+       savepoint than the one after it: it does */
+    sess = run("BEGIN;\n"
+               "CREATE VIEW s.undone AS SELECT 1;\n"
+               "ROLLBACK;\n"
+               "BEGIN;\n"
+               "CREATE VIEW s.kept AS SELECT 1;\n"
+               "SAVEPOINT a;\n"
+               "CREATE VIEW s.to_savepoint AS SELECT 1;\n"
+               "ROLLBACK TO a;\n"
+               "COMMIT;\n", &s);
+    assert_false(session_created_plainly(sess, relations, (qname){"s", "undone"}, NULL));
+    assert_true(session_created_plainly(sess, relations, (qname){"s", "kept"}, NULL));
+    assert_false(session_created_plainly(sess, relations, (qname){"s", "to_savepoint"}, NULL));
+    session_free(sess);
+    script_free(s);
+    /* the transaction pgward apply wraps a file in, ended by ROLLBACK */
+    sess = run("CREATE VIEW s.undone AS SELECT 1;\n"
+               "ROLLBACK;\n", &s);
+    assert_false(session_created_plainly(sess, relations, (qname){"s", "undone"}, NULL));
+    session_free(sess);
+    script_free(s);
     /* a routine's parameter types are names too: the same search_path */
     sess = run("CREATE FUNCTION s.k(x mytype) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
                "SET search_path = app, public;\n", &s);
