@@ -415,6 +415,9 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
     }
 }
 
+static void foreign_report(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema, bool own);
+
 /*
  * Functions and procedures created inside the unit's bodies (a DO block's, or a
  * function's, when it runs) without SET search_path: like any other, they resolve
@@ -427,17 +430,14 @@ static void check_nested_functions(lint_ctx *c)
     stmt_facts *f = c->f;
     for (size_t i = 0; i < f->nbodies; i++) { /* grows as nested bodies are parsed */
         const body_info *b = &f->bodies[i];
-        if (b->unit != c->unit || b->depth == 0)
+        if (b->unit != c->unit || b->depth == 0 || b->is_do)
             continue;
         if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL && may_create_function(b)))
             facts_body(f, i); /* functions nested deeper */
         b = &f->bodies[i];
-        const char *lang = b->language ? b->language : "sql";
-        if (b->is_do || b->pins_search_path || ascii_strcasecmp(lang, "c") == 0 ||
-            ascii_strcasecmp(lang, "internal") == 0)
-            continue;
         const cJSON *fn = b->node;
-        char *name = joined_name(field(fn, PGF_funcname));
+        const cJSON *funcname = field(fn, PGF_funcname);
+        char *name = joined_name(funcname);
         const body_info *outer = &f->bodies[b->parent];
         char *on = outer->is_do ? NULL : joined_name(field(outer->node, PGF_funcname));
         char *in = outer->is_do ? xstrdup("a DO block")
@@ -447,8 +447,13 @@ static void check_nested_functions(lint_ctx *c)
                                                 : "function",
                                             on);
         free(on);
-        const char *word = bool_field(fn, PGF_is_procedure) ? "procedure" : "function";
-        if (b->security_definer)
+        bool procedure = bool_field(fn, PGF_is_procedure);
+        const char *word = procedure ? "procedure" : "function";
+        const char *lang = b->language ? b->language : "sql";
+        bool native = ascii_strcasecmp(lang, "c") == 0 || ascii_strcasecmp(lang, "internal") == 0;
+        if (b->pins_search_path || native)
+            ; /* pinned, or resolves no names */
+        else if (b->security_definer)
             lint_report(c, RULE_SECURITY_DEFINER_SEARCH_PATH, at(c, b->offset),
                         "SECURITY DEFINER %s %s, created when %s runs, has no SET search_path: "
                         "callers can shadow the objects it uses",
@@ -458,6 +463,18 @@ static void check_nested_functions(lint_ctx *c)
                         "%s %s, created when %s runs, has no SET search_path: the names in its "
                         "body resolve through the search_path of each caller",
                         word, name, in);
+        /* a DO block runs now, in the script's session (what a function's body creates
+           when it is called lands where the caller's search_path says); whether the
+           script created it earlier is not asked for what a body creates */
+        if (outer->is_do && outer->depth == 0 && bool_field(fn, PGF_replace)) {
+            char *what = xasprintf("CREATE OR REPLACE %s", procedure ? "PROCEDURE" : "FUNCTION");
+            char *when = xasprintf("%s (in a DO block)", name);
+            foreign_report(c, at(c, b->offset), true, what, when,
+                           cJSON_GetArraySize(funcname) >= 2 ? list_str(funcname, -2) : NULL,
+                           false);
+            free(when);
+            free(what);
+        }
         free(in);
         free(name);
     }
@@ -558,14 +575,15 @@ static bool recreates_own(const lint_ctx *c)
 
 /*
  * create-or-replace-foreign for one object: what (e.g. "CREATE OR REPLACE
- * FUNCTION"), its name as written, its schema (NULL: unqualified).
+ * FUNCTION"), its name as written, its schema (NULL: unqualified); own: the object
+ * is the unit's own (recreates_own() may clear it), not one a body creates.
  */
-static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what,
-                           const char *name, const char *schema)
+static void foreign_report(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema, bool own)
 {
     if (schema && (schema_created(c, schema) || strcmp(schema, "pg_temp") == 0))
         return;
-    if (recreates_own(c))
+    if (own && recreates_own(c))
         return;
     char *why = foreign_exposure(c, c->state[LINT_SECURITY], schema);
     if (!why)
@@ -577,6 +595,13 @@ static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what
     lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, loc, "%s %s: %s; %s", what, name, why,
                 consequence);
     free(why);
+}
+
+/* The same for the unit's own object (which the script may have created before). */
+static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema)
+{
+    foreign_report(c, loc, replace, what, name, schema, true);
 }
 
 /*
