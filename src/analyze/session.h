@@ -16,8 +16,10 @@
  *     transaction set and ROLLBACK TO what was set since the savepoint, RESET and
  *     RESET ALL / DISCARD ALL restore defaults; a setting changed through
  *     set_config() becomes unknown (pgward does not replay it);
- *   - the objects the script created (and renamed), and subscriptions known to
- *     have no replication slot;
+ *   - the objects the script created (and renamed), how (plainly, IF NOT EXISTS,
+ *     OR REPLACE), under which search_path, a routine's signature, and whether a
+ *     DROP, RENAME or ROLLBACK undid them; subscriptions known to have no
+ *     replication slot;
  *   - what psql variables set by \gset carry: the relations their data came from.
  * Nothing here is global: scripts can be analysed on parallel threads.
  */

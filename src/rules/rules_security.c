@@ -25,7 +25,8 @@
  *                                    CREATE there from PUBLIC, in a schema the
  *                                    script granted CREATE on to PUBLIC; unless the
  *                                    script created that very object plainly before.
- *                                    In extension scripts also CREATE OR REPLACE
+ *                                    Also CREATE OR REPLACE FUNCTION in a DO block;
+ *                                    in extension scripts CREATE OR REPLACE
  *                                    TRANSFORM and CREATE SERVER IF NOT EXISTS
  *   unqualified-in-security-definer  unqualified relation or function (not one of
  *                                    pg_catalog's) in a SECURITY DEFINER body: SQL
@@ -430,11 +431,13 @@ static void check_nested_functions(lint_ctx *c)
     stmt_facts *f = c->f;
     for (size_t i = 0; i < f->nbodies; i++) { /* grows as nested bodies are parsed */
         const body_info *b = &f->bodies[i];
-        if (b->unit != c->unit || b->depth == 0 || b->is_do)
+        if (b->unit != c->unit || b->depth == 0)
             continue;
         if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL && may_create_function(b)))
             facts_body(f, i); /* functions nested deeper */
         b = &f->bodies[i];
+        if (b->is_do)
+            continue;
         const cJSON *fn = b->node;
         const cJSON *funcname = field(fn, PGF_funcname);
         char *name = joined_name(funcname);

@@ -22,3 +22,9 @@ BEGIN
     RETURN 1;
   END $f$;
 END $$;
+-- a DO block inside a function: what it creates too
+CREATE FUNCTION app.installer() RETURNS void LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  DO $d$ BEGIN CREATE FUNCTION app.deep() RETURNS int LANGUAGE sql AS 'SELECT 1'; END $d$;
+END $$;
