@@ -11,7 +11,8 @@
  *
  *   function-search-path             CREATE FUNCTION/PROCEDURE (not LANGUAGE c or
  *                                    internal) without SET search_path, here or in a
- *                                    later ALTER FUNCTION of the same name
+ *                                    later ALTER FUNCTION of the same name; or
+ *                                    created inside a body (DO, a function's)
  *   create-or-replace-foreign        CREATE OR REPLACE (function, procedure, view,
  *                                    trigger, rule, aggregate) or CREATE ... IF NOT
  *                                    EXISTS (table, foreign table, index, sequence,
@@ -22,7 +23,11 @@
  *                                    (name--version.sql), in public (or unqualified)
  *                                    before PostgreSQL 15 unless the script revoked
  *                                    CREATE there from PUBLIC, in a schema the
- *                                    script granted CREATE on to PUBLIC
+ *                                    script granted CREATE on to PUBLIC; unless the
+ *                                    script created that very object plainly before.
+ *                                    Also CREATE OR REPLACE FUNCTION in a DO block;
+ *                                    in extension scripts CREATE OR REPLACE
+ *                                    TRANSFORM and CREATE SERVER IF NOT EXISTS
  *   unqualified-in-security-definer  unqualified relation or function (not one of
  *                                    pg_catalog's) in a SECURITY DEFINER body: SQL
  *                                    string, BEGIN ATOMIC / RETURN, or PL/pgSQL;
@@ -342,6 +347,12 @@ static bool returns_trigger(const cJSON *fn)
     return t && strcmp(t, "trigger") == 0;
 }
 
+/* Whether a PL/pgSQL body may hold a CREATE FUNCTION or PROCEDURE (then it is read). */
+static bool may_create_function(const body_info *b)
+{
+    return ascii_contains_ci(b->text, "function") || ascii_contains_ci(b->text, "procedure");
+}
+
 /*
  * The bodies of the unit: parsed when there is something to find (SQL bodies
  * always; PL/pgSQL only for SECURITY DEFINER functions or when it mentions
@@ -357,7 +368,8 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
             continue;
         bool definer = b->security_definer && !b->is_do;
         if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL &&
-                                    (definer || ascii_contains_ci(b->text, "search_path"))))
+                                    (definer || ascii_contains_ci(b->text, "search_path") ||
+                                     may_create_function(b))))
             facts_body(f, i);
         if (!f->bodies[i].parsed)
             continue;
@@ -401,6 +413,73 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
             free(more);
         }
         free(found);
+    }
+}
+
+static void foreign_report(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema, bool own);
+
+/*
+ * Functions and procedures created inside the unit's bodies (a DO block's, or a
+ * function's, when it runs) without SET search_path: like any other, they resolve
+ * names through the search_path of whoever calls them; nothing later in the script
+ * can pin them (they do not exist until the body runs). A SECURITY DEFINER one is
+ * security-definer-search-path's error, as at the top level.
+ */
+static void check_nested_functions(lint_ctx *c)
+{
+    stmt_facts *f = c->f;
+    for (size_t i = 0; i < f->nbodies; i++) { /* grows as nested bodies are parsed */
+        const body_info *b = &f->bodies[i];
+        if (b->unit != c->unit || b->depth == 0)
+            continue;
+        if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL && may_create_function(b)))
+            facts_body(f, i); /* functions nested deeper */
+        b = &f->bodies[i];
+        if (b->is_do)
+            continue;
+        const cJSON *fn = b->node;
+        const cJSON *funcname = field(fn, PGF_funcname);
+        char *name = joined_name(funcname);
+        const body_info *outer = &f->bodies[b->parent];
+        char *on = outer->is_do ? NULL : joined_name(field(outer->node, PGF_funcname));
+        char *in = outer->is_do ? xstrdup("a DO block")
+                                : xasprintf("%s %s",
+                                            bool_field(outer->node, PGF_is_procedure)
+                                                ? "procedure"
+                                                : "function",
+                                            on);
+        free(on);
+        bool procedure = bool_field(fn, PGF_is_procedure);
+        const char *word = procedure ? "procedure" : "function";
+        const char *lang = b->language ? b->language : "sql";
+        bool native = ascii_strcasecmp(lang, "c") == 0 || ascii_strcasecmp(lang, "internal") == 0;
+        if (b->pins_search_path || native)
+            ; /* pinned, or resolves no names */
+        else if (b->security_definer)
+            lint_report(c, RULE_SECURITY_DEFINER_SEARCH_PATH, at(c, b->offset),
+                        "SECURITY DEFINER %s %s, created when %s runs, has no SET search_path: "
+                        "callers can shadow the objects it uses",
+                        word, name, in);
+        else
+            lint_report(c, RULE_FUNCTION_SEARCH_PATH, at(c, b->offset),
+                        "%s %s, created when %s runs, has no SET search_path: the names in its "
+                        "body resolve through the search_path of each caller",
+                        word, name, in);
+        /* a DO block runs now, in the script's session (what a function's body creates
+           when it is called lands where the caller's search_path says); whether the
+           script created it earlier is not asked for what a body creates */
+        if (outer->is_do && outer->depth == 0 && bool_field(fn, PGF_replace)) {
+            char *what = xasprintf("CREATE OR REPLACE %s", procedure ? "PROCEDURE" : "FUNCTION");
+            char *when = xasprintf("%s (in a DO block)", name);
+            foreign_report(c, at(c, b->offset), true, what, when,
+                           cJSON_GetArraySize(funcname) >= 2 ? list_str(funcname, -2) : NULL,
+                           false);
+            free(when);
+            free(what);
+        }
+        free(in);
+        free(name);
     }
 }
 
@@ -467,13 +546,47 @@ static char *foreign_exposure(const lint_ctx *c, const sec_state *ss, const char
 }
 
 /*
- * create-or-replace-foreign for one object: what (e.g. "CREATE OR REPLACE
- * FUNCTION"), its name as written, its schema (NULL: unqualified).
+ * Whether the object the unit creates is one the script already created with a plain
+ * CREATE (the session knows): a CREATE OR REPLACE or IF NOT EXISTS then meets the
+ * script's own object, whoever could create objects in the schema. Objects of kinds
+ * that share a namespace count together (relations; functions, procedures and
+ * aggregates, with their signature); kinds the analysis does not tell apart
+ * (OBJ_OTHER), triggers and rules (named per table) never do.
  */
-static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what,
-                           const char *name, const char *schema)
+static bool recreates_own(const lint_ctx *c)
+{
+    static const unsigned relations = 1u << OBJ_TABLE | 1u << OBJ_FOREIGN_TABLE |
+                                      1u << OBJ_VIEW | 1u << OBJ_MATVIEW | 1u << OBJ_INDEX |
+                                      1u << OBJ_SEQUENCE;
+    static const unsigned routines = 1u << OBJ_FUNCTION | 1u << OBJ_PROCEDURE |
+                                     1u << OBJ_AGGREGATE;
+    for (size_t i = 0; i < c->f->nobjects; i++) {
+        const obj_ref *o = &c->f->objects[i];
+        if (o->unit != c->unit || o->action != OBJ_CREATE)
+            continue;
+        unsigned kind = 1u << o->kind;
+        unsigned mask = kind & relations ? relations
+                        : kind & routines ? routines
+                        : kind & (1u << OBJ_COLLATION | 1u << OBJ_STATISTICS |
+                                  1u << OBJ_EXTENSION)
+                            ? kind
+                            : 0;
+        return mask && session_created_plainly(c->sess, mask, o->name, o->args);
+    }
+    return false;
+}
+
+/*
+ * create-or-replace-foreign for one object: what (e.g. "CREATE OR REPLACE
+ * FUNCTION"), its name as written, its schema (NULL: unqualified); own: the object
+ * is the unit's own (recreates_own() may clear it), not one a body creates.
+ */
+static void foreign_report(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema, bool own)
 {
     if (schema && (schema_created(c, schema) || strcmp(schema, "pg_temp") == 0))
+        return;
+    if (own && recreates_own(c))
         return;
     char *why = foreign_exposure(c, c->state[LINT_SECURITY], schema);
     if (!why)
@@ -485,6 +598,13 @@ static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what
     lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, loc, "%s %s: %s; %s", what, name, why,
                 consequence);
     free(why);
+}
+
+/* The same for the unit's own object (which the script may have created before). */
+static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema)
+{
+    foreign_report(c, loc, replace, what, name, schema, true);
 }
 
 /*
@@ -589,6 +709,7 @@ static void check_function(lint_ctx *c, sec_state *ss, const cJSON *f)
     }
     free(what);
     check_bodies(c, ss, word, name);
+    check_nested_functions(c);
     free(name);
 }
 
@@ -695,6 +816,35 @@ static void check_schema(lint_ctx *c, const cJSON *f)
                     name);
 }
 
+/*
+ * CREATE OR REPLACE TRANSFORM and CREATE SERVER IF NOT EXISTS: objects in no schema,
+ * which only roles with rights on the type and language (a transform) or USAGE on
+ * the foreign-data wrapper (a server) can create; reported in extension scripts only,
+ * which run wherever their user installs them (in a migration they would be noise).
+ */
+static void check_unschemaed(lint_ctx *c, pg_kind k, const cJSON *f)
+{
+    if (lint_script_kind(c->s) != SCRIPT_EXTENSION)
+        return;
+    if (k == PGK_CreateTransformStmt && bool_field(f, PGF_replace)) {
+        char *type = joined_name(field(field(f, PGF_type_name), PGF_names));
+        const char *lang = str_field(f, PGF_lang);
+        lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, at(c, -1),
+                    "CREATE OR REPLACE TRANSFORM FOR %s LANGUAGE %s in an extension script: a "
+                    "transform that exists is replaced without a word; CREATE TRANSFORM fails "
+                    "instead",
+                    type, lang ? lang : "?");
+        free(type);
+    } else if (k == PGK_CreateForeignServerStmt && bool_field(f, PGF_if_not_exists)) {
+        const char *name = str_field(f, PGF_servername);
+        lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, at(c, -1),
+                    "CREATE SERVER IF NOT EXISTS %s in an extension script: a server someone "
+                    "else created first (any role with USAGE on the foreign-data wrapper can) "
+                    "is silently kept, with its owner, options and user mappings",
+                    name ? name : "?");
+    }
+}
+
 /* The statement's settings outside bodies and function clauses. */
 static void check_settings(lint_ctx *c)
 {
@@ -740,6 +890,7 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
         return;
     case PGK_DoStmt:
         check_bodies(c, ss, "DO block", "");
+        check_nested_functions(c);
         return;
     default:
         check_settings(c);
@@ -823,6 +974,10 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
         break;
     case PGK_CreateSchemaStmt:
         check_schema(c, f);
+        break;
+    case PGK_CreateTransformStmt:
+    case PGK_CreateForeignServerStmt:
+        check_unschemaed(c, k, f);
         break;
     case PGK_GrantStmt:
         track_schema_grant(c, ss, f);
