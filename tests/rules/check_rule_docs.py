@@ -86,9 +86,10 @@ def parse_doc(rule_id, rule, text):
         problems.append("severity line %r, expected %r" % (line(4), severity_line(rule)))
 
     # Between the severity line and the first section: blank lines and at most one
-    # <!-- lint: OPTIONS --> line.
+    # <!-- lint: OPTIONS --> line. The line right after the severity line may name
+    # the peers' checks this rule is the pgward side of ("Peers: pgspot PS018; ...").
     options = []
-    i = 5
+    i = 6 if line(5).startswith("Peers: ") else 5
     nlint = 0
     while i < len(lines) and not lines[i].startswith("## "):
         m = LINT_RE.match(lines[i])
