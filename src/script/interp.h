@@ -1,7 +1,8 @@
 /*
  * interp.h: what the interpreter's files share: the interpreter's and the file's
  * state, variables, findings and the \if stack (interp.c); sending a statement
- * (statements.c); the main loop and the meta-commands (mainloop.c). reader.c, the
+ * (statements.c); an extension script read as CREATE EXTENSION reads it
+ * (extension.c); the main loop and the meta-commands (mainloop.c). reader.c, the
  * API of script.h, sits on top of them.
  */
 #ifndef PGWARD_SCRIPT_INTERP_H
