@@ -45,6 +45,7 @@
  *   rls-without-policy               ENABLE ROW LEVEL SECURITY on a table no CREATE
  *                                    POLICY of the script is on
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,14 +172,20 @@ static long at(const lint_ctx *c, long loc)
 /*
  * What is unsafe about a search_path (elements in order), or NULL: public,
  * "$user", an empty element beside others ('' alone is the safest path), pg_temp
- * before the end; for a function (its SET
- * clause, or a SET in its body), also pg_temp not listed at all, since then it is
- * searched first. *bad_index is the element to point at (-1: none).
+ * before the end, an element with a comma (a quoted list: one schema of that name,
+ * pgspot PS018; a SET's value only, set_config() splits its string); for a function
+ * (its SET clause, or a SET in its body), also pg_temp not listed at all, since
+ * then it is searched first. In an extension script (pgspot's trust model) every
+ * schema must also be trusted: pg_catalog, the extension's own (@extschema@), or
+ * one the script made with a plain CREATE SCHEMA. *bad_index is the element to
+ * point at (-1: none); buf holds a message that names it.
  */
-static const char *path_problem(const char *const *elts, size_t n, bool function,
-                                size_t *bad_index)
+static const char *path_problem(const lint_ctx *c, const char *const *elts, size_t n,
+                                bool function, bool split, size_t *bad_index, char *buf,
+                                size_t size)
 {
     bool has_temp = false;
+    bool ext = lint_script_kind(c->s) == SCRIPT_EXTENSION;
     *bad_index = (size_t)-1;
     /* '' alone: nothing but pg_catalog (and, for relations only, the caller's temporary
        schema, which the unqualified-name checks cover): every other name must be
@@ -187,6 +194,13 @@ static const char *path_problem(const char *const *elts, size_t n, bool function
         return NULL;
     for (size_t i = 0; i < n; i++) {
         *bad_index = i;
+        if (!split && strchr(elts[i], ',')) {
+            snprintf(buf, size,
+                     "names one schema \"%.63s\": a quoted list is a single name; write the "
+                     "schemas unquoted, separated by commas",
+                     elts[i]);
+            return buf;
+        }
         if (strcmp(elts[i], "public") == 0)
             return "contains public, where other roles may be able to create objects";
         if (strcmp(elts[i], "$user") == 0)
@@ -197,6 +211,18 @@ static const char *path_problem(const char *const *elts, size_t n, bool function
             if (i + 1 != n)
                 return "lists pg_temp before other schemas (list it last)";
             has_temp = true;
+            continue;
+        }
+        if (ext && strcmp(elts[i], "pg_catalog") != 0 &&
+            !(c->s->extschema && strcmp(elts[i], c->s->extschema) == 0) &&
+            !session_schema_created(c->sess, elts[i])) {
+            snprintf(buf, size,
+                     "names schema %.63s, which this extension script did not create: whoever "
+                     "owns it or may create objects in it can shadow the extension's names "
+                     "(trusted: pg_catalog, @extschema@, schemas the script creates with "
+                     "CREATE SCHEMA, pg_temp last)",
+                     elts[i]);
+            return buf;
         }
     }
     *bad_index = (size_t)-1;
@@ -206,14 +232,36 @@ static const char *path_problem(const char *const *elts, size_t n, bool function
     return NULL;
 }
 
+/* elt as a search_path element is written: quoted unless a plain lowercase name */
+static void add_element(strbuf *sb, const char *elt)
+{
+    bool plain = *elt && !(*elt >= '0' && *elt <= '9');
+    for (const char *p = elt; *p && plain; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+    if (plain) {
+        sb_adds(sb, elt);
+        return;
+    }
+    sb_addc(sb, '"');
+    for (const char *p = elt; *p; p++) {
+        if (*p == '"')
+            sb_addc(sb, '"');
+        sb_addc(sb, *p);
+    }
+    sb_addc(sb, '"');
+}
+
 static char *path_text(const char *const *elts, size_t n)
 {
     strbuf sb = {0};
     sb_adds(&sb, "");
-    for (size_t i = 0; i < n; i++)
-        sb_addf(&sb, "%s%s", i ? ", " : "", elts[i][0] && strcmp(elts[i], "$user") != 0
-                                                ? elts[i]
-                                                : elts[i][0] ? "\"$user\"" : "''");
+    for (size_t i = 0; i < n; i++) {
+        sb_adds(&sb, i ? ", " : "");
+        if (elts[i][0])
+            add_element(&sb, elts[i]);
+        else
+            sb_adds(&sb, "''");
+    }
     return sb_detach(&sb, NULL);
 }
 
@@ -232,7 +280,9 @@ static void check_setting(lint_ctx *c, const setting_ref *s, bool function, bool
         if (s->nvalues == 0 || (!s->known && !s->via_function))
             return; /* a value pgward cannot see */
         size_t bad;
-        const char *why = path_problem(s->values, s->nvalues, function, &bad);
+        char buf[512];
+        const char *why = path_problem(c, s->values, s->nvalues, function, s->via_function,
+                                       &bad, buf, sizeof(buf));
         if (!why)
             return;
         char *txt = path_text(s->values, s->nvalues);
@@ -246,7 +296,9 @@ static void check_setting(lint_ctx *c, const setting_ref *s, bool function, bool
         size_t n;
         const char *const *path = session_search_path(c->sess, &n);
         size_t bad;
-        const char *why = path ? path_problem(path, n, true, &bad) : NULL;
+        char buf[512];
+        const char *why =
+            path ? path_problem(c, path, n, true, true, &bad, buf, sizeof(buf)) : NULL;
         if (why) {
             char *txt = path_text(path, n);
             lint_report(c, RULE_UNSAFE_SEARCH_PATH, s->location,
