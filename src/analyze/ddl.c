@@ -30,6 +30,7 @@ static obj_kind objtype_kind(const char *objtype)
         {"OBJECT_RULE", OBJ_RULE},         {"OBJECT_ROLE", OBJ_ROLE},
         {"OBJECT_DATABASE", OBJ_DATABASE}, {"OBJECT_SUBSCRIPTION", OBJ_SUBSCRIPTION},
         {"OBJECT_TABLESPACE", OBJ_TABLESPACE}, {"OBJECT_STATISTIC_EXT", OBJ_STATISTICS},
+        {"OBJECT_AGGREGATE", OBJ_AGGREGATE}, {"OBJECT_COLLATION", OBJ_COLLATION},
     };
     for (size_t i = 0; objtype && i < ARRAY_SIZE(map); i++)
         if (strcmp(map[i].objtype, objtype) == 0)
@@ -287,6 +288,83 @@ static unsigned create_flags(const cJSON *f, const cJSON *rv)
            (str_is(str_field(rv, PGF_relpersistence), "t") ? OBJF_TEMP : 0);
 }
 
+/* A type as written, for a routine's signature: pg_catalog. (what the grammar adds to
+   int, integer, ...) dropped, so int, integer and int4 read the same. */
+static void add_type(strbuf *sb, const cJSON *tn)
+{
+    const cJSON *names = field(tn, PGF_names), *n;
+    int i = 0, count = cJSON_GetArraySize(names);
+    bool dot = false;
+    cJSON_ArrayForEach(n, names) {
+        const char *part = string_node(n);
+        if (i++ == 0 && count > 1 && str_is(part, "pg_catalog"))
+            continue;
+        sb_addf(sb, "%s%s", dot ? "." : "", part ? part : "?");
+        dot = true;
+    }
+    if (bool_field(tn, PGF_pct_type))
+        sb_adds(sb, "%type");
+    for (int k = cJSON_GetArraySize(field(tn, PGF_arrayBounds)); k > 0; k--)
+        sb_adds(sb, "[]");
+}
+
+/* FunctionParameter nodes as "(mode name type, ...)" (defaults left out). */
+static void add_parameters(strbuf *sb, const cJSON *params)
+{
+    static const struct {
+        const char *mode, *word;
+    } modes[] = {{"FUNC_PARAM_OUT", "out "}, {"FUNC_PARAM_INOUT", "inout "},
+                 {"FUNC_PARAM_VARIADIC", "variadic "}, {"FUNC_PARAM_TABLE", "table "}};
+    const cJSON *p;
+    bool first = true;
+    cJSON_ArrayForEach(p, params) {
+        const cJSON *fp = field(p, PGN_FunctionParameter);
+        if (!fp)
+            continue;
+        sb_adds(sb, first ? "" : ",");
+        first = false;
+        const char *mode = str_field(fp, PGF_mode);
+        for (size_t i = 0; mode && i < ARRAY_SIZE(modes); i++)
+            if (strcmp(modes[i].mode, mode) == 0)
+                sb_adds(sb, modes[i].word);
+        const char *name = str_field(fp, PGF_name);
+        if (name)
+            sb_addf(sb, "%s ", name);
+        add_type(sb, field(fp, PGF_argType));
+    }
+}
+
+/*
+ * The signature of a CREATE FUNCTION / PROCEDURE / AGGREGATE as written, which with
+ * its name tells whether a later CREATE OR REPLACE is about the same routine; in the
+ * facts' arena. An old-style aggregate (BASETYPE = t) reads as the new style (t).
+ * Parameter names count (pgspot's reading: PostgreSQL refuses to rename a
+ * parameter, so a CREATE OR REPLACE that does is not the script's routine either).
+ */
+static const char *routine_args(walker *w, pg_kind k, const cJSON *f)
+{
+    strbuf sb = {0};
+    sb_adds(&sb, "(");
+    if (k == PGK_CreateFunctionStmt) {
+        add_parameters(&sb, field(f, PGF_parameters));
+    } else if (bool_field(f, PGF_oldstyle)) {
+        const cJSON *base = find_option(field(f, PGF_definition), "basetype");
+        if (base)
+            add_type(&sb, field(field(base, PGF_arg), PGN_TypeName));
+    } else {
+        /* direct and aggregated arguments alike: PostgreSQL identifies an ordered-set
+           aggregate by all its argument types (the tree does not tell (int) from
+           (ORDER BY int) either) */
+        const cJSON *args = field(f, PGF_args);
+        add_parameters(&sb, field(field(cJSON_GetArrayItem(args, 0), PGN_List), PGF_items));
+    }
+    sb_adds(&sb, ")");
+    char *text = sb_detach(&sb, NULL);
+    const char *kept = facts_strdup(w->f, text);
+    free(text);
+    return kept;
+}
+
 /* What a CREATE, ALTER, RENAME or simple DROP of kind k records as its object. */
 static void record_object(walker *w, pg_kind k, const cJSON *f)
 {
@@ -328,7 +406,8 @@ static void record_object(walker *w, pg_kind k, const cJSON *f)
         break;
     case PGK_CreateFunctionStmt:
         walk_object(w, OBJ_CREATE, bool_field(f, PGF_is_procedure) ? OBJ_PROCEDURE : OBJ_FUNCTION,
-                    list_qname(field(f, PGF_funcname)), create_flags(f, NULL), -1, f);
+                    list_qname(field(f, PGF_funcname)), create_flags(f, NULL), -1, f)
+            ->args = routine_args(w, k, f);
         break;
     case PGK_AlterFunctionStmt:
         walk_object(w, OBJ_ALTER, OBJ_FUNCTION,
@@ -353,10 +432,13 @@ static void record_object(walker *w, pg_kind k, const cJSON *f)
     case PGK_CreateRangeStmt:
         walk_object(w, OBJ_CREATE, OBJ_TYPE, list_qname(field(f, PGF_typeName)), 0, -1, f);
         break;
-    case PGK_DefineStmt:
-        walk_object(w, OBJ_CREATE, objtype_kind(str_field(f, PGF_kind)),
-                    list_qname(field(f, PGF_defnames)), create_flags(f, NULL), -1, f);
+    case PGK_DefineStmt: {
+        obj_ref *o = walk_object(w, OBJ_CREATE, objtype_kind(str_field(f, PGF_kind)),
+                                 list_qname(field(f, PGF_defnames)), create_flags(f, NULL), -1, f);
+        if (o->kind == OBJ_AGGREGATE)
+            o->args = routine_args(w, k, f);
         break;
+    }
     case PGK_CreateExtensionStmt:
         walk_object(w, OBJ_CREATE, OBJ_EXTENSION, (qname){NULL, str_field(f, PGF_extname)},
                     create_flags(f, NULL), -1, f);
@@ -410,8 +492,10 @@ static void record_object(walker *w, pg_kind k, const cJSON *f)
         break;
     case PGK_RenameStmt: {
         obj_kind kind = objtype_kind(str_field(f, PGF_renameType));
-        qname q = rv ? rangevar_qname(rv) : list_qname(field(field(f, PGF_object), PGN_List) ?
-                       field(field(field(f, PGF_object), PGN_List), PGF_items) : NULL);
+        const cJSON *obj = field(f, PGF_object);
+        qname q = rv ? rangevar_qname(rv)
+                : field(obj, PGN_List) ? list_qname(field(field(obj, PGN_List), PGF_items))
+                : list_qname(field(field(obj, PGN_ObjectWithArgs), PGF_objname));
         obj_ref *o = walk_object(w, OBJ_RENAME, kind, q, 0, location_of(rv), f);
         o->new_name = str_field(f, PGF_newname);
         break;

@@ -146,7 +146,8 @@ typedef enum obj_kind {
     OBJ_TABLE, OBJ_FOREIGN_TABLE, OBJ_VIEW, OBJ_MATVIEW, OBJ_INDEX, OBJ_SEQUENCE,
     OBJ_SCHEMA, OBJ_FUNCTION, OBJ_PROCEDURE, OBJ_TYPE, OBJ_ENUM, OBJ_DOMAIN,
     OBJ_EXTENSION, OBJ_POLICY, OBJ_TRIGGER, OBJ_RULE, OBJ_ROLE, OBJ_DATABASE,
-    OBJ_SUBSCRIPTION, OBJ_TABLESPACE, OBJ_STATISTICS, OBJ_OTHER,
+    OBJ_SUBSCRIPTION, OBJ_TABLESPACE, OBJ_STATISTICS, OBJ_AGGREGATE, OBJ_COLLATION,
+    OBJ_OTHER,
 } obj_kind;
 
 typedef enum obj_action { OBJ_CREATE, OBJ_ALTER, OBJ_RENAME, OBJ_DROP } obj_action;
@@ -167,6 +168,9 @@ typedef struct obj_ref {
     qname name;          /* as written (schema NULL: unqualified) */
     const char *new_name;/* OBJ_RENAME */
     unsigned flags;      /* OBJF_* */
+    const char *args;    /* CREATE FUNCTION, PROCEDURE, AGGREGATE: the parameters as
+                            written (modes, names, types; no defaults), which with the
+                            name identify the routine; NULL for other objects */
     long location;
     size_t unit;
     const cJSON *node;   /* the statement (or schema element) node's fields */

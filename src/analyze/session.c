@@ -35,6 +35,7 @@ typedef struct gucs {
 
 typedef struct frame {
     char *savepoint;    /* NULL: the transaction's own frame */
+    size_t nobjects;    /* objects created before it: a rollback undoes the rest */
     gucs saved;
 } frame;
 
@@ -43,6 +44,13 @@ typedef struct created {
     char *schema;       /* as written, NULL: unqualified */
     char *name;
     unsigned flags;
+    char *args;         /* a routine's signature (obj_ref.args), or NULL */
+    char *path;         /* the search_path it was created under (NULL: unknown): a
+                           later unqualified name, or a routine's parameter types, mean
+                           the same only under the same path */
+    size_t nschemas;    /* schemas created before it (one created later can come
+                           first on that path) */
+    bool gone;          /* dropped, renamed or rolled back since */
 } created;
 
 typedef struct rel_set {
@@ -161,6 +169,15 @@ static void push_frame(session *s, const char *savepoint)
     frame *fr = &s->frames[s->nframes++];
     fr->savepoint = savepoint ? xstrdup(savepoint) : NULL;
     fr->saved = gucs_copy(&s->settings);
+    fr->nobjects = s->nobjects;
+}
+
+/* A rollback to frame fr: what was created since does not exist (and another role
+   may create it now). */
+static void undo_created(session *s, const frame *fr)
+{
+    for (size_t i = fr->nobjects; i < s->nobjects; i++)
+        s->objects[i].gone = true;
 }
 
 static void pop_frames(session *s, size_t keep)
@@ -178,6 +195,7 @@ static void end_transaction(session *s, bool commit)
     if (!commit && s->nframes > 0) {
         gucs_free(&s->settings);
         s->settings = gucs_copy(&s->frames[0].saved);
+        undo_created(s, &s->frames[0]);
     }
     for (size_t i = 0; i < s->settings.n; i++) {
         guc *g = &s->settings.items[i];
@@ -253,6 +271,7 @@ static void transaction(session *s, const stmt_facts *f, const unit_info *u)
             } else {
                 gucs_free(&s->settings);
                 s->settings = gucs_copy(&s->frames[i].saved);
+                undo_created(s, &s->frames[i]);
                 pop_frames(s, i + 1);
             }
             break;
@@ -491,14 +510,43 @@ bool session_setting_nonzero(const session *s, const char *name)
 
 /* ------------------------------------------------------------------ objects */
 
+/* search_path in force as one string (NULL: unknown), malloc'd. */
+static char *path_key(const session *s)
+{
+    size_t n;
+    const char *const *elts = session_search_path(s, &n);
+    if (!elts)
+        return NULL;
+    strbuf sb = {0};
+    sb_adds(&sb, "");
+    for (size_t i = 0; i < n; i++)
+        sb_addf(&sb, "%s\"%s\"", i ? "," : "", elts[i]);
+    return sb_detach(&sb, NULL);
+}
+
+static size_t count_schemas(const session *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->nobjects; i++)
+        n += s->objects[i].kind == OBJ_SCHEMA;
+    return n;
+}
+
 static void remember(session *s, obj_kind kind, const char *schema, const char *name,
-                     unsigned flags)
+                     unsigned flags, const char *args)
 {
     if (!name)
         return;
     GROW(s->objects, s->capobjects, s->nobjects + 1);
-    s->objects[s->nobjects++] =
-        (created){kind, schema ? xstrdup(schema) : NULL, xstrdup(name), flags};
+    s->objects[s->nobjects] = (created){kind,
+                                        schema ? xstrdup(schema) : NULL,
+                                        xstrdup(name),
+                                        flags,
+                                        args ? xstrdup(args) : NULL,
+                                        path_key(s),
+                                        count_schemas(s),
+                                        false};
+    s->nobjects++;
 }
 
 bool session_created(const session *s, unsigned mask, qname name)
@@ -509,6 +557,32 @@ bool session_created(const session *s, unsigned mask, qname name)
             return true;
     }
     return false;
+}
+
+bool session_created_plainly(const session *s, unsigned mask, qname name, const char *args)
+{
+    if (!name.name)
+        return false;
+    /* types in a signature are names too (int4 is pg_catalog's through the path) */
+    bool same_path = !name.schema || (args && strcmp(args, "()") != 0);
+    char *path = same_path ? path_key(s) : NULL;
+    size_t nschemas = count_schemas(s);
+    bool found = false;
+    for (size_t i = 0; i < s->nobjects && !found; i++) {
+        const created *c = &s->objects[i];
+        if (!(mask & (1u << c->kind)) || c->gone ||
+            (c->flags & (OBJF_IF_NOT_EXISTS | OBJF_OR_REPLACE | OBJF_TEMP)) ||
+            strcmp(c->name, name.name) != 0 || !c->schema != !name.schema ||
+            (name.schema && strcmp(c->schema, name.schema) != 0) || !c->args != !args ||
+            (args && strcmp(c->args, args) != 0))
+            continue;
+        /* unqualified both times: the same schema only under the same search_path,
+           with no schema created since that could now come first on it */
+        found = !same_path || (path && c->path && strcmp(path, c->path) == 0 &&
+                               c->nschemas == nschemas);
+    }
+    free(path);
+    return found;
 }
 
 bool session_schema_created(const session *s, const char *schema)
@@ -547,13 +621,22 @@ static void track_object(session *s, const obj_ref *o)
 {
     if (o->kind == OBJ_SUBSCRIPTION && o->action != OBJ_DROP)
         track_slot(s, o);
+    /* whatever the script made under that name may be gone: another role could create
+       it again (a DROP FUNCTION's argument types are not compared; a renamed column or
+       constraint, OBJ_OTHER, leaves its table where it was) */
+    if (o->action == OBJ_DROP || (o->action == OBJ_RENAME && o->kind != OBJ_OTHER)) {
+        for (size_t i = 0; i < s->nobjects; i++)
+            if (s->objects[i].kind != OBJ_SCHEMA &&
+                qname_match((qname){s->objects[i].schema, s->objects[i].name}, o->name))
+                s->objects[i].gone = true;
+    }
     if (o->action == OBJ_CREATE) {
-        remember(s, o->kind, o->name.schema, o->name.name, o->flags);
+        remember(s, o->kind, o->name.schema, o->name.name, o->flags, o->args);
     } else if (o->action == OBJ_RENAME && o->new_name) {
         static const unsigned relations = 1u << OBJ_TABLE | 1u << OBJ_INDEX | 1u << OBJ_VIEW |
                                           1u << OBJ_MATVIEW;
         if ((relations & (1u << o->kind)) && session_created(s, relations, o->name))
-            remember(s, o->kind, o->name.schema, o->new_name, 0);
+            remember(s, o->kind, o->name.schema, o->new_name, 0, NULL);
     }
 }
 
@@ -652,6 +735,8 @@ void session_free(session *s)
     for (size_t i = 0; i < s->nobjects; i++) {
         free(s->objects[i].schema);
         free(s->objects[i].name);
+        free(s->objects[i].args);
+        free(s->objects[i].path);
     }
     free(s->objects);
     for (size_t i = 0; i < s->nslotless; i++)

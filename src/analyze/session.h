@@ -17,8 +17,10 @@
  *     RESET ALL / DISCARD ALL restore defaults; a setting changed through
  *     set_config() becomes unknown (pgward does not replay it) unless the call is
  *     all its statement does; search_path changed in a DO block becomes unknown;
- *   - the objects the script created (and renamed), and subscriptions known to
- *     have no replication slot;
+ *   - the objects the script created (and renamed), how (plainly, IF NOT EXISTS,
+ *     OR REPLACE), under which search_path, a routine's signature, and whether a
+ *     DROP, RENAME or ROLLBACK undid them; subscriptions known to have no
+ *     replication slot;
  *   - what psql variables set by \gset carry: the relations their data came from.
  * Nothing here is global: scripts can be analysed on parallel threads.
  */
@@ -143,6 +145,16 @@ bool session_setting_nonzero(const session *s, const char *name);
 /* Whether the script created an object of one of the kinds in mask (1u << OBJ_*)
    matching name (qname_match), or renamed one to it. */
 bool session_created(const session *s, unsigned mask, qname name);
+/*
+ * Whether the script created an object of one of the kinds in mask with a plain
+ * CREATE (no IF NOT EXISTS, no OR REPLACE, not temporary), not dropped, renamed or
+ * rolled back since: then a CREATE OR REPLACE or IF NOT EXISTS of it meets the script's own
+ * object, not one another role planted. The name must be written the same way
+ * (with the same schema, or unqualified both times under the same search_path);
+ * args (obj_ref.args) the same for routines (with parameters: under the same
+ * search_path, which resolves their types), NULL for other objects.
+ */
+bool session_created_plainly(const session *s, unsigned mask, qname name, const char *args);
 /* Whether a schema was created by a plain CREATE SCHEMA (not IF NOT EXISTS). */
 bool session_schema_created(const session *s, const char *schema);
 /* Whether subscription name is known to have no replication slot. */

@@ -50,10 +50,36 @@ typedef struct lint_run {
     char *const *paths;
     const script_options *script;
     cJSON *jfind;               /* json */
+    cJSON *jext;                /* json: the files read as extension scripts */
     report_collector *collect;  /* sarif, github, gitlab, junit */
     size_t nstmts;
     finding_tally tally;
 } lint_run;
+
+/* Says that a file is read as an extension script, and why (text: a note line). */
+static void print_profile(const lint_run *run, const char *name, const script *s)
+{
+    if (s->extension == SCRIPT_EXT_NO)
+        return;
+    if (run->format == CLI_FORMAT_TEXT) {
+        printf("%s: note: read as an extension script (%s); @extschema@ is \"%s\"",
+               strcmp(name, "-") == 0 ? "<stdin>" : name, script_ext_why_text(s->extension),
+               s->extschema);
+        if (s->ext_lines)
+            printf("; %zu \\echo line%s left out as CREATE EXTENSION does", s->ext_lines,
+                   s->ext_lines == 1 ? "" : "s");
+        printf("\n");
+    } else if (run->jext) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "file", strcmp(name, "-") == 0 ? "<stdin>" : name);
+        cJSON_AddStringToObject(o, "profile", "extension");
+        cJSON_AddStringToObject(o, "reason", script_ext_why_key(s->extension));
+        cJSON_AddStringToObject(o, "extschema", s->extschema);
+        cJSON_AddNumberToObject(o, "echo_lines_left_out", (double)s->ext_lines);
+        cJSON_AddNumberToObject(o, "placeholders_bound", (double)s->ext_bound);
+        cJSON_AddItemToArray(run->jext, o);
+    }
+}
 
 /* Reads and checks file i, statement by statement (on a worker thread). */
 static void *lint_one(void *ctx, size_t i)
@@ -68,9 +94,12 @@ static void lint_print(void *ctx, size_t index, void *result)
     lint_run *run = ctx;
     script *s = result;
     run->nstmts += s->nread;
+    print_profile(run, run->paths[index], s);
     if (run->collect) {
         report_findings(&s->findings, NULL, NULL, false, false, &run->tally);
         report_collect(run->collect, run->paths[index], &s->findings);
+        if (s->extension != SCRIPT_EXT_NO)
+            report_collect_profile(run->collect, "extension", script_ext_why_key(s->extension));
     } else {
         report_findings(&s->findings, run->format == CLI_FORMAT_JSON ? run->jfind : NULL,
                         stdout, run->color, true, &run->tally);
@@ -91,6 +120,29 @@ static int opt_runner(const char *cmd, const char *arg, void *dest)
     return -1;
 }
 
+/* --profile extension|migration: what the files are read as (script.h). */
+static int opt_profile(const char *cmd, const char *arg, void *dest)
+{
+    if (strcmp(arg, "extension") == 0)
+        *(script_profile *)dest = SCRIPT_PROFILE_EXTENSION;
+    else if (strcmp(arg, "migration") == 0)
+        *(script_profile *)dest = SCRIPT_PROFILE_MIGRATION;
+    else
+        return usage_error(cmd, "unknown profile '%s': expected extension or migration", arg);
+    return -1;
+}
+
+/* --extschema NAME: the schema @extschema@ stands for (a schema's name, unquoted). */
+static int opt_extschema(const char *cmd, const char *arg, void *dest)
+{
+    if (!*arg)
+        return usage_error(cmd, "--extschema: empty schema name");
+    if (strlen(arg) > 63)
+        return usage_error(cmd, "--extschema: schema name '%s' is longer than 63 bytes", arg);
+    *(const char **)dest = arg;
+    return -1;
+}
+
 static const report_format collected_formats[] = {
     [CLI_FORMAT_SARIF] = REPORT_SARIF,
     [CLI_FORMAT_GITHUB] = REPORT_GITHUB,
@@ -103,6 +155,8 @@ int cmd_lint(int argc, char **argv)
     cli_read_opts ro;
     cli_read_opts_init(&ro);
     const runner_model *runner = NULL;
+    script_profile profile = SCRIPT_PROFILE_AUTO;
+    const char *extschema = NULL;
     const cli_option options[] = {
         CLI_POLICY_OPTIONS(&ro),
         CLI_LINT_OPTIONS(&ro),
@@ -114,6 +168,16 @@ int cmd_lint(int argc, char **argv)
                          "postgres-migrations (one transaction per file, with\n"
                          "their directives), golang-migrate (each file one\n"
                          "query)"),
+        CLI_OPT_CALLBACK(0, "profile", "NAME", &profile, opt_profile,
+                         "what the scripts are: extension (read as CREATE\n"
+                         "EXTENSION reads them) or migration (never an\n"
+                         "extension script); default: by each file (its\n"
+                         "name NAME--VERSION.sql, its \\echo ... \\quit guard,\n"
+                         "its @extschema@ or @extowner@)"),
+        CLI_OPT_CALLBACK(0, "extschema", "NAME", &extschema, opt_extschema,
+                         "the schema an extension script's @extschema@\n"
+                         "stands for (default: \"@extschema@\", a schema\n"
+                         "of that name)"),
         CLI_READ_OPTIONS(&ro),
         CLI_OPT_END(),
     };
@@ -133,6 +197,9 @@ int cmd_lint(int argc, char **argv)
     run.cfg = (lint_config){.policy = pol, .pg_version = ro.pg_version, .runner = runner};
     /* a runner that does not know dbmate's or goose's sections runs the down part too */
     ro.script.whole_files = runner && !runner->sections;
+    ro.script.profile = profile;
+    ro.script.extension_reading = true;
+    ro.script.extschema = extschema;
     rc = cli_filter_paths(&ro, pol ? pol->excludes : NULL, pol ? pol->nexcludes : 0);
     if (rc >= 0) {
         policy_free(pol);
@@ -148,6 +215,7 @@ int cmd_lint(int argc, char **argv)
     if (doc)
         cJSON_AddNumberToObject(doc, "version", REPORT_JSON_VERSION);
     run.jfind = json ? cJSON_AddArrayToObject(doc, "findings") : NULL;
+    run.jext = json ? cJSON_CreateArray() : NULL;
     if (!json && !text)
         run.collect = report_collector_new();
     batch_run(ro.paths.count, ro.jobs, lint_one, lint_print, &run);
@@ -159,6 +227,11 @@ int cmd_lint(int argc, char **argv)
         cJSON_AddNumberToObject(sum, "errors", (double)counts[SEV_ERROR]);
         cJSON_AddNumberToObject(sum, "warnings", (double)counts[SEV_WARNING]);
         cJSON_AddNumberToObject(sum, "infos", (double)counts[SEV_INFO]);
+        /* only when a file is one: the output of ordinary migrations is unchanged */
+        if (cJSON_GetArraySize(run.jext) > 0)
+            cJSON_AddItemToObject(doc, "extension_scripts", run.jext);
+        else
+            cJSON_Delete(run.jext);
         report_print_json(stdout, doc);
     } else if (text) {
         printf("%zu file%s, %zu statement%s: %zu error%s, %zu warning%s, %zu info\n",

@@ -23,6 +23,8 @@ typedef struct collected {
 struct report_collector {
     char **files;   /* one per script, in order */
     size_t nfiles, capfiles;
+    char **profiles; /* per script: "profile reason" (NULL: the default) */
+    size_t capprofiles;
     collected *items;
     size_t count, cap;
 };
@@ -36,6 +38,8 @@ void report_collect(report_collector *rc, const char *name, const finding_list *
 {
     GROW(rc->files, rc->capfiles, rc->nfiles + 1);
     rc->files[rc->nfiles] = xstrdup(strcmp(name, "-") == 0 ? "<stdin>" : name);
+    GROW(rc->profiles, rc->capprofiles, rc->nfiles + 1);
+    rc->profiles[rc->nfiles] = NULL;
     for (size_t i = 0; i < list->count; i++) {
         GROW(rc->items, rc->cap, rc->count + 1);
         collected *c = &rc->items[rc->count++];
@@ -49,13 +53,24 @@ void report_collect(report_collector *rc, const char *name, const finding_list *
     rc->nfiles++;
 }
 
+void report_collect_profile(report_collector *rc, const char *profile, const char *reason)
+{
+    if (!rc->nfiles)
+        return;
+    free(rc->profiles[rc->nfiles - 1]);
+    rc->profiles[rc->nfiles - 1] = xasprintf("%s %s", profile, reason);
+}
+
 void report_collector_free(report_collector *rc)
 {
     if (!rc)
         return;
-    for (size_t i = 0; i < rc->nfiles; i++)
+    for (size_t i = 0; i < rc->nfiles; i++) {
         free(rc->files[i]);
+        free(rc->profiles[i]);
+    }
     free(rc->files);
+    free(rc->profiles);
     for (size_t i = 0; i < rc->count; i++) {
         free(rc->items[i].f.message);
         free(rc->items[i].f.file);
@@ -270,6 +285,27 @@ static void print_sarif(const report_collector *rc, FILE *out)
         cJSON_AddItemToArray(results, res);
     }
     free(index);
+    /* the files read with another profile (an extension script), so that a reader
+       sees why a finding fired */
+    cJSON *arts = NULL;
+    for (size_t i = 0; i < rc->nfiles; i++) {
+        if (!rc->profiles[i])
+            continue;
+        if (!arts)
+            arts = cJSON_AddArrayToObject(run, "artifacts");
+        cJSON *a = cJSON_CreateObject();
+        cJSON *loc = cJSON_AddObjectToObject(a, "location");
+        char *uri = path_uri(rc->files[i]);
+        cJSON_AddStringToObject(loc, "uri", uri);
+        free(uri);
+        cJSON *props = cJSON_AddObjectToObject(a, "properties");
+        const char *sp = strchr(rc->profiles[i], ' ');
+        char *profile = xstrndup(rc->profiles[i], (size_t)(sp - rc->profiles[i]));
+        cJSON_AddStringToObject(props, "pgwardProfile", profile);
+        cJSON_AddStringToObject(props, "pgwardProfileReason", sp + 1);
+        free(profile);
+        cJSON_AddItemToArray(arts, a);
+    }
     report_print_json_doc(out, doc, true);
 }
 

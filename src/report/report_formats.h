@@ -34,6 +34,10 @@ report_collector *report_collector_new(void);
 /* Records the findings of one script (name: as the user gave it); copies them. */
 void report_collect(report_collector *rc, const char *name, const finding_list *list);
 
+/* Says that the script last collected is read with a profile other than the
+   default (SARIF: the artifact's properties), and why. */
+void report_collect_profile(report_collector *rc, const char *profile, const char *reason);
+
 void report_collector_print(report_collector *rc, FILE *out, report_format fmt);
 void report_collector_free(report_collector *rc);
 

@@ -73,18 +73,13 @@ void lint_keep(lint_ctx *c, finding_list *from)
 
 script_kind lint_script_kind(const script *s)
 {
+    if (s && s->extension != SCRIPT_EXT_NO)
+        return SCRIPT_EXTENSION;
     const char *name = s && s->nsources ? s->sources[0]->name : NULL;
     if (!name)
         return SCRIPT_MIGRATION;
-    const char *base = strrchr(name, '/');
-    base = base ? base + 1 : name;
-    size_t n = strlen(base);
-    if (n < 5 || strcmp(base + n - 4, ".sql") != 0)
-        return SCRIPT_MIGRATION;
-    const char *dashes = strstr(base, "--");
-    if (dashes && dashes > base && dashes + 2 < base + n - 4)
-        return SCRIPT_EXTENSION;
-    if ((n > 9 && strcmp(base + n - 9, ".down.sql") == 0) || strncmp(name, "revert/", 7) == 0 ||
+    size_t n = strlen(name);
+    if ((n > 9 && strcmp(name + n - 9, ".down.sql") == 0) || strncmp(name, "revert/", 7) == 0 ||
         strstr(name, "/revert/"))
         return SCRIPT_ROLLBACK;
     return SCRIPT_MIGRATION;

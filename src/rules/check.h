@@ -70,9 +70,11 @@ void lint_report_to(lint_ctx *c, finding_list *to, rule_id id, long text_loc, co
 void lint_keep(lint_ctx *c, finding_list *from);
 
 /*
- * What a script is for, by its top-level file's name, where that changes what is
- * worth saying: an extension's script (NAME--VERSION.sql, NAME--FROM--TO.sql, as
- * CREATE EXTENSION finds them: it runs in a schema the user picks) or a rollback
+ * What a script is for, where that changes what is worth saying: an extension's
+ * script (script.extension: its name NAME--VERSION.sql or NAME--FROM--TO.sql, as
+ * CREATE EXTENSION finds them, its guard, its placeholders, --profile; it runs in
+ * a schema the user picks, c->s->extschema stands for it) or, by its top-level
+ * file's name, a rollback
  * script (golang-migrate's and pop's NAME.down.sql, a file in Sqitch's revert/
  * folder: dropping what the migration created is its purpose).
  */

@@ -30,7 +30,17 @@
 /* Whether the script created r (new and empty: nothing here fires on it). */
 static bool created(const lint_ctx *c, qname r)
 {
-    return session_created(c->sess, CREATED_RELATIONS, r);
+    /* in a schema the script made with a plain CREATE SCHEMA nothing can have been
+       waiting: the relation is the script's own, unseen by others until it commits */
+    return session_created(c->sess, CREATED_RELATIONS, r) ||
+           (r.schema && session_schema_created(c->sess, r.schema));
+}
+
+/* Whether CONCURRENTLY could be used: not in an extension script, which CREATE
+   EXTENSION runs inside a transaction block (advice it cannot follow is noise). */
+static bool concurrently_possible(const lint_ctx *c)
+{
+    return lint_script_kind(c->s) != SCRIPT_EXTENSION;
 }
 
 /* The major version the script targets (--pg-version; 0 means the grammar's). */
@@ -43,14 +53,14 @@ static int pg_version(const lint_ctx *c)
    model ("in a file marked '-- pgward:no-transaction'"). */
 static const char *outside(const lint_ctx *c)
 {
-    return runner_model_of(c->cfg)->where;
+    return runner_model_of(c->cfg, c->s)->where;
 }
 
 /* The runner model a finding about the current transaction assumes, when it is the
    runner's and not a BEGIN of the script's own: " (each file runs in ...)". */
 static char *assumed_model(const lint_ctx *c)
 {
-    return session_txn_assumed(c->sess) ? xasprintf(" (%s)", runner_model_of(c->cfg)->model)
+    return session_txn_assumed(c->sess) ? xasprintf(" (%s)", runner_model_of(c->cfg, c->s)->model)
                                          : xstrdup("");
 }
 
@@ -454,7 +464,7 @@ static void check_drop(lint_ctx *c, const cJSON *f)
                    "dropping table \"%s\" breaks the code that still uses it, and its data is "
                    "gone; stop using it in a release first, then drop it",
                    name);
-        else
+        else if (concurrently_possible(c))
             lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, -1,
                    "DROP INDEX \"%s\" without CONCURRENTLY takes an ACCESS EXCLUSIVE lock on "
                    "its table, blocking reads and writes; use DROP INDEX CONCURRENTLY %s",
@@ -465,7 +475,7 @@ static void check_drop(lint_ctx *c, const cJSON *f)
 
 static void check_reindex(lint_ctx *c, const cJSON *f)
 {
-    if (option_true(field(f, PGF_params), "concurrently"))
+    if (option_true(field(f, PGF_params), "concurrently") || !concurrently_possible(c))
         return;
     const char *rk = str_field(f, PGF_kind);
     if (str_is(rk, "REINDEX_OBJECT_SYSTEM"))
@@ -942,7 +952,8 @@ static void check_node(lint_ctx *c, lock_state *ls, const cJSON *node, bool in_t
     } else if (str_is(kind, PGN_IndexStmt)) {
         const cJSON *rv = field(f, PGF_relation);
         qname r = rangevar_qname(rv);
-        if (!bool_field(f, PGF_concurrent) && r.name && !created(c, r)) {
+        if (!bool_field(f, PGF_concurrent) && r.name && !created(c, r) &&
+            concurrently_possible(c)) {
             char *name = qname_text(r);
             lint_report(c, RULE_INDEX_NOT_CONCURRENTLY, location_of(rv),
                         "CREATE INDEX on \"%s\" without CONCURRENTLY blocks writes to the table "

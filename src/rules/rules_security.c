@@ -11,7 +11,8 @@
  *
  *   function-search-path             CREATE FUNCTION/PROCEDURE (not LANGUAGE c or
  *                                    internal) without SET search_path, here or in a
- *                                    later ALTER FUNCTION of the same name
+ *                                    later ALTER FUNCTION of the same name; or
+ *                                    created inside a body (DO, a function's)
  *   create-or-replace-foreign        CREATE OR REPLACE (function, procedure, view,
  *                                    trigger, rule, aggregate) or CREATE ... IF NOT
  *                                    EXISTS (table, foreign table, index, sequence,
@@ -22,7 +23,11 @@
  *                                    (name--version.sql), in public (or unqualified)
  *                                    before PostgreSQL 15 unless the script revoked
  *                                    CREATE there from PUBLIC, in a schema the
- *                                    script granted CREATE on to PUBLIC
+ *                                    script granted CREATE on to PUBLIC; unless the
+ *                                    script created that very object plainly before.
+ *                                    Also CREATE OR REPLACE FUNCTION in a DO block;
+ *                                    in extension scripts CREATE OR REPLACE
+ *                                    TRANSFORM and CREATE SERVER IF NOT EXISTS
  *   unqualified-in-security-definer  unqualified relation or function (not one of
  *                                    pg_catalog's) in a SECURITY DEFINER body: SQL
  *                                    string, BEGIN ATOMIC / RETURN, or PL/pgSQL;
@@ -40,6 +45,7 @@
  *   rls-without-policy               ENABLE ROW LEVEL SECURITY on a table no CREATE
  *                                    POLICY of the script is on
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,14 +172,20 @@ static long at(const lint_ctx *c, long loc)
 /*
  * What is unsafe about a search_path (elements in order), or NULL: public,
  * "$user", an empty element beside others ('' alone is the safest path), pg_temp
- * before the end; for a function (its SET
- * clause, or a SET in its body), also pg_temp not listed at all, since then it is
- * searched first. *bad_index is the element to point at (-1: none).
+ * before the end, an element with a comma (a quoted list: one schema of that name,
+ * pgspot PS018; a SET's value only, set_config() splits its string); for a function
+ * (its SET clause, or a SET in its body), also pg_temp not listed at all, since
+ * then it is searched first. In an extension script (pgspot's trust model) every
+ * schema must also be trusted: pg_catalog, the extension's own (@extschema@), or
+ * one the script made with a plain CREATE SCHEMA. *bad_index is the element to
+ * point at (-1: none); buf holds a message that names it.
  */
-static const char *path_problem(const char *const *elts, size_t n, bool function,
-                                size_t *bad_index)
+static const char *path_problem(const lint_ctx *c, const char *const *elts, size_t n,
+                                bool function, bool split, size_t *bad_index, char *buf,
+                                size_t size)
 {
     bool has_temp = false;
+    bool ext = lint_script_kind(c->s) == SCRIPT_EXTENSION;
     *bad_index = (size_t)-1;
     /* '' alone: nothing but pg_catalog (and, for relations only, the caller's temporary
        schema, which the unqualified-name checks cover): every other name must be
@@ -182,6 +194,13 @@ static const char *path_problem(const char *const *elts, size_t n, bool function
         return NULL;
     for (size_t i = 0; i < n; i++) {
         *bad_index = i;
+        if (!split && strchr(elts[i], ',')) {
+            snprintf(buf, size,
+                     "names one schema \"%.63s\": a quoted list is a single name; write the "
+                     "schemas unquoted, separated by commas",
+                     elts[i]);
+            return buf;
+        }
         if (strcmp(elts[i], "public") == 0)
             return "contains public, where other roles may be able to create objects";
         if (strcmp(elts[i], "$user") == 0)
@@ -192,6 +211,18 @@ static const char *path_problem(const char *const *elts, size_t n, bool function
             if (i + 1 != n)
                 return "lists pg_temp before other schemas (list it last)";
             has_temp = true;
+            continue;
+        }
+        if (ext && strcmp(elts[i], "pg_catalog") != 0 &&
+            !(c->s->extschema && strcmp(elts[i], c->s->extschema) == 0) &&
+            !session_schema_created(c->sess, elts[i])) {
+            snprintf(buf, size,
+                     "names schema %.63s, which this extension script did not create: whoever "
+                     "owns it or may create objects in it can shadow the extension's names "
+                     "(trusted: pg_catalog, @extschema@, schemas the script creates with "
+                     "CREATE SCHEMA, pg_temp last)",
+                     elts[i]);
+            return buf;
         }
     }
     *bad_index = (size_t)-1;
@@ -201,14 +232,36 @@ static const char *path_problem(const char *const *elts, size_t n, bool function
     return NULL;
 }
 
+/* elt as a search_path element is written: quoted unless a plain lowercase name */
+static void add_element(strbuf *sb, const char *elt)
+{
+    bool plain = *elt && !(*elt >= '0' && *elt <= '9');
+    for (const char *p = elt; *p && plain; p++)
+        plain = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_';
+    if (plain) {
+        sb_adds(sb, elt);
+        return;
+    }
+    sb_addc(sb, '"');
+    for (const char *p = elt; *p; p++) {
+        if (*p == '"')
+            sb_addc(sb, '"');
+        sb_addc(sb, *p);
+    }
+    sb_addc(sb, '"');
+}
+
 static char *path_text(const char *const *elts, size_t n)
 {
     strbuf sb = {0};
     sb_adds(&sb, "");
-    for (size_t i = 0; i < n; i++)
-        sb_addf(&sb, "%s%s", i ? ", " : "", elts[i][0] && strcmp(elts[i], "$user") != 0
-                                                ? elts[i]
-                                                : elts[i][0] ? "\"$user\"" : "''");
+    for (size_t i = 0; i < n; i++) {
+        sb_adds(&sb, i ? ", " : "");
+        if (elts[i][0])
+            add_element(&sb, elts[i]);
+        else
+            sb_adds(&sb, "''");
+    }
     return sb_detach(&sb, NULL);
 }
 
@@ -227,7 +280,9 @@ static void check_setting(lint_ctx *c, const setting_ref *s, bool function, bool
         if (s->nvalues == 0 || (!s->known && !s->via_function))
             return; /* a value pgward cannot see */
         size_t bad;
-        const char *why = path_problem(s->values, s->nvalues, function, &bad);
+        char buf[512];
+        const char *why = path_problem(c, s->values, s->nvalues, function, s->via_function,
+                                       &bad, buf, sizeof(buf));
         if (!why)
             return;
         char *txt = path_text(s->values, s->nvalues);
@@ -241,7 +296,9 @@ static void check_setting(lint_ctx *c, const setting_ref *s, bool function, bool
         size_t n;
         const char *const *path = session_search_path(c->sess, &n);
         size_t bad;
-        const char *why = path ? path_problem(path, n, true, &bad) : NULL;
+        char buf[512];
+        const char *why =
+            path ? path_problem(c, path, n, true, true, &bad, buf, sizeof(buf)) : NULL;
         if (why) {
             char *txt = path_text(path, n);
             lint_report(c, RULE_UNSAFE_SEARCH_PATH, s->location,
@@ -296,7 +353,7 @@ static bool definer_reports(const lint_ctx *c, int path, bool function, const ch
     const char *const *elts = session_lookup_path(c->sess, c->f, path, &n, &why);
     char *untrusted = elts ? session_path_untrusted(c->sess, elts, n,
                                                     function ? LOOKUP_FUNCTION : LOOKUP_RELATION,
-                                                    extension, NULL)
+                                                    extension, c->s->extschema)
                            : NULL;
     bool pinned = elts && !untrusted;
     free(untrusted);
@@ -391,6 +448,12 @@ static bool returns_trigger(const cJSON *fn)
     return t && strcmp(t, "trigger") == 0;
 }
 
+/* Whether a PL/pgSQL body may hold a CREATE FUNCTION or PROCEDURE (then it is read). */
+static bool may_create_function(const body_info *b)
+{
+    return ascii_contains_ci(b->text, "function") || ascii_contains_ci(b->text, "procedure");
+}
+
 /*
  * The bodies of the unit: parsed when there is something to find (SQL bodies
  * always; PL/pgSQL only for SECURITY DEFINER functions or when it mentions
@@ -406,7 +469,8 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
             continue;
         bool definer = b->security_definer && !b->is_do;
         if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL &&
-                                    (definer || ascii_contains_ci(b->text, "search_path"))))
+                                    (definer || ascii_contains_ci(b->text, "search_path") ||
+                                     may_create_function(b))))
             facts_body(f, i);
         if (!f->bodies[i].parsed)
             continue;
@@ -459,6 +523,73 @@ static void check_bodies(lint_ctx *c, sec_state *ss, const char *word, const cha
             free(more);
         }
         free(found);
+    }
+}
+
+static void foreign_report(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema, bool own);
+
+/*
+ * Functions and procedures created inside the unit's bodies (a DO block's, or a
+ * function's, when it runs) without SET search_path: like any other, they resolve
+ * names through the search_path of whoever calls them; nothing later in the script
+ * can pin them (they do not exist until the body runs). A SECURITY DEFINER one is
+ * security-definer-search-path's error, as at the top level.
+ */
+static void check_nested_functions(lint_ctx *c)
+{
+    stmt_facts *f = c->f;
+    for (size_t i = 0; i < f->nbodies; i++) { /* grows as nested bodies are parsed */
+        const body_info *b = &f->bodies[i];
+        if (b->unit != c->unit || b->depth == 0)
+            continue;
+        if (b->lang == BODY_SQL || (b->lang == BODY_PLPGSQL && may_create_function(b)))
+            facts_body(f, i); /* functions nested deeper */
+        b = &f->bodies[i];
+        if (b->is_do)
+            continue;
+        const cJSON *fn = b->node;
+        const cJSON *funcname = field(fn, PGF_funcname);
+        char *name = joined_name(funcname);
+        const body_info *outer = &f->bodies[b->parent];
+        char *on = outer->is_do ? NULL : joined_name(field(outer->node, PGF_funcname));
+        char *in = outer->is_do ? xstrdup("a DO block")
+                                : xasprintf("%s %s",
+                                            bool_field(outer->node, PGF_is_procedure)
+                                                ? "procedure"
+                                                : "function",
+                                            on);
+        free(on);
+        bool procedure = bool_field(fn, PGF_is_procedure);
+        const char *word = procedure ? "procedure" : "function";
+        const char *lang = b->language ? b->language : "sql";
+        bool native = ascii_strcasecmp(lang, "c") == 0 || ascii_strcasecmp(lang, "internal") == 0;
+        if (b->pins_search_path || native)
+            ; /* pinned, or resolves no names */
+        else if (b->security_definer)
+            lint_report(c, RULE_SECURITY_DEFINER_SEARCH_PATH, at(c, b->offset),
+                        "SECURITY DEFINER %s %s, created when %s runs, has no SET search_path: "
+                        "callers can shadow the objects it uses",
+                        word, name, in);
+        else
+            lint_report(c, RULE_FUNCTION_SEARCH_PATH, at(c, b->offset),
+                        "%s %s, created when %s runs, has no SET search_path: the names in its "
+                        "body resolve through the search_path of each caller",
+                        word, name, in);
+        /* a DO block runs now, in the script's session (what a function's body creates
+           when it is called lands where the caller's search_path says); whether the
+           script created it earlier is not asked for what a body creates */
+        if (outer->is_do && outer->depth == 0 && bool_field(fn, PGF_replace)) {
+            char *what = xasprintf("CREATE OR REPLACE %s", procedure ? "PROCEDURE" : "FUNCTION");
+            char *when = xasprintf("%s (in a DO block)", name);
+            foreign_report(c, at(c, b->offset), true, what, when,
+                           cJSON_GetArraySize(funcname) >= 2 ? list_str(funcname, -2) : NULL,
+                           false);
+            free(when);
+            free(what);
+        }
+        free(in);
+        free(name);
     }
 }
 
@@ -525,13 +656,47 @@ static char *foreign_exposure(const lint_ctx *c, const sec_state *ss, const char
 }
 
 /*
- * create-or-replace-foreign for one object: what (e.g. "CREATE OR REPLACE
- * FUNCTION"), its name as written, its schema (NULL: unqualified).
+ * Whether the object the unit creates is one the script already created with a plain
+ * CREATE (the session knows): a CREATE OR REPLACE or IF NOT EXISTS then meets the
+ * script's own object, whoever could create objects in the schema. Objects of kinds
+ * that share a namespace count together (relations; functions, procedures and
+ * aggregates, with their signature); kinds the analysis does not tell apart
+ * (OBJ_OTHER), triggers and rules (named per table) never do.
  */
-static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what,
-                           const char *name, const char *schema)
+static bool recreates_own(const lint_ctx *c)
+{
+    static const unsigned relations = 1u << OBJ_TABLE | 1u << OBJ_FOREIGN_TABLE |
+                                      1u << OBJ_VIEW | 1u << OBJ_MATVIEW | 1u << OBJ_INDEX |
+                                      1u << OBJ_SEQUENCE;
+    static const unsigned routines = 1u << OBJ_FUNCTION | 1u << OBJ_PROCEDURE |
+                                     1u << OBJ_AGGREGATE;
+    for (size_t i = 0; i < c->f->nobjects; i++) {
+        const obj_ref *o = &c->f->objects[i];
+        if (o->unit != c->unit || o->action != OBJ_CREATE)
+            continue;
+        unsigned kind = 1u << o->kind;
+        unsigned mask = kind & relations ? relations
+                        : kind & routines ? routines
+                        : kind & (1u << OBJ_COLLATION | 1u << OBJ_STATISTICS |
+                                  1u << OBJ_EXTENSION)
+                            ? kind
+                            : 0;
+        return mask && session_created_plainly(c->sess, mask, o->name, o->args);
+    }
+    return false;
+}
+
+/*
+ * create-or-replace-foreign for one object: what (e.g. "CREATE OR REPLACE
+ * FUNCTION"), its name as written, its schema (NULL: unqualified); own: the object
+ * is the unit's own (recreates_own() may clear it), not one a body creates.
+ */
+static void foreign_report(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema, bool own)
 {
     if (schema && (schema_created(c, schema) || strcmp(schema, "pg_temp") == 0))
+        return;
+    if (own && recreates_own(c))
         return;
     char *why = foreign_exposure(c, c->state[LINT_SECURITY], schema);
     if (!why)
@@ -543,6 +708,13 @@ static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what
     lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, loc, "%s %s: %s; %s", what, name, why,
                 consequence);
     free(why);
+}
+
+/* The same for the unit's own object (which the script may have created before). */
+static void foreign_object(lint_ctx *c, long loc, bool replace, const char *what,
+                           const char *name, const char *schema)
+{
+    foreign_report(c, loc, replace, what, name, schema, true);
 }
 
 /*
@@ -647,6 +819,7 @@ static void check_function(lint_ctx *c, sec_state *ss, const cJSON *f)
     }
     free(what);
     check_bodies(c, ss, word, name);
+    check_nested_functions(c);
     free(name);
 }
 
@@ -753,6 +926,35 @@ static void check_schema(lint_ctx *c, const cJSON *f)
                     name);
 }
 
+/*
+ * CREATE OR REPLACE TRANSFORM and CREATE SERVER IF NOT EXISTS: objects in no schema,
+ * which only roles with rights on the type and language (a transform) or USAGE on
+ * the foreign-data wrapper (a server) can create; reported in extension scripts only,
+ * which run wherever their user installs them (in a migration they would be noise).
+ */
+static void check_unschemaed(lint_ctx *c, pg_kind k, const cJSON *f)
+{
+    if (lint_script_kind(c->s) != SCRIPT_EXTENSION)
+        return;
+    if (k == PGK_CreateTransformStmt && bool_field(f, PGF_replace)) {
+        char *type = joined_name(field(field(f, PGF_type_name), PGF_names));
+        const char *lang = str_field(f, PGF_lang);
+        lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, at(c, -1),
+                    "CREATE OR REPLACE TRANSFORM FOR %s LANGUAGE %s in an extension script: a "
+                    "transform that exists is replaced without a word; CREATE TRANSFORM fails "
+                    "instead",
+                    type, lang ? lang : "?");
+        free(type);
+    } else if (k == PGK_CreateForeignServerStmt && bool_field(f, PGF_if_not_exists)) {
+        const char *name = str_field(f, PGF_servername);
+        lint_report(c, RULE_CREATE_OR_REPLACE_FOREIGN, at(c, -1),
+                    "CREATE SERVER IF NOT EXISTS %s in an extension script: a server someone "
+                    "else created first (any role with USAGE on the foreign-data wrapper can) "
+                    "is silently kept, with its owner, options and user mappings",
+                    name ? name : "?");
+    }
+}
+
 /* The statement's settings outside bodies and function clauses. */
 static void check_settings(lint_ctx *c)
 {
@@ -798,6 +1000,7 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
         return;
     case PGK_DoStmt:
         check_bodies(c, ss, "DO block", "");
+        check_nested_functions(c);
         return;
     default:
         check_settings(c);
@@ -881,6 +1084,10 @@ static void check_unit(lint_ctx *c, sec_state *ss, pg_kind k, const cJSON *f)
         break;
     case PGK_CreateSchemaStmt:
         check_schema(c, f);
+        break;
+    case PGK_CreateTransformStmt:
+    case PGK_CreateForeignServerStmt:
+        check_unschemaed(c, k, f);
         break;
     case PGK_GrantStmt:
         track_schema_grant(c, ss, f);

@@ -70,8 +70,19 @@ const runner_model *runner_model_find(const char *name)
     return NULL;
 }
 
-const runner_model *runner_model_of(const lint_config *cfg)
+/* An extension script is run by CREATE EXTENSION whatever runs the migrations: inside
+   a transaction block, where transaction control and the statements that need no
+   transaction are refused (PostgreSQL's "Extension Files"); nothing takes it out. */
+static const runner_model create_extension = {
+    "create-extension", RUN_FILE_TXN,
+    "CREATE EXTENSION runs an extension script inside a transaction block",
+    "remove it: an extension script cannot leave that transaction",
+    "outside the extension (CREATE EXTENSION cannot run it)", NULL, "", false};
+
+const runner_model *runner_model_of(const lint_config *cfg, const script *s)
 {
+    if (s && lint_script_kind(s) == SCRIPT_EXTENSION)
+        return &create_extension;
     return cfg && cfg->runner ? cfg->runner : &models[0];
 }
 
@@ -241,6 +252,14 @@ static void check_control(lint_ctx *c, txn_state *ts, finding_list *to, const un
     const statement *st = c->st;
     const runner_model *m = ts->model;
     const char *name = u->txn_name;
+    if (m == &create_extension) {
+        /* never held for a file-level pair: CREATE EXTENSION refuses that one too */
+        (void)to;
+        lint_report_to(c, &c->s->findings, RULE_TRANSACTION_CONTROL, -1,
+                       "%s is refused in an extension script (%s); %s",
+                       st->parse.nstmts == 1 ? spelled(st, name) : name, m->model, m->opt_out);
+        return;
+    }
     switch (u->txn) {
     case TXN_BEGIN:
         lint_report_to(c, to, RULE_TRANSACTION_CONTROL, -1,
@@ -278,7 +297,7 @@ static void check_control(lint_ctx *c, txn_state *ts, finding_list *to, const un
 static void *txn_begin(lint_ctx *c)
 {
     txn_state *ts = xcalloc(1, sizeof(txn_state));
-    ts->model = runner_model_of(c->cfg);
+    ts->model = runner_model_of(c->cfg, c->s);
     ts->possible = true;
     /* psql's autocommit: no file runs in a transaction of its own */
     session_set_autocommit(c->sess, ts->model->how == RUN_AUTOCOMMIT);
@@ -388,6 +407,12 @@ static void txn_statement(lint_ctx *c, void *state)
 {
     txn_state *ts = state;
     const stmt_facts *f = c->f;
+    /* lint may begin before it has the script (streaming): an extension script is
+       known once its first statement is */
+    if (c->s && ts->model != runner_model_of(c->cfg, c->s)) {
+        ts->model = runner_model_of(c->cfg, c->s);
+        session_set_directive_runner(c->sess, ts->model->honours);
+    }
     const runner_model *m = ts->model;
     bool edge = follow_pair(c, ts);
     if (f->unparsed || f->nunits == 0)

@@ -83,8 +83,9 @@ typedef struct runner_model {
 
 /* The model named name, or NULL. NULL as a name: pgward's. */
 const runner_model *runner_model_find(const char *name);
-/* The model a run uses (cfg->runner, or pgward's). */
-const runner_model *runner_model_of(const lint_config *cfg);
+/* The model script s runs under: CREATE EXTENSION's for an extension script
+   (lint_script_kind), else the run's (cfg->runner, or pgward's). s may be NULL. */
+const runner_model *runner_model_of(const lint_config *cfg, const script *s);
 
 /* Whether s (read with every statement kept, lint_file_keeping) is a file-level
    transaction: its first statement is the pair's BEGIN, its last the pair's COMMIT. */

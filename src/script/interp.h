@@ -1,7 +1,8 @@
 /*
  * interp.h: what the interpreter's files share: the interpreter's and the file's
  * state, variables, findings and the \if stack (interp.c); sending a statement
- * (statements.c); the main loop and the meta-commands (mainloop.c). reader.c, the
+ * (statements.c); an extension script read as CREATE EXTENSION reads it
+ * (extension.c); the main loop and the meta-commands (mainloop.c). reader.c, the
  * API of script.h, sits on top of them.
  */
 #ifndef PGWARD_SCRIPT_INTERP_H
@@ -103,6 +104,17 @@ extern const scan_callbacks interp_scan_callbacks;
 /* statements.c */
 void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix);
 void interp_statement_free(statement *st);
+
+/* extension.c: an extension script read as CREATE EXTENSION reads it */
+void ext_decide(script *s, const script_options *opt, const source *src);
+/* Whether fc's file is read as CREATE EXTENSION reads it (the top-level file of an
+   extension script, with opt->extension_reading). */
+bool ext_reading(const file_ctx *fc);
+/* The first len bytes of fc's text with every line that starts with \echo blanked
+   (malloc'd, NUL-terminated), or NULL when there is none; notes and findings added. */
+char *ext_blank_echo_lines(file_ctx *fc, size_t len);
+/* Binds the placeholders in st's text (its spans map them to their source). */
+void ext_bind_placeholders(file_ctx *fc, statement *st);
 
 /* mainloop.c */
 void interp_process_file(interp *ip, source *src);

@@ -704,7 +704,9 @@ void interp_process_file(interp *ip, source *src)
     file_ctx fc = {.ip = ip, .src = src};
     /* a dbmate or goose file's down migration is not part of what runs */
     size_t end = ip->opt->whole_files ? src->len : source_up_end(src);
-    fc.sc = scan_create(src->text, end, &interp_scan_callbacks, &fc);
+    /* CREATE EXTENSION leaves \echo lines out (the guard's \quit too) */
+    char *ext_text = ext_reading(&fc) ? ext_blank_echo_lines(&fc, end) : NULL;
+    fc.sc = scan_create(ext_text ? ext_text : src->text, end, &interp_scan_callbacks, &fc);
     scan_set_std_strings(fc.sc, ip->std_strings);
     interp_note_bytes(&fc);
     /* psql skips a UTF-8 byte order mark at the start of a file */
@@ -748,6 +750,7 @@ void interp_process_file(interp *ip, source *src)
     if (src->real_path)
         ip->ninclude--;
     scan_free(fc.sc);
+    free(ext_text);
     qbuf_free(&fc.qb);
     qbuf_free(&fc.prev);
     free(fc.conds);

@@ -75,6 +75,7 @@ static script *run_script(source *src, const script_options *opt, const char *ro
     interp_init(&ip, s, opt, root);
     GROW(s->sources, s->capsources, 1);
     s->sources[s->nsources++] = src;
+    ext_decide(s, opt, src);
     interp_process_file(&ip, src);
     interp_free(&ip);
     return s;
@@ -185,5 +186,6 @@ void script_free(script *s)
     for (size_t i = 0; i < s->nmetas; i++)
         free(s->metas[i]);
     free(s->metas);
+    free(s->extschema);
     free(s);
 }

@@ -139,6 +139,32 @@ typedef struct script_file {
     size_t len;
 } script_file;
 
+/*
+ * What a script is read as (script_options.profile). An extension script is what
+ * CREATE EXTENSION runs (docs: extend-extensions.html): the server, not psql, reads
+ * it, leaves every line that starts with \echo out (the customary guard
+ * "\echo Use \"CREATE EXTENSION ...\" to load this file. \quit") and replaces
+ * @extschema@, @extschema:NAME@ and @extowner@ in its text.
+ */
+typedef enum script_profile {
+    SCRIPT_PROFILE_AUTO,      /* by the file: its name, its guard, its placeholders */
+    SCRIPT_PROFILE_EXTENSION, /* --profile extension: every file */
+    SCRIPT_PROFILE_MIGRATION, /* --profile migration: no file */
+} script_profile;
+
+/* Why a script is an extension script (script.extension). */
+typedef enum script_ext_why {
+    SCRIPT_EXT_NO,
+    SCRIPT_EXT_NAME,          /* NAME--VERSION.sql, NAME--FROM--TO.sql */
+    SCRIPT_EXT_GUARD,         /* its first line is an "\echo ... \quit" guard */
+    SCRIPT_EXT_PLACEHOLDER,   /* it holds @extschema@, @extschema:NAME@ or @extowner@ */
+    SCRIPT_EXT_PROFILE,       /* --profile extension */
+} script_ext_why;
+
+/* The schema @extschema@ stands for when none is given (--extschema): a name no
+   real schema is likely to have, printed as the placeholder itself. */
+#define SCRIPT_DEFAULT_EXTSCHEMA "@extschema@"
+
 typedef struct script_options {
     script_var *vars;        /* -v NAME=VALUE, in order */
     size_t nvars, capvars;
@@ -158,6 +184,14 @@ typedef struct script_options {
     bool whole_files;        /* read a dbmate or goose file's down part too (the runner
                                 linted for, psql say, does not know the sections);
                                 default: stop where it starts (script/directives.h) */
+    script_profile profile;  /* what the files are read as (default: by each file) */
+    bool extension_reading;  /* read an extension script as CREATE EXTENSION does
+                                (lint): \echo lines left out, placeholders bound.
+                                Otherwise (apply, bundle) as psql reads it, and only
+                                the name or the profile makes it one (for the rules);
+                                its guard and placeholders do not */
+    const char *extschema;   /* the schema @extschema@ is bound to (NULL:
+                                SCRIPT_DEFAULT_EXTSCHEMA) */
 } script_options;
 
 typedef struct script {
@@ -176,6 +210,10 @@ typedef struct script {
     size_t nmetas, capmetas;
     bool stopped;            /* a runner asked to stop */
     size_t nechos;           /* \echo and \qecho run (in active branches) */
+    script_ext_why extension; /* why it is an extension script (SCRIPT_EXT_NO: it is not) */
+    char *extschema;         /* an extension script's @extschema@ (unquoted), else NULL */
+    size_t ext_lines;        /* \echo lines left out as CREATE EXTENSION does */
+    size_t ext_bound;        /* placeholders bound */
 } script;
 
 script_options script_options_default(void);
@@ -201,6 +239,14 @@ script *script_read_memory(const char *name, const char *text, size_t len,
  * resolved (never above the top; absolute paths are not in the set), or NULL.
  */
 const script_file *script_find_file(const script_options *opt, const char *path);
+
+/* Whether a file name is an extension script's (NAME--VERSION.sql, NAME--FROM--TO.sql). */
+bool script_extension_name(const char *name);
+
+/* What why says, as a phrase ("its name is an extension script's", ...), and as a
+   key for JSON and SARIF ("name", "guard", "placeholder", "profile"). */
+const char *script_ext_why_text(script_ext_why why);
+const char *script_ext_why_key(script_ext_why why);
 
 /* Maps an offset in st->text back to the source; never fails. */
 size_t statement_source_offset(const statement *st, size_t text_off);

@@ -487,6 +487,8 @@ void interp_send_query(file_ctx *fc, stmt_end end, const char *gset_prefix)
     st->spans = xmalloc((qb->nspans ? qb->nspans : 1) * sizeof(text_span));
     if (qb->nspans)
         memcpy(st->spans, qb->spans, qb->nspans * sizeof(text_span));
+    if (ext_reading(fc))
+        ext_bind_placeholders(fc, st);
     size_t lo = SIZE_MAX, hi = 0;
     for (size_t i = 0; i < st->nspans; i++) {
         if (st->spans[i].src_off < lo)

@@ -15,9 +15,16 @@ For the rules `pgward rules --format json` lists and the docs REPO/rules/<id>.md
   (c) the Bad example, linted as bad.sql (`pgward lint --format json`, plus the
       options of the doc's `<!-- lint: OPTIONS -->` line, run from REPO so the
       option paths are relative to it), reports the rule; the Good example, linted
-      the same way as good.sql, does not (a `<!-- lint-file: NAME -->` line lints
-      both as NAME instead, e.g. myext--1.0.sql for an extension script's rule);
-  (d) `pgward rules <id>` prints the doc exactly.
+      the same way as good.sql, does not;
+  (d) `pgward rules <id>` prints the doc exactly;
+  (e) a doc's optional Peers line (after the severity line, before the sections)
+      has the form `Peers: pgspot PS016, PS017 (note); squawk rule-a, rule-b.`
+      (either side may be `pgspot: none` / `squawk: none`; a note in parentheses
+      may follow each side's list), names only pgspot codes that exist (PS001 to
+      PS018), and nothing twice; over all docs, every pgspot code must be named by
+      some Peers line except those in PGSPOT_NOT_YET_PAIRED. bench/pgspot.py pairs
+      pgspot's findings with pgward's rules through these lines. The Peers parser
+      checks itself on fixed examples first (peers_self_test).
 
 One line per doc (ok, or FAIL and why), then a summary; exit 1 on any failure.
 Python 3 standard library only.
@@ -41,7 +48,17 @@ SECTIONS = ["Why", "Bad", "Good", "How to fix"]
 SKIP_BAD_LINT = {"input-error": "no script text makes a file unreadable"}
 
 LINT_RE = re.compile(r"^<!-- lint: (.*) -->$")
-LINT_FILE_RE = re.compile(r"^<!-- lint-file: ([A-Za-z0-9_.-]+\.sql) -->$")
+
+# The Peers line: which checks of pgspot (timescale/pgspot, codes PSnnn) and squawk
+# (rule names) this rule is the pgward side of. Format in the module docstring, (e).
+PEERS_RE = re.compile(
+    r"^Peers: pgspot(?:: none| (PS\d{3}(?:, PS\d{3})*)(?: \(([^()]+)\))?); "
+    r"squawk(?:: none| ([a-z][a-z0-9-]*(?:, [a-z][a-z0-9-]*)*)(?: \(([^()]+)\))?)\.$")
+# pgspot's codes (its src/pgspot/codes.py).
+PGSPOT_CODES = {"PS%03d" % i for i in range(1, 19)}
+# Codes no rule claims yet: shrink this as rules are added (issue 16 wants it empty).
+# PS008 (unqualified ALTER SEQUENCE) is documented by pgspot as never reported.
+PGSPOT_NOT_YET_PAIRED = {"PS008"}
 
 
 def run(cmd, cwd=None):
@@ -64,8 +81,49 @@ def severity_line(rule):
     return "Default severity: %s (%sgroup: %s)." % (rule["severity"], opt, rule["group"])
 
 
-def parse_doc(rule_id, rule, text):
-    """Checks the format; returns (problems, lint_options, bad_sql, good_sql, file_name)."""
+def parse_peers(line):
+    """(pgspot codes, squawk rules, problems) of a Peers line."""
+    m = PEERS_RE.match(line)
+    if not m:
+        return [], [], ["Peers line %r is not 'Peers: pgspot PSnnn[, PSnnn] [(note)]; "
+                        "squawk NAME[, NAME] [(note)].' (or 'pgspot: none' / "
+                        "'squawk: none')" % line]
+    codes = m.group(1).split(", ") if m.group(1) else []
+    squawk = m.group(3).split(", ") if m.group(3) else []
+    problems = ["Peers line names %s, which is not a pgspot code (PS001 to PS018)" % c
+                for c in codes if c not in PGSPOT_CODES]
+    for name, items in (("pgspot code", codes), ("squawk rule", squawk)):
+        dup = sorted({x for x in items if items.count(x) > 1})
+        if dup:
+            problems.append("Peers line names the %s %s twice" % (name, ", ".join(dup)))
+    return codes, squawk, problems
+
+
+def peers_self_test():
+    """The Peers parser on fixed lines: a broken parser must not pass every doc."""
+    cases = [
+        ("Peers: pgspot PS016, PS017 (extension scripts); squawk: none.",
+         ["PS016", "PS017"], [], 0),
+        ("Peers: pgspot: none; squawk ban-drop-column, renaming-table.",
+         [], ["ban-drop-column", "renaming-table"], 0),
+        ("Peers: pgspot PS002; squawk prefer-robust-stmts (opposite advice).",
+         ["PS002"], ["prefer-robust-stmts"], 0),
+        ("Peers: pgspot PS019; squawk: none.", ["PS019"], [], 1),
+        ("Peers: pgspot PS003, PS003; squawk: none.", ["PS003", "PS003"], [], 1),
+        ("Peers: pgspot PS3; squawk: none.", [], [], 1),
+        ("Peers: squawk: none; pgspot: none.", [], [], 1),
+        ("Peers: pgspot: none; squawk: none", [], [], 1),
+        ("Peers: pgspot PS001 squawk: none.", [], [], 1),
+    ]
+    for line, codes, squawk, nproblems in cases:
+        got = parse_peers(line)
+        if (got[0], got[1], len(got[2])) != (codes, squawk, nproblems):
+            sys.exit("peers_self_test: parse_peers(%r) gave %r" % (line, got))
+
+
+def parse_doc(rule_id, rule, text, peers=None):
+    """Checks the format; returns (problems, lint_options, bad_sql, good_sql).
+    The pgspot codes of the doc's Peers line are added to peers (a set), if given."""
     problems = []
     if not text.endswith("\n") or text.endswith("\n\n"):
         problems.append("the file must end with exactly one newline")
@@ -87,19 +145,22 @@ def parse_doc(rule_id, rule, text):
     if line(4) != severity_line(rule):
         problems.append("severity line %r, expected %r" % (line(4), severity_line(rule)))
 
-    # Between the severity line and the first section: blank lines and at most one
+    # Between the severity line and the first section: blank lines, at most one
+    # Peers line (first, after at most one blank line) and at most one
     # <!-- lint: OPTIONS --> line.
     options = []
-    file_name = None
     i = 5
     nlint = 0
     while i < len(lines) and not lines[i].startswith("## "):
         m = LINT_RE.match(lines[i])
-        mf = LINT_FILE_RE.match(lines[i])
-        if mf:
-            file_name = mf.group(1)
-        elif lines[i].startswith("Peers: "):
-            pass  # which peer checks the rule is the pgward side of
+        if lines[i].startswith("Peers:"):
+            if i > 6 or (i == 6 and lines[5] != ""):
+                problems.append("the Peers line must follow the severity line "
+                                "(at most one blank line between)")
+            codes, _, peer_problems = parse_peers(lines[i])
+            problems += peer_problems
+            if peers is not None:
+                peers.update(codes)
         elif m:
             nlint += 1
             try:
@@ -157,7 +218,7 @@ def parse_doc(rule_id, rule, text):
                 bad = blocks[0][1]
             else:
                 good = blocks[0][1]
-    return problems, options, bad, good, file_name
+    return problems, options, bad, good
 
 
 def lint_rules(pgward, repo, options, sql, name):
@@ -176,27 +237,27 @@ def lint_rules(pgward, repo, options, sql, name):
             (p.stderr or p.stdout).decode(errors="replace").strip())
 
 
-def check_doc(pgward, repo, rule_id, rule, path):
+def check_doc(pgward, repo, rule_id, rule, path, peers):
     with open(path, "rb") as f:
         raw = f.read()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         return ["not UTF-8: %s" % e]
-    problems, options, bad, good, file_name = parse_doc(rule_id, rule, text)
+    problems, options, bad, good = parse_doc(rule_id, rule, text, peers)
 
     if bad is not None:
         if rule_id in SKIP_BAD_LINT:
             pass  # see SKIP_BAD_LINT
         else:
-            found, err = lint_rules(pgward, repo, options, bad, file_name or "bad.sql")
+            found, err = lint_rules(pgward, repo, options, bad, "bad.sql")
             if err:
                 problems.append("Bad example: " + err)
             elif rule_id not in found:
                 problems.append("Bad example does not report %s (reported: %s)"
                                 % (rule_id, ", ".join(sorted(found)) or "nothing"))
     if good is not None:
-        found, err = lint_rules(pgward, repo, options, good, file_name or "good.sql")
+        found, err = lint_rules(pgward, repo, options, good, "good.sql")
         if err:
             problems.append("Good example: " + err)
         elif rule_id in found:
@@ -223,11 +284,13 @@ def main():
     repo = os.path.abspath(args.repo)
     rules_dir = os.path.join(repo, "rules")
 
+    peers_self_test()
     registry = load_registry(pgward)
     docs = sorted(f[:-3] for f in os.listdir(rules_dir)
                   if f.endswith(".md") and f != "POLICY.md")
 
     bad_docs = 0
+    peers = set()
     for rule_id in docs:
         rule = registry.get(rule_id)
         if rule is None:
@@ -236,7 +299,7 @@ def main():
             bad_docs += 1
             continue
         problems = check_doc(pgward, repo, rule_id, rule,
-                             os.path.join(rules_dir, rule_id + ".md"))
+                             os.path.join(rules_dir, rule_id + ".md"), peers)
         if problems:
             bad_docs += 1
             print("FAIL %s: %s" % (rule_id, "; ".join(problems)))
@@ -250,10 +313,19 @@ def main():
         print("%s %s: no doc rules/%s.md"
               % ("warn" if args.allow_missing else "FAIL", rule_id, rule_id))
 
+    unpaired = sorted(PGSPOT_CODES - peers - PGSPOT_NOT_YET_PAIRED)
+    if unpaired:
+        print("FAIL pgspot codes no rule doc's Peers line names: %s (name them, or add "
+              "them to PGSPOT_NOT_YET_PAIRED in %s)"
+              % (", ".join(unpaired), os.path.basename(__file__)))
+    stale = sorted(PGSPOT_NOT_YET_PAIRED & peers)
+    if stale:
+        print("note: %s now named by a Peers line: remove from PGSPOT_NOT_YET_PAIRED"
+              % ", ".join(stale))
     print("%d docs: %d ok, %d failed; %d rules: %d without a doc%s"
           % (len(docs), len(docs) - bad_docs, bad_docs, len(registry), len(missing),
              " (allowed by --allow-missing)" if args.allow_missing and missing else ""))
-    failed = bad_docs + (0 if args.allow_missing else len(missing))
+    failed = bad_docs + len(unpaired) + (0 if args.allow_missing else len(missing))
     return 1 if failed else 0
 
 

@@ -102,6 +102,13 @@ static const sec_case cases[] = {
     {"SET SESSION search_path TO pg_temp, app;", USP},
     {"SET search_path = app, '';", USP},
     {"RESET search_path;", ""},
+    /* a quoted list names one schema (pgspot PS018), at the top level too */
+    {"SET search_path TO 'pg_catalog, pg_temp';", USP},
+    {"SET search_path = 'pg_catalog, pg_temp';", USP},
+    {"SET search_path TO \"pg_catalog,pg_temp\";", USP},
+    {"SET search_path TO 'app';", ""},
+    {"CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SET search_path TO 'pg_catalog, pg_temp' "
+     "AS 'SELECT 1';", USP},
     {"SELECT set_config('search_path', 'app, public', true);", USP},
     {"SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', false);", ""},
     {"SELECT set_config('work_mem', '64MB', false);", ""},
@@ -326,6 +333,22 @@ static const foreign_case foreign_cases[] = {
                   "CREATE OR REPLACE VIEW s.v AS SELECT 1 AS a;", ""},
     {"t.sql", 15, "GRANT CREATE ON SCHEMA s TO PUBLIC;\n"
                   "CREATE OR REPLACE VIEW t.v AS SELECT 1 AS a;", ""},
+    /* unsafe-search-path's trust model in an extension script (pgspot PS004): only
+       pg_catalog, @extschema@, schemas made by a plain CREATE SCHEMA, pg_temp last */
+    {EXTF, 15, "SET search_path = app, pg_temp;", USP},
+    {"t.sql", 15, "SET search_path = app, pg_temp;", ""},
+    {EXTF, 15, "SET search_path = pg_catalog, pg_temp;", ""},
+    {EXTF, 15, "SET search_path = \"@extschema@\", pg_temp;", ""},
+    {EXTF, 15, "CREATE SCHEMA app;\nSET search_path = app, pg_temp;", ""},
+    {EXTF, 15, "SET search_path = app, pg_temp;\nCREATE SCHEMA app;", USP},
+    {EXTF, 15, "CREATE SCHEMA IF NOT EXISTS app;\nSET search_path = app, pg_temp;",
+     CORF "," USP},
+    {EXTF, 15, "SELECT pg_catalog.set_config('search_path', 'pg_catalog, app, pg_temp', true);",
+     USP},
+    {EXTF, 15, "CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SET search_path = app, pg_temp "
+               "AS 'SELECT 1';", USP},
+    {"t.sql", 15, "CREATE FUNCTION s.f() RETURNS int LANGUAGE sql SET search_path = app, pg_temp "
+                  "AS 'SELECT 1';", ""},
 };
 
 /* The security findings of sql read as file name, for --pg-version pg. */

@@ -275,6 +275,122 @@ static const rel_ref *find_rel(const stmt_facts *f, const char *schema, const ch
     return NULL;
 }
 
+/* A routine's signature as the facts record it (obj_ref.args), malloc'd. */
+static char *args_of(const char *sql)
+{
+    script *s;
+    session *sess;
+    stmt_facts *f = facts_of(sql, &s, &sess);
+    char *args = f->nobjects && f->objects[0].args ? xstrdup(f->objects[0].args) : NULL;
+    facts_free(f);
+    session_free(sess);
+    script_free(s);
+    return args;
+}
+
+static void test_routine_args(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sql, *args;
+    } cases[] = {
+        {"CREATE FUNCTION s.f(a int = 1, VARIADIC b text[], OUT c int4) LANGUAGE sql "
+         "AS 'SELECT 1'",
+         "(a int4,variadic b text[],out c int4)"},
+        {"CREATE FUNCTION f(integer, x s.t) RETURNS int LANGUAGE sql AS 'SELECT 1'",
+         "(int4,x s.t)"},
+        {"CREATE PROCEDURE p() LANGUAGE sql AS 'SELECT 1'", "()"},
+        {"CREATE AGGREGATE a(BASETYPE = int, SFUNC = f, STYPE = int)", "(int4)"},
+        {"CREATE AGGREGATE a(int4) (SFUNC = f, STYPE = int)", "(int4)"},
+        {"CREATE AGGREGATE a(text ORDER BY int) (SFUNC = f, STYPE = int)", "(text,int4)"},
+        {"CREATE COLLATION c (locale = 'C')", NULL},
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+        char *args = args_of(cases[i].sql);
+        if (cases[i].args)
+            assert_string_equal(args, cases[i].args);
+        else
+            assert_null(args);
+        free(args);
+    }
+}
+
+static void test_created_plainly(void **state)
+{
+    (void)state;
+    script *s;
+    session *sess = run("CREATE FUNCTION s.f(a int) RETURNS int LANGUAGE sql AS 'SELECT a';\n"
+                        "CREATE FUNCTION s.gone() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+                        "DROP FUNCTION s.gone();\n"
+                        "CREATE FUNCTION s.moved() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+                        "ALTER FUNCTION s.moved() RENAME TO elsewhere;\n"
+                        "CREATE OR REPLACE FUNCTION s.r() RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+                        "CREATE TABLE IF NOT EXISTS s.maybe (a int);\n"
+                        "CREATE TEMP TABLE tmp (a int);\n"
+                        "CREATE TABLE s.t (a int);\n"
+                        "ALTER TABLE s.t RENAME COLUMN a TO b;\n"
+                        "CREATE VIEW v AS SELECT 1;\n",
+                        &s);
+    unsigned routines = 1u << OBJ_FUNCTION | 1u << OBJ_PROCEDURE | 1u << OBJ_AGGREGATE;
+    unsigned relations = 1u << OBJ_TABLE | 1u << OBJ_VIEW;
+    assert_true(session_created_plainly(sess, routines, (qname){"s", "f"}, "(a int4)"));
+    assert_false(session_created_plainly(sess, routines, (qname){"s", "f"}, "(b int4)"));
+    assert_false(session_created_plainly(sess, routines, (qname){"s", "f"}, "(a int8)"));
+    assert_false(session_created_plainly(sess, routines, (qname){NULL, "f"}, "(a int4)"));
+    assert_false(session_created_plainly(sess, routines, (qname){"t", "f"}, "(a int4)"));
+    assert_false(session_created_plainly(sess, routines, (qname){"s", "gone"}, "()"));
+    assert_false(session_created_plainly(sess, routines, (qname){"s", "moved"}, "()"));
+    assert_false(session_created_plainly(sess, routines, (qname){"s", "r"}, "()"));
+    assert_false(session_created_plainly(sess, relations, (qname){"s", "maybe"}, NULL));
+    assert_false(session_created_plainly(sess, relations, (qname){NULL, "tmp"}, NULL));
+    assert_true(session_created_plainly(sess, relations, (qname){"s", "t"}, NULL));
+    assert_false(session_created_plainly(sess, 1u << OBJ_INDEX, (qname){"s", "t"}, NULL));
+    assert_true(session_created_plainly(sess, relations, (qname){NULL, "v"}, NULL));
+    session_free(sess);
+    script_free(s);
+
+    /* unqualified: only under the same search_path, with no new schema before it */
+    sess = run("CREATE VIEW v AS SELECT 1;\n"
+               "SET search_path = app, public;\n", &s);
+    assert_false(session_created_plainly(sess, relations, (qname){NULL, "v"}, NULL));
+    session_free(sess);
+    script_free(s);
+    sess = run("SET search_path = app, public;\n"
+               "CREATE VIEW v AS SELECT 1;\n"
+               "CREATE SCHEMA app;\n", &s);
+    assert_false(session_created_plainly(sess, relations, (qname){NULL, "v"}, NULL));
+    session_free(sess);
+    script_free(s);
+    /* rolled back: it does not exist; committed, or rolled back to an earlier
+       savepoint than the one after it: it does */
+    sess = run("BEGIN;\n"
+               "CREATE VIEW s.undone AS SELECT 1;\n"
+               "ROLLBACK;\n"
+               "BEGIN;\n"
+               "CREATE VIEW s.kept AS SELECT 1;\n"
+               "SAVEPOINT a;\n"
+               "CREATE VIEW s.to_savepoint AS SELECT 1;\n"
+               "ROLLBACK TO a;\n"
+               "COMMIT;\n", &s);
+    assert_false(session_created_plainly(sess, relations, (qname){"s", "undone"}, NULL));
+    assert_true(session_created_plainly(sess, relations, (qname){"s", "kept"}, NULL));
+    assert_false(session_created_plainly(sess, relations, (qname){"s", "to_savepoint"}, NULL));
+    session_free(sess);
+    script_free(s);
+    /* the transaction pgward apply wraps a file in, ended by ROLLBACK */
+    sess = run("CREATE VIEW s.undone AS SELECT 1;\n"
+               "ROLLBACK;\n", &s);
+    assert_false(session_created_plainly(sess, relations, (qname){"s", "undone"}, NULL));
+    session_free(sess);
+    script_free(s);
+    /* a routine's parameter types are names too: the same search_path */
+    sess = run("CREATE FUNCTION s.k(x mytype) RETURNS int LANGUAGE sql AS 'SELECT 1';\n"
+               "SET search_path = app, public;\n", &s);
+    assert_false(session_created_plainly(sess, routines, (qname){"s", "k"}, "(x mytype)"));
+    session_free(sess);
+    script_free(s);
+}
+
 static void test_facts(void **state)
 {
     (void)state;
@@ -581,7 +697,8 @@ int main(void)
         cmocka_unit_test(test_generation),  cmocka_unit_test(test_settings),
         cmocka_unit_test(test_created),     cmocka_unit_test(test_facts),
         cmocka_unit_test(test_pinned_path), cmocka_unit_test(test_path_refs_and_calls),
-        cmocka_unit_test(test_result_reads), cmocka_unit_test(test_body_paths),
+        cmocka_unit_test(test_result_reads), cmocka_unit_test(test_routine_args),
+        cmocka_unit_test(test_created_plainly), cmocka_unit_test(test_body_paths),
         cmocka_unit_test(test_path_trust),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,2 @@
+SET search_path = @extschema@, pg_temp; SET search_path TO 'a, b';
+SELECT "@extschema@" @extschema@@extschema@ '@extowner@' $$@extschema:$$;

@@ -1,0 +1,1 @@
+INSERT INTO @extschema@.tickets (id) VALUES (1);

@@ -1,0 +1,2 @@
+\echo Use "CREATE EXTENSION myext" to load this file. \quit
+INSERT INTO eng.tickets (id) VALUES (1);

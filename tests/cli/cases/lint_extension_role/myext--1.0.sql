@@ -1,0 +1,1 @@
+INSERT INTO eng.tickets (id) VALUES (1);
