@@ -1,14 +1,16 @@
 /*
  * rules_unqualified.c: names an extension script leaves to a search_path it does
- * not pin (rules/<id>.md defines each; pgspot's PS001, PS009, PS016, PS017):
+ * not pin (rules/<id>.md defines each; pgspot's PS001, PS009, PS016, PS017, and
+ * the names DDL binds, which pgspot does not check):
  *
- *   unqualified-function   a function or procedure called (or named by CREATE
- *                          OPERATOR / AGGREGATE) without a schema
+ *   unqualified-function   a function or procedure called without a schema
  *   unqualified-operator   an operator without a schema, the = of a simple CASE,
  *                          of IN (subquery), of JOIN USING and NATURAL JOIN
- *   unqualified-reference  a relation or a cast's type without a schema (also a
- *                          type CREATE OPERATOR / AGGREGATE names), an object
+ *   unqualified-reference  a relation or a cast's type without a schema, an object
  *                          CREATE OPERATOR, AGGREGATE, TYPE, ... creates without one
+ *   unqualified-in-definition  a function, operator or type CREATE OPERATOR,
+ *                          AGGREGATE, TYPE or TRIGGER names without a schema (bound
+ *                          to what the lookup finds; beyond pgspot)
  *
  * where the search_path the name is looked up with (analyze/facts.h: the session's
  * at top level and at the start of a DO block, a function's SET clause or its
@@ -44,6 +46,7 @@ typedef struct group {
     long location;          /* of the first */
     char *why;              /* why the first one's search_path is not pinned */
     bool simple_case;       /* an = of a simple CASE among them */
+    const char *statement;  /* unqualified-in-definition: "CREATE OPERATOR", ... */
 } group;
 
 typedef struct groups {
@@ -163,6 +166,14 @@ static void report(lint_ctx *c, group *g)
                     many ? "operators" : "operator", names, many ? "are used" : "is used", in,
                     g->why, g->simple_case ? ", CASE WHEN x = v instead of CASE x WHEN v," : "");
         break;
+    case RULE_UNQUALIFIED_IN_DEFINITION:
+        lint_report(c, g->rule, g->location,
+                    "%s names %s without a schema%s while search_path is not pinned (%s): the "
+                    "new object is bound to whatever the lookup finds, which may be another "
+                    "role's; qualify %s or pin search_path",
+                    g->statement ? g->statement : "the statement", names, in, g->why,
+                    many ? "them" : "it");
+        break;
     default:
         lint_report(c, g->rule, g->location,
                     "%s %s without a schema%s while search_path is not pinned (%s): an object "
@@ -240,18 +251,22 @@ static void unqualified_unit(lint_ctx *c, void *state)
         const path_ref *p = &f->path_refs[i];
         if (p->unit != c->unit || (p->context && strcmp(p->context, "column definition") == 0))
             continue;
-        rule_id rule = p->kind == LOOKUP_FUNCTION   ? RULE_UNQUALIFIED_FUNCTION
+        /* what DDL binds is looked up once, when the statement runs */
+        bool binding = p->context && strncmp(p->context, "CREATE ", 7) == 0;
+        rule_id rule = binding                      ? RULE_UNQUALIFIED_IN_DEFINITION
+                       : p->kind == LOOKUP_FUNCTION ? RULE_UNQUALIFIED_FUNCTION
                        : p->kind == LOOKUP_OPERATOR ? RULE_UNQUALIFIED_OPERATOR
                                                     : RULE_UNQUALIFIED_REFERENCE;
         char *text = p->kind == LOOKUP_FUNCTION ? xasprintf("%s()", p->name)
                      : p->kind == LOOKUP_TYPE   ? xasprintf("type %s", p->name)
                                                 : xstrdup(p->name);
-        if (p->context) {
+        if (p->context && !binding) {
             char *more = xasprintf("%s (%s)", text, p->context);
             free(text);
             text = more;
         }
-        add(c, &gs, rule, p->body, p->path, p->kind, text, p->location);
+        if (add(c, &gs, rule, p->body, p->path, p->kind, text, p->location) && binding)
+            group_for(&gs, rule, p->body)->statement = p->context;
         free(text);
     }
     for (size_t i = 0; i < gs.n; i++)

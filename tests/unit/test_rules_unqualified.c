@@ -1,6 +1,7 @@
 /*
- * test_rules_unqualified.c: unqualified-function, unqualified-operator and
- * unqualified-reference (rules_unqualified.c) with unqualified-in-security-definer
+ * test_rules_unqualified.c: unqualified-function, unqualified-operator,
+ * unqualified-reference and unqualified-in-definition (rules_unqualified.c) with
+ * unqualified-in-security-definer
  * beside them. Table-driven: an extension script (myext--1.0.sql) and the ids of
  * these rules' findings on it, sorted, one per finding, with the near misses that
  * must stay quiet (pinned paths, qualified names, pgspot's safe cases); then that
@@ -24,6 +25,7 @@
 #define OP "unqualified-operator"
 #define REF "unqualified-reference"
 #define SD "unqualified-in-security-definer"
+#define DEF "unqualified-in-definition"
 
 typedef struct uq_case {
     const char *sql;
@@ -102,15 +104,15 @@ static const uq_case cases[] = {
     {"CREATE OPERATOR s.=== (LEFTARG = s.t, RIGHTARG = s.t, FUNCTION = s.eq);", ""},
     {"CREATE OPERATOR === (LEFTARG = s.t, RIGHTARG = s.t, FUNCTION = s.eq);", REF},
     {"CREATE OPERATOR s.=== (LEFTARG = t, RIGHTARG = s.t, FUNCTION = eq, COMMUTATOR = ===);",
-     FN "," OP "," REF},
+     DEF},
     {"CREATE AGGREGATE s.total (int) (SFUNC = s.add, STYPE = int, PARALLEL = SAFE);", ""},
-    {"CREATE AGGREGATE total (complex) (SFUNC = add, STYPE = complex);", FN "," REF},
+    {"CREATE AGGREGATE total (complex) (SFUNC = add, STYPE = complex);", DEF "," REF},
     {PIN "CREATE AGGREGATE total (complex) (SFUNC = add, STYPE = complex);", ""},
     {"CREATE TYPE s.c (INPUT = s.c_in, OUTPUT = s.c_out, ALIGNMENT = double, LIKE = s.d);", ""},
     {"CREATE TYPE s.c (INPUT = c_in, OUTPUT = s.c_out, ALIGNMENT = double, ELEMENT = d);",
-     FN "," REF},
+     DEF},
     {"CREATE TRIGGER t AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION s.audit();", ""},
-    {"CREATE TRIGGER t AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION audit();", FN},
+    {"CREATE TRIGGER t AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION audit();", DEF},
 };
 
 static const lint_config cfg = {.policy = NULL, .pg_version = 15};
@@ -132,7 +134,7 @@ static int cmp_str(const void *a, const void *b)
 static bool ours(const char *id)
 {
     return strcmp(id, FN) == 0 || strcmp(id, OP) == 0 || strcmp(id, REF) == 0 ||
-           strcmp(id, SD) == 0;
+           strcmp(id, SD) == 0 || strcmp(id, DEF) == 0;
 }
 
 /* The ids of these rules' findings, sorted and comma-separated (malloc'd). */
