@@ -74,7 +74,9 @@ typedef struct call_ref {
 
 /* How a name is looked up through search_path (PostgreSQL searches pg_temp for
    relations and types, never for functions and operators). */
-typedef enum lookup_kind { LOOKUP_RELATION, LOOKUP_TYPE, LOOKUP_FUNCTION, LOOKUP_OPERATOR } lookup_kind;
+typedef enum lookup_kind {
+    LOOKUP_RELATION, LOOKUP_TYPE, LOOKUP_FUNCTION, LOOKUP_OPERATOR
+} lookup_kind;
 
 /* An operator, a type or a function named without a schema that is looked up
    rather than called (a cast's type, the = of a simple CASE, the names inside CREATE

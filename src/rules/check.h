@@ -1,8 +1,8 @@
 /*
  * check.h: what a check module sees and how it reports: the interface between the
  * modules (gate.c, gate_security.c, txn_rules.c, rules_locking.c, rules_design.c,
- * rules_security.c, rules_unqualified.c) and the pass that runs them (lint.c), so that neither needs the
- * other's insides.
+ * rules_security.c, rules_unqualified.c) and the pass that runs them (lint.c), so
+ * that neither needs the other's insides.
  *
  * A module is a lint_checker: its state for a script (begin, free), what it does
  * for each unit of a statement (before the session advances past it), for each

@@ -386,7 +386,8 @@ static size_t unqualified_names(const lint_ctx *c, int b, unqualified **out)
         } else {
             const call_ref *k = &f->calls[ci++];
             if (k->body != b || k->schema || k->op || strchr(k->display, '.') ||
-                catalog_function(k->name) || !definer_reports(c, k->path, true, k->name, &u.temp_only))
+                catalog_function(k->name) ||
+                !definer_reports(c, k->path, true, k->name, &u.temp_only))
                 continue;
             u = (unqualified){k->name, true, false, k->location};
         }
