@@ -12,3 +12,6 @@ CREATE AGGREGATE safe.total (int) (SFUNC = int4pl, STYPE = int);
 RESET search_path;
 SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 SELECT now();
+-- the extension's own schema is trusted too
+CREATE FUNCTION @extschema@.g() RETURNS int LANGUAGE sql SET search_path = @extschema@, pg_temp
+AS $$ SELECT f() + 1 FROM t $$;
