@@ -115,7 +115,8 @@ static const uq_case cases[] = {
     {"CREATE TRIGGER t AFTER INSERT ON s.t FOR EACH ROW EXECUTE FUNCTION audit();", DEF},
 };
 
-static const lint_config cfg = {.policy = NULL, .pg_version = 15};
+/* unqualified-in-definition is opt-in: the cases run with a policy that turns it on */
+static lint_config cfg = {.policy = NULL, .pg_version = 15};
 
 static script *lint_as(const char *name, const char *sql)
 {
@@ -221,12 +222,43 @@ static void test_messages(void **state)
     script_free(s);
 }
 
+/* Without a policy turning it on, unqualified-in-definition says nothing. */
+static void test_definition_opt_in(void **state)
+{
+    (void)state;
+    const policy *was = cfg.policy;
+    cfg.policy = NULL;
+    script *s = lint_as("myext--1.0.sql", "CREATE OPERATOR === (LEFTARG = int, RIGHTARG = int, "
+                                          "FUNCTION = myeq);");
+    char *got = ids_of(s);
+    assert_null(strstr(got, DEF)); /* the operator's own name is unqualified-reference */
+    free(got);
+    script_free(s);
+    cfg.policy = was;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    cfg.policy = must_parse_policy("role r { unrestricted; }\ndefault role r;\n"
+                                   "rule unqualified-in-definition warning;\n");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    policy_free((policy *)cfg.policy);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_definition_opt_in),
         cmocka_unit_test(test_cases),
         cmocka_unit_test(test_migration),
         cmocka_unit_test(test_messages),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
