@@ -1,0 +1,4 @@
+-- pgspot PS008 (retired into PS017): an unqualified ALTER SEQUENCE
+CREATE SEQUENCE myext.s;
+ALTER SEQUENCE s RESTART 1;
+ALTER SEQUENCE myext.s RESTART 1;
