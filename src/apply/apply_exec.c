@@ -685,20 +685,21 @@ static int pipe_send(applier *a, pipeline *pl, pending *p, bool list)
         pipe_lost(a, pl);
         return -1;
     }
-    if (!list)
-        return pipe_pump(a, pl, false);
     /* the locks it took, listed in its transaction right behind it (locks.h) */
-    pending *l = &pl->q[pl->head + pl->n++];
-    *l = *p;
-    l->locks_query = true;
-    if (!PQsendQueryParams(a->c, apply_locks_sql, 0, NULL, NULL, NULL, NULL, 0)) {
-        pipe_lost(a, pl);
-        return -1;
+    if (list) {
+        pending *l = &pl->q[pl->head + pl->n++];
+        *l = *p;
+        l->locks_query = true;
+        if (!PQsendQueryParams(a->c, apply_locks_sql, 0, NULL, NULL, NULL, NULL, 0)) {
+            pipe_lost(a, pl);
+            return -1;
+        }
     }
     /* the server sends each result as soon as it has it (a Flush after every
-       statement): every outcome is journaled when it happens, so a killed run loses
-       at most the statement in flight, and a lost connection is blamed on the
-       statement the server was running, the first one not answered */
+       statement, listed or in a window): every outcome is journaled when it happens,
+       so a killed run loses at most the statement in flight, and a lost connection
+       is blamed on the statement the server was running, the first one not
+       answered */
     if (!PQsendFlushRequest(a->c)) {
         pipe_lost(a, pl);
         return -1;
