@@ -24,6 +24,12 @@
 #include "base/util.h"
 
 
+/* A transaction holding this many relation locks lists in windows whatever runs:
+   each listing reads every lock the session holds (pg_lock_status), so one per
+   statement would cost the square of the transaction's size (2,000 CREATE TABLE in
+   one transaction: 10 s against 2 s). */
+#define LOCKS_MANY 512
+
 /* Maps the server's 1-based character position in st->text to the script. */
 static void locate_error(applier *a, const statement *st, const PGresult *res)
 {
@@ -393,20 +399,10 @@ static int complete(applier *a, pending *p, const PGresult *res, script_var **va
     return rc;
 }
 
-/* The locks p's statement took, from the lock listing r that followed it. */
+/* The locks p's statement (or its window) took, from the lock listing r after it. */
 static void take_locks(applier *a, pending *p, const PGresult *r)
 {
-    static const char *const creates[] = {"CreateStmt", "CreateTableAsStmt", "ViewStmt",
-                                          "CreateSeqStmt", "IndexStmt"};
-    char *schema = NULL, *name = NULL;
-    for (size_t i = 0; i < ARRAY_SIZE(creates); i++)
-        if (p->st->kind && strcmp(p->st->kind, creates[i]) == 0) {
-            lock_created_relation(p->st->text, &schema, &name);
-            break;
-        }
-    p->locks = lock_tracker_take(&a->locks, r, schema, name);
-    free(schema);
-    free(name);
+    p->locks = lock_tracker_take(&a->locks, r, p->seq);
 }
 
 static bool succeeded(const PGresult *res)
@@ -447,7 +443,8 @@ static PGresult *observe_locks(applier *a, pending *p)
             lock_tracker_reset(&a->locks);
         return NULL;
     }
-    PGresult *r = conn_exec(a->c, apply_locks_sql);
+    const char *known[] = {lock_tracker_known(&a->locks)};
+    PGresult *r = conn_exec_params(a->c, apply_locks_sql, 1, known);
     if (PQresultStatus(r) != PGRES_TUPLES_OK)
         return r;
     take_locks(a, p, r);
@@ -458,6 +455,7 @@ static PGresult *observe_locks(applier *a, pending *p)
 /* Sends p's statement alone, lists the locks it took, and records its outcome. */
 static int send_alone(applier *a, pending *p, script_var **vars, size_t *nvars)
 {
+    lock_tracker_sent(&a->locks, p->seq, p->st->kind, p->st->text);
     PGresult *res = send_statement(a, p->st);
     PGresult *bad = NULL;
     if (succeeded(res)) {
@@ -571,7 +569,9 @@ static void finish_held(applier *a, pipeline *pl, const PGresult *lres)
         take_locks(a, h, lres);
         /* nothing new: the next window may be longer; something: one at a time */
         int taken = cJSON_GetArraySize(h->locks);
-        pl->window = taken ? 1 : pl->window < 64 ? pl->window * 2 : 64;
+        pl->window = taken && a->locks.n < LOCKS_MANY ? 1
+                     : pl->window < 64                ? pl->window * 2
+                                                      : 64;
     }
     PGresult *res = pl->held_res;
     pl->held_res = NULL;
@@ -681,6 +681,7 @@ static int pipe_send(applier *a, pipeline *pl, pending *p, bool list)
     }
     GROW(pl->q, pl->cap, pl->head + pl->n + 2);
     pl->q[pl->head + pl->n++] = *p;
+    lock_tracker_sent(&a->locks, p->seq, p->st->kind, p->st->text);
     if (!PQsendQueryParams(a->c, p->st->text, 0, NULL, NULL, NULL, NULL, 0)) {
         pipe_lost(a, pl);
         return -1;
@@ -690,7 +691,8 @@ static int pipe_send(applier *a, pipeline *pl, pending *p, bool list)
         pending *l = &pl->q[pl->head + pl->n++];
         *l = *p;
         l->locks_query = true;
-        if (!PQsendQueryParams(a->c, apply_locks_sql, 0, NULL, NULL, NULL, NULL, 0)) {
+        const char *known[] = {lock_tracker_known(&a->locks)};
+        if (!PQsendQueryParams(a->c, apply_locks_sql, 1, NULL, known, NULL, NULL, 0)) {
             pipe_lost(a, pl);
             return -1;
         }
@@ -762,7 +764,8 @@ static bool window_kind(const statement *st)
  * window grows (2, 4, ... 64) while its listings find nothing new and is back to
  * one statement as soon as one does, so the first statement of each kind of work
  * is listed alone; every other statement (DDL, LOCK, SET, ...) is listed alone,
- * and so is the statement before it.
+ * and so is the statement before it, until the transaction holds LOCKS_MANY
+ * locks: from there every statement joins windows, which keep growing.
  */
 static int run_static(applier *a, const script *s)
 {
@@ -782,7 +785,10 @@ static int run_static(applier *a, const script *s)
             rc = -1;
         } else if (prc == 0 && pipelinable(st)) {
             const statement *next = i + 1 < s->nstmts ? &s->stmts[i + 1] : NULL;
-            bool list = !window_kind(st) || !window_kind(next) || pl.unlisted + 1 >= pl.window;
+            bool many = a->locks.n >= LOCKS_MANY;
+            /* a window closes before the file's end and before anything sent alone */
+            bool list = !next || !pipelinable(next) || !(many || window_kind(st)) ||
+                        !(many || window_kind(next)) || pl.unlisted + 1 >= pl.window;
             if (PQpipelineStatus(a->c) == PQ_PIPELINE_OFF && pipe_enter(a) < 0)
                 rc = -1;
             else

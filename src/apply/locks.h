@@ -10,7 +10,8 @@
  * transaction ended with it: they are not observed, and nothing is recorded.
  *
  *   lock_tracker t = {0};
- *   cJSON *taken = lock_tracker_take(&t, res);  // [{"relation": ..., "mode": ...}]
+ *   lock_tracker_sent(&t, seq, st->kind, st->text); // before sending statement seq
+ *   cJSON *taken = lock_tracker_take(&t, res, seq); // [{"relation": ..., "mode": ...}]
  *   lock_tracker_reset(&t);                      // a new transaction
  *   lock_tracker_free(&t);
  */
@@ -23,6 +24,8 @@
 #include <cjson/cJSON.h>
 #include <libpq-fe.h>
 
+#include "base/util.h"
+
 /*
  * The session's granted relation locks: oid, schema, name, mode, object type. Every
  * name is qualified and every operator spelled OPERATOR(pg_catalog.x): it runs
@@ -31,7 +34,8 @@
  * bench/README.md): the catalogs' own locks are left out by oid (every relation
  * made by initdb has one below 16384; DDL locks pg_class and the like, which says
  * nothing about the user's tables), and the object's name comes from
- * pg_identify_object, NULL for a relation dropped in this transaction.
+ * pg_identify_object, NULL for a relation dropped in this transaction. $1: the
+ * locks already known (lock_tracker_known), left out.
  */
 extern const char apply_locks_sql[];
 
@@ -42,28 +46,45 @@ typedef struct lock_held {
     bool created;   /* made by this transaction: no other session waits for it */
 } lock_held;
 
+typedef struct lock_created {
+    int seq;      /* the statement's (applier.seq) */
+    char *schema; /* NULL: unqualified */
+    char *name;
+} lock_created;
+
 typedef struct lock_tracker {
-    lock_held *held;
+    lock_created *creates; /* what statements sent since the last listing create */
+    size_t ncreates, capcreates;
+    lock_held *held;  /* sorted by oid, then mode: a transaction may hold thousands */
     size_t n, cap;
+    strbuf keys;      /* "oid:mode" of each, comma-separated (lock_tracker_known) */
+    strbuf param;
 } lock_tracker;
 
 /*
- * The relation the statement creates (CREATE TABLE [AS], VIEW, MATERIALIZED VIEW,
- * SEQUENCE, INDEX), parsed from its text: *schema (NULL when unqualified) and *name,
- * malloc'd. False for any other statement.
+ * Before statement seq is sent: when it creates a relation (CREATE TABLE [AS], VIEW,
+ * MATERIALIZED VIEW, SEQUENCE, INDEX; kind as statement.kind), its name, parsed
+ * from text, is remembered until the listing after it. A relation of that name first
+ * locked in that listing, and every later lock on it in this transaction, is
+ * "created": other sessions cannot see it before the commit, so its locks keep none
+ * of them waiting. A window of statements may create several.
  */
-bool lock_created_relation(const char *text, char **schema, char **name);
+void lock_tracker_sent(lock_tracker *t, int seq, const char *kind, const char *text);
+
+/* The locks in res (apply_locks_sql's rows, listed after statement seq) the
+   transaction did not hold before, remembered now: a JSON array of {relation,
+   mode[, created]}, empty when the statement (or its window) took none. Only what
+   statements up to seq create counts as created: in the pipeline later ones may
+   have been sent already. */
+cJSON *lock_tracker_take(lock_tracker *t, const PGresult *res, int seq);
 
 /*
- * The locks in res (apply_locks_sql's rows) the transaction did not hold before,
- * remembered now: a JSON array of {relation, mode[, created]}, empty when the
- * statement took none. created_name (schema may be NULL): what the statement
- * creates (lock_created_relation), or NULL; a relation of that name first locked
- * now, and every later lock on it in this transaction, is "created": other sessions
- * cannot see it before the commit, so its locks keep none of them waiting.
+ * apply_locks_sql's parameter: the locks already known, as a text array of
+ * "oid:mode", so that the server leaves them out (a hashed lookup) and lists, and
+ * names, only the new ones: a transaction that creates 2,000 tables would otherwise
+ * have every listing name every lock again. Valid until the next call.
  */
-cJSON *lock_tracker_take(lock_tracker *t, const PGresult *res, const char *created_schema,
-                         const char *created_name);
+const char *lock_tracker_known(lock_tracker *t);
 
 /* Forgets the held locks: the transaction ended. */
 void lock_tracker_reset(lock_tracker *t);
