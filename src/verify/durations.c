@@ -31,17 +31,22 @@ static const char *durations_sql =
     "count(*) OVER (), %s "
     "FROM audit.runs r ORDER BY r.started_at DESC, r.id LIMIT " DURATION_RUNS_TEXT;
 
+/* A lock row of k that keeps other sessions' writes waiting (SHARE and stronger) on
+   a relation the run did not create: what the evidence lists and the budget
+   bounds, one definition for both. */
+#define BLOCKING_LOCK_ROW                                                               \
+    "k.relation IS NOT NULL AND NOT k.created AND k.mode IN ('ShareLock', "            \
+    "'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')"
+
 /* Per run: the locks that keep other sessions' writes waiting (SHARE and stronger)
    on relations it did not create, with where each was taken; 'none' when its
    statements' locks were observed and there are none; NULL when none was observed. */
 static const char *locks_sql =
     "(SELECT CASE WHEN count(*) = 0 THEN NULL "
-    " WHEN count(*) FILTER (WHERE k.relation IS NOT NULL AND NOT k.created AND k.mode IN "
-    "   ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')) = 0 "
+    " WHEN count(*) FILTER (WHERE " BLOCKING_LOCK_ROW ") = 0 "
     " THEN 'none' ELSE string_agg(" AUDIT_LOCK_MODE_SQL("k.mode") " || ' ' || k.relation "
     "   || ' (' || s.file || ':' || coalesce(s.line, 0) || ')', ', ' ORDER BY k.seq, k.ord) "
-    "   FILTER (WHERE k.relation IS NOT NULL AND NOT k.created AND k.mode IN "
-    "   ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock')) END "
+    "   FILTER (WHERE " BLOCKING_LOCK_ROW ") END "
     " FROM audit.locks k JOIN audit.statements s ON s.run_id = k.run_id AND s.seq = k.seq "
     " WHERE k.run_id = r.id)";
 
@@ -183,9 +188,7 @@ static void budget_statements(vctx *v, verify_gate *g, long secs)
     " WHERE s2.run_id = k.run_id AND s2.txn = s.txn AND s2.seq >= coalesce(k.since, "    \
     " k.seq)) AS ms, k.relation, " AUDIT_LOCK_MODE_SQL("k.mode") " AS mode, k.since "     \
     "FROM latest l JOIN audit.locks k ON k.run_id = l.id JOIN audit.statements s "        \
-    "ON s.run_id = k.run_id AND s.seq = k.seq WHERE k.relation IS NOT NULL AND NOT "     \
-    "k.created AND k.mode IN ('ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', "    \
-    "'AccessExclusiveLock')"
+    "ON s.run_id = k.run_id AND s.seq = k.seq WHERE " BLOCKING_LOCK_ROW
 
 /* The latest runs' statements whose locks were not observed (no listing covered
    them), with the longest any lock of theirs can have been held: outside a
