@@ -642,6 +642,26 @@ def role_checked_or_set(env):
 
 
 @test
+def lock_listing_refused_fails_the_run(env):
+    """The lock listing runs in the statement's transaction, as the role: when the
+    server refuses it (here: EXECUTE on pg_identify_object revoked in this database),
+    the run fails saying so, nothing is committed, and the audit says failed."""
+    env.q("CREATE TABLE t (x int)")
+    env.q("DO $d$ BEGIN CREATE ROLE app_writer; EXCEPTION WHEN duplicate_object THEN "
+          "NULL; END $d$")
+    env.q("GRANT SELECT, INSERT ON t TO app_writer")
+    env.q("REVOKE EXECUTE ON FUNCTION pg_catalog.pg_identify_object(oid, oid, integer) "
+          "FROM PUBLIC")
+    b = env.bundle("b", [("a.sql", "INSERT INTO public.t VALUES (1);\n")], role="app_writer")
+    r = env.run("apply", "--set-role", b, check_rc=3)
+    check(re.search(r"src/b/a\.sql:1:1: error: cannot list the locks this statement took: "
+                    r"permission denied for function pg_identify_object", r.stderr), r.stderr)
+    check(env.q("SELECT count(*) FROM t") == "0", "applied although the run failed")
+    check([v["status"] for v in env.audit_runs().values()] == ["failed"], env.audit_runs())
+    env.check_agreement()
+
+
+@test
 def runtime_meta_commands_and_copy(env):
     env.q("CREATE TABLE t (x int, label text)")
     env.q("INSERT INTO t VALUES (1, 'one')")
